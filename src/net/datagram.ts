@@ -1,0 +1,229 @@
+/**
+ * A UDP socket with the calls of the socket tutorial: `bind`, `sendto`, `recvfrom`, and a
+ * connected client (`connect` then `send`/`recv`). Built on Node's `dgram`. Each datagram keeps
+ * its boundary: one `recv` returns one datagram.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { formatHostPort } from './address';
+import { createError, fromNodeError, type SocketLabError } from './errors';
+import type { TrafficBus } from './traffic';
+import { Notifier, type WaitOptions } from './wait';
+
+/** Datagrams the receive queue holds before it drops the oldest (counted in `dropped`). */
+export const DATAGRAM_QUEUE_LIMIT = 1024;
+
+/** One received datagram and where it came from. */
+export interface Datagram {
+  readonly payload: Buffer;
+  readonly address: string;
+  readonly port: number;
+  /** The sender as `host:port` (`[::1]:5000` for IPv6). */
+  readonly from: string;
+}
+
+async function resolveHost(host: string, what: string): Promise<string> {
+  if (isIP(host)) return host;
+  try {
+    return (await lookup(host)).address;
+  } catch (err) {
+    throw fromNodeError(err, what);
+  }
+}
+
+function bindSocket(socket: Socket, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind({ address: host, port, exclusive: true }, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/**
+ * A bound UDP socket: a listener (`bind`), or a client connected to one peer. Datagrams go to
+ * {@link DatagramSocket.onDatagram} when set, else to a bounded queue that `recv` reads.
+ */
+export class DatagramSocket {
+  /** When set, each datagram is handed here instead of being queued. */
+  onDatagram: ((d: Datagram) => void) | undefined;
+  /** Datagrams dropped because the queue was full. */
+  dropped = 0;
+  private readonly queue: Datagram[] = [];
+  private readonly changed = new Notifier();
+  private failure: SocketLabError | undefined;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private bytesInTotal = 0;
+  private bytesOutTotal = 0;
+
+  private constructor(
+    private readonly socket: Socket,
+    readonly id: string,
+    /** The bound address, `host:port`. */
+    readonly local: string,
+    /** The connected peer, `host:port`, for a client. */
+    readonly remote: string | undefined,
+    private readonly bus: TrafficBus,
+  ) {
+    socket.on('message', (payload, rinfo) => {
+      this.bytesInTotal += payload.length;
+      const from = formatHostPort(rinfo.address, rinfo.port);
+      const d: Datagram = { payload, address: rinfo.address, port: rinfo.port, from };
+      bus.emit({ type: 'data', id, direction: 'in', payload, peer: from });
+      if (this.onDatagram) {
+        this.onDatagram(d);
+        return;
+      }
+      this.queue.push(d);
+      if (this.queue.length > DATAGRAM_QUEUE_LIMIT) {
+        this.queue.shift();
+        this.dropped++;
+      }
+      this.changed.notify();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      bus.emit({ type: 'close', id, bytesIn: this.bytesInTotal, bytesOut: this.bytesOutTotal });
+      this.changed.notify();
+    });
+  }
+
+  private attachErrorHandler(what: string): void {
+    this.socket.on('error', (err) => {
+      const e = fromNodeError(err, what);
+      this.failure ??= e;
+      this.bus.emit({ type: 'error', id: this.id, code: e.code, message: e.message });
+      this.changed.notify();
+    });
+  }
+
+  /**
+   * Binds a UDP socket to receive datagrams, as `socket.bind((host, port))` on a `SOCK_DGRAM`.
+   *
+   * @param host an IPv4 or IPv6 address or a host name (its first address is used)
+   * @param port 0 for any free port
+   * @throws SocketLabError `EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL`, `ENOTFOUND`
+   */
+  static async bind(host: string, port: number, bus: TrafficBus): Promise<DatagramSocket> {
+    const what = `listen udp ${formatHostPort(host, port)}`;
+    const address = await resolveHost(host, what);
+    const socket = createSocket({ type: isIP(address) === 6 ? 'udp6' : 'udp4' });
+    try {
+      await bindSocket(socket, address, port);
+    } catch (err) {
+      socket.close();
+      throw fromNodeError(err, what);
+    }
+    const bound = socket.address();
+    const local = formatHostPort(bound.address, bound.port);
+    const ds = new DatagramSocket(socket, bus.nextId('u'), local, undefined, bus);
+    ds.attachErrorHandler(`udp ${local}`);
+    bus.emit({ type: 'listening', id: ds.id, transport: 'udp', local });
+    return ds;
+  }
+
+  /**
+   * Opens a UDP client connected to one peer (`connect` on a `SOCK_DGRAM`): it sends there by
+   * default and receives only from there.
+   *
+   * @throws SocketLabError `ENOTFOUND`, `ECANCELED`
+   */
+  static async connect(host: string, port: number, bus: TrafficBus): Promise<DatagramSocket> {
+    const what = `connect udp ${formatHostPort(host, port)}`;
+    const address = await resolveHost(host, what);
+    const socket = createSocket({ type: isIP(address) === 6 ? 'udp6' : 'udp4' });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.connect(port, address, () => {
+          socket.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (err) {
+      socket.close();
+      throw fromNodeError(err, what);
+    }
+    const bound = socket.address();
+    const remote = formatHostPort(address, port);
+    const ds = new DatagramSocket(socket, bus.nextId('u'), formatHostPort(bound.address, bound.port), remote, bus);
+    ds.attachErrorHandler(`udp ${remote}`);
+    bus.emit({ type: 'open', id: ds.id, transport: 'udp', local: ds.local, remote });
+    return ds;
+  }
+
+  /** Bytes received so far. */
+  get bytesIn(): number {
+    return this.bytesInTotal;
+  }
+
+  /** Bytes sent so far. */
+  get bytesOut(): number {
+    return this.bytesOutTotal;
+  }
+
+  /**
+   * Sends one datagram: to the connected peer, or to `to` (`sendto`).
+   *
+   * @throws SocketLabError `EMSGSIZE` for a payload over the datagram limit, `ECONNREFUSED`
+   *   (an earlier datagram was refused by the peer's host), `ECLOSED`
+   */
+  send(payload: Buffer, to?: { address: string; port: number }): Promise<void> {
+    if (this.failure) {
+      const f = this.failure;
+      this.failure = undefined; // an ICMP error is reported once, as send(2) does
+      return Promise.reject(f);
+    }
+    if (this.closed) return Promise.reject(createError('ECLOSED', `send on ${this.id}: the socket is closed`));
+    const peer = to ? formatHostPort(to.address, to.port) : this.remote;
+    return new Promise((resolve, reject) => {
+      const done = (err: Error | null): void => {
+        if (err) {
+          reject(fromNodeError(err, `send udp ${peer ?? ''}`));
+          return;
+        }
+        this.bytesOutTotal += payload.length;
+        this.bus.emit({ type: 'data', id: this.id, direction: 'out', payload, ...(peer ? { peer } : {}) });
+        resolve();
+      };
+      if (to) this.socket.send(payload, to.port, to.address, done);
+      else this.socket.send(payload, done);
+    });
+  }
+
+  /**
+   * Receives the next datagram, as `recvfrom`. With `max`, a longer datagram is cut to `max`
+   * bytes and the rest discarded, as `recv(N)` does on a datagram socket.
+   *
+   * @throws SocketLabError `ETIMEDOUT`, `ECONNREFUSED` (ICMP port unreachable on a connected
+   *   socket), `ECLOSED`, `ECANCELED`
+   */
+  recv(max: number | undefined, opts: WaitOptions): Promise<Datagram> {
+    return this.changed.waitFor(() => {
+      const d = this.queue.shift();
+      if (d) return max !== undefined && d.payload.length > max ? { ...d, payload: d.payload.subarray(0, max) } : d;
+      if (this.failure) {
+        const f = this.failure;
+        this.failure = undefined; // an ICMP error is reported once, as recv(2) does
+        throw f;
+      }
+      if (this.closed) throw createError('ECLOSED', `recv on ${this.id}: the socket is closed`);
+      return undefined;
+    }, opts, max === undefined ? 'recv' : `recv ${max}`);
+  }
+
+  /** Closes the socket. Safe to call twice. */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      if (this.closed) {
+        resolve();
+        return;
+      }
+      this.socket.close(() => resolve());
+    });
+    return this.closing;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The one error type of the socket core. Every failure a user can meet — a Node system error
+ * (`ECONNREFUSED`, `EADDRINUSE`, `ENOTFOUND` …), a receive timeout, a malformed address — reaches
+ * the caller as a {@link SocketLabError} with a stable `code`, a message a person can act on, and
+ * the original error as `cause`. Errors are made here and nowhere else.
+ */
+
+/** Stable codes of errors that do not come from the operating system. */
+export type SocketLabCode =
+  | 'EBADADDR' // an address or endpoint that does not parse
+  | 'EBADPAYLOAD' // a payload (escape, hex) that does not parse
+  | 'ESERVICE' // service/proto not found (getservbyname(3))
+  | 'ETIMEDOUT' // a receive or connect did not complete in time
+  | 'EOF' // the peer closed before the awaited bytes arrived
+  | 'ETOOBIG' // a receive exceeded its byte bound
+  | 'ECLOSED' // the socket was closed locally while an operation waited
+  | 'ECANCELED'; // the run was cancelled
+
+/** Known errno codes with a sentence a person can act on. */
+const HINTS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused: nothing is listening there',
+  ECONNRESET: 'connection reset by peer',
+  EPIPE: 'broken pipe: the peer closed the connection',
+  EADDRINUSE: 'address already in use',
+  EADDRNOTAVAIL: 'address not available on this machine',
+  EACCES: 'permission denied',
+  ETIMEDOUT: 'timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'temporary failure in name resolution',
+  ENOENT: 'no such file or directory',
+};
+
+/**
+ * An error of the socket core: `code` is stable (an errno name such as `ECONNREFUSED`, or one of
+ * {@link SocketLabCode}), `errno` is the operating system's number when there is one, `cause` is
+ * the underlying error.
+ */
+export class SocketLabError extends Error {
+  override readonly name = 'SocketLabError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly errno?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Creates a {@link SocketLabError} for a failure that is not an operating-system error. */
+export function createError(code: SocketLabCode, message: string, cause?: unknown): SocketLabError {
+  return new SocketLabError(code, message, undefined, cause === undefined ? undefined : { cause });
+}
+
+interface NodeSystemError extends Error {
+  code?: string;
+  errno?: number;
+  syscall?: string;
+  address?: string;
+  port?: number;
+  hostname?: string;
+}
+
+/**
+ * Converts whatever a Node API threw or emitted into a {@link SocketLabError}.
+ *
+ * @param err the thrown value (a Node `SystemError`, a DNS error, anything)
+ * @param context what was being done, e.g. `connect tcp 127.0.0.1:1`; it starts the message
+ * @returns the same error when it already is a {@link SocketLabError}, else a new one whose
+ *   message reads `<context>: <hint> (<CODE>)`, e.g.
+ *   `connect tcp 127.0.0.1:1: connection refused: nothing is listening there (ECONNREFUSED)`
+ */
+export function fromNodeError(err: unknown, context: string): SocketLabError {
+  if (err instanceof SocketLabError) return err;
+  const e = (err instanceof Error ? err : new Error(String(err))) as NodeSystemError;
+  const code = typeof e.code === 'string' ? e.code : 'EUNKNOWN';
+  const hint = HINTS[code] ?? e.message;
+  const errno = typeof e.errno === 'number' ? e.errno : undefined;
+  return new SocketLabError(code, `${context}: ${hint} (${code})`, errno, { cause: e });
+}
+
+/** True when `err` carries the given code; works for Node errors and {@link SocketLabError}. */
+export function hasCode(err: unknown, code: string): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}

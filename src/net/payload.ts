@@ -1,0 +1,119 @@
+/**
+ * The payload codec: how bytes are written in `.sock` files and shown in transcripts.
+ *
+ * - Text with escapes: `\r \n \t \0 \\ \" \xHH`; every other character is encoded as UTF-8.
+ * - Hex: pairs of hex digits, optionally separated by whitespace (`47 45 54` or `474554`).
+ * - Rendering: {@link escapeBytes} (the inverse of {@link decodeEscapes} for any bytes) and
+ *   {@link hexDump}, which prints as `xxd(1)` does by default.
+ */
+import { createError } from './errors';
+
+const SIMPLE_ESCAPES: Record<string, number> = { r: 0x0d, n: 0x0a, t: 0x09, '0': 0x00, '\\': 0x5c, '"': 0x22 };
+
+/**
+ * Decodes text with escapes into bytes.
+ *
+ * @param text the characters between the quotes of a `"…"` payload
+ * @returns the bytes: escapes decoded, everything else UTF-8
+ * @throws SocketLabError `EBADPAYLOAD` for an unknown escape or a malformed `\xHH`; the message
+ *   gives the 0-based offset in `text`
+ */
+export function decodeEscapes(text: string): Buffer {
+  const out: number[] = [];
+  let literal = '';
+  const flush = (): void => {
+    if (literal) out.push(...Buffer.from(literal, 'utf8'));
+    literal = '';
+  };
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch !== '\\') {
+      literal += ch;
+      continue;
+    }
+    flush();
+    const next = text[i + 1];
+    if (next === undefined) throw createError('EBADPAYLOAD', `escape at offset ${i} is cut off: a lone "\\" ends the text`);
+    if (next in SIMPLE_ESCAPES) {
+      out.push(SIMPLE_ESCAPES[next]);
+      i++;
+    } else if (next === 'x') {
+      const hex = text.slice(i + 2, i + 4);
+      if (!/^[0-9a-fA-F]{2}$/.test(hex)) throw createError('EBADPAYLOAD', `escape at offset ${i}: "\\x" needs two hex digits, e.g. \\x0d`);
+      out.push(parseInt(hex, 16));
+      i += 3;
+    } else {
+      throw createError('EBADPAYLOAD', `unknown escape "\\${next}" at offset ${i} (known: \\r \\n \\t \\0 \\\\ \\" \\xHH)`);
+    }
+  }
+  flush();
+  return Buffer.from(out);
+}
+
+/**
+ * Decodes hex digits into bytes.
+ *
+ * @param text pairs of hex digits; whitespace between pairs is ignored (`47 45 54`, `474554`)
+ * @throws SocketLabError `EBADPAYLOAD` for a non-hex character or an odd number of digits
+ */
+export function decodeHex(text: string): Buffer {
+  const digits = text.replace(/\s+/g, '');
+  const bad = /[^0-9a-fA-F]/.exec(digits);
+  if (bad) throw createError('EBADPAYLOAD', `"${bad[0]}" is not a hex digit`);
+  if (digits.length % 2 !== 0) throw createError('EBADPAYLOAD', `hex needs an even number of digits, got ${digits.length}`);
+  return Buffer.from(digits, 'hex');
+}
+
+const RENDER_ESCAPES: Record<number, string> = { 0x0d: '\\r', 0x0a: '\\n', 0x09: '\\t', 0x00: '\\0', 0x5c: '\\\\', 0x22: '\\"' };
+
+/**
+ * Renders bytes as text with escapes: printable ASCII as is, `\r \n \t \0 \\ \"` by name, every
+ * other byte (control characters, bytes ≥ 0x80) as `\xHH`. `decodeEscapes(escapeBytes(b))`
+ * equals `b` for every `b`.
+ *
+ * @param bytes the payload
+ * @param maxBytes render at most this many bytes and append `…` when cut; default all
+ */
+export function escapeBytes(bytes: Uint8Array, maxBytes = Infinity): string {
+  const n = Math.min(bytes.length, maxBytes);
+  let s = '';
+  for (let i = 0; i < n; i++) {
+    const b = bytes[i];
+    const named = RENDER_ESCAPES[b];
+    if (named !== undefined) s += named;
+    else if (b >= 0x20 && b < 0x7f) s += String.fromCharCode(b);
+    else s += '\\x' + b.toString(16).padStart(2, '0');
+  }
+  return n < bytes.length ? s + '…' : s;
+}
+
+/** Renders bytes as space-separated lowercase hex pairs, e.g. `47 45 54`. */
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex').replace(/(..)(?!$)/g, '$1 ');
+}
+
+/**
+ * Renders bytes as a hex dump in the default format of `xxd(1)`: per 16 bytes, an 8-digit hex
+ * offset, eight groups of two bytes, and the bytes as ASCII with `.` for the unprintable.
+ *
+ * @returns the lines joined with `\n`, each ending with `\n` (as xxd prints); `''` for no bytes
+ */
+export function hexDump(bytes: Uint8Array): string {
+  let out = '';
+  for (let off = 0; off < bytes.length; off += 16) {
+    const row = bytes.subarray(off, Math.min(off + 16, bytes.length));
+    let hex = '';
+    let ascii = '';
+    for (let i = 0; i < 16; i++) {
+      if (i < row.length) {
+        hex += row[i].toString(16).padStart(2, '0');
+        ascii += row[i] >= 0x20 && row[i] < 0x7f ? String.fromCharCode(row[i]) : '.';
+      } else {
+        hex += '  ';
+      }
+      if (i % 2 === 1 && i < 15) hex += ' ';
+    }
+    out += `${off.toString(16).padStart(8, '0')}: ${hex}  ${ascii}\n`;
+  }
+  return out;
+}

@@ -1,0 +1,339 @@
+/**
+ * A stream connection (TCP or Unix domain) with the receive calls of the socket tutorial:
+ * `recv` (the next chunk), `recv(N)`, receive until a delimiter, and receive until the peer closes.
+ * Built on Node's `net.Socket`; sends honour backpressure (`write()` / `'drain'`) and the receive
+ * queue pauses the socket when it holds more than its high-water mark, so a peer that floods
+ * cannot grow memory without bound.
+ */
+import { connect as netConnect, type Socket } from 'node:net';
+import { formatHostPort, type Endpoint, type Transport } from './address';
+import { createError, fromNodeError, type SocketLabError } from './errors';
+import type { TrafficBus } from './traffic';
+import { Notifier, type WaitOptions } from './wait';
+
+/** The life of a connection, as the tree and transcript show it. */
+export type ConnectionState = 'open' | 'half-closed' | 'closed' | 'error';
+
+/** Bytes the receive queue holds before it pauses reading from the socket (1 MiB). */
+export const RECV_HIGH_WATER = 1024 * 1024;
+
+/** The default bound of `recv until` and `recv all` (16 MiB). */
+export const RECV_MAX_BYTES = 16 * 1024 * 1024;
+
+/** Receive options: a deadline and, for the accumulating receives, a byte bound. */
+export interface RecvOptions extends WaitOptions {
+  /** Fail with `ETOOBIG` rather than hold more than this many bytes; default {@link RECV_MAX_BYTES}. */
+  readonly maxBytes?: number;
+}
+
+function describe(socket: Socket, side: 'local' | 'remote', transport: Transport, path?: string): string {
+  if (transport === 'unix') return path ?? '(unix)';
+  const addr = side === 'local' ? socket.localAddress : socket.remoteAddress;
+  const port = side === 'local' ? socket.localPort : socket.remotePort;
+  return addr === undefined || port === undefined ? '?' : formatHostPort(addr, port);
+}
+
+/**
+ * One open TCP or Unix stream connection, client or accepted. Every event is reported on the
+ * bus; no error escapes as an uncaught exception.
+ */
+export class StreamConnection {
+  readonly local: string;
+  readonly remote: string;
+  private readonly queue: Buffer[] = [];
+  private queued = 0;
+  private demand = 0;
+  private peerEnded = false;
+  private closed = false;
+  private failure: SocketLabError | undefined;
+  private readonly changed = new Notifier();
+  private closing: Promise<void> | undefined;
+  private bytesInTotal = 0;
+  private bytesOutTotal = 0;
+
+  private constructor(
+    private readonly socket: Socket,
+    readonly id: string,
+    readonly transport: Transport,
+    private readonly bus: TrafficBus,
+    listener: string | undefined,
+    path: string | undefined,
+  ) {
+    this.local = describe(socket, 'local', transport, path);
+    this.remote = describe(socket, 'remote', transport, path);
+    this.attachErrorHandler();
+    socket.on('data', (chunk: Buffer) => {
+      this.bytesInTotal += chunk.length;
+      this.queue.push(chunk);
+      this.queued += chunk.length;
+      bus.emit({ type: 'data', id, direction: 'in', payload: chunk });
+      if (this.queued >= Math.max(RECV_HIGH_WATER, this.demand)) socket.pause();
+      this.changed.notify();
+    });
+    socket.on('end', () => {
+      this.peerEnded = true;
+      bus.emit({ type: 'half-close', id, direction: 'in' });
+      this.changed.notify();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      bus.emit({ type: 'close', id, bytesIn: this.bytesInTotal, bytesOut: this.bytesOutTotal });
+      this.changed.notify();
+    });
+    bus.emit({ type: 'open', id, transport, local: this.local, remote: this.remote, ...(listener ? { listener } : {}) });
+  }
+
+  /**
+   * Connects to a TCP endpoint (IPv4, IPv6 or a host name, via Node's `net.connect`) or a Unix
+   * socket path, like Python's `socket.connect`.
+   *
+   * @throws SocketLabError `ECONNREFUSED`, `ENOTFOUND`, `ENOENT` (no such socket file),
+   *   `ETIMEDOUT` after `opts.timeoutMs`, `ECANCELED`
+   */
+  static connect(endpoint: Endpoint, opts: WaitOptions, bus: TrafficBus): Promise<StreamConnection> {
+    if (endpoint.transport === 'udp') throw new TypeError('StreamConnection.connect: udp is not a stream');
+    const what = endpoint.transport === 'unix' ? `connect unix ${endpoint.path}` : `connect tcp ${formatHostPort(endpoint.host, endpoint.port)}`;
+    const socket =
+      endpoint.transport === 'unix'
+        ? netConnect({ path: endpoint.path, allowHalfOpen: true })
+        : netConnect({ host: endpoint.host, port: endpoint.port, allowHalfOpen: true });
+    return new Promise((resolve, reject) => {
+      const fail = (err: SocketLabError): void => {
+        cleanup();
+        socket.destroy();
+        reject(err);
+      };
+      const onError = (err: Error): void => fail(fromNodeError(err, what));
+      const onAbort = (): void => fail(createError('ECANCELED', `${what}: cancelled`));
+      const timer = setTimeout(() => fail(createError('ETIMEDOUT', `${what}: timed out after ${opts.timeoutMs} ms`)), opts.timeoutMs);
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        socket.off('error', onError);
+        opts.signal?.removeEventListener('abort', onAbort);
+      };
+      socket.on('error', onError);
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      socket.once('connect', () => {
+        cleanup();
+        const path = endpoint.transport === 'unix' ? endpoint.path : undefined;
+        resolve(new StreamConnection(socket, bus.nextId('c'), endpoint.transport, bus, undefined, path));
+      });
+    });
+  }
+
+  /**
+   * Wraps a socket that a listener accepted. Call in the `'connection'` handler, so the error
+   * listener is attached in the tick that created the socket.
+   */
+  static accept(socket: Socket, transport: Transport, listenerId: string, bus: TrafficBus, path?: string): StreamConnection {
+    return new StreamConnection(socket, bus.nextId('c'), transport, bus, listenerId, path);
+  }
+
+  /** Handles socket errors: remembers the first, reports it, wakes waiting receives. */
+  private attachErrorHandler(): void {
+    this.socket.on('error', (err) => {
+      const e = fromNodeError(err, `${this.transport} ${this.remote}`);
+      this.failure ??= e;
+      this.bus.emit({ type: 'error', id: this.id, code: e.code, message: e.message });
+      this.changed.notify();
+    });
+  }
+
+  /** Bytes received so far. */
+  get bytesIn(): number {
+    return this.bytesInTotal;
+  }
+
+  /** Bytes written so far. */
+  get bytesOut(): number {
+    return this.bytesOutTotal;
+  }
+
+  /** The connection's state: open, half-closed (either side sent FIN), closed or error. */
+  get state(): ConnectionState {
+    if (this.failure) return 'error';
+    if (this.closed) return 'closed';
+    if (this.peerEnded || this.socket.writableEnded) return 'half-closed';
+    return 'open';
+  }
+
+  /**
+   * Sends bytes, like `socket.sendall`: resolves when Node has taken them all, waiting for
+   * `'drain'` when the socket's buffer is full (a peer that never reads stalls this promise
+   * rather than growing memory).
+   *
+   * @throws SocketLabError `EPIPE` after a local shutdown, `ECONNRESET`, `ETIMEDOUT` when
+   *   the buffer does not drain in time, `ECANCELED`
+   */
+  async send(data: Buffer, opts: WaitOptions): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (this.closed || this.socket.writableEnded) {
+      throw createError('ECLOSED', `send on ${this.id}: the connection is closed for sending`);
+    }
+    this.bytesOutTotal += data.length;
+    this.bus.emit({ type: 'data', id: this.id, direction: 'out', payload: data });
+    let drained = this.socket.write(data);
+    if (drained) return;
+    const onDrain = (): void => {
+      drained = true;
+      this.changed.notify();
+    };
+    this.socket.once('drain', onDrain);
+    try {
+      await this.changed.waitFor(() => {
+        if (drained) return true;
+        if (this.failure) throw this.failure;
+        if (this.closed) throw createError('ECLOSED', `send on ${this.id}: the connection closed while sending`);
+        return undefined;
+      }, opts, `send ${data.length} bytes`);
+    } finally {
+      this.socket.off('drain', onDrain);
+    }
+  }
+
+  /** Takes up to `max` bytes from the head of the queue (all of the first chunk when undefined). */
+  private take(max: number | undefined): Buffer {
+    let out: Buffer;
+    if (max === undefined) {
+      out = this.queue.shift() as Buffer;
+    } else {
+      const parts: Buffer[] = [];
+      let want = max;
+      while (want > 0 && this.queue.length > 0) {
+        const head = this.queue[0];
+        if (head.length <= want) {
+          parts.push(head);
+          this.queue.shift();
+          want -= head.length;
+        } else {
+          parts.push(head.subarray(0, want));
+          this.queue[0] = head.subarray(want);
+          want = 0;
+        }
+      }
+      out = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    }
+    this.queued -= out.length;
+    this.resumeIfRoom();
+    return out;
+  }
+
+  private resumeIfRoom(): void {
+    if (this.socket.isPaused() && this.queued < Math.max(RECV_HIGH_WATER, this.demand)) this.socket.resume();
+  }
+
+  /** Runs a wait while declaring how many bytes it may need queued, so reading is not paused early. */
+  private async withDemand<T>(bytes: number, wait: () => Promise<T>): Promise<T> {
+    this.demand = bytes;
+    this.resumeIfRoom();
+    try {
+      return await wait();
+    } finally {
+      this.demand = 0;
+    }
+  }
+
+  /**
+   * Receives like Python's `socket.recv`: the next chunk as it arrived (`max` undefined), or up
+   * to `max` bytes of what has arrived. Resolves with an empty buffer when the peer has closed
+   * its side and nothing is left, as `recv` returns `b''`.
+   *
+   * @throws SocketLabError `ETIMEDOUT` when nothing arrives in time, `ECONNRESET`, `ECANCELED`
+   */
+  recv(max: number | undefined, opts: WaitOptions): Promise<Buffer> {
+    const what = max === undefined ? 'recv' : `recv ${max}`;
+    return this.changed.waitFor(() => {
+      if (this.queued > 0) return this.take(max);
+      if (this.failure) throw this.failure;
+      if (this.peerEnded || this.closed) return Buffer.alloc(0);
+      return undefined;
+    }, opts, what);
+  }
+
+  /**
+   * Receives until `delimiter` has arrived and returns everything up to and including it;
+   * bytes after it stay queued for the next receive.
+   *
+   * @throws SocketLabError `EOF` when the peer closes first, `ETOOBIG` past `opts.maxBytes`,
+   *   `ETIMEDOUT`, `ECONNRESET`, `ECANCELED`
+   */
+  recvUntil(delimiter: Buffer, opts: RecvOptions): Promise<Buffer> {
+    const max = opts.maxBytes ?? RECV_MAX_BYTES;
+    let searched = 0;
+    return this.withDemand(max, () =>
+      this.changed.waitFor(() => {
+        if (this.queue.length > 1) this.queue.splice(0, this.queue.length, Buffer.concat(this.queue));
+        const buf = this.queue[0];
+        if (buf) {
+          const at = buf.indexOf(delimiter, Math.max(0, searched - delimiter.length + 1));
+          if (at >= 0) return this.take(at + delimiter.length);
+          searched = buf.length;
+          if (buf.length > max) throw createError('ETOOBIG', `recv until: no delimiter in the first ${max} bytes`);
+        }
+        if (this.failure) throw this.failure;
+        if (this.peerEnded || this.closed) {
+          throw createError('EOF', `recv until: the peer closed the connection before the delimiter arrived (got ${this.queued} bytes)`);
+        }
+        return undefined;
+      }, opts, 'recv until'),
+    );
+  }
+
+  /**
+   * Receives until the peer closes its side (FIN) and returns everything, like a `recv` loop
+   * that stops at `b''`.
+   *
+   * @throws SocketLabError `ETOOBIG` past `opts.maxBytes`, `ETIMEDOUT`, `ECONNRESET`, `ECANCELED`
+   */
+  recvAll(opts: RecvOptions): Promise<Buffer> {
+    const max = opts.maxBytes ?? RECV_MAX_BYTES;
+    return this.withDemand(max, () =>
+      this.changed.waitFor(() => {
+        if (this.queued > max) throw createError('ETOOBIG', `recv all: the peer sent more than ${max} bytes`);
+        if (this.peerEnded || this.closed) return this.queued > 0 ? this.take(this.queued) : Buffer.alloc(0);
+        if (this.failure) throw this.failure;
+        return undefined;
+      }, opts, 'recv all'),
+    );
+  }
+
+  /** Waits until the peer has closed its side (FIN) or the connection closed. */
+  async waitForPeerEnd(opts: WaitOptions): Promise<void> {
+    await this.changed.waitFor(() => (this.peerEnded || this.closed || this.failure ? true : undefined), opts, 'wait for the peer to close');
+  }
+
+  /** Half-closes: sends FIN and keeps reading, like `shutdown(SHUT_WR)`. Safe to call twice. */
+  shutdown(): void {
+    if (this.closed || this.socket.writableEnded) return;
+    this.socket.end();
+    this.bus.emit({ type: 'half-close', id: this.id, direction: 'out' });
+  }
+
+  /**
+   * Closes like `close(2)`: flushes what was sent, sends FIN and releases the socket without
+   * waiting for the peer. Resolves when the socket is closed; after `lingerMs` of a peer that
+   * does not read, the socket is destroyed. Safe to call twice.
+   */
+  close(lingerMs = 2000): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      if (this.closed) {
+        resolve();
+        return;
+      }
+      const timer = setTimeout(() => this.socket.destroy(), lingerMs);
+      this.socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.shutdown();
+      if (this.socket.writableFinished) this.socket.destroy();
+      else this.socket.once('finish', () => this.socket.destroy());
+    });
+    return this.closing;
+  }
+
+  /** Destroys the socket at once (pending writes are dropped). Safe to call twice. */
+  destroy(): void {
+    this.socket.destroy();
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Traffic events: everything that happens on Socket Lab's sockets, as typed records with a
+ * timestamp and a connection id. The CLI transcript, the log, the tree and the traffic view all
+ * consume the same events; the socket core never prints.
+ */
+import type { Transport } from './address';
+
+/** Fields common to every event. */
+interface EventBase {
+  /** Wall-clock time of the event, ms since the epoch (`Date.now()`). */
+  readonly ts: number;
+  /** The connection, listener or datagram socket the event belongs to, e.g. `c3`, `l1`. */
+  readonly id: string;
+}
+
+/** A listener is bound and accepting (TCP, Unix) or receiving (UDP). */
+export interface ListeningEvent extends EventBase {
+  readonly type: 'listening';
+  readonly transport: Transport;
+  /** The bound address, `127.0.0.1:40123` or a socket path. */
+  readonly local: string;
+}
+
+/** A connection is open: connected by a client, or accepted by a listener (`listener` set). */
+export interface OpenEvent extends EventBase {
+  readonly type: 'open';
+  readonly transport: Transport;
+  readonly local: string;
+  readonly remote: string;
+  /** The id of the listener that accepted it; absent for a client. */
+  readonly listener?: string;
+}
+
+/** Bytes crossed the socket: `in` received from the peer, `out` written to it. */
+export interface DataEvent extends EventBase {
+  readonly type: 'data';
+  readonly direction: 'in' | 'out';
+  /** The payload: one chunk as `'data'` delivered it, or one datagram. */
+  readonly payload: Buffer;
+  /** For datagrams, the peer's address (`host:port`). */
+  readonly peer?: string;
+}
+
+/** A half-close: `in` the peer sent FIN, `out` Socket Lab sent FIN (`shutdown(SHUT_WR)`). */
+export interface HalfCloseEvent extends EventBase {
+  readonly type: 'half-close';
+  readonly direction: 'in' | 'out';
+}
+
+/** The connection, listener or datagram socket is closed. */
+export interface CloseEvent extends EventBase {
+  readonly type: 'close';
+  /** Bytes received and sent over the socket's lifetime. */
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+}
+
+/** An error on a socket; a `close` event follows for connections. */
+export interface ErrorEvent extends EventBase {
+  readonly type: 'error';
+  readonly code: string;
+  readonly message: string;
+}
+
+/** Any traffic event, discriminated by `type`. */
+export type TrafficEvent = ListeningEvent | OpenEvent | DataEvent | HalfCloseEvent | CloseEvent | ErrorEvent;
+
+/** Distributive omit, so each member of the union keeps its own fields. */
+export type WithoutStamp<E> = E extends unknown ? Omit<E, 'ts'> : never;
+
+/**
+ * Where sockets report their traffic. One bus per run (CLI) or per extension host; it numbers
+ * the sockets it sees, so ids are unique within it.
+ */
+export class TrafficBus {
+  private readonly listeners = new Set<(e: TrafficEvent) => void>();
+  private counter = 0;
+
+  /** A fresh id with the given prefix: `c` connection, `l` listener, `u` datagram socket. */
+  nextId(prefix: 'c' | 'l' | 'u'): string {
+    return `${prefix}${++this.counter}`;
+  }
+
+  /** Stamps the event with the time and delivers it to every subscriber, in order. */
+  emit(event: WithoutStamp<TrafficEvent>): void {
+    const stamped = { ...event, ts: Date.now() } as TrafficEvent;
+    for (const l of this.listeners) l(stamped);
+  }
+
+  /** Subscribes; the returned function unsubscribes. */
+  subscribe(listener: (e: TrafficEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
