@@ -14,7 +14,8 @@ export type SocketLabCode =
   | 'EOF' // the peer closed before the awaited bytes arrived
   | 'ETOOBIG' // a receive exceeded its byte bound
   | 'ECLOSED' // the socket was closed locally while an operation waited
-  | 'ECANCELED'; // the run was cancelled
+  | 'ECANCELED' // the run was cancelled
+  | 'EVARIABLE'; // a {{variable}} that has no value when the step runs
 
 /** Known errno codes with a sentence a person can act on. */
 const HINTS: Record<string, string> = {

@@ -26,8 +26,11 @@ export interface RecvOptions extends WaitOptions {
   readonly maxBytes?: number;
 }
 
-function describe(socket: Socket, side: 'local' | 'remote', transport: Transport, path?: string): string {
-  if (transport === 'unix') return path ?? '(unix)';
+function describe(socket: Socket, side: 'local' | 'remote', transport: Transport, path: string | undefined, accepted: boolean): string {
+  if (transport === 'unix') {
+    // The listening side's end is the path; a connecting Unix socket has no name of its own.
+    return (side === 'local') === accepted ? (path ?? '(unix)') : '(unnamed)';
+  }
   const addr = side === 'local' ? socket.localAddress : socket.remoteAddress;
   const port = side === 'local' ? socket.localPort : socket.remotePort;
   return addr === undefined || port === undefined ? '?' : formatHostPort(addr, port);
@@ -59,8 +62,8 @@ export class StreamConnection {
     listener: string | undefined,
     path: string | undefined,
   ) {
-    this.local = describe(socket, 'local', transport, path);
-    this.remote = describe(socket, 'remote', transport, path);
+    this.local = describe(socket, 'local', transport, path, listener !== undefined);
+    this.remote = describe(socket, 'remote', transport, path, listener !== undefined);
     this.attachErrorHandler();
     socket.on('data', (chunk: Buffer) => {
       this.bytesInTotal += chunk.length;

@@ -1,0 +1,146 @@
+/**
+ * `socket-lab`: runs `.sock` files headless. Pure Node: it shares the socket core and the
+ * language with the extension.
+ *
+ *   socket-lab run FILE.sock [--block N]... [--json] [--hex] [--serve [--for DURATION]]
+ *
+ * Exit status: 0 every expectation held, 1 an expectation failed, 2 a parse, usage or network
+ * error.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { hasErrors, parseDuration, parseSock } from './sock/parser';
+import { SockRun } from './sock/runner';
+import type { RunEvent } from './sock/runEvents';
+import { eventToJson, formatDiagnostic, Transcript } from './sock/transcript';
+
+interface RunFlags {
+  block?: number[];
+  json?: boolean;
+  hex?: boolean;
+  serve?: boolean;
+  for?: number;
+  timeout?: number;
+}
+
+const USAGE_ERROR = 2;
+
+function blockNumber(value: string, previous: number[] = []): number[] {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('a block number is 1 or more');
+  return [...previous, Number(value)];
+}
+
+function duration(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new InvalidArgumentError('write a duration such as 30s, 500ms or 2m');
+  return ms;
+}
+
+/** Waits for SIGINT/SIGTERM or `forMs`, whichever comes first. */
+function serveUntilStopped(forMs: number | undefined, out: (line: string) => void): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = forMs === undefined ? undefined : setTimeout(done, forMs);
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+    out(forMs === undefined ? 'serving: listeners stay open until Ctrl-C' : `serving: listeners stay open for ${forMs / 1000} s (or until Ctrl-C)`);
+  });
+}
+
+async function runFile(file: string, flags: RunFlags): Promise<number> {
+  const out = (line: string): void => void process.stdout.write(line + '\n');
+  const err = (line: string): void => void process.stderr.write(line + '\n');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    err(`socket-lab: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    return 2;
+  }
+  const parsed = parseSock(text);
+  for (const d of parsed.diagnostics) err(formatDiagnostic(file, d));
+  if (hasErrors(parsed)) {
+    err(`socket-lab: ${file} has errors; nothing was run`);
+    return 2;
+  }
+  const known = new Set(parsed.blocks.map((b) => b.index));
+  const unknown = flags.block?.filter((n) => !known.has(n)) ?? [];
+  if (unknown.length > 0) {
+    err(`socket-lab: ${file} has ${parsed.blocks.length} blocks; no block ${unknown.join(', ')}`);
+    return 2;
+  }
+  const transcript = new Transcript(file, { hex: flags.hex });
+  const onEvent = (e: RunEvent): void => {
+    if (flags.json) out(eventToJson(e));
+    else {
+      const line = transcript.format(e);
+      if (line !== undefined) out(line);
+    }
+  };
+  const run = new SockRun(parsed, {
+    baseDir: dirname(file),
+    ...(flags.block ? { blocks: flags.block } : {}),
+    ...(flags.timeout !== undefined ? { defaultTimeoutMs: flags.timeout } : {}),
+    onEvent,
+  });
+  const stopOnSignal = (): void => void run.stop(0);
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
+  await run.run();
+  process.off('SIGINT', stopOnSignal);
+  process.off('SIGTERM', stopOnSignal);
+  if (flags.serve) await serveUntilStopped(flags.for, flags.json ? () => undefined : out);
+  await run.stop(flags.serve ? 0 : 2000);
+  return run.exitCode;
+}
+
+/** Builds the command line; exported for tests. */
+export function createProgram(setExit: (code: number) => void): Command {
+  const program = new Command('socket-lab')
+    .description('Run Socket Lab .sock experiments headless: TCP, UDP and Unix sockets over real networks.')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  program
+    .command('run')
+    .description('run the blocks of a .sock file in order and print a transcript')
+    .argument('<file>', 'the .sock file')
+    .option('-b, --block <n>', 'run only block N (1-based); repeat for more', blockNumber)
+    .option('--json', 'print one JSON object per event (JSON lines)')
+    .option('--hex', 'show payloads as a hex dump')
+    .option('--serve', 'keep listeners open after the last block, until Ctrl-C or --for')
+    .addOption(new Option('--for <duration>', 'with --serve: stop after this long, e.g. 30s').argParser(duration))
+    .addOption(new Option('--timeout <duration>', 'default timeout of connect, send and recv steps').default(undefined, '5s').argParser(duration))
+    .action(async (file: string, flags: RunFlags) => {
+      if (flags.for !== undefined && !flags.serve) throw new InvalidArgumentError('--for needs --serve');
+      setExit(await runFile(file, flags));
+    });
+  return program;
+}
+
+async function main(): Promise<void> {
+  let code = 0;
+  const program = createProgram((c) => (code = c));
+  try {
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      code = e.exitCode === 0 ? 0 : USAGE_ERROR;
+    } else if (e instanceof InvalidArgumentError) {
+      process.stderr.write(`socket-lab: ${e.message}\n`);
+      code = USAGE_ERROR;
+    } else {
+      process.stderr.write(`socket-lab: internal error: ${(e as Error).message}\n`);
+      code = 2;
+    }
+  }
+  process.exitCode = code;
+}
+
+void main();

@@ -1,0 +1,29 @@
+import * as vscode from 'vscode';
+import type { Diagnostic as SockDiagnostic } from '../sock/ast';
+import { parseSock } from '../sock/parser';
+import { SOCK_LANGUAGE } from './contributions';
+
+/** Converts a parser diagnostic to a VS Code one. */
+export function toVscodeDiagnostic(d: SockDiagnostic): vscode.Diagnostic {
+  const range = new vscode.Range(d.range.start.line, d.range.start.column, d.range.end.line, d.range.end.column);
+  const severity = d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning;
+  const diagnostic = new vscode.Diagnostic(range, d.message, severity);
+  diagnostic.source = 'socket-lab';
+  return diagnostic;
+}
+
+/** Shows the parser's errors and warnings for every open `.sock` document, as you type. */
+export function registerDiagnostics(context: vscode.ExtensionContext): void {
+  const collection = vscode.languages.createDiagnosticCollection('socket-lab');
+  const refresh = (doc: vscode.TextDocument): void => {
+    if (doc.languageId !== SOCK_LANGUAGE) return;
+    collection.set(doc.uri, parseSock(doc.getText()).diagnostics.map(toVscodeDiagnostic));
+  };
+  context.subscriptions.push(
+    collection,
+    vscode.workspace.onDidOpenTextDocument(refresh),
+    vscode.workspace.onDidChangeTextDocument((e) => refresh(e.document)),
+    vscode.workspace.onDidCloseTextDocument((doc) => collection.delete(doc.uri)),
+  );
+  vscode.workspace.textDocuments.forEach(refresh);
+}

@@ -1,0 +1,52 @@
+import { dirname } from 'node:path';
+import * as vscode from 'vscode';
+import { hasErrors, parseSock } from '../sock/parser';
+import { SockRun } from '../sock/runner';
+import { Transcript } from '../sock/transcript';
+import { Commands, SOCK_LANGUAGE } from './contributions';
+
+/**
+ * "Socket Lab: Run File": runs the active `.sock` file with the shared runner and writes the
+ * transcript to the log. Refuses in an untrusted workspace: nothing runs from a file there.
+ */
+export function registerRunFileCommand(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
+  context.subscriptions.push(
+    vscode.commands.registerCommand(Commands.runFile, async () => {
+      if (!vscode.workspace.isTrusted) {
+        void vscode.window.showWarningMessage('Socket Lab does not run .sock files in an untrusted workspace.');
+        return;
+      }
+      const doc = vscode.window.activeTextEditor?.document;
+      if (!doc || doc.languageId !== SOCK_LANGUAGE) {
+        void vscode.window.showInformationMessage('Open a .sock file to run it.');
+        return;
+      }
+      const parsed = parseSock(doc.getText());
+      if (hasErrors(parsed)) {
+        void vscode.window.showErrorMessage('The .sock file has errors; see the Problems view.');
+        return;
+      }
+      const name = vscode.workspace.asRelativePath(doc.uri);
+      log.show(true);
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Running ${name}`, cancellable: true },
+        async (_progress, token) => {
+          const abort = new AbortController();
+          token.onCancellationRequested(() => abort.abort());
+          const transcript = new Transcript(name);
+          const run = new SockRun(parsed, {
+            baseDir: dirname(doc.uri.fsPath),
+            signal: abort.signal,
+            onEvent: (e) => {
+              const line = transcript.format(e);
+              if (line !== undefined) log.info(line.replace(/^\n/, ''));
+            },
+          });
+          context.subscriptions.push({ dispose: () => void run.stop(0) });
+          await run.run();
+          await run.stop();
+        },
+      );
+    }),
+  );
+}

@@ -1,0 +1,108 @@
+/**
+ * The syntax tree of a `.sock` file, as the parser produces it. Positions are 0-based lines and
+ * columns (UTF-16 code units, as editors count); messages shown to people add 1 to each.
+ */
+
+/** A place in the file. */
+export interface Position {
+  readonly line: number;
+  readonly column: number;
+}
+
+/** A span of the file, end exclusive. */
+export interface Range {
+  readonly start: Position;
+  readonly end: Position;
+}
+
+/** A parse error or warning with its exact range. */
+export interface Diagnostic {
+  readonly severity: 'error' | 'warning';
+  readonly message: string;
+  readonly range: Range;
+}
+
+/** Text with `{{name}}` references, expanded when the step runs. */
+export interface Template {
+  readonly parts: readonly TemplatePart[];
+  readonly range: Range;
+}
+
+/** A literal run of a template, or a variable reference (`{{name}}`, `{{listener.port}}`). */
+export type TemplatePart = { readonly text: string } | { readonly variable: string; readonly range: Range };
+
+/**
+ * A payload as written: `"text with escapes"`, `hex 47 45 54`, or a heredoc whose lines each
+ * end with the block's line ending.
+ */
+export type Payload =
+  | { readonly kind: 'text'; readonly template: Template }
+  | { readonly kind: 'hex'; readonly template: Template }
+  | { readonly kind: 'heredoc'; readonly lines: readonly Template[]; readonly range: Range };
+
+/** What an `expect` checks. */
+export type Matcher =
+  | { readonly kind: 'contains'; readonly payload: Payload }
+  | { readonly kind: 'regex'; readonly source: string; readonly flags: string }
+  | { readonly kind: 'error'; readonly code?: string; readonly pattern?: Matcher };
+
+/** The transports a block can connect or listen with. */
+export type BlockTransport = 'tcp' | 'udp' | 'unix';
+
+/** The first statement of a client or listener block. */
+export interface Header {
+  readonly kind: 'connect' | 'listen';
+  readonly transport: BlockTransport;
+  /** `HOST:PORT` (for `listen`, also `PORT` alone) or a Unix socket path. */
+  readonly target: Template;
+  /** `as NAME`: a listener's name, for `{{NAME}}` / `{{NAME.port}}` in later blocks. */
+  readonly name?: string;
+  readonly timeoutMs?: number;
+  readonly range: Range;
+  /** The statement's source text, for transcripts. */
+  readonly source: string;
+}
+
+/** What a step does, without where it is written. */
+export type StepBody =
+  | { readonly kind: 'send'; readonly payload: Payload }
+  | { readonly kind: 'recv'; readonly mode: 'chunk' | 'bytes' | 'until' | 'all'; readonly max?: number; readonly until?: Payload; readonly timeoutMs?: number }
+  | { readonly kind: 'expect'; readonly matcher: Matcher }
+  | { readonly kind: 'close' }
+  | { readonly kind: 'echo'; readonly timeoutMs?: number }
+  | { readonly kind: 'hostname' }
+  | { readonly kind: 'lookup'; readonly target: Template }
+  | { readonly kind: 'service'; readonly target: Template; readonly proto: 'tcp' | 'udp' }
+  | { readonly kind: 'aton'; readonly target: Template }
+  | { readonly kind: 'ntoa'; readonly target: Template };
+
+/** One step of a block, with its range and source text. */
+export type Step = StepBody & { readonly range: Range; readonly source: string };
+
+/** A block: the text from one `###` line to the next. */
+export interface Block {
+  /** 1-based number in the file, as `--block N` selects it. */
+  readonly index: number;
+  /** The rest of the `###` line, trimmed; may be empty. */
+  readonly title: string;
+  /** From the `###` line (or the file's start) to the last line before the next block. */
+  readonly range: Range;
+  readonly header?: Header;
+  readonly steps: readonly Step[];
+  /** The line ending of heredoc lines: `eol crlf` (default) or `eol lf`. */
+  readonly eol: 'crlf' | 'lf';
+}
+
+/** A file variable: `@name = value`. */
+export interface Variable {
+  readonly name: string;
+  readonly value: Template;
+  readonly range: Range;
+}
+
+/** A parsed `.sock` file: blocks, variables and every diagnostic found. */
+export interface SockFile {
+  readonly blocks: readonly Block[];
+  readonly variables: ReadonlyMap<string, Variable>;
+  readonly diagnostics: readonly Diagnostic[];
+}

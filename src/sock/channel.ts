@@ -1,0 +1,145 @@
+/**
+ * The runner's view of a connection: one interface over a TCP/Unix stream, a connected UDP
+ * client, and one datagram handled by a UDP listener, so a block's steps run the same way on each.
+ */
+import { createError } from '../net/errors';
+import type { Datagram, DatagramSocket } from '../net/datagram';
+import type { RecvOptions, StreamConnection } from '../net/stream';
+import type { WaitOptions } from '../net/wait';
+
+/** What the steps of a block can do with its connection. */
+export interface Channel {
+  /** The socket's id on the traffic bus, e.g. `c3`. */
+  readonly id: string;
+  send(data: Buffer, opts: WaitOptions): Promise<void>;
+  /** The next chunk or datagram; up to `max` bytes when given. */
+  recv(max: number | undefined, opts: WaitOptions): Promise<Buffer>;
+  recvUntil(delimiter: Buffer, opts: RecvOptions): Promise<Buffer>;
+  recvAll(opts: RecvOptions): Promise<Buffer>;
+  /** Sends back what the peer sends; resolves with the byte count. */
+  echo(opts: WaitOptions): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** A TCP or Unix stream connection. */
+export class StreamChannel implements Channel {
+  constructor(private readonly conn: StreamConnection) {}
+
+  get id(): string {
+    return this.conn.id;
+  }
+
+  send(data: Buffer, opts: WaitOptions): Promise<void> {
+    return this.conn.send(data, opts);
+  }
+
+  recv(max: number | undefined, opts: WaitOptions): Promise<Buffer> {
+    return this.conn.recv(max, opts);
+  }
+
+  recvUntil(delimiter: Buffer, opts: RecvOptions): Promise<Buffer> {
+    return this.conn.recvUntil(delimiter, opts);
+  }
+
+  recvAll(opts: RecvOptions): Promise<Buffer> {
+    return this.conn.recvAll(opts);
+  }
+
+  /** Echoes chunk by chunk until the peer closes its side; `opts.timeoutMs` bounds each wait. */
+  async echo(opts: WaitOptions): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const chunk = await this.conn.recv(undefined, opts);
+      if (chunk.length === 0) return total;
+      await this.conn.send(chunk, opts);
+      total += chunk.length;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.conn.close();
+  }
+}
+
+function notForDatagrams(what: string): never {
+  throw createError('EBADPAYLOAD', `${what} is for streams; a UDP recv returns one datagram`);
+}
+
+/** A UDP client connected to one peer. */
+export class DatagramClientChannel implements Channel {
+  constructor(private readonly socket: DatagramSocket) {}
+
+  get id(): string {
+    return this.socket.id;
+  }
+
+  send(data: Buffer): Promise<void> {
+    return this.socket.send(data);
+  }
+
+  async recv(max: number | undefined, opts: WaitOptions): Promise<Buffer> {
+    return (await this.socket.recv(max, opts)).payload;
+  }
+
+  recvUntil(): Promise<Buffer> {
+    return notForDatagrams('recv until');
+  }
+
+  recvAll(): Promise<Buffer> {
+    return notForDatagrams('recv all');
+  }
+
+  async echo(): Promise<number> {
+    return notForDatagrams('echo');
+  }
+
+  close(): Promise<void> {
+    return this.socket.close();
+  }
+}
+
+/**
+ * One datagram received by a UDP listener: `recv` returns it, `send` answers its sender
+ * (`sendto` the address `recvfrom` gave), `echo` sends it back.
+ */
+export class DatagramSessionChannel implements Channel {
+  private taken = false;
+
+  constructor(
+    private readonly socket: DatagramSocket,
+    private readonly datagram: Datagram,
+  ) {}
+
+  get id(): string {
+    return `${this.socket.id}/${this.datagram.from}`;
+  }
+
+  send(data: Buffer): Promise<void> {
+    return this.socket.send(data, this.datagram);
+  }
+
+  async recv(max: number | undefined): Promise<Buffer> {
+    if (this.taken) throw createError('EOF', 'a UDP listener runs its steps once per datagram; this recv has no second datagram');
+    this.taken = true;
+    const p = this.datagram.payload;
+    return max !== undefined && p.length > max ? p.subarray(0, max) : p;
+  }
+
+  recvUntil(): Promise<Buffer> {
+    return notForDatagrams('recv until');
+  }
+
+  recvAll(): Promise<Buffer> {
+    return notForDatagrams('recv all');
+  }
+
+  async echo(): Promise<number> {
+    this.taken = true;
+    await this.socket.send(this.datagram.payload, this.datagram);
+    return this.datagram.payload.length;
+  }
+
+  async close(): Promise<void> {
+    // The listener's socket stays open for the next datagram.
+  }
+}

@@ -1,0 +1,573 @@
+/**
+ * The `.sock` parser: text in, a {@link SockFile} out, with every error and warning found. It never
+ * throws on bad input: a malformed line becomes a diagnostic and parsing goes on with the next
+ * line. The language is specified in `docs/sock-language.md`.
+ */
+import { isIP } from 'node:net';
+import { parseHostPort } from '../net/address';
+import { decodeEscapes, decodeHex } from '../net/payload';
+import { SocketLabError } from '../net/errors';
+import type { Block, BlockTransport, Diagnostic, Header, Matcher, Payload, Range, SockFile, Step, StepBody, Template, TemplatePart, Variable } from './ast';
+
+/** A problem at columns `[start, end)` of the current line. */
+class LineError extends Error {
+  constructor(
+    message: string,
+    readonly start: number,
+    readonly end: number,
+  ) {
+    super(message);
+  }
+}
+
+interface Token {
+  readonly text: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Reads one line token by token; `#` or `//` after whitespace starts a trailing comment. */
+class LineCursor {
+  pos = 0;
+  constructor(readonly text: string) {}
+
+  private skipSpace(): void {
+    while (this.pos < this.text.length && /\s/.test(this.text[this.pos])) this.pos++;
+  }
+
+  atEnd(): boolean {
+    this.skipSpace();
+    if (this.pos >= this.text.length) return true;
+    const rest = this.text.slice(this.pos);
+    const afterSpace = this.pos === 0 || /\s/.test(this.text[this.pos - 1]);
+    return afterSpace && (rest.startsWith('#') || rest.startsWith('//'));
+  }
+
+  peek(): string {
+    this.skipSpace();
+    return this.text[this.pos] ?? '';
+  }
+
+  word(what: string): Token {
+    if (this.atEnd()) throw new LineError(`expected ${what}`, this.pos, this.pos + 1);
+    const start = this.pos;
+    while (this.pos < this.text.length && !/\s/.test(this.text[this.pos])) this.pos++;
+    return { text: this.text.slice(start, this.pos), start, end: this.pos };
+  }
+
+  optionalWord(): Token | undefined {
+    return this.atEnd() ? undefined : this.word('a word');
+  }
+
+  /** A `"…"` string; returns the raw text between the quotes (escapes still encoded). */
+  quoted(): Token {
+    this.skipSpace();
+    const start = this.pos;
+    let i = start + 1;
+    while (i < this.text.length && this.text[i] !== '"') i += this.text[i] === '\\' ? 2 : 1;
+    if (i >= this.text.length) throw new LineError('unterminated string: add the closing "', start, this.text.length);
+    this.pos = i + 1;
+    return { text: this.text.slice(start + 1, i), start: start + 1, end: i };
+  }
+
+  /** A `/regex/flags` literal. */
+  regex(): { source: string; flags: string; start: number; end: number } {
+    this.skipSpace();
+    const start = this.pos;
+    let i = start + 1;
+    while (i < this.text.length && this.text[i] !== '/') i += this.text[i] === '\\' ? 2 : 1;
+    if (i >= this.text.length) throw new LineError('unterminated regular expression: add the closing /', start, this.text.length);
+    const source = this.text.slice(start + 1, i);
+    let j = i + 1;
+    while (j < this.text.length && /[a-z]/.test(this.text[j])) j++;
+    const flags = this.text.slice(i + 1, j);
+    try {
+      new RegExp(source, flags);
+    } catch (err) {
+      throw new LineError(`invalid regular expression: ${(err as Error).message}`, start, j);
+    }
+    this.pos = j;
+    return { source, flags, start, end: j };
+  }
+
+  /** Everything up to a trailing comment or the end of the line, trimmed. */
+  rest(): Token {
+    this.skipSpace();
+    const start = this.pos;
+    let end = start;
+    while (!this.atEnd()) {
+      this.word('');
+      end = this.pos;
+    }
+    return { text: this.text.slice(start, end), start, end };
+  }
+
+  expectEnd(): void {
+    if (!this.atEnd()) {
+      const t = this.word('');
+      throw new LineError(`unexpected "${t.text}"`, t.start, t.end);
+    }
+  }
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)$/;
+
+/**
+ * Parses a duration: `500ms`, `2s`, `1.5s`, `1m`.
+ * @returns milliseconds, or `undefined` when `text` is not a duration
+ */
+export function parseDuration(text: string): number | undefined {
+  const m = DURATION.exec(text);
+  if (!m) return undefined;
+  const scale = m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000;
+  return Math.round(Number(m[1]) * scale);
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+const LOOKUP_VERBS = new Set(['hostname', 'lookup', 'service', 'aton', 'ntoa']);
+const CHANNEL_VERBS = new Set(['send', 'recv', 'close', 'echo']);
+const ALL_VERBS = ['connect', 'listen', 'send', 'recv', 'expect', 'close', 'echo', 'eol', ...LOOKUP_VERBS];
+
+interface PendingHeredoc {
+  readonly tag: string;
+  readonly line: number;
+  readonly start: number;
+  readonly end: number;
+  readonly resolve: (lines: Template[], endLine: number) => void;
+}
+
+interface BlockDraft {
+  title: string;
+  startLine: number;
+  header?: Header;
+  steps: Step[];
+  eol: 'crlf' | 'lf';
+  hasStatements: boolean;
+}
+
+class Parser {
+  private readonly lines: string[];
+  private readonly diagnostics: Diagnostic[] = [];
+  private readonly variables = new Map<string, Variable>();
+  private readonly blocks: Block[] = [];
+  private readonly references: { name: string; range: Range }[] = [];
+  private readonly listenerNames = new Set<string>();
+  private line = 0;
+  private heredoc: PendingHeredoc | undefined;
+
+  constructor(text: string) {
+    this.lines = text.split(/\r?\n/);
+  }
+
+  parse(): SockFile {
+    let draft: BlockDraft = { title: '', startLine: 0, steps: [], eol: 'crlf', hasStatements: false };
+    for (this.line = 0; this.line < this.lines.length; this.line++) {
+      const raw = this.lines[this.line];
+      const trimmed = raw.trim();
+      if (trimmed.startsWith('###')) {
+        this.finishBlock(draft, this.line - 1);
+        draft = { title: trimmed.slice(3).trim(), startLine: this.line, steps: [], eol: 'crlf', hasStatements: false };
+        continue;
+      }
+      if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith('//')) continue;
+      try {
+        this.statement(raw, draft);
+      } catch (err) {
+        if (!(err instanceof LineError)) throw err;
+        this.error(err.message, this.line, err.start, err.end);
+      }
+      if (this.heredoc) this.readHeredoc();
+    }
+    this.finishBlock(draft, this.lines.length - 1);
+    this.checkReferences();
+    return { blocks: this.blocks, variables: this.variables, diagnostics: this.diagnostics };
+  }
+
+  private error(message: string, line: number, start: number, end: number, severity: 'error' | 'warning' = 'error'): void {
+    this.diagnostics.push({ severity, message, range: { start: { line, column: start }, end: { line, column: Math.max(end, start + 1) } } });
+  }
+
+  private range(start: number, end: number, line = this.line): Range {
+    return { start: { line, column: start }, end: { line, column: end } };
+  }
+
+  private finishBlock(draft: BlockDraft, lastLine: number): void {
+    const isPreamble = this.blocks.length === 0 && draft.startLine === 0 && !this.lines[0]?.trim().startsWith('###');
+    if (isPreamble && !draft.hasStatements) return;
+    const end = Math.max(lastLine, draft.startLine);
+    this.blocks.push({
+      index: this.blocks.length + 1,
+      title: draft.title,
+      range: { start: { line: draft.startLine, column: 0 }, end: { line: end, column: this.lines[end]?.length ?? 0 } },
+      ...(draft.header ? { header: draft.header } : {}),
+      steps: draft.steps,
+      eol: draft.eol,
+    });
+  }
+
+  /** Reads the lines of a pending heredoc, up to its closing tag (or the next `###` block). */
+  private readHeredoc(): void {
+    const h = this.heredoc as PendingHeredoc;
+    this.heredoc = undefined;
+    const body: Template[] = [];
+    let i = this.line + 1;
+    for (; i < this.lines.length; i++) {
+      const text = this.lines[i];
+      if (text.trim() === h.tag) {
+        h.resolve(body, i);
+        this.line = i;
+        return;
+      }
+      if (text.trim().startsWith('###')) break;
+      try {
+        body.push(this.template(text, 0, i));
+      } catch (err) {
+        if (!(err instanceof LineError)) throw err;
+        this.error(err.message, i, err.start, err.end);
+      }
+    }
+    this.error(`heredoc <<${h.tag} is not closed: add a line "${h.tag}" before the next ### block`, h.line, h.start, h.end);
+    h.resolve(body, i - 1);
+    this.line = i - 1;
+  }
+
+  private statement(raw: string, draft: BlockDraft): void {
+    const c = new LineCursor(raw);
+    const first = c.word('a statement');
+    if (first.text.startsWith('@')) {
+      this.variable(raw, first);
+      return;
+    }
+    const verb = first.text;
+    if (!ALL_VERBS.includes(verb)) {
+      const hint = ALL_VERBS.find((v) => v.startsWith(verb.slice(0, 3))) ?? '';
+      throw new LineError(`unknown statement "${verb}"${hint ? ` (did you mean "${hint}"?)` : ''}`, first.start, first.end);
+    }
+    const source = raw.trim();
+    if (verb === 'connect' || verb === 'listen') {
+      if (draft.header) throw new LineError(`a block has one connect or listen; start a new block with ### before this one`, first.start, first.end);
+      if (draft.steps.length > 0) throw new LineError(`${verb} must be the first statement of its block`, first.start, first.end);
+      draft.header = this.header(verb, c, source, first.start);
+      draft.hasStatements = true;
+      return;
+    }
+    if (verb === 'eol') {
+      const t = c.word('crlf or lf');
+      if (t.text !== 'crlf' && t.text !== 'lf') throw new LineError(`eol is crlf or lf, not "${t.text}"`, t.start, t.end);
+      c.expectEnd();
+      draft.eol = t.text;
+      return;
+    }
+    if (CHANNEL_VERBS.has(verb) && !draft.header) {
+      throw new LineError(`${verb} needs a connection: start the block with connect or listen`, first.start, first.end);
+    }
+    const step = this.step(verb, c, draft, first);
+    draft.steps.push({ ...step, range: this.range(first.start, raw.trimEnd().length), source });
+    draft.hasStatements = true;
+  }
+
+  private variable(raw: string, first: Token): void {
+    const m = /^@([A-Za-z_][A-Za-z0-9_-]*)\s*=\s?(.*)$/.exec(raw.trim());
+    if (!m) throw new LineError('a variable is written @name = value', first.start, raw.length);
+    const name = m[1];
+    const valueStart = raw.length - m[2].length;
+    if (this.variables.has(name)) this.error(`variable "${name}" is declared twice; the first value is used`, this.line, first.start, first.end, 'warning');
+    else this.variables.set(name, { name, value: this.template(m[2].trimEnd(), valueStart, this.line), range: this.range(first.start, raw.length) });
+  }
+
+  /** Parses `{{name}}` references in `text`, which starts at `column` of `line`. */
+  private template(text: string, column: number, line: number): Template {
+    const parts: TemplatePart[] = [];
+    let i = 0;
+    while (i < text.length) {
+      const open = text.indexOf('{{', i);
+      if (open < 0) {
+        parts.push({ text: text.slice(i) });
+        break;
+      }
+      if (open > i) parts.push({ text: text.slice(i, open) });
+      const close = text.indexOf('}}', open + 2);
+      if (close < 0) throw new LineError('"{{" without "}}"', column + open, column + text.length);
+      const name = text.slice(open + 2, close).trim();
+      if (!/^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z]+)?$/.test(name)) {
+        throw new LineError(`"${name}" is not a variable name`, column + open, column + close + 2);
+      }
+      const range: Range = { start: { line, column: column + open }, end: { line, column: column + close + 2 } };
+      parts.push({ variable: name, range });
+      this.references.push({ name, range });
+      i = close + 2;
+    }
+    return { parts, range: { start: { line, column }, end: { line, column: column + text.length } } };
+  }
+
+  private header(verb: 'connect' | 'listen', c: LineCursor, source: string, start: number): Header {
+    const t = c.word('tcp, udp or unix');
+    if (t.text !== 'tcp' && t.text !== 'udp' && t.text !== 'unix') {
+      throw new LineError(`${verb} takes tcp, udp or unix, not "${t.text}"`, t.start, t.end);
+    }
+    const transport: BlockTransport = t.text;
+    const target = c.word(transport === 'unix' ? 'a socket path' : verb === 'listen' ? 'HOST:PORT or PORT' : 'HOST:PORT');
+    const template = this.template(target.text, target.start, this.line);
+    if (transport !== 'unix' && template.parts.every((p) => 'text' in p)) {
+      this.checkHostPort(verb, target);
+    }
+    let name: string | undefined;
+    let timeoutMs: number | undefined;
+    while (!c.atEnd()) {
+      const kw = c.word('');
+      if (kw.text === 'as' && verb === 'listen') {
+        const n = c.word('a name after "as"');
+        if (!NAME.test(n.text)) throw new LineError(`"${n.text}" is not a name: use letters, digits, _ and -`, n.start, n.end);
+        if (this.listenerNames.has(n.text)) throw new LineError(`a listener is already named "${n.text}"`, n.start, n.end);
+        name = n.text;
+        this.listenerNames.add(name);
+      } else if (kw.text === 'timeout' && verb === 'connect') {
+        timeoutMs = this.duration(c);
+      } else {
+        throw new LineError(`unexpected "${kw.text}" (${verb === 'listen' ? 'expected "as NAME"' : 'expected "timeout DURATION"'})`, kw.start, kw.end);
+      }
+    }
+    return {
+      kind: verb,
+      transport,
+      target: template,
+      ...(name ? { name } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      range: this.range(start, start + source.length),
+      source,
+    };
+  }
+
+  private checkHostPort(verb: 'connect' | 'listen', target: Token): void {
+    const text = verb === 'listen' && /^\d+$/.test(target.text) ? `127.0.0.1:${target.text}` : target.text;
+    try {
+      const { host, port } = parseHostPort(text);
+      if (verb === 'connect' && port === 0) throw new LineError('cannot connect to port 0', target.start, target.end);
+      if (verb === 'listen' && (host === '0.0.0.0' || host === '::')) {
+        this.error(`listening on ${host} accepts connections from other machines; 127.0.0.1 keeps the listener on this one`, this.line, target.start, target.end, 'warning');
+      }
+      if (verb === 'listen' && !isIP(host) && host !== 'localhost') {
+        this.error(`a listener binds an address; "${host}" is resolved to its first address`, this.line, target.start, target.end, 'warning');
+      }
+    } catch (err) {
+      if (err instanceof SocketLabError) throw new LineError(err.message, target.start, target.end);
+      throw err;
+    }
+  }
+
+  private duration(c: LineCursor): number {
+    const d = c.word('a duration such as 2s or 500ms');
+    const ms = parseDuration(d.text);
+    if (ms === undefined) throw new LineError(`"${d.text}" is not a duration: write 2s, 500ms or 1m`, d.start, d.end);
+    return ms;
+  }
+
+  private optionalTimeout(c: LineCursor): number | undefined {
+    if (c.atEnd()) return undefined;
+    const kw = c.word('');
+    if (kw.text !== 'timeout') throw new LineError(`unexpected "${kw.text}" (expected "timeout DURATION")`, kw.start, kw.end);
+    const ms = this.duration(c);
+    c.expectEnd();
+    return ms;
+  }
+
+  /** Parses a payload: `"text"`, `hex …`, or `<<TAG` (a heredoc read from the following lines). */
+  private payload(c: LineCursor, stopAtTimeout = false): Payload {
+    const ch = c.peek();
+    if (ch === '"') {
+      const q = c.quoted();
+      const template = this.template(q.text, q.start, this.line);
+      for (const part of template.parts) {
+        if ('text' in part) {
+          try {
+            decodeEscapes(part.text);
+          } catch (err) {
+            throw new LineError((err as Error).message.replace(/ at offset \d+/, ''), q.start - 1, q.end + 1);
+          }
+        }
+      }
+      return { kind: 'text', template };
+    }
+    if (c.text.startsWith('<<', c.pos)) {
+      const t = c.word('a heredoc tag');
+      const tag = t.text.slice(2);
+      if (!NAME.test(tag)) throw new LineError(`a heredoc is written <<TAG, e.g. <<END`, t.start, t.end);
+      const line = this.line;
+      const payload: { kind: 'heredoc'; lines: Template[]; range: Range } = { kind: 'heredoc', lines: [], range: this.range(t.start, t.end) };
+      this.heredoc = {
+        tag,
+        line,
+        start: t.start,
+        end: t.end,
+        resolve: (lines, endLine) => {
+          payload.lines = lines;
+          payload.range = { start: { line, column: t.start }, end: { line: endLine, column: this.lines[endLine]?.length ?? 0 } };
+        },
+      };
+      return payload;
+    }
+    const w = c.word('a payload: "text", hex 47 45 54 or <<END');
+    if (w.text === 'hex') {
+      const digits: Token[] = [];
+      while (!c.atEnd()) {
+        const save = c.pos;
+        const d = c.word('');
+        if (stopAtTimeout && d.text === 'timeout') {
+          c.pos = save;
+          break;
+        }
+        digits.push(d);
+      }
+      if (digits.length === 0) throw new LineError('hex needs digits, e.g. hex 47 45 54', w.start, w.end);
+      const start = digits[0].start;
+      const end = digits[digits.length - 1].end;
+      const text = c.text.slice(start, end);
+      const template = this.template(text, start, this.line);
+      if (template.parts.every((p) => 'text' in p)) {
+        try {
+          decodeHex(text);
+        } catch (err) {
+          throw new LineError((err as Error).message, start, end);
+        }
+      }
+      return { kind: 'hex', template };
+    }
+    throw new LineError(`a payload is quoted ("${w.text}"), hex (hex 47 45 54) or a heredoc (<<END)`, w.start, w.end);
+  }
+
+  private matcher(c: LineCursor): Matcher {
+    const ch = c.peek();
+    if (ch === '/') {
+      const r = c.regex();
+      return { kind: 'regex', source: r.source, flags: r.flags };
+    }
+    if (c.text.startsWith('error', c.pos) && /^error(\s|$)/.test(c.text.slice(c.pos))) {
+      c.word('error');
+      if (c.atEnd()) return { kind: 'error' };
+      const next = c.peek();
+      if (next === '"' || next === '/' || c.text.startsWith('hex', c.pos)) return { kind: 'error', pattern: this.matcher(c) };
+      const code = c.word('an error code');
+      if (!/^E[A-Z0-9_]+$/.test(code.text)) throw new LineError(`"${code.text}" is not an error code such as ECONNREFUSED`, code.start, code.end);
+      if (c.atEnd()) return { kind: 'error', code: code.text };
+      return { kind: 'error', code: code.text, pattern: this.matcher(c) };
+    }
+    return { kind: 'contains', payload: this.payload(c) };
+  }
+
+  private step(verb: string, c: LineCursor, draft: BlockDraft, first: Token): StepBody {
+    const transport = draft.header?.transport;
+    switch (verb) {
+      case 'send': {
+        const payload = this.payload(c);
+        c.expectEnd();
+        return { kind: 'send', payload };
+      }
+      case 'recv': {
+        if (c.atEnd()) return { kind: 'recv', mode: 'chunk' };
+        const save = c.pos;
+        const w = c.word('');
+        if (/^\d+$/.test(w.text)) {
+          const max = Number(w.text);
+          if (max < 1) throw new LineError('recv N needs N ≥ 1', w.start, w.end);
+          const timeoutMs = this.optionalTimeout(c);
+          return { kind: 'recv', mode: 'bytes', max, ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
+        }
+        if (w.text === 'until' || w.text === 'all') {
+          if (transport === 'udp') throw new LineError(`recv ${w.text} is for streams; a UDP recv returns one datagram`, w.start, w.end);
+          if (w.text === 'all') {
+            const timeoutMs = this.optionalTimeout(c);
+            return { kind: 'recv', mode: 'all', ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
+          }
+          const until = this.payload(c, true);
+          const timeoutMs = this.optionalTimeout(c);
+          return { kind: 'recv', mode: 'until', until, ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
+        }
+        if (w.text === 'timeout') {
+          c.pos = save;
+          const timeoutMs = this.optionalTimeout(c);
+          return { kind: 'recv', mode: 'chunk', ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
+        }
+        throw new LineError(`recv takes N, until PAYLOAD, all, or nothing; not "${w.text}"`, w.start, w.end);
+      }
+      case 'expect': {
+        const matcher = this.matcher(c);
+        c.expectEnd();
+        const prev = draft.steps[draft.steps.length - 1];
+        const produces = prev && (prev.kind === 'recv' || LOOKUP_VERBS.has(prev.kind) || prev.kind === 'expect');
+        if (matcher.kind !== 'error' && !produces) {
+          this.error('expect checks the last receive or lookup, and none comes before it in this block', this.line, first.start, first.end, 'warning');
+        }
+        return { kind: 'expect', matcher };
+      }
+      case 'close':
+        c.expectEnd();
+        return { kind: 'close' };
+      case 'echo': {
+        if (draft.header?.kind !== 'listen') throw new LineError('echo is a listener step: it sends back what a peer sends', first.start, first.end);
+        const timeoutMs = this.optionalTimeout(c);
+        return { kind: 'echo', ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
+      }
+      case 'hostname':
+        c.expectEnd();
+        return { kind: 'hostname' };
+      case 'lookup': {
+        const t = c.word('a host name or address');
+        c.expectEnd();
+        return { kind: 'lookup', target: this.template(t.text, t.start, this.line) };
+      }
+      case 'service': {
+        const t = c.word('a service name or port');
+        let proto: 'tcp' | 'udp' = 'tcp';
+        const p = c.optionalWord();
+        if (p) {
+          if (p.text !== 'tcp' && p.text !== 'udp') throw new LineError(`the protocol is tcp or udp, not "${p.text}"`, p.start, p.end);
+          proto = p.text;
+        }
+        c.expectEnd();
+        return { kind: 'service', target: this.template(t.text, t.start, this.line), proto };
+      }
+      case 'aton': {
+        const t = c.word('an IPv4 address');
+        c.expectEnd();
+        const target = this.template(t.text, t.start, this.line);
+        return { kind: 'aton', target };
+      }
+      case 'ntoa': {
+        const t = c.rest();
+        if (!t.text) throw new LineError('ntoa takes 4 bytes in hex, e.g. ntoa 7f000001', first.end, first.end + 1);
+        return { kind: 'ntoa', target: this.template(t.text, t.start, this.line) };
+      }
+    }
+    throw new LineError(`unknown statement "${verb}"`, first.start, first.end);
+  }
+
+  /** Every `{{name}}` must name a file variable or a listener (`{{name.port}}` too). */
+  private checkReferences(): void {
+    for (const ref of this.references) {
+      const [base, field] = ref.name.split('.');
+      if (field === undefined && this.variables.has(base)) continue;
+      if (this.listenerNames.has(base)) {
+        if (field === undefined || ['host', 'port', 'path', 'address'].includes(field)) continue;
+        this.diagnostics.push({ severity: 'error', message: `a listener has host, port, path and address, not "${field}"`, range: ref.range });
+        continue;
+      }
+      this.diagnostics.push({ severity: 'error', message: `unknown variable "${base}": declare it with @${base} = value, or name a listener with "as ${base}"`, range: ref.range });
+    }
+    this.diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.column - b.range.start.column);
+  }
+}
+
+/**
+ * Parses a `.sock` file.
+ *
+ * @param text the file's contents (LF or CRLF line endings)
+ * @returns the blocks, the variables and every diagnostic; never throws for bad input
+ */
+export function parseSock(text: string): SockFile {
+  return new Parser(text).parse();
+}
+
+/** True when the file has at least one error (warnings do not count). */
+export function hasErrors(file: SockFile): boolean {
+  return file.diagnostics.some((d) => d.severity === 'error');
+}

@@ -1,0 +1,431 @@
+/**
+ * Runs a parsed `.sock` file over real sockets and reports every step as a {@link RunEvent}.
+ * Client and lookup blocks run in order; a listener block starts its listener and the run goes
+ * on, the listener's steps running for each accepted connection or datagram, until
+ * {@link SockRun.stop}.
+ */
+import { resolve as resolvePath } from 'node:path';
+import { aton, formatHostPort, ntoa, parseHostPort, DEFAULT_BIND_HOST, type Endpoint } from '../net/address';
+import { DatagramSocket } from '../net/datagram';
+import { createError, fromNodeError, SocketLabError } from '../net/errors';
+import { StreamListener } from '../net/listener';
+import { decodeEscapes, decodeHex, escapeBytes, toHex } from '../net/payload';
+import { hostname, isAddress, lookup, reverseLookup } from '../net/resolver';
+import { systemServices } from '../net/services';
+import { StreamConnection } from '../net/stream';
+import { TrafficBus } from '../net/traffic';
+import type { WaitOptions } from '../net/wait';
+import type { Block, Header, Matcher, Payload, SockFile, Step, Template } from './ast';
+import { DatagramClientChannel, DatagramSessionChannel, StreamChannel, type Channel } from './channel';
+import type { RunEvent, StepEvent, SummaryEvent } from './runEvents';
+
+/** The default time a connect, receive or send may wait (5 s). */
+export const DEFAULT_TIMEOUT_MS = 5000;
+
+/** Options of a run. */
+export interface RunOptions {
+  /** The folder of the `.sock` file: relative Unix socket paths resolve against it. */
+  readonly baseDir: string;
+  /** 1-based block numbers to run; all blocks when absent. */
+  readonly blocks?: readonly number[];
+  /** How long a connect, receive or send may wait unless its step says `timeout`; ms. */
+  readonly defaultTimeoutMs?: number;
+  /** Abort to cancel the run: waiting steps end with `ECANCELED`. */
+  readonly signal?: AbortSignal;
+  /** Receives every event, in order. */
+  readonly onEvent: (event: RunEvent) => void;
+  /** The bus the run's sockets report to; a new one when absent. */
+  readonly bus?: TrafficBus;
+}
+
+/** What a listener block exposes to later blocks as `{{name}}`, `{{name.port}}` …. */
+interface ListenerInfo {
+  readonly host?: string;
+  readonly port?: number;
+  readonly path?: string;
+  readonly address: string;
+}
+
+interface StepResult {
+  readonly value?: Buffer;
+  readonly detail?: string;
+  readonly payload?: Buffer;
+  readonly direction?: 'in' | 'out';
+}
+
+interface SessionContext {
+  readonly session?: string;
+  readonly listener?: string;
+}
+
+type Outcome = 'pass' | 'fail' | 'error';
+
+function toError(err: unknown, context: string): SocketLabError {
+  return fromNodeError(err, context);
+}
+
+/** Milliseconds since `t0` (from `performance.now()`), to 0.1 ms. */
+function elapsed(t0: number): number {
+  return Math.round((performance.now() - t0) * 10) / 10;
+}
+
+function describeBytes(bytes: Buffer): string {
+  return `${bytes.length} bytes "${escapeBytes(bytes, 64)}"`;
+}
+
+/** One run of a `.sock` file. */
+export class SockRun {
+  private readonly bus: TrafficBus;
+  private readonly timeoutMs: number;
+  private readonly internal = new AbortController();
+  private readonly listeners: { close(): Promise<void> }[] = [];
+  private readonly listenerInfo = new Map<string, ListenerInfo>();
+  private readonly sessions = new Set<Promise<void>>();
+  private readonly started = Date.now();
+  private readonly unsubscribe: () => void;
+  private passed = 0;
+  private failed = 0;
+  private errors = 0;
+  private stopping = false;
+  private summary: SummaryEvent | undefined;
+
+  constructor(
+    private readonly file: SockFile,
+    private readonly options: RunOptions,
+  ) {
+    this.bus = options.bus ?? new TrafficBus();
+    this.timeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.unsubscribe = this.bus.subscribe((event) => options.onEvent({ type: 'traffic', event }));
+    options.signal?.addEventListener('abort', () => this.internal.abort(), { once: true });
+  }
+
+  /** 0 when every expectation held, 1 when one failed, 2 after an error (parse, network, …). */
+  get exitCode(): 0 | 1 | 2 {
+    return this.errors > 0 ? 2 : this.failed > 0 ? 1 : 0;
+  }
+
+  /** Counts an error that happened outside the run's steps (e.g. a parse error). */
+  countError(): void {
+    this.errors++;
+  }
+
+  /**
+   * Runs the selected blocks in order. Listener blocks leave their listeners running; call
+   * {@link SockRun.stop} to close them. Never rejects for network or input errors: they are
+   * reported as events and counted.
+   */
+  async run(): Promise<void> {
+    const selected = this.options.blocks;
+    for (const block of this.file.blocks) {
+      if (selected && !selected.includes(block.index)) continue;
+      if (this.internal.signal.aborted) break;
+      await this.runBlock(block);
+    }
+  }
+
+  /**
+   * Ends the run: waits up to `graceMs` for listener steps still running, then closes every
+   * listener and connection (steps cut short then are reported, not counted), and reports the
+   * summary. Safe to call twice.
+   */
+  async stop(graceMs = 2000): Promise<SummaryEvent> {
+    if (this.summary) return this.summary;
+    if (this.sessions.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.sessions]),
+        new Promise<void>((r) => (timer = setTimeout(r, graceMs))),
+      ]);
+      clearTimeout(timer);
+    }
+    this.stopping = true;
+    this.internal.abort();
+    await Promise.allSettled(this.listeners.map((l) => l.close()));
+    await Promise.allSettled([...this.sessions]);
+    this.summary = { type: 'summary', passed: this.passed, failed: this.failed, errors: this.errors, ms: Date.now() - this.started };
+    this.options.onEvent(this.summary);
+    this.unsubscribe();
+    return this.summary;
+  }
+
+  private emit(event: RunEvent): void {
+    this.options.onEvent(event);
+  }
+
+  private waitOptions(timeoutMs?: number): WaitOptions {
+    return { timeoutMs: timeoutMs ?? this.timeoutMs, signal: this.internal.signal };
+  }
+
+  private async runBlock(block: Block): Promise<void> {
+    const t0 = performance.now();
+    this.emit({ type: 'block', block: block.index, title: block.title, line: block.range.start.line });
+    let outcome: Outcome | 'listening';
+    const header = block.header;
+    if (!header) outcome = await this.runSteps(block, block.steps, undefined, {});
+    else if (header.kind === 'listen') outcome = await this.startListener(block, header);
+    else outcome = await this.runClient(block, header);
+    this.emit({ type: 'block-end', block: block.index, status: outcome, ms: elapsed(t0) });
+  }
+
+  private endpoint(header: Header): Endpoint {
+    const target = this.expand(header.target);
+    if (header.transport === 'unix') return { transport: 'unix', path: resolvePath(this.options.baseDir, target) };
+    const text = header.kind === 'listen' && /^:?\d+$/.test(target) ? `${DEFAULT_BIND_HOST}:${target.replace(':', '')}` : target;
+    const { host, port } = parseHostPort(text);
+    return { transport: header.transport, host, port };
+  }
+
+  /** Reports the header as a step: ok, or an error (expected when `expect error` follows). */
+  private headerEvent(block: Block, header: Header, t0: number, ctx: SessionContext, result: { detail: string } | { error: SocketLabError }): boolean {
+    const base = { type: 'step' as const, block: block.index, line: header.range.start.line, column: header.range.start.column, source: header.source, verb: header.kind, ms: elapsed(t0), ...ctx };
+    if ('detail' in result) {
+      this.emit({ ...base, status: 'ok', detail: result.detail });
+      return true;
+    }
+    const expected = block.steps[0]?.kind === 'expect' && block.steps[0].matcher.kind === 'error';
+    this.emit({ ...base, status: 'error', detail: result.error.message, code: result.error.code, ...(expected ? { expected } : {}) });
+    if (!expected) this.errors++;
+    return expected;
+  }
+
+  private async runClient(block: Block, header: Header): Promise<Outcome> {
+    const t0 = performance.now();
+    let channel: Channel | undefined;
+    let what = header.source;
+    try {
+      const ep = this.endpoint(header);
+      what = `connect ${header.transport} ${ep.transport === 'unix' ? ep.path : formatHostPort(ep.host, ep.port)}`;
+      if (ep.transport === 'udp') {
+        const socket = await DatagramSocket.connect(ep.host, ep.port, this.bus);
+        channel = new DatagramClientChannel(socket);
+        this.headerEvent(block, header, t0, {}, { detail: `${socket.local} → ${socket.remote ?? ''} (${socket.id})` });
+      } else {
+        const conn = await StreamConnection.connect(ep, this.waitOptions(header.timeoutMs), this.bus);
+        channel = new StreamChannel(conn);
+        this.headerEvent(block, header, t0, {}, { detail: `${conn.local} → ${conn.remote} (${conn.id})` });
+      }
+    } catch (err) {
+      const error = toError(err, what);
+      if (!this.headerEvent(block, header, t0, {}, { error })) return 'error';
+      return this.runSteps(block, block.steps, undefined, {}, error);
+    }
+    try {
+      return await this.runSteps(block, block.steps, channel, {});
+    } finally {
+      await channel.close();
+    }
+  }
+
+  private async startListener(block: Block, header: Header): Promise<Outcome | 'listening'> {
+    const t0 = performance.now();
+    const label = header.name ?? `block ${block.index}`;
+    try {
+      const ep = this.endpoint(header);
+      let info: ListenerInfo;
+      let id: string;
+      if (ep.transport === 'udp') {
+        const socket = await DatagramSocket.bind(ep.host, ep.port, this.bus);
+        this.listeners.push(socket);
+        socket.onDatagram = (d) => this.track(this.runSession(block, new DatagramSessionChannel(socket, d), { session: d.from, listener: label }));
+        const { host, port } = parseHostPort(socket.local);
+        info = { host, port, address: socket.local };
+        id = socket.id;
+      } else {
+        const listener = await StreamListener.listen(ep, {}, this.bus, (conn) =>
+          this.track(this.runSession(block, new StreamChannel(conn), { session: conn.id, listener: label })),
+        );
+        this.listeners.push(listener);
+        const bound = listener.endpoint;
+        info = bound.transport === 'unix' ? { path: bound.path, address: bound.path } : bound.transport === 'tcp' ? { host: bound.host, port: bound.port, address: formatHostPort(bound.host, bound.port) } : { address: '' };
+        id = listener.id;
+      }
+      if (header.name) this.listenerInfo.set(header.name, info);
+      this.headerEvent(block, header, t0, {}, { detail: `listening on ${info.address} (${id})` });
+      this.emit({ type: 'listening', block: block.index, ...(header.name ? { name: header.name } : {}), transport: header.transport, local: info.address, id });
+      return 'listening';
+    } catch (err) {
+      const error = toError(err, header.source);
+      if (!this.headerEvent(block, header, t0, {}, { error })) return 'error';
+      return this.runSteps(block, block.steps.slice(0, 1), undefined, {}, error);
+    }
+  }
+
+  private track(session: Promise<void>): void {
+    this.sessions.add(session);
+    void session.finally(() => this.sessions.delete(session));
+  }
+
+  private async runSession(block: Block, channel: Channel, ctx: SessionContext): Promise<void> {
+    try {
+      await this.runSteps(block, block.steps, channel, ctx);
+    } finally {
+      await channel.close();
+    }
+  }
+
+  /**
+   * Runs steps in order. An error ends the steps unless the next step is `expect error`, which
+   * then checks it; a failed expect ends the steps too.
+   */
+  private async runSteps(block: Block, steps: readonly Step[], channel: Channel | undefined, ctx: SessionContext, initialError?: SocketLabError): Promise<Outcome> {
+    let last: Buffer | undefined;
+    let lastError = initialError;
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i];
+      const t0 = performance.now();
+      const base = { type: 'step' as const, block: block.index, line: step.range.start.line, column: step.range.start.column, source: step.source, verb: step.kind, ...ctx };
+      if (step.kind === 'expect') {
+        const verdict = step.matcher.kind === 'error' ? this.checkError(step.matcher, lastError) : this.check(step.matcher, last, block);
+        lastError = undefined;
+        this.emit({ ...base, status: verdict.pass ? 'pass' : 'fail', detail: verdict.detail, ms: elapsed(t0) });
+        if (verdict.pass) this.passed++;
+        else {
+          this.failed++;
+          return 'fail';
+        }
+        continue;
+      }
+      try {
+        const r = await this.exec(step, channel, block, lastError);
+        lastError = undefined;
+        if (r.value) last = r.value;
+        const ev: StepEvent = { ...base, status: 'ok', ms: elapsed(t0), ...(r.detail !== undefined ? { detail: r.detail } : {}), ...(r.payload ? { payload: r.payload, direction: r.direction } : {}) };
+        this.emit(ev);
+      } catch (err) {
+        const error = toError(err, step.source);
+        const next = steps[i + 1];
+        const expected = next?.kind === 'expect' && next.matcher.kind === 'error';
+        const stopped = this.stopping || (this.internal.signal.aborted && error.code === 'ECANCELED');
+        this.emit({ ...base, status: 'error', detail: stopped ? `${error.message} (the run was stopping)` : error.message, code: error.code, ms: elapsed(t0), ...(expected ? { expected } : {}) });
+        if (expected) {
+          lastError = error;
+          continue;
+        }
+        if (!stopped) this.errors++;
+        return 'error';
+      }
+    }
+    return 'pass';
+  }
+
+  private checkError(m: Extract<Matcher, { kind: 'error' }>, error: SocketLabError | undefined): { pass: boolean; detail: string } {
+    if (!error) return { pass: false, detail: 'expected an error, but the step before succeeded' };
+    if (m.code && m.code !== error.code) return { pass: false, detail: `expected ${m.code}, got ${error.code}: ${error.message}` };
+    if (m.pattern) {
+      const message = Buffer.from(error.message);
+      const inner = this.check(m.pattern, message, undefined);
+      if (!inner.pass) return { pass: false, detail: `the error "${error.message}" does not match` };
+    }
+    return { pass: true, detail: error.message };
+  }
+
+  private check(m: Matcher, last: Buffer | undefined, block: Block | undefined): { pass: boolean; detail: string } {
+    if (last === undefined) return { pass: false, detail: 'nothing was received or looked up before this expect' };
+    if (m.kind === 'regex') {
+      const pass = new RegExp(m.source, m.flags).test(last.toString('utf8'));
+      return { pass, detail: pass ? `matches /${m.source}/${m.flags}` : `/${m.source}/${m.flags} does not match ${describeBytes(last)}` };
+    }
+    if (m.kind === 'contains') {
+      const want = this.bytes(m.payload, block?.eol ?? 'crlf');
+      const pass = last.includes(want);
+      return { pass, detail: pass ? `found "${escapeBytes(want, 64)}"` : `"${escapeBytes(want, 64)}" not in ${describeBytes(last)}` };
+    }
+    return { pass: false, detail: 'expect error follows a step that did not fail' };
+  }
+
+  private requireChannel(channel: Channel | undefined, step: Step, error: SocketLabError | undefined): Channel {
+    if (channel) return channel;
+    throw createError('ECLOSED', `${step.kind}: no connection${error ? ` (${error.code})` : ''}`);
+  }
+
+  private async exec(step: Step, channel: Channel | undefined, block: Block, previousError: SocketLabError | undefined): Promise<StepResult> {
+    switch (step.kind) {
+      case 'send': {
+        const ch = this.requireChannel(channel, step, previousError);
+        const data = this.bytes(step.payload, block.eol);
+        await ch.send(data, this.waitOptions());
+        return { payload: data, direction: 'out', detail: `${data.length} bytes` };
+      }
+      case 'recv': {
+        const ch = this.requireChannel(channel, step, previousError);
+        const opts = this.waitOptions(step.timeoutMs);
+        let data: Buffer;
+        if (step.mode === 'until') data = await ch.recvUntil(this.bytes(step.until as Payload, block.eol), opts);
+        else if (step.mode === 'all') data = await ch.recvAll(opts);
+        else data = await ch.recv(step.max, opts);
+        const detail = data.length === 0 ? '0 bytes: the peer closed its side' : `${data.length} bytes`;
+        return { value: data, payload: data, direction: 'in', detail };
+      }
+      case 'close':
+        await this.requireChannel(channel, step, previousError).close();
+        return { detail: 'closed' };
+      case 'echo': {
+        const n = await this.requireChannel(channel, step, previousError).echo(this.waitOptions(step.timeoutMs));
+        return { detail: `${n} bytes echoed` };
+      }
+      case 'hostname': {
+        const name = hostname();
+        return { value: Buffer.from(name), detail: name };
+      }
+      case 'lookup': {
+        const target = this.expand(step.target);
+        if (isAddress(target)) {
+          const name = await reverseLookup(target);
+          return { value: Buffer.from(name), detail: name };
+        }
+        const addresses = (await lookup(target)).map((a) => a.address).join(', ');
+        return { value: Buffer.from(addresses), detail: addresses };
+      }
+      case 'service': {
+        const target = this.expand(step.target);
+        const table = systemServices();
+        if (/^\d+$/.test(target)) {
+          const entry = table.name(Number(target), step.proto);
+          return { value: Buffer.from(entry.name), detail: entry.name };
+        }
+        const entry = table.port(target, step.proto);
+        return { value: Buffer.from(String(entry.port)), detail: String(entry.port) };
+      }
+      case 'aton': {
+        const packed = aton(this.expand(step.target));
+        return { value: packed, detail: `${toHex(packed)}  "${escapeBytes(packed)}"` };
+      }
+      case 'ntoa': {
+        const dotted = ntoa(decodeHex(this.expand(step.target)));
+        return { value: Buffer.from(dotted), detail: dotted };
+      }
+      case 'expect':
+        throw new TypeError('expect is checked by runSteps');
+    }
+  }
+
+  /** The bytes of a payload, with variables expanded. */
+  private bytes(payload: Payload, eol: 'crlf' | 'lf'): Buffer {
+    if (payload.kind === 'hex') return decodeHex(this.expand(payload.template));
+    if (payload.kind === 'heredoc') {
+      const ending = eol === 'crlf' ? '\r\n' : '\n';
+      return Buffer.from(payload.lines.map((l) => this.expand(l) + ending).join(''), 'utf8');
+    }
+    return Buffer.concat(payload.template.parts.map((p) => ('text' in p ? decodeEscapes(p.text) : Buffer.from(this.value(p.variable), 'utf8'))));
+  }
+
+  private expand(t: Template): string {
+    return t.parts.map((p) => ('text' in p ? p.text : this.value(p.variable))).join('');
+  }
+
+  /** The value of `{{name}}`: a file variable, or a listener's address or field. */
+  private value(name: string, seen: ReadonlySet<string> = new Set()): string {
+    const [base, field] = name.split('.');
+    const variable = field === undefined ? this.file.variables.get(base) : undefined;
+    if (variable) {
+      if (seen.has(base)) throw createError('EVARIABLE', `variable "${base}" refers to itself`);
+      const inner = new Set(seen).add(base);
+      return variable.value.parts.map((p) => ('text' in p ? p.text : this.value(p.variable, inner))).join('');
+    }
+    const info = this.listenerInfo.get(base);
+    if (!info) throw createError('EVARIABLE', `listener "${base}" is not running: run its block first`);
+    const v = field === undefined || field === 'address' ? info.address : info[field as 'host' | 'port' | 'path'];
+    if (v === undefined) throw createError('EVARIABLE', `listener "${base}" has no ${field}`);
+    return String(v);
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Renders run events for people (a transcript) and for programs (JSON lines). Pure: strings in
+ * and out, so the CLI, the tests and the extension's log share it.
+ */
+import { escapeBytes, hexDump } from '../net/payload';
+import type { TrafficEvent } from '../net/traffic';
+import type { RunEvent, StepEvent } from './runEvents';
+
+/** How the transcript shows payloads. */
+export interface TranscriptOptions {
+  /** Show payloads as an `xxd`-style hex dump instead of escaped text. */
+  readonly hex?: boolean;
+  /** Longest payload preview in the escaped form, in bytes; default 200. */
+  readonly previewBytes?: number;
+}
+
+const MARKS: Record<string, string> = { send: '→', recv: '←', connect: '⇄', listen: '◉' };
+
+function mark(e: StepEvent): string {
+  if (e.status === 'pass') return '✓';
+  if (e.status === 'fail') return '✗';
+  if (e.status === 'error') return e.expected ? '·' : '!';
+  return MARKS[e.verb] ?? '•';
+}
+
+function ms(value: number): string {
+  return value < 10 ? `${value.toFixed(1)} ms` : `${Math.round(value)} ms`;
+}
+
+function indent(text: string, prefix: string): string {
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => prefix + l)
+    .join('\n');
+}
+
+function formatStep(e: StepEvent, opts: TranscriptOptions): string {
+  const who = e.listener ? `[${e.listener} ${e.session ?? ''}] ` : '';
+  let detail = e.detail ?? '';
+  let dump = '';
+  if (e.payload && e.payload.length > 0) {
+    if (opts.hex) dump = '\n' + indent(hexDump(e.payload), '      ');
+    else detail = `${e.payload.length} bytes  "${escapeBytes(e.payload, opts.previewBytes ?? 200)}"`;
+  }
+  if (e.status === 'error' && e.expected) detail = `${detail}  (expected)`;
+  const head = `  ${mark(e)} ${who}${e.source}`;
+  return `${head.padEnd(44)} ${detail}  (${ms(e.ms)})${dump}`;
+}
+
+/**
+ * Turns run events into transcript lines. It remembers listener names from `listening` events,
+ * so an accepted connection reads `greeter accepted c3 from 127.0.0.1:5000`.
+ */
+export class Transcript {
+  private readonly names = new Map<string, string>();
+
+  /**
+   * @param file the `.sock` file's name, shown with block line numbers
+   */
+  constructor(
+    private readonly file: string,
+    private readonly opts: TranscriptOptions = {},
+  ) {}
+
+  /** One event as transcript lines, or `undefined` for events the transcript leaves out. */
+  format(e: RunEvent): string | undefined {
+    switch (e.type) {
+      case 'block':
+        return `\n### ${e.block}${e.title ? ` · ${e.title}` : ''}   (${this.file}:${e.line + 1})`;
+      case 'step':
+        return formatStep(e, this.opts);
+      case 'traffic':
+        return this.formatTraffic(e.event);
+      case 'listening':
+        this.names.set(e.id, e.name ?? `block ${e.block}`);
+        return undefined;
+      case 'block-end':
+        return undefined;
+      case 'summary': {
+        const parts = [`${e.passed} passed`, `${e.failed} failed`];
+        if (e.errors > 0) parts.push(`${e.errors} error${e.errors === 1 ? '' : 's'}`);
+        return `\n${parts.join(', ')} in ${ms(e.ms)}`;
+      }
+    }
+  }
+
+  private formatTraffic(t: TrafficEvent): string | undefined {
+    // Steps already show what was sent and received; the transcript adds what no step shows.
+    if (t.type === 'open' && t.listener) return `  ↳ ${this.names.get(t.listener) ?? t.listener} accepted ${t.id} from ${t.remote}`;
+    if (t.type === 'error') return `  ! ${this.names.get(t.id) ?? t.id}: ${t.message}`;
+    return undefined;
+  }
+}
+
+function payloadJson(p: Buffer): { bytes: number; text: string; hex: string } {
+  return { bytes: p.length, text: escapeBytes(p), hex: p.toString('hex') };
+}
+
+/**
+ * One event as a JSON object (one line of `--json`): payload buffers become
+ * `{ bytes, text, hex }`, with `text` escaped as in `.sock` payloads.
+ */
+export function eventToJson(e: RunEvent): string {
+  if (e.type === 'traffic') {
+    const t = e.event;
+    const flat = t.type === 'data' ? { ...t, payload: payloadJson(t.payload) } : t;
+    return JSON.stringify({ type: 'traffic', event: flat });
+  }
+  if (e.type === 'step' && e.payload) return JSON.stringify({ ...e, payload: payloadJson(e.payload) });
+  return JSON.stringify(e);
+}
+
+/** Formats a parse diagnostic as `file:line:column: severity: message` (1-based, as compilers do). */
+export function formatDiagnostic(file: string, d: { severity: string; message: string; range: { start: { line: number; column: number } } }): string {
+  return `${file}:${d.range.start.line + 1}:${d.range.start.column + 1}: ${d.severity}: ${d.message}`;
+}
