@@ -118,7 +118,11 @@ export function createProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--for <duration>', 'with --serve: stop after this long, e.g. 30s').argParser(duration))
     .addOption(new Option('--timeout <duration>', 'default timeout of connect, send and recv steps').default(undefined, '5s').argParser(duration))
     .action(async (file: string, flags: RunFlags) => {
-      if (flags.for !== undefined && !flags.serve) throw new InvalidArgumentError('--for needs --serve');
+      if (flags.for !== undefined && !flags.serve) {
+        process.stderr.write('socket-lab: --for needs --serve\n');
+        setExit(USAGE_ERROR);
+        return;
+      }
       setExit(await runFile(file, flags));
     });
   return program;
@@ -132,9 +136,6 @@ async function main(): Promise<void> {
   } catch (e) {
     if (e instanceof CommanderError) {
       code = e.exitCode === 0 ? 0 : USAGE_ERROR;
-    } else if (e instanceof InvalidArgumentError) {
-      process.stderr.write(`socket-lab: ${e.message}\n`);
-      code = USAGE_ERROR;
     } else {
       process.stderr.write(`socket-lab: internal error: ${(e as Error).message}\n`);
       code = 2;

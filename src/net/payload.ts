@@ -117,3 +117,8 @@ export function hexDump(bytes: Uint8Array): string {
   }
   return out;
 }
+
+/** A byte count for people: `1 byte`, `24 bytes`. */
+export function byteCount(n: number): string {
+  return `${n} byte${n === 1 ? '' : 's'}`;
+}

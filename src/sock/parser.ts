@@ -110,6 +110,21 @@ class LineCursor {
   }
 }
 
+function pick(r: { source: string; flags: string }): { source: string; flags: string } {
+  return { source: r.source, flags: r.flags };
+}
+
+/** Levenshtein distance, for "did you mean" hints on misspelt verbs. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
+}
+
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)$/;
 
 /**
@@ -137,12 +152,16 @@ interface PendingHeredoc {
 }
 
 interface BlockDraft {
+  /** The text before the first ### line: a block only when it has statements. */
+  preamble: boolean;
   title: string;
   startLine: number;
   header?: Header;
   steps: Step[];
   eol: 'crlf' | 'lf';
   hasStatements: boolean;
+  /** The verb of the block's connect or listen line, even one with errors: its steps are not orphans. */
+  headerVerb?: 'connect' | 'listen';
 }
 
 class Parser {
@@ -160,13 +179,13 @@ class Parser {
   }
 
   parse(): SockFile {
-    let draft: BlockDraft = { title: '', startLine: 0, steps: [], eol: 'crlf', hasStatements: false };
+    let draft: BlockDraft = { preamble: true, title: '', startLine: 0, steps: [], eol: 'crlf', hasStatements: false };
     for (this.line = 0; this.line < this.lines.length; this.line++) {
       const raw = this.lines[this.line];
       const trimmed = raw.trim();
       if (trimmed.startsWith('###')) {
         this.finishBlock(draft, this.line - 1);
-        draft = { title: trimmed.slice(3).trim(), startLine: this.line, steps: [], eol: 'crlf', hasStatements: false };
+        draft = { preamble: false, title: trimmed.slice(3).trim(), startLine: this.line, steps: [], eol: 'crlf', hasStatements: false };
         continue;
       }
       if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith('//')) continue;
@@ -192,8 +211,7 @@ class Parser {
   }
 
   private finishBlock(draft: BlockDraft, lastLine: number): void {
-    const isPreamble = this.blocks.length === 0 && draft.startLine === 0 && !this.lines[0]?.trim().startsWith('###');
-    if (isPreamble && !draft.hasStatements) return;
+    if (draft.preamble && !draft.hasStatements) return;
     const end = Math.max(lastLine, draft.startLine);
     this.blocks.push({
       index: this.blocks.length + 1,
@@ -240,13 +258,14 @@ class Parser {
     }
     const verb = first.text;
     if (!ALL_VERBS.includes(verb)) {
-      const hint = ALL_VERBS.find((v) => v.startsWith(verb.slice(0, 3))) ?? '';
+      const hint = ALL_VERBS.find((v) => editDistance(v, verb) <= 2) ?? '';
       throw new LineError(`unknown statement "${verb}"${hint ? ` (did you mean "${hint}"?)` : ''}`, first.start, first.end);
     }
-    const source = raw.trim();
+    const source = raw.slice(0, new LineCursor(raw).rest().end).trim();
     if (verb === 'connect' || verb === 'listen') {
       if (draft.header) throw new LineError(`a block has one connect or listen; start a new block with ### before this one`, first.start, first.end);
       if (draft.steps.length > 0) throw new LineError(`${verb} must be the first statement of its block`, first.start, first.end);
+      draft.headerVerb = verb;
       draft.header = this.header(verb, c, source, first.start);
       draft.hasStatements = true;
       return;
@@ -258,21 +277,23 @@ class Parser {
       draft.eol = t.text;
       return;
     }
-    if (CHANNEL_VERBS.has(verb) && !draft.header) {
+    if (CHANNEL_VERBS.has(verb) && !draft.headerVerb) {
       throw new LineError(`${verb} needs a connection: start the block with connect or listen`, first.start, first.end);
     }
     const step = this.step(verb, c, draft, first);
-    draft.steps.push({ ...step, range: this.range(first.start, raw.trimEnd().length), source });
+    draft.steps.push({ ...step, range: this.range(first.start, first.start + source.length), source });
     draft.hasStatements = true;
   }
 
   private variable(raw: string, first: Token): void {
-    const m = /^@([A-Za-z_][A-Za-z0-9_-]*)\s*=\s?(.*)$/.exec(raw.trim());
+    // A trailing comment (after whitespace) is not part of the value, as on every other line.
+    const text = raw.slice(0, new LineCursor(raw).rest().end);
+    const m = /^(\s*)@([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(.*)$/.exec(text);
     if (!m) throw new LineError('a variable is written @name = value', first.start, raw.length);
-    const name = m[1];
-    const valueStart = raw.length - m[2].length;
+    const name = m[2];
+    const valueStart = text.length - m[3].length;
     if (this.variables.has(name)) this.error(`variable "${name}" is declared twice; the first value is used`, this.line, first.start, first.end, 'warning');
-    else this.variables.set(name, { name, value: this.template(m[2].trimEnd(), valueStart, this.line), range: this.range(first.start, raw.length) });
+    else this.variables.set(name, { name, value: this.template(m[3], valueStart, this.line), range: this.range(first.start, text.length) });
   }
 
   /** Parses `{{name}}` references in `text`, which starts at `column` of `line`. */
@@ -322,6 +343,7 @@ class Parser {
         name = n.text;
         this.listenerNames.add(name);
       } else if (kw.text === 'timeout' && verb === 'connect') {
+        if (transport === 'udp') throw new LineError('a UDP connect sends nothing and does not wait; put the timeout on recv', kw.start, kw.end);
         timeoutMs = this.duration(c);
       } else {
         throw new LineError(`unexpected "${kw.text}" (${verb === 'listen' ? 'expected "as NAME"' : 'expected "timeout DURATION"'})`, kw.start, kw.end);
@@ -339,7 +361,7 @@ class Parser {
   }
 
   private checkHostPort(verb: 'connect' | 'listen', target: Token): void {
-    const text = verb === 'listen' && /^\d+$/.test(target.text) ? `127.0.0.1:${target.text}` : target.text;
+    const text = verb === 'listen' && /^:?\d+$/.test(target.text) ? `127.0.0.1:${target.text.replace(':', '')}` : target.text;
     try {
       const { host, port } = parseHostPort(text);
       if (verb === 'connect' && port === 0) throw new LineError('cannot connect to port 0', target.start, target.end);
@@ -441,15 +463,17 @@ class Parser {
       const r = c.regex();
       return { kind: 'regex', source: r.source, flags: r.flags };
     }
-    if (c.text.startsWith('error', c.pos) && /^error(\s|$)/.test(c.text.slice(c.pos))) {
+    if (/^error(\s|$)/.test(c.text.slice(c.pos))) {
       c.word('error');
-      if (c.atEnd()) return { kind: 'error' };
-      const next = c.peek();
-      if (next === '"' || next === '/' || c.text.startsWith('hex', c.pos)) return { kind: 'error', pattern: this.matcher(c) };
-      const code = c.word('an error code');
-      if (!/^E[A-Z0-9_]+$/.test(code.text)) throw new LineError(`"${code.text}" is not an error code such as ECONNREFUSED`, code.start, code.end);
-      if (c.atEnd()) return { kind: 'error', code: code.text };
-      return { kind: 'error', code: code.text, pattern: this.matcher(c) };
+      let code: string | undefined;
+      if (!c.atEnd() && c.peek() !== '"' && c.peek() !== '/') {
+        const t = c.word('an error code');
+        if (!/^E[A-Z0-9_]+$/.test(t.text)) throw new LineError(`"${t.text}" is not an error code such as ECONNREFUSED; a message pattern is "text" or /regex/`, t.start, t.end);
+        code = t.text;
+      }
+      if (c.atEnd()) return { kind: 'error', ...(code ? { code } : {}) };
+      const pattern: Matcher = c.peek() === '/' ? { kind: 'regex', ...pick(c.regex()) } : { kind: 'contains', payload: this.payload(c) };
+      return { kind: 'error', ...(code ? { code } : {}), pattern };
     }
     return { kind: 'contains', payload: this.payload(c) };
   }
@@ -492,8 +516,7 @@ class Parser {
       case 'expect': {
         const matcher = this.matcher(c);
         c.expectEnd();
-        const prev = draft.steps[draft.steps.length - 1];
-        const produces = prev && (prev.kind === 'recv' || LOOKUP_VERBS.has(prev.kind) || prev.kind === 'expect');
+        const produces = draft.steps.some((s) => s.kind === 'recv' || LOOKUP_VERBS.has(s.kind));
         if (matcher.kind !== 'error' && !produces) {
           this.error('expect checks the last receive or lookup, and none comes before it in this block', this.line, first.start, first.end, 'warning');
         }
@@ -503,7 +526,7 @@ class Parser {
         c.expectEnd();
         return { kind: 'close' };
       case 'echo': {
-        if (draft.header?.kind !== 'listen') throw new LineError('echo is a listener step: it sends back what a peer sends', first.start, first.end);
+        if (draft.headerVerb !== 'listen') throw new LineError('echo is a listener step: it sends back what a peer sends', first.start, first.end);
         const timeoutMs = this.optionalTimeout(c);
         return { kind: 'echo', ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
       }
@@ -535,7 +558,16 @@ class Parser {
       case 'ntoa': {
         const t = c.rest();
         if (!t.text) throw new LineError('ntoa takes 4 bytes in hex, e.g. ntoa 7f000001', first.end, first.end + 1);
-        return { kind: 'ntoa', target: this.template(t.text, t.start, this.line) };
+        const target = this.template(t.text, t.start, this.line);
+        if (target.parts.every((p) => 'text' in p)) {
+          try {
+            if (decodeHex(t.text).length !== 4) throw new LineError('ntoa takes exactly 4 bytes, e.g. ntoa 7f000001', t.start, t.end);
+          } catch (err) {
+            if (err instanceof SocketLabError) throw new LineError(err.message, t.start, t.end);
+            throw err;
+          }
+        }
+        return { kind: 'ntoa', target };
       }
     }
     throw new LineError(`unknown statement "${verb}"`, first.start, first.end);
@@ -543,12 +575,19 @@ class Parser {
 
   /** Every `{{name}}` must name a file variable or a listener (`{{name.port}}` too). */
   private checkReferences(): void {
+    for (const name of this.listenerNames) {
+      const v = this.variables.get(name);
+      if (v) this.diagnostics.push({ severity: 'error', message: `"${name}" names both a variable and a listener; rename one`, range: v.range });
+    }
     for (const ref of this.references) {
       const [base, field] = ref.name.split('.');
-      if (field === undefined && this.variables.has(base)) continue;
       if (this.listenerNames.has(base)) {
         if (field === undefined || ['host', 'port', 'path', 'address'].includes(field)) continue;
         this.diagnostics.push({ severity: 'error', message: `a listener has host, port, path and address, not "${field}"`, range: ref.range });
+        continue;
+      }
+      if (this.variables.has(base)) {
+        if (field !== undefined) this.diagnostics.push({ severity: 'error', message: `"${base}" is a variable: write {{${base}}}; only listeners have fields such as .port`, range: ref.range });
         continue;
       }
       this.diagnostics.push({ severity: 'error', message: `unknown variable "${base}": declare it with @${base} = value, or name a listener with "as ${base}"`, range: ref.range });

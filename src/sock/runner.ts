@@ -9,7 +9,7 @@ import { aton, formatHostPort, ntoa, parseHostPort, DEFAULT_BIND_HOST, type Endp
 import { DatagramSocket } from '../net/datagram';
 import { createError, fromNodeError, SocketLabError } from '../net/errors';
 import { StreamListener } from '../net/listener';
-import { decodeEscapes, decodeHex, escapeBytes, toHex } from '../net/payload';
+import { byteCount, decodeEscapes, decodeHex, escapeBytes, toHex } from '../net/payload';
 import { hostname, isAddress, lookup, reverseLookup } from '../net/resolver';
 import { systemServices } from '../net/services';
 import { StreamConnection } from '../net/stream';
@@ -70,7 +70,7 @@ function elapsed(t0: number): number {
 }
 
 function describeBytes(bytes: Buffer): string {
-  return `${bytes.length} bytes "${escapeBytes(bytes, 64)}"`;
+  return `${byteCount(bytes.length)} "${escapeBytes(bytes, 64)}"`;
 }
 
 /** One run of a `.sock` file. */
@@ -335,7 +335,7 @@ export class SockRun {
 
   private requireChannel(channel: Channel | undefined, step: Step, error: SocketLabError | undefined): Channel {
     if (channel) return channel;
-    throw createError('ECLOSED', `${step.kind}: no connection${error ? ` (${error.code})` : ''}`);
+    throw createError('ECLOSED', `${step.kind}: no connection${error ? `: ${error.message}` : ''}`);
   }
 
   private async exec(step: Step, channel: Channel | undefined, block: Block, previousError: SocketLabError | undefined): Promise<StepResult> {
@@ -344,7 +344,7 @@ export class SockRun {
         const ch = this.requireChannel(channel, step, previousError);
         const data = this.bytes(step.payload, block.eol);
         await ch.send(data, this.waitOptions());
-        return { payload: data, direction: 'out', detail: `${data.length} bytes` };
+        return { payload: data, direction: 'out', detail: byteCount(data.length) };
       }
       case 'recv': {
         const ch = this.requireChannel(channel, step, previousError);
@@ -353,7 +353,7 @@ export class SockRun {
         if (step.mode === 'until') data = await ch.recvUntil(this.bytes(step.until as Payload, block.eol), opts);
         else if (step.mode === 'all') data = await ch.recvAll(opts);
         else data = await ch.recv(step.max, opts);
-        const detail = data.length === 0 ? '0 bytes: the peer closed its side' : `${data.length} bytes`;
+        const detail = data.length === 0 ? '0 bytes: the peer closed its side' : byteCount(data.length);
         return { value: data, payload: data, direction: 'in', detail };
       }
       case 'close':
@@ -361,7 +361,7 @@ export class SockRun {
         return { detail: 'closed' };
       case 'echo': {
         const n = await this.requireChannel(channel, step, previousError).echo(this.waitOptions(step.timeoutMs));
-        return { detail: `${n} bytes echoed` };
+        return { detail: `${byteCount(n)} echoed` };
       }
       case 'hostname': {
         const name = hostname();

@@ -2,7 +2,7 @@
  * Renders run events for people (a transcript) and for programs (JSON lines). Pure: strings in
  * and out, so the CLI, the tests and the extension's log share it.
  */
-import { escapeBytes, hexDump } from '../net/payload';
+import { byteCount, escapeBytes, hexDump } from '../net/payload';
 import type { TrafficEvent } from '../net/traffic';
 import type { RunEvent, StepEvent } from './runEvents';
 
@@ -41,7 +41,7 @@ function formatStep(e: StepEvent, opts: TranscriptOptions): string {
   let dump = '';
   if (e.payload && e.payload.length > 0) {
     if (opts.hex) dump = '\n' + indent(hexDump(e.payload), '      ');
-    else detail = `${e.payload.length} bytes  "${escapeBytes(e.payload, opts.previewBytes ?? 200)}"`;
+    else detail = `${byteCount(e.payload.length)}  "${escapeBytes(e.payload, opts.previewBytes ?? 200)}"`;
   }
   if (e.status === 'error' && e.expected) detail = `${detail}  (expected)`;
   const head = `  ${mark(e)} ${who}${e.source}`;

@@ -1,0 +1,137 @@
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import type { Diagnostic } from '../../src/sock/ast';
+import { hasErrors, parseDuration, parseSock } from '../../src/sock/parser';
+import { ROOT } from './helpers';
+
+function errors(text: string): Diagnostic[] {
+  return parseSock(text).diagnostics.filter((d) => d.severity === 'error');
+}
+
+function warnings(text: string): Diagnostic[] {
+  return parseSock(text).diagnostics.filter((d) => d.severity === 'warning');
+}
+
+/** `line:column` (1-based) and message of each diagnostic, as the CLI prints them. */
+function where(ds: Diagnostic[]): string[] {
+  return ds.map((d) => `${d.range.start.line + 1}:${d.range.start.column + 1} ${d.message}`);
+}
+
+describe('the .sock parser', () => {
+  it('parses the tutorial without a diagnostic, into its 13 blocks with titles', () => {
+    const file = parseSock(readFileSync(join(ROOT, 'examples', 'tutorial.sock'), 'utf8'));
+    assert.deepEqual(file.diagnostics, []);
+    assert.equal(file.blocks.length, 13);
+    assert.match(file.blocks[0].title, /gethostname/);
+    assert.deepEqual(file.blocks.map((b) => b.header?.kind ?? 'lookups').slice(4, 8), ['listen', 'connect', 'listen', 'connect']);
+  });
+
+  it('splits blocks at ### lines, numbers them from 1, and makes a block of statements before the first ###', () => {
+    const file = parseSock('hostname\n### second\nlookup localhost\n###\n### fourth\n');
+    assert.deepEqual(file.blocks.map((b) => [b.index, b.title, b.steps.length]), [[1, '', 1], [2, 'second', 1], [3, '', 0], [4, 'fourth', 0]]);
+    assert.deepEqual(file.blocks[1].range.start, { line: 1, column: 0 });
+  });
+
+  it('does not count comments and variables before the first ### as a block', () => {
+    const file = parseSock('# notes\n@host = 127.0.0.1\n\n### one\nlookup {{host}}\n');
+    assert.equal(file.blocks.length, 1);
+    assert.equal(file.blocks[0].title, 'one');
+    assert.deepEqual(parseSock('### first\nhostname\n').blocks.map((b) => b.index), [1], 'a file that starts with ### has no empty block before it');
+  });
+
+  it('reads heredocs with the block line ending and variables inside', () => {
+    const file = parseSock('@h = example\n### http\nconnect tcp 127.0.0.1:80\neol lf\nsend <<END\nGET / HTTP/1.0\nHost: {{h}}\n\nEND\nrecv all\n');
+    const send = file.blocks[0].steps[0];
+    assert.equal(file.blocks[0].eol, 'lf');
+    assert.ok(send.kind === 'send' && send.payload.kind === 'heredoc');
+    assert.equal(send.payload.lines.length, 3);
+    assert.equal(file.blocks[0].steps[1].kind, 'recv', 'parsing goes on after the heredoc');
+  });
+
+  it('ignores trailing comments after whitespace, also on variable lines', () => {
+    const file = parseSock('@host = 127.0.0.1   # loopback\n### a\nlookup {{host}} // reverse\n');
+    assert.deepEqual(file.diagnostics, []);
+    const value = file.variables.get('host')?.value.parts;
+    assert.deepEqual(value, [{ text: '127.0.0.1' }]);
+    assert.equal(file.blocks[0].steps[0].source, 'lookup {{host}}');
+  });
+
+  it('reports every error of a malformed file with line, column and a message, and recovers', () => {
+    const text = [
+      '### broken', // 1
+      'connect tcp 127.0.0.1', // 2: no port
+      'send hello', // 3: unquoted
+      'recv 10 timeout 5', // 4: duration without unit
+      'sned "x"', // 5: typo
+      'expect /unclosed', // 6
+      'send "bad \\q escape"', // 7
+      'lookup {{nope}}', // 8
+      '### fine',
+      'hostname',
+    ].join('\n');
+    assert.deepEqual(where(errors(text)), [
+      '2:13 "127.0.0.1": expected HOST:PORT, e.g. 127.0.0.1:8080',
+      '3:6 a payload is quoted ("hello"), hex (hex 47 45 54) or a heredoc (<<END)',
+      '4:17 "5" is not a duration: write 2s, 500ms or 1m',
+      '5:1 unknown statement "sned" (did you mean "send"?)',
+      '6:8 unterminated regular expression: add the closing /',
+      '7:6 unknown escape "\\q" (known: \\r \\n \\t \\0 \\\\ \\" \\xHH)',
+      '8:8 unknown variable "nope": declare it with @nope = value, or name a listener with "as nope"',
+    ]);
+    const file = parseSock(text);
+    assert.equal(file.blocks[1].steps[0].kind, 'hostname', 'the block after the errors is intact');
+  });
+
+  it('rejects statements in the wrong place with a message that says what to do', () => {
+    assert.match(errors('### a\nsend "x"')[0].message, /needs a connection: start the block with connect or listen/);
+    assert.match(errors('### a\nconnect tcp 127.0.0.1:1\nlisten tcp 127.0.0.1:0')[0].message, /one connect or listen/);
+    assert.match(errors('### a\nconnect tcp 127.0.0.1:1\necho')[0].message, /echo is a listener step/);
+    assert.match(errors('### a\nconnect udp 127.0.0.1:9\nrecv all')[0].message, /for streams/);
+    assert.match(errors('### a\nconnect udp 127.0.0.1:9 timeout 1s')[0].message, /UDP connect/);
+    assert.match(errors('### a\nconnect tcp 127.0.0.1:0')[0].message, /port 0/);
+    assert.match(errors('### a\nntoa 7f0000')[0].message, /exactly 4 bytes/);
+    assert.match(errors('### a\nconnect tcp 127.0.0.1:1\nsend <<END\nabc\n### b\nhostname')[0].message, /heredoc <<END is not closed/);
+    assert.match(errors('@web = x\n### a\nlisten tcp 0 as web')[0].message, /both a variable and a listener/);
+    assert.match(errors('@v = 1\n### a\nlookup {{v.port}}')[0].message, /only listeners have fields/);
+  });
+
+  it('warns about listening on every interface and about an expect with nothing before it', () => {
+    assert.match(warnings('### a\nlisten tcp 0.0.0.0:8080\nclose')[0].message, /127\.0\.0\.1 keeps the listener on this one/);
+    assert.match(warnings('### a\nconnect tcp 127.0.0.1:1\nexpect "x"')[0].message, /none comes before it/);
+    assert.deepEqual(warnings('### a\nconnect tcp 127.0.0.1:1\nrecv\nsend "y"\nexpect "x"'), [], 'an earlier recv counts');
+    assert.equal(hasErrors(parseSock('### a\nlisten tcp 0.0.0.0:8080\nclose')), false, 'warnings are not errors');
+  });
+
+  it('accepts PORT and :PORT for listeners, bracketed IPv6, and expect error forms', () => {
+    const file = parseSock('### a\nlisten tcp 8080\n### b\nlisten udp :9000\n### c\nconnect tcp [::1]:80 timeout 250ms\nexpect error ECONNREFUSED /refused/\n### d\nservice http udp\nexpect error "not found"\n');
+    assert.deepEqual(file.diagnostics, []);
+    const expectStep = file.blocks[2].steps[0];
+    assert.ok(expectStep.kind === 'expect' && expectStep.matcher.kind === 'error');
+    assert.equal(expectStep.matcher.code, 'ECONNREFUSED');
+    assert.equal(file.blocks[2].header?.timeoutMs, 250);
+  });
+
+  it('parses durations in ms, s and m', () => {
+    assert.equal(parseDuration('500ms'), 500);
+    assert.equal(parseDuration('1.5s'), 1500);
+    assert.equal(parseDuration('2m'), 120_000);
+    assert.equal(parseDuration('5'), undefined);
+  });
+
+  it('never throws, whatever the text (property), and every diagnostic range lies inside the file', () => {
+    const pieces = ['###', 'connect tcp ', 'listen udp ', 'send ', 'recv ', 'expect ', 'error ', '"', '\\', '<<END', 'END', '{{', '}}', '@x = ', '/', 'hex ', '127.0.0.1:', '[::1]', '\n', ' ', '#', 'timeout 1s', 'as '];
+    const arb = fc.oneof(fc.string({ maxLength: 200 }), fc.array(fc.constantFrom(...pieces), { maxLength: 40 }).map((a) => a.join('')));
+    fc.assert(
+      fc.property(arb, (text) => {
+        const file = parseSock(text);
+        const lines = text.split(/\r?\n/);
+        for (const d of file.diagnostics) {
+          assert.ok(d.range.start.line >= 0 && d.range.start.line < lines.length, JSON.stringify(d));
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
