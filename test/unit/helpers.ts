@@ -30,7 +30,7 @@ export interface Running {
   readonly child: ChildProcess;
   readonly exited: Promise<Finished>;
   stdout(): string;
-  /** Resolves with the first match of `pattern` in stdout; rejects after `timeoutMs` or on exit. */
+  /** Resolves with the first match of `pattern` in stdout or stderr; rejects after `timeoutMs` or on exit. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
 }
 
@@ -54,7 +54,7 @@ export function start(cmd: string, args: readonly string[], opts: { env?: NodeJS
   const waitFor = (pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> =>
     new Promise((res, rej) => {
       const check = (): boolean => {
-        const m = out.match(pattern);
+        const m = (out + err).match(pattern);
         if (m) {
           cleanup();
           res(m);
@@ -74,10 +74,12 @@ export function start(cmd: string, args: readonly string[], opts: { env?: NodeJS
       const cleanup = (): void => {
         clearTimeout(timer);
         child.stdout?.off('data', check);
+        child.stderr?.off('data', check);
         child.off('close', onExit);
       };
       if (check()) return;
       child.stdout?.on('data', check);
+      child.stderr?.on('data', check);
       child.on('close', onExit);
     });
   return { child, exited, stdout: () => out, waitFor };
