@@ -11,4 +11,12 @@ export const mochaHooks = {
   afterEach(): void {
     killAllChildren();
   },
+  afterAll(): void {
+    // Mocha exits when nothing is left open. A socket, server or timer that a test leaked would
+    // keep it alive forever: fail the run instead, naming what is still open.
+    setTimeout(() => {
+      process.stderr.write(`socket-lab tests: handles still open 10 s after the last test: ${process.getActiveResourcesInfo().join(', ')}\n`);
+      process.exit(1);
+    }, 10_000).unref();
+  },
 };

@@ -1,0 +1,127 @@
+import { strict as assert } from 'node:assert';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { cli, CLI, PEERS, ROOT, run, start, tempSock } from './helpers';
+
+describe('socket-lab run (the CLI)', function () {
+  before(async function () {
+    // Test the bundle users run, built from the current sources.
+    const r = await run(process.execPath, [join(ROOT, 'esbuild.mjs')]);
+    assert.equal(r.code, 0, r.stderr);
+  });
+
+  it('runs the tutorial end to end: a transcript of every example, exit 0, no socket file left', async () => {
+    const r = await cli(['run', 'examples/tutorial.sock']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(r.stderr, '');
+    for (const expected of [
+      /### 1 · Ask the machine its name/,
+      /✓ expect "127\.0\.0\.1"/,
+      /· service http udp\s+service\/proto not found: http\/udp {2}\(expected\)/,
+      /aton 127\.0\.0\.1\s+7f 00 00 01/,
+      /◉ listen tcp \{\{loopback\}\}:0 as greeter\s+listening on 127\.0\.0\.1:\d+/,
+      /← recv 1024\s+24 bytes {2}"Thank you for connecting"/,
+      /→ send <<END\s+\d+ bytes {2}"GET \/ HTTP\/1\.0\\r\\nHost: 127\.0\.0\.1\\r\\n\\r\\n"/,
+      /← recv all\s+\d+ bytes {2}"HTTP\/1\.0 200 OK\\r\\n/,
+      /✓ expect "ping over UDP"/,
+      /✓ expect "over a Unix socket"/,
+      /✓ expect error ECONNREFUSED/,
+      /^15 passed, 0 failed in \d+/m,
+    ]) {
+      assert.match(r.stdout, expected);
+    }
+    assert.equal(existsSync(join(ROOT, 'examples', 'tutorial-echo.socket')), false);
+  });
+
+  it('--json prints one JSON object per event, payloads as bytes, escaped text and hex', async () => {
+    const r = await cli(['run', 'examples/tutorial.sock', '--json', '--block', '5', '--block', '6']);
+    assert.equal(r.code, 0, r.stderr);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; [k: string]: unknown });
+    const recv = events.find((e) => e.type === 'step' && e.source === 'recv 1024') as { payload: { bytes: number; text: string; hex: string } } | undefined;
+    assert.deepEqual(recv?.payload, { bytes: 24, text: 'Thank you for connecting', hex: Buffer.from('Thank you for connecting').toString('hex') });
+    assert.deepEqual(events.filter((e) => e.type === 'block').map((e) => e.block), [5, 6]);
+    assert.ok(events.some((e) => e.type === 'traffic' && (e.event as { type: string }).type === 'open'));
+    assert.deepEqual(events.at(-1), { ...events.at(-1), type: 'summary', passed: 1, failed: 0, errors: 0 });
+  });
+
+  it('--hex shows payloads as an xxd-style dump', async () => {
+    const r = await cli(['run', 'examples/tutorial.sock', '--hex', '--block', '5', '--block', '6']);
+    assert.match(r.stdout, /00000000: 5468 616e 6b20 796f 7520 666f 7220 636f {2}Thank you for co/);
+  });
+
+  it('exits 1 when an expectation fails', async () => {
+    const f = await tempSock('### l\nlisten tcp 127.0.0.1:0 as l\nsend "pong"\n### c\nconnect tcp {{l}}\nrecv\nexpect "ping"\n');
+    const r = await cli(['run', f.file]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /✗ expect "ping"\s+"ping" not in 4 bytes "pong"/);
+    assert.match(r.stdout, /0 passed, 1 failed/);
+    await f.remove();
+  });
+
+  it('a malformed file: exit 2, every error as file:line:column, nothing run, no stack trace', async () => {
+    const f = await tempSock('### bad\nconnect tcp localhost\nrecv forever\n### also bad\nsend "x"\n');
+    const r = await cli(['run', f.file]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    const lines = r.stderr.trim().split('\n');
+    assert.deepEqual(lines.slice(0, 3), [
+      `${f.file}:2:13: error: "localhost": expected HOST:PORT, e.g. 127.0.0.1:8080`,
+      `${f.file}:3:6: error: recv takes N, until PAYLOAD, all, or nothing; not "forever"`,
+      `${f.file}:5:1: error: send needs a connection: start the block with connect or listen`,
+    ]);
+    assert.match(lines[3], /has errors; nothing was run/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+    await f.remove();
+  });
+
+  it('a network error: exit 2 with the file, line and column of the step', async () => {
+    const f = await tempSock('### refused\nconnect tcp 127.0.0.1:1\n');
+    const r = await cli(['run', f.file]);
+    assert.equal(r.code, 2);
+    assert.match(r.stdout, /! connect tcp 127\.0\.0\.1:1\s+connect tcp 127\.0\.0\.1:1: connection refused: nothing is listening there \(ECONNREFUSED\)/);
+    assert.match(r.stdout, /0 passed, 0 failed, 1 error/);
+    await f.remove();
+  });
+
+  it('usage errors exit 2 with a message: missing file, unknown block, --for without --serve', async () => {
+    const missing = await cli(['run', 'no/such/file.sock']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /cannot read no\/such\/file\.sock: ENOENT/);
+    const block = await cli(['run', 'examples/tutorial.sock', '--block', '99']);
+    assert.equal(block.code, 2);
+    assert.match(block.stderr, /has 13 blocks; no block 99/);
+    const forOnly = await cli(['run', 'examples/tutorial.sock', '--for', '1s']);
+    assert.equal(forOnly.code, 2);
+    assert.match(forOnly.stderr, /--for needs --serve/);
+    const badDuration = await cli(['run', 'examples/tutorial.sock', '--serve', '--for', 'soon']);
+    assert.equal(badDuration.code, 2);
+    assert.match(badDuration.stderr, /30s, 500ms or 2m/);
+  });
+
+  it('--serve keeps listeners open for --for, serving a Python client, then exits 0', async () => {
+    const f = await tempSock('### greeter\nlisten tcp 127.0.0.1:0 as greeter\nsend "Thank you for connecting"\nclose\n');
+    const served = start(process.execPath, [CLI, 'run', f.file, '--serve', '--for', '3s']);
+    const port = (await served.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1];
+    await served.waitFor(/serving: listeners stay open for 3 s/);
+    const client = await start('python3', [join(PEERS, 'client.py'), port]).exited;
+    assert.equal(client.stdout.trim(), "b'Thank you for connecting'");
+    const r = await served.exited;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /greeter accepted c\d+ from 127\.0\.0\.1:\d+/);
+    assert.match(r.stdout, /0 passed, 0 failed/);
+    await f.remove();
+  });
+
+  it('--serve stops cleanly on SIGTERM, exiting 1 if a listener expectation had failed', async () => {
+    const f = await tempSock('### strict\nlisten tcp 127.0.0.1:0 as strict\nrecv\nexpect "HELLO"\n');
+    const served = start(process.execPath, [CLI, 'run', f.file, '--serve']);
+    const port = (await served.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1];
+    await served.waitFor(/serving: listeners stay open until Ctrl-C/);
+    await start('python3', [join(PEERS, 'client.py'), port, '127.0.0.1', 'goodbye']).exited;
+    await served.waitFor(/✗ \[strict c\d+\] expect "HELLO"/);
+    served.child.kill('SIGTERM');
+    const r = await served.exited;
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    await f.remove();
+  });
+});
