@@ -54,6 +54,32 @@ describe('socket core against real peers on loopback', () => {
     }
   });
 
+  it('a listener serves many clients at once, each on its own connection', async () => {
+    const { bus, events } = recordBus();
+    const listener = await StreamListener.listen({ transport: 'tcp', host: '127.0.0.1', port: 0 }, { backlog: 128 }, bus, async (conn) => {
+      const line = await conn.recvUntil(Buffer.from('\n'), WAIT);
+      await conn.send(Buffer.from(`${conn.id}:${line.toString()}`), WAIT);
+      await conn.close();
+    });
+    try {
+      const port = listener.endpoint.transport === 'tcp' ? listener.endpoint.port : 0;
+      const replies = await Promise.all(
+        Array.from({ length: 50 }, async (_, i) => {
+          const c = await StreamConnection.connect({ transport: 'tcp', host: '127.0.0.1', port }, WAIT, bus);
+          await c.send(Buffer.from(`client ${i}\n`), WAIT);
+          const reply = (await c.recvAll(WAIT)).toString();
+          await c.close();
+          return reply;
+        }),
+      );
+      replies.forEach((r, i) => assert.match(r, new RegExp(`^c\\d+:client ${i}\n$`)));
+      assert.equal(new Set(replies.map((r) => r.split(':')[0])).size, 50, 'each client was served by its own accepted connection');
+      assert.equal(events.filter((e) => e.type === 'open' && e.listener === listener.id).length, 50);
+    } finally {
+      await listener.close();
+    }
+  });
+
   it('IPv6 loopback works for listener and client ([::1])', async () => {
     const { bus } = recordBus();
     const listener = await StreamListener.listen({ transport: 'tcp', host: '::1', port: 0 }, {}, bus, (conn) => void conn.send(Buffer.from('v6'), WAIT).then(() => conn.close()));
