@@ -472,7 +472,13 @@ class Parser {
         code = t.text;
       }
       if (c.atEnd()) return { kind: 'error', ...(code ? { code } : {}) };
-      const pattern: Matcher = c.peek() === '/' ? { kind: 'regex', ...pick(c.regex()) } : { kind: 'contains', payload: this.payload(c) };
+      let pattern: Matcher;
+      if (c.peek() === '/') pattern = { kind: 'regex', ...pick(c.regex()) };
+      else if (c.peek() === '"') pattern = { kind: 'contains', payload: this.payload(c) };
+      else {
+        const t = c.word('');
+        throw new LineError(`after expect error${code ? ` ${code}` : ''}, a message pattern is "text" or /regex/`, t.start, t.end);
+      }
       return { kind: 'error', ...(code ? { code } : {}), pattern };
     }
     return { kind: 'contains', payload: this.payload(c) };

@@ -286,7 +286,7 @@ export class SockRun {
         continue;
       }
       try {
-        const r = await this.exec(step, channel, block, lastError);
+        const r = await this.exec(step, channel, block, initialError);
         lastError = undefined;
         if (r.value) last = r.value;
         const ev: StepEvent = { ...base, status: 'ok', ms: elapsed(t0), ...(r.detail !== undefined ? { detail: r.detail } : {}), ...(r.payload ? { payload: r.payload, direction: r.direction } : {}) };
@@ -338,16 +338,16 @@ export class SockRun {
     throw createError('ECLOSED', `${step.kind}: no connection${error ? `: ${error.message}` : ''}`);
   }
 
-  private async exec(step: Step, channel: Channel | undefined, block: Block, previousError: SocketLabError | undefined): Promise<StepResult> {
+  private async exec(step: Step, channel: Channel | undefined, block: Block, connectError: SocketLabError | undefined): Promise<StepResult> {
     switch (step.kind) {
       case 'send': {
-        const ch = this.requireChannel(channel, step, previousError);
+        const ch = this.requireChannel(channel, step, connectError);
         const data = this.bytes(step.payload, block.eol);
         await ch.send(data, this.waitOptions());
         return { payload: data, direction: 'out', detail: byteCount(data.length) };
       }
       case 'recv': {
-        const ch = this.requireChannel(channel, step, previousError);
+        const ch = this.requireChannel(channel, step, connectError);
         const opts = this.waitOptions(step.timeoutMs);
         let data: Buffer;
         if (step.mode === 'until') data = await ch.recvUntil(this.bytes(step.until as Payload, block.eol), opts);
@@ -357,10 +357,10 @@ export class SockRun {
         return { value: data, payload: data, direction: 'in', detail };
       }
       case 'close':
-        await this.requireChannel(channel, step, previousError).close();
+        await this.requireChannel(channel, step, connectError).close();
         return { detail: 'closed' };
       case 'echo': {
-        const n = await this.requireChannel(channel, step, previousError).echo(this.waitOptions(step.timeoutMs));
+        const n = await this.requireChannel(channel, step, connectError).echo(this.waitOptions(step.timeoutMs));
         return { detail: `${byteCount(n)} echoed` };
       }
       case 'hostname': {

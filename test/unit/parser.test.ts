@@ -95,6 +95,7 @@ describe('the .sock parser', () => {
     assert.match(errors('### a\nconnect tcp 127.0.0.1:1\nsend <<END\nabc\n### b\nhostname')[0].message, /heredoc <<END is not closed/);
     assert.match(errors('@web = x\n### a\nlisten tcp 0 as web')[0].message, /both a variable and a listener/);
     assert.match(errors('@v = 1\n### a\nlookup {{v.port}}')[0].message, /only listeners have fields/);
+    assert.match(errors('### a\nhostname\nexpect error ESERVICE hex 41')[0].message, /a message pattern is "text" or \/regex\//);
   });
 
   it('warns about listening on every interface and about an expect with nothing before it', () => {

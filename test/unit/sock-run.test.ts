@@ -125,6 +125,12 @@ describe('.sock runs against real peers', () => {
     assert.equal(r.exitCode, 1, 'caught errors are not counted as errors');
   });
 
+  it('after a refused connect caught by expect error, a later send says why there is no connection', async () => {
+    const r = await runSock('### a\nconnect tcp 127.0.0.1:1\nexpect error ECONNREFUSED\nsend "x"\n');
+    assert.equal(r.steps[2].code, 'ECLOSED');
+    assert.match(r.steps[2].detail ?? '', /^send: no connection: connect tcp 127\.0\.0\.1:1: connection refused/);
+  });
+
   it('an expectation that fails inside a listener counts toward the exit code', async () => {
     const r = await runSock('### l\nlisten tcp 127.0.0.1:0 as l\nrecv\nexpect "HELLO"\n### c\nconnect tcp {{l}}\nsend "goodbye"\nrecv\n');
     assert.equal(r.exitCode, 1);
