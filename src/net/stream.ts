@@ -300,11 +300,6 @@ export class StreamConnection {
     );
   }
 
-  /** Waits until the peer has closed its side (FIN) or the connection closed. */
-  async waitForPeerEnd(opts: WaitOptions): Promise<void> {
-    await this.changed.waitFor(() => (this.peerEnded || this.closed || this.failure ? true : undefined), opts, 'wait for the peer to close');
-  }
-
   /** Half-closes: sends FIN and keeps reading, like `shutdown(SHUT_WR)`. Safe to call twice. */
   shutdown(): void {
     if (this.closed || this.socket.writableEnded) return;

@@ -10,7 +10,9 @@ import { Commands, SOCK_LANGUAGE } from './contributions';
  * transcript to the log. Refuses in an untrusted workspace: nothing runs from a file there.
  */
 export function registerRunFileCommand(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
+  const running = new Set<SockRun>();
   context.subscriptions.push(
+    { dispose: () => running.forEach((r) => void r.stop(0)) },
     vscode.commands.registerCommand(Commands.runFile, async () => {
       if (!vscode.workspace.isTrusted) {
         void vscode.window.showWarningMessage('Socket Lab does not run .sock files in an untrusted workspace.');
@@ -42,9 +44,13 @@ export function registerRunFileCommand(context: vscode.ExtensionContext, log: vs
               if (line !== undefined) log.info(line.replace(/^\n/, ''));
             },
           });
-          context.subscriptions.push({ dispose: () => void run.stop(0) });
-          await run.run();
-          await run.stop();
+          running.add(run);
+          try {
+            await run.run();
+            await run.stop();
+          } finally {
+            running.delete(run);
+          }
         },
       );
     }),

@@ -60,10 +60,6 @@ interface SessionContext {
 
 type Outcome = 'pass' | 'fail' | 'error';
 
-function toError(err: unknown, context: string): SocketLabError {
-  return fromNodeError(err, context);
-}
-
 /** Milliseconds since `t0` (from `performance.now()`), to 0.1 ms. */
 function elapsed(t0: number): number {
   return Math.round((performance.now() - t0) * 10) / 10;
@@ -102,11 +98,6 @@ export class SockRun {
   /** 0 when every expectation held, 1 when one failed, 2 after an error (parse, network, …). */
   get exitCode(): 0 | 1 | 2 {
     return this.errors > 0 ? 2 : this.failed > 0 ? 1 : 0;
-  }
-
-  /** Counts an error that happened outside the run's steps (e.g. a parse error). */
-  countError(): void {
-    this.errors++;
   }
 
   /**
@@ -205,7 +196,7 @@ export class SockRun {
         this.headerEvent(block, header, t0, {}, { detail: `${conn.local} → ${conn.remote} (${conn.id})` });
       }
     } catch (err) {
-      const error = toError(err, what);
+      const error = fromNodeError(err, what);
       if (!this.headerEvent(block, header, t0, {}, { error })) return 'error';
       return this.runSteps(block, block.steps, undefined, {}, error);
     }
@@ -244,7 +235,7 @@ export class SockRun {
       this.emit({ type: 'listening', block: block.index, ...(header.name ? { name: header.name } : {}), transport: header.transport, local: info.address, id });
       return 'listening';
     } catch (err) {
-      const error = toError(err, header.source);
+      const error = fromNodeError(err, header.source);
       if (!this.headerEvent(block, header, t0, {}, { error })) return 'error';
       return this.runSteps(block, block.steps.slice(0, 1), undefined, {}, error);
     }
@@ -292,7 +283,7 @@ export class SockRun {
         const ev: StepEvent = { ...base, status: 'ok', ms: elapsed(t0), ...(r.detail !== undefined ? { detail: r.detail } : {}), ...(r.payload ? { payload: r.payload, direction: r.direction } : {}) };
         this.emit(ev);
       } catch (err) {
-        const error = toError(err, step.source);
+        const error = fromNodeError(err, step.source);
         const next = steps[i + 1];
         const expected = next?.kind === 'expect' && next.matcher.kind === 'error';
         const stopped = this.stopping || (this.internal.signal.aborted && error.code === 'ECANCELED');
