@@ -132,3 +132,99 @@ export function ntoa(bytes: Uint8Array): string {
   if (bytes.length !== 4) throw createError('EBADADDR', `packed IP wrong length for inet_ntoa: ${bytes.length} bytes, expected 4`);
   return Array.from(bytes).join('.');
 }
+
+/** Parses a strict dotted quad as `inet_pton(AF_INET)`: four decimal parts 0–255, no leading zeros. */
+function ptonV4(text: string): Buffer | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255)) return undefined;
+  return Buffer.from(parts.map(Number));
+}
+
+/** Parses IPv6 text as `inet_pton(AF_INET6)` (RFC 4291 §2.2), including `::` and a trailing dotted quad. */
+function ptonV6(text: string): Buffer | undefined {
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (s: string): string[] => (s === '' ? [] : s.split(':'));
+  const head = groups(halves[0]);
+  const tail = halves.length === 2 ? groups(halves[1]) : [];
+  const words: number[] = [];
+  const all = [...head, ...tail];
+  let v4: Buffer | undefined;
+  const last = all[all.length - 1];
+  if (last !== undefined && last.includes('.')) {
+    v4 = ptonV4(last);
+    if (!v4) return undefined;
+    if (tail.length > 0) tail.pop();
+    else head.pop();
+  }
+  const toWord = (g: string): number | undefined => (/^[0-9a-fA-F]{1,4}$/.test(g) ? parseInt(g, 16) : undefined);
+  const headWords = head.map(toWord);
+  const tailWords = tail.map(toWord);
+  if ([...headWords, ...tailWords].some((w) => w === undefined)) return undefined;
+  const fixed = headWords.length + tailWords.length + (v4 ? 2 : 0);
+  if (halves.length === 2) {
+    if (fixed > 7) return undefined;
+    words.push(...(headWords as number[]), ...new Array<number>(8 - fixed).fill(0), ...(tailWords as number[]));
+  } else {
+    if (fixed !== 8) return undefined;
+    words.push(...(headWords as number[]));
+  }
+  const out = Buffer.alloc(16);
+  words.forEach((w, i) => out.writeUInt16BE(w, i * 2));
+  if (v4) v4.copy(out, 12);
+  return out;
+}
+
+/**
+ * Packs an IPv4 or IPv6 address into network-order bytes, as `inet_pton(3)`: strict dotted quads
+ * for IPv4 (no shorthand, no octal), RFC 4291 text for IPv6 (`::`, a trailing dotted quad).
+ *
+ * @returns 4 bytes for IPv4, 16 for IPv6
+ * @throws SocketLabError `EBADADDR` for text that is neither
+ */
+export function pton(text: string): Buffer {
+  const packed = text.includes(':') ? ptonV6(text) : ptonV4(text);
+  if (!packed) throw createError('EBADADDR', `illegal IP address string passed to inet_pton: "${text}"`);
+  return packed;
+}
+
+/**
+ * Unpacks 4 or 16 network-order bytes into address text, as glibc's `inet_ntop(3)`: dotted quad
+ * for IPv4; for IPv6 lowercase hex with the longest run of two or more zero groups as `::`
+ * (RFC 5952 §4.2), and a dotted quad for IPv4-mapped (`::ffff:a.b.c.d`) and IPv4-compatible
+ * (`::a.b.c.d`) addresses.
+ *
+ * @throws SocketLabError `EBADADDR` unless 4 or 16 bytes are given
+ */
+export function ntop(bytes: Uint8Array): string {
+  if (bytes.length === 4) return ntoa(bytes);
+  if (bytes.length !== 16) throw createError('EBADADDR', `packed IP wrong length for inet_ntop: ${bytes.length} bytes, expected 4 or 16`);
+  const buf = Buffer.from(bytes);
+  const words = Array.from({ length: 8 }, (_, i) => buf.readUInt16BE(i * 2));
+  let best = { base: -1, len: 0 };
+  let cur = { base: -1, len: 0 };
+  words.forEach((w, i) => {
+    if (w === 0) {
+      cur = cur.base === -1 ? { base: i, len: 1 } : { base: cur.base, len: cur.len + 1 };
+      if (cur.len > best.len) best = cur;
+    } else {
+      cur = { base: -1, len: 0 };
+    }
+  });
+  if (best.len < 2) best = { base: -1, len: 0 };
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    if (best.base !== -1 && i >= best.base && i < best.base + best.len) {
+      if (i === best.base) out += ':';
+      continue;
+    }
+    if (i !== 0) out += ':';
+    if (i === 6 && best.base === 0 && (best.len === 6 || (best.len === 5 && words[5] === 0xffff))) {
+      out += ntoa(buf.subarray(12));
+      break;
+    }
+    out += words[i].toString(16);
+  }
+  if (best.base !== -1 && best.base + best.len === 8) out += ':';
+  return out;
+}

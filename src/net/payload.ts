@@ -122,3 +122,19 @@ export function hexDump(bytes: Uint8Array): string {
 export function byteCount(n: number): string {
   return `${n} byte${n === 1 ? '' : 's'}`;
 }
+
+/**
+ * Decodes base64 (RFC 4648 §4, padding optional; whitespace between groups ignored).
+ *
+ * @throws SocketLabError `EBADPAYLOAD` for a character outside the alphabet or a length that no
+ *   base64 text can have
+ */
+export function decodeBase64(text: string): Buffer {
+  const compact = text.replace(/\s+/g, '');
+  const bad = /[^A-Za-z0-9+/=]/.exec(compact);
+  if (bad) throw createError('EBADPAYLOAD', `"${bad[0]}" is not a base64 character`);
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.replace(/=+$/, '').length % 4 === 1 || (compact.includes('=') && compact.length % 4 !== 0)) {
+    throw createError('EBADPAYLOAD', `"${compact.length > 20 ? compact.slice(0, 20) + '…' : compact}" is not valid base64`);
+  }
+  return Buffer.from(compact, 'base64');
+}

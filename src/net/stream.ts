@@ -300,6 +300,23 @@ export class StreamConnection {
     );
   }
 
+  /**
+   * Receives exactly `n` bytes, like a `recv` loop that stops at `n` (`MSG_WAITALL`).
+   *
+   * @throws SocketLabError `EOF` when the peer closes first (the message says how many bytes
+   *   came), `ETIMEDOUT`, `ECONNRESET`, `ECANCELED`
+   */
+  recvExactly(n: number, opts: WaitOptions): Promise<Buffer> {
+    return this.withDemand(n, () =>
+      this.changed.waitFor(() => {
+        if (this.queued >= n) return this.take(n);
+        if (this.failure) throw this.failure;
+        if (this.peerEnded || this.closed) throw createError('EOF', `recv exactly ${n}: the peer closed the connection after ${this.queued} of ${n} bytes`);
+        return undefined;
+      }, opts, `recv exactly ${n}`),
+    );
+  }
+
   /** Half-closes: sends FIN and keeps reading, like `shutdown(SHUT_WR)`. Safe to call twice. */
   shutdown(): void {
     if (this.closed || this.socket.writableEnded) return;

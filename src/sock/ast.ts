@@ -32,12 +32,15 @@ export interface Template {
 export type TemplatePart = { readonly text: string } | { readonly variable: string; readonly range: Range };
 
 /**
- * A payload as written: `"text with escapes"`, `hex 47 45 54`, or a heredoc whose lines each
- * end with the block's line ending.
+ * A payload as written: `"text with escapes"`, `hex 47 45 54`, `base64 R0VU`, `file PATH`, or a
+ * heredoc whose lines each end with the block's line ending.
  */
 export type Payload =
   | { readonly kind: 'text'; readonly template: Template }
   | { readonly kind: 'hex'; readonly template: Template }
+  | { readonly kind: 'base64'; readonly template: Template }
+  /** The bytes of a file, the path relative to the `.sock` file. */
+  | { readonly kind: 'file'; readonly template: Template }
   | { readonly kind: 'heredoc'; readonly lines: readonly Template[]; readonly range: Range };
 
 /** What an `expect` checks. */
@@ -66,7 +69,16 @@ export interface Header {
 /** What a step does, without where it is written. */
 export type StepBody =
   | { readonly kind: 'send'; readonly payload: Payload }
-  | { readonly kind: 'recv'; readonly mode: 'chunk' | 'bytes' | 'until' | 'all'; readonly max?: number; readonly until?: Payload; readonly timeoutMs?: number }
+  | {
+      readonly kind: 'recv';
+      /** chunk: `recv`; bytes: `recv N`; exactly: `recv exactly N`; line: up to `\n`; until; all. */
+      readonly mode: 'chunk' | 'bytes' | 'exactly' | 'line' | 'until' | 'all';
+      readonly max?: number;
+      readonly until?: Payload;
+      readonly timeoutMs?: number;
+    }
+  | { readonly kind: 'shutdown' }
+  | { readonly kind: 'wait'; readonly ms: number }
   | { readonly kind: 'expect'; readonly matcher: Matcher }
   | { readonly kind: 'close' }
   | { readonly kind: 'echo'; readonly timeoutMs?: number }
@@ -74,7 +86,9 @@ export type StepBody =
   | { readonly kind: 'lookup'; readonly target: Template }
   | { readonly kind: 'service'; readonly target: Template; readonly proto: 'tcp' | 'udp' }
   | { readonly kind: 'aton'; readonly target: Template }
-  | { readonly kind: 'ntoa'; readonly target: Template };
+  | { readonly kind: 'ntoa'; readonly target: Template }
+  | { readonly kind: 'pton'; readonly target: Template }
+  | { readonly kind: 'ntop'; readonly target: Template };
 
 /** One step of a block, with its range and source text. */
 export type Step = StepBody & { readonly range: Range; readonly source: string };

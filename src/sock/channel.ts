@@ -16,6 +16,9 @@ export interface Channel {
   recv(max: number | undefined, opts: WaitOptions): Promise<Buffer>;
   recvUntil(delimiter: Buffer, opts: RecvOptions): Promise<Buffer>;
   recvAll(opts: RecvOptions): Promise<Buffer>;
+  recvExactly(n: number, opts: WaitOptions): Promise<Buffer>;
+  /** Half-closes the sending side (FIN), as `shutdown(SHUT_WR)`; streams only. */
+  shutdown(): void;
   /** Sends back what the peer sends; resolves with the byte count. */
   echo(opts: WaitOptions): Promise<number>;
   close(): Promise<void>;
@@ -45,6 +48,14 @@ export class StreamChannel implements Channel {
     return this.conn.recvAll(opts);
   }
 
+  recvExactly(n: number, opts: WaitOptions): Promise<Buffer> {
+    return this.conn.recvExactly(n, opts);
+  }
+
+  shutdown(): void {
+    this.conn.shutdown();
+  }
+
   /** Echoes chunk by chunk until the peer closes its side; `opts.timeoutMs` bounds each wait. */
   async echo(opts: WaitOptions): Promise<number> {
     let total = 0;
@@ -62,7 +73,7 @@ export class StreamChannel implements Channel {
 }
 
 function notForDatagrams(what: string): never {
-  throw createError('EBADPAYLOAD', `${what} is for streams; a UDP recv returns one datagram`);
+  throw createError('EBADPAYLOAD', `${what} is for streams (TCP, Unix), not for UDP datagrams`);
 }
 
 /** A UDP client connected to one peer. */
@@ -87,6 +98,14 @@ export class DatagramClientChannel implements Channel {
 
   recvAll(): Promise<Buffer> {
     return notForDatagrams('recv all');
+  }
+
+  recvExactly(): Promise<Buffer> {
+    return notForDatagrams('recv exactly');
+  }
+
+  shutdown(): void {
+    notForDatagrams('shutdown');
   }
 
   async echo(): Promise<number> {
@@ -131,6 +150,14 @@ export class DatagramSessionChannel implements Channel {
 
   recvAll(): Promise<Buffer> {
     return notForDatagrams('recv all');
+  }
+
+  recvExactly(): Promise<Buffer> {
+    return notForDatagrams('recv exactly');
+  }
+
+  shutdown(): void {
+    notForDatagrams('shutdown');
   }
 
   async echo(): Promise<number> {

@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { parseHostPort } from '../net/address';
-import { decodeEscapes, decodeHex } from '../net/payload';
+import { decodeBase64, decodeEscapes, decodeHex } from '../net/payload';
 import { SocketLabError } from '../net/errors';
 import type { Block, BlockTransport, Diagnostic, Header, Matcher, Payload, Range, SockFile, Step, StepBody, Template, TemplatePart, Variable } from './ast';
 
@@ -139,9 +139,9 @@ export function parseDuration(text: string): number | undefined {
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-const LOOKUP_VERBS = new Set(['hostname', 'lookup', 'service', 'aton', 'ntoa']);
-const CHANNEL_VERBS = new Set(['send', 'recv', 'close', 'echo']);
-const ALL_VERBS = ['connect', 'listen', 'send', 'recv', 'expect', 'close', 'echo', 'eol', ...LOOKUP_VERBS];
+const LOOKUP_VERBS = new Set(['hostname', 'lookup', 'service', 'aton', 'ntoa', 'pton', 'ntop']);
+const CHANNEL_VERBS = new Set(['send', 'recv', 'close', 'echo', 'shutdown']);
+const ALL_VERBS = ['connect', 'listen', 'send', 'recv', 'expect', 'close', 'shutdown', 'echo', 'wait', 'eol', ...LOOKUP_VERBS];
 
 interface PendingHeredoc {
   readonly tag: string;
@@ -428,8 +428,12 @@ class Parser {
       };
       return payload;
     }
-    const w = c.word('a payload: "text", hex 47 45 54 or <<END');
-    if (w.text === 'hex') {
+    const w = c.word('a payload: "text", hex 47 45 54, base64 R0VU, file PATH or <<END');
+    if (w.text === 'file') {
+      const path = c.word('a file path after "file"');
+      return { kind: 'file', template: this.template(path.text, path.start, this.line) };
+    }
+    if (w.text === 'hex' || w.text === 'base64') {
       const digits: Token[] = [];
       while (!c.atEnd()) {
         const save = c.pos;
@@ -440,21 +444,23 @@ class Parser {
         }
         digits.push(d);
       }
-      if (digits.length === 0) throw new LineError('hex needs digits, e.g. hex 47 45 54', w.start, w.end);
+      const kind = w.text;
+      if (digits.length === 0) throw new LineError(kind === 'hex' ? 'hex needs digits, e.g. hex 47 45 54' : 'base64 needs text, e.g. base64 R0VUIC8=', w.start, w.end);
       const start = digits[0].start;
       const end = digits[digits.length - 1].end;
       const text = c.text.slice(start, end);
       const template = this.template(text, start, this.line);
       if (template.parts.every((p) => 'text' in p)) {
         try {
-          decodeHex(text);
+          if (kind === 'hex') decodeHex(text);
+          else decodeBase64(text);
         } catch (err) {
           throw new LineError((err as Error).message, start, end);
         }
       }
-      return { kind: 'hex', template };
+      return { kind, template };
     }
-    throw new LineError(`a payload is quoted ("${w.text}"), hex (hex 47 45 54) or a heredoc (<<END)`, w.start, w.end);
+    throw new LineError(`a payload is quoted ("${w.text}"), hex 47 45 54, base64 R0VU, file PATH or a heredoc (<<END)`, w.start, w.end);
   }
 
   private matcher(c: LineCursor): Matcher {
@@ -502,8 +508,18 @@ class Parser {
           const timeoutMs = this.optionalTimeout(c);
           return { kind: 'recv', mode: 'bytes', max, ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
         }
-        if (w.text === 'until' || w.text === 'all') {
+        if (w.text === 'until' || w.text === 'all' || w.text === 'line' || w.text === 'exactly') {
           if (transport === 'udp') throw new LineError(`recv ${w.text} is for streams; a UDP recv returns one datagram`, w.start, w.end);
+          if (w.text === 'line') {
+            const timeoutMs = this.optionalTimeout(c);
+            return { kind: 'recv', mode: 'line', ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
+          }
+          if (w.text === 'exactly') {
+            const n = c.word('a byte count after "exactly"');
+            if (!/^\d+$/.test(n.text) || Number(n.text) < 1) throw new LineError('recv exactly N needs a byte count N ≥ 1', n.start, n.end);
+            const timeoutMs = this.optionalTimeout(c);
+            return { kind: 'recv', mode: 'exactly', max: Number(n.text), ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
+          }
           if (w.text === 'all') {
             const timeoutMs = this.optionalTimeout(c);
             return { kind: 'recv', mode: 'all', ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
@@ -517,7 +533,7 @@ class Parser {
           const timeoutMs = this.optionalTimeout(c);
           return { kind: 'recv', mode: 'chunk', ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
         }
-        throw new LineError(`recv takes N, until PAYLOAD, all, or nothing; not "${w.text}"`, w.start, w.end);
+        throw new LineError(`recv takes N, exactly N, line, until PAYLOAD, all, or nothing; not "${w.text}"`, w.start, w.end);
       }
       case 'expect': {
         const matcher = this.matcher(c);
@@ -536,9 +552,38 @@ class Parser {
         const timeoutMs = this.optionalTimeout(c);
         return { kind: 'echo', ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
       }
+      case 'shutdown':
+        if (transport === 'udp') throw new LineError('shutdown half-closes a stream (TCP, Unix); UDP has no connection to close', first.start, first.end);
+        c.expectEnd();
+        return { kind: 'shutdown' };
+      case 'wait': {
+        const ms = this.duration(c);
+        c.expectEnd();
+        return { kind: 'wait', ms };
+      }
       case 'hostname':
         c.expectEnd();
         return { kind: 'hostname' };
+      case 'pton': {
+        const t = c.word('an IPv4 or IPv6 address');
+        c.expectEnd();
+        return { kind: 'pton', target: this.template(t.text, t.start, this.line) };
+      }
+      case 'ntop': {
+        const t = c.rest();
+        if (!t.text) throw new LineError('ntop takes 4 or 16 bytes in hex, e.g. ntop 00000000000000000000000000000001', first.end, first.end + 1);
+        const target = this.template(t.text, t.start, this.line);
+        if (target.parts.every((p) => 'text' in p)) {
+          try {
+            const n = decodeHex(t.text).length;
+            if (n !== 4 && n !== 16) throw new LineError(`ntop takes 4 or 16 bytes, not ${n}`, t.start, t.end);
+          } catch (err) {
+            if (err instanceof SocketLabError) throw new LineError(err.message, t.start, t.end);
+            throw err;
+          }
+        }
+        return { kind: 'ntop', target };
+      }
       case 'lookup': {
         const t = c.word('a host name or address');
         c.expectEnd();

@@ -4,12 +4,14 @@
  * on, the listener's steps running for each accepted connection or datagram, until
  * {@link SockRun.stop}.
  */
+import { readFileSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import { aton, formatHostPort, ntoa, parseHostPort, DEFAULT_BIND_HOST, type Endpoint } from '../net/address';
+import { setTimeout as delay } from 'node:timers/promises';
+import { aton, formatHostPort, ntoa, ntop, parseHostPort, pton, DEFAULT_BIND_HOST, type Endpoint } from '../net/address';
 import { DatagramSocket } from '../net/datagram';
 import { createError, fromNodeError, SocketLabError } from '../net/errors';
 import { StreamListener } from '../net/listener';
-import { byteCount, decodeEscapes, decodeHex, escapeBytes, toHex } from '../net/payload';
+import { byteCount, decodeBase64, decodeEscapes, decodeHex, escapeBytes, toHex } from '../net/payload';
 import { hostname, isAddress, lookup, reverseLookup } from '../net/resolver';
 import { systemServices } from '../net/services';
 import { StreamConnection } from '../net/stream';
@@ -18,6 +20,11 @@ import type { WaitOptions } from '../net/wait';
 import type { Block, Header, Matcher, Payload, SockFile, Step, Template } from './ast';
 import { DatagramClientChannel, DatagramSessionChannel, StreamChannel, type Channel } from './channel';
 import type { RunEvent, StepEvent, SummaryEvent } from './runEvents';
+
+/** The largest `file PATH` payload (64 MiB). */
+export const MAX_FILE_PAYLOAD = 64 * 1024 * 1024;
+
+const LF = Buffer.from('\n');
 
 /** The default time a connect, receive or send may wait (5 s). */
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -266,7 +273,16 @@ export class SockRun {
       const t0 = performance.now();
       const base = { type: 'step' as const, block: block.index, line: step.range.start.line, column: step.range.start.column, source: step.source, verb: step.kind, ...ctx };
       if (step.kind === 'expect') {
-        const verdict = step.matcher.kind === 'error' ? this.checkError(step.matcher, lastError) : this.check(step.matcher, last, block);
+        let verdict: { pass: boolean; detail: string };
+        try {
+          verdict = step.matcher.kind === 'error' ? this.checkError(step.matcher, lastError) : this.check(step.matcher, last, block);
+        } catch (err) {
+          // The expected payload itself could not be made (a missing file, a bad variable).
+          const error = fromNodeError(err, step.source);
+          this.emit({ ...base, status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
+          this.errors++;
+          return 'error';
+        }
         lastError = undefined;
         this.emit({ ...base, status: verdict.pass ? 'pass' : 'fail', detail: verdict.detail, ms: elapsed(t0) });
         if (verdict.pass) this.passed++;
@@ -342,6 +358,8 @@ export class SockRun {
         const opts = this.waitOptions(step.timeoutMs);
         let data: Buffer;
         if (step.mode === 'until') data = await ch.recvUntil(this.bytes(step.until as Payload, block.eol), opts);
+        else if (step.mode === 'line') data = await ch.recvUntil(LF, opts);
+        else if (step.mode === 'exactly') data = await ch.recvExactly(step.max as number, opts);
         else if (step.mode === 'all') data = await ch.recvAll(opts);
         else data = await ch.recv(step.max, opts);
         const detail = data.length === 0 ? '0 bytes: the peer closed its side' : byteCount(data.length);
@@ -350,6 +368,22 @@ export class SockRun {
       case 'close':
         await this.requireChannel(channel, step, connectError).close();
         return { detail: 'closed' };
+      case 'shutdown':
+        this.requireChannel(channel, step, connectError).shutdown();
+        return { detail: 'sent FIN; still receiving' };
+      case 'wait':
+        await delay(step.ms, undefined, { signal: this.internal.signal }).catch(() => {
+          throw createError('ECANCELED', 'wait: cancelled');
+        });
+        return { detail: `waited ${step.ms} ms` };
+      case 'pton': {
+        const packed = pton(this.expand(step.target));
+        return { value: packed, detail: `${toHex(packed)}  "${escapeBytes(packed)}"` };
+      }
+      case 'ntop': {
+        const text = ntop(decodeHex(this.expand(step.target)));
+        return { value: Buffer.from(text), detail: text };
+      }
       case 'echo': {
         const n = await this.requireChannel(channel, step, connectError).echo(this.waitOptions(step.timeoutMs));
         return { detail: `${byteCount(n)} echoed` };
@@ -393,11 +427,25 @@ export class SockRun {
   /** The bytes of a payload, with variables expanded. */
   private bytes(payload: Payload, eol: 'crlf' | 'lf'): Buffer {
     if (payload.kind === 'hex') return decodeHex(this.expand(payload.template));
+    if (payload.kind === 'base64') return decodeBase64(this.expand(payload.template));
+    if (payload.kind === 'file') return this.readPayloadFile(this.expand(payload.template));
     if (payload.kind === 'heredoc') {
       const ending = eol === 'crlf' ? '\r\n' : '\n';
       return Buffer.from(payload.lines.map((l) => this.expand(l) + ending).join(''), 'utf8');
     }
     return Buffer.concat(payload.template.parts.map((p) => ('text' in p ? decodeEscapes(p.text) : Buffer.from(this.value(p.variable), 'utf8'))));
+  }
+
+  /** The bytes of a `file PATH` payload, the path relative to the `.sock` file. */
+  private readPayloadFile(path: string): Buffer {
+    const full = resolvePath(this.options.baseDir, path);
+    try {
+      const size = statSync(full).size;
+      if (size > MAX_FILE_PAYLOAD) throw createError('ETOOBIG', `file ${path}: ${size} bytes is more than the ${MAX_FILE_PAYLOAD}-byte limit of a file payload`);
+      return readFileSync(full);
+    } catch (err) {
+      throw fromNodeError(err, `file ${path}`);
+    }
   }
 
   private expand(t: Template): string {

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { aton, formatHostPort, ntoa, parseHostPort } from '../../src/net/address';
+import fc from 'fast-check';
+import { aton, formatHostPort, ntoa, ntop, parseHostPort, pton } from '../../src/net/address';
 import { SocketLabError } from '../../src/net/errors';
 import { python } from './helpers';
 
@@ -55,5 +56,52 @@ print(json.dumps(out))`)) as (string | null)[];
   it('unpacks 4 bytes as inet_ntoa and rejects other lengths', () => {
     assert.equal(ntoa(Buffer.from([127, 0, 0, 1])), '127.0.0.1');
     assert.throws(() => ntoa(Buffer.from([1, 2, 3])), /wrong length/);
+  });
+});
+
+describe('inet_pton / inet_ntop', () => {
+  it('pack and unpack as Python socket.inet_pton / inet_ntop do on this machine', async () => {
+    const v4 = ['127.0.0.1', '0.0.0.0', '255.255.255.255', '1.2.3', '01.2.3.4', '1.2.3.256', '127.1', ''];
+    const v6 = ['::1', '::', '1::', '::ffff:1.2.3.4', '::1.2.3.4', '2001:db8::1', 'FE80::1:2', '1:2:3:4:5:6:7:8', '1:0:0:2:0:0:0:3', '1:2:3:4:5:6:7::', '::2:3:4:5:6:7:8',
+      '1:2:3:4:5:6:7:8:9', '1::2::3', ':1::', '1:::2', '12345::', 'g::', '::1.2.3', '::ffff:1.2.3.4.5', '1:2:3:4:5:6:1.2.3.4', '1:2:3:4:5:6:7:1.2.3.4'];
+    const forms = [...v4.map((f) => ['4', f]), ...v6.map((f) => ['6', f])];
+    const answers = JSON.parse(await python(`
+import json, socket
+out = []
+for fam, f in json.loads(${JSON.stringify(JSON.stringify(forms))}):
+    af = socket.AF_INET if fam == '4' else socket.AF_INET6
+    try:
+        b = socket.inet_pton(af, f)
+        out.append([b.hex(), socket.inet_ntop(af, b)])
+    except OSError:
+        out.append(None)
+print(json.dumps(out))`)) as ([string, string] | null)[];
+    forms.forEach(([fam, form], i) => {
+      let mine: [string, string] | null;
+      try {
+        const packed = fam === '4' && form.includes(':') ? Buffer.alloc(0) : pton(form);
+        mine = [packed.toString('hex'), ntop(packed)];
+      } catch (e) {
+        assert.ok(e instanceof SocketLabError && e.code === 'EBADADDR', `${form}: ${String(e)}`);
+        mine = null;
+      }
+      assert.deepEqual(mine, answers[i], `pton/ntop(${JSON.stringify(form)}) vs Python`);
+    });
+  });
+
+  it('ntop prints any 16 bytes as Python inet_ntop does (property, 300 random addresses)', async () => {
+    const samples = fc.sample(
+      fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0xffff })), { minLength: 8, maxLength: 8 }).map((words) => {
+        const b = Buffer.alloc(16);
+        words.forEach((w, i) => b.writeUInt16BE(w, i * 2));
+        return b.toString('hex');
+      }),
+      300,
+    );
+    const answers = JSON.parse(await python(`import json, socket; print(json.dumps([socket.inet_ntop(socket.AF_INET6, bytes.fromhex(h)) for h in ${JSON.stringify(samples)}]))`)) as string[];
+    samples.forEach((hex, i) => {
+      assert.equal(ntop(Buffer.from(hex, 'hex')), answers[i], hex);
+      assert.equal(pton(answers[i]).toString('hex'), hex, `pton(${answers[i]})`);
+    });
   });
 });

@@ -73,7 +73,7 @@ describe('the .sock parser', () => {
     ].join('\n');
     assert.deepEqual(where(errors(text)), [
       '2:13 "127.0.0.1": expected HOST:PORT, e.g. 127.0.0.1:8080',
-      '3:6 a payload is quoted ("hello"), hex (hex 47 45 54) or a heredoc (<<END)',
+      '3:6 a payload is quoted ("hello"), hex 47 45 54, base64 R0VU, file PATH or a heredoc (<<END)',
       '4:17 "5" is not a duration: write 2s, 500ms or 1m',
       '5:1 unknown statement "sned" (did you mean "send"?)',
       '6:8 unterminated regular expression: add the closing /',

@@ -1,0 +1,54 @@
+import { strict as assert } from 'node:assert';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runSock, startPeer } from './helpers';
+
+describe('.sock steps: half-close, framing, payload forms, wait', () => {
+  it('shutdown sends FIN and keeps reading: a Python peer that reads to EOF answers after it', async () => {
+    const { port, peer } = await startPeer('stream_server.py', ['sink']);
+    const r = await runSock(`### half-close\nconnect tcp 127.0.0.1:${port}\nsend "abc"\nshutdown\nrecv all\nexpect "got 3 bytes"\n`);
+    assert.equal(r.exitCode, 0, JSON.stringify(r.steps.map((s) => [s.source, s.status, s.detail])));
+    assert.equal((await peer.exited).stdout.trim().split('\n').at(-1), "b'abc'");
+    assert.ok(r.events.some((e) => e.type === 'traffic' && e.event.type === 'half-close' && e.event.direction === 'out'));
+  });
+
+  it('recv line and recv exactly N cut the stream where asked, whatever the chunks', async () => {
+    const bytes = Buffer.concat([Buffer.from('HELLO 1\r\nsecond line\n'), Buffer.from('0123456789tail')]);
+    const { port } = await startPeer('stream_server.py', ['send', bytes.toString('hex')]);
+    const r = await runSock(`### framing\nconnect tcp 127.0.0.1:${port}\nrecv line\nexpect "HELLO 1\\r\\n"\nrecv line\nexpect "second line\\n"\nrecv exactly 10\nexpect "0123456789"\nrecv all\nexpect "tail"\n`);
+    assert.equal(r.exitCode, 0, JSON.stringify(r.steps.map((s) => [s.source, s.status, s.detail])));
+    assert.deepEqual(r.steps.filter((s) => s.verb === 'recv').map((s) => s.payload?.toString()), ['HELLO 1\r\n', 'second line\n', '0123456789', 'tail']);
+  });
+
+  it('recv exactly reports how many bytes came when the peer closes early', async () => {
+    const { port } = await startPeer('stream_server.py', ['send', '6162']);
+    const r = await runSock(`### short\nconnect tcp 127.0.0.1:${port}\nrecv exactly 4\n`);
+    assert.equal(r.steps[1].code, 'EOF');
+    assert.match(r.steps[1].detail ?? '', /after 2 of 4 bytes/);
+  });
+
+  it('base64 and file payloads send exactly their bytes to a Python peer', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'socket-lab-file-'));
+    const binary = Buffer.from([0, 1, 2, 0xfe, 0xff, 0x0a]);
+    await writeFile(join(dir, 'payload.bin'), binary);
+    const { port, peer } = await startPeer('stream_server.py', ['sink']);
+    const r = await runSock(`### payloads\nconnect tcp 127.0.0.1:${port}\nsend base64 R0VUIC8=\nsend file payload.bin\nshutdown\nrecv all\nexpect "got 11 bytes"\n`, { baseDir: dir });
+    assert.equal(r.exitCode, 0, JSON.stringify(r.steps.map((s) => [s.source, s.status, s.detail])));
+    assert.equal((await peer.exited).stdout.trim().split('\n').at(-1), "b'GET /\\x00\\x01\\x02\\xfe\\xff\\n'");
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a missing file payload is a clear ENOENT error naming the file', async () => {
+    const { port } = await startPeer('stream_server.py', ['sink']);
+    const r = await runSock(`### missing\nconnect tcp 127.0.0.1:${port}\nsend file nope.bin\n`, { baseDir: tmpdir() });
+    assert.equal(r.steps[1].code, 'ENOENT');
+    assert.equal(r.steps[1].detail, 'file nope.bin: no such file or directory (ENOENT)');
+  });
+
+  it('wait pauses the block for its duration', async () => {
+    const r = await runSock('### pause\nwait 200ms\nhostname\n');
+    assert.equal(r.steps[0].detail, 'waited 200 ms');
+    assert.ok(r.steps[0].ms >= 190, `waited ${r.steps[0].ms} ms`);
+  });
+});
