@@ -28,8 +28,20 @@ export interface Template {
   readonly range: Range;
 }
 
-/** A literal run of a template, or a variable reference (`{{name}}`, `{{listener.port}}`). */
-export type TemplatePart = { readonly text: string } | { readonly variable: string; readonly range: Range };
+/** The built-in variables: `{{$timestamp}}`, `{{$randomInt A B}}`, `{{$env NAME}}`. */
+export type Builtin =
+  | { readonly name: 'timestamp' }
+  | { readonly name: 'randomInt'; readonly min: number; readonly max: number }
+  | { readonly name: 'env'; readonly variable: string };
+
+/**
+ * A literal run of a template, a variable reference (`{{name}}`, `{{listener.port}}`), or a
+ * built-in (`{{$timestamp}}`).
+ */
+export type TemplatePart =
+  | { readonly text: string }
+  | { readonly variable: string; readonly range: Range }
+  | { readonly builtin: Builtin; readonly range: Range };
 
 /**
  * A payload as written: `"text with escapes"`, `hex 47 45 54`, `base64 R0VU`, `file PATH`, or a
@@ -54,12 +66,19 @@ export type BlockTransport = 'tcp' | 'udp' | 'unix';
 
 /** The first statement of a client or listener block. */
 export interface Header {
-  readonly kind: 'connect' | 'listen';
+  /** `connect`, `listen`, or `use NAME` (a kept connection of an earlier block). */
+  readonly kind: 'connect' | 'listen' | 'use';
+  /** For `use`, the transport of the named connection. */
   readonly transport: BlockTransport;
-  /** `HOST:PORT` (for `listen`, also `PORT` alone) or a Unix socket path. */
+  /** `HOST:PORT` (for `listen`, also `PORT` alone) or a Unix socket path; for `use`, the name. */
   readonly target: Template;
-  /** `as NAME`: a listener's name, for `{{NAME}}` / `{{NAME.port}}` in later blocks. */
+  /**
+   * `as NAME`: a listener's name, for `{{NAME}}` / `{{NAME.port}}` in later blocks; a
+   * connection's name, for `use NAME`.
+   */
   readonly name?: string;
+  /** `keep`: the connection stays open after its block, for `use NAME` blocks. */
+  readonly keep?: boolean;
   readonly timeoutMs?: number;
   readonly range: Range;
   /** The statement's source text, for transcripts. */
@@ -78,6 +97,8 @@ export type StepBody =
       readonly timeoutMs?: number;
     }
   | { readonly kind: 'shutdown' }
+  /** `repeat N [every D]` … `end`: the inner steps N times, starting one round every D. */
+  | { readonly kind: 'repeat'; readonly count: number; readonly everyMs?: number; readonly steps: readonly Step[] }
   | { readonly kind: 'wait'; readonly ms: number }
   | { readonly kind: 'expect'; readonly matcher: Matcher }
   | { readonly kind: 'close' }

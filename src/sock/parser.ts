@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import { parseHostPort } from '../net/address';
 import { decodeBase64, decodeEscapes, decodeHex } from '../net/payload';
 import { SocketLabError } from '../net/errors';
-import type { Block, BlockTransport, Diagnostic, Header, Matcher, Payload, Range, SockFile, Step, StepBody, Template, TemplatePart, Variable } from './ast';
+import type { Block, BlockTransport, Builtin, Diagnostic, Header, Matcher, Payload, Range, SockFile, Step, StepBody, Template, TemplatePart, Variable } from './ast';
 
 /** A problem at columns `[start, end)` of the current line. */
 class LineError extends Error {
@@ -125,6 +125,23 @@ function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
+/** Parses the inside of `{{$…}}`: `$timestamp`, `$randomInt A B`, `$env NAME`. */
+function parseBuiltin(text: string, start: number, end: number): Builtin {
+  const [name, ...args] = text.split(/\s+/);
+  if (name === '$timestamp' && args.length === 0) return { name: 'timestamp' };
+  if (name === '$randomInt') {
+    if (args.length !== 2 || !args.every((a) => /^-?\d+$/.test(a)) || Number(args[0]) >= Number(args[1])) {
+      throw new LineError('write {{$randomInt MIN MAX}} with integers MIN < MAX (MAX excluded)', start, end);
+    }
+    return { name: 'randomInt', min: Number(args[0]), max: Number(args[1]) };
+  }
+  if (name === '$env') {
+    if (args.length !== 1 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(args[0])) throw new LineError('write {{$env NAME}} with one environment variable name', start, end);
+    return { name: 'env', variable: args[0] };
+  }
+  throw new LineError(`unknown built-in "${name}" (known: $timestamp, $randomInt MIN MAX, $env NAME)`, start, end);
+}
+
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)$/;
 
 /**
@@ -141,7 +158,8 @@ export function parseDuration(text: string): number | undefined {
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const LOOKUP_VERBS = new Set(['hostname', 'lookup', 'service', 'aton', 'ntoa', 'pton', 'ntop']);
 const CHANNEL_VERBS = new Set(['send', 'recv', 'close', 'echo', 'shutdown']);
-const ALL_VERBS = ['connect', 'listen', 'send', 'recv', 'expect', 'close', 'shutdown', 'echo', 'wait', 'eol', ...LOOKUP_VERBS];
+const MAX_REPEAT = 1_000_000;
+const ALL_VERBS = ['connect', 'listen', 'use', 'send', 'recv', 'expect', 'close', 'shutdown', 'echo', 'wait', 'repeat', 'end', 'eol', ...LOOKUP_VERBS];
 
 interface PendingHeredoc {
   readonly tag: string;
@@ -160,8 +178,10 @@ interface BlockDraft {
   steps: Step[];
   eol: 'crlf' | 'lf';
   hasStatements: boolean;
-  /** The verb of the block's connect or listen line, even one with errors: its steps are not orphans. */
-  headerVerb?: 'connect' | 'listen';
+  /** The verb of the block's connect, listen or use line, even one with errors: its steps are not orphans. */
+  headerVerb?: 'connect' | 'listen' | 'use';
+  /** Open `repeat` statements, innermost last: their steps collect here until `end`. */
+  repeats: { count: number; everyMs?: number; steps: Step[]; range: Range; source: string }[];
 }
 
 class Parser {
@@ -170,7 +190,8 @@ class Parser {
   private readonly variables = new Map<string, Variable>();
   private readonly blocks: Block[] = [];
   private readonly references: { name: string; range: Range }[] = [];
-  private readonly listenerNames = new Set<string>();
+  /** Names given with `as NAME`: listeners (for `{{NAME}}`) and connections (for `use NAME`). */
+  private readonly names = new Map<string, { kind: 'listener' | 'connection'; transport: BlockTransport; keep: boolean }>();
   private line = 0;
   private heredoc: PendingHeredoc | undefined;
 
@@ -179,13 +200,13 @@ class Parser {
   }
 
   parse(): SockFile {
-    let draft: BlockDraft = { preamble: true, title: '', startLine: 0, steps: [], eol: 'crlf', hasStatements: false };
+    let draft: BlockDraft = { preamble: true, title: '', startLine: 0, steps: [], eol: 'crlf', hasStatements: false, repeats: [] };
     for (this.line = 0; this.line < this.lines.length; this.line++) {
       const raw = this.lines[this.line];
       const trimmed = raw.trim();
       if (trimmed.startsWith('###')) {
         this.finishBlock(draft, this.line - 1);
-        draft = { preamble: false, title: trimmed.slice(3).trim(), startLine: this.line, steps: [], eol: 'crlf', hasStatements: false };
+        draft = { preamble: false, title: trimmed.slice(3).trim(), startLine: this.line, steps: [], eol: 'crlf', hasStatements: false, repeats: [] };
         continue;
       }
       if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith('//')) continue;
@@ -211,6 +232,11 @@ class Parser {
   }
 
   private finishBlock(draft: BlockDraft, lastLine: number): void {
+    while (draft.repeats.length > 0) {
+      const open = draft.repeats[draft.repeats.length - 1];
+      this.diagnostics.push({ severity: 'error', message: 'repeat without end: add a line "end" after its steps', range: open.range });
+      this.closeRepeat(draft);
+    }
     if (draft.preamble && !draft.hasStatements) return;
     const end = Math.max(lastLine, draft.startLine);
     this.blocks.push({
@@ -262,12 +288,32 @@ class Parser {
       throw new LineError(`unknown statement "${verb}"${hint ? ` (did you mean "${hint}"?)` : ''}`, first.start, first.end);
     }
     const source = raw.slice(0, new LineCursor(raw).rest().end).trim();
-    if (verb === 'connect' || verb === 'listen') {
-      if (draft.header) throw new LineError(`a block has one connect or listen; start a new block with ### before this one`, first.start, first.end);
-      if (draft.steps.length > 0) throw new LineError(`${verb} must be the first statement of its block`, first.start, first.end);
+    if (verb === 'connect' || verb === 'listen' || verb === 'use') {
+      if (draft.headerVerb) throw new LineError(`a block has one connect, listen or use; start a new block with ### before this one`, first.start, first.end);
+      if (draft.steps.length > 0 || draft.repeats.length > 0) throw new LineError(`${verb} must be the first statement of its block`, first.start, first.end);
       draft.headerVerb = verb;
-      draft.header = this.header(verb, c, source, first.start);
+      draft.header = verb === 'use' ? this.useHeader(c, source, first.start) : this.header(verb, c, source, first.start);
       draft.hasStatements = true;
+      return;
+    }
+    if (verb === 'repeat') {
+      const n = c.word('a count, e.g. repeat 10');
+      if (!/^\d+$/.test(n.text) || Number(n.text) < 1 || Number(n.text) > MAX_REPEAT) throw new LineError(`repeat takes a count from 1 to ${MAX_REPEAT}`, n.start, n.end);
+      let everyMs: number | undefined;
+      if (!c.atEnd()) {
+        const kw = c.word('');
+        if (kw.text !== 'every') throw new LineError(`unexpected "${kw.text}" (expected "every DURATION")`, kw.start, kw.end);
+        everyMs = this.duration(c);
+        c.expectEnd();
+      }
+      draft.repeats.push({ count: Number(n.text), ...(everyMs !== undefined ? { everyMs } : {}), steps: [], range: this.range(first.start, first.start + source.length), source });
+      draft.hasStatements = true;
+      return;
+    }
+    if (verb === 'end') {
+      c.expectEnd();
+      if (draft.repeats.length === 0) throw new LineError('end without repeat', first.start, first.end);
+      this.closeRepeat(draft);
       return;
     }
     if (verb === 'eol') {
@@ -281,8 +327,32 @@ class Parser {
       throw new LineError(`${verb} needs a connection: start the block with connect or listen`, first.start, first.end);
     }
     const step = this.step(verb, c, draft, first);
-    draft.steps.push({ ...step, range: this.range(first.start, first.start + source.length), source });
+    this.currentSteps(draft).push({ ...step, range: this.range(first.start, first.start + source.length), source });
     draft.hasStatements = true;
+  }
+
+  /** Where the next step goes: the innermost open repeat, or the block. */
+  private currentSteps(draft: BlockDraft): Step[] {
+    return draft.repeats[draft.repeats.length - 1]?.steps ?? draft.steps;
+  }
+
+  private closeRepeat(draft: BlockDraft): void {
+    const r = draft.repeats.pop();
+    if (!r) return;
+    if (r.steps.length === 0) this.diagnostics.push({ severity: 'warning', message: 'this repeat has no steps', range: r.range });
+    this.currentSteps(draft).push({ kind: 'repeat', count: r.count, ...(r.everyMs !== undefined ? { everyMs: r.everyMs } : {}), steps: r.steps, range: r.range, source: r.source });
+  }
+
+  /** `use NAME`: the kept connection of an earlier `connect … as NAME keep` block. */
+  private useHeader(c: LineCursor, source: string, start: number): Header {
+    const n = c.word('the name of a kept connection');
+    c.expectEnd();
+    const known = this.names.get(n.text);
+    if (!known || known.kind !== 'connection') {
+      throw new LineError(`no connection named "${n.text}": an earlier block must say connect … as ${n.text} keep`, n.start, n.end);
+    }
+    if (!known.keep) throw new LineError(`connection "${n.text}" closes at the end of its block: add keep to its connect line`, n.start, n.end);
+    return { kind: 'use', transport: known.transport, target: { parts: [{ text: n.text }], range: this.range(n.start, n.end) }, name: n.text, range: this.range(start, start + source.length), source };
   }
 
   private variable(raw: string, first: Token): void {
@@ -310,10 +380,15 @@ class Parser {
       const close = text.indexOf('}}', open + 2);
       if (close < 0) throw new LineError('"{{" without "}}"', column + open, column + text.length);
       const name = text.slice(open + 2, close).trim();
+      const range: Range = { start: { line, column: column + open }, end: { line, column: column + close + 2 } };
+      if (name.startsWith('$')) {
+        parts.push({ builtin: parseBuiltin(name, column + open, column + close + 2), range });
+        i = close + 2;
+        continue;
+      }
       if (!/^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z]+)?$/.test(name)) {
         throw new LineError(`"${name}" is not a variable name`, column + open, column + close + 2);
       }
-      const range: Range = { start: { line, column: column + open }, end: { line, column: column + close + 2 } };
       parts.push({ variable: name, range });
       this.references.push({ name, range });
       i = close + 2;
@@ -332,28 +407,33 @@ class Parser {
     if (transport !== 'unix' && template.parts.every((p) => 'text' in p)) {
       this.checkHostPort(verb, target);
     }
-    let name: string | undefined;
+    let name: Token | undefined;
     let timeoutMs: number | undefined;
+    let keep: Token | undefined;
     while (!c.atEnd()) {
       const kw = c.word('');
-      if (kw.text === 'as' && verb === 'listen') {
+      if (kw.text === 'as') {
         const n = c.word('a name after "as"');
         if (!NAME.test(n.text)) throw new LineError(`"${n.text}" is not a name: use letters, digits, _ and -`, n.start, n.end);
-        if (this.listenerNames.has(n.text)) throw new LineError(`a listener is already named "${n.text}"`, n.start, n.end);
-        name = n.text;
-        this.listenerNames.add(name);
+        if (this.names.has(n.text)) throw new LineError(`the name "${n.text}" is already taken by an earlier block`, n.start, n.end);
+        name = n;
+      } else if (kw.text === 'keep' && verb === 'connect') {
+        keep = kw;
       } else if (kw.text === 'timeout' && verb === 'connect') {
         if (transport === 'udp') throw new LineError('a UDP connect sends nothing and does not wait; put the timeout on recv', kw.start, kw.end);
         timeoutMs = this.duration(c);
       } else {
-        throw new LineError(`unexpected "${kw.text}" (${verb === 'listen' ? 'expected "as NAME"' : 'expected "timeout DURATION"'})`, kw.start, kw.end);
+        throw new LineError(`unexpected "${kw.text}" (${verb === 'listen' ? 'expected "as NAME"' : 'expected "timeout DURATION", "as NAME" or "keep"'})`, kw.start, kw.end);
       }
     }
+    if (keep && !name) throw new LineError('keep needs a name for later blocks: connect … as NAME keep', keep.start, keep.end);
+    if (name) this.names.set(name.text, { kind: verb === 'listen' ? 'listener' : 'connection', transport, keep: Boolean(keep) });
     return {
       kind: verb,
       transport,
       target: template,
-      ...(name ? { name } : {}),
+      ...(name ? { name: name.text } : {}),
+      ...(keep ? { keep: true } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       range: this.range(start, start + source.length),
       source,
@@ -538,7 +618,7 @@ class Parser {
       case 'expect': {
         const matcher = this.matcher(c);
         c.expectEnd();
-        const produces = draft.steps.some((s) => s.kind === 'recv' || LOOKUP_VERBS.has(s.kind));
+        const produces = [draft.steps, ...draft.repeats.map((r) => r.steps)].some((steps) => steps.some((s) => s.kind === 'recv' || LOOKUP_VERBS.has(s.kind)));
         if (matcher.kind !== 'error' && !produces) {
           this.error('expect checks the last receive or lookup, and none comes before it in this block', this.line, first.start, first.end, 'warning');
         }
@@ -626,13 +706,18 @@ class Parser {
 
   /** Every `{{name}}` must name a file variable or a listener (`{{name.port}}` too). */
   private checkReferences(): void {
-    for (const name of this.listenerNames) {
+    for (const [name, what] of this.names) {
       const v = this.variables.get(name);
-      if (v) this.diagnostics.push({ severity: 'error', message: `"${name}" names both a variable and a listener; rename one`, range: v.range });
+      if (v) this.diagnostics.push({ severity: 'error', message: `"${name}" names both a variable and a ${what.kind}; rename one`, range: v.range });
     }
     for (const ref of this.references) {
       const [base, field] = ref.name.split('.');
-      if (this.listenerNames.has(base)) {
+      const named = this.names.get(base);
+      if (named?.kind === 'connection') {
+        this.diagnostics.push({ severity: 'error', message: `"${base}" is a connection: use it in a block that starts with use ${base}`, range: ref.range });
+        continue;
+      }
+      if (named) {
         if (field === undefined || ['host', 'port', 'path', 'address'].includes(field)) continue;
         this.diagnostics.push({ severity: 'error', message: `a listener has host, port, path and address, not "${field}"`, range: ref.range });
         continue;

@@ -4,6 +4,7 @@
  * on, the listener's steps running for each accepted connection or datagram, until
  * {@link SockRun.stop}.
  */
+import { randomInt } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -17,7 +18,7 @@ import { systemServices } from '../net/services';
 import { StreamConnection } from '../net/stream';
 import { TrafficBus } from '../net/traffic';
 import type { WaitOptions } from '../net/wait';
-import type { Block, Header, Matcher, Payload, SockFile, Step, Template } from './ast';
+import type { Block, Header, Matcher, Payload, SockFile, Step, Template, TemplatePart } from './ast';
 import { DatagramClientChannel, DatagramSessionChannel, StreamChannel, type Channel } from './channel';
 import type { RunEvent, StepEvent, SummaryEvent } from './runEvents';
 
@@ -41,6 +42,8 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Receives every event, in order. */
   readonly onEvent: (event: RunEvent) => void;
+  /** Whether `{{$env NAME}}` reads the environment; default true. False in untrusted workspaces. */
+  readonly allowEnv?: boolean;
   /** The bus the run's sockets report to; a new one when absent. */
   readonly bus?: TrafficBus;
 }
@@ -67,6 +70,16 @@ interface SessionContext {
 
 type Outcome = 'pass' | 'fail' | 'error';
 
+/** What the steps of one block (or session) carry from step to step. */
+interface StepState {
+  /** The last value received or looked up, for `expect`. */
+  last?: Buffer;
+  /** The error of the step before, for `expect error`. */
+  lastError?: SocketLabError;
+  /** Why the block has no connection, when its connect failed. */
+  readonly connectError?: SocketLabError;
+}
+
 /** Milliseconds since `t0` (from `performance.now()`), to 0.1 ms. */
 function elapsed(t0: number): number {
   return Math.round((performance.now() - t0) * 10) / 10;
@@ -83,6 +96,8 @@ export class SockRun {
   private readonly internal = new AbortController();
   private readonly listeners: { close(): Promise<void> }[] = [];
   private readonly listenerInfo = new Map<string, ListenerInfo>();
+  /** Connections opened with `connect … as NAME keep`, by name. */
+  private readonly kept = new Map<string, Channel>();
   private readonly sessions = new Set<Promise<void>>();
   private readonly started = Date.now();
   private readonly unsubscribe: () => void;
@@ -138,7 +153,7 @@ export class SockRun {
     }
     this.stopping = true;
     this.internal.abort();
-    await Promise.allSettled(this.listeners.map((l) => l.close()));
+    await Promise.allSettled([...this.listeners.map((l) => l.close()), ...[...this.kept.values()].map((c) => c.close())]);
     await Promise.allSettled([...this.sessions]);
     this.summary = { type: 'summary', passed: this.passed, failed: this.failed, errors: this.errors, ms: Date.now() - this.started };
     this.options.onEvent(this.summary);
@@ -190,6 +205,16 @@ export class SockRun {
     const t0 = performance.now();
     let channel: Channel | undefined;
     let what = header.source;
+    if (header.kind === 'use') {
+      channel = this.kept.get(header.name ?? '');
+      if (!channel) {
+        const error = createError('EVARIABLE', `no connection named "${header.name}" is open: run the block that connects it first`);
+        if (!this.headerEvent(block, header, t0, {}, { error })) return 'error';
+        return this.runSteps(block, block.steps, undefined, {}, error);
+      }
+      this.headerEvent(block, header, t0, {}, { detail: `on ${channel.id}` });
+      return this.runSteps(block, block.steps, channel, {});
+    }
     try {
       const ep = this.endpoint(header);
       what = `connect ${header.transport} ${ep.transport === 'unix' ? ep.path : formatHostPort(ep.host, ep.port)}`;
@@ -206,6 +231,11 @@ export class SockRun {
       const error = fromNodeError(err, what);
       if (!this.headerEvent(block, header, t0, {}, { error })) return 'error';
       return this.runSteps(block, block.steps, undefined, {}, error);
+    }
+    if (header.keep && header.name) {
+      // Kept for later `use NAME` blocks; closed when the run stops.
+      this.kept.set(header.name, channel);
+      return this.runSteps(block, block.steps, channel, {});
     }
     try {
       return await this.runSteps(block, block.steps, channel, {});
@@ -265,17 +295,29 @@ export class SockRun {
    * Runs steps in order. An error ends the steps unless the next step is `expect error`, which
    * then checks it; a failed expect ends the steps too.
    */
-  private async runSteps(block: Block, steps: readonly Step[], channel: Channel | undefined, ctx: SessionContext, initialError?: SocketLabError): Promise<Outcome> {
-    let last: Buffer | undefined;
-    let lastError = initialError;
+  private async runSteps(block: Block, steps: readonly Step[], channel: Channel | undefined, ctx: SessionContext, initialError?: SocketLabError, state: StepState = { lastError: initialError, connectError: initialError }): Promise<Outcome> {
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
       const t0 = performance.now();
       const base = { type: 'step' as const, block: block.index, line: step.range.start.line, column: step.range.start.column, source: step.source, verb: step.kind, ...ctx };
+      if (step.kind === 'repeat') {
+        for (let round = 0; round < step.count; round++) {
+          if (step.everyMs && round > 0) {
+            // A rate, not a pause: round k starts k × every after the first.
+            const due = t0 + round * step.everyMs - performance.now();
+            if (due > 0) await delay(due, undefined, { signal: this.internal.signal }).catch(() => undefined);
+          }
+          if (this.internal.signal.aborted) break;
+          const outcome = await this.runSteps(block, step.steps, channel, ctx, undefined, state);
+          if (outcome !== 'pass') return outcome;
+        }
+        this.emit({ ...base, status: 'ok', detail: `${step.count} round${step.count === 1 ? '' : 's'}`, ms: elapsed(t0) });
+        continue;
+      }
       if (step.kind === 'expect') {
         let verdict: { pass: boolean; detail: string };
         try {
-          verdict = step.matcher.kind === 'error' ? this.checkError(step.matcher, lastError) : this.check(step.matcher, last, block);
+          verdict = step.matcher.kind === 'error' ? this.checkError(step.matcher, state.lastError) : this.check(step.matcher, state.last, block);
         } catch (err) {
           // The expected payload itself could not be made (a missing file, a bad variable).
           const error = fromNodeError(err, step.source);
@@ -283,7 +325,7 @@ export class SockRun {
           this.errors++;
           return 'error';
         }
-        lastError = undefined;
+        state.lastError = undefined;
         this.emit({ ...base, status: verdict.pass ? 'pass' : 'fail', detail: verdict.detail, ms: elapsed(t0) });
         if (verdict.pass) this.passed++;
         else {
@@ -293,9 +335,9 @@ export class SockRun {
         continue;
       }
       try {
-        const r = await this.exec(step, channel, block, initialError);
-        lastError = undefined;
-        if (r.value) last = r.value;
+        const r = await this.exec(step, channel, block, state.connectError);
+        state.lastError = undefined;
+        if (r.value) state.last = r.value;
         const ev: StepEvent = { ...base, status: 'ok', ms: elapsed(t0), ...(r.detail !== undefined ? { detail: r.detail } : {}), ...(r.payload ? { payload: r.payload, direction: r.direction } : {}) };
         this.emit(ev);
       } catch (err) {
@@ -305,7 +347,7 @@ export class SockRun {
         const stopped = this.stopping || (this.internal.signal.aborted && error.code === 'ECANCELED');
         this.emit({ ...base, status: 'error', detail: stopped ? `${error.message} (the run was stopping)` : error.message, code: error.code, ms: elapsed(t0), ...(expected ? { expected } : {}) });
         if (expected) {
-          lastError = error;
+          state.lastError = error;
           continue;
         }
         if (!stopped) this.errors++;
@@ -420,7 +462,8 @@ export class SockRun {
         return { value: Buffer.from(dotted), detail: dotted };
       }
       case 'expect':
-        throw new TypeError('expect is checked by runSteps');
+      case 'repeat':
+        throw new TypeError(`${step.kind} is run by runSteps`);
     }
   }
 
@@ -433,7 +476,7 @@ export class SockRun {
       const ending = eol === 'crlf' ? '\r\n' : '\n';
       return Buffer.from(payload.lines.map((l) => this.expand(l) + ending).join(''), 'utf8');
     }
-    return Buffer.concat(payload.template.parts.map((p) => ('text' in p ? decodeEscapes(p.text) : Buffer.from(this.value(p.variable), 'utf8'))));
+    return Buffer.concat(payload.template.parts.map((p) => ('text' in p ? decodeEscapes(p.text) : Buffer.from(this.partValue(p), 'utf8'))));
   }
 
   /** The bytes of a `file PATH` payload, the path relative to the `.sock` file. */
@@ -448,8 +491,26 @@ export class SockRun {
     }
   }
 
-  private expand(t: Template): string {
-    return t.parts.map((p) => ('text' in p ? p.text : this.value(p.variable))).join('');
+  private expand(t: Template, seen: ReadonlySet<string> = new Set()): string {
+    return t.parts.map((p) => ('text' in p ? p.text : this.partValue(p, seen))).join('');
+  }
+
+  /** The value of a `{{…}}` part: a variable or a built-in. */
+  private partValue(p: Exclude<TemplatePart, { text: string }>, seen: ReadonlySet<string> = new Set()): string {
+    if ('variable' in p) return this.value(p.variable, seen);
+    const b = p.builtin;
+    switch (b.name) {
+      case 'timestamp':
+        return String(Math.floor(Date.now() / 1000));
+      case 'randomInt':
+        return String(randomInt(b.min, b.max));
+      case 'env': {
+        if (this.options.allowEnv === false) throw createError('EVARIABLE', `{{$env ${b.variable}}} is not expanded here: reading the environment is off (untrusted workspace)`);
+        const v = process.env[b.variable];
+        if (v === undefined) throw createError('EVARIABLE', `environment variable ${b.variable} is not set`);
+        return v;
+      }
+    }
   }
 
   /** The value of `{{name}}`: a file variable, or a listener's address or field. */
@@ -458,8 +519,7 @@ export class SockRun {
     const variable = field === undefined ? this.file.variables.get(base) : undefined;
     if (variable) {
       if (seen.has(base)) throw createError('EVARIABLE', `variable "${base}" refers to itself`);
-      const inner = new Set(seen).add(base);
-      return variable.value.parts.map((p) => ('text' in p ? p.text : this.value(p.variable, inner))).join('');
+      return this.expand(variable.value, new Set(seen).add(base));
     }
     const info = this.listenerInfo.get(base);
     if (!info) throw createError('EVARIABLE', `listener "${base}" is not running: run its block first`);

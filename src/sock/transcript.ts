@@ -14,7 +14,7 @@ export interface TranscriptOptions {
   readonly previewBytes?: number;
 }
 
-const MARKS: Record<string, string> = { send: '→', recv: '←', connect: '⇄', listen: '◉' };
+const MARKS: Record<string, string> = { send: '→', recv: '←', connect: '⇄', use: '⇄', listen: '◉', repeat: '↻' };
 
 function mark(e: StepEvent): string {
   if (e.status === 'pass') return '✓';

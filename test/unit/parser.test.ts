@@ -86,7 +86,7 @@ describe('the .sock parser', () => {
 
   it('rejects statements in the wrong place with a message that says what to do', () => {
     assert.match(errors('### a\nsend "x"')[0].message, /needs a connection: start the block with connect or listen/);
-    assert.match(errors('### a\nconnect tcp 127.0.0.1:1\nlisten tcp 127.0.0.1:0')[0].message, /one connect or listen/);
+    assert.match(errors('### a\nconnect tcp 127.0.0.1:1\nlisten tcp 127.0.0.1:0')[0].message, /one connect, listen or use/);
     assert.match(errors('### a\nconnect tcp 127.0.0.1:1\necho')[0].message, /echo is a listener step/);
     assert.match(errors('### a\nconnect udp 127.0.0.1:9\nrecv all')[0].message, /for streams/);
     assert.match(errors('### a\nconnect udp 127.0.0.1:9 timeout 1s')[0].message, /UDP connect/);
@@ -134,5 +134,42 @@ describe('the .sock parser', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('the .sock parser: repeat, keep/use, built-ins', () => {
+  it('nests steps inside repeat … end', () => {
+    const file = parseSock('### a\nconnect udp 127.0.0.1:9\nrepeat 2\nrepeat 3 every 1s\nsend "x"\nend\nrecv\nend\nclose\n');
+    assert.deepEqual(file.diagnostics, []);
+    const outer = file.blocks[0].steps[0];
+    assert.ok(outer.kind === 'repeat' && outer.count === 2);
+    assert.deepEqual(outer.steps.map((s) => s.kind), ['repeat', 'recv']);
+    const inner = outer.steps[0];
+    assert.ok(inner.kind === 'repeat' && inner.everyMs === 1000 && inner.steps.length === 1);
+    assert.equal(file.blocks[0].steps[1].kind, 'close');
+  });
+
+  it('reports repeat without end, end without repeat, and bad counts', () => {
+    assert.deepEqual(where(errors('### a\nrepeat 2\nhostname\n### b\nend\nrepeat 0\n')), [
+      '2:1 repeat without end: add a line "end" after its steps',
+      '5:1 end without repeat',
+      '6:8 repeat takes a count from 1 to 1000000',
+    ]);
+  });
+
+  it('checks kept connections: keep needs a name, use needs a kept connection', () => {
+    assert.match(errors('### a\nconnect tcp 127.0.0.1:1 keep')[0].message, /keep needs a name/);
+    assert.match(errors('### a\nuse nothing')[0].message, /no connection named "nothing"/);
+    assert.match(errors('### a\nconnect tcp 127.0.0.1:1 as c\n### b\nuse c')[0].message, /add keep/);
+    assert.match(errors('### a\nconnect tcp 127.0.0.1:1 as c keep\n### b\nlisten tcp 0 as c')[0].message, /already taken/);
+    const ok = parseSock('### a\nconnect unix /tmp/x as c keep\n### b\nuse c\nshutdown\n');
+    assert.deepEqual(ok.diagnostics, []);
+    assert.equal(ok.blocks[1].header?.transport, 'unix');
+  });
+
+  it('checks built-in variables', () => {
+    assert.deepEqual(errors('### a\nhostname\nexpect "{{$timestamp}}{{$randomInt 1 10}}{{$env HOME}}"'), []);
+    assert.match(errors('### a\nhostname\nexpect "{{$randomInt 5 5}}"')[0].message, /MIN < MAX/);
+    assert.match(errors('### a\nhostname\nexpect "{{$uuid}}"')[0].message, /unknown built-in "\$uuid"/);
   });
 });

@@ -52,3 +52,51 @@ describe('.sock steps: half-close, framing, payload forms, wait', () => {
     assert.ok(r.steps[0].ms >= 190, `waited ${r.steps[0].ms} ms`);
   });
 });
+
+describe('.sock: repeat, kept connections and built-in variables', () => {
+  it('repeat N every D sends N rounds at that rate to a Python UDP echo peer', async () => {
+    const { port, peer } = await startPeer('udp.py', ['echo', '0', '3']);
+    const r = await runSock(`### generator\nconnect udp 127.0.0.1:${port}\nrepeat 3 every 100ms\nsend "ping"\nrecv\nexpect "ping"\nend\n`);
+    assert.equal(r.exitCode, 0, JSON.stringify(r.steps.map((s) => [s.source, s.status, s.detail])));
+    assert.equal(r.steps.filter((s) => s.source === 'send "ping"').length, 3);
+    const repeat = r.steps.find((s) => s.verb === 'repeat');
+    assert.equal(repeat?.detail, '3 rounds');
+    assert.ok((repeat?.ms ?? 0) >= 190, `3 rounds every 100 ms took ${repeat?.ms} ms`);
+    assert.equal(r.summary.passed, 3);
+    assert.equal((await peer.exited).code, 0, 'the peer saw exactly its 3 datagrams');
+  });
+
+  it('connect … as NAME keep leaves the connection open for a later use NAME block', async () => {
+    const { port, peer } = await startPeer('stream_server.py', ['sink']);
+    const r = await runSock(`### open\nconnect tcp 127.0.0.1:${port} as session keep\nsend "part1 "\n### lookup in between\nhostname\n### continue\nuse session\nsend "part2"\nshutdown\nrecv all\nexpect "got 11 bytes"\n`);
+    assert.equal(r.exitCode, 0, JSON.stringify(r.steps.map((s) => [s.source, s.status, s.detail])));
+    assert.equal((await peer.exited).stdout.trim().split('\n').at(-1), "b'part1 part2'");
+    const opens = r.events.filter((e) => e.type === 'traffic' && e.event.type === 'open');
+    assert.equal(opens.length, 1, 'one connection carried both blocks');
+  });
+
+  it('a kept connection is closed when the run stops', async () => {
+    const { port, peer } = await startPeer('stream_server.py', ['sink']);
+    const r = await runSock(`### open\nconnect tcp 127.0.0.1:${port} as s keep\nsend "x"\n`);
+    assert.equal(r.exitCode, 0);
+    assert.equal((await peer.exited).stdout.trim().split('\n').at(-1), "b'x'", 'the peer saw EOF once the run stopped');
+  });
+
+  it('expands {{$timestamp}}, {{$randomInt A B}} and {{$env NAME}}, and refuses $env when the environment is off', async () => {
+    process.env.SOCKET_LAB_TEST_VALUE = 'from-env';
+    try {
+      const text = '### l\nlisten tcp 127.0.0.1:0 as l\necho\n### c\nconnect tcp {{l}}\nsend "{{$timestamp}} {{$randomInt 7 8}} {{$env SOCKET_LAB_TEST_VALUE}}"\nshutdown\nrecv all\n';
+      const r = await runSock(text);
+      const [ts, n, env] = (r.steps.find((s) => s.source === 'recv all')?.payload?.toString() ?? '').split(' ');
+      assert.ok(Math.abs(Number(ts) - Date.now() / 1000) < 10, ts);
+      assert.equal(n, '7');
+      assert.equal(env, 'from-env');
+      const off = await runSock(text, { allowEnv: false });
+      const send = off.steps.find((s) => s.verb === 'send');
+      assert.equal(send?.code, 'EVARIABLE');
+      assert.match(send?.detail ?? '', /reading the environment is off/);
+    } finally {
+      delete process.env.SOCKET_LAB_TEST_VALUE;
+    }
+  });
+});
