@@ -8,6 +8,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { formatHostPort } from './address';
 import { createError, fromNodeError, type SocketLabError } from './errors';
+import type { AddressFilter } from './policy';
 import type { TrafficBus } from './traffic';
 import { Notifier, type WaitOptions } from './wait';
 
@@ -49,7 +50,7 @@ function bindSocket(socket: Socket, host: string, port: number): Promise<void> {
 export class DatagramSocket {
   /** When set, each datagram is handed here instead of being queued. */
   onDatagram: ((d: Datagram) => void) | undefined;
-  /** Datagrams dropped because the queue was full. */
+  /** Datagrams dropped: the queue was full, or the sender was not permitted. */
   dropped = 0;
   private readonly queue: Datagram[] = [];
   private readonly changed = new Notifier();
@@ -67,10 +68,16 @@ export class DatagramSocket {
     /** The connected peer, `host:port`, for a client. */
     readonly remote: string | undefined,
     private readonly bus: TrafficBus,
+    private readonly filter?: AddressFilter,
   ) {
     socket.on('message', (payload, rinfo) => {
-      this.bytesInTotal += payload.length;
       const from = formatHostPort(rinfo.address, rinfo.port);
+      if (this.filter && !this.filter.permits(rinfo.address)) {
+        this.dropped++;
+        bus.emit({ type: 'drop', id, remote: from, reason: 'denied' });
+        return;
+      }
+      this.bytesInTotal += payload.length;
       const d: Datagram = { payload, address: rinfo.address, port: rinfo.port, from };
       bus.emit({ type: 'data', id, direction: 'in', payload, peer: from });
       if (this.onDatagram) {
@@ -105,9 +112,10 @@ export class DatagramSocket {
    *
    * @param host an IPv4 or IPv6 address or a host name (its first address is used)
    * @param port 0 for any free port
+   * @param filter datagrams from senders it does not permit are dropped (a `drop` event)
    * @throws SocketLabError `EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL`, `ENOTFOUND`
    */
-  static async bind(host: string, port: number, bus: TrafficBus): Promise<DatagramSocket> {
+  static async bind(host: string, port: number, bus: TrafficBus, filter?: AddressFilter): Promise<DatagramSocket> {
     const what = `listen udp ${formatHostPort(host, port)}`;
     const address = await resolveHost(host, what);
     const socket = createSocket({ type: isIP(address) === 6 ? 'udp6' : 'udp4' });
@@ -119,7 +127,7 @@ export class DatagramSocket {
     }
     const bound = socket.address();
     const local = formatHostPort(bound.address, bound.port);
-    const ds = new DatagramSocket(socket, bus.nextId('u'), local, undefined, bus);
+    const ds = new DatagramSocket(socket, bus.nextId('u'), local, undefined, bus, filter);
     ds.attachErrorHandler(`udp ${local}`);
     bus.emit({ type: 'listening', id: ds.id, transport: 'udp', local });
     return ds;

@@ -3,16 +3,55 @@
  * on Node's `net.Server`. It binds exactly where it is told; callers default to 127.0.0.1.
  */
 import { unlinkSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect as netConnect, createServer, type Server } from 'node:net';
 import { formatHostPort, type Endpoint } from './address';
 import { fromNodeError, SocketLabError } from './errors';
 import { StreamConnection } from './stream';
+import type { AddressFilter } from './policy';
 import type { TrafficBus } from './traffic';
+
+/** The default limit of simultaneous connections per listener, as `ncat`'s `--max-conns`. */
+export const DEFAULT_MAX_CONNECTIONS = 100;
 
 /** Options of {@link StreamListener.listen}. */
 export interface ListenOptions {
   /** Length of the accept queue, as `listen(2)`'s backlog; Node's default when absent. */
   readonly backlog?: number;
+  /**
+   * Connections open at once; a peer over the limit is closed at accept and reported as a
+   * `drop` event (Node's `server.maxConnections`). Default {@link DEFAULT_MAX_CONNECTIONS}.
+   */
+  readonly maxConnections?: number;
+  /** Peers not permitted are reset at accept and reported as a `drop` event. */
+  readonly filter?: AddressFilter;
+  /** Destroy a connection that sends and receives nothing for this many ms. */
+  readonly idleTimeoutMs?: number;
+  /** For Unix: remove a stale socket file (one nothing listens on) in the way. Default false. */
+  readonly removeStale?: boolean;
+}
+
+/** Whether something accepts connections on a Unix socket path (a live listener, not a stale file). */
+function unixPathIsLive(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = netConnect({ path });
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+}
+
+function bind(server: Server, endpoint: Endpoint, backlog: number | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    const done = (): void => {
+      server.off('error', reject);
+      resolve();
+    };
+    if (endpoint.transport === 'unix') server.listen({ path: endpoint.path, backlog }, done);
+    else if (endpoint.transport === 'tcp') server.listen({ host: endpoint.host, port: endpoint.port, backlog, ipv6Only: false }, done);
+  });
 }
 
 /**
@@ -25,6 +64,8 @@ export class StreamListener {
   /** Bytes received and sent by the connections that have closed. */
   bytesIn = 0;
   bytesOut = 0;
+  /** Peers turned away: over the connection limit, or not permitted. */
+  dropped = 0;
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -40,63 +81,76 @@ export class StreamListener {
    *
    * @param endpoint `tcp HOST:PORT` (port 0: any free port) or `unix PATH`
    * @param onConnection called for each accepted connection, in the tick it is accepted
-   * @throws SocketLabError `EADDRINUSE` (for Unix, also when a stale socket file is in the way),
-   *   `EACCES` (a privileged port), `EADDRNOTAVAIL` (an address not on this machine)
+   * @throws SocketLabError `EADDRINUSE` (for Unix, the message tells a live listener from a
+   *   stale socket file), `EACCES` (a privileged port), `EADDRNOTAVAIL` (an address not on this
+   *   machine)
    */
-  static listen(
-    endpoint: Endpoint,
-    options: ListenOptions,
-    bus: TrafficBus,
-    onConnection: (conn: StreamConnection) => void,
-  ): Promise<StreamListener> {
+  static async listen(endpoint: Endpoint, options: ListenOptions, bus: TrafficBus, onConnection: (conn: StreamConnection) => void): Promise<StreamListener> {
     if (endpoint.transport === 'udp') throw new TypeError('StreamListener.listen: udp is not a stream');
     const id = bus.nextId('l');
     const what = endpoint.transport === 'unix' ? `listen unix ${endpoint.path}` : `listen tcp ${formatHostPort(endpoint.host, endpoint.port)}`;
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: false });
-    return new Promise((resolve, reject) => {
-      let listener: StreamListener | undefined;
-      server.on('error', (err) => {
-        const e = fromNodeError(err, what);
-        if (!listener) {
-          reject(
-            e.code === 'EADDRINUSE' && endpoint.transport === 'unix'
-              ? new SocketLabError('EADDRINUSE', `${what}: the path is in use by another listener or a stale socket file; remove it if nothing listens there (EADDRINUSE)`, e.errno, { cause: err })
-              : e,
-          );
-          return;
-        }
-        bus.emit({ type: 'error', id, code: e.code, message: e.message });
-      });
-      server.on('connection', (socket) => {
-        if (!listener) {
-          socket.destroy();
-          return;
-        }
-        const path = endpoint.transport === 'unix' ? endpoint.path : undefined;
-        const conn = StreamConnection.accept(socket, endpoint.transport, id, bus, path);
-        const l = listener;
-        l.connections.add(conn);
-        socket.once('close', () => {
-          l.connections.delete(conn);
-          l.bytesIn += conn.bytesIn;
-          l.bytesOut += conn.bytesOut;
-        });
-        onConnection(conn);
-      });
-      const onListening = (): void => {
-        let bound: Endpoint = endpoint;
-        const addr = server.address();
-        if (endpoint.transport === 'tcp' && addr && typeof addr === 'object') {
-          bound = { transport: 'tcp', host: addr.address, port: addr.port };
-        }
-        listener = new StreamListener(server, id, bound, bus);
-        const local = bound.transport === 'unix' ? bound.path : bound.transport === 'tcp' ? formatHostPort(bound.host, bound.port) : '';
-        bus.emit({ type: 'listening', id, transport: endpoint.transport, local });
-        resolve(listener);
-      };
-      if (endpoint.transport === 'unix') server.listen({ path: endpoint.path, backlog: options.backlog }, onListening);
-      else server.listen({ host: endpoint.host, port: endpoint.port, backlog: options.backlog, ipv6Only: false }, onListening);
+    server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    // Set once bound; the handlers below ignore what happens before.
+    const bound: { listener?: StreamListener } = {};
+    server.on('error', (err) => {
+      // Errors while binding reject listen() below; later ones are reported.
+      if (!bound.listener) return;
+      const e = fromNodeError(err, what);
+      bus.emit({ type: 'error', id, code: e.code, message: e.message });
     });
+    server.on('drop', (data) => {
+      if (!bound.listener) return;
+      bound.listener.dropped++;
+      bus.emit({ type: 'drop', id, remote: data?.remoteAddress ? formatHostPort(data.remoteAddress, data.remotePort ?? 0) : '(unix peer)', reason: 'max-conns' });
+    });
+    server.on('connection', (socket) => {
+      const l = bound.listener;
+      if (!l || (options.filter && !options.filter.permits(socket.remoteAddress))) {
+        socket.on('error', () => undefined);
+        socket.resetAndDestroy();
+        if (l) {
+          l.dropped++;
+          bus.emit({ type: 'drop', id, remote: formatHostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0), reason: 'denied' });
+        }
+        return;
+      }
+      const path = endpoint.transport === 'unix' ? endpoint.path : undefined;
+      const conn = StreamConnection.accept(socket, endpoint.transport, id, bus, path);
+      if (options.idleTimeoutMs) conn.setIdleTimeout(options.idleTimeoutMs);
+      l.connections.add(conn);
+      socket.once('close', () => {
+        l.connections.delete(conn);
+        l.bytesIn += conn.bytesIn;
+        l.bytesOut += conn.bytesOut;
+      });
+      onConnection(conn);
+    });
+    try {
+      await bind(server, endpoint, options.backlog);
+    } catch (err) {
+      const e = fromNodeError(err, what);
+      if (e.code !== 'EADDRINUSE' || endpoint.transport !== 'unix') throw e;
+      if (await unixPathIsLive(endpoint.path)) {
+        throw new SocketLabError('EADDRINUSE', `${what}: another listener is using this path (EADDRINUSE)`, e.errno, { cause: err });
+      }
+      if (!options.removeStale) {
+        throw new SocketLabError('EADDRINUSE', `${what}: a stale socket file is in the way (nothing listens on it); remove it, or add remove-stale to the block (EADDRINUSE)`, e.errno, { cause: err });
+      }
+      try {
+        unlinkSync(endpoint.path);
+        await bind(server, endpoint, options.backlog);
+      } catch (retry) {
+        throw fromNodeError(retry, what);
+      }
+    }
+    let local: Endpoint = endpoint;
+    const addr = server.address();
+    if (endpoint.transport === 'tcp' && addr && typeof addr === 'object') local = { transport: 'tcp', host: addr.address, port: addr.port };
+    const listener = new StreamListener(server, id, local, bus);
+    bound.listener = listener;
+    bus.emit({ type: 'listening', id, transport: endpoint.transport, local: local.transport === 'tcp' ? formatHostPort(local.host, local.port) : local.transport === 'unix' ? local.path : '' });
+    return listener;
   }
 
   /**

@@ -142,6 +142,24 @@ export class StreamConnection {
     });
   }
 
+  /**
+   * Destroys the connection when nothing is sent or received for `ms` (Node's
+   * `socket.setTimeout`), reporting an `ETIMEDOUT` error event. 0 turns it off.
+   */
+  setIdleTimeout(ms: number): void {
+    this.socket.setTimeout(ms);
+    this.socket.removeAllListeners('timeout');
+    if (ms > 0) {
+      this.socket.once('timeout', () => {
+        const e = createError('ETIMEDOUT', `${this.transport} ${this.remote}: idle for ${ms} ms; closed`);
+        this.failure ??= e;
+        this.bus.emit({ type: 'error', id: this.id, code: e.code, message: e.message });
+        this.socket.destroy();
+        this.changed.notify();
+      });
+    }
+  }
+
   /** Bytes received so far. */
   get bytesIn(): number {
     return this.bytesInTotal;

@@ -62,8 +62,16 @@ export interface ErrorEvent extends EventBase {
   readonly message: string;
 }
 
+/** A listener turned a peer away: over its connection limit, or not allowed by its lists. */
+export interface DropEvent extends EventBase {
+  readonly type: 'drop';
+  /** The peer, `host:port`. */
+  readonly remote: string;
+  readonly reason: 'max-conns' | 'denied';
+}
+
 /** Any traffic event, discriminated by `type`. */
-export type TrafficEvent = ListeningEvent | OpenEvent | DataEvent | HalfCloseEvent | CloseEvent | ErrorEvent;
+export type TrafficEvent = ListeningEvent | OpenEvent | DataEvent | HalfCloseEvent | CloseEvent | ErrorEvent | DropEvent;
 
 /** Distributive omit, so each member of the union keeps its own fields. */
 export type WithoutStamp<E> = E extends unknown ? Omit<E, 'ts'> : never;

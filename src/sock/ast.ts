@@ -126,6 +126,17 @@ export interface Block {
   readonly steps: readonly Step[];
   /** The line ending of heredoc lines: `eol crlf` (default) or `eol lf`. */
   readonly eol: 'crlf' | 'lf';
+  /** A listener block's policy lines. */
+  readonly policy: ListenerPolicy;
+}
+
+/** The policy lines of a listener block: `max-conns`, `allow`, `deny`, `idle-timeout`, `remove-stale`. */
+export interface ListenerPolicy {
+  readonly maxConnections?: number;
+  readonly allow: readonly string[];
+  readonly deny: readonly string[];
+  readonly idleTimeoutMs?: number;
+  readonly removeStale?: boolean;
 }
 
 /** A file variable: `@name = value`. */

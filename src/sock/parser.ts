@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { parseHostPort } from '../net/address';
+import { parseAddressPattern } from '../net/policy';
 import { decodeBase64, decodeEscapes, decodeHex } from '../net/payload';
 import { SocketLabError } from '../net/errors';
 import type { Block, BlockTransport, Builtin, Diagnostic, Header, Matcher, Payload, Range, SockFile, Step, StepBody, Template, TemplatePart, Variable } from './ast';
@@ -159,7 +160,8 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const LOOKUP_VERBS = new Set(['hostname', 'lookup', 'service', 'aton', 'ntoa', 'pton', 'ntop']);
 const CHANNEL_VERBS = new Set(['send', 'recv', 'close', 'echo', 'shutdown']);
 const MAX_REPEAT = 1_000_000;
-const ALL_VERBS = ['connect', 'listen', 'use', 'send', 'recv', 'expect', 'close', 'shutdown', 'echo', 'wait', 'repeat', 'end', 'eol', ...LOOKUP_VERBS];
+const POLICY_VERBS = new Set(['max-conns', 'allow', 'deny', 'idle-timeout', 'remove-stale']);
+const ALL_VERBS = ['connect', 'listen', 'use', 'send', 'recv', 'expect', 'close', 'shutdown', 'echo', 'wait', 'repeat', 'end', 'eol', ...POLICY_VERBS, ...LOOKUP_VERBS];
 
 interface PendingHeredoc {
   readonly tag: string;
@@ -180,6 +182,7 @@ interface BlockDraft {
   hasStatements: boolean;
   /** The verb of the block's connect, listen or use line, even one with errors: its steps are not orphans. */
   headerVerb?: 'connect' | 'listen' | 'use';
+  policy: { maxConnections?: number; allow: string[]; deny: string[]; idleTimeoutMs?: number; removeStale?: boolean };
   /** Open `repeat` statements, innermost last: their steps collect here until `end`. */
   repeats: { count: number; everyMs?: number; steps: Step[]; range: Range; source: string }[];
 }
@@ -200,13 +203,13 @@ class Parser {
   }
 
   parse(): SockFile {
-    let draft: BlockDraft = { preamble: true, title: '', startLine: 0, steps: [], eol: 'crlf', hasStatements: false, repeats: [] };
+    let draft: BlockDraft = { preamble: true, title: '', startLine: 0, steps: [], eol: 'crlf', hasStatements: false, repeats: [], policy: { allow: [], deny: [] } };
     for (this.line = 0; this.line < this.lines.length; this.line++) {
       const raw = this.lines[this.line];
       const trimmed = raw.trim();
       if (trimmed.startsWith('###')) {
         this.finishBlock(draft, this.line - 1);
-        draft = { preamble: false, title: trimmed.slice(3).trim(), startLine: this.line, steps: [], eol: 'crlf', hasStatements: false, repeats: [] };
+        draft = { preamble: false, title: trimmed.slice(3).trim(), startLine: this.line, steps: [], eol: 'crlf', hasStatements: false, repeats: [], policy: { allow: [], deny: [] } };
         continue;
       }
       if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith('//')) continue;
@@ -246,6 +249,7 @@ class Parser {
       ...(draft.header ? { header: draft.header } : {}),
       steps: draft.steps,
       eol: draft.eol,
+      policy: draft.policy,
     });
   }
 
@@ -296,6 +300,10 @@ class Parser {
       draft.hasStatements = true;
       return;
     }
+    if (POLICY_VERBS.has(verb)) {
+      this.policy(verb, c, draft, first);
+      return;
+    }
     if (verb === 'repeat') {
       const n = c.word('a count, e.g. repeat 10');
       if (!/^\d+$/.test(n.text) || Number(n.text) < 1 || Number(n.text) > MAX_REPEAT) throw new LineError(`repeat takes a count from 1 to ${MAX_REPEAT}`, n.start, n.end);
@@ -329,6 +337,41 @@ class Parser {
     const step = this.step(verb, c, draft, first);
     this.currentSteps(draft).push({ ...step, range: this.range(first.start, first.start + source.length), source });
     draft.hasStatements = true;
+  }
+
+  /** A listener block's policy line: `max-conns N`, `allow …`, `deny …`, `idle-timeout D`, `remove-stale`. */
+  private policy(verb: string, c: LineCursor, draft: BlockDraft, first: Token): void {
+    if (draft.headerVerb !== 'listen') throw new LineError(`${verb} is a listener setting: put it in a block that starts with listen`, first.start, first.end);
+    const transport = draft.header?.transport;
+    const p = draft.policy;
+    if (verb === 'max-conns') {
+      if (transport === 'udp') throw new LineError('max-conns limits connections; UDP has none', first.start, first.end);
+      const n = c.word('a number of connections');
+      if (!/^\d+$/.test(n.text) || Number(n.text) < 1) throw new LineError('max-conns takes a number ≥ 1', n.start, n.end);
+      c.expectEnd();
+      p.maxConnections = Number(n.text);
+    } else if (verb === 'allow' || verb === 'deny') {
+      if (transport === 'unix') throw new LineError(`${verb} filters addresses; Unix socket peers have none`, first.start, first.end);
+      if (c.atEnd()) throw new LineError(`${verb} takes addresses or subnets, e.g. ${verb} 127.0.0.1 10.0.0.0/8`, first.start, first.end);
+      while (!c.atEnd()) {
+        const a = c.word('');
+        try {
+          parseAddressPattern(a.text);
+        } catch (err) {
+          if (err instanceof SocketLabError) throw new LineError(err.message, a.start, a.end);
+          throw err;
+        }
+        p[verb].push(a.text);
+      }
+    } else if (verb === 'idle-timeout') {
+      if (transport === 'udp') throw new LineError('idle-timeout closes idle connections; UDP has none', first.start, first.end);
+      p.idleTimeoutMs = this.duration(c);
+      c.expectEnd();
+    } else {
+      if (transport !== 'unix') throw new LineError('remove-stale is for listen unix: it removes a stale socket file', first.start, first.end);
+      c.expectEnd();
+      p.removeStale = true;
+    }
   }
 
   /** Where the next step goes: the innermost open repeat, or the block. */

@@ -12,6 +12,7 @@ import { aton, formatHostPort, ntoa, ntop, parseHostPort, pton, DEFAULT_BIND_HOS
 import { DatagramSocket } from '../net/datagram';
 import { createError, fromNodeError, SocketLabError } from '../net/errors';
 import { StreamListener } from '../net/listener';
+import { AddressFilter } from '../net/policy';
 import { byteCount, decodeBase64, decodeEscapes, decodeHex, escapeBytes, toHex } from '../net/payload';
 import { hostname, isAddress, lookup, reverseLookup } from '../net/resolver';
 import { systemServices } from '../net/services';
@@ -249,17 +250,25 @@ export class SockRun {
     const label = header.name ?? `block ${block.index}`;
     try {
       const ep = this.endpoint(header);
+      const filter = block.policy.allow.length + block.policy.deny.length > 0 ? new AddressFilter(block.policy) : undefined;
       let info: ListenerInfo;
       let id: string;
       if (ep.transport === 'udp') {
-        const socket = await DatagramSocket.bind(ep.host, ep.port, this.bus);
+        const socket = await DatagramSocket.bind(ep.host, ep.port, this.bus, filter);
         this.listeners.push(socket);
         socket.onDatagram = (d) => this.track(this.runSession(block, new DatagramSessionChannel(socket, d), { session: d.from, listener: label }));
         const { host, port } = parseHostPort(socket.local);
         info = { host, port, address: socket.local };
         id = socket.id;
       } else {
-        const listener = await StreamListener.listen(ep, {}, this.bus, (conn) =>
+        const p = block.policy;
+        const options = {
+          ...(p.maxConnections !== undefined ? { maxConnections: p.maxConnections } : {}),
+          ...(p.idleTimeoutMs !== undefined ? { idleTimeoutMs: p.idleTimeoutMs } : {}),
+          ...(filter ? { filter } : {}),
+          removeStale: p.removeStale === true,
+        };
+        const listener = await StreamListener.listen(ep, options, this.bus, (conn) =>
           this.track(this.runSession(block, new StreamChannel(conn), { session: conn.id, listener: label })),
         );
         this.listeners.push(listener);

@@ -89,6 +89,7 @@ export class Transcript {
     // Steps already show what was sent and received; the transcript adds what no step shows.
     if (t.type === 'open' && t.listener) return `  ↳ ${this.names.get(t.listener) ?? t.listener} accepted ${t.id} from ${t.remote}`;
     if (t.type === 'error') return `  ! ${this.names.get(t.id) ?? t.id}: ${t.message}`;
+    if (t.type === 'drop') return `  ⊘ ${this.names.get(t.id) ?? t.id} turned away ${t.remote}: ${t.reason === 'denied' ? 'not allowed' : 'over max-conns'}`;
     return undefined;
   }
 }
