@@ -11,11 +11,14 @@ import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { hasErrors, parseDuration, parseSock } from './sock/parser';
+import { DEFAULT_CAPTURE_LIMITS, TrafficCapture } from './net/capture';
+import { TrafficBus } from './net/traffic';
 import { SockRun } from './sock/runner';
 import type { RunEvent } from './sock/runEvents';
 import { eventToJson, formatDiagnostic, Transcript } from './sock/transcript';
 
 interface RunFlags {
+  capture?: string;
   block?: number[];
   json?: boolean;
   hex?: boolean;
@@ -83,7 +86,10 @@ async function runFile(file: string, flags: RunFlags): Promise<number> {
       if (line !== undefined) out(line);
     }
   };
+  const bus = new TrafficBus();
+  const capture = flags.capture ? new TrafficCapture(bus, DEFAULT_CAPTURE_LIMITS, flags.capture) : undefined;
   const run = new SockRun(parsed, {
+    bus,
     baseDir: dirname(file),
     ...(flags.block ? { blocks: flags.block } : {}),
     ...(flags.timeout !== undefined ? { defaultTimeoutMs: flags.timeout } : {}),
@@ -97,6 +103,14 @@ async function runFile(file: string, flags: RunFlags): Promise<number> {
   process.off('SIGTERM', stopOnSignal);
   if (flags.serve) await serveUntilStopped(flags.for, flags.json ? () => undefined : out);
   await run.stop(flags.serve ? 0 : 2000);
+  if (capture) {
+    await capture.dispose();
+    if (capture.fileFailure) {
+      err(`socket-lab: the capture file ${flags.capture} could not be written: ${capture.fileFailure.message}`);
+      return 2;
+    }
+    if (capture.fileDroppedEvents > 0) err(`socket-lab: the disk fell behind; ${capture.fileDroppedEvents} events are missing from ${flags.capture}`);
+  }
   return run.exitCode;
 }
 
@@ -114,6 +128,7 @@ export function createProgram(setExit: (code: number) => void): Command {
     .option('-b, --block <n>', 'run only block N (1-based); repeat for more', blockNumber)
     .option('--json', 'print one JSON object per event (JSON lines)')
     .option('--hex', 'show payloads as a hex dump')
+    .option('--capture <file>', 'also write every traffic event to FILE as JSON lines (payloads in base64)')
     .option('--serve', 'keep listeners open after the last block, until Ctrl-C or --for')
     .addOption(new Option('--for <duration>', 'with --serve: stop after this long, e.g. 30s').argParser(duration))
     .addOption(new Option('--timeout <duration>', 'default timeout of connect, send and recv steps').default(undefined, '5s').argParser(duration))

@@ -1,15 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, CLI, PEERS, ROOT, run, start, tempSock } from './helpers';
+import { cli, CLI, PEERS, ROOT, start, tempSock } from './helpers';
 
 describe('socket-lab run (the CLI)', function () {
-  before(async function () {
-    // Test the bundle users run, built from the current sources.
-    const r = await run(process.execPath, [join(ROOT, 'esbuild.mjs')]);
-    assert.equal(r.code, 0, r.stderr);
-  });
-
   it('runs the tutorial end to end: a transcript of every example, exit 0, no socket file left', async () => {
     const r = await cli(['run', 'examples/tutorial.sock']);
     assert.equal(r.code, 0, r.stdout + r.stderr);

@@ -1,13 +1,20 @@
 // Root hooks for every unit test: an uncaught exception or unhandled rejection anywhere fails
 // the run (mocha reports uncaught exceptions itself; rejections are made to throw here), and
 // every child process a test started is killed after each test.
-import { killAllChildren } from './helpers';
+import { strict as assert } from 'node:assert';
+import { join } from 'node:path';
+import { killAllChildren, ROOT, run } from './helpers';
 
 process.on('unhandledRejection', (reason) => {
   throw reason instanceof Error ? reason : new Error(`unhandled rejection: ${String(reason)}`);
 });
 
 export const mochaHooks = {
+  async beforeAll(): Promise<void> {
+    // The CLI tests run the bundle users run: build it from the current sources first.
+    const r = await run(process.execPath, [join(ROOT, 'esbuild.mjs')]);
+    assert.equal(r.code, 0, `the build failed: ${r.stderr}`);
+  },
   afterEach(): void {
     killAllChildren();
   },

@@ -1,0 +1,114 @@
+import { strict as assert } from 'node:assert';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TrafficCapture } from '../../src/net/capture';
+import { StreamConnection } from '../../src/net/stream';
+import { TrafficBus } from '../../src/net/traffic';
+import { cli, runSock, startPeer, tempSock } from './helpers';
+
+function emitData(bus: TrafficBus, n: number, size: number): void {
+  for (let i = 0; i < n; i++) bus.emit({ type: 'data', id: 'c1', direction: 'in', payload: Buffer.alloc(size, i % 256) });
+}
+
+describe('bounded capture', () => {
+  it('keeps the latest events up to the event bound and counts the rest', async () => {
+    const bus = new TrafficBus();
+    const cap = new TrafficCapture(bus, { maxEvents: 10, maxBytes: 1 << 20 });
+    emitData(bus, 25, 4);
+    assert.equal(cap.length, 10);
+    assert.equal(cap.droppedEvents, 15);
+    assert.equal(cap.droppedBytes, 60);
+    assert.deepEqual(cap.events().map((e) => (e.type === 'data' ? e.payload[0] : -1)), [15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
+    await cap.dispose();
+  });
+
+  it('keeps payload bytes under the byte bound, cutting an oversize payload and counting what it cut', async () => {
+    const bus = new TrafficBus();
+    const cap = new TrafficCapture(bus, { maxEvents: 1000, maxBytes: 100 });
+    emitData(bus, 5, 30);
+    assert.equal(cap.bytes, 90);
+    assert.equal(cap.length, 3);
+    assert.equal(cap.droppedBytes, 60);
+    emitData(bus, 1, 250);
+    assert.equal(cap.length, 1);
+    assert.equal(cap.bytes, 100);
+    assert.equal(cap.droppedBytes, 60 + 90 + 150);
+    await cap.dispose();
+  });
+
+  it('stays within its bound while a peer floods 32 MiB, and accounts for every byte', async () => {
+    const total = 32 * 1024 * 1024;
+    const server = createServer((s) => {
+      s.on('error', () => undefined);
+      const chunk = Buffer.alloc(64 * 1024, 0x5a);
+      let sent = 0;
+      const pump = (): void => {
+        while (sent < total) {
+          sent += chunk.length;
+          if (!s.write(chunk)) {
+            s.once('drain', pump);
+            return;
+          }
+        }
+        s.end();
+      };
+      pump();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const bus = new TrafficBus();
+    const cap = new TrafficCapture(bus, { maxEvents: 100_000, maxBytes: 1024 * 1024 });
+    try {
+      const conn = await StreamConnection.connect({ transport: 'tcp', host: '127.0.0.1', port: (server.address() as { port: number }).port }, { timeoutMs: 5000 }, bus);
+      let received = 0;
+      for (let i = 0; i < 100_000; i++) {
+        const chunk = await conn.recv(undefined, { timeoutMs: 10_000 });
+        if (chunk.length === 0) break;
+        received += chunk.length;
+        assert.ok(cap.bytes <= 1024 * 1024);
+      }
+      await conn.close();
+      assert.equal(received, total);
+      assert.equal(cap.bytes + cap.droppedBytes, total, 'held + dropped = everything received');
+    } finally {
+      await cap.dispose();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('--capture FILE writes every traffic event as JSON lines whose payloads rebuild the bytes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'socket-lab-capture-'));
+    const f = await tempSock('### l\nlisten tcp 127.0.0.1:0 as l\necho\n### c\nconnect tcp {{l}}\nsend hex 00 ff 0d 0a\nsend "text"\nshutdown\nrecv all\n');
+    const out = join(dir, 'capture.jsonl');
+    const r = await cli(['run', f.file, '--capture', out]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const lines = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string; direction?: string; id: string; payload?: { base64: string } });
+    assert.ok(lines.some((e) => e.type === 'listening') && lines.some((e) => e.type === 'open') && lines.some((e) => e.type === 'close'));
+    const clientOut = lines.filter((e) => e.type === 'data' && e.direction === 'out' && e.id === lines.find((x) => x.type === 'open' && !('listener' in x))?.id);
+    assert.deepEqual(Buffer.concat(clientOut.map((e) => Buffer.from(e.payload?.base64 ?? '', 'base64'))), Buffer.from([0x00, 0xff, 0x0d, 0x0a, ...Buffer.from('text')]));
+    await f.remove();
+    await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('backpressure', () => {
+  it('sending 1 GiB to a Python peer that never reads stalls in send, with memory bounded', async function () {
+    this.timeout(60_000);
+    const dir = await mkdtemp(join(tmpdir(), 'socket-lab-bp-'));
+    await writeFile(join(dir, 'chunk.bin'), Buffer.alloc(1024 * 1024, 0x42));
+    // A peer that accepts and then only sleeps: its receive window fills and stays full.
+    const { port, peer } = await startPeer('sleeper.py', []);
+    const before = process.memoryUsage().rss;
+    const r = await runSock(`### flood a sleeper\nconnect tcp 127.0.0.1:${port}\nrepeat 1024\nsend file chunk.bin\nend\n`, { baseDir: dir, defaultTimeoutMs: 1500 });
+    const growth = process.memoryUsage().rss - before;
+    const failed = r.steps.find((s) => s.status === 'error');
+    assert.equal(failed?.code, 'ETIMEDOUT', JSON.stringify(failed));
+    assert.match(failed?.detail ?? '', /send 1048576 bytes: timed out/);
+    const sent = r.steps.filter((s) => s.verb === 'send' && s.status === 'ok').length;
+    assert.ok(sent < 256, `${sent} MiB were taken before the peer's window filled; 1 GiB was not buffered`);
+    assert.ok(growth < 64 * 1024 * 1024, `RSS grew by ${Math.round(growth / 1048576)} MiB`);
+    peer.child.kill();
+    await rm(dir, { recursive: true, force: true });
+  });
+});
