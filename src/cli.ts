@@ -145,6 +145,14 @@ export function createProgram(setExit: (code: number) => void): Command {
 
 async function main(): Promise<void> {
   let code = 0;
+  let finished = false;
+  // If the event loop empties while the run still awaits something, a promise can never settle:
+  // say so and fail, rather than exit 0 with a cut transcript.
+  process.once('beforeExit', () => {
+    if (finished) return;
+    process.stderr.write('socket-lab: internal error: the run stopped with an operation still pending\n');
+    process.exitCode = 2;
+  });
   const program = createProgram((c) => (code = c));
   try {
     await program.parseAsync(process.argv);
@@ -156,6 +164,7 @@ async function main(): Promise<void> {
       code = 2;
     }
   }
+  finished = true;
   process.exitCode = code;
 }
 

@@ -5,12 +5,12 @@
 import { isIP } from 'node:net';
 import { createError } from './errors';
 
-/** The transports a socket can use. */
-export type Transport = 'tcp' | 'udp' | 'unix';
+/** The transports a socket can use; `tls` is TLS over TCP. */
+export type Transport = 'tcp' | 'udp' | 'unix' | 'tls';
 
 /** A network endpoint: a host (name or address) and a port, or a Unix socket path. */
 export type Endpoint =
-  | { readonly transport: 'tcp' | 'udp'; readonly host: string; readonly port: number }
+  | { readonly transport: 'tcp' | 'udp' | 'tls'; readonly host: string; readonly port: number }
   | { readonly transport: 'unix'; readonly path: string };
 
 /** The default host a listener binds when none is given: loopback only. */

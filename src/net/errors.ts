@@ -31,6 +31,16 @@ const HINTS: Record<string, string> = {
   ENOTFOUND: 'host not found',
   EAI_AGAIN: 'temporary failure in name resolution',
   ENOENT: 'no such file or directory',
+  EMSGSIZE: 'message too long for one datagram',
+  // TLS verification (Node's tls.connect, OpenSSL's verify codes).
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'certificate verification failed: self-signed certificate; trust it with ca FILE, or add insecure to skip verification',
+  SELF_SIGNED_CERT_IN_CHAIN: 'certificate verification failed: self-signed certificate in the chain; trust its root with ca FILE, or add insecure',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'certificate verification failed: unknown issuer; trust it with ca FILE, or add insecure',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'certificate verification failed: unknown issuer; trust it with ca FILE, or add insecure',
+  CERT_HAS_EXPIRED: 'certificate verification failed: the certificate has expired',
+  CERT_NOT_YET_VALID: 'certificate verification failed: the certificate is not yet valid',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'certificate verification failed: the certificate does not name this host; set servername, or add insecure',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'TLS handshake failed: the peer does not speak TLS here',
 };
 
 /**
@@ -77,7 +87,7 @@ export function fromNodeError(err: unknown, context: string): SocketLabError {
   if (err instanceof SocketLabError) return err;
   const e = (err instanceof Error ? err : new Error(String(err))) as NodeSystemError;
   const code = typeof e.code === 'string' ? e.code : 'EUNKNOWN';
-  const hint = HINTS[code] ?? e.message;
+  const hint = HINTS[code] ?? (code.startsWith('ERR_SSL_') ? `TLS handshake failed: ${e.message}` : e.message);
   const errno = typeof e.errno === 'number' ? e.errno : undefined;
   return new SocketLabError(code, `${context}: ${hint} (${code})`, errno, { cause: e });
 }

@@ -3,11 +3,13 @@
  * on Node's `net.Server`. It binds exactly where it is told; callers default to 127.0.0.1.
  */
 import { unlinkSync } from 'node:fs';
-import { connect as netConnect, createServer, type Server } from 'node:net';
+import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { formatHostPort, type Endpoint } from './address';
 import { fromNodeError, SocketLabError } from './errors';
 import { StreamConnection } from './stream';
 import type { AddressFilter } from './policy';
+import type { TlsServerOptions } from './tlsInfo';
 import type { TrafficBus } from './traffic';
 
 /** The default limit of simultaneous connections per listener, as `ncat`'s `--max-conns`. */
@@ -28,6 +30,8 @@ export interface ListenOptions {
   readonly idleTimeoutMs?: number;
   /** For Unix: remove a stale socket file (one nothing listens on) in the way. Default false. */
   readonly removeStale?: boolean;
+  /** For a `tls` endpoint: the certificate, key and ALPN protocols. */
+  readonly tls?: TlsServerOptions;
 }
 
 /** Whether something accepts connections on a Unix socket path (a live listener, not a stale file). */
@@ -50,7 +54,7 @@ function bind(server: Server, endpoint: Endpoint, backlog: number | undefined): 
       resolve();
     };
     if (endpoint.transport === 'unix') server.listen({ path: endpoint.path, backlog }, done);
-    else if (endpoint.transport === 'tcp') server.listen({ host: endpoint.host, port: endpoint.port, backlog, ipv6Only: false }, done);
+    else if (endpoint.transport !== 'udp') server.listen({ host: endpoint.host, port: endpoint.port, backlog, ipv6Only: false }, done);
   });
 }
 
@@ -66,6 +70,8 @@ export class StreamListener {
   bytesOut = 0;
   /** Peers turned away: over the connection limit, or not permitted. */
   dropped = 0;
+  /** Every accepted socket not yet closed, including TLS sockets still in their handshake. */
+  private readonly sockets = new Set<Socket>();
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -88,8 +94,12 @@ export class StreamListener {
   static async listen(endpoint: Endpoint, options: ListenOptions, bus: TrafficBus, onConnection: (conn: StreamConnection) => void): Promise<StreamListener> {
     if (endpoint.transport === 'udp') throw new TypeError('StreamListener.listen: udp is not a stream');
     const id = bus.nextId('l');
-    const what = endpoint.transport === 'unix' ? `listen unix ${endpoint.path}` : `listen tcp ${formatHostPort(endpoint.host, endpoint.port)}`;
-    const server = createServer({ allowHalfOpen: true, pauseOnConnect: false });
+    const what = endpoint.transport === 'unix' ? `listen unix ${endpoint.path}` : `listen ${endpoint.transport} ${formatHostPort(endpoint.host, endpoint.port)}`;
+    const secure = endpoint.transport === 'tls';
+    if (secure && !options.tls) throw new TypeError('StreamListener.listen: a tls endpoint needs options.tls');
+    const server: Server = secure
+      ? createTlsServer({ allowHalfOpen: true, cert: options.tls?.cert, key: options.tls?.key, ...(options.tls?.alpn ? { ALPNProtocols: [...options.tls.alpn] } : {}) })
+      : createServer({ allowHalfOpen: true, pauseOnConnect: false });
     server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     // Set once bound; the handlers below ignore what happens before.
     const bound: { listener?: StreamListener } = {};
@@ -104,8 +114,15 @@ export class StreamListener {
       bound.listener.dropped++;
       bus.emit({ type: 'drop', id, remote: data?.remoteAddress ? formatHostPort(data.remoteAddress, data.remotePort ?? 0) : '(unix peer)', reason: 'max-conns' });
     });
-    server.on('connection', (socket) => {
+    // For TLS, 'connection' is the raw TCP socket before the handshake: filter there, accept
+    // on 'secureConnection'.
+    server.on('connection', (socket: Socket) => {
       const l = bound.listener;
+      // Every raw socket is tracked, so close() can end those still in a TLS handshake too.
+      if (l) {
+        l.sockets.add(socket);
+        socket.once('close', () => l.sockets.delete(socket));
+      }
       if (!l || (options.filter && !options.filter.permits(socket.remoteAddress))) {
         socket.on('error', () => undefined);
         socket.resetAndDestroy();
@@ -115,8 +132,22 @@ export class StreamListener {
         }
         return;
       }
+      if (!secure) accept(l, socket);
+    });
+    if (secure) {
+      server.on('secureConnection', (socket: TLSSocket) => {
+        if (bound.listener) accept(bound.listener, socket);
+        else socket.destroy();
+      });
+      server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+        const e = fromNodeError(err, `tls handshake with ${formatHostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0)}`);
+        bus.emit({ type: 'error', id, code: e.code, message: e.message });
+      });
+    }
+    const accept = (l: StreamListener, socket: Socket): void => {
       const path = endpoint.transport === 'unix' ? endpoint.path : undefined;
       const conn = StreamConnection.accept(socket, endpoint.transport, id, bus, path);
+      if (secure) conn.reportTls(false);
       if (options.idleTimeoutMs) conn.setIdleTimeout(options.idleTimeoutMs);
       l.connections.add(conn);
       socket.once('close', () => {
@@ -125,7 +156,7 @@ export class StreamListener {
         l.bytesOut += conn.bytesOut;
       });
       onConnection(conn);
-    });
+    };
     try {
       await bind(server, endpoint, options.backlog);
     } catch (err) {
@@ -146,10 +177,10 @@ export class StreamListener {
     }
     let local: Endpoint = endpoint;
     const addr = server.address();
-    if (endpoint.transport === 'tcp' && addr && typeof addr === 'object') local = { transport: 'tcp', host: addr.address, port: addr.port };
+    if (endpoint.transport !== 'unix' && addr && typeof addr === 'object') local = { transport: endpoint.transport, host: addr.address, port: addr.port };
     const listener = new StreamListener(server, id, local, bus);
     bound.listener = listener;
-    bus.emit({ type: 'listening', id, transport: endpoint.transport, local: local.transport === 'tcp' ? formatHostPort(local.host, local.port) : local.transport === 'unix' ? local.path : '' });
+    bus.emit({ type: 'listening', id, transport: endpoint.transport, local: local.transport === 'unix' ? local.path : formatHostPort(local.host, local.port) });
     return listener;
   }
 
@@ -171,6 +202,7 @@ export class StreamListener {
         resolve();
       });
       for (const conn of this.connections) conn.destroy();
+      for (const socket of this.sockets) socket.destroy();
     });
     return this.closing;
   }

@@ -5,9 +5,11 @@
  * queue pauses the socket when it holds more than its high-water mark, so a peer that floods
  * cannot grow memory without bound.
  */
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { formatHostPort, type Endpoint, type Transport } from './address';
 import { createError, fromNodeError, type SocketLabError } from './errors';
+import { summarizeTls, type TlsClientOptions, type TlsSummary } from './tlsInfo';
 import type { TrafficBus } from './traffic';
 import { Notifier, type WaitOptions } from './wait';
 
@@ -93,13 +95,27 @@ export class StreamConnection {
    * @throws SocketLabError `ECONNREFUSED`, `ENOTFOUND`, `ENOENT` (no such socket file),
    *   `ETIMEDOUT` after `opts.timeoutMs`, `ECANCELED`
    */
-  static connect(endpoint: Endpoint, opts: WaitOptions, bus: TrafficBus): Promise<StreamConnection> {
+  static connect(endpoint: Endpoint, opts: WaitOptions & { readonly tls?: TlsClientOptions }, bus: TrafficBus): Promise<StreamConnection> {
     if (endpoint.transport === 'udp') throw new TypeError('StreamConnection.connect: udp is not a stream');
-    const what = endpoint.transport === 'unix' ? `connect unix ${endpoint.path}` : `connect tcp ${formatHostPort(endpoint.host, endpoint.port)}`;
-    const socket =
-      endpoint.transport === 'unix'
-        ? netConnect({ path: endpoint.path, allowHalfOpen: true })
-        : netConnect({ host: endpoint.host, port: endpoint.port, allowHalfOpen: true });
+    const what = endpoint.transport === 'unix' ? `connect unix ${endpoint.path}` : `connect ${endpoint.transport} ${formatHostPort(endpoint.host, endpoint.port)}`;
+    let socket: Socket;
+    if (endpoint.transport === 'unix') socket = netConnect({ path: endpoint.path, allowHalfOpen: true });
+    else if (endpoint.transport === 'tcp') socket = netConnect({ host: endpoint.host, port: endpoint.port, allowHalfOpen: true });
+    else {
+      const t = opts.tls ?? {};
+      const servername = t.servername ?? (isIP(endpoint.host) ? undefined : endpoint.host);
+      const options: ConnectionOptions & { allowHalfOpen: boolean } = {
+        host: endpoint.host,
+        port: endpoint.port,
+        allowHalfOpen: true,
+        rejectUnauthorized: !t.insecure,
+        ...(servername ? { servername } : {}),
+        ...(t.ca ? { ca: t.ca } : {}),
+        ...(t.alpn ? { ALPNProtocols: [...t.alpn] } : {}),
+      };
+      socket = tlsConnect(options);
+    }
+    const ready = endpoint.transport === 'tls' ? 'secureConnect' : 'connect';
     return new Promise((resolve, reject) => {
       const fail = (err: SocketLabError): void => {
         cleanup();
@@ -116,12 +132,23 @@ export class StreamConnection {
       };
       socket.on('error', onError);
       opts.signal?.addEventListener('abort', onAbort, { once: true });
-      socket.once('connect', () => {
+      socket.once(ready, () => {
         cleanup();
         const path = endpoint.transport === 'unix' ? endpoint.path : undefined;
-        resolve(new StreamConnection(socket, bus.nextId('c'), endpoint.transport, bus, undefined, path));
+        const conn = new StreamConnection(socket, bus.nextId('c'), endpoint.transport, bus, undefined, path);
+        if (endpoint.transport === 'tls') conn.reportTls(Boolean(opts.tls?.insecure));
+        resolve(conn);
       });
     });
+  }
+
+  /** The negotiated TLS session, for a TLS connection after its handshake. */
+  tls: TlsSummary | undefined;
+
+  /** Records and reports the TLS session of this (TLS) connection. */
+  reportTls(insecure: boolean): void {
+    this.tls = summarizeTls(this.socket as TLSSocket);
+    this.bus.emit({ type: 'tls', id: this.id, session: this.tls, insecure });
   }
 
   /**

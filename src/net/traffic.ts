@@ -4,6 +4,7 @@
  * consume the same events; the socket core never prints.
  */
 import type { Transport } from './address';
+import type { TlsSummary } from './tlsInfo';
 
 /** Fields common to every event. */
 interface EventBase {
@@ -70,8 +71,16 @@ export interface DropEvent extends EventBase {
   readonly reason: 'max-conns' | 'denied';
 }
 
+/** A TLS handshake completed on a connection. */
+export interface TlsEvent extends EventBase {
+  readonly type: 'tls';
+  readonly session: TlsSummary;
+  /** True when verification was skipped on request (`insecure`). */
+  readonly insecure: boolean;
+}
+
 /** Any traffic event, discriminated by `type`. */
-export type TrafficEvent = ListeningEvent | OpenEvent | DataEvent | HalfCloseEvent | CloseEvent | ErrorEvent | DropEvent;
+export type TrafficEvent = ListeningEvent | OpenEvent | DataEvent | HalfCloseEvent | CloseEvent | ErrorEvent | DropEvent | TlsEvent;
 
 /** Distributive omit, so each member of the union keeps its own fields. */
 export type WithoutStamp<E> = E extends unknown ? Omit<E, 'ts'> : never;

@@ -62,7 +62,7 @@ export type Matcher =
   | { readonly kind: 'error'; readonly code?: string; readonly pattern?: Matcher };
 
 /** The transports a block can connect or listen with. */
-export type BlockTransport = 'tcp' | 'udp' | 'unix';
+export type BlockTransport = 'tcp' | 'udp' | 'unix' | 'tls';
 
 /** The first statement of a client or listener block. */
 export interface Header {
@@ -128,6 +128,23 @@ export interface Block {
   readonly eol: 'crlf' | 'lf';
   /** A listener block's policy lines. */
   readonly policy: ListenerPolicy;
+  /** A TLS block's settings lines. */
+  readonly tls: TlsSettings;
+}
+
+/**
+ * The TLS lines of a `connect tls` block (`insecure`, `ca FILE`, `servername NAME`, `alpn …`) or
+ * a `listen tls` block (`cert FILE`, `key FILE`, `self-signed`, `alpn …`). Paths are relative to
+ * the `.sock` file.
+ */
+export interface TlsSettings {
+  readonly insecure?: boolean;
+  readonly ca?: Template;
+  readonly servername?: string;
+  readonly alpn?: readonly string[];
+  readonly cert?: Template;
+  readonly key?: Template;
+  readonly selfSigned?: boolean;
 }
 
 /** The policy lines of a listener block: `max-conns`, `allow`, `deny`, `idle-timeout`, `remove-stale`. */

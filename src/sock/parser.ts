@@ -8,7 +8,7 @@ import { parseHostPort } from '../net/address';
 import { parseAddressPattern } from '../net/policy';
 import { decodeBase64, decodeEscapes, decodeHex } from '../net/payload';
 import { SocketLabError } from '../net/errors';
-import type { Block, BlockTransport, Builtin, Diagnostic, Header, Matcher, Payload, Range, SockFile, Step, StepBody, Template, TemplatePart, Variable } from './ast';
+import type { Block, BlockTransport, Builtin, Diagnostic, Header, Matcher, Payload, Range, SockFile, Step, StepBody, Template, TemplatePart, TlsSettings, Variable } from './ast';
 
 /** A problem at columns `[start, end)` of the current line. */
 class LineError extends Error {
@@ -161,7 +161,8 @@ const LOOKUP_VERBS = new Set(['hostname', 'lookup', 'service', 'aton', 'ntoa', '
 const CHANNEL_VERBS = new Set(['send', 'recv', 'close', 'echo', 'shutdown']);
 const MAX_REPEAT = 1_000_000;
 const POLICY_VERBS = new Set(['max-conns', 'allow', 'deny', 'idle-timeout', 'remove-stale']);
-const ALL_VERBS = ['connect', 'listen', 'use', 'send', 'recv', 'expect', 'close', 'shutdown', 'echo', 'wait', 'repeat', 'end', 'eol', ...POLICY_VERBS, ...LOOKUP_VERBS];
+const TLS_VERBS = new Set(['insecure', 'ca', 'servername', 'alpn', 'cert', 'key', 'self-signed']);
+const ALL_VERBS = ['connect', 'listen', 'use', 'send', 'recv', 'expect', 'close', 'shutdown', 'echo', 'wait', 'repeat', 'end', 'eol', ...POLICY_VERBS, ...TLS_VERBS, ...LOOKUP_VERBS];
 
 interface PendingHeredoc {
   readonly tag: string;
@@ -183,6 +184,7 @@ interface BlockDraft {
   /** The verb of the block's connect, listen or use line, even one with errors: its steps are not orphans. */
   headerVerb?: 'connect' | 'listen' | 'use';
   policy: { maxConnections?: number; allow: string[]; deny: string[]; idleTimeoutMs?: number; removeStale?: boolean };
+  tls: { -readonly [K in keyof TlsSettings]: TlsSettings[K] };
   /** Open `repeat` statements, innermost last: their steps collect here until `end`. */
   repeats: { count: number; everyMs?: number; steps: Step[]; range: Range; source: string }[];
 }
@@ -203,13 +205,13 @@ class Parser {
   }
 
   parse(): SockFile {
-    let draft: BlockDraft = { preamble: true, title: '', startLine: 0, steps: [], eol: 'crlf', hasStatements: false, repeats: [], policy: { allow: [], deny: [] } };
+    let draft: BlockDraft = { preamble: true, title: '', startLine: 0, steps: [], eol: 'crlf', hasStatements: false, repeats: [], policy: { allow: [], deny: [] }, tls: {} };
     for (this.line = 0; this.line < this.lines.length; this.line++) {
       const raw = this.lines[this.line];
       const trimmed = raw.trim();
       if (trimmed.startsWith('###')) {
         this.finishBlock(draft, this.line - 1);
-        draft = { preamble: false, title: trimmed.slice(3).trim(), startLine: this.line, steps: [], eol: 'crlf', hasStatements: false, repeats: [], policy: { allow: [], deny: [] } };
+        draft = { preamble: false, title: trimmed.slice(3).trim(), startLine: this.line, steps: [], eol: 'crlf', hasStatements: false, repeats: [], policy: { allow: [], deny: [] }, tls: {} };
         continue;
       }
       if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith('//')) continue;
@@ -241,6 +243,15 @@ class Parser {
       this.closeRepeat(draft);
     }
     if (draft.preamble && !draft.hasStatements) return;
+    const h = draft.header;
+    if (h?.kind === 'listen' && h.transport === 'tls') {
+      const t = draft.tls;
+      if (t.selfSigned && (t.cert || t.key)) this.diagnostics.push({ severity: 'error', message: 'self-signed makes its own certificate: drop cert and key, or self-signed', range: h.range });
+      else if (!t.selfSigned && !(t.cert && t.key)) this.diagnostics.push({ severity: 'error', message: 'listen tls needs cert FILE and key FILE, or self-signed', range: h.range });
+    }
+    if (h?.kind === 'connect' && h.transport === 'tls' && draft.tls.insecure) {
+      this.diagnostics.push({ severity: 'warning', message: 'insecure: the server certificate is not verified', range: h.range });
+    }
     const end = Math.max(lastLine, draft.startLine);
     this.blocks.push({
       index: this.blocks.length + 1,
@@ -250,6 +261,7 @@ class Parser {
       steps: draft.steps,
       eol: draft.eol,
       policy: draft.policy,
+      tls: draft.tls,
     });
   }
 
@@ -302,6 +314,11 @@ class Parser {
     }
     if (POLICY_VERBS.has(verb)) {
       this.policy(verb, c, draft, first);
+      return;
+    }
+    if (TLS_VERBS.has(verb)) {
+      this.tlsSetting(verb, c, draft, first);
+      draft.hasStatements = true;
       return;
     }
     if (verb === 'repeat') {
@@ -374,6 +391,36 @@ class Parser {
     }
   }
 
+  /** A TLS block's setting line. */
+  private tlsSetting(verb: string, c: LineCursor, draft: BlockDraft, first: Token): void {
+    if (draft.header?.transport !== 'tls' && !(draft.headerVerb && !draft.header)) {
+      throw new LineError(`${verb} is a TLS setting: put it in a block that starts with connect tls or listen tls`, first.start, first.end);
+    }
+    const listen = draft.headerVerb === 'listen';
+    const clientOnly = ['insecure', 'ca', 'servername'];
+    const serverOnly = ['cert', 'key', 'self-signed'];
+    if (listen && clientOnly.includes(verb)) throw new LineError(`${verb} is a client setting (connect tls); a listener uses cert, key or self-signed`, first.start, first.end);
+    if (!listen && serverOnly.includes(verb)) throw new LineError(`${verb} is a listener setting (listen tls)`, first.start, first.end);
+    const t = draft.tls;
+    if (verb === 'insecure' || verb === 'self-signed') {
+      c.expectEnd();
+      if (verb === 'insecure') t.insecure = true;
+      else t.selfSigned = true;
+    } else if (verb === 'alpn') {
+      const protocols: string[] = [];
+      while (!c.atEnd()) protocols.push(c.word('').text);
+      if (protocols.length === 0) throw new LineError('alpn takes protocol names, e.g. alpn h2 http/1.1', first.start, first.end);
+      t.alpn = protocols;
+    } else if (verb === 'servername') {
+      t.servername = c.word('a host name').text;
+      c.expectEnd();
+    } else {
+      const w = c.word('a file path');
+      c.expectEnd();
+      t[verb as 'ca' | 'cert' | 'key'] = this.template(w.text, w.start, this.line);
+    }
+  }
+
   /** Where the next step goes: the innermost open repeat, or the block. */
   private currentSteps(draft: BlockDraft): Step[] {
     return draft.repeats[draft.repeats.length - 1]?.steps ?? draft.steps;
@@ -440,9 +487,9 @@ class Parser {
   }
 
   private header(verb: 'connect' | 'listen', c: LineCursor, source: string, start: number): Header {
-    const t = c.word('tcp, udp or unix');
-    if (t.text !== 'tcp' && t.text !== 'udp' && t.text !== 'unix') {
-      throw new LineError(`${verb} takes tcp, udp or unix, not "${t.text}"`, t.start, t.end);
+    const t = c.word('tcp, udp, unix or tls');
+    if (t.text !== 'tcp' && t.text !== 'udp' && t.text !== 'unix' && t.text !== 'tls') {
+      throw new LineError(`${verb} takes tcp, udp, unix or tls, not "${t.text}"`, t.start, t.end);
     }
     const transport: BlockTransport = t.text;
     const target = c.word(transport === 'unix' ? 'a socket path' : verb === 'listen' ? 'HOST:PORT or PORT' : 'HOST:PORT');
@@ -597,7 +644,7 @@ class Parser {
       let code: string | undefined;
       if (!c.atEnd() && c.peek() !== '"' && c.peek() !== '/') {
         const t = c.word('an error code');
-        if (!/^E[A-Z0-9_]+$/.test(t.text)) throw new LineError(`"${t.text}" is not an error code such as ECONNREFUSED; a message pattern is "text" or /regex/`, t.start, t.end);
+        if (!/^[A-Z][A-Z0-9_]+$/.test(t.text)) throw new LineError(`"${t.text}" is not an error code such as ECONNREFUSED; a message pattern is "text" or /regex/`, t.start, t.end);
         code = t.text;
       }
       if (c.atEnd()) return { kind: 'error', ...(code ? { code } : {}) };

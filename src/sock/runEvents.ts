@@ -56,7 +56,7 @@ export interface ListeningRunEvent {
   readonly type: 'listening';
   readonly block: number;
   readonly name?: string;
-  readonly transport: 'tcp' | 'udp' | 'unix';
+  readonly transport: 'tcp' | 'udp' | 'unix' | 'tls';
   /** The bound address: `127.0.0.1:40123` or a socket path. */
   readonly local: string;
   readonly id: string;

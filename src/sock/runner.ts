@@ -17,6 +17,7 @@ import { byteCount, decodeBase64, decodeEscapes, decodeHex, escapeBytes, toHex }
 import { hostname, isAddress, lookup, reverseLookup } from '../net/resolver';
 import { systemServices } from '../net/services';
 import { StreamConnection } from '../net/stream';
+import { describeTls, selfSignedCertificate, type TlsClientOptions, type TlsServerOptions } from '../net/tlsInfo';
 import { TrafficBus } from '../net/traffic';
 import type { WaitOptions } from '../net/wait';
 import type { Block, Header, Matcher, Payload, SockFile, Step, Template, TemplatePart } from './ast';
@@ -224,9 +225,11 @@ export class SockRun {
         channel = new DatagramClientChannel(socket);
         this.headerEvent(block, header, t0, {}, { detail: `${socket.local} → ${socket.remote ?? ''} (${socket.id})` });
       } else {
-        const conn = await StreamConnection.connect(ep, this.waitOptions(header.timeoutMs), this.bus);
+        const tls = ep.transport === 'tls' ? this.tlsClientOptions(block) : undefined;
+        const conn = await StreamConnection.connect(ep, { ...this.waitOptions(header.timeoutMs), ...(tls ? { tls } : {}) }, this.bus);
         channel = new StreamChannel(conn);
-        this.headerEvent(block, header, t0, {}, { detail: `${conn.local} → ${conn.remote} (${conn.id})` });
+        const session = conn.tls ? `; ${describeTls(conn.tls, Boolean(tls?.insecure))}` : '';
+        this.headerEvent(block, header, t0, {}, { detail: `${conn.local} → ${conn.remote} (${conn.id})${session}` });
       }
     } catch (err) {
       const error = fromNodeError(err, what);
@@ -253,6 +256,7 @@ export class SockRun {
       const filter = block.policy.allow.length + block.policy.deny.length > 0 ? new AddressFilter(block.policy) : undefined;
       let info: ListenerInfo;
       let id: string;
+      let certNote = '';
       if (ep.transport === 'udp') {
         const socket = await DatagramSocket.bind(ep.host, ep.port, this.bus, filter);
         this.listeners.push(socket);
@@ -262,22 +266,25 @@ export class SockRun {
         id = socket.id;
       } else {
         const p = block.policy;
+        const tls = ep.transport === 'tls' ? await this.tlsServerOptions(block, ep.host) : undefined;
         const options = {
           ...(p.maxConnections !== undefined ? { maxConnections: p.maxConnections } : {}),
           ...(p.idleTimeoutMs !== undefined ? { idleTimeoutMs: p.idleTimeoutMs } : {}),
           ...(filter ? { filter } : {}),
+          ...(tls ? { tls: tls.options } : {}),
           removeStale: p.removeStale === true,
         };
+        certNote = tls ? `; ${tls.note}` : '';
         const listener = await StreamListener.listen(ep, options, this.bus, (conn) =>
           this.track(this.runSession(block, new StreamChannel(conn), { session: conn.id, listener: label })),
         );
         this.listeners.push(listener);
         const bound = listener.endpoint;
-        info = bound.transport === 'unix' ? { path: bound.path, address: bound.path } : bound.transport === 'tcp' ? { host: bound.host, port: bound.port, address: formatHostPort(bound.host, bound.port) } : { address: '' };
+        info = bound.transport === 'unix' ? { path: bound.path, address: bound.path } : { host: bound.host, port: bound.port, address: formatHostPort(bound.host, bound.port) };
         id = listener.id;
       }
       if (header.name) this.listenerInfo.set(header.name, info);
-      this.headerEvent(block, header, t0, {}, { detail: `listening on ${info.address} (${id})` });
+      this.headerEvent(block, header, t0, {}, { detail: `listening on ${info.address} (${id})${certNote}` });
       this.emit({ type: 'listening', block: block.index, ...(header.name ? { name: header.name } : {}), transport: header.transport, local: info.address, id });
       return 'listening';
     } catch (err) {
@@ -486,6 +493,37 @@ export class SockRun {
       return Buffer.from(payload.lines.map((l) => this.expand(l) + ending).join(''), 'utf8');
     }
     return Buffer.concat(payload.template.parts.map((p) => ('text' in p ? decodeEscapes(p.text) : Buffer.from(this.partValue(p), 'utf8'))));
+  }
+
+  /** The TLS client options of a `connect tls` block; `ca FILE` is read relative to the `.sock` file. */
+  private tlsClientOptions(block: Block): TlsClientOptions {
+    const t = block.tls;
+    return {
+      ...(t.insecure ? { insecure: true } : {}),
+      ...(t.servername ? { servername: t.servername } : {}),
+      ...(t.alpn ? { alpn: t.alpn } : {}),
+      ...(t.ca ? { ca: this.readFile(this.expand(t.ca), 'ca') } : {}),
+    };
+  }
+
+  /** The certificate and key of a `listen tls` block: read from files, or made (`self-signed`). */
+  private async tlsServerOptions(block: Block, host: string): Promise<{ options: TlsServerOptions; note: string }> {
+    const t = block.tls;
+    const alpn = t.alpn ? { alpn: t.alpn } : {};
+    if (t.selfSigned) {
+      const made = await selfSignedCertificate(host);
+      return { options: { cert: made.cert, key: made.key, ...alpn }, note: `self-signed certificate CN=localhost, SHA-256 ${made.fingerprint}` };
+    }
+    const certPath = this.expand(t.cert as Template);
+    return { options: { cert: this.readFile(certPath, 'cert'), key: this.readFile(this.expand(t.key as Template), 'key'), ...alpn }, note: `certificate ${certPath}` };
+  }
+
+  private readFile(path: string, what: string): Buffer {
+    try {
+      return readFileSync(resolvePath(this.options.baseDir, path));
+    } catch (err) {
+      throw fromNodeError(err, `${what} ${path}`);
+    }
   }
 
   /** The bytes of a `file PATH` payload, the path relative to the `.sock` file. */
