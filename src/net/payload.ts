@@ -19,35 +19,53 @@ const SIMPLE_ESCAPES: Record<string, number> = { r: 0x0d, n: 0x0a, t: 0x09, '0':
  *   gives the 0-based offset in `text`
  */
 export function decodeEscapes(text: string): Buffer {
-  const out: number[] = [];
-  let literal = '';
-  const flush = (): void => {
-    if (literal) out.push(...Buffer.from(literal, 'utf8'));
-    literal = '';
-  };
+  if (!text.includes('\\')) return Buffer.from(text, 'utf8');
+  const parts: Buffer[] = [];
+  let literalStart = 0;
   for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch !== '\\') {
-      literal += ch;
-      continue;
-    }
-    flush();
+    if (text.charCodeAt(i) !== 0x5c /* \ */) continue;
+    if (i > literalStart) parts.push(Buffer.from(text.slice(literalStart, i), 'utf8'));
     const next = text[i + 1];
     if (next === undefined) throw createError('EBADPAYLOAD', `escape at offset ${i} is cut off: a lone "\\" ends the text`);
     if (next in SIMPLE_ESCAPES) {
-      out.push(SIMPLE_ESCAPES[next]);
+      parts.push(Buffer.of(SIMPLE_ESCAPES[next]));
       i++;
     } else if (next === 'x') {
       const hex = text.slice(i + 2, i + 4);
       if (!/^[0-9a-fA-F]{2}$/.test(hex)) throw createError('EBADPAYLOAD', `escape at offset ${i}: "\\x" needs two hex digits, e.g. \\x0d`);
-      out.push(parseInt(hex, 16));
+      parts.push(Buffer.of(parseInt(hex, 16)));
       i += 3;
     } else {
       throw createError('EBADPAYLOAD', `unknown escape "\\${next}" at offset ${i} (known: \\r \\n \\t \\0 \\\\ \\" \\xHH)`);
     }
+    literalStart = i + 1;
   }
-  flush();
-  return Buffer.from(out);
+  if (literalStart < text.length) parts.push(Buffer.from(text.slice(literalStart), 'utf8'));
+  return Buffer.concat(parts);
+}
+
+/**
+ * Checks text with escapes without decoding it (the parser's check, which must not allocate).
+ *
+ * @throws SocketLabError `EBADPAYLOAD` exactly where {@link decodeEscapes} would
+ */
+export function checkEscapes(text: string): void {
+  for (let i = text.indexOf('\\'); i >= 0; i = text.indexOf('\\', i + 1)) {
+    const next = text[i + 1];
+    if (next !== undefined && next in SIMPLE_ESCAPES) {
+      i++;
+      continue;
+    }
+    if (next === 'x' && isHexDigit(text.charCodeAt(i + 2)) && isHexDigit(text.charCodeAt(i + 3))) {
+      i += 3;
+      continue;
+    }
+    decodeEscapes(text); // throws the precise error
+  }
+}
+
+function isHexDigit(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 }
 
 /**

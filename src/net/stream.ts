@@ -67,6 +67,8 @@ export class StreamConnection {
     this.local = describe(socket, 'local', transport, path, listener !== undefined);
     this.remote = describe(socket, 'remote', transport, path, listener !== undefined);
     this.attachErrorHandler();
+    // Each send goes out at once, as a person typing into nc expects (no Nagle delay).
+    if (transport !== 'unix') socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       this.bytesInTotal += chunk.length;
       this.queue.push(chunk);

@@ -98,9 +98,14 @@ export class TrafficBus {
     return `${prefix}${++this.counter}`;
   }
 
-  /** Stamps the event with the time and delivers it to every subscriber, in order. */
+  /**
+   * Stamps the event with the time and delivers it to every subscriber, in order. The event
+   * object is stamped in place (it is the caller's fresh literal): copying it with a spread would
+   * give every event a new hidden class and slow every consumer on the data path.
+   */
   emit(event: WithoutStamp<TrafficEvent>): void {
-    const stamped = { ...event, ts: Date.now() } as TrafficEvent;
+    const stamped = event as TrafficEvent & { ts: number };
+    stamped.ts = Date.now();
     for (const l of this.listeners) l(stamped);
   }
 

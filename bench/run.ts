@@ -1,0 +1,306 @@
+/**
+ * `npm run bench`: Socket Lab's socket core measured side by side with its baselines in one run,
+ * on loopback only, each figure reported as a ratio to a baseline taken in the same run (these
+ * machines are shared and noisy). Prints one table and writes bench-results/latest.json.
+ *
+ * Environment: BENCH_BYTES (default 1 GiB), BENCH_ROUNDS (20,000), BENCH_CONNS (1,000),
+ * BENCH_REPEATS (3; the median is reported).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_CAPTURE_LIMITS, TrafficCapture } from '../src/net/capture';
+import { StreamListener } from '../src/net/listener';
+import { StreamConnection } from '../src/net/stream';
+import { TrafficBus } from '../src/net/traffic';
+import { parseSock } from '../src/sock/parser';
+
+const BYTES = Number(process.env.BENCH_BYTES ?? 2 ** 30);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20_000);
+const CONNS = Number(process.env.BENCH_CONNS ?? 1000);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const HERE = __dirname;
+const MiB = 1024 * 1024;
+
+interface Row {
+  readonly measure: string;
+  readonly socketLab: string;
+  readonly baseline: string;
+  readonly ratio: string;
+  readonly goal: string;
+  readonly met: boolean;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function run(cmd: string, args: string[], input?: string): { done: Promise<string>; child: ReturnType<typeof spawn>; stderr: () => string } {
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  if (input !== undefined) child.stdin.end(input);
+  const killer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  const done = new Promise<string>((resolve, reject) =>
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}`));
+    }),
+  );
+  return { done, child, stderr: () => err };
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+}
+
+/** Sends BYTES from a separate process; resolves with the elapsed ms, connect to close. */
+async function sendFromPeer(port: number, bytes = BYTES): Promise<number> {
+  return Number((await run(process.execPath, [join(HERE, 'sender.mjs'), '127.0.0.1', String(port), String(bytes)]).done).trim());
+}
+
+async function rawSinkRun(): Promise<number> {
+  const server = createServer((s) => {
+    s.on('data', () => undefined);
+    s.on('error', () => undefined);
+  });
+  const port = await listen(server);
+  const ms = await sendFromPeer(port);
+  await new Promise((r) => server.close(r));
+  return ms;
+}
+
+/** A Socket Lab listener that receives until EOF, with the default bounded capture on. */
+async function labSinkRun(): Promise<{ ms: number; peakGrowth: number }> {
+  const bus = new TrafficBus();
+  const capture = new TrafficCapture(bus, DEFAULT_CAPTURE_LIMITS);
+  const listener = await StreamListener.listen({ transport: 'tcp', host: '127.0.0.1', port: 0 }, {}, bus, (conn) => {
+    void (async () => {
+      for (;;) {
+        const chunk = await conn.recv(undefined, { timeoutMs: 60_000 });
+        if (chunk.length === 0) break;
+      }
+      await conn.close();
+    })().catch(() => conn.destroy());
+  });
+  global.gc?.();
+  const base = process.memoryUsage().rss;
+  let peak = base;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+  const ms = await sendFromPeer(listener.endpoint.transport === 'tcp' ? listener.endpoint.port : 0);
+  clearInterval(sampler);
+  await listener.close();
+  await capture.dispose();
+  return { ms, peakGrowth: peak - base };
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  const port = await listen(s);
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function socatSinkRun(): Promise<number> {
+  const port = await freePort();
+  const socat = run('socat', ['-d', '-d', '-u', `TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr`, 'OPEN:/dev/null,wronly']);
+  for (let i = 0; i < 200 && !/listening on/.test(socat.stderr()); i++) await new Promise((r) => setTimeout(r, 10));
+  const ms = await sendFromPeer(port);
+  await socat.done;
+  return ms;
+}
+
+async function rawEcho(): Promise<number> {
+  const server = createServer((s) => {
+    s.setNoDelay(true);
+    s.on('error', () => undefined);
+    s.pipe(s);
+  });
+  const port = await listen(server);
+  const client = connect({ host: '127.0.0.1', port, noDelay: true });
+  await new Promise((r) => client.once('connect', r));
+  const one = Buffer.from('x');
+  const t0 = performance.now();
+  for (let i = 0; i < ROUNDS; i++) {
+    const got = new Promise((r) => client.once('data', r));
+    client.write(one);
+    await got;
+  }
+  const ms = performance.now() - t0;
+  client.destroy();
+  await new Promise((r) => server.close(r));
+  return ms;
+}
+
+async function labEcho(): Promise<number> {
+  const bus = new TrafficBus();
+  const capture = new TrafficCapture(bus, DEFAULT_CAPTURE_LIMITS);
+  const wait = { timeoutMs: 10_000 };
+  const listener = await StreamListener.listen({ transport: 'tcp', host: '127.0.0.1', port: 0 }, {}, bus, (conn) => {
+    void (async () => {
+      for (;;) {
+        const chunk = await conn.recv(undefined, wait);
+        if (chunk.length === 0) break;
+        await conn.send(chunk, wait);
+      }
+      await conn.close();
+    })().catch(() => conn.destroy());
+  });
+  const client = await StreamConnection.connect({ transport: 'tcp', host: '127.0.0.1', port: listener.endpoint.transport === 'tcp' ? listener.endpoint.port : 0 }, wait, bus);
+  const one = Buffer.from('x');
+  const t0 = performance.now();
+  for (let i = 0; i < ROUNDS; i++) {
+    await client.send(one, wait);
+    await client.recv(1, wait);
+  }
+  const ms = performance.now() - t0;
+  await client.close();
+  await listener.close();
+  await capture.dispose();
+  return ms;
+}
+
+/** Opens CONNS connections from a child process; returns accept time and heap+RSS per connection. */
+async function manyConnections(kind: 'raw' | 'lab'): Promise<{ ms: number; bytesPerConn: number }> {
+  const hello = Buffer.from('!');
+  let close: () => Promise<void>;
+  let port: number;
+  if (kind === 'raw') {
+    const sockets: Socket[] = [];
+    const server = createServer((s) => {
+      s.on('error', () => undefined);
+      sockets.push(s);
+      s.write(hello);
+    });
+    server.maxConnections = CONNS + 10;
+    port = await listen(server);
+    close = async () => {
+      sockets.forEach((s) => s.destroy());
+      await new Promise((r) => server.close(r));
+    };
+  } else {
+    const bus = new TrafficBus();
+    const capture = new TrafficCapture(bus, DEFAULT_CAPTURE_LIMITS);
+    const listener = await StreamListener.listen({ transport: 'tcp', host: '127.0.0.1', port: 0 }, { maxConnections: CONNS + 10, backlog: 2048 }, bus, (conn) => void conn.send(hello, { timeoutMs: 10_000 }).catch(() => undefined));
+    port = listener.endpoint.transport === 'tcp' ? listener.endpoint.port : 0;
+    close = async () => {
+      await listener.close();
+      await capture.dispose();
+    };
+  }
+  global.gc?.();
+  const before = process.memoryUsage();
+  const clients = run(process.execPath, [join(HERE, 'clients.mjs'), '127.0.0.1', String(port), String(CONNS)]);
+  const t0 = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${CONNS} clients were not all served within 60 s`)), 60_000);
+    clients.child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  const ms = performance.now() - t0;
+  global.gc?.();
+  const after = process.memoryUsage();
+  clients.child.stdin?.end();
+  await clients.done;
+  await close();
+  const grown = after.heapUsed - before.heapUsed + (after.external - before.external);
+  return { ms, bytesPerConn: Math.max(0, grown) / CONNS };
+}
+
+function parseBench(): number {
+  let text = '@host = 127.0.0.1\n';
+  for (let i = 0; i < 10_000; i++) {
+    text += `### request ${i}\nconnect tcp {{host}}:8080 timeout 2s\nsend "GET /${i} HTTP/1.0\\r\\n\\r\\n"\nrecv until "\\r\\n\\r\\n" timeout 2s\nexpect /200 OK/\n`;
+  }
+  parseSock(text);
+  const times: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const t0 = performance.now();
+    const f = parseSock(text);
+    times.push(performance.now() - t0);
+    if (f.blocks.length !== 10_000 || f.diagnostics.length > 0) throw new Error('the parse benchmark file did not parse cleanly');
+  }
+  return median(times);
+}
+
+function mibps(ms: number, bytes = BYTES): number {
+  return bytes / MiB / (ms / 1000);
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  const fmt = (n: number, d = 0): string => n.toFixed(d);
+  process.stderr.write(`bench: ${fmt(BYTES / MiB)} MiB streams, ${ROUNDS} echo rounds, ${CONNS} connections, median of ${REPEATS}\n`);
+
+  const lab: number[] = [];
+  const raw: number[] = [];
+  const socat: number[] = [];
+  const peaks: number[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    // Interleaved, so a slow moment of the machine hits every contender alike.
+    raw.push(await rawSinkRun());
+    const l = await labSinkRun();
+    lab.push(l.ms);
+    peaks.push(l.peakGrowth);
+    socat.push(await socatSinkRun());
+    process.stderr.write(`bench: throughput round ${i + 1}/${REPEATS}\n`);
+  }
+  const labT = mibps(median(lab));
+  const rawT = mibps(median(raw));
+  const socatT = mibps(median(socat));
+  rows.push({ measure: 'TCP throughput, listener with capture on (MiB/s)', socketLab: fmt(labT), baseline: `raw Node ${fmt(rawT)}`, ratio: fmt(labT / rawT, 2), goal: '≥ 0.90 of raw Node', met: labT / rawT >= 0.9 });
+  rows.push({ measure: 'TCP throughput vs socat (MiB/s)', socketLab: fmt(labT), baseline: `socat ${fmt(socatT)}`, ratio: fmt(labT / socatT, 2), goal: '> 1.00 (above socat)', met: labT > socatT });
+
+  const labE: number[] = [];
+  const rawE: number[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    rawE.push(await rawEcho());
+    labE.push(await labEcho());
+  }
+  const labRtt = (median(labE) * 1000) / ROUNDS;
+  const rawRtt = (median(rawE) * 1000) / ROUNDS;
+  rows.push({ measure: `Echo round trip, 1 byte × ${ROUNDS} (µs per round)`, socketLab: fmt(labRtt, 1), baseline: `raw Node ${fmt(rawRtt, 1)}`, ratio: fmt(labRtt / rawRtt, 2), goal: '≤ 1.20 × raw Node', met: labRtt / rawRtt <= 1.2 });
+
+  const labC = await manyConnections('lab');
+  const rawC = await manyConnections('raw');
+  rows.push({ measure: `${CONNS} concurrent connections: time to accept and serve all (ms)`, socketLab: fmt(labC.ms), baseline: `raw Node ${fmt(rawC.ms)}`, ratio: fmt(labC.ms / rawC.ms, 2), goal: 'reported', met: true });
+  // A raw net.Socket costs almost no JS heap (its buffers are native), so no ratio is meaningful.
+  rows.push({ measure: 'Memory per connection, JS heap + external (KiB)', socketLab: fmt(labC.bytesPerConn / 1024, 1), baseline: `raw Node ${fmt(rawC.bytesPerConn / 1024, 1)}`, ratio: '—', goal: 'reported', met: true });
+
+  const peak = Math.max(...peaks);
+  const bound = DEFAULT_CAPTURE_LIMITS.maxBytes + 64 * MiB;
+  rows.push({ measure: `Peak RSS growth streaming ${fmt(BYTES / MiB)} MiB with capture on (MiB)`, socketLab: fmt(peak / MiB, 1), baseline: `bound ${fmt(bound / MiB)}`, ratio: fmt(peak / bound, 2), goal: '< capture bound + 64 MiB', met: peak < bound });
+
+  const parseMs = parseBench();
+  rows.push({ measure: '.sock parse, 10,000 blocks (ms)', socketLab: fmt(parseMs, 1), baseline: 'goal 20', ratio: fmt(parseMs / 20, 2), goal: '< 20 ms', met: parseMs < 20 });
+
+  const header = ['measure', 'Socket Lab', 'baseline', 'ratio', 'goal', 'met'];
+  const table = [header, ...rows.map((r) => [r.measure, r.socketLab, r.baseline, r.ratio, r.goal, r.met ? 'yes' : 'NO'])];
+  const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
+  const line = (row: string[]): string => `| ${row.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of table.slice(1)) console.log(line(row));
+
+  const machine = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30) };
+  mkdirSync(join(HERE, '..', 'bench-results'), { recursive: true });
+  writeFileSync(join(HERE, '..', 'bench-results', 'latest.json'), JSON.stringify({ date: new Date().toISOString(), machine, settings: { BYTES, ROUNDS, CONNS, REPEATS }, rows }, null, 2) + '\n');
+  process.stderr.write('bench: wrote bench-results/latest.json\n');
+}
+
+main().catch((e) => {
+  console.error(`bench failed: ${(e as Error).message}`);
+  process.exitCode = 1;
+});
