@@ -31,6 +31,12 @@ const HINTS: Record<string, string> = {
   ENOTFOUND: 'host not found',
   EAI_AGAIN: 'temporary failure in name resolution',
   ENOENT: 'no such file or directory',
+  // DNS answers (Node's dns module, c-ares).
+  ENODATA: 'no record of that type',
+  EREFUSED: 'the DNS server refused the query',
+  ESERVFAIL: 'the DNS server failed (SERVFAIL)',
+  ETIMEOUT: 'the DNS server did not answer in time',
+  EBADRESP: 'the DNS server sent a malformed answer',
   EMSGSIZE: 'message too long for one datagram',
   // TLS verification (Node's tls.connect, OpenSSL's verify codes).
   DEPTH_ZERO_SELF_SIGNED_CERT: 'certificate verification failed: self-signed certificate; trust it with ca FILE, or add insecure to skip verification',

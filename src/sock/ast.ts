@@ -3,6 +3,8 @@
  * columns (UTF-16 code units, as editors count); messages shown to people add 1 to each.
  */
 
+import type { RecordType } from '../net/dnsQuery';
+
 /** A place in the file. */
 export interface Position {
   readonly line: number;
@@ -109,6 +111,8 @@ export type StepBody =
   | { readonly kind: 'aton'; readonly target: Template }
   | { readonly kind: 'ntoa'; readonly target: Template }
   | { readonly kind: 'pton'; readonly target: Template }
+  /** `resolve NAME TYPE [@SERVER]`: a DNS query, like `dig`. */
+  | { readonly kind: 'resolve'; readonly target: Template; readonly recordType: RecordType; readonly server?: Template }
   | { readonly kind: 'ntop'; readonly target: Template };
 
 /** One step of a block, with its range and source text. */

@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { parseHostPort } from '../net/address';
+import { parseNameServer, RECORD_TYPES, type RecordType } from '../net/dnsQuery';
 import { parseAddressPattern } from '../net/policy';
 import { checkEscapes, decodeBase64, decodeHex } from '../net/payload';
 import { SocketLabError } from '../net/errors';
@@ -181,7 +182,7 @@ export function parseDuration(text: string): number | undefined {
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-const LOOKUP_VERBS = new Set(['hostname', 'lookup', 'service', 'aton', 'ntoa', 'pton', 'ntop']);
+const LOOKUP_VERBS = new Set(['hostname', 'lookup', 'resolve', 'service', 'aton', 'ntoa', 'pton', 'ntop']);
 const CHANNEL_VERBS = new Set(['send', 'recv', 'close', 'echo', 'shutdown']);
 const MAX_REPEAT = 1_000_000;
 const POLICY_VERBS = new Set(['max-conns', 'allow', 'deny', 'idle-timeout', 'remove-stale']);
@@ -763,6 +764,28 @@ class Parser {
       case 'hostname':
         c.expectEnd();
         return { kind: 'hostname' };
+      case 'resolve': {
+        const n = c.word('a name to resolve');
+        const t = c.word(`a record type: ${RECORD_TYPES.join(', ')}`);
+        const recordType = t.text.toUpperCase() as RecordType;
+        if (!RECORD_TYPES.includes(recordType)) throw new LineError(`"${t.text}" is not a record type: ${RECORD_TYPES.join(', ')}`, t.start, t.end);
+        let server: Template | undefined;
+        if (!c.atEnd()) {
+          const s = c.word('@SERVER');
+          if (!s.text.startsWith('@') || s.text.length === 1) throw new LineError('the server is written @ADDRESS[:PORT], e.g. @127.0.0.1:5353', s.start, s.end);
+          server = this.template(s.text.slice(1), s.start + 1, this.line);
+          if (server.parts.every((p) => 'text' in p)) {
+            try {
+              parseNameServer(s.text.slice(1));
+            } catch (err) {
+              if (err instanceof SocketLabError) throw new LineError(err.message, s.start, s.end);
+              throw err;
+            }
+          }
+        }
+        c.expectEnd();
+        return { kind: 'resolve', target: this.template(n.text, n.start, this.line), recordType, ...(server ? { server } : {}) };
+      }
       case 'pton': {
         const t = c.word('an IPv4 or IPv6 address');
         c.expectEnd();

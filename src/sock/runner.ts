@@ -10,6 +10,7 @@ import { resolve as resolvePath } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { aton, formatHostPort, ntoa, ntop, parseHostPort, pton, DEFAULT_BIND_HOST, type Endpoint } from '../net/address';
 import { DatagramSocket } from '../net/datagram';
+import { parseNameServer, resolveRecords } from '../net/dnsQuery';
 import { createError, fromNodeError, SocketLabError } from '../net/errors';
 import { StreamListener } from '../net/listener';
 import { AddressFilter } from '../net/policy';
@@ -434,6 +435,12 @@ export class SockRun {
           throw createError('ECANCELED', 'wait: cancelled');
         });
         return { detail: `waited ${step.ms} ms` };
+      case 'resolve': {
+        const server = step.server ? parseNameServer(this.expand(step.server)) : undefined;
+        const answers = await resolveRecords(this.expand(step.target), step.recordType, server, this.timeoutMs);
+        const text = answers.join(', ');
+        return { value: Buffer.from(text), detail: text };
+      }
       case 'pton': {
         const packed = pton(this.expand(step.target));
         return { value: packed, detail: `${toHex(packed)}  "${escapeBytes(packed)}"` };

@@ -34,10 +34,13 @@ export interface Running {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
 }
 
-/** Starts a process; it is killed after the test if still running, and after `timeoutMs`. */
-export function start(cmd: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Running {
+/**
+ * Starts a process; it is killed after `timeoutMs`, and after the test unless `suite` is set
+ * (a peer started in a `before` hook, which its suite's `after` hook kills).
+ */
+export function start(cmd: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string; suite?: boolean } = {}): Running {
   const child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
+  if (!opts.suite) children.add(child);
   let out = '';
   let err = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
