@@ -7,7 +7,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { formatHostPort } from './address';
-import { createError, fromNodeError, type SocketLabError } from './errors';
+import { createError, fromNodeError, SocketLabError } from './errors';
 import type { AddressFilter } from './policy';
 import type { TrafficBus } from './traffic';
 import { Notifier, type WaitOptions } from './wait';
@@ -33,14 +33,41 @@ async function resolveHost(host: string, what: string): Promise<string> {
   }
 }
 
-function bindSocket(socket: Socket, host: string, port: number): Promise<void> {
+function bindSocket(socket: Socket, host: string, port: number, exclusive = true): Promise<void> {
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
-    socket.bind({ address: host, port, exclusive: true }, () => {
+    socket.bind({ address: host, port, exclusive }, () => {
       socket.off('error', reject);
       resolve();
     });
   });
+}
+
+/** The limited broadcast address, and Python's name for it (`'<broadcast>'`). */
+export const BROADCAST_ADDRESS = '255.255.255.255';
+
+/** Options of a UDP socket beyond its address. */
+export interface DatagramOptions {
+  /** Allow sending to broadcast addresses (`SO_BROADCAST`, Node's `setBroadcast`). */
+  readonly broadcast?: boolean;
+  /** Multicast groups to join (`IP_ADD_MEMBERSHIP`, Node's `addMembership`), with an optional interface address. */
+  readonly groups?: readonly { readonly group: string; readonly iface?: string }[];
+}
+
+/** True for an IPv4 (224.0.0.0/4) or IPv6 (ff00::/8) multicast address. */
+export function isMulticast(address: string): boolean {
+  if (isIP(address) === 4) {
+    const first = Number(address.split('.')[0]);
+    return first >= 224 && first <= 239;
+  }
+  return isIP(address) === 6 && /^ff/i.test(address);
+}
+
+/** Node reports a send or connect to a broadcast address without SO_BROADCAST as EACCES. */
+function broadcastHint(err: unknown, what: string): SocketLabError {
+  const e = fromNodeError(err, what);
+  if (e.code !== 'EACCES') return e;
+  return new SocketLabError('EACCES', `${what}: sending to a broadcast address needs the broadcast line (SO_BROADCAST) (EACCES)`, e.errno, { cause: err });
 }
 
 /**
@@ -115,12 +142,22 @@ export class DatagramSocket {
    * @param filter datagrams from senders it does not permit are dropped (a `drop` event)
    * @throws SocketLabError `EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL`, `ENOTFOUND`
    */
-  static async bind(host: string, port: number, bus: TrafficBus, filter?: AddressFilter): Promise<DatagramSocket> {
+  static async bind(host: string, port: number, bus: TrafficBus, filter?: AddressFilter, options: DatagramOptions = {}): Promise<DatagramSocket> {
     const what = `listen udp ${formatHostPort(host, port)}`;
     const address = await resolveHost(host, what);
-    const socket = createSocket({ type: isIP(address) === 6 ? 'udp6' : 'udp4' });
+    const groups = options.groups ?? [];
+    // Several receivers of one multicast group share the port, as with SO_REUSEADDR in C.
+    const socket = createSocket({ type: isIP(address) === 6 ? 'udp6' : 'udp4', reuseAddr: groups.length > 0 });
     try {
-      await bindSocket(socket, address, port);
+      await bindSocket(socket, address, port, groups.length === 0);
+      if (options.broadcast) socket.setBroadcast(true);
+      for (const g of groups) {
+        try {
+          socket.addMembership(g.group, g.iface);
+        } catch (err) {
+          throw fromNodeError(err, `join ${g.group}${g.iface ? ` on ${g.iface}` : ''}`);
+        }
+      }
     } catch (err) {
       socket.close();
       throw fromNodeError(err, what);
@@ -139,21 +176,29 @@ export class DatagramSocket {
    *
    * @throws SocketLabError `ENOTFOUND`, `ECANCELED`
    */
-  static async connect(host: string, port: number, bus: TrafficBus): Promise<DatagramSocket> {
-    const what = `connect udp ${formatHostPort(host, port)}`;
-    const address = await resolveHost(host, what);
+  static async connect(host: string, port: number, bus: TrafficBus, options: DatagramOptions = {}): Promise<DatagramSocket> {
+    const target = host === '<broadcast>' ? BROADCAST_ADDRESS : host;
+    const what = `connect udp ${formatHostPort(target, port)}`;
+    const address = await resolveHost(target, what);
     const socket = createSocket({ type: isIP(address) === 6 ? 'udp6' : 'udp4' });
     try {
+      if (options.broadcast) {
+        // SO_BROADCAST must be set before connect(2) to a broadcast address, and needs a bound socket.
+        await bindSocket(socket, isIP(address) === 6 ? '::' : '0.0.0.0', 0);
+        socket.setBroadcast(true);
+      }
       await new Promise<void>((resolve, reject) => {
         socket.once('error', reject);
-        socket.connect(port, address, () => {
+        // Node hands a failed connect(2) (e.g. EACCES for a broadcast address) to this callback.
+        socket.connect(port, address, (err?: Error) => {
           socket.off('error', reject);
-          resolve();
+          if (err) reject(err);
+          else resolve();
         });
       });
     } catch (err) {
       socket.close();
-      throw fromNodeError(err, what);
+      throw broadcastHint(err, what);
     }
     const bound = socket.address();
     const remote = formatHostPort(address, port);
@@ -190,7 +235,7 @@ export class DatagramSocket {
     return new Promise((resolve, reject) => {
       const done = (err: Error | null): void => {
         if (err) {
-          reject(fromNodeError(err, `send udp ${peer ?? ''}`));
+          reject(broadcastHint(err, `send udp ${peer ?? ''}`));
           return;
         }
         this.bytesOutTotal += payload.length;

@@ -134,6 +134,14 @@ export interface Block {
   readonly policy: ListenerPolicy;
   /** A TLS block's settings lines. */
   readonly tls: TlsSettings;
+  /** A UDP block's `broadcast` and `join GROUP [IFACE]` lines. */
+  readonly udp: UdpSettings;
+}
+
+/** The UDP lines of a block: `broadcast` (SO_BROADCAST) and, for listeners, `join GROUP [IFACE]`. */
+export interface UdpSettings {
+  readonly broadcast?: boolean;
+  readonly groups: readonly { readonly group: string; readonly iface?: string }[];
 }
 
 /**

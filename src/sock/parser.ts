@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { parseHostPort } from '../net/address';
+import { isMulticast } from '../net/datagram';
 import { parseNameServer, RECORD_TYPES, type RecordType } from '../net/dnsQuery';
 import { parseAddressPattern } from '../net/policy';
 import { checkEscapes, decodeBase64, decodeHex } from '../net/payload';
@@ -187,7 +188,8 @@ const CHANNEL_VERBS = new Set(['send', 'recv', 'close', 'echo', 'shutdown']);
 const MAX_REPEAT = 1_000_000;
 const POLICY_VERBS = new Set(['max-conns', 'allow', 'deny', 'idle-timeout', 'remove-stale']);
 const TLS_VERBS = new Set(['insecure', 'ca', 'servername', 'alpn', 'cert', 'key', 'self-signed']);
-const ALL_VERBS = ['connect', 'listen', 'use', 'send', 'recv', 'expect', 'close', 'shutdown', 'echo', 'wait', 'repeat', 'end', 'eol', ...POLICY_VERBS, ...TLS_VERBS, ...LOOKUP_VERBS];
+const UDP_VERBS = new Set(['broadcast', 'join']);
+const ALL_VERBS = ['connect', 'listen', 'use', 'send', 'recv', 'expect', 'close', 'shutdown', 'echo', 'wait', 'repeat', 'end', 'eol', ...POLICY_VERBS, ...TLS_VERBS, ...UDP_VERBS, ...LOOKUP_VERBS];
 
 interface PendingHeredoc {
   readonly tag: string;
@@ -210,6 +212,7 @@ interface BlockDraft {
   headerVerb?: 'connect' | 'listen' | 'use';
   policy: { maxConnections?: number; allow: string[]; deny: string[]; idleTimeoutMs?: number; removeStale?: boolean };
   tls: { -readonly [K in keyof TlsSettings]: TlsSettings[K] };
+  udp: { broadcast?: boolean; groups: { group: string; iface?: string }[] };
   /** Open `repeat` statements, innermost last: their steps collect here until `end`. */
   repeats: { count: number; everyMs?: number; steps: Step[]; range: Range; source: string }[];
 }
@@ -230,13 +233,13 @@ class Parser {
   }
 
   parse(): SockFile {
-    let draft: BlockDraft = { preamble: true, title: '', startLine: 0, steps: [], eol: 'crlf', hasStatements: false, repeats: [], policy: { allow: [], deny: [] }, tls: {} };
+    let draft: BlockDraft = { preamble: true, title: '', startLine: 0, steps: [], eol: 'crlf', hasStatements: false, repeats: [], policy: { allow: [], deny: [] }, tls: {}, udp: { groups: [] } };
     for (this.line = 0; this.line < this.lines.length; this.line++) {
       const raw = this.lines[this.line];
       const trimmed = raw.trim();
       if (trimmed.startsWith('###')) {
         this.finishBlock(draft, this.line - 1);
-        draft = { preamble: false, title: trimmed.slice(3).trim(), startLine: this.line, steps: [], eol: 'crlf', hasStatements: false, repeats: [], policy: { allow: [], deny: [] }, tls: {} };
+        draft = { preamble: false, title: trimmed.slice(3).trim(), startLine: this.line, steps: [], eol: 'crlf', hasStatements: false, repeats: [], policy: { allow: [], deny: [] }, tls: {}, udp: { groups: [] } };
         continue;
       }
       if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith('//')) continue;
@@ -274,6 +277,12 @@ class Parser {
       if (t.selfSigned && (t.cert || t.key)) this.diagnostics.push({ severity: 'error', message: 'self-signed makes its own certificate: drop cert and key, or self-signed', range: h.range });
       else if (!t.selfSigned && !(t.cert && t.key)) this.diagnostics.push({ severity: 'error', message: 'listen tls needs cert FILE and key FILE, or self-signed', range: h.range });
     }
+    if (h?.kind === 'connect' && h.transport === 'udp' && !draft.udp.broadcast && h.target.parts.length === 1 && 'text' in h.target.parts[0]) {
+      const host = h.target.parts[0].text.replace(/:\d+$/, '');
+      if (host === '255.255.255.255' || host === '<broadcast>') {
+        this.diagnostics.push({ severity: 'error', message: 'sending to the broadcast address needs a broadcast line in the block (SO_BROADCAST, as Node\'s setBroadcast requires)', range: h.range });
+      }
+    }
     if (h?.kind === 'connect' && h.transport === 'tls' && draft.tls.insecure) {
       this.diagnostics.push({ severity: 'warning', message: 'insecure: the server certificate is not verified', range: h.range });
     }
@@ -286,6 +295,7 @@ class Parser {
       eol: draft.eol,
       policy: draft.policy,
       tls: draft.tls,
+      udp: draft.udp,
     };
     if (draft.header) block.header = draft.header;
     this.blocks.push(block);
@@ -345,6 +355,10 @@ class Parser {
     if (TLS_VERBS.has(verb)) {
       this.tlsSetting(verb, c, draft, first);
       draft.hasStatements = true;
+      return;
+    }
+    if (UDP_VERBS.has(verb)) {
+      this.udpSetting(verb, c, draft, first);
       return;
     }
     if (verb === 'repeat') {
@@ -419,6 +433,24 @@ class Parser {
       c.expectEnd();
       p.removeStale = true;
     }
+  }
+
+  /** A UDP block's `broadcast` or `join GROUP [IFACE]` line. */
+  private udpSetting(verb: string, c: LineCursor, draft: BlockDraft, first: Token): void {
+    if (draft.header && draft.header.transport !== 'udp') throw new LineError(`${verb} is a UDP setting: put it in a block that starts with connect udp or listen udp`, first.start, first.end);
+    if (!draft.headerVerb) throw new LineError(`${verb} is a UDP setting: put it in a block that starts with connect udp or listen udp`, first.start, first.end);
+    if (verb === 'broadcast') {
+      c.expectEnd();
+      draft.udp.broadcast = true;
+      return;
+    }
+    if (draft.headerVerb !== 'listen') throw new LineError('join is a listener setting: a listen udp block joins a multicast group to receive from it', first.start, first.end);
+    const g = c.word('a multicast group, e.g. 239.1.2.3');
+    if (!isMulticast(g.text)) throw new LineError(`"${g.text}" is not a multicast group (224.0.0.0/4 or ff00::/8)`, g.start, g.end);
+    const iface = c.optionalWord();
+    if (iface && !isIP(iface.text)) throw new LineError(`"${iface.text}" is not an interface address, e.g. 127.0.0.1`, iface.start, iface.end);
+    c.expectEnd();
+    draft.udp.groups.push({ group: g.text, ...(iface ? { iface: iface.text } : {}) });
   }
 
   /** A TLS block's setting line. */

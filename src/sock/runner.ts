@@ -222,7 +222,7 @@ export class SockRun {
       const ep = this.endpoint(header);
       what = `connect ${header.transport} ${ep.transport === 'unix' ? ep.path : formatHostPort(ep.host, ep.port)}`;
       if (ep.transport === 'udp') {
-        const socket = await DatagramSocket.connect(ep.host, ep.port, this.bus);
+        const socket = await DatagramSocket.connect(ep.host, ep.port, this.bus, { broadcast: block.udp.broadcast === true });
         channel = new DatagramClientChannel(socket);
         this.headerEvent(block, header, t0, {}, { detail: `${socket.local} → ${socket.remote ?? ''} (${socket.id})` });
       } else {
@@ -259,7 +259,7 @@ export class SockRun {
       let id: string;
       let certNote = '';
       if (ep.transport === 'udp') {
-        const socket = await DatagramSocket.bind(ep.host, ep.port, this.bus, filter);
+        const socket = await DatagramSocket.bind(ep.host, ep.port, this.bus, filter, { broadcast: block.udp.broadcast === true, groups: block.udp.groups });
         this.listeners.push(socket);
         socket.onDatagram = (d) => this.track(this.runSession(block, new DatagramSessionChannel(socket, d), { session: d.from, listener: label }));
         const { host, port } = parseHostPort(socket.local);
