@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: Socket Lab's socket core measured side by side with its baselines in one run,
+ * `npm run bench`: Socket Lab's socket core, bundled by esbuild as it ships, measured side by side
+ * with its baselines in one run,
  * on loopback only, each figure reported as a ratio to a baseline taken in the same run (these
  * machines are shared and noisy). Prints one table and writes bench-results/latest.json.
  *
@@ -21,7 +22,8 @@ const BYTES = Number(process.env.BENCH_BYTES ?? 2 ** 30);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20_000);
 const CONNS = Number(process.env.BENCH_CONNS ?? 1000);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
-const HERE = __dirname;
+// The bench runs bundled (as the extension and CLI ship), from out/bench; its peers stay in bench/.
+const HERE = join(process.cwd(), 'bench');
 const MiB = 1024 * 1024;
 
 interface Row {
@@ -295,8 +297,8 @@ async function main(): Promise<void> {
   for (const row of table.slice(1)) console.log(line(row));
 
   const machine = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30) };
-  mkdirSync(join(HERE, '..', 'bench-results'), { recursive: true });
-  writeFileSync(join(HERE, '..', 'bench-results', 'latest.json'), JSON.stringify({ date: new Date().toISOString(), machine, settings: { BYTES, ROUNDS, CONNS, REPEATS }, rows }, null, 2) + '\n');
+  mkdirSync(join(process.cwd(), 'bench-results'), { recursive: true });
+  writeFileSync(join(process.cwd(), 'bench-results', 'latest.json'), JSON.stringify({ date: new Date().toISOString(), machine, settings: { BYTES, ROUNDS, CONNS, REPEATS }, rows }, null, 2) + '\n');
   process.stderr.write('bench: wrote bench-results/latest.json\n');
 }
 

@@ -19,6 +19,8 @@ export type ConnectionState = 'open' | 'half-closed' | 'closed' | 'error';
 /** Bytes the receive queue holds before it pauses reading from the socket (1 MiB). */
 export const RECV_HIGH_WATER = 1024 * 1024;
 
+const RESOLVED: Promise<void> = Promise.resolve();
+
 /** The default bound of `recv until` and `recv all` (16 MiB). */
 export const RECV_MAX_BYTES = 16 * 1024 * 1024;
 
@@ -215,15 +217,20 @@ export class StreamConnection {
    * @throws SocketLabError `EPIPE` after a local shutdown, `ECONNRESET`, `ETIMEDOUT` when
    *   the buffer does not drain in time, `ECANCELED`
    */
-  async send(data: Buffer, opts: WaitOptions): Promise<void> {
-    if (this.failure) throw this.failure;
+  send(data: Buffer, opts: WaitOptions): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
     if (this.closed || this.socket.writableEnded) {
-      throw createError('ECLOSED', `send on ${this.id}: the connection is closed for sending`);
+      return Promise.reject(createError('ECLOSED', `send on ${this.id}: the connection is closed for sending`));
     }
     this.bytesOutTotal += data.length;
     this.bus.emit({ type: 'data', id: this.id, direction: 'out', payload: data });
-    let drained = this.socket.write(data);
-    if (drained) return;
+    // The common case, a socket buffer with room, needs no waiting (and no async frame).
+    if (this.socket.write(data)) return RESOLVED;
+    return this.waitForDrain(data.length, opts);
+  }
+
+  private async waitForDrain(bytes: number, opts: WaitOptions): Promise<void> {
+    let drained = false;
     const onDrain = (): void => {
       drained = true;
       this.changed.notify();
@@ -235,7 +242,7 @@ export class StreamConnection {
         if (this.failure) throw this.failure;
         if (this.closed) throw createError('ECLOSED', `send on ${this.id}: the connection closed while sending`);
         return undefined;
-      }, opts, `send ${data.length} bytes`);
+      }, opts, `send ${bytes} bytes`);
     } finally {
       this.socket.off('drain', onDrain);
     }
@@ -291,6 +298,7 @@ export class StreamConnection {
    * @throws SocketLabError `ETIMEDOUT` when nothing arrives in time, `ECONNRESET`, `ECANCELED`
    */
   recv(max: number | undefined, opts: WaitOptions): Promise<Buffer> {
+    if (this.queued > 0) return Promise.resolve(this.take(max));
     const what = max === undefined ? 'recv' : `recv ${max}`;
     return this.changed.waitFor(() => {
       if (this.queued > 0) return this.take(max);
