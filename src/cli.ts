@@ -2,7 +2,8 @@
  * `socket-lab`: runs `.sock` files headless. Pure Node: it shares the socket core and the
  * language with the extension.
  *
- *   socket-lab run FILE.sock [--block N]... [--json] [--hex] [--serve [--for DURATION]]
+ *   socket-lab run FILE.sock [--block N]... [--json] [--hex] [--capture FILE]
+ *                            [--serve [--for DURATION]] [--timeout DURATION]
  *
  * Exit status: 0 every expectation held, 1 an expectation failed, 2 a parse, usage or network
  * error.

@@ -93,7 +93,9 @@ export function fromNodeError(err: unknown, context: string): SocketLabError {
   if (err instanceof SocketLabError) return err;
   const e = (err instanceof Error ? err : new Error(String(err))) as NodeSystemError;
   const code = typeof e.code === 'string' ? e.code : 'EUNKNOWN';
-  const hint = HINTS[code] ?? (code.startsWith('ERR_SSL_') ? `TLS handshake failed: ${e.message}` : e.message);
+  // OpenSSL's messages span lines; a transcript line must not.
+  const message = e.message.replace(/\s*\n\s*/g, ' ').trim();
+  const hint = HINTS[code] ?? (code.startsWith('ERR_SSL_') ? `TLS handshake failed: ${message}` : message);
   const errno = typeof e.errno === 'number' ? e.errno : undefined;
   return new SocketLabError(code, `${context}: ${hint} (${code})`, errno, { cause: e });
 }

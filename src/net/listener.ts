@@ -2,7 +2,7 @@
  * A stream listener (TCP or Unix domain): `bind` + `listen` + `accept` of the socket tutorial,
  * on Node's `net.Server`. It binds exactly where it is told; callers default to 127.0.0.1.
  */
-import { unlinkSync } from 'node:fs';
+import { lstatSync, readFileSync, unlinkSync } from 'node:fs';
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { formatHostPort, type Endpoint } from './address';
@@ -34,16 +34,39 @@ export interface ListenOptions {
   readonly tls?: TlsServerOptions;
 }
 
-/** Whether something accepts connections on a Unix socket path (a live listener, not a stale file). */
+/** What is at a Unix socket path: a socket file, something else, or nothing. */
+function pathKind(path: string): 'socket' | 'other' | 'missing' {
+  try {
+    return lstatSync(path).isSocket() ? 'socket' : 'other';
+  } catch {
+    return 'missing';
+  }
+}
+
+/**
+ * Whether a listener accepts connections on a Unix socket path. Linux lists listening sockets in
+ * `/proc/net/unix` (flag `00010000`, `__SO_ACCEPTCON`), which answers without connecting; elsewhere
+ * a connect probe answers (and shows up as one connection on that listener).
+ */
 function unixPathIsLive(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = netConnect({ path });
-    probe.once('connect', () => {
-      probe.destroy();
-      resolve(true);
+  try {
+    const table = readFileSync('/proc/net/unix', 'utf8');
+    return Promise.resolve(
+      table.split('\n').some((line) => {
+        const f = line.trim().split(/\s+/);
+        return f.length >= 8 && f.slice(7).join(' ') === path && (parseInt(f[3], 16) & 0x10000) !== 0;
+      }),
+    );
+  } catch {
+    return new Promise((resolve) => {
+      const probe = netConnect({ path });
+      probe.once('connect', () => {
+        probe.destroy();
+        resolve(true);
+      });
+      probe.once('error', () => resolve(false));
     });
-    probe.once('error', () => resolve(false));
-  });
+  }
 }
 
 function bind(server: Server, endpoint: Endpoint, backlog: number | undefined): Promise<void> {
@@ -162,6 +185,9 @@ export class StreamListener {
     } catch (err) {
       const e = fromNodeError(err, what);
       if (e.code !== 'EADDRINUSE' || endpoint.transport !== 'unix') throw e;
+      if (pathKind(endpoint.path) === 'other') {
+        throw new SocketLabError('EADDRINUSE', `${what}: the path exists and is not a socket; Socket Lab will not remove it (EADDRINUSE)`, e.errno, { cause: err });
+      }
       if (await unixPathIsLive(endpoint.path)) {
         throw new SocketLabError('EADDRINUSE', `${what}: another listener is using this path (EADDRINUSE)`, e.errno, { cause: err });
       }
@@ -169,7 +195,8 @@ export class StreamListener {
         throw new SocketLabError('EADDRINUSE', `${what}: a stale socket file is in the way (nothing listens on it); remove it, or add remove-stale to the block (EADDRINUSE)`, e.errno, { cause: err });
       }
       try {
-        unlinkSync(endpoint.path);
+        // Only a socket file that nothing listens on is removed (checked just above).
+        if (pathKind(endpoint.path) === 'socket') unlinkSync(endpoint.path);
         await bind(server, endpoint, options.backlog);
       } catch (retry) {
         throw fromNodeError(retry, what);

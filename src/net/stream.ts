@@ -28,6 +28,8 @@ export const RECV_MAX_BYTES = 16 * 1024 * 1024;
 export interface RecvOptions extends WaitOptions {
   /** Fail with `ETOOBIG` rather than hold more than this many bytes; default {@link RECV_MAX_BYTES}. */
   readonly maxBytes?: number;
+  /** How the operation is named in errors, e.g. `recv line`; default the method's own name. */
+  readonly label?: string;
 }
 
 function describe(socket: Socket, side: 'local' | 'remote', transport: Transport, path: string | undefined, accepted: boolean): string {
@@ -214,7 +216,8 @@ export class StreamConnection {
    * `'drain'` when the socket's buffer is full (a peer that never reads stalls this promise
    * rather than growing memory).
    *
-   * @throws SocketLabError `EPIPE` after a local shutdown, `ECONNRESET`, `ETIMEDOUT` when
+   * @throws SocketLabError `ECLOSED` after a local shutdown or close, `EPIPE` or `ECONNRESET`
+   *   when the peer has gone, `ETIMEDOUT` when
    *   the buffer does not drain in time, `ECANCELED`
    */
   send(data: Buffer, opts: WaitOptions): Promise<void> {
@@ -317,6 +320,7 @@ export class StreamConnection {
    */
   recvUntil(delimiter: Buffer, opts: RecvOptions): Promise<Buffer> {
     const max = opts.maxBytes ?? RECV_MAX_BYTES;
+    const what = opts.label ?? 'recv until';
     let searched = 0;
     return this.withDemand(max, () =>
       this.changed.waitFor(() => {
@@ -326,14 +330,14 @@ export class StreamConnection {
           const at = buf.indexOf(delimiter, Math.max(0, searched - delimiter.length + 1));
           if (at >= 0) return this.take(at + delimiter.length);
           searched = buf.length;
-          if (buf.length > max) throw createError('ETOOBIG', `recv until: no delimiter in the first ${max} bytes`);
+          if (buf.length > max) throw createError('ETOOBIG', `${what}: no delimiter in the first ${max} bytes`);
         }
         if (this.failure) throw this.failure;
         if (this.peerEnded || this.closed) {
-          throw createError('EOF', `recv until: the peer closed the connection before the delimiter arrived (got ${this.queued} bytes)`);
+          throw createError('EOF', `${what}: the peer closed the connection before the delimiter arrived (got ${this.queued} bytes)`);
         }
         return undefined;
-      }, opts, 'recv until'),
+      }, opts, what),
     );
   }
 
@@ -362,6 +366,7 @@ export class StreamConnection {
    *   came), `ETIMEDOUT`, `ECONNRESET`, `ECANCELED`
    */
   recvExactly(n: number, opts: WaitOptions): Promise<Buffer> {
+    if (n > RECV_MAX_BYTES) return Promise.reject(createError('ETOOBIG', `recv exactly ${n}: at most ${RECV_MAX_BYTES} bytes`));
     return this.withDemand(n, () =>
       this.changed.waitFor(() => {
         if (this.queued >= n) return this.take(n);
@@ -372,11 +377,15 @@ export class StreamConnection {
     );
   }
 
-  /** Half-closes: sends FIN and keeps reading, like `shutdown(SHUT_WR)`. Safe to call twice. */
-  shutdown(): void {
-    if (this.closed || this.socket.writableEnded) return;
+  /**
+   * Half-closes: sends FIN and keeps reading, like `shutdown(SHUT_WR)`. Safe to call twice.
+   * @returns false when the sending side was already shut down or the connection closed
+   */
+  shutdown(): boolean {
+    if (this.closed || this.socket.writableEnded) return false;
     this.socket.end();
     this.bus.emit({ type: 'half-close', id: this.id, direction: 'out' });
+    return true;
   }
 
   /**

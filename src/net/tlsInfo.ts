@@ -11,7 +11,7 @@ import { generate } from 'selfsigned';
 export interface TlsClientOptions {
   /** Skip certificate and host-name verification; shown as such in every transcript. */
   readonly insecure?: boolean;
-  /** Trust these PEM certificates instead of the system's CA store. */
+  /** Trust these PEM certificates instead of Node's bundled root certificates. */
   readonly ca?: Buffer;
   /** The name sent as SNI and checked against the certificate; default the host. */
   readonly servername?: string;

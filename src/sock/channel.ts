@@ -17,8 +17,8 @@ export interface Channel {
   recvUntil(delimiter: Buffer, opts: RecvOptions): Promise<Buffer>;
   recvAll(opts: RecvOptions): Promise<Buffer>;
   recvExactly(n: number, opts: WaitOptions): Promise<Buffer>;
-  /** Half-closes the sending side (FIN), as `shutdown(SHUT_WR)`; streams only. */
-  shutdown(): void;
+  /** Half-closes the sending side (FIN), as `shutdown(SHUT_WR)`; streams only. False if already done. */
+  shutdown(): boolean;
   /** Sends back what the peer sends; resolves with the byte count. */
   echo(opts: WaitOptions): Promise<number>;
   close(): Promise<void>;
@@ -52,8 +52,8 @@ export class StreamChannel implements Channel {
     return this.conn.recvExactly(n, opts);
   }
 
-  shutdown(): void {
-    this.conn.shutdown();
+  shutdown(): boolean {
+    return this.conn.shutdown();
   }
 
   /** Echoes chunk by chunk until the peer closes its side; `opts.timeoutMs` bounds each wait. */
@@ -73,7 +73,7 @@ export class StreamChannel implements Channel {
 }
 
 function notForDatagrams(what: string): never {
-  throw createError('EBADPAYLOAD', `${what} is for streams (TCP, Unix), not for UDP datagrams`);
+  throw createError('EBADPAYLOAD', `${what} is for streams (TCP, Unix, TLS), not for UDP datagrams`);
 }
 
 /** A UDP client connected to one peer. */
@@ -104,8 +104,8 @@ export class DatagramClientChannel implements Channel {
     return notForDatagrams('recv exactly');
   }
 
-  shutdown(): void {
-    notForDatagrams('shutdown');
+  shutdown(): boolean {
+    return notForDatagrams('shutdown');
   }
 
   async echo(): Promise<number> {
@@ -156,8 +156,8 @@ export class DatagramSessionChannel implements Channel {
     return notForDatagrams('recv exactly');
   }
 
-  shutdown(): void {
-    notForDatagrams('shutdown');
+  shutdown(): boolean {
+    return notForDatagrams('shutdown');
   }
 
   async echo(): Promise<number> {

@@ -8,6 +8,7 @@ import { parseHostPort } from '../net/address';
 import { isMulticast } from '../net/datagram';
 import { parseNameServer, RECORD_TYPES, type RecordType } from '../net/dnsQuery';
 import { parseAddressPattern } from '../net/policy';
+import { RECV_MAX_BYTES } from '../net/stream';
 import { checkEscapes, decodeBase64, decodeHex } from '../net/payload';
 import { SocketLabError } from '../net/errors';
 import type { Block, BlockTransport, Builtin, Diagnostic, Header, Matcher, Payload, Range, SockFile, Step, StepBody, Template, TemplatePart, TlsSettings, Variable } from './ast';
@@ -78,11 +79,24 @@ class LineCursor {
     return this.text[this.pos] ?? '';
   }
 
+  /** The next word; a `{{…}}` inside it is part of it even when it holds spaces (`{{$env NAME}}`). */
   word(what: string): Token {
     if (this.atEnd()) throw new LineError(`expected ${what}`, this.pos, this.pos + 1);
     const start = this.pos;
-    while (this.pos < this.text.length && !isSpace(this.text.charCodeAt(this.pos))) this.pos++;
+    this.skipWord();
     return { text: this.text.slice(start, this.pos), start, end: this.pos };
+  }
+
+  private skipWord(): void {
+    const { text } = this;
+    while (this.pos < text.length && !isSpace(text.charCodeAt(this.pos))) {
+      if (text.charCodeAt(this.pos) === 0x7b /* { */ && text.charCodeAt(this.pos + 1) === 0x7b) {
+        const close = text.indexOf('}}', this.pos + 2);
+        this.pos = close < 0 ? text.length : close + 2;
+      } else {
+        this.pos++;
+      }
+    }
   }
 
   optionalWord(): Token | undefined {
@@ -123,7 +137,7 @@ class LineCursor {
     const start = this.pos;
     let end = start;
     while (!this.atEnd()) {
-      while (this.pos < this.text.length && !isSpace(this.text.charCodeAt(this.pos))) this.pos++;
+      this.skipWord();
       end = this.pos;
     }
     return { text: this.text.slice(start, end), start, end };
@@ -141,6 +155,12 @@ function pick(r: { source: string; flags: string }): { source: string; flags: st
   return { source: r.source, flags: r.flags };
 }
 
+/** The text of a token that must be written out: `{{…}}` is not expanded in settings lines. */
+function literal(t: Token): string {
+  if (t.text.includes('{{')) throw new LineError('variables are not expanded here: write the value itself', t.start, t.end);
+  return t.text;
+}
+
 /** Levenshtein distance, for "did you mean" hints on misspelt verbs. */
 function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -155,12 +175,17 @@ function editDistance(a: string, b: string): number {
 /** Parses the inside of `{{$…}}`: `$timestamp`, `$randomInt A B`, `$env NAME`. */
 function parseBuiltin(text: string, start: number, end: number): Builtin {
   const [name, ...args] = text.split(/\s+/);
-  if (name === '$timestamp' && args.length === 0) return { name: 'timestamp' };
+  if (name === '$timestamp') {
+    if (args.length > 0) throw new LineError('{{$timestamp}} takes no arguments', start, end);
+    return { name: 'timestamp' };
+  }
   if (name === '$randomInt') {
-    if (args.length !== 2 || !args.every((a) => /^-?\d+$/.test(a)) || Number(args[0]) >= Number(args[1])) {
-      throw new LineError('write {{$randomInt MIN MAX}} with integers MIN < MAX (MAX excluded)', start, end);
+    const [min, max] = args.map(Number);
+    // crypto.randomInt's bounds: safe integers less than 2^48 apart.
+    if (args.length !== 2 || !args.every((a) => /^-?\d+$/.test(a)) || !Number.isSafeInteger(min) || !Number.isSafeInteger(max) || min >= max || max - min > 2 ** 48 - 1) {
+      throw new LineError('write {{$randomInt MIN MAX}} with integers MIN < MAX (MAX excluded, at most 2^48 - 1 apart)', start, end);
     }
-    return { name: 'randomInt', min: Number(args[0]), max: Number(args[1]) };
+    return { name: 'randomInt', min, max };
   }
   if (name === '$env') {
     if (args.length !== 1 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(args[0])) throw new LineError('write {{$env NAME}} with one environment variable name', start, end);
@@ -283,9 +308,6 @@ class Parser {
         this.diagnostics.push({ severity: 'error', message: 'sending to the broadcast address needs a broadcast line in the block (SO_BROADCAST, as Node\'s setBroadcast requires)', range: h.range });
       }
     }
-    if (h?.kind === 'connect' && h.transport === 'tls' && draft.tls.insecure) {
-      this.diagnostics.push({ severity: 'warning', message: 'insecure: the server certificate is not verified', range: h.range });
-    }
     const end = Math.max(lastLine, draft.startLine);
     const block: { -readonly [K in keyof Block]: Block[K] } = {
       index: this.blocks.length + 1,
@@ -389,7 +411,7 @@ class Parser {
       return;
     }
     if (CHANNEL_VERBS.has(verb) && !draft.headerVerb) {
-      throw new LineError(`${verb} needs a connection: start the block with connect or listen`, first.start, first.end);
+      throw new LineError(`${verb} needs a connection: start the block with connect, listen or use`, first.start, first.end);
     }
     // Range and source are added to the fresh step object rather than spread into a copy: a
     // spread of many step shapes is a slow path in V8, and this is the parser's hottest line.
@@ -416,6 +438,7 @@ class Parser {
       if (c.atEnd()) throw new LineError(`${verb} takes addresses or subnets, e.g. ${verb} 127.0.0.1 10.0.0.0/8`, first.start, first.end);
       while (!c.atEnd()) {
         const a = c.word('');
+        literal(a);
         try {
           parseAddressPattern(a.text);
         } catch (err) {
@@ -458,6 +481,7 @@ class Parser {
     if (draft.header?.transport !== 'tls' && !(draft.headerVerb && !draft.header)) {
       throw new LineError(`${verb} is a TLS setting: put it in a block that starts with connect tls or listen tls`, first.start, first.end);
     }
+    if (draft.headerVerb === 'use') throw new LineError(`${verb} belongs to the connect tls block that opens the connection, not to use`, first.start, first.end);
     const listen = draft.headerVerb === 'listen';
     const clientOnly = ['insecure', 'ca', 'servername'];
     const serverOnly = ['cert', 'key', 'self-signed'];
@@ -466,15 +490,17 @@ class Parser {
     const t = draft.tls;
     if (verb === 'insecure' || verb === 'self-signed') {
       c.expectEnd();
-      if (verb === 'insecure') t.insecure = true;
-      else t.selfSigned = true;
+      if (verb === 'insecure') {
+        t.insecure = true;
+        this.error('insecure: the server certificate is not verified', this.line, first.start, first.end, 'warning');
+      } else t.selfSigned = true;
     } else if (verb === 'alpn') {
       const protocols: string[] = [];
-      while (!c.atEnd()) protocols.push(c.word('').text);
+      while (!c.atEnd()) protocols.push(literal(c.word('')));
       if (protocols.length === 0) throw new LineError('alpn takes protocol names, e.g. alpn h2 http/1.1', first.start, first.end);
       t.alpn = protocols;
     } else if (verb === 'servername') {
-      t.servername = c.word('a host name').text;
+      t.servername = literal(c.word('a host name'));
       c.expectEnd();
     } else {
       const w = c.word('a file path');
@@ -748,7 +774,7 @@ class Parser {
           }
           if (w.text === 'exactly') {
             const n = c.word('a byte count after "exactly"');
-            if (!/^\d+$/.test(n.text) || Number(n.text) < 1) throw new LineError('recv exactly N needs a byte count N ≥ 1', n.start, n.end);
+            if (!/^\d+$/.test(n.text) || Number(n.text) < 1 || Number(n.text) > RECV_MAX_BYTES) throw new LineError(`recv exactly N needs a byte count from 1 to ${RECV_MAX_BYTES}`, n.start, n.end);
             const timeoutMs = this.optionalTimeout(c);
             return { kind: 'recv', mode: 'exactly', max: Number(n.text), ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
           }
@@ -770,7 +796,8 @@ class Parser {
       case 'expect': {
         const matcher = this.matcher(c);
         c.expectEnd();
-        const produces = [draft.steps, ...draft.repeats.map((r) => r.steps)].some((steps) => steps.some((s) => s.kind === 'recv' || LOOKUP_VERBS.has(s.kind)));
+        const producesIn = (steps: readonly Step[]): boolean => steps.some((s) => s.kind === 'recv' || LOOKUP_VERBS.has(s.kind) || (s.kind === 'repeat' && producesIn(s.steps)));
+        const produces = producesIn(draft.steps) || draft.repeats.some((r) => producesIn(r.steps));
         if (matcher.kind !== 'error' && !produces) {
           this.error('expect checks the last receive or lookup, and none comes before it in this block', this.line, first.start, first.end, 'warning');
         }
@@ -785,7 +812,7 @@ class Parser {
         return { kind: 'echo', ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
       }
       case 'shutdown':
-        if (transport === 'udp') throw new LineError('shutdown half-closes a stream (TCP, Unix); UDP has no connection to close', first.start, first.end);
+        if (transport === 'udp') throw new LineError('shutdown half-closes a stream (TCP, Unix, TLS); UDP has no connection to close', first.start, first.end);
         c.expectEnd();
         return { kind: 'shutdown' };
       case 'wait': {

@@ -318,17 +318,23 @@ export class SockRun {
       const t0 = performance.now();
       const base = { type: 'step' as const, block: block.index, line: step.range.start.line, column: step.range.start.column, source: step.source, verb: step.kind, ...ctx };
       if (step.kind === 'repeat') {
-        for (let round = 0; round < step.count; round++) {
-          if (step.everyMs && round > 0) {
+        let rounds = 0;
+        for (; rounds < step.count; rounds++) {
+          if (step.everyMs && rounds > 0) {
             // A rate, not a pause: round k starts k × every after the first.
-            const due = t0 + round * step.everyMs - performance.now();
+            const due = t0 + rounds * step.everyMs - performance.now();
             if (due > 0) await delay(due, undefined, { signal: this.internal.signal }).catch(() => undefined);
           }
           if (this.internal.signal.aborted) break;
           const outcome = await this.runSteps(block, step.steps, channel, ctx, undefined, state);
           if (outcome !== 'pass') return outcome;
         }
-        this.emit({ ...base, status: 'ok', detail: `${step.count} round${step.count === 1 ? '' : 's'}`, ms: elapsed(t0) });
+        const done = `${rounds} round${rounds === 1 ? '' : 's'}`;
+        if (rounds < step.count) {
+          this.emit({ ...base, status: 'error', code: 'ECANCELED', detail: `cancelled after ${done} of ${step.count}`, ms: elapsed(t0) });
+          return 'error';
+        }
+        this.emit({ ...base, status: 'ok', detail: done, ms: elapsed(t0) });
         continue;
       }
       if (step.kind === 'expect') {
@@ -417,7 +423,7 @@ export class SockRun {
         const opts = this.waitOptions(step.timeoutMs);
         let data: Buffer;
         if (step.mode === 'until') data = await ch.recvUntil(this.bytes(step.until as Payload, block.eol), opts);
-        else if (step.mode === 'line') data = await ch.recvUntil(LF, opts);
+        else if (step.mode === 'line') data = await ch.recvUntil(LF, { ...opts, label: 'recv line' });
         else if (step.mode === 'exactly') data = await ch.recvExactly(step.max as number, opts);
         else if (step.mode === 'all') data = await ch.recvAll(opts);
         else data = await ch.recv(step.max, opts);
@@ -428,8 +434,7 @@ export class SockRun {
         await this.requireChannel(channel, step, connectError).close();
         return { detail: 'closed' };
       case 'shutdown':
-        this.requireChannel(channel, step, connectError).shutdown();
-        return { detail: 'sent FIN; still receiving' };
+        return { detail: this.requireChannel(channel, step, connectError).shutdown() ? 'sent FIN; still receiving' : 'already shut down; nothing sent' };
       case 'wait':
         await delay(step.ms, undefined, { signal: this.internal.signal }).catch(() => {
           throw createError('ECANCELED', 'wait: cancelled');

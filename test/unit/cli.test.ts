@@ -61,7 +61,7 @@ describe('socket-lab run (the CLI)', function () {
     assert.deepEqual(lines.slice(0, 3), [
       `${f.file}:2:13: error: "localhost": expected HOST:PORT, e.g. 127.0.0.1:8080`,
       `${f.file}:3:6: error: recv takes N, exactly N, line, until PAYLOAD, all, or nothing; not "forever"`,
-      `${f.file}:5:1: error: send needs a connection: start the block with connect or listen`,
+      `${f.file}:5:1: error: send needs a connection: start the block with connect, listen or use`,
     ]);
     assert.match(lines[3], /has errors; nothing was run/);
     assert.doesNotMatch(r.stderr, /\n\s+at /);

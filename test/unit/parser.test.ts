@@ -85,7 +85,7 @@ describe('the .sock parser', () => {
   });
 
   it('rejects statements in the wrong place with a message that says what to do', () => {
-    assert.match(errors('### a\nsend "x"')[0].message, /needs a connection: start the block with connect or listen/);
+    assert.match(errors('### a\nsend "x"')[0].message, /needs a connection: start the block with connect, listen or use/);
     assert.match(errors('### a\nconnect tcp 127.0.0.1:1\nlisten tcp 127.0.0.1:0')[0].message, /one connect, listen or use/);
     assert.match(errors('### a\nconnect tcp 127.0.0.1:1\necho')[0].message, /echo is a listener step/);
     assert.match(errors('### a\nconnect udp 127.0.0.1:9\nrecv all')[0].message, /for streams/);
@@ -171,5 +171,36 @@ describe('the .sock parser: repeat, keep/use, built-ins', () => {
     assert.deepEqual(errors('### a\nhostname\nexpect "{{$timestamp}}{{$randomInt 1 10}}{{$env HOME}}"'), []);
     assert.match(errors('### a\nhostname\nexpect "{{$randomInt 5 5}}"')[0].message, /MIN < MAX/);
     assert.match(errors('### a\nhostname\nexpect "{{$uuid}}"')[0].message, /unknown built-in "\$uuid"/);
+  });
+});
+
+describe('the .sock parser: details found in review', () => {
+  it('keeps a {{$builtin with arguments}} in one word', () => {
+    const file = parseSock('### a\nlookup {{$env HOSTNAME}}\n');
+    assert.deepEqual(file.diagnostics, []);
+    const step = file.blocks[0].steps[0];
+    assert.ok(step.kind === 'lookup' && 'builtin' in step.target.parts[0]);
+  });
+
+  it('gives precise messages for built-in misuse', () => {
+    assert.match(errors('### a\nhostname\nexpect "{{$timestamp x}}"')[0].message, /takes no arguments/);
+    assert.match(errors('### a\nhostname\nexpect "{{$randomInt 0 9007199254740991}}"')[0].message, /2\^48 - 1 apart/);
+  });
+
+  it('keeps TLS lines out of use blocks and variables out of settings lines', () => {
+    assert.match(errors('### a\nconnect tls 127.0.0.1:1 as t keep\n### b\nuse t\ninsecure')[0].message, /belongs to the connect tls block/);
+    assert.match(errors('@h = x\n### a\nconnect tls 127.0.0.1:1\nservername {{h}}')[0].message, /variables are not expanded here/);
+    assert.match(errors('### a\nlisten tcp 0\nallow {{x}}')[0].message, /variables are not expanded here/);
+  });
+
+  it('bounds recv exactly and sees a recv inside a closed repeat', () => {
+    assert.match(errors('### a\nconnect tcp 127.0.0.1:1\nrecv exactly 999999999')[0].message, /from 1 to 16777216/);
+    assert.deepEqual(warnings('### a\nconnect tcp 127.0.0.1:1\nrepeat 2\nrecv\nend\nexpect "x"'), []);
+  });
+
+  it('puts the insecure warning on the insecure line', () => {
+    const w = warnings('### a\nconnect tls 127.0.0.1:1\nsend "x"\ninsecure');
+    assert.equal(w.length, 1);
+    assert.equal(w[0].range.start.line, 3);
   });
 });

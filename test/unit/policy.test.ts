@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
@@ -165,6 +165,12 @@ describe('listener policy', () => {
     assert.equal(withIt.steps[0].status, 'ok', JSON.stringify(withIt.steps[0]));
     assert.equal(withIt.steps[1].code, 'EADDRINUSE');
     assert.match(withIt.steps[1].detail ?? '', /another listener is using this path/);
+    // A regular file is never removed, remove-stale or not.
+    await writeFile(join(dir, 'notes.txt'), 'keep me');
+    const regular = await runSock('### a\nlisten unix notes.txt\nremove-stale\nclose\n', { baseDir: dir });
+    assert.equal(regular.steps[0].code, 'EADDRINUSE');
+    assert.match(regular.steps[0].detail ?? '', /the path exists and is not a socket; Socket Lab will not remove it/);
+    assert.equal(await readFile(join(dir, 'notes.txt'), 'utf8'), 'keep me');
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -100,3 +100,12 @@ describe('.sock: repeat, kept connections and built-in variables', () => {
     }
   });
 });
+
+describe('.sock: error wording of framing steps', () => {
+  it('recv line names itself when the peer closes before a line ends', async () => {
+    const { port } = await startPeer('stream_server.py', ['send', '6e6f206e65776c696e65']);
+    const r = await runSock(`### a\nconnect tcp 127.0.0.1:${port}\nrecv line\n`);
+    assert.equal(r.steps[1].code, 'EOF');
+    assert.match(r.steps[1].detail ?? '', /^recv line: the peer closed the connection before the delimiter arrived \(got 10 bytes\)/);
+  });
+});
