@@ -221,20 +221,25 @@ async function manyConnections(kind: 'raw' | 'lab'): Promise<{ ms: number; bytes
   return { ms, bytesPerConn: Math.max(0, grown) / CONNS };
 }
 
-function parseBench(): number {
+function parseBench(): { ms: number; baselineMs: number } {
   let text = '@host = 127.0.0.1\n';
   for (let i = 0; i < 10_000; i++) {
     text += `### request ${i}\nconnect tcp {{host}}:8080 timeout 2s\nsend "GET /${i} HTTP/1.0\\r\\n\\r\\n"\nrecv until "\\r\\n\\r\\n" timeout 2s\nexpect /200 OK/\n`;
   }
   parseSock(text);
   const times: number[] = [];
+  const baseline: number[] = [];
   for (let i = 0; i < 7; i++) {
-    const t0 = performance.now();
+    // Baseline: only splitting the same text into lines and words, the least any parser does.
+    let t0 = performance.now();
+    text.split('\n').map((l) => l.trim().split(/\s+/));
+    baseline.push(performance.now() - t0);
+    t0 = performance.now();
     const f = parseSock(text);
     times.push(performance.now() - t0);
     if (f.blocks.length !== 10_000 || f.diagnostics.length > 0) throw new Error('the parse benchmark file did not parse cleanly');
   }
-  return median(times);
+  return { ms: median(times), baselineMs: median(baseline) };
 }
 
 function mibps(ms: number, bytes = BYTES): number {
@@ -285,8 +290,8 @@ async function main(): Promise<void> {
   const bound = DEFAULT_CAPTURE_LIMITS.maxBytes + 64 * MiB;
   rows.push({ measure: `Peak RSS growth streaming ${fmt(BYTES / MiB)} MiB with capture on (MiB)`, socketLab: fmt(peak / MiB, 1), baseline: `bound ${fmt(bound / MiB)}`, ratio: fmt(peak / bound, 2), goal: '< capture bound + 64 MiB', met: peak < bound });
 
-  const parseMs = parseBench();
-  rows.push({ measure: '.sock parse, 10,000 blocks (ms)', socketLab: fmt(parseMs, 1), baseline: 'goal 20', ratio: fmt(parseMs / 20, 2), goal: '< 20 ms', met: parseMs < 20 });
+  const parse = parseBench();
+  rows.push({ measure: '.sock parse, 10,000 blocks (ms)', socketLab: fmt(parse.ms, 1), baseline: `split into words ${fmt(parse.baselineMs, 1)}`, ratio: fmt(parse.ms / parse.baselineMs, 2), goal: '< 20 ms', met: parse.ms < 20 });
 
   const header = ['measure', 'Socket Lab', 'baseline', 'ratio', 'goal', 'met'];
   const table = [header, ...rows.map((r) => [r.measure, r.socketLab, r.baseline, r.ratio, r.goal, r.met ? 'yes' : 'NO'])];

@@ -11,7 +11,32 @@ import { parseAddressPattern } from '../net/policy';
 import { RECV_MAX_BYTES } from '../net/stream';
 import { checkEscapes, decodeBase64, decodeHex } from '../net/payload';
 import { SocketLabError } from '../net/errors';
-import type { Block, BlockTransport, Builtin, Diagnostic, Header, Matcher, Payload, Range, SockFile, Step, StepBody, Template, TemplatePart, TlsSettings, Variable } from './ast';
+import type { Block, BlockTransport, Builtin, Diagnostic, Header, Matcher, Payload, Position, Range, SockFile, Step, StepBody, Template, TemplatePart, TlsSettings, Variable } from './ast';
+
+/**
+ * A range within one line, stored as three numbers: a file has a range for every step and every
+ * template, and three objects apiece made the parser mostly garbage collection. `start` and `end`
+ * are made when asked for.
+ */
+class LineSpan implements Range {
+  constructor(
+    private readonly line: number,
+    private readonly startColumn: number,
+    private readonly endColumn: number,
+  ) {}
+
+  get start(): Position {
+    return { line: this.line, column: this.startColumn };
+  }
+
+  get end(): Position {
+    return { line: this.line, column: this.endColumn };
+  }
+
+  toJSON(): Range {
+    return { start: this.start, end: this.end };
+  }
+}
 
 /** A problem at columns `[start, end)` of the current line. */
 class LineError extends Error {
@@ -243,7 +268,7 @@ interface BlockDraft {
 }
 
 class Parser {
-  private readonly lines: string[];
+  private lines: string[];
   private readonly diagnostics: Diagnostic[] = [];
   private readonly variables = new Map<string, Variable>();
   private readonly blocks: Block[] = [];
@@ -254,7 +279,9 @@ class Parser {
   private heredoc: PendingHeredoc | undefined;
 
   constructor(text: string) {
-    this.lines = text.split(/\r?\n/);
+    this.lines = text.split('\n');
+    // CRLF files: drop the CR that ends each line (split on a string is much faster than on a regex).
+    if (text.includes('\r')) this.lines = this.lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
   }
 
   parse(): SockFile {
@@ -286,7 +313,7 @@ class Parser {
   }
 
   private range(start: number, end: number, line = this.line): Range {
-    return { start: { line, column: start }, end: { line, column: end } };
+    return new LineSpan(line, start, end);
   }
 
   private finishBlock(draft: BlockDraft, lastLine: number): void {
@@ -571,7 +598,7 @@ class Parser {
       this.references.push({ name, range });
       i = close + 2;
     }
-    return { parts, range: { start: { line, column }, end: { line, column: column + text.length } } };
+    return { parts, range: new LineSpan(line, column, column + text.length) };
   }
 
   private header(verb: 'connect' | 'listen', c: LineCursor, source: string, start: number): Header {
