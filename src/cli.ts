@@ -6,7 +6,7 @@
  *                            [--serve [--for DURATION]] [--timeout DURATION]
  *
  * Exit status: 0 every expectation held, 1 an expectation failed, 2 a parse, usage or network
- * error.
+ * error, 130 interrupted (Ctrl-C or SIGTERM) before every block had run.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -29,6 +29,8 @@ interface RunFlags {
 }
 
 const USAGE_ERROR = 2;
+/** Exit status after Ctrl-C or SIGTERM cut the blocks short: 128 + SIGINT, as shells report it. */
+const INTERRUPTED = 130;
 
 function blockNumber(value: string, previous: number[] = []): number[] {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('a block number is 1 or more');
@@ -104,6 +106,10 @@ async function runFile(file: string, flags: RunFlags): Promise<number> {
   process.off('SIGTERM', stopOnSignal);
   if (flags.serve) await serveUntilStopped(flags.for, flags.json ? () => undefined : out);
   await run.stop(flags.serve ? 0 : 2000);
+  if (run.wasInterrupted) {
+    err('socket-lab: interrupted before every block had run');
+    return INTERRUPTED;
+  }
   if (capture) {
     await capture.dispose();
     if (capture.fileFailure) {

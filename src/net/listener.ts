@@ -3,6 +3,7 @@
  * on Node's `net.Server`. It binds exactly where it is told; callers default to 127.0.0.1.
  */
 import { lstatSync, readFileSync, unlinkSync } from 'node:fs';
+import { basename } from 'node:path';
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { formatHostPort, type Endpoint } from './address';
@@ -45,28 +46,31 @@ function pathKind(path: string): 'socket' | 'other' | 'missing' {
 
 /**
  * Whether a listener accepts connections on a Unix socket path. Linux lists listening sockets in
- * `/proc/net/unix` (flag `00010000`, `__SO_ACCEPTCON`), which answers without connecting; elsewhere
- * a connect probe answers (and shows up as one connection on that listener).
+ * `/proc/net/unix` (flag `00010000`, `__SO_ACCEPTCON`) under the path as each program passed it to
+ * bind(2), possibly relative: an entry with the same file name counts as live, to be safe. When
+ * none matches, a connect probe decides (on a live listener it shows up as one connection).
  */
-function unixPathIsLive(path: string): Promise<boolean> {
+async function unixPathIsLive(path: string): Promise<boolean> {
   try {
     const table = readFileSync('/proc/net/unix', 'utf8');
-    return Promise.resolve(
-      table.split('\n').some((line) => {
-        const f = line.trim().split(/\s+/);
-        return f.length >= 8 && f.slice(7).join(' ') === path && (parseInt(f[3], 16) & 0x10000) !== 0;
-      }),
-    );
-  } catch {
-    return new Promise((resolve) => {
-      const probe = netConnect({ path });
-      probe.once('connect', () => {
-        probe.destroy();
-        resolve(true);
-      });
-      probe.once('error', () => resolve(false));
+    const listed = table.split('\n').some((line) => {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 8 || (parseInt(f[3], 16) & 0x10000) === 0) return false;
+      const p = f.slice(7).join(' ');
+      return p === path || (!p.startsWith('/') && basename(p) === basename(path));
     });
+    if (listed) return true;
+  } catch {
+    // No /proc (not Linux): the probe below decides.
   }
+  return new Promise((resolve) => {
+    const probe = netConnect({ path });
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
 }
 
 function bind(server: Server, endpoint: Endpoint, backlog: number | undefined): Promise<void> {

@@ -329,8 +329,10 @@ class Parser {
       if (t.selfSigned && (t.cert || t.key)) this.diagnostics.push({ severity: 'error', message: 'self-signed makes its own certificate: drop cert and key, or self-signed', range: h.range });
       else if (!t.selfSigned && !(t.cert && t.key)) this.diagnostics.push({ severity: 'error', message: 'listen tls needs cert FILE and key FILE, or self-signed', range: h.range });
     }
-    if (h?.kind === 'connect' && h.transport === 'udp' && !draft.udp.broadcast && h.target.parts.length === 1 && 'text' in h.target.parts[0]) {
-      const host = h.target.parts[0].text.replace(/:\d+$/, '');
+    if (h?.kind === 'connect' && h.transport === 'udp' && !draft.udp.broadcast && 'text' in (h.target.parts[0] ?? {})) {
+      // The host is written out even when the port is a variable: <broadcast>:{{rx.port}}.
+      const lead = (h.target.parts[0] as { text: string }).text;
+      const host = lead.slice(0, lead.lastIndexOf(':'));
       if (host === '255.255.255.255' || host === '<broadcast>') {
         this.diagnostics.push({ severity: 'error', message: 'sending to the broadcast address needs a broadcast line in the block (SO_BROADCAST, as Node\'s setBroadcast requires)', range: h.range });
       }
@@ -489,6 +491,7 @@ class Parser {
   private udpSetting(verb: string, c: LineCursor, draft: BlockDraft, first: Token): void {
     if (draft.header && draft.header.transport !== 'udp') throw new LineError(`${verb} is a UDP setting: put it in a block that starts with connect udp or listen udp`, first.start, first.end);
     if (!draft.headerVerb) throw new LineError(`${verb} is a UDP setting: put it in a block that starts with connect udp or listen udp`, first.start, first.end);
+    if (draft.headerVerb === 'use') throw new LineError(`${verb} belongs to the connect udp block that opens the connection, not to use`, first.start, first.end);
     if (verb === 'broadcast') {
       c.expectEnd();
       draft.udp.broadcast = true;
@@ -860,6 +863,10 @@ class Parser {
           const s = c.word('@SERVER');
           if (!s.text.startsWith('@') || s.text.length === 1) throw new LineError('the server is written @ADDRESS[:PORT], e.g. @127.0.0.1:5353', s.start, s.end);
           server = this.template(s.text.slice(1), s.start + 1, this.line);
+          if (/^[0-9a-fA-F:]*::[0-9a-fA-F:]*:\d{2,5}$/.test(s.text.slice(1))) {
+            const [, addr, port] = /^(.*):(\d+)$/.exec(s.text.slice(1)) ?? [];
+            this.error(`${s.text} is the IPv6 address ${s.text.slice(1)} on port 53; for ${addr} port ${port} write @[${addr}]:${port}`, this.line, s.start, s.end, 'warning');
+          }
           if (server.parts.every((p) => 'text' in p)) {
             try {
               parseNameServer(s.text.slice(1));

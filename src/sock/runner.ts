@@ -108,7 +108,9 @@ export class SockRun {
   private failed = 0;
   private errors = 0;
   private stopping = false;
-  private summary: SummaryEvent | undefined;
+  private interrupted = false;
+  private running: Promise<void> | undefined;
+  private stopped: Promise<SummaryEvent> | undefined;
 
   constructor(
     private readonly file: SockFile,
@@ -130,13 +132,24 @@ export class SockRun {
    * {@link SockRun.stop} to close them. Never rejects for network or input errors: they are
    * reported as events and counted.
    */
-  async run(): Promise<void> {
-    const selected = this.options.blocks;
-    for (const block of this.file.blocks) {
-      if (selected && !selected.includes(block.index)) continue;
-      if (this.internal.signal.aborted) break;
-      await this.runBlock(block);
-    }
+  run(): Promise<void> {
+    this.running ??= (async () => {
+      const selected = this.options.blocks;
+      for (const block of this.file.blocks) {
+        if (selected && !selected.includes(block.index)) continue;
+        if (this.internal.signal.aborted) {
+          this.interrupted = true;
+          break;
+        }
+        await this.runBlock(block);
+      }
+    })();
+    return this.running;
+  }
+
+  /** True when the run was stopped or cancelled before every selected block had run. */
+  get wasInterrupted(): boolean {
+    return this.interrupted;
   }
 
   /**
@@ -144,8 +157,12 @@ export class SockRun {
    * listener and connection (steps cut short then are reported, not counted), and reports the
    * summary. Safe to call twice.
    */
-  async stop(graceMs = 2000): Promise<SummaryEvent> {
-    if (this.summary) return this.summary;
+  stop(graceMs = 2000): Promise<SummaryEvent> {
+    this.stopped ??= this.stopNow(graceMs);
+    return this.stopped;
+  }
+
+  private async stopNow(graceMs: number): Promise<SummaryEvent> {
     if (this.sessions.size > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -156,12 +173,14 @@ export class SockRun {
     }
     this.stopping = true;
     this.internal.abort();
+    // Let the blocks still running see the abort and finish reporting before the summary.
+    if (this.running) await this.running;
     await Promise.allSettled([...this.listeners.map((l) => l.close()), ...[...this.kept.values()].map((c) => c.close())]);
     await Promise.allSettled([...this.sessions]);
-    this.summary = { type: 'summary', passed: this.passed, failed: this.failed, errors: this.errors, ms: Date.now() - this.started };
-    this.options.onEvent(this.summary);
+    const summary: SummaryEvent = { type: 'summary', passed: this.passed, failed: this.failed, errors: this.errors, ms: Date.now() - this.started };
+    this.options.onEvent(summary);
     this.unsubscribe();
-    return this.summary;
+    return summary;
   }
 
   private emit(event: RunEvent): void {
@@ -331,6 +350,7 @@ export class SockRun {
         }
         const done = `${rounds} round${rounds === 1 ? '' : 's'}`;
         if (rounds < step.count) {
+          this.interrupted = true;
           this.emit({ ...base, status: 'error', code: 'ECANCELED', detail: `cancelled after ${done} of ${step.count}`, ms: elapsed(t0) });
           return 'error';
         }
@@ -373,7 +393,8 @@ export class SockRun {
           state.lastError = error;
           continue;
         }
-        if (!stopped) this.errors++;
+        if (stopped) this.interrupted = true;
+        else this.errors++;
         return 'error';
       }
     }

@@ -119,3 +119,18 @@ describe('socket-lab run (the CLI)', function () {
     await f.remove();
   });
 });
+
+describe('socket-lab run, interrupted', () => {
+  it('Ctrl-C during a long repeat stops at once, reports the cut repeat before the summary, and exits 130', async () => {
+    const f = await tempSock('### l\nlisten udp 127.0.0.1:0 as sink\nrecv\n### slow generator\nconnect udp {{sink}}\nrepeat 1000 every 50ms\nsend "tick"\nend\n### never reached\nhostname\n');
+    const runCli = start(process.execPath, [CLI, 'run', f.file]);
+    await runCli.waitFor(/→ send "tick"[\s\S]*→ send "tick"/);
+    runCli.child.kill('SIGINT');
+    const r = await runCli.exited;
+    assert.equal(r.code, 130, r.stdout + r.stderr);
+    assert.match(r.stdout, /! repeat 1000 every 50ms\s+cancelled after \d+ rounds of 1000[\s\S]*\n\d+ passed, 0 failed/);
+    assert.doesNotMatch(r.stdout, /never reached/);
+    assert.match(r.stderr, /interrupted before every block had run/);
+    await f.remove();
+  });
+});

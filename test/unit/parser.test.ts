@@ -204,3 +204,14 @@ describe('the .sock parser: details found in review', () => {
     assert.equal(w[0].range.start.line, 3);
   });
 });
+
+describe('the .sock parser: second review', () => {
+  it('checks the broadcast target even when the port is a variable, and keeps broadcast out of use blocks', () => {
+    assert.match(errors('### l\nlisten udp 0 as rx\nrecv\n### a\nconnect udp <broadcast>:{{rx.port}}\nsend "x"')[0]?.message ?? '', /needs a broadcast line/);
+    assert.match(errors('### a\nconnect udp 127.0.0.1:9 as u keep\n### b\nuse u\nbroadcast')[0].message, /belongs to the connect udp block/);
+  });
+
+  it('warns that @::1:5353 means port 53', () => {
+    assert.match(warnings('### a\nresolve lab.test A @::1:5353')[0].message, /IPv6 address ::1:5353 on port 53; for ::1 port 5353 write @\[::1\]:5353/);
+  });
+});
