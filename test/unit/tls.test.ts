@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSock } from '../../src/sock/parser';
-import { listenerPort, run, runSock, start, type Running } from './helpers';
+import { listenerPort, run, runSock, start, startPeer, type Running } from './helpers';
 
 /** Makes a self-signed certificate with OpenSSL (CN=localhost, SAN localhost and 127.0.0.1). */
 async function opensslCertificate(dir: string): Promise<{ cert: string; key: string; fingerprint: string }> {
@@ -112,5 +112,20 @@ describe('TLS against OpenSSL', () => {
     assert.match(msgs('### a\nlisten tls 0\ninsecure\nself-signed')[0], /client setting/);
     assert.match(msgs('### a\nconnect tls 127.0.0.1:1\ncert x.pem')[0], /listener setting/);
     assert.deepEqual(msgs('### a\nconnect tls 127.0.0.1:443\ninsecure'), ['insecure: the server certificate is not verified']);
+  });
+});
+
+describe('TLS errors are typed like every other', () => {
+  it('ECONNREFUSED for a closed port, and a clear handshake error against a plain TCP peer', async () => {
+    const { port, peer } = await startPeer('server.py', ['0']);
+    const r = await runSock(`### plain peer\nconnect tls 127.0.0.1:${port}\n`);
+    assert.equal(r.exitCode, 2);
+    assert.match(r.steps[0].code ?? '', /^(ERR_SSL_|ECONNRESET|EPROTO)/);
+    assert.match(r.steps[0].detail ?? '', /TLS handshake failed|connection reset/);
+    assert.doesNotMatch(r.steps[0].detail ?? '', /\n/);
+    await peer.exited;
+    const refused = await runSock(`### closed\nconnect tls 127.0.0.1:${port}\n`);
+    assert.equal(refused.steps[0].code, 'ECONNREFUSED');
+    assert.match(refused.steps[0].detail ?? '', /connect tls 127\.0\.0\.1:\d+: connection refused/);
   });
 });
