@@ -16,12 +16,15 @@ export interface WaitOptions {
  * changes (data, end, close, error), and a waiting operation re-checks its condition.
  */
 export class Notifier {
-  private wakers = new Set<() => void>();
+  // Usually zero or one waiter: an array, and nothing allocated when nobody waits (every chunk
+  // received notifies).
+  private wakers: (() => void)[] = [];
 
   /** Wakes every waiter. */
   notify(): void {
+    if (this.wakers.length === 0) return;
     const wakers = this.wakers;
-    this.wakers = new Set();
+    this.wakers = [];
     for (const w of wakers) w();
   }
 
@@ -53,7 +56,8 @@ export class Notifier {
       const done = (): void => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        this.wakers.delete(wake);
+        const i = this.wakers.indexOf(wake);
+        if (i >= 0) this.wakers.splice(i, 1);
       };
       const wake = (): void => {
         done();
@@ -68,7 +72,7 @@ export class Notifier {
         reject(createError('ETIMEDOUT', `${what}: timed out after ${opts.timeoutMs} ms`));
       }, Math.max(0, deadline - Date.now()));
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.wakers.add(wake);
+      this.wakers.push(wake);
     });
   }
 }
