@@ -76,22 +76,8 @@ function notForDatagrams(what: string): never {
   throw createError('EBADPAYLOAD', `${what} is for streams (TCP, Unix, TLS), not for UDP datagrams`);
 }
 
-/** A UDP client connected to one peer. */
-export class DatagramClientChannel implements Channel {
-  constructor(private readonly socket: DatagramSocket) {}
-
-  get id(): string {
-    return this.socket.id;
-  }
-
-  send(data: Buffer): Promise<void> {
-    return this.socket.send(data);
-  }
-
-  async recv(max: number | undefined, opts: WaitOptions): Promise<Buffer> {
-    return (await this.socket.recv(max, opts)).payload;
-  }
-
+/** What both datagram channels refuse: the stream-only operations. */
+abstract class DatagramChannelBase {
   recvUntil(): Promise<Buffer> {
     return notForDatagrams('recv until');
   }
@@ -106,6 +92,25 @@ export class DatagramClientChannel implements Channel {
 
   shutdown(): boolean {
     return notForDatagrams('shutdown');
+  }
+}
+
+/** A UDP client connected to one peer. */
+export class DatagramClientChannel extends DatagramChannelBase implements Channel {
+  constructor(private readonly socket: DatagramSocket) {
+    super();
+  }
+
+  get id(): string {
+    return this.socket.id;
+  }
+
+  send(data: Buffer): Promise<void> {
+    return this.socket.send(data);
+  }
+
+  async recv(max: number | undefined, opts: WaitOptions): Promise<Buffer> {
+    return (await this.socket.recv(max, opts)).payload;
   }
 
   async echo(): Promise<number> {
@@ -121,13 +126,15 @@ export class DatagramClientChannel implements Channel {
  * One datagram received by a UDP listener: `recv` returns it, `send` answers its sender
  * (`sendto` the address `recvfrom` gave), `echo` sends it back.
  */
-export class DatagramSessionChannel implements Channel {
+export class DatagramSessionChannel extends DatagramChannelBase implements Channel {
   private taken = false;
 
   constructor(
     private readonly socket: DatagramSocket,
     private readonly datagram: Datagram,
-  ) {}
+  ) {
+    super();
+  }
 
   get id(): string {
     return `${this.socket.id}/${this.datagram.from}`;
@@ -142,22 +149,6 @@ export class DatagramSessionChannel implements Channel {
     this.taken = true;
     const p = this.datagram.payload;
     return max !== undefined && p.length > max ? p.subarray(0, max) : p;
-  }
-
-  recvUntil(): Promise<Buffer> {
-    return notForDatagrams('recv until');
-  }
-
-  recvAll(): Promise<Buffer> {
-    return notForDatagrams('recv all');
-  }
-
-  recvExactly(): Promise<Buffer> {
-    return notForDatagrams('recv exactly');
-  }
-
-  shutdown(): boolean {
-    return notForDatagrams('shutdown');
   }
 
   async echo(): Promise<number> {

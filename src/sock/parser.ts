@@ -180,6 +180,25 @@ function pick(r: { source: string; flags: string }): { source: string; flags: st
   return { source: r.source, flags: r.flags };
 }
 
+/**
+ * Runs a check of the socket core on a token's text and reports its error at the token: a
+ * {@link SocketLabError} (bad address, bad payload) becomes a {@link LineError} over `[start, end)`.
+ */
+function atToken<T>(where: { readonly start: number; readonly end: number }, check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof SocketLabError) throw new LineError(err.message.replace(/ at offset \d+/, ''), where.start, where.end);
+    throw err;
+  }
+}
+
+/** Checks that literal hex is a packed address of one of the allowed lengths (ntoa: 4; ntop: 4 or 16). */
+function checkPackedHex(t: Token, lengths: readonly number[], example: string): void {
+  const n = atToken(t, () => decodeHex(t.text).length);
+  if (!lengths.includes(n)) throw new LineError(`${example.split(' ')[0]} takes exactly ${lengths.join(' or ')} bytes, not ${n}, e.g. ${example}`, t.start, t.end);
+}
+
 /** The text of a token that must be written out: `{{…}}` is not expanded in settings lines. */
 function literal(t: Token): string {
   if (t.text.includes('{{')) throw new LineError('variables are not expanded here: write the value itself', t.start, t.end);
@@ -468,12 +487,7 @@ class Parser {
       while (!c.atEnd()) {
         const a = c.word('');
         literal(a);
-        try {
-          parseAddressPattern(a.text);
-        } catch (err) {
-          if (err instanceof SocketLabError) throw new LineError(err.message, a.start, a.end);
-          throw err;
-        }
+        atToken(a, () => parseAddressPattern(a.text));
         p[verb].push(a.text);
       }
     } else if (verb === 'idle-timeout') {
@@ -689,11 +703,7 @@ class Parser {
       const template = this.template(q.text, q.start, this.line);
       for (const part of template.parts) {
         if ('text' in part) {
-          try {
-            checkEscapes(part.text);
-          } catch (err) {
-            throw new LineError((err as Error).message.replace(/ at offset \d+/, ''), q.start - 1, q.end + 1);
-          }
+          atToken({ start: q.start - 1, end: q.end + 1 }, () => checkEscapes(part.text));
         }
       }
       return { kind: 'text', template };
@@ -739,12 +749,7 @@ class Parser {
       const text = c.text.slice(start, end);
       const template = this.template(text, start, this.line);
       if (template.parts.every((p) => 'text' in p)) {
-        try {
-          if (kind === 'hex') decodeHex(text);
-          else decodeBase64(text);
-        } catch (err) {
-          throw new LineError((err as Error).message, start, end);
-        }
+        atToken({ start, end }, () => (kind === 'hex' ? decodeHex(text) : decodeBase64(text)));
       }
       return { kind, template };
     }
@@ -868,12 +873,7 @@ class Parser {
             this.error(`${s.text} is the IPv6 address ${s.text.slice(1)} on port 53; for ${addr} port ${port} write @[${addr}]:${port}`, this.line, s.start, s.end, 'warning');
           }
           if (server.parts.every((p) => 'text' in p)) {
-            try {
-              parseNameServer(s.text.slice(1));
-            } catch (err) {
-              if (err instanceof SocketLabError) throw new LineError(err.message, s.start, s.end);
-              throw err;
-            }
+            atToken(s, () => parseNameServer(s.text.slice(1)));
           }
         }
         c.expectEnd();
@@ -888,15 +888,7 @@ class Parser {
         const t = c.rest();
         if (!t.text) throw new LineError('ntop takes 4 or 16 bytes in hex, e.g. ntop 00000000000000000000000000000001', first.end, first.end + 1);
         const target = this.template(t.text, t.start, this.line);
-        if (target.parts.every((p) => 'text' in p)) {
-          try {
-            const n = decodeHex(t.text).length;
-            if (n !== 4 && n !== 16) throw new LineError(`ntop takes 4 or 16 bytes, not ${n}`, t.start, t.end);
-          } catch (err) {
-            if (err instanceof SocketLabError) throw new LineError(err.message, t.start, t.end);
-            throw err;
-          }
-        }
+        if (target.parts.every((p) => 'text' in p)) checkPackedHex(t, [4, 16], 'ntop 00000000000000000000000000000001');
         return { kind: 'ntop', target };
       }
       case 'lookup': {
@@ -925,14 +917,7 @@ class Parser {
         const t = c.rest();
         if (!t.text) throw new LineError('ntoa takes 4 bytes in hex, e.g. ntoa 7f000001', first.end, first.end + 1);
         const target = this.template(t.text, t.start, this.line);
-        if (target.parts.every((p) => 'text' in p)) {
-          try {
-            if (decodeHex(t.text).length !== 4) throw new LineError('ntoa takes exactly 4 bytes, e.g. ntoa 7f000001', t.start, t.end);
-          } catch (err) {
-            if (err instanceof SocketLabError) throw new LineError(err.message, t.start, t.end);
-            throw err;
-          }
-        }
+        if (target.parts.every((p) => 'text' in p)) checkPackedHex(t, [4], 'ntoa 7f000001');
         return { kind: 'ntoa', target };
       }
     }
