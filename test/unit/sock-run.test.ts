@@ -151,3 +151,21 @@ describe('.sock runs against real peers', () => {
     assert.equal(r.exitCode, 2);
   });
 });
+
+describe('.sock over IPv6 loopback', () => {
+  it('TCP, UDP and TLS listeners and clients on [::1]', async () => {
+    const r = await runSock([
+      '### tcp', 'listen tcp [::1]:0 as t', 'send "tcp6"', 'close',
+      '### udp', 'listen udp [::1]:0 as u', 'echo',
+      '### tls', 'listen tls [::1]:0 as s', 'self-signed', 'send "tls6"', 'close',
+      '### clients: tcp', 'connect tcp {{t}}', 'recv', 'expect "tcp6"',
+      '### udp', 'connect udp {{u}}', 'send "udp6"', 'recv', 'expect "udp6"',
+      '### tls (a self-signed certificate, so insecure)', 'connect tls {{s}}', 'insecure', 'recv', 'expect "tls6"',
+      '',
+    ].join('\n'));
+    assert.equal(r.exitCode, 0, JSON.stringify(r.steps.map((s) => [s.source, s.status, s.detail])));
+    const listening = r.events.filter((e) => e.type === 'listening').map((e) => (e.type === 'listening' ? e.local : ''));
+    assert.equal(listening.length, 3);
+    assert.ok(listening.every((l) => /^\[::1\]:\d+$/.test(l)), listening.join(' '));
+  });
+});
