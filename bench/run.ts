@@ -16,6 +16,7 @@ import { DEFAULT_CAPTURE_LIMITS, TrafficCapture } from '../src/net/capture';
 import { StreamListener } from '../src/net/listener';
 import { StreamConnection } from '../src/net/stream';
 import { TrafficBus } from '../src/net/traffic';
+import { StreamChannel } from '../src/sock/channel';
 import { parseSock } from '../src/sock/parser';
 
 const BYTES = Number(process.env.BENCH_BYTES ?? 2 ** 30);
@@ -146,15 +147,12 @@ async function labEcho(): Promise<number> {
   const bus = new TrafficBus();
   const capture = new TrafficCapture(bus, DEFAULT_CAPTURE_LIMITS);
   const wait = { timeoutMs: 10_000 };
+  // The listener's steps are `echo`, as a `.sock` echo listener runs them.
   const listener = await StreamListener.listen({ transport: 'tcp', host: '127.0.0.1', port: 0 }, {}, bus, (conn) => {
-    void (async () => {
-      for (;;) {
-        const chunk = await conn.recv(undefined, wait);
-        if (chunk.length === 0) break;
-        await conn.send(chunk, wait);
-      }
-      await conn.close();
-    })().catch(() => conn.destroy());
+    void new StreamChannel(conn)
+      .echo(wait)
+      .then(() => conn.close())
+      .catch(() => conn.destroy());
   });
   const client = await StreamConnection.connect({ transport: 'tcp', host: '127.0.0.1', port: listener.endpoint.transport === 'tcp' ? listener.endpoint.port : 0 }, wait, bus);
   const one = Buffer.from('x');

@@ -21,6 +21,9 @@ export const RECV_HIGH_WATER = 1024 * 1024;
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
+/** The longest delay a Node timer takes (about 24.8 days); longer ones fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** The default bound of `recv until` and `recv all` (16 MiB). */
 export const RECV_MAX_BYTES = 16 * 1024 * 1024;
 
@@ -59,6 +62,11 @@ export class StreamConnection {
   private closing: Promise<void> | undefined;
   private bytesInTotal = 0;
   private bytesOutTotal = 0;
+  /** While {@link StreamConnection.echo} runs, chunks are written back as they arrive. */
+  private echoing = false;
+  private echoTimeoutMs = 0;
+  private echoTimedOut = false;
+  private idleTimeoutMs = 0;
 
   private constructor(
     private readonly socket: Socket,
@@ -75,12 +83,17 @@ export class StreamConnection {
     if (transport !== 'unix') socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       this.bytesInTotal += chunk.length;
-      this.queue.push(chunk);
-      this.queued += chunk.length;
       bus.emit({ type: 'data', id, direction: 'in', payload: chunk });
-      if (this.queued >= Math.max(RECV_HIGH_WATER, this.demand)) socket.pause();
+      if (this.echoing) {
+        this.echoChunk(chunk);
+      } else {
+        this.queue.push(chunk);
+        this.queued += chunk.length;
+        if (this.queued >= Math.max(RECV_HIGH_WATER, this.demand)) socket.pause();
+      }
       this.changed.notify();
     });
+    socket.on('timeout', () => this.onSocketTimeout());
     socket.on('end', () => {
       this.peerEnded = true;
       bus.emit({ type: 'half-close', id, direction: 'in' });
@@ -180,17 +193,31 @@ export class StreamConnection {
    * `socket.setTimeout`), reporting an `ETIMEDOUT` error event. 0 turns it off.
    */
   setIdleTimeout(ms: number): void {
-    this.socket.setTimeout(ms);
-    this.socket.removeAllListeners('timeout');
-    if (ms > 0) {
-      this.socket.once('timeout', () => {
-        const e = createError('ETIMEDOUT', `${this.transport} ${this.remote}: idle for ${ms} ms; closed`);
-        this.failure ??= e;
-        this.bus.emit({ type: 'error', id: this.id, code: e.code, message: e.message });
-        this.socket.destroy();
-        this.changed.notify();
-      });
+    this.idleTimeoutMs = ms;
+    this.armSocketTimeout();
+  }
+
+  /**
+   * One socket timer (Node's `socket.setTimeout`, refreshed by libuv on every read and write)
+   * serves both the connection's idle limit and a running echo's wait for the next chunk.
+   */
+  private armSocketTimeout(): void {
+    const limits = [this.idleTimeoutMs, this.echoTimeoutMs].filter((ms) => ms > 0);
+    this.socket.setTimeout(limits.length > 0 ? Math.min(...limits) : 0);
+  }
+
+  private onSocketTimeout(): void {
+    if (this.echoTimeoutMs > 0 && (this.idleTimeoutMs === 0 || this.echoTimeoutMs <= this.idleTimeoutMs)) {
+      // An echo that waited too long for the next chunk fails; the connection stays.
+      this.echoTimedOut = true;
+      this.changed.notify();
+      return;
     }
+    const e = createError('ETIMEDOUT', `${this.transport} ${this.remote}: idle for ${this.idleTimeoutMs} ms; closed`);
+    this.failure ??= e;
+    this.bus.emit({ type: 'error', id: this.id, code: e.code, message: e.message });
+    this.socket.destroy();
+    this.changed.notify();
   }
 
   /** Bytes received so far. */
@@ -375,6 +402,50 @@ export class StreamConnection {
         return undefined;
       }, opts, `recv exactly ${n}`),
     );
+  }
+
+  /**
+   * Sends back everything the peer sends until it closes its side, like a `recv`/`sendall` loop
+   * but on the data path itself (each chunk is written back in the tick it arrives, as `pipe()`
+   * does); a peer that does not read pauses reading until its window opens again ('drain').
+   *
+   * @param opts `timeoutMs` bounds each wait for the next chunk (an idle limit), not the whole echo
+   * @returns the bytes echoed
+   * @throws SocketLabError `ETIMEDOUT` when the peer is silent longer than `timeoutMs`,
+   *   `ECONNRESET`, `ECANCELED`
+   */
+  async echo(opts: WaitOptions): Promise<number> {
+    const before = this.bytesOutTotal;
+    // What arrived before the echo began is sent back first.
+    while (this.queued > 0) this.echoChunk(this.take(undefined));
+    this.echoing = true;
+    this.echoTimedOut = false;
+    this.echoTimeoutMs = opts.timeoutMs;
+    this.armSocketTimeout();
+    try {
+      // One wait for the whole echo: the socket's own timer enforces the per-chunk limit.
+      await this.changed.waitFor(() => {
+        if (this.peerEnded || this.closed) return true;
+        if (this.failure) throw this.failure;
+        if (this.echoTimedOut) throw createError('ETIMEDOUT', `echo: no data for ${opts.timeoutMs} ms`);
+        return undefined;
+      }, { ...opts, timeoutMs: MAX_TIMER_MS }, 'echo');
+      return this.bytesOutTotal - before;
+    } finally {
+      this.echoing = false;
+      this.echoTimeoutMs = 0;
+      this.armSocketTimeout();
+    }
+  }
+
+  private echoChunk(chunk: Buffer): void {
+    if (this.socket.writableEnded || this.closed) return;
+    this.bytesOutTotal += chunk.length;
+    this.bus.emit({ type: 'data', id: this.id, direction: 'out', payload: chunk });
+    if (!this.socket.write(chunk)) {
+      this.socket.pause();
+      this.socket.once('drain', () => this.socket.resume());
+    }
   }
 
   /**

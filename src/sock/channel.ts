@@ -56,15 +56,9 @@ export class StreamChannel implements Channel {
     return this.conn.shutdown();
   }
 
-  /** Echoes chunk by chunk until the peer closes its side; `opts.timeoutMs` bounds each wait. */
-  async echo(opts: WaitOptions): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const chunk = await this.conn.recv(undefined, opts);
-      if (chunk.length === 0) return total;
-      await this.conn.send(chunk, opts);
-      total += chunk.length;
-    }
+  /** Echoes until the peer closes its side; `opts.timeoutMs` bounds each wait for a chunk. */
+  echo(opts: WaitOptions): Promise<number> {
+    return this.conn.echo(opts);
   }
 
   close(): Promise<void> {

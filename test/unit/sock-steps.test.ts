@@ -109,3 +109,15 @@ describe('.sock: error wording of framing steps', () => {
     assert.match(r.steps[1].detail ?? '', /^recv line: the peer closed the connection before the delimiter arrived \(got 10 bytes\)/);
   });
 });
+
+describe('.sock: echo', () => {
+  it('echo timeout limits each wait for the next chunk, not the whole echo', async () => {
+    const r = await runSock('### echo\nlisten tcp 127.0.0.1:0 as e\necho timeout 400ms\n### slow but steady client\nconnect tcp {{e}}\nsend "a"\nwait 250ms\nsend "b"\nwait 250ms\nsend "c"\nshutdown\nrecv all\nexpect "abc"\n### silent client\nconnect tcp {{e}}\nwait 700ms\nsend "late"\nrecv all\n');
+    const echoes = r.steps.filter((s) => s.verb === 'echo');
+    assert.equal(echoes.length, 2);
+    assert.equal(echoes[0].detail, '3 bytes echoed');
+    assert.equal(echoes[1].code, 'ETIMEDOUT');
+    assert.match(echoes[1].detail ?? '', /echo: no data for 400 ms/);
+    assert.equal(r.steps.find((s) => s.source === 'expect "abc"')?.status, 'pass');
+  });
+});
