@@ -1,20 +1,44 @@
 import * as vscode from 'vscode';
+import { SocketManager } from './net/manager';
+import { EndpointRegistry, type EndpointRecord } from './net/registry';
+import { TrafficBus } from './net/traffic';
+import { registerConnectionTree, type TreeSnapshotNode } from './providers/connectionTree';
 import { registerDiagnostics } from './providers/diagnostics';
 import { registerRunFileCommand } from './providers/runFileCommand';
+import { readSettings } from './providers/settings';
+import { registerSocketCommands } from './providers/socketCommands';
+import { registerStatusBar } from './providers/statusBar';
+import { registerTrafficLog } from './providers/trafficLog';
 
-/** What `activate()` returns: observable state for the integration tests. */
+/** What `activate()` returns: read-only views of the state, for the integration tests. */
 export interface SocketLabApi {
   readonly version: string;
+  /** Every listener, client and accepted connection the registry holds. */
+  endpoints(): EndpointRecord[];
+  /** What the connection tree shows: labels, descriptions and children. */
+  tree(): TreeSnapshotNode[];
 }
 
-/** Activation opens no socket: it registers the commands and language features only. */
+let manager: SocketManager | undefined;
+
+/** Activation opens no socket: it creates the bus, the registry and the views, and registers commands. */
 export function activate(context: vscode.ExtensionContext): SocketLabApi {
   const log = vscode.window.createOutputChannel('Socket Lab', { log: true });
-  context.subscriptions.push(log);
+  const bus = new TrafficBus();
+  const registry = new EndpointRegistry(bus);
+  manager = new SocketManager(bus, () => readSettings());
+  context.subscriptions.push(log, { dispose: () => registry.dispose() });
+  registerTrafficLog(context, bus, log);
+  const tree = registerConnectionTree(context, registry);
+  registerStatusBar(context, registry);
+  registerSocketCommands(context, { manager, registry, log, tree: tree.view });
   registerDiagnostics(context);
   registerRunFileCommand(context, log);
-  return { version: String(context.extension.packageJSON.version) };
+  return { version: String(context.extension.packageJSON.version), endpoints: () => registry.all(), tree: tree.snapshot };
 }
 
-/** Every socket is owned by a run whose disposable is in the subscriptions. */
-export function deactivate(): void {}
+/** Closes every socket and timer, and removes the Unix socket files the listeners made. */
+export async function deactivate(): Promise<void> {
+  await manager?.dispose();
+  manager = undefined;
+}

@@ -64,6 +64,8 @@ export class StreamConnection {
   private bytesOutTotal = 0;
   /** While {@link StreamConnection.echo} runs, chunks are written back as they arrive. */
   private echoing = false;
+  /** Set by {@link StreamConnection.discardIncoming}: chunks are reported, not queued. */
+  private discarding = false;
   private echoTimeoutMs = 0;
   private echoTimedOut = false;
   private idleTimeoutMs = 0;
@@ -86,6 +88,8 @@ export class StreamConnection {
       bus.emit({ type: 'data', id, direction: 'in', payload: chunk });
       if (this.echoing) {
         this.echoChunk(chunk);
+      } else if (this.discarding) {
+        // Reported above; nobody receives it with recv.
       } else {
         this.queue.push(chunk);
         this.queued += chunk.length;
@@ -446,6 +450,18 @@ export class StreamConnection {
       this.socket.pause();
       this.socket.once('drain', () => this.socket.resume());
     }
+  }
+
+  /**
+   * Stops queueing what arrives, for a connection nobody reads with `recv` (one opened from the
+   * palette): every chunk is still reported on the bus, so it shows in the log and the tree, and
+   * the socket keeps reading, so the peer is never blocked by a full queue.
+   */
+  discardIncoming(): void {
+    this.discarding = true;
+    this.queue.length = 0;
+    this.queued = 0;
+    this.resumeIfRoom();
   }
 
   /**

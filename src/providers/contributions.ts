@@ -1,7 +1,43 @@
-/** Command ids and other contribution names, in one typed place (see package.json). */
+/** Command ids, view ids and setting keys, in one typed place (they must match package.json). */
 export const Commands = {
   runFile: 'socketLab.runFile',
+  startTcpListener: 'socketLab.startTcpListener',
+  startUdpListener: 'socketLab.startUdpListener',
+  startUnixListener: 'socketLab.startUnixListener',
+  connectTcp: 'socketLab.connectTcp',
+  connectUdp: 'socketLab.connectUdp',
+  connectUnix: 'socketLab.connectUnix',
+  connectTls: 'socketLab.connectTls',
+  send: 'socketLab.send',
+  sendToAll: 'socketLab.sendToAll',
+  close: 'socketLab.close',
+  stopAll: 'socketLab.stopAll',
+  clearClosed: 'socketLab.clearClosed',
+  copyAddress: 'socketLab.copyAddress',
+  showLog: 'socketLab.showLog',
+  revealTree: 'socketLab.revealTree',
 } as const;
+
+/** The id of the connection tree view. */
+export const CONNECTIONS_VIEW = 'socketLab.connections';
 
 /** The language id of `.sock` scratch files. */
 export const SOCK_LANGUAGE = 'sock';
+
+/** Setting keys under `socketLab.` and their types. */
+export interface Settings {
+  readonly defaultBindHost: string;
+  readonly timeoutMs: number;
+  readonly maxConnections: number;
+  readonly previewBytes: number;
+  readonly treeRefreshMs: number;
+}
+
+/** The defaults, also declared in package.json. */
+export const DEFAULT_SETTINGS: Settings = {
+  defaultBindHost: '127.0.0.1',
+  timeoutMs: 5000,
+  maxConnections: 100,
+  previewBytes: 80,
+  treeRefreshMs: 250,
+};

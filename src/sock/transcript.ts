@@ -116,3 +116,25 @@ export function eventToJson(e: RunEvent): string {
 export function formatDiagnostic(file: string, d: { severity: string; message: string; range: { start: { line: number; column: number } } }): string {
   return `${file}:${d.range.start.line + 1}:${d.range.start.column + 1}: ${d.severity}: ${d.message}`;
 }
+
+/** One traffic event as a log line: `[c3] ← 24 bytes "Thank you…"`. Pure, for tests too. */
+export function formatTrafficLine(e: TrafficEvent, previewBytes: number): string {
+  switch (e.type) {
+    case 'listening':
+      return `[${e.id}] listening on ${e.transport} ${e.local}`;
+    case 'open':
+      return e.listener ? `[${e.id}] accepted by ${e.listener} from ${e.remote}` : `[${e.id}] connected ${e.transport} ${e.local} → ${e.remote}`;
+    case 'data':
+      return `[${e.id}] ${e.direction === 'in' ? '←' : '→'} ${byteCount(e.payload.length)}${e.peer ? ` ${e.direction === 'in' ? 'from' : 'to'} ${e.peer}` : ''}  "${escapeBytes(e.payload, previewBytes)}"`;
+    case 'half-close':
+      return `[${e.id}] ${e.direction === 'in' ? 'peer sent FIN (half-closed)' : 'sent FIN (half-closed)'}`;
+    case 'close':
+      return `[${e.id}] closed (${byteCount(e.bytesIn)} in, ${byteCount(e.bytesOut)} out)`;
+    case 'error':
+      return `[${e.id}] error ${e.code}: ${e.message}`;
+    case 'drop':
+      return `[${e.id}] turned away ${e.remote}: ${e.reason === 'denied' ? 'not allowed' : 'over max-conns'}`;
+    case 'tls':
+      return `[${e.id}] TLS ${e.session.protocol} ${e.session.cipher}${e.session.alpn ? `, ALPN ${e.session.alpn}` : ''}${e.insecure ? ', NOT VERIFIED (insecure)' : ''}`;
+  }
+}

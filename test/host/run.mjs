@@ -340,6 +340,16 @@ async function main() {
     await page.exposeFunction('codeAutomationLog', (/** @type {string} */ type, /** @type {unknown[]} */ args) => {
       const text = formatLogArgs(args);
       process.stdout.write(type === 'info' || type === 'log' ? `${text}\n` : `[${type}] ${text}\n`);
+      // A test asks for a picture of the live workbench by logging `[screenshot] NAME`
+      // (the closing screenshot comes after the extension host has gone).
+      const shot = /\[screenshot\] ([\w.-]+)/.exec(text);
+      if (shot) {
+        const file = join(dirname(opts.screenshot), `${shot[1]}.png`);
+        page.screenshot({ path: file }).then(
+          () => say(`screenshot: ${file}`),
+          (err) => say(`no screenshot ${shot[1]}: ${err instanceof Error ? err.message : String(err)}`),
+        );
+      }
     });
     await page.exposeFunction('codeAutomationExit', (/** @type {number} */ code, /** @type {unknown} */ logs) => {
       saveHostLogs(logs, hostLogsDir);

@@ -1,0 +1,135 @@
+/**
+ * The sockets a person opens by hand (from the command palette or the tree): listeners, clients
+ * and the connections listeners accept, by id, with send and close. Pure Node; the extension's
+ * commands call it, and its traffic goes to the same bus as everything else.
+ */
+import { DatagramSocket } from './datagram';
+import type { Endpoint } from './address';
+import { createError } from './errors';
+import { StreamListener } from './listener';
+import { StreamConnection } from './stream';
+import type { TlsClientOptions, TlsServerOptions } from './tlsInfo';
+import type { TrafficBus } from './traffic';
+
+/** Options of the manager, from the user's settings. */
+export interface ManagerOptions {
+  /** How long a connect or send may wait, ms. */
+  readonly timeoutMs: number;
+  /** Connections a listener accepts at once (`max-conns`). */
+  readonly maxConnections: number;
+}
+
+type Closable = { close(): Promise<void> };
+
+/** Owns hand-opened sockets; {@link SocketManager.closeAll} ends them all. */
+export class SocketManager {
+  private readonly streams = new Map<string, StreamConnection>();
+  private readonly datagrams = new Map<string, DatagramSocket>();
+  private readonly listeners = new Map<string, StreamListener>();
+
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    readonly bus: TrafficBus,
+    private readonly options: () => ManagerOptions,
+  ) {
+    // Connections the peer closed are forgotten; listeners stay until stopped.
+    this.unsubscribe = bus.subscribe((e) => {
+      if (e.type === 'close') {
+        this.streams.delete(e.id);
+        this.datagrams.delete(e.id);
+      }
+    });
+  }
+
+  /**
+   * Starts a listener. Accepted connections stay open until closed; what they receive is
+   * reported on the bus (the log, the tree) and not queued.
+   *
+   * @returns the listener's id, e.g. `l3`
+   * @throws SocketLabError `EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL`, `ENOTFOUND`
+   */
+  async listen(endpoint: Endpoint, tls?: TlsServerOptions): Promise<string> {
+    if (endpoint.transport === 'udp') {
+      const socket = await DatagramSocket.bind(endpoint.host, endpoint.port, this.bus);
+      socket.onDatagram = () => undefined;
+      this.datagrams.set(socket.id, socket);
+      return socket.id;
+    }
+    const listener = await StreamListener.listen(endpoint, { maxConnections: this.options().maxConnections, ...(tls ? { tls } : {}) }, this.bus, (conn) => {
+      conn.discardIncoming();
+      this.streams.set(conn.id, conn);
+    });
+    this.listeners.set(listener.id, listener);
+    return listener.id;
+  }
+
+  /**
+   * Connects a client. What it receives is reported on the bus and not queued.
+   *
+   * @returns the connection's id, e.g. `c4`
+   * @throws SocketLabError `ECONNREFUSED`, `ENOTFOUND`, `ETIMEDOUT`, TLS verification errors
+   */
+  async connect(endpoint: Endpoint, tls?: TlsClientOptions): Promise<string> {
+    if (endpoint.transport === 'udp') {
+      const socket = await DatagramSocket.connect(endpoint.host, endpoint.port, this.bus);
+      socket.onDatagram = () => undefined;
+      this.datagrams.set(socket.id, socket);
+      return socket.id;
+    }
+    const conn = await StreamConnection.connect(endpoint, { timeoutMs: this.options().timeoutMs, ...(tls ? { tls } : {}) }, this.bus);
+    conn.discardIncoming();
+    this.streams.set(conn.id, conn);
+    return conn.id;
+  }
+
+  /**
+   * Sends bytes on a connection (a client, an accepted connection, or a UDP client).
+   * @throws SocketLabError `ECLOSED` when the id is not an open connection, or what the send raises
+   */
+  async send(id: string, data: Buffer): Promise<void> {
+    const stream = this.streams.get(id);
+    if (stream) return stream.send(data, { timeoutMs: this.options().timeoutMs });
+    const datagram = this.datagrams.get(id);
+    if (datagram?.remote) return datagram.send(data);
+    throw createError('ECLOSED', datagram ? `${id} is a UDP listener: send to one of its peers from a client` : `${id} is not an open connection`);
+  }
+
+  /** Sends the same bytes to every open connection of a listener (ncat's broker); resolves with how many. */
+  async sendToAll(listenerId: string, data: Buffer): Promise<number> {
+    const listener = this.listeners.get(listenerId);
+    if (!listener) throw createError('ECLOSED', `${listenerId} is not a running listener`);
+    const targets = [...listener.connections].filter((c) => c.state === 'open' || c.state === 'half-closed');
+    await Promise.all(targets.map((c) => c.send(data, { timeoutMs: this.options().timeoutMs })));
+    return targets.length;
+  }
+
+  /** Closes a connection, or stops a listener and its connections. Unknown ids are ignored. */
+  async close(id: string): Promise<void> {
+    const target: Closable | undefined = this.streams.get(id) ?? this.datagrams.get(id) ?? this.listeners.get(id);
+    this.streams.delete(id);
+    this.datagrams.delete(id);
+    this.listeners.delete(id);
+    await target?.close();
+  }
+
+  /** True when the id is a socket this manager still holds. */
+  has(id: string): boolean {
+    return this.streams.has(id) || this.datagrams.has(id) || this.listeners.has(id);
+  }
+
+  /** Closes every socket; listeners remove the Unix socket files they made. Safe to call twice. */
+  async closeAll(): Promise<void> {
+    const all: Closable[] = [...this.streams.values(), ...this.datagrams.values(), ...this.listeners.values()];
+    this.streams.clear();
+    this.datagrams.clear();
+    this.listeners.clear();
+    await Promise.allSettled(all.map((c) => c.close()));
+  }
+
+  /** Closes everything and stops following the bus. */
+  async dispose(): Promise<void> {
+    this.unsubscribe();
+    await this.closeAll();
+  }
+}

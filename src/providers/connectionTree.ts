@@ -1,0 +1,107 @@
+import * as vscode from 'vscode';
+import type { EndpointRecord, EndpointRegistry } from '../net/registry';
+import { byteCount } from '../net/payload';
+import { CONNECTIONS_VIEW } from './contributions';
+import { readSettings } from './settings';
+
+const STATE_ICONS: Record<EndpointRecord['state'], { icon: string; color?: string }> = {
+  listening: { icon: 'radio-tower', color: 'charts.green' },
+  open: { icon: 'plug', color: 'charts.green' },
+  'half-closed': { icon: 'debug-pause', color: 'charts.yellow' },
+  closed: { icon: 'circle-slash', color: 'disabledForeground' },
+  error: { icon: 'error', color: 'errorForeground' },
+};
+
+/** A byte count that fits a narrow sidebar: `18 B`, `4.2 KiB`, `1.5 MiB`, `2.0 GiB`. */
+export function shortBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(1)} ${units[u]}`;
+}
+
+/** How a record reads in the tree: label, description, tooltip, icon and context value. */
+export function describeRecord(r: EndpointRecord): { label: string; description: string; tooltip: string; contextValue: string } {
+  const label = r.kind === 'listener' ? `${r.transport.toUpperCase()} ${r.local}` : r.kind === 'accepted' ? `${r.remote ?? '?'}` : `${r.transport.toUpperCase()} → ${r.remote ?? '?'}`;
+  const counters = `↓${shortBytes(r.bytesIn)} ↑${shortBytes(r.bytesOut)}`;
+  const extra = r.kind === 'listener' ? ` · ${r.accepted} accepted${r.dropped ? `, ${r.dropped} turned away` : ''}` : '';
+  const description = `${r.state} · ${counters}${extra}`;
+  const tooltip = [`${r.id}: ${r.kind} ${r.transport}`, `local ${r.local}`, r.remote ? `remote ${r.remote}` : '', `state ${r.state}${r.error ? ` (${r.error})` : ''}`, `received ${byteCount(r.bytesIn)}, sent ${byteCount(r.bytesOut)}`].filter(Boolean).join('\n');
+  const open = r.state === 'listening' || r.state === 'open' || r.state === 'half-closed';
+  return { label, description, tooltip, contextValue: `${r.kind}${open ? '.open' : '.closed'}` };
+}
+
+/** The sidebar tree: listeners with their accepted connections as children, and clients. */
+export class ConnectionTreeProvider implements vscode.TreeDataProvider<string> {
+  private readonly emitter = new vscode.EventEmitter<string | undefined>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly registry: EndpointRegistry) {
+    // A flood of traffic changes the counters thousands of times a second: refresh at most
+    // every treeRefreshMs.
+    this.unsubscribe = registry.onDidChange(() => {
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.emitter.fire(undefined);
+      }, readSettings().treeRefreshMs);
+    });
+  }
+
+  getChildren(element?: string): string[] {
+    if (element) return this.registry.childrenOf(element).map((r) => r.id);
+    return this.registry.all().filter((r) => r.kind !== 'accepted').map((r) => r.id);
+  }
+
+  getTreeItem(id: string): vscode.TreeItem {
+    const r = this.registry.get(id);
+    if (!r) return new vscode.TreeItem(id);
+    const d = describeRecord(r);
+    const hasChildren = r.kind === 'listener' && this.registry.childrenOf(id).length > 0;
+    const item = new vscode.TreeItem(d.label, hasChildren ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    item.id = id;
+    item.description = d.description;
+    item.tooltip = d.tooltip;
+    item.contextValue = d.contextValue;
+    const icon = STATE_ICONS[r.state];
+    item.iconPath = new vscode.ThemeIcon(r.kind === 'listener' && r.state === 'listening' ? 'radio-tower' : icon.icon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
+    return item;
+  }
+
+  getParent(id: string): string | undefined {
+    return this.registry.get(id)?.listener;
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.unsubscribe();
+    this.emitter.dispose();
+  }
+}
+
+/** A tree node as the tree shows it, for the integration tests. */
+export interface TreeSnapshotNode {
+  readonly id: string;
+  readonly label: string;
+  readonly description: string;
+  readonly contextValue: string;
+  readonly children: readonly TreeSnapshotNode[];
+}
+
+/** Registers the tree view; returns it, and a snapshot of what it shows. */
+export function registerConnectionTree(context: vscode.ExtensionContext, registry: EndpointRegistry): { view: vscode.TreeView<string>; snapshot: () => TreeSnapshotNode[] } {
+  const provider = new ConnectionTreeProvider(registry);
+  const view = vscode.window.createTreeView(CONNECTIONS_VIEW, { treeDataProvider: provider, showCollapseAll: true });
+  context.subscriptions.push(provider, view);
+  const node = (id: string): TreeSnapshotNode => {
+    const item = provider.getTreeItem(id);
+    return { id, label: String(item.label), description: String(item.description ?? ''), contextValue: item.contextValue ?? '', children: provider.getChildren(id).map(node) };
+  };
+  return { view, snapshot: () => provider.getChildren().map(node) };
+}

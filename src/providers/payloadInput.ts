@@ -1,0 +1,52 @@
+import { readFile } from 'node:fs/promises';
+import * as vscode from 'vscode';
+import { SocketLabError } from '../net/errors';
+import { decodeBase64, decodeEscapes, decodeHex } from '../net/payload';
+
+/**
+ * Turns typed text into bytes with the payload syntax of `.sock` files: `hex 47 45 54`,
+ * `base64 R0VU`, or text with escapes (`\r \n \t \0 \\ \" \xHH`, no quotes needed).
+ *
+ * @returns the bytes, or the message to show under the input box
+ */
+export function parsePayloadInput(text: string): Buffer | string {
+  try {
+    if (/^hex\s/i.test(text)) return decodeHex(text.slice(4));
+    if (/^base64\s/i.test(text)) return decodeBase64(text.slice(7));
+    return decodeEscapes(text);
+  } catch (err) {
+    return err instanceof SocketLabError ? err.message : String(err);
+  }
+}
+
+/**
+ * Asks what to send: text with escapes, hex, or base64 in a validating input box, or a file.
+ * @returns the bytes, or undefined when cancelled
+ */
+export async function askPayload(target: string): Promise<Buffer | undefined> {
+  const pick = await vscode.window.showQuickPick(
+    [
+      { label: '$(edit) Type a payload', description: 'text with \\r\\n escapes, hex 47 45 54, or base64 R0VU', id: 'type' },
+      { label: '$(file) Send a file…', description: 'its bytes as they are', id: 'file' },
+    ],
+    { title: `Send to ${target}`, placeHolder: 'What to send' },
+  );
+  if (!pick) return undefined;
+  if (pick.id === 'file') {
+    const uri = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Send' });
+    return uri?.[0] ? readFile(uri[0].fsPath) : undefined;
+  }
+  const text = await vscode.window.showInputBox({
+    title: `Send to ${target}`,
+    prompt: 'Text with escapes (\\r \\n \\t \\0 \\\\ \\xHH), or hex 47 45 54, or base64 R0VU',
+    placeHolder: 'GET / HTTP/1.0\\r\\n\\r\\n',
+    ignoreFocusOut: true,
+    validateInput: (v) => {
+      const r = parsePayloadInput(v);
+      return typeof r === 'string' ? r : undefined;
+    },
+  });
+  if (text === undefined) return undefined;
+  const bytes = parsePayloadInput(text);
+  return typeof bytes === 'string' ? undefined : bytes;
+}

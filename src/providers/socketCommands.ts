@@ -1,0 +1,159 @@
+import * as vscode from 'vscode';
+import { formatEndpoint, type Endpoint } from '../net/address';
+import { SocketLabError } from '../net/errors';
+import type { SocketManager } from '../net/manager';
+import type { EndpointRegistry } from '../net/registry';
+import { askEndpoint, parseEndpointInput, type InputTransport } from './endpointInput';
+import { askPayload, parsePayloadInput } from './payloadInput';
+import { Commands, CONNECTIONS_VIEW } from './contributions';
+import { readSettings } from './settings';
+
+/** What the socket commands work with. */
+export interface SocketCommandDeps {
+  readonly manager: SocketManager;
+  readonly registry: EndpointRegistry;
+  readonly log: vscode.LogOutputChannel;
+  readonly tree: vscode.TreeView<string>;
+}
+
+/** A tree node (its id) or nothing, as VS Code passes it to commands run from the tree. */
+type Target = string | undefined;
+
+/**
+ * Shows an error as a notification with a "Show Log" action, and logs it. Never throws: a bad
+ * input or a refused connection must leave the extension working.
+ */
+async function reportError(log: vscode.LogOutputChannel, err: unknown): Promise<void> {
+  const message = err instanceof SocketLabError ? err.message : err instanceof Error ? err.message : String(err);
+  log.error(message);
+  const choice = await vscode.window.showErrorMessage(`Socket Lab: ${message}`, 'Show Log');
+  if (choice === 'Show Log') log.show(true);
+}
+
+/**
+ * Resolves an endpoint from a command argument (`"127.0.0.1:0"`, as the tests and keybindings
+ * pass it) or, without one, from an input box.
+ */
+async function endpointFrom(context: vscode.ExtensionContext, arg: unknown, transport: InputTransport, listener: boolean): Promise<Endpoint | undefined> {
+  const host = readSettings().defaultBindHost;
+  if (typeof arg === 'string') {
+    const ep = parseEndpointInput(arg, transport, listener, host);
+    if (typeof ep === 'string') throw new SocketLabError('EBADADDR', `"${arg}": ${ep}`);
+    return ep;
+  }
+  return askEndpoint(context, transport, listener, host);
+}
+
+/** Picks an open connection when a command is run from the palette without a target. */
+async function pickConnection(registry: EndpointRegistry, title: string, kinds: readonly string[]): Promise<string | undefined> {
+  const open = registry.all().filter((r) => kinds.includes(r.kind) && (r.state === 'open' || r.state === 'half-closed' || r.state === 'listening'));
+  if (open.length === 0) {
+    void vscode.window.showInformationMessage(`Socket Lab: nothing to ${title.toLowerCase()}: start a listener or connect a client first.`);
+    return undefined;
+  }
+  const pick = await vscode.window.showQuickPick(
+    open.map((r) => ({ label: r.kind === 'listener' ? `${r.transport.toUpperCase()} ${r.local}` : `${r.transport.toUpperCase()} ${r.local} → ${r.remote ?? ''}`, description: `${r.id} · ${r.kind}`, id: r.id })),
+    { title, placeHolder: 'Choose a connection' },
+  );
+  return pick?.id;
+}
+
+/** Registers the palette and tree commands that open, use and close sockets by hand. */
+export function registerSocketCommands(context: vscode.ExtensionContext, deps: SocketCommandDeps): void {
+  const { manager, registry, log, tree } = deps;
+  const guarded =
+    <A extends unknown[]>(f: (...args: A) => Promise<unknown>) =>
+    async (...args: A): Promise<unknown> => {
+      try {
+        return await f(...args);
+      } catch (err) {
+        await reportError(log, err);
+        return undefined;
+      }
+    };
+
+  const listen = (transport: InputTransport) =>
+    guarded(async (arg?: unknown) => {
+      const ep = await endpointFrom(context, arg, transport, true);
+      if (!ep) return undefined;
+      const id = await manager.listen(ep);
+      const rec = registry.get(id);
+      void vscode.window.setStatusBarMessage(`Socket Lab: listening on ${rec ? `${rec.transport} ${rec.local}` : formatEndpoint(ep)}`, 5000);
+      return id;
+    });
+
+  const connect = (transport: InputTransport) =>
+    guarded(async (arg?: unknown) => {
+      const ep = await endpointFrom(context, arg, transport, false);
+      if (!ep) return undefined;
+      const id = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Connecting to ${formatEndpoint(ep)}` }, () => manager.connect(ep));
+      return id;
+    });
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand(Commands.startTcpListener, listen('tcp')),
+    vscode.commands.registerCommand(Commands.startUdpListener, listen('udp')),
+    vscode.commands.registerCommand(Commands.startUnixListener, listen('unix')),
+    vscode.commands.registerCommand(Commands.connectTcp, connect('tcp')),
+    vscode.commands.registerCommand(Commands.connectUdp, connect('udp')),
+    vscode.commands.registerCommand(Commands.connectUnix, connect('unix')),
+    vscode.commands.registerCommand(Commands.connectTls, connect('tls')),
+    vscode.commands.registerCommand(
+      Commands.send,
+      guarded(async (target: Target, payload?: string) => {
+        const id = target ?? (await pickConnection(registry, 'Send', ['client', 'accepted']));
+        if (!id) return undefined;
+        const bytes = typeof payload === 'string' ? parsePayloadInput(payload) : await askPayload(id);
+        if (typeof bytes === 'string') throw new SocketLabError('EBADPAYLOAD', bytes);
+        if (!bytes) return undefined;
+        await manager.send(id, bytes);
+        return bytes.length;
+      }),
+    ),
+    vscode.commands.registerCommand(
+      Commands.sendToAll,
+      guarded(async (target: Target, payload?: string) => {
+        const id = target ?? (await pickConnection(registry, 'Send to all', ['listener']));
+        if (!id) return undefined;
+        const bytes = typeof payload === 'string' ? parsePayloadInput(payload) : await askPayload(`every connection of ${id}`);
+        if (typeof bytes === 'string') throw new SocketLabError('EBADPAYLOAD', bytes);
+        if (!bytes) return undefined;
+        const n = await manager.sendToAll(id, bytes);
+        void vscode.window.setStatusBarMessage(`Socket Lab: sent ${bytes.length} bytes to ${n} connection${n === 1 ? '' : 's'}`, 5000);
+        return n;
+      }),
+    ),
+    vscode.commands.registerCommand(
+      Commands.close,
+      guarded(async (target: Target) => {
+        const id = target ?? (await pickConnection(registry, 'Close', ['listener', 'client', 'accepted']));
+        if (id) await manager.close(id);
+      }),
+    ),
+    vscode.commands.registerCommand(
+      Commands.stopAll,
+      guarded(async () => {
+        await manager.closeAll();
+        void vscode.window.setStatusBarMessage('Socket Lab: every listener and connection is closed', 5000);
+      }),
+    ),
+    vscode.commands.registerCommand(Commands.clearClosed, () => registry.clearClosed()),
+    vscode.commands.registerCommand(
+      Commands.copyAddress,
+      guarded(async (target: Target) => {
+        const r = target ? registry.get(target) : undefined;
+        if (r) await vscode.env.clipboard.writeText(r.kind === 'listener' ? r.local : (r.remote ?? r.local));
+      }),
+    ),
+    vscode.commands.registerCommand(Commands.showLog, () => log.show(true)),
+    vscode.commands.registerCommand(
+      Commands.revealTree,
+      guarded(async () => {
+        // VS Code makes a `<view id>.focus` command for every view.
+        await vscode.commands.executeCommand(`${CONNECTIONS_VIEW}.focus`);
+        const first = registry.all()[0]?.id;
+        if (first && tree.visible) await tree.reveal(first, { focus: true, select: false });
+      }),
+    ),
+  );
+}

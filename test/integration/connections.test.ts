@@ -1,0 +1,156 @@
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { connect, createServer, type Socket } from 'node:net';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as vscode from 'vscode';
+import type { SocketLabApi } from '../../src/extension';
+import type { EndpointRecord } from '../../src/net/registry';
+
+const ROOT = resolve(__dirname, '..', '..');
+let api: SocketLabApi;
+
+/** Polls `f` until it returns a value (not undefined), at most `ms`; bounded, never spins forever. */
+async function until<T>(what: string, f: () => T | undefined, ms = 5000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function record(id: string): EndpointRecord | undefined {
+  return api.endpoints().find((r) => r.id === id);
+}
+
+/** Captures error notifications: the only UI these tests stub besides input boxes. */
+function captureErrors(): { messages: string[]; restore: () => void } {
+  const original = vscode.window.showErrorMessage;
+  const messages: string[] = [];
+  (vscode.window as { showErrorMessage: unknown }).showErrorMessage = (message: string) => {
+    messages.push(message);
+    return Promise.resolve(undefined);
+  };
+  return { messages, restore: () => ((vscode.window as { showErrorMessage: unknown }).showErrorMessage = original) };
+}
+
+function runPython(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const child = spawn('python3', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      res({ code, stdout, stderr });
+    });
+  });
+}
+
+function portOf(r: EndpointRecord): number {
+  return Number(r.local.slice(r.local.lastIndexOf(':') + 1));
+}
+
+describe('connections from the palette and the tree', () => {
+  before(async () => {
+    const ext = vscode.extensions.getExtension<SocketLabApi>('socket-lab.socket-lab');
+    assert.ok(ext);
+    api = await ext.activate();
+  });
+
+  afterEach(async () => {
+    await vscode.commands.executeCommand('socketLab.stopAll');
+  });
+
+  it("the tutorial's Python client gets the greeting sent from a listener started from the palette", async () => {
+    const id = await vscode.commands.executeCommand<string>('socketLab.startTcpListener', '127.0.0.1:0');
+    const listener = await until('the listener', () => record(id));
+    assert.equal(listener.state, 'listening');
+    assert.match(listener.local, /^127\.0\.0\.1:\d+$/, 'listeners bind 127.0.0.1');
+    const client = runPython([join(ROOT, 'test', 'peers', 'client.py'), String(portOf(listener))]);
+    const accepted = await until('the accepted connection', () => api.endpoints().find((r) => r.listener === id));
+    assert.equal(await vscode.commands.executeCommand('socketLab.send', accepted.id, 'Thank you for connecting'), 24);
+    await vscode.commands.executeCommand('socketLab.close', accepted.id);
+    const out = await client;
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(out.stdout.trim(), "b'Thank you for connecting'");
+    await until('the closed state', () => (record(accepted.id)?.state === 'closed' ? true : undefined));
+  });
+
+  it('the tree shows a listener with its two accepted connections and their byte counts, and updates on close', async () => {
+    const id = await vscode.commands.executeCommand<string>('socketLab.startTcpListener', '0');
+    const port = portOf(await until('the listener', () => record(id)));
+    const clients: Socket[] = [];
+    for (const text of ['hello', 'world!']) {
+      const c = connect({ host: '127.0.0.1', port });
+      c.on('error', () => undefined);
+      await new Promise((r) => c.once('connect', r));
+      c.write(text);
+      clients.push(c);
+    }
+    const snapshotNode = () => api.tree().find((n) => n.id === id);
+    const node = await until('two children with their bytes', () => {
+      const n = snapshotNode();
+      return n && n.children.length === 2 && n.children.every((c) => /↓[56] B/.test(c.description)) && /↓11 B/.test(n.description) ? n : undefined;
+    }, 8000);
+    assert.match(node.label, new RegExp(`^TCP 127\\.0\\.0\\.1:${port}$`));
+    assert.match(node.description, /^listening · ↓11 B ↑0 B · 2 accepted$/);
+    assert.deepEqual(node.children.map((c) => c.description).sort(), ['open · ↓5 B ↑0 B', 'open · ↓6 B ↑0 B']);
+    assert.deepEqual(node.children.map((c) => c.contextValue), ['accepted.open', 'accepted.open']);
+    // Send to both children from the listener's context menu (the broker).
+    assert.equal(await vscode.commands.executeCommand('socketLab.sendToAll', id, 'hi all\\n'), 2);
+    // The peer half-closes: the connection stays open for sending (allowHalfOpen), and says so.
+    clients[0].end();
+    const first = await until('the first connection half-closed in the tree', () => snapshotNode()?.children.find((c) => c.description.startsWith('half-closed · ↓5 B ↑7 B')), 8000);
+    await vscode.commands.executeCommand('socketLab.close', first.id);
+    await until('the first connection closed in the tree', () => (snapshotNode()?.children.some((c) => c.id === first.id && c.description.startsWith('closed · ↓5 B ↑7 B') && c.contextValue === 'accepted.closed') ? true : undefined), 8000);
+    clients.forEach((c) => c.destroy());
+  });
+
+  it('bad input gives a clear message and leaves the extension working: port in use, refused, invalid host:port', async () => {
+    const holder = createServer();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+    const busy = (holder.address() as { port: number }).port;
+    const errors = captureErrors();
+    try {
+      assert.equal(await vscode.commands.executeCommand('socketLab.startTcpListener', `127.0.0.1:${busy}`), undefined);
+      await new Promise<void>((r) => holder.close(() => r()));
+      assert.equal(await vscode.commands.executeCommand('socketLab.connectTcp', `127.0.0.1:${busy}`), undefined);
+      assert.equal(await vscode.commands.executeCommand('socketLab.connectTcp', 'localhost'), undefined);
+      assert.equal(await vscode.commands.executeCommand('socketLab.connectTcp', '::1:80'), undefined);
+    } finally {
+      errors.restore();
+    }
+    assert.equal(errors.messages.length, 4, errors.messages.join('\n'));
+    assert.match(errors.messages[0], /^Socket Lab: listen tcp 127\.0\.0\.1:\d+: address already in use \(EADDRINUSE\)$/);
+    assert.match(errors.messages[1], /^Socket Lab: connect tcp 127\.0\.0\.1:\d+: connection refused: nothing is listening there \(ECONNREFUSED\)$/);
+    assert.match(errors.messages[2], /expected HOST:PORT, e\.g\. 127\.0\.0\.1:8080/);
+    assert.match(errors.messages[3], /an IPv6 address needs brackets, e\.g\. \[::1\]:8080/);
+    // Still working: a listener starts and a client connects to it.
+    const id = await vscode.commands.executeCommand<string>('socketLab.startTcpListener', '127.0.0.1:0');
+    const port = portOf(await until('the listener', () => record(id)));
+    const client = await vscode.commands.executeCommand<string>('socketLab.connectTcp', `127.0.0.1:${port}`);
+    assert.equal((await until('the client', () => record(client))).state, 'open');
+  });
+
+  it('UDP and Unix listeners start from the palette, and stop all closes everything', async () => {
+    const listening = (): number => process.getActiveResourcesInfo().filter((r) => ['TCPServerWrap', 'UDPWrap', 'PipeServerWrap'].includes(r)).length;
+    const baseline = listening();
+    const udp = await vscode.commands.executeCommand<string>('socketLab.startUdpListener', '127.0.0.1:0');
+    const path = join(tmpdir(), `socket-lab-it-${process.pid}.socket`);
+    const unix = await vscode.commands.executeCommand<string>('socketLab.startUnixListener', path);
+    assert.equal(record(udp)?.state, 'listening');
+    assert.equal(record(unix)?.state, 'listening');
+    assert.ok(existsSync(path));
+    await vscode.commands.executeCommand('socketLab.stopAll');
+    await until('everything closed', () => (api.endpoints().every((r) => r.state === 'closed' || r.state === 'error') ? true : undefined));
+    assert.equal(existsSync(path), false, 'the Unix socket file is removed');
+    await until('the listening sockets released', () => (listening() <= baseline ? true : undefined));
+    assert.ok(listening() <= baseline, 'no listening socket of ours is left open');
+  });
+});

@@ -1,0 +1,37 @@
+import { strict as assert } from 'node:assert';
+import { connect } from 'node:net';
+import * as vscode from 'vscode';
+import type { SocketLabApi } from '../../src/extension';
+
+// Runs last (files load in name order): it opens a listener with three connections and a client,
+// focuses the Socket Lab view and asks the harness for a screenshot (test-results/
+// connections-tree.png) of the tree as a person sees it. deactivate() closes them at shutdown.
+describe('the Socket Lab view, for the closing screenshot', () => {
+  it('shows a listener, its accepted connections and a client in the sidebar', async () => {
+    const ext = vscode.extensions.getExtension<SocketLabApi>('socket-lab.socket-lab');
+    assert.ok(ext);
+    const api = await ext.activate();
+    await vscode.commands.executeCommand('socketLab.clearClosed');
+    const id = await vscode.commands.executeCommand<string>('socketLab.startTcpListener', '127.0.0.1:0');
+    const rec = api.endpoints().find((r) => r.id === id);
+    assert.ok(rec);
+    const port = Number(rec.local.split(':')[1]);
+    for (const text of ['GET / HTTP/1.0\r\n\r\n', 'hello from a second peer']) {
+      const c = connect({ host: '127.0.0.1', port });
+      c.on('error', () => undefined);
+      await new Promise((r) => c.once('connect', r));
+      c.write(text);
+    }
+    const client = await vscode.commands.executeCommand<string>('socketLab.connectTcp', `127.0.0.1:${port}`);
+    await vscode.commands.executeCommand('socketLab.send', client, 'ping\\r\\n');
+    await vscode.commands.executeCommand('socketLab.revealTree');
+    const node = () => api.tree().find((n) => n.id === id);
+    for (let i = 0; i < 40 && node()?.children.length !== 3; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(node()?.children.length, 3);
+    assert.deepEqual(api.tree().map((n) => n.id), [id, client], 'closed entries were cleared; the listener and the client are the roots');
+    // Let the throttled tree refresh reach the screen, then ask the harness for a picture.
+    await new Promise((r) => setTimeout(r, 800));
+    console.log('[screenshot] connections-tree');
+    await new Promise((r) => setTimeout(r, 1500));
+  });
+});
