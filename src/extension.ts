@@ -4,6 +4,7 @@ import { EndpointRegistry, type EndpointRecord } from './net/registry';
 import { TrafficBus } from './net/traffic';
 import { registerConnectionTree, type TreeSnapshotNode } from './providers/connectionTree';
 import { registerDiagnostics } from './providers/diagnostics';
+import { registerLookupCommands } from './providers/lookupCommands';
 import { registerRunFileCommand } from './providers/runFileCommand';
 import { readSettings } from './providers/settings';
 import { registerSocketCommands } from './providers/socketCommands';
@@ -32,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): SocketLabApi {
   const tree = registerConnectionTree(context, registry);
   registerStatusBar(context, registry);
   registerSocketCommands(context, { manager, registry, log, tree: tree.view });
+  registerLookupCommands(context, log);
   registerDiagnostics(context);
   registerRunFileCommand(context, log);
   return { version: String(context.extension.packageJSON.version), endpoints: () => registry.all(), tree: tree.snapshot };

@@ -16,6 +16,10 @@ export const Commands = {
   copyAddress: 'socketLab.copyAddress',
   showLog: 'socketLab.showLog',
   revealTree: 'socketLab.revealTree',
+  lookupHost: 'socketLab.lookupHost',
+  lookupService: 'socketLab.lookupService',
+  convertAddress: 'socketLab.convertAddress',
+  newScratchFile: 'socketLab.newScratchFile',
 } as const;
 
 /** The id of the connection tree view. */

@@ -1,0 +1,36 @@
+import { strict as assert } from 'node:assert';
+import * as vscode from 'vscode';
+
+describe('lookup commands and the scratch file', () => {
+  it('looks up hosts forward and reverse, services both ways, and converts addresses', async () => {
+    assert.match((await vscode.commands.executeCommand<string>('socketLab.lookupHost', 'localhost')) ?? '', /127\.0\.0\.1/);
+    assert.equal(await vscode.commands.executeCommand('socketLab.lookupHost', '127.0.0.1'), 'localhost');
+    assert.equal(await vscode.commands.executeCommand('socketLab.lookupService', 'http'), '80');
+    assert.equal(await vscode.commands.executeCommand('socketLab.lookupService', '80 tcp'), 'http');
+    assert.equal(await vscode.commands.executeCommand('socketLab.convertAddress', '127.0.0.1'), 'inet_aton → 7f 00 00 01 "\\x7f\\0\\0\\x01" (127.0.0.1)');
+    assert.equal(await vscode.commands.executeCommand('socketLab.convertAddress', '::1'), 'inet_pton → 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 01');
+    assert.equal(await vscode.commands.executeCommand('socketLab.convertAddress', '7f000001'), 'inet_ntop → 127.0.0.1');
+  });
+
+  it('answers bad input with a message, not a crash', async () => {
+    const original = vscode.window.showErrorMessage;
+    const messages: string[] = [];
+    (vscode.window as { showErrorMessage: unknown }).showErrorMessage = (m: string) => (messages.push(m), Promise.resolve(undefined));
+    try {
+      assert.equal(await vscode.commands.executeCommand('socketLab.lookupService', 'http udp'), undefined);
+      assert.equal(await vscode.commands.executeCommand('socketLab.convertAddress', '256.1.1.1'), undefined);
+    } finally {
+      (vscode.window as { showErrorMessage: unknown }).showErrorMessage = original;
+    }
+    assert.match(messages[0], /service\/proto not found: http\/udp/);
+    assert.match(messages[1], /illegal IP address string passed to inet_aton/);
+  });
+
+  it('opens a new .sock scratch file from a template', async () => {
+    await vscode.commands.executeCommand('socketLab.newScratchFile');
+    const doc = vscode.window.activeTextEditor?.document;
+    assert.equal(doc?.languageId, 'sock');
+    assert.match(doc?.getText() ?? '', /^listen tcp 127\.0\.0\.1:0 as greeter$/m);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+});
