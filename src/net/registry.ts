@@ -29,6 +29,8 @@ export interface EndpointRecord {
   readonly dropped: number;
   /** The last error's message, when the state is `error`. */
   readonly error?: string;
+  /** For TLS: the protocol, and whether the peer's certificate was verified. */
+  readonly tls?: { readonly protocol: string; readonly verified: boolean };
   /** When it opened, ms since the epoch. */
   readonly since: number;
 }
@@ -154,6 +156,10 @@ export class EndpointRegistry {
         }
         return;
       case 'tls':
+        if (r) {
+          r.tls = { protocol: e.session.protocol, verified: e.session.verified && !e.insecure };
+          this.changed([r.id]);
+        }
         return;
     }
   }

@@ -30,7 +30,8 @@ export function describeRecord(r: EndpointRecord): { label: string; description:
   const label = r.kind === 'listener' ? `${r.transport.toUpperCase()} ${r.local}` : r.kind === 'accepted' ? `${r.remote ?? '?'}` : `${r.transport.toUpperCase()} → ${r.remote ?? '?'}`;
   const counters = `↓${shortBytes(r.bytesIn)} ↑${shortBytes(r.bytesOut)}`;
   const extra = r.kind === 'listener' ? ` · ${r.accepted} accepted${r.dropped ? `, ${r.dropped} turned away` : ''}` : '';
-  const description = `${r.state} · ${counters}${extra}`;
+  const tls = r.tls ? ` · ${r.tls.protocol}${r.tls.verified ? '' : ' NOT VERIFIED'}` : '';
+  const description = `${r.state} · ${counters}${extra}${tls}`;
   const tooltip = [`${r.id}: ${r.kind} ${r.transport}`, `local ${r.local}`, r.remote ? `remote ${r.remote}` : '', `state ${r.state}${r.error ? ` (${r.error})` : ''}`, `received ${byteCount(r.bytesIn)}, sent ${byteCount(r.bytesOut)}`].filter(Boolean).join('\n');
   const open = r.state === 'listening' || r.state === 'open' || r.state === 'half-closed';
   return { label, description, tooltip, contextValue: `${r.kind}${open ? '.open' : '.closed'}` };

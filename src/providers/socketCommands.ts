@@ -16,6 +16,9 @@ export interface SocketCommandDeps {
   readonly tree: vscode.TreeView<string>;
 }
 
+/** Certificate verification failures, after which a person may choose to connect anyway. */
+const TLS_VERIFY_CODES = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+
 /** A tree node (its id) or nothing, as VS Code passes it to commands run from the tree. */
 type Target = string | undefined;
 
@@ -83,11 +86,21 @@ export function registerSocketCommands(context: vscode.ExtensionContext, deps: S
     });
 
   const connect = (transport: InputTransport) =>
-    guarded(async (arg?: unknown) => {
+    guarded(async (arg?: unknown, options?: { insecure?: boolean }) => {
       const ep = await endpointFrom(context, arg, transport, false);
       if (!ep) return undefined;
-      const id = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Connecting to ${formatEndpoint(ep)}` }, () => manager.connect(ep));
-      return id;
+      const open = (insecure: boolean): Thenable<string> =>
+        vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Connecting to ${formatEndpoint(ep)}` }, () => manager.connect(ep, transport === 'tls' ? { insecure } : undefined));
+      try {
+        return await open(options?.insecure === true);
+      } catch (err) {
+        // A certificate that does not verify: say why, and offer to connect anyway, explicitly.
+        if (transport !== 'tls' || !(err instanceof SocketLabError) || !TLS_VERIFY_CODES.has(err.code)) throw err;
+        log.warn(err.message);
+        const choice = await vscode.window.showWarningMessage(`Socket Lab: ${err.message}`, { modal: false }, 'Connect Without Verifying');
+        if (choice !== 'Connect Without Verifying') return undefined;
+        return open(true);
+      }
     });
 
   context.subscriptions.push(
