@@ -9,6 +9,7 @@ import { registerRunFileCommand } from './providers/runFileCommand';
 import { readSettings } from './providers/settings';
 import { registerSocketCommands } from './providers/socketCommands';
 import { registerStatusBar } from './providers/statusBar';
+import { registerTrafficHistory, type CaptureStats } from './providers/trafficHistory';
 import { registerTrafficLog } from './providers/trafficLog';
 
 /** What `activate()` returns: read-only views of the state, for the integration tests. */
@@ -18,6 +19,8 @@ export interface SocketLabApi {
   endpoints(): EndpointRecord[];
   /** What the connection tree shows: labels, descriptions and children. */
   tree(): TreeSnapshotNode[];
+  /** The bounded traffic history: what it holds and what it dropped. */
+  capture(): CaptureStats;
 }
 
 let manager: SocketManager | undefined;
@@ -30,13 +33,14 @@ export function activate(context: vscode.ExtensionContext): SocketLabApi {
   manager = new SocketManager(bus, () => readSettings());
   context.subscriptions.push(log, { dispose: () => registry.dispose() });
   registerTrafficLog(context, bus, log);
+  const capture = registerTrafficHistory(context, bus);
   const tree = registerConnectionTree(context, registry);
   registerStatusBar(context, registry);
   registerSocketCommands(context, { manager, registry, log, tree: tree.view });
   registerLookupCommands(context, log);
   registerDiagnostics(context);
-  registerRunFileCommand(context, log);
-  return { version: String(context.extension.packageJSON.version), endpoints: () => registry.all(), tree: tree.snapshot };
+  registerRunFileCommand(context, log, bus);
+  return { version: String(context.extension.packageJSON.version), endpoints: () => registry.all(), tree: tree.snapshot, capture };
 }
 
 /** Closes every socket and timer, and removes the Unix socket files the listeners made. */

@@ -35,6 +35,9 @@ export interface Settings {
   readonly maxConnections: number;
   readonly previewBytes: number;
   readonly treeRefreshMs: number;
+  /** The traffic history's bounds (the traffic view shows it). */
+  readonly captureMaxEvents: number;
+  readonly captureMaxBytes: number;
 }
 
 /** The defaults, also declared in package.json. */
@@ -44,4 +47,6 @@ export const DEFAULT_SETTINGS: Settings = {
   maxConnections: 100,
   previewBytes: 80,
   treeRefreshMs: 250,
+  captureMaxEvents: 10_000,
+  captureMaxBytes: 16 * 1024 * 1024,
 };

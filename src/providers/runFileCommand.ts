@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
+import type { TrafficBus } from '../net/traffic';
 import { hasErrors, parseSock } from '../sock/parser';
 import { SockRun } from '../sock/runner';
 import { Transcript } from '../sock/transcript';
@@ -9,7 +10,7 @@ import { Commands, SOCK_LANGUAGE } from './contributions';
  * "Socket Lab: Run File": runs the active `.sock` file with the shared runner and writes the
  * transcript to the log. Refuses in an untrusted workspace: nothing runs from a file there.
  */
-export function registerRunFileCommand(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
+export function registerRunFileCommand(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, bus: TrafficBus): void {
   const running = new Set<SockRun>();
   context.subscriptions.push(
     { dispose: () => running.forEach((r) => void r.stop(0)) },
@@ -36,10 +37,14 @@ export function registerRunFileCommand(context: vscode.ExtensionContext, log: vs
           const abort = new AbortController();
           token.onCancellationRequested(() => abort.abort());
           const transcript = new Transcript(name);
+          // The run's sockets report to the extension's bus: they show in the tree and the log.
           const run = new SockRun(parsed, {
+            bus,
             baseDir: dirname(doc.uri.fsPath),
             signal: abort.signal,
             onEvent: (e) => {
+              // Traffic is in the log already (registerTrafficLog); the transcript adds the steps.
+              if (e.type === 'traffic') return;
               const line = transcript.format(e);
               if (line !== undefined) log.info(line.replace(/^\n/, ''));
             },

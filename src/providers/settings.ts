@@ -10,5 +10,7 @@ export function readSettings(): Settings {
     maxConnections: c.get<number>('maxConnections', DEFAULT_SETTINGS.maxConnections),
     previewBytes: c.get<number>('previewBytes', DEFAULT_SETTINGS.previewBytes),
     treeRefreshMs: c.get<number>('treeRefreshMs', DEFAULT_SETTINGS.treeRefreshMs),
+    captureMaxEvents: c.get<number>('capture.maxEvents', DEFAULT_SETTINGS.captureMaxEvents),
+    captureMaxBytes: c.get<number>('capture.maxBytes', DEFAULT_SETTINGS.captureMaxBytes),
   };
 }
