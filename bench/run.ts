@@ -121,12 +121,8 @@ async function socatSinkRun(): Promise<number> {
   return ms;
 }
 
-async function rawEcho(): Promise<number> {
-  const server = createServer((s) => {
-    s.setNoDelay(true);
-    s.on('error', () => undefined);
-    s.pipe(s);
-  });
+/** A raw Node client that sends 1 byte and awaits the echo, ROUNDS times; resolves with the ms. */
+async function rawPingPong(server: Server): Promise<number> {
   const port = await listen(server);
   const client = connect({ host: '127.0.0.1', port, noDelay: true });
   await new Promise((r) => client.once('connect', r));
@@ -141,6 +137,16 @@ async function rawEcho(): Promise<number> {
   client.destroy();
   await new Promise((r) => server.close(r));
   return ms;
+}
+
+/** Raw Node: a `pipe()` echo server. */
+async function rawEcho(): Promise<number> {
+  const server = createServer((s) => {
+    s.setNoDelay(true);
+    s.on('error', () => undefined);
+    s.pipe(s);
+  });
+  return rawPingPong(server);
 }
 
 /** Raw Node again, but a client that awaits each reply and a server that awaits each chunk. */
@@ -168,20 +174,7 @@ async function rawAwaitEcho(): Promise<number> {
       s.end();
     })();
   });
-  const port = await listen(server);
-  const client = connect({ host: '127.0.0.1', port, noDelay: true });
-  await new Promise((r) => client.once('connect', r));
-  const one = Buffer.from('x');
-  const t0 = performance.now();
-  for (let i = 0; i < ROUNDS; i++) {
-    const got = new Promise((r) => client.once('data', r));
-    client.write(one);
-    await got;
-  }
-  const ms = performance.now() - t0;
-  client.destroy();
-  await new Promise((r) => server.close(r));
-  return ms;
+  return rawPingPong(server);
 }
 
 async function labEcho(): Promise<number> {

@@ -7,20 +7,11 @@ import { join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import type { SocketLabApi } from '../../src/extension';
 import type { EndpointRecord } from '../../src/net/registry';
+import { until } from '../shared/until';
 
 const ROOT = resolve(__dirname, '..', '..');
 let api: SocketLabApi;
 
-/** Polls `f` until it returns a value (not undefined), at most `ms`; bounded, never spins forever. */
-async function until<T>(what: string, f: () => T | undefined, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 function record(id: string): EndpointRecord | undefined {
   return api.endpoints().find((r) => r.id === id);

@@ -6,16 +6,8 @@ import { TrafficBus } from '../../src/net/traffic';
 import { formatTrafficLine } from '../../src/sock/transcript';
 import { PEERS, start } from './helpers';
 import { join } from 'node:path';
+import { until } from '../shared/until';
 
-async function until<T>(what: string, f: () => T | undefined, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('the endpoint registry and the socket manager (what the tree and commands use)', () => {
   it('follows a listener, its accepted connections and a client: states, byte counters, closes', async () => {
