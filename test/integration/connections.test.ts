@@ -129,6 +129,20 @@ describe('connections from the palette and the tree', () => {
     assert.equal((await until('the client', () => record(client))).state, 'open');
   });
 
+  it('UDP and Unix clients from the palette talk to listeners from the palette', async () => {
+    const udpListener = await vscode.commands.executeCommand<string>('socketLab.startUdpListener', '127.0.0.1:0');
+    const udpPort = portOf(await until('the UDP listener', () => record(udpListener)));
+    const udpClient = await vscode.commands.executeCommand<string>('socketLab.connectUdp', `127.0.0.1:${udpPort}`);
+    assert.equal(await vscode.commands.executeCommand('socketLab.send', udpClient, 'hex 01 02 03'), 3);
+    await until('the datagram at the listener', () => (record(udpListener)?.bytesIn === 3 ? true : undefined));
+    const path = join(tmpdir(), `socket-lab-it-client-${process.pid}.socket`);
+    const unixListener = await vscode.commands.executeCommand<string>('socketLab.startUnixListener', path);
+    const unixClient = await vscode.commands.executeCommand<string>('socketLab.connectUnix', path);
+    assert.equal(await vscode.commands.executeCommand('socketLab.send', unixClient, 'base64 aGVsbG8='), 5);
+    await until('5 bytes over the Unix socket', () => (record(unixListener)?.bytesIn === 5 ? true : undefined));
+    assert.equal(record(unixClient)?.transport, 'unix');
+  });
+
   it('UDP and Unix listeners start from the palette, and stop all closes everything', async () => {
     const listening = (): number => process.getActiveResourcesInfo().filter((r) => ['TCPServerWrap', 'UDPWrap', 'PipeServerWrap'].includes(r)).length;
     const baseline = listening();
