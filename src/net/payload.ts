@@ -156,3 +156,22 @@ export function decodeBase64(text: string): Buffer {
   }
   return Buffer.from(compact, 'base64');
 }
+
+/** How text previews show payload bytes. */
+export type PreviewEncoding = 'escaped' | 'utf8' | 'latin1';
+
+/**
+ * Renders a payload preview: `escaped` shows every byte outside printable ASCII as an escape
+ * (exact, the default); `utf8` and `latin1` decode the bytes as that text encoding first and then
+ * escape only control characters (so `é` reads as `é`; invalid UTF-8 becomes U+FFFD).
+ *
+ * @param maxBytes preview at most this many bytes, `…` when cut
+ */
+export function previewBytes(bytes: Uint8Array, encoding: PreviewEncoding, maxBytes: number): string {
+  if (encoding === 'escaped') return escapeBytes(bytes, maxBytes);
+  const cut = bytes.length > maxBytes;
+  const text = Buffer.from(bytes.subarray(0, maxBytes)).toString(encoding);
+  // eslint-disable-next-line no-control-regex
+  const shown = text.replace(/[\u0000-\u001f\u007f\u0080-\u009f"\\\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => RENDER_ESCAPES[c.charCodeAt(0)] ?? `\\u{${c.charCodeAt(0).toString(16)}}`);
+  return cut ? shown + '…' : shown;
+}

@@ -34,6 +34,8 @@ export interface Settings {
   readonly timeoutMs: number;
   readonly maxConnections: number;
   readonly previewBytes: number;
+  /** How the log shows payload text: escaped bytes, or decoded as UTF-8 or Latin-1. */
+  readonly previewEncoding: 'escaped' | 'utf8' | 'latin1';
   readonly treeRefreshMs: number;
   /** The traffic history's bounds (the traffic view shows it). */
   readonly captureMaxEvents: number;
@@ -46,6 +48,7 @@ export const DEFAULT_SETTINGS: Settings = {
   timeoutMs: 5000,
   maxConnections: 100,
   previewBytes: 80,
+  previewEncoding: 'escaped',
   treeRefreshMs: 250,
   captureMaxEvents: 10_000,
   captureMaxBytes: 16 * 1024 * 1024,

@@ -9,6 +9,7 @@ export function readSettings(): Settings {
     timeoutMs: c.get<number>('timeoutMs', DEFAULT_SETTINGS.timeoutMs),
     maxConnections: c.get<number>('maxConnections', DEFAULT_SETTINGS.maxConnections),
     previewBytes: c.get<number>('previewBytes', DEFAULT_SETTINGS.previewBytes),
+    previewEncoding: c.get<Settings['previewEncoding']>('previewEncoding', DEFAULT_SETTINGS.previewEncoding),
     treeRefreshMs: c.get<number>('treeRefreshMs', DEFAULT_SETTINGS.treeRefreshMs),
     captureMaxEvents: c.get<number>('capture.maxEvents', DEFAULT_SETTINGS.captureMaxEvents),
     captureMaxBytes: c.get<number>('capture.maxBytes', DEFAULT_SETTINGS.captureMaxBytes),

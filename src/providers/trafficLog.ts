@@ -6,7 +6,8 @@ import { readSettings } from './settings';
 /** Writes every traffic event of the bus to the log as a readable line. */
 export function registerTrafficLog(context: vscode.ExtensionContext, bus: TrafficBus, log: vscode.LogOutputChannel): void {
   const unsubscribe = bus.subscribe((e) => {
-    const line = formatTrafficLine(e, readSettings().previewBytes);
+    const settings = readSettings();
+    const line = formatTrafficLine(e, settings.previewBytes, settings.previewEncoding);
     if (e.type === 'error') log.error(line);
     else log.info(line);
   });

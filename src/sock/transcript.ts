@@ -2,7 +2,7 @@
  * Renders run events for people (a transcript) and for programs (JSON lines). Pure: strings in
  * and out, so the CLI, the tests and the extension's log share it.
  */
-import { byteCount, escapeBytes, hexDump } from '../net/payload';
+import { byteCount, escapeBytes, hexDump, previewBytes, type PreviewEncoding } from '../net/payload';
 import type { TrafficEvent } from '../net/traffic';
 import type { RunEvent, StepEvent } from './runEvents';
 
@@ -118,14 +118,14 @@ export function formatDiagnostic(file: string, d: { severity: string; message: s
 }
 
 /** One traffic event as a log line: `[c3] ← 24 bytes "Thank you…"`. Pure, for tests too. */
-export function formatTrafficLine(e: TrafficEvent, previewBytes: number): string {
+export function formatTrafficLine(e: TrafficEvent, maxPreview: number, encoding: PreviewEncoding = 'escaped'): string {
   switch (e.type) {
     case 'listening':
       return `[${e.id}] listening on ${e.transport} ${e.local}`;
     case 'open':
       return e.listener ? `[${e.id}] accepted by ${e.listener} from ${e.remote}` : `[${e.id}] connected ${e.transport} ${e.local} → ${e.remote}`;
     case 'data':
-      return `[${e.id}] ${e.direction === 'in' ? '←' : '→'} ${byteCount(e.payload.length)}${e.peer ? ` ${e.direction === 'in' ? 'from' : 'to'} ${e.peer}` : ''}  "${escapeBytes(e.payload, previewBytes)}"`;
+      return `[${e.id}] ${e.direction === 'in' ? '←' : '→'} ${byteCount(e.payload.length)}${e.peer ? ` ${e.direction === 'in' ? 'from' : 'to'} ${e.peer}` : ''}  "${previewBytes(e.payload, encoding, maxPreview)}"`;
     case 'half-close':
       return `[${e.id}] ${e.direction === 'in' ? 'peer sent FIN (half-closed)' : 'sent FIN (half-closed)'}`;
     case 'close':

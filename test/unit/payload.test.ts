@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { SocketLabError } from '../../src/net/errors';
-import { decodeEscapes, decodeHex, escapeBytes, hexDump, toHex } from '../../src/net/payload';
+import { decodeEscapes, decodeHex, escapeBytes, hexDump, previewBytes, toHex } from '../../src/net/payload';
 import { run } from './helpers';
 
 describe('payload codec', () => {
@@ -59,5 +59,16 @@ describe('payload codec', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('payload previews in a text encoding', () => {
+  it('escaped is byte-exact; utf8 and latin1 decode first and escape only control and bidi characters', () => {
+    const bytes = Buffer.from('é\r\n"\0\u202e!', 'utf8');
+    assert.equal(previewBytes(bytes, 'escaped', 80), '\\xc3\\xa9\\r\\n\\"\\0\\xe2\\x80\\xae!');
+    assert.equal(previewBytes(bytes, 'utf8', 80), 'é\\r\\n\\"\\0\\u{202e}!');
+    assert.equal(previewBytes(Buffer.from([0xe9, 0x41]), 'latin1', 80), 'éA');
+    assert.equal(previewBytes(Buffer.from([0xff, 0x41]), 'utf8', 80), '\ufffdA');
+    assert.equal(previewBytes(Buffer.from('abcdef'), 'utf8', 3), 'abc…');
   });
 });
