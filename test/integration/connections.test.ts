@@ -129,6 +129,32 @@ describe('connections from the palette and the tree', () => {
     assert.equal((await until('the client', () => record(client))).state, 'open');
   });
 
+  it('asks for the address in an input box that validates as you type, then offers it again as recent', async () => {
+    const w = vscode.window as unknown as { showInputBox: unknown; showQuickPick: unknown };
+    const originals = { showInputBox: w.showInputBox, showQuickPick: w.showQuickPick };
+    const validations: (string | undefined)[] = [];
+    let picks: string[] = [];
+    w.showInputBox = async (o: vscode.InputBoxOptions) => {
+      for (const typed of ['::1:80', 'localhost:99999', '127.0.0.1:0']) validations.push((await o.validateInput?.(typed)) as string | undefined);
+      return '127.0.0.1:0';
+    };
+    w.showQuickPick = async (items: readonly vscode.QuickPickItem[]) => {
+      picks = items.map((i) => i.label);
+      return items[0];
+    };
+    try {
+      // A fresh profile has no recent address for UDP listeners: straight to the input box.
+      const first = await vscode.commands.executeCommand<string>('socketLab.startUdpListener');
+      assert.equal(record(first)?.state, 'listening');
+      const second = await vscode.commands.executeCommand<string>('socketLab.startUdpListener');
+      assert.equal(record(second)?.state, 'listening');
+    } finally {
+      Object.assign(w, originals);
+    }
+    assert.deepEqual(validations, ['an IPv6 address needs brackets, e.g. [::1]:8080', '"99999" is not a port: expected a number from 0 to 65535', undefined]);
+    assert.deepEqual(picks, ['127.0.0.1:0', '$(add) New address…']);
+  });
+
   it('UDP and Unix clients from the palette talk to listeners from the palette', async () => {
     const udpListener = await vscode.commands.executeCommand<string>('socketLab.startUdpListener', '127.0.0.1:0');
     const udpPort = portOf(await until('the UDP listener', () => record(udpListener)));
