@@ -1,0 +1,47 @@
+import { strict as assert } from 'node:assert';
+import { join, resolve } from 'node:path';
+import * as vscode from 'vscode';
+
+const ROOT = resolve(__dirname, '..', '..');
+
+async function diagnosticsOf(uri: vscode.Uri, count: number): Promise<vscode.Diagnostic[]> {
+  for (let i = 0; i < 100; i++) {
+    const d = vscode.languages.getDiagnostics(uri);
+    if (d.length >= count) return d;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return vscode.languages.getDiagnostics(uri);
+}
+
+describe('the .sock language in the editor', () => {
+  it('opens .sock files as the sock language, highlighted, with no diagnostics for the tutorial', async () => {
+    const doc = await vscode.workspace.openTextDocument(join(ROOT, 'examples', 'tutorial.sock'));
+    assert.equal(doc.languageId, 'sock');
+    await vscode.window.showTextDocument(doc);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(vscode.languages.getDiagnostics(doc.uri), []);
+    console.log('[screenshot] tutorial-sock');
+    await new Promise((r) => setTimeout(r, 1200));
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('shows parse errors and warnings as diagnostics with exact ranges, as you type', async () => {
+    const doc = await vscode.workspace.openTextDocument({ language: 'sock', content: '### broken\nconnect tcp localhost\nsend hello\n### wide open\nlisten tcp 0.0.0.0:8080\nclose\n' });
+    const editor = await vscode.window.showTextDocument(doc);
+    const d = await diagnosticsOf(doc.uri, 3);
+    assert.deepEqual(
+      d.map((x) => [x.range.start.line, x.range.start.character, x.severity, x.message]),
+      [
+        [1, 12, vscode.DiagnosticSeverity.Error, '"localhost": expected HOST:PORT, e.g. 127.0.0.1:8080'],
+        [2, 5, vscode.DiagnosticSeverity.Error, 'a payload is quoted ("hello"), hex 47 45 54, base64 R0VU, file PATH or a heredoc (<<END)'],
+        [4, 11, vscode.DiagnosticSeverity.Warning, 'listening on 0.0.0.0 accepts connections from other machines; 127.0.0.1 keeps the listener on this one'],
+      ],
+    );
+    assert.ok(d.every((x) => x.source === 'socket-lab'));
+    // Fix the first error by typing: its diagnostic goes away.
+    await editor.edit((b) => b.replace(new vscode.Range(1, 12, 1, 21), '127.0.0.1:80'));
+    for (let i = 0; i < 100 && vscode.languages.getDiagnostics(doc.uri).length !== 2; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(vscode.languages.getDiagnostics(doc.uri).length, 2);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+});
