@@ -15,15 +15,35 @@ export function toVscodeDiagnostic(d: SockDiagnostic): vscode.Diagnostic {
 /** Shows the parser's errors and warnings for every open `.sock` document, as you type. */
 export function registerDiagnostics(context: vscode.ExtensionContext): void {
   const collection = vscode.languages.createDiagnosticCollection('socket-lab');
+  const pending = new Map<string, NodeJS.Timeout>();
   const refresh = (doc: vscode.TextDocument): void => {
     if (doc.languageId !== SOCK_LANGUAGE) return;
     collection.set(doc.uri, parseSock(doc.getText()).diagnostics.map(toVscodeDiagnostic));
   };
+  // Typing re-parses after a short pause rather than on every keystroke (a large file takes a
+  // noticeable time to parse).
+  const refreshSoon = (doc: vscode.TextDocument): void => {
+    if (doc.languageId !== SOCK_LANGUAGE) return;
+    const key = doc.uri.toString();
+    clearTimeout(pending.get(key));
+    pending.set(
+      key,
+      setTimeout(() => {
+        pending.delete(key);
+        refresh(doc);
+      }, 150),
+    );
+  };
   context.subscriptions.push(
     collection,
     vscode.workspace.onDidOpenTextDocument(refresh),
-    vscode.workspace.onDidChangeTextDocument((e) => refresh(e.document)),
-    vscode.workspace.onDidCloseTextDocument((doc) => collection.delete(doc.uri)),
+    vscode.workspace.onDidChangeTextDocument((e) => refreshSoon(e.document)),
+    vscode.workspace.onDidCloseTextDocument((doc) => {
+      clearTimeout(pending.get(doc.uri.toString()));
+      pending.delete(doc.uri.toString());
+      collection.delete(doc.uri);
+    }),
+    { dispose: () => pending.forEach((t) => clearTimeout(t)) },
   );
   vscode.workspace.textDocuments.forEach(refresh);
 }
