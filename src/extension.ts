@@ -5,9 +5,9 @@ import { TrafficBus } from './net/traffic';
 import { registerConnectionTree, type TreeSnapshotNode } from './providers/connectionTree';
 import { registerDiagnostics } from './providers/diagnostics';
 import { registerLookupCommands } from './providers/lookupCommands';
-import { registerRunFileCommand } from './providers/runFileCommand';
 import { readSettings } from './providers/settings';
 import { registerSocketCommands } from './providers/socketCommands';
+import { registerSockRuns } from './providers/sockSessions';
 import { registerStatusBar } from './providers/statusBar';
 import { registerTrafficHistory, type CaptureStats } from './providers/trafficHistory';
 import { registerTrafficLog } from './providers/trafficLog';
@@ -39,7 +39,7 @@ export function activate(context: vscode.ExtensionContext): SocketLabApi {
   registerSocketCommands(context, { manager, registry, log, tree: tree.view });
   registerLookupCommands(context, log);
   registerDiagnostics(context);
-  registerRunFileCommand(context, log, bus);
+  registerSockRuns(context, bus, log);
   return { version: String(context.extension.packageJSON.version), endpoints: () => registry.all(), tree: tree.snapshot, capture };
 }
 

@@ -1,6 +1,8 @@
 /** Command ids, view ids and setting keys, in one typed place (they must match package.json). */
 export const Commands = {
   runFile: 'socketLab.runFile',
+  runBlock: 'socketLab.runBlock',
+  stopBlock: 'socketLab.stopBlock',
   startTcpListener: 'socketLab.startTcpListener',
   startUdpListener: 'socketLab.startUdpListener',
   startUnixListener: 'socketLab.startUnixListener',

@@ -98,6 +98,8 @@ export class SockRun {
   private readonly timeoutMs: number;
   private readonly internal = new AbortController();
   private readonly listeners: { close(): Promise<void> }[] = [];
+  /** The listener each listener block started, by block number, for {@link SockRun.stopBlock}. */
+  private readonly blockListeners = new Map<number, { close(): Promise<void>; name?: string }>();
   private readonly listenerInfo = new Map<string, ListenerInfo>();
   /** Connections opened with `connect … as NAME keep`, by name. */
   private readonly kept = new Map<string, Channel>();
@@ -113,7 +115,7 @@ export class SockRun {
   private stopped: Promise<SummaryEvent> | undefined;
 
   constructor(
-    private readonly file: SockFile,
+    private file: SockFile,
     private readonly options: RunOptions,
   ) {
     this.bus = options.bus ?? new TrafficBus();
@@ -145,6 +147,34 @@ export class SockRun {
       }
     })();
     return this.running;
+  }
+
+  /**
+   * Runs some blocks now, in order, in this run (so they see the listeners it started before),
+   * with the file as it is now: the editor's CodeLens "Run"/"Start" use this as the text changes.
+   * A listener block whose listener is already running is skipped.
+   */
+  async runBlocks(indices: readonly number[], file: SockFile = this.file): Promise<void> {
+    this.file = file;
+    for (const block of file.blocks) {
+      if (!indices.includes(block.index) || this.isListening(block.index)) continue;
+      if (this.internal.signal.aborted) break;
+      await this.runBlock(block);
+    }
+  }
+
+  /** True while the listener of listener block `index` is running. */
+  isListening(index: number): boolean {
+    return this.blockListeners.has(index);
+  }
+
+  /** Stops the listener of listener block `index` (and its connections); later blocks no longer see its name. */
+  async stopBlock(index: number): Promise<void> {
+    const l = this.blockListeners.get(index);
+    if (!l) return;
+    this.blockListeners.delete(index);
+    if (l.name) this.listenerInfo.delete(l.name);
+    await l.close();
   }
 
   /** True when the run was stopped or cancelled before every selected block had run. */
@@ -280,6 +310,7 @@ export class SockRun {
       if (ep.transport === 'udp') {
         const socket = await DatagramSocket.bind(ep.host, ep.port, this.bus, filter, { broadcast: block.udp.broadcast === true, groups: block.udp.groups });
         this.listeners.push(socket);
+        this.blockListeners.set(block.index, { close: () => socket.close(), ...(header.name ? { name: header.name } : {}) });
         socket.onDatagram = (d) => this.track(this.runSession(block, new DatagramSessionChannel(socket, d), { session: d.from, listener: label }));
         const { host, port } = parseHostPort(socket.local);
         info = { host, port, address: socket.local };
@@ -299,6 +330,7 @@ export class SockRun {
           this.track(this.runSession(block, new StreamChannel(conn), { session: conn.id, listener: label })),
         );
         this.listeners.push(listener);
+        this.blockListeners.set(block.index, { close: () => listener.close(), ...(header.name ? { name: header.name } : {}) });
         const bound = listener.endpoint;
         info = bound.transport === 'unix' ? { path: bound.path, address: bound.path } : { host: bound.host, port: bound.port, address: formatHostPort(bound.host, bound.port) };
         id = listener.id;

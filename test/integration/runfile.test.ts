@@ -5,24 +5,54 @@ import type { SocketLabApi } from '../../src/extension';
 
 const ROOT = resolve(__dirname, '..', '..');
 
-describe('Run File', () => {
-  it('runs the tutorial .sock file: its listeners and connections show in the tree and the traffic history', async () => {
+async function lenses(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
+  return (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
+}
+
+describe('running .sock files in the editor', () => {
+  let api: SocketLabApi;
+
+  before(async () => {
     const ext = vscode.extensions.getExtension<SocketLabApi>('socket-lab.socket-lab');
     assert.ok(ext);
-    const api = await ext.activate();
+    api = await ext.activate();
+  });
+
+  it('CodeLens: Run All at the top, Start above a listener block, Run above the others; Start then Run then Stop', async () => {
+    const doc = await vscode.workspace.openTextDocument({ language: 'sock', content: '### greeter\nlisten tcp 127.0.0.1:0 as greeter\nsend "Thank you for connecting"\nclose\n\n### client\nconnect tcp {{greeter}}\nrecv 1024\nexpect "Thank you"\n\n### lookup\nservice http tcp\nexpect "80"\n' });
+    await vscode.window.showTextDocument(doc);
+    const titles = async (): Promise<string[]> => (await lenses(doc.uri)).map((l) => `${l.range.start.line}:${l.command?.title}`);
+    assert.deepEqual(await titles(), ['0:$(run-all) Run All', '0:$(play) Start', '5:$(play) Run', '10:$(play) Run']);
+    const [, start, run] = await lenses(doc.uri);
+    await vscode.commands.executeCommand(start.command!.command, ...(start.command!.arguments ?? []));
+    assert.deepEqual(await titles(), ['0:$(run-all) Run All', '0:$(debug-stop) Stop', '5:$(play) Run', '10:$(play) Run'], 'the listener block now offers Stop');
+    const listener = api.endpoints().find((r) => r.kind === 'listener' && r.state === 'listening');
+    assert.ok(listener, 'the started listener is in the tree');
+    const result = await vscode.commands.executeCommand<{ passed: number; failed: number; errors: number }>(run.command!.command, ...(run.command!.arguments ?? []));
+    assert.deepEqual(result, { passed: 1, failed: 0, errors: 0 }, 'the client block ran against the listener started by the block above');
+    const stop = (await lenses(doc.uri))[1];
+    await vscode.commands.executeCommand(stop.command!.command, ...(stop.command!.arguments ?? []));
+    assert.equal(api.endpoints().find((r) => r.id === listener.id)?.state, 'closed');
+    assert.deepEqual((await titles())[1], '0:$(play) Start');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  it('Run All runs the tutorial: every expectation holds, its listeners show in the tree and keep running until stopped', async () => {
     await vscode.commands.executeCommand('socketLab.clearClosed');
     const before = api.capture().events;
     const doc = await vscode.workspace.openTextDocument(join(ROOT, 'examples', 'tutorial.sock'));
-    assert.equal(doc.languageId, 'sock');
     await vscode.window.showTextDocument(doc);
-    await vscode.commands.executeCommand('socketLab.runFile');
-    const records = api.endpoints();
-    const listeners = records.filter((r) => r.kind === 'listener');
-    assert.deepEqual(listeners.map((l) => l.transport).sort(), ['tcp', 'tcp', 'udp', 'unix'], JSON.stringify(records));
-    assert.ok(listeners.every((l) => l.state === 'closed'), 'the run closed its listeners when it ended');
-    const greeter = listeners.find((l) => l.transport === 'tcp' && l.bytesOut === 24);
-    assert.ok(greeter, 'the greeter sent "Thank you for connecting" (24 bytes)');
-    assert.ok(api.capture().events > before + 20, `the history grew by ${api.capture().events - before} events`);
+    const result = await vscode.commands.executeCommand<{ passed: number; failed: number; errors: number }>('socketLab.runFile', doc.uri);
+    assert.deepEqual(result, { passed: 15, failed: 0, errors: 0 });
+    const listeners = api.endpoints().filter((r) => r.kind === 'listener');
+    assert.deepEqual(listeners.map((l) => l.transport).sort(), ['tcp', 'tcp', 'udp', 'unix']);
+    assert.ok(listeners.every((l) => l.state === 'listening'));
+    assert.ok(listeners.some((l) => l.transport === 'tcp' && l.bytesOut === 24), 'the greeter sent "Thank you for connecting"');
+    assert.ok(api.capture().events > before + 20);
+    for (const lens of await lenses(doc.uri)) {
+      if (lens.command?.title.includes('Stop')) await vscode.commands.executeCommand(lens.command.command, ...(lens.command.arguments ?? []));
+    }
+    assert.ok(api.endpoints().filter((r) => r.kind === 'listener').every((l) => l.state === 'closed'), 'Stop closed every listener');
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 });
