@@ -4,6 +4,7 @@ import { EndpointRegistry, type EndpointRecord } from './net/registry';
 import { TrafficBus } from './net/traffic';
 import { registerConnectionTree, type TreeSnapshotNode } from './providers/connectionTree';
 import { registerDiagnostics } from './providers/diagnostics';
+import { registerHovers } from './providers/hoverProvider';
 import { registerLookupCommands } from './providers/lookupCommands';
 import { readSettings } from './providers/settings';
 import { registerSocketCommands } from './providers/socketCommands';
@@ -39,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): SocketLabApi {
   registerSocketCommands(context, { manager, registry, log, tree: tree.view });
   registerLookupCommands(context, log);
   registerDiagnostics(context);
+  registerHovers(context);
   registerSockRuns(context, bus, log);
   return { version: String(context.extension.packageJSON.version), endpoints: () => registry.all(), tree: tree.snapshot, capture };
 }

@@ -1,0 +1,169 @@
+/**
+ * What is under a position of a `.sock` file, for hovers: a verb, a payload, a variable, an
+ * address, a port, a host name or a service name. Pure: it reads the text and the parse, runs no
+ * lookup itself (the editor decides what may touch the network) and never throws.
+ */
+import { isIP } from 'node:net';
+import { aton, pton } from '../net/address';
+import { decodeBase64, decodeEscapes, decodeHex } from '../net/payload';
+import { systemServices } from '../net/services';
+import type { SockFile } from './ast';
+
+/** What a hover can say, by kind. */
+export type HoverInfo =
+  | { readonly kind: 'verb'; readonly verb: string; readonly doc: string; readonly python?: string }
+  | { readonly kind: 'payload'; readonly bytes: Buffer }
+  | { readonly kind: 'payload-error'; readonly message: string }
+  | { readonly kind: 'variable'; readonly name: string; readonly value?: string; readonly note?: string }
+  | { readonly kind: 'address'; readonly address: string; readonly family: 4 | 6; readonly packed: Buffer }
+  | { readonly kind: 'port'; readonly port: number; readonly service?: string }
+  | { readonly kind: 'host'; readonly name: string }
+  | { readonly kind: 'service'; readonly name: string; readonly port?: number; readonly proto: 'tcp' | 'udp' };
+
+/** The range of the hovered token within its line, 0-based columns, end exclusive. */
+export interface HoverAt {
+  readonly info: HoverInfo;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** What each verb does, and the Python `socket` call it stands for. */
+export const VERB_DOCS: Record<string, { doc: string; python?: string }> = {
+  connect: { doc: 'Opens a client connection (TCP, UDP, Unix or TLS); the steps below use it; it closes at the end of the block unless kept.', python: 's = socket.socket(); s.connect((host, port))' },
+  listen: { doc: 'Starts a listener (bind + listen); its steps run for each accepted connection or datagram; it keeps running after the block.', python: 's.bind((host, port)); s.listen(); conn, addr = s.accept()' },
+  use: { doc: 'Continues on a connection kept open by an earlier block (`connect … as NAME keep`).' },
+  send: { doc: 'Sends a payload, waiting while the peer is not reading (backpressure).', python: 's.sendall(data)' },
+  recv: { doc: 'Receives: the next chunk or datagram, up to N bytes, exactly N, a line, until a delimiter, or all until the peer closes.', python: 's.recv(1024)' },
+  expect: { doc: 'Checks the last thing received or looked up: contains a payload, matches a /regex/, or (expect error) the step before failed.' },
+  close: { doc: 'Closes the connection (FIN after what was sent).', python: 's.close()' },
+  shutdown: { doc: 'Half-closes: sends FIN and keeps receiving.', python: 's.shutdown(socket.SHUT_WR)' },
+  echo: { doc: 'Sends back everything the peer sends, until it closes its side (listener blocks).' },
+  wait: { doc: 'Pauses the block for a duration.', python: 'time.sleep(seconds)' },
+  repeat: { doc: 'Runs the steps up to `end` N times, optionally one round every D.' },
+  hostname: { doc: "The machine's host name.", python: 'socket.gethostname()' },
+  lookup: { doc: 'Resolves a host name to its addresses, or an address to its name, through the system resolver.', python: 'socket.gethostbyname(name) / socket.gethostbyaddr(address)' },
+  resolve: { doc: 'Asks a DNS server for records of a type (A, AAAA, MX, TXT, SRV, NS, CNAME, PTR), like dig.' },
+  service: { doc: 'Maps a service name to its port, or a port to its service (/etc/services).', python: "socket.getservbyname('http', 'tcp') / socket.getservbyport(80, 'tcp')" },
+  aton: { doc: 'Packs an IPv4 address into 4 bytes (inet_aton(3): 127.1 and 0x7f.1 work too).', python: "socket.inet_aton('127.0.0.1')" },
+  ntoa: { doc: 'Unpacks 4 bytes into a dotted quad.', python: "socket.inet_ntoa(b'\\x7f\\x00\\x00\\x01')" },
+  pton: { doc: 'Packs an IPv4 or IPv6 address (inet_pton(3)).', python: 'socket.inet_pton(socket.AF_INET6, "::1")' },
+  ntop: { doc: 'Unpacks 4 or 16 bytes into address text (inet_ntop(3)).', python: 'socket.inet_ntop(socket.AF_INET6, packed)' },
+};
+
+/** The spans of a line: quoted strings and `{{…}}` kept whole, other words split at spaces. */
+function tokens(line: string): { text: string; start: number; end: number }[] {
+  const out: { text: string; start: number; end: number }[] = [];
+  let i = 0;
+  while (i < line.length) {
+    if (/\s/.test(line[i])) {
+      i++;
+      continue;
+    }
+    const start = i;
+    if (line[i] === '"') {
+      i++;
+      while (i < line.length && line[i] !== '"') i += line[i] === '\\' ? 2 : 1;
+      i = Math.min(i + 1, line.length);
+    } else {
+      while (i < line.length && !/\s/.test(line[i])) {
+        if (line.startsWith('{{', i)) {
+          const close = line.indexOf('}}', i + 2);
+          i = close < 0 ? line.length : close + 2;
+        } else i++;
+      }
+    }
+    out.push({ text: line.slice(start, i), start, end: i });
+  }
+  return out;
+}
+
+function variableInfo(name: string, file: SockFile): HoverInfo {
+  const [base, field] = name.trim().split('.');
+  if (base.startsWith('$')) return { kind: 'variable', name, note: 'a built-in: ' + (base === '$timestamp' ? 'the time in Unix seconds' : base === '$randomInt' ? 'a random integer, MIN ≤ n < MAX' : 'an environment variable (not read in an untrusted workspace)') };
+  const v = file.variables.get(base);
+  if (v && field === undefined) {
+    const value = v.value.parts.map((p) => ('text' in p ? p.text : `{{${'variable' in p ? p.variable : '$…'}}}`)).join('');
+    return { kind: 'variable', name, value };
+  }
+  return { kind: 'variable', name, note: `set when the listener named ${base} starts (its ${field ?? 'address'})` };
+}
+
+/**
+ * Describes what is under `column` of line `line` of the text.
+ *
+ * @param file the parse of the same text (for variables)
+ * @returns the info and its span, or undefined over blank space, comments and unknown words
+ */
+export function hoverAt(text: string, file: SockFile, line: number, column: number): HoverAt | undefined {
+  const lineText = text.split('\n')[line]?.replace(/\r$/, '') ?? '';
+  const trimmed = lineText.trim();
+  if (!trimmed || trimmed.startsWith('#') || trimmed.startsWith('//') || trimmed.startsWith('@')) return undefined;
+  const toks = tokens(lineText);
+  const at = toks.findIndex((t) => column >= t.start && column < t.end);
+  if (at < 0) return undefined;
+  const t = toks[at];
+  const verb = toks[0].text;
+  if (at === 0) {
+    const d = VERB_DOCS[t.text];
+    return d ? { info: { kind: 'verb', verb: t.text, doc: d.doc, ...(d.python ? { python: d.python } : {}) }, start: t.start, end: t.end } : undefined;
+  }
+  // A variable inside the token under the cursor.
+  for (const m of t.text.matchAll(/\{\{([^}]*)\}\}/g)) {
+    const s = t.start + (m.index ?? 0);
+    if (column >= s && column < s + m[0].length) return { info: variableInfo(m[1], file), start: s, end: s + m[0].length };
+  }
+  const prev = toks[at - 1]?.text;
+  try {
+    if (t.text.startsWith('"')) return { info: { kind: 'payload', bytes: decodeEscapes(t.text.slice(1, t.text.endsWith('"') && t.text.length > 1 ? -1 : undefined)) }, start: t.start, end: t.end };
+    if (prev === 'hex' || prev === 'base64') {
+      const rest = toks.slice(at).map((x) => x.text).filter((x) => x !== 'timeout').join(' ');
+      return { info: { kind: 'payload', bytes: prev === 'hex' ? decodeHex(rest) : decodeBase64(rest) }, start: t.start, end: toks[toks.length - 1].end };
+    }
+  } catch (err) {
+    return { info: { kind: 'payload-error', message: (err as Error).message }, start: t.start, end: t.end };
+  }
+  if (verb === 'service' && at === 1) {
+    const proto = toks[2]?.text === 'udp' ? 'udp' : 'tcp';
+    if (/^\d+$/.test(t.text)) return { info: portInfo(Number(t.text), proto), start: t.start, end: t.end };
+    let port: number | undefined;
+    try {
+      port = systemServices().port(t.text, proto).port;
+    } catch {
+      port = undefined;
+    }
+    return { info: { kind: 'service', name: t.text, proto, ...(port !== undefined ? { port } : {}) }, start: t.start, end: t.end };
+  }
+  // HOST:PORT, [v6]:PORT, an address, a port alone, or a host name.
+  const hp = /^(\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/.exec(t.text);
+  const proto: 'tcp' | 'udp' = toks[1]?.text === 'udp' ? 'udp' : 'tcp';
+  if (hp) {
+    const host = hp[2] ?? hp[3];
+    const portStart = t.end - hp[4].length;
+    if (column >= portStart) return { info: portInfo(Number(hp[4]), proto), start: portStart, end: t.end };
+    return { info: hostInfo(host), start: t.start, end: portStart - 1 };
+  }
+  if (isIP(t.text) || (verb === 'aton' && /^[\d.xX]+$/.test(t.text))) return { info: hostInfo(t.text), start: t.start, end: t.end };
+  if (/^\d{1,5}$/.test(t.text) && (verb === 'listen' || prev === 'tcp' || prev === 'udp')) return { info: portInfo(Number(t.text), proto), start: t.start, end: t.end };
+  if ((verb === 'lookup' || verb === 'resolve') && at === 1) return { info: { kind: 'host', name: t.text }, start: t.start, end: t.end };
+  return undefined;
+}
+
+function portInfo(port: number, proto: 'tcp' | 'udp'): HoverInfo {
+  try {
+    return { kind: 'port', port, service: systemServices().name(port, proto).name };
+  } catch {
+    return { kind: 'port', port };
+  }
+}
+
+function hostInfo(host: string): HoverInfo {
+  const v = isIP(host);
+  if (v === 6) return { kind: 'address', address: host, family: 6, packed: pton(host) };
+  if (v === 4) return { kind: 'address', address: host, family: 4, packed: aton(host) };
+  try {
+    // inet_aton forms such as 127.1 are addresses too.
+    return { kind: 'address', address: host, family: 4, packed: aton(host) };
+  } catch {
+    return { kind: 'host', name: host };
+  }
+}
