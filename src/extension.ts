@@ -3,12 +3,10 @@ import { SocketManager } from './net/manager';
 import { EndpointRegistry, type EndpointRecord } from './net/registry';
 import { TrafficBus } from './net/traffic';
 import { registerConnectionTree, type TreeSnapshotNode } from './providers/connectionTree';
-import { registerDiagnostics } from './providers/diagnostics';
-import { registerHovers } from './providers/hoverProvider';
 import { registerLookupCommands } from './providers/lookupCommands';
 import { readSettings } from './providers/settings';
 import { registerSocketCommands } from './providers/socketCommands';
-import { registerSockRuns } from './providers/sockSessions';
+import { registerSockLanguage } from './providers/sockLanguage';
 import { registerStatusBar } from './providers/statusBar';
 import { registerTrafficHistory, type CaptureStats } from './providers/trafficHistory';
 import { registerTrafficLog } from './providers/trafficLog';
@@ -39,9 +37,7 @@ export function activate(context: vscode.ExtensionContext): SocketLabApi {
   registerStatusBar(context, registry);
   registerSocketCommands(context, { manager, registry, log, tree: tree.view });
   registerLookupCommands(context, log);
-  registerDiagnostics(context);
-  registerHovers(context);
-  registerSockRuns(context, bus, log);
+  registerSockLanguage(context, bus, log);
   return { version: String(context.extension.packageJSON.version), endpoints: () => registry.all(), tree: tree.snapshot, capture };
 }
 

@@ -45,3 +45,21 @@ describe('the .sock language in the editor', () => {
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 });
+
+describe('outline and completion', () => {
+  it('lists the blocks by title in the outline, and completes verbs, variables and services', async () => {
+    const doc = await vscode.workspace.openTextDocument({ language: 'sock', content: '@target = 127.0.0.1:80\n### Greeter\nlisten tcp 0 as greeter\nsend "hi"\n### Client\nconnect tcp {{target}}\nsend "{{\n### \nservice \n' });
+    await vscode.window.showTextDocument(doc);
+    const symbols = (await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', doc.uri)) ?? [];
+    assert.deepEqual(symbols.map((s) => [s.name, s.detail]), [['Greeter', 'listen tcp 0 as greeter'], ['Client', 'connect tcp {{target}}'], ['Block 3', 'lookups']]);
+    const labels = async (line: number, character: number): Promise<string[]> =>
+      ((await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, new vscode.Position(line, character)))?.items ?? []).map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+    const vars = await labels(6, 8);
+    assert.ok(vars.includes('target') && vars.includes('greeter') && vars.includes('greeter.port'), vars.join(','));
+    const verbs = await labels(7, 0);
+    assert.ok(['connect', 'listen', 'send', 'recv', 'expect', 'resolve'].every((v) => verbs.includes(v)), verbs.join(','));
+    const services = await labels(8, 8);
+    assert.ok(services.includes('http') && services.includes('gopher'), services.join(','));
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+});
