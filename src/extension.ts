@@ -20,6 +20,8 @@ export interface SocketLabApi {
   tree(): TreeSnapshotNode[];
   /** The bounded traffic history: what it holds and what it dropped. */
   capture(): CaptureStats;
+  /** The run results shown at the end of the lines of a `.sock` document, by line. */
+  inlineResults(uri: vscode.Uri): Map<number, string>;
 }
 
 let manager: SocketManager | undefined;
@@ -37,8 +39,8 @@ export function activate(context: vscode.ExtensionContext): SocketLabApi {
   registerStatusBar(context, registry);
   registerSocketCommands(context, { manager, registry, log, tree: tree.view });
   registerLookupCommands(context, log);
-  registerSockLanguage(context, bus, log);
-  return { version: String(context.extension.packageJSON.version), endpoints: () => registry.all(), tree: tree.snapshot, capture };
+  const inlineResults = registerSockLanguage(context, bus, log);
+  return { version: String(context.extension.packageJSON.version), endpoints: () => registry.all(), tree: tree.snapshot, capture, inlineResults };
 }
 
 /** Closes every socket and timer, and removes the Unix socket files the listeners made. */

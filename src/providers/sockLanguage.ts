@@ -6,9 +6,10 @@ import { registerLanguageFeatures } from './languageFeatures';
 import { registerSockRuns } from './sockSessions';
 
 /** Everything the editor does for `.sock` files: diagnostics, hovers, outline, completion, CodeLens runs. */
-export function registerSockLanguage(context: vscode.ExtensionContext, bus: TrafficBus, log: vscode.LogOutputChannel): void {
+export function registerSockLanguage(context: vscode.ExtensionContext, bus: TrafficBus, log: vscode.LogOutputChannel): (uri: vscode.Uri) => Map<number, string> {
   registerDiagnostics(context);
   registerHovers(context);
   registerLanguageFeatures(context);
-  registerSockRuns(context, bus, log);
+  const sessions = registerSockRuns(context, bus, log);
+  return (uri) => sessions.results.shown(uri);
 }

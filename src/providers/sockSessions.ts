@@ -6,6 +6,7 @@ import { SockRun } from '../sock/runner';
 import type { SummaryEvent } from '../sock/runEvents';
 import { Transcript } from '../sock/transcript';
 import { Commands, SOCK_LANGUAGE } from './contributions';
+import { InlineResults } from './inlineResults';
 import { readSettings } from './settings';
 
 /**
@@ -22,6 +23,8 @@ export class SockSessions implements vscode.Disposable {
   constructor(
     private readonly bus: TrafficBus,
     private readonly log: vscode.LogOutputChannel,
+    /** Where step outcomes go to be shown at the end of their lines. */
+    readonly results: InlineResults,
   ) {}
 
   private session(doc: vscode.TextDocument): { run: SockRun; summary: { passed: number; failed: number; errors: number } } {
@@ -37,6 +40,7 @@ export class SockSessions implements vscode.Disposable {
         onEvent: (e) => {
           if (e.type === 'traffic') return; // the traffic log has it
           if (e.type === 'step') {
+            this.results.record(doc.uri, e);
             if (e.status === 'pass') summary.passed++;
             else if (e.status === 'fail') summary.failed++;
             else if (e.status === 'error' && !e.expected) summary.errors++;
@@ -145,7 +149,8 @@ export class SockCodeLensProvider implements vscode.CodeLensProvider {
 
 /** Registers the CodeLens provider and the commands it calls; returns the sessions. */
 export function registerSockRuns(context: vscode.ExtensionContext, bus: TrafficBus, log: vscode.LogOutputChannel): SockSessions {
-  const sessions = new SockSessions(bus, log);
+  const results = new InlineResults();
+  const sessions = new SockSessions(bus, log, results);
   const docOf = async (uri?: vscode.Uri): Promise<vscode.TextDocument | undefined> => {
     if (uri) return vscode.workspace.openTextDocument(uri);
     const doc = vscode.window.activeTextEditor?.document;
@@ -155,6 +160,7 @@ export function registerSockRuns(context: vscode.ExtensionContext, bus: TrafficB
   };
   context.subscriptions.push(
     sessions,
+    results,
     vscode.languages.registerCodeLensProvider({ language: SOCK_LANGUAGE }, new SockCodeLensProvider(sessions)),
     vscode.commands.registerCommand(Commands.runBlock, async (uri: vscode.Uri, index: number) => {
       const doc = await docOf(uri);

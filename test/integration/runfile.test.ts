@@ -30,10 +30,31 @@ describe('running .sock files in the editor', () => {
     assert.ok(listener, 'the started listener is in the tree');
     const result = await vscode.commands.executeCommand<{ passed: number; failed: number; errors: number }>(run.command!.command, ...(run.command!.arguments ?? []));
     assert.deepEqual(result, { passed: 1, failed: 0, errors: 0 }, 'the client block ran against the listener started by the block above');
+    const shown = api.inlineResults(doc.uri);
+    assert.equal(shown.get(7), '← 24 bytes  "Thank you for connecting"', 'recv 1024 shows what came');
+    assert.equal(shown.get(8), '✓ found "Thank you"');
+    assert.match(shown.get(2) ?? '', /^→ \[greeter c\d+\] 24 bytes {2}"Thank you for connecting"$/, 'the listener step shows what it sent');
+    console.log('[screenshot] inline-results');
+    await new Promise((r) => setTimeout(r, 1000));
+    // Editing the client block clears its results, and only its.
+    await vscode.window.activeTextEditor?.edit((b) => b.replace(new vscode.Range(7, 5, 7, 9), '2048'));
+    assert.equal(api.inlineResults(doc.uri).has(8), false, 'the edited block lost its results');
+    assert.equal(api.inlineResults(doc.uri).has(2), true, 'the listener block kept its results');
     const stop = (await lenses(doc.uri))[1];
     await vscode.commands.executeCommand(stop.command!.command, ...(stop.command!.arguments ?? []));
     assert.equal(api.endpoints().find((r) => r.id === listener.id)?.state, 'closed');
     assert.deepEqual((await titles())[1], '0:$(play) Start');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  it('a failed expectation shows at the end of its line and as a diagnostic', async () => {
+    const doc = await vscode.workspace.openTextDocument({ language: 'sock', content: '### a\nservice http tcp\nexpect "8080"\n' });
+    await vscode.window.showTextDocument(doc);
+    const result = await vscode.commands.executeCommand<{ passed: number; failed: number; errors: number }>('socketLab.runFile', doc.uri);
+    assert.deepEqual(result, { passed: 0, failed: 1, errors: 0 });
+    assert.equal(api.inlineResults(doc.uri).get(2), '✗ "8080" not in 2 bytes "80"');
+    const d = vscode.languages.getDiagnostics(doc.uri).filter((x) => x.source === 'socket-lab run');
+    assert.deepEqual(d.map((x) => [x.range.start.line, x.message]), [[2, 'expect "8080": "8080" not in 2 bytes "80"']]);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 

@@ -1,0 +1,108 @@
+import * as vscode from 'vscode';
+import { escapeBytes } from '../net/payload';
+import type { StepEvent } from '../sock/runEvents';
+import { parseSock } from '../sock/parser';
+
+const MAX_TEXT = 120;
+
+/** What a step line shows after a run, at the end of the line. */
+export function resultText(e: StepEvent): string {
+  const arrow = e.direction === 'in' ? '←' : '→';
+  const mark = e.status === 'pass' ? '✓' : e.status === 'fail' ? '✗' : e.status === 'error' ? (e.expected ? '·' : '✗') : arrow;
+  const who = e.listener ? `[${e.listener} ${e.session ?? ''}] ` : '';
+  const preview = e.payload && e.payload.length > 0 ? `  "${escapeBytes(e.payload, 40)}"` : '';
+  const text = `${mark} ${who}${e.detail ?? e.status}${preview}`;
+  return text.length > MAX_TEXT ? text.slice(0, MAX_TEXT - 1) + '…' : text;
+}
+
+/**
+ * The results of the last run of each step, shown at the end of its line (cleared when its block
+ * is edited); failed steps also become diagnostics, apart from the parser's.
+ */
+export class InlineResults implements vscode.Disposable {
+  private readonly results = new Map<string, Map<number, StepEvent>>();
+  private readonly passed = vscode.window.createTextEditorDecorationType({ after: { color: new vscode.ThemeColor('testing.iconPassed'), margin: '0 0 0 2em' } });
+  private readonly failed = vscode.window.createTextEditorDecorationType({ after: { color: new vscode.ThemeColor('testing.iconFailed'), margin: '0 0 0 2em' } });
+  private readonly info = vscode.window.createTextEditorDecorationType({ after: { color: new vscode.ThemeColor('editorCodeLens.foreground'), margin: '0 0 0 2em' } });
+  private readonly diagnostics = vscode.languages.createDiagnosticCollection('socket-lab-run');
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor() {
+    this.subscriptions = [
+      vscode.window.onDidChangeVisibleTextEditors(() => this.renderAll()),
+      vscode.workspace.onDidChangeTextDocument((e) => this.clearEdited(e)),
+      vscode.workspace.onDidCloseTextDocument((doc) => this.clear(doc.uri)),
+    ];
+  }
+
+  /** Records a step's outcome for its line and shows it. */
+  record(uri: vscode.Uri, e: StepEvent): void {
+    const key = uri.toString();
+    let lines = this.results.get(key);
+    if (!lines) this.results.set(key, (lines = new Map()));
+    lines.set(e.line, e);
+    this.render(uri);
+  }
+
+  /** The text shown at the end of each line, for the integration tests. */
+  shown(uri: vscode.Uri): Map<number, string> {
+    return new Map([...(this.results.get(uri.toString()) ?? new Map<number, StepEvent>())].map(([line, e]) => [line, resultText(e)]));
+  }
+
+  clear(uri: vscode.Uri): void {
+    this.results.delete(uri.toString());
+    this.render(uri);
+  }
+
+  /** An edit inside a block clears the results of that block's lines. */
+  private clearEdited(e: vscode.TextDocumentChangeEvent): void {
+    const lines = this.results.get(e.document.uri.toString());
+    if (!lines || e.contentChanges.length === 0) return;
+    const blocks = parseSock(e.document.getText()).blocks;
+    for (const change of e.contentChanges) {
+      const block = blocks.find((b) => change.range.start.line >= b.range.start.line && change.range.start.line <= b.range.end.line);
+      for (const line of [...lines.keys()]) {
+        if (!block || (line >= block.range.start.line && line <= block.range.end.line + change.text.split('\n').length)) lines.delete(line);
+      }
+    }
+    this.render(e.document.uri);
+  }
+
+  private renderAll(): void {
+    for (const key of this.results.keys()) this.render(vscode.Uri.parse(key));
+  }
+
+  private render(uri: vscode.Uri): void {
+    const lines = this.results.get(uri.toString()) ?? new Map<number, StepEvent>();
+    const passed: vscode.DecorationOptions[] = [];
+    const failed: vscode.DecorationOptions[] = [];
+    const info: vscode.DecorationOptions[] = [];
+    const problems: vscode.Diagnostic[] = [];
+    for (const [line, e] of lines) {
+      const range = new vscode.Range(line, Number.MAX_SAFE_INTEGER, line, Number.MAX_SAFE_INTEGER);
+      const option: vscode.DecorationOptions = { range, renderOptions: { after: { contentText: resultText(e) } } };
+      if (e.status === 'pass') passed.push(option);
+      else if (e.status === 'fail' || (e.status === 'error' && !e.expected)) {
+        failed.push(option);
+        const d = new vscode.Diagnostic(new vscode.Range(line, e.column, line, e.column + e.source.length), `${e.source}: ${e.detail ?? e.status}`, vscode.DiagnosticSeverity.Error);
+        d.source = 'socket-lab run';
+        problems.push(d);
+      } else info.push(option);
+    }
+    this.diagnostics.set(uri, problems);
+    for (const editor of vscode.window.visibleTextEditors) {
+      if (editor.document.uri.toString() !== uri.toString()) continue;
+      editor.setDecorations(this.passed, passed);
+      editor.setDecorations(this.failed, failed);
+      editor.setDecorations(this.info, info);
+    }
+  }
+
+  dispose(): void {
+    this.subscriptions.forEach((s) => s.dispose());
+    this.passed.dispose();
+    this.failed.dispose();
+    this.info.dispose();
+    this.diagnostics.dispose();
+  }
+}
