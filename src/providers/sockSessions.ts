@@ -170,7 +170,7 @@ export function registerSockRuns(context: vscode.ExtensionContext, bus: TrafficB
     vscode.commands.registerCommand(Commands.runFile, async (uri?: vscode.Uri) => {
       const doc = await docOf(uri);
       if (!doc) return undefined;
-      log.show(true);
+      if (vscode.workspace.isTrusted) log.show(true);
       return sessions.runBlocks(doc);
     }),
     vscode.workspace.onDidCloseTextDocument((doc) => void sessions.stop(doc.uri)),

@@ -13,20 +13,25 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SOURCE_DIR = join(REPO_ROOT, 'test', 'integration');
+const INDEX = join(REPO_ROOT, 'test', 'integration', 'index.ts');
 export const OUT_DIR = join(REPO_ROOT, 'out', 'integration');
 
-/** @returns {Promise<string>} the absolute path of the bundled tests entry (exports `run()`) */
-export async function buildIntegrationTests() {
-  const tests = readdirSync(SOURCE_DIR, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.test.ts'))
-    .map((f) => join(SOURCE_DIR, f));
+/**
+ * Bundles a suite: test/integration (the default), or another folder under test/ (e.g.
+ * `integration-restricted`, run with workspace trust on), each with the shared index.ts.
+ *
+ * @param {string} [suite] the folder under test/
+ * @returns {Promise<string>} the absolute path of the bundled tests entry (exports `run()`)
+ */
+export async function buildIntegrationTests(suite = 'integration') {
+  const sourceDir = join(REPO_ROOT, 'test', suite);
+  const outDir = join(REPO_ROOT, 'out', suite);
+  const tests = readdirSync(sourceDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.test.ts'));
   // Start clean, so a deleted test does not live on as a stale bundle.
-  rmSync(OUT_DIR, { recursive: true, force: true });
+  rmSync(outDir, { recursive: true, force: true });
   await esbuild.build({
-    entryPoints: [join(SOURCE_DIR, 'index.ts'), ...tests],
-    outbase: SOURCE_DIR,
-    outdir: OUT_DIR,
+    entryPoints: [{ in: INDEX, out: 'index' }, ...tests.map((f) => ({ in: join(sourceDir, f), out: f.replace(/\.ts$/, '') }))],
+    outdir: outDir,
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -35,7 +40,7 @@ export async function buildIntegrationTests() {
     external: ['vscode', 'mocha'],
     logLevel: 'warning',
   });
-  return join(OUT_DIR, 'index.js');
+  return join(outDir, 'index.js');
 }
 
 if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {

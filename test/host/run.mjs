@@ -29,6 +29,7 @@ import { judgeMarker, readMarker, writeTestsWrapper } from './wrapper.mjs';
 const USAGE = `usage: node test/host/run.mjs [options]
 
   --tests FILE        tests module to run (exports run()); default: bundle test/integration
+  --suite NAME        bundle and run test/NAME instead (e.g. integration-restricted)
                       into out/integration/ and run out/integration/index.js
   --extension DIR     extension under development (default: the repository)
   --workspace DIR     folder to open (default: a fresh empty temporary folder)
@@ -69,7 +70,7 @@ function say(msg) {
   process.stdout.write(`[run] ${msg}\n`);
 }
 
-/** @returns {{ tests?: string, extension: string, workspace?: string, trust: boolean, timeoutMs: number, screenshot: string, chromium: string, keepTemp: boolean }} */
+/** @returns {{ tests?: string, suite: string, extension: string, workspace?: string, trust: boolean, timeoutMs: number, screenshot: string, chromium: string, keepTemp: boolean }} */
 function parseOptions() {
   const { values } = parseArgs({
     options: {
@@ -77,6 +78,7 @@ function parseOptions() {
       extension: { type: 'string' },
       workspace: { type: 'string' },
       'workspace-trust': { type: 'boolean', default: false },
+      suite: { type: 'string' },
       timeout: { type: 'string' },
       screenshot: { type: 'string' },
       chromium: { type: 'string' },
@@ -96,6 +98,7 @@ function parseOptions() {
     extension: resolve(values.extension ?? REPO_ROOT),
     workspace: values.workspace && resolve(values.workspace),
     trust: values['workspace-trust'],
+    suite: values.suite ?? 'integration',
     timeoutMs: timeoutSec * 1000,
     screenshot: resolve(values.screenshot ?? join(REPO_ROOT, 'test-results', 'workbench.png')),
     chromium: values.chromium ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -258,7 +261,7 @@ async function main() {
   if (opts.extension === REPO_ROOT && !existsSync(bundle)) throw new Error(`${bundle} missing: run npm run build first`);
   if (!existsSync(opts.chromium)) throw new Error(`${opts.chromium} missing: run node test/host/install.mjs (it installs Debian's chromium)`);
 
-  const testsModule = opts.tests ?? (await buildIntegrationTests());
+  const testsModule = opts.tests ?? (await buildIntegrationTests(opts.suite));
   if (!existsSync(testsModule)) throw new Error(`tests module ${testsModule} missing`);
 
   const resultsDir = dirname(opts.screenshot);

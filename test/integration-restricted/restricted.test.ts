@@ -1,0 +1,54 @@
+import { strict as assert } from 'node:assert';
+import * as vscode from 'vscode';
+import type { SocketLabApi } from '../../src/extension';
+
+// Runs with workspace trust on and the folder untrusted (Restricted Mode): nothing may send,
+// listen or resolve from a file.
+describe('an untrusted workspace', () => {
+  let api: SocketLabApi;
+  const content = '### greeter\nlisten tcp 127.0.0.1:0 as greeter\nsend "hi"\n\n### lookup\nlookup localhost\n';
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<SocketLabApi>('socket-lab.socket-lab');
+    assert.ok(ext);
+    api = await ext.activate();
+  });
+
+  it('is untrusted', () => {
+    assert.equal(vscode.workspace.isTrusted, false);
+  });
+
+  it('offers no CodeLens to run a .sock file', async () => {
+    const doc = await vscode.workspace.openTextDocument({ language: 'sock', content });
+    await vscode.window.showTextDocument(doc);
+    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri)) ?? [];
+    assert.deepEqual(lenses, []);
+  });
+
+  it('refuses Run File and Run Block even when called directly, and opens no socket', async () => {
+    const doc = await vscode.workspace.openTextDocument({ language: 'sock', content });
+    await vscode.window.showTextDocument(doc);
+    const original = vscode.window.showWarningMessage;
+    const warnings: string[] = [];
+    (vscode.window as { showWarningMessage: unknown }).showWarningMessage = (m: string) => (warnings.push(m), Promise.resolve(undefined));
+    try {
+      assert.equal(await vscode.commands.executeCommand('socketLab.runFile', doc.uri), undefined);
+      assert.equal(await vscode.commands.executeCommand('socketLab.runBlock', doc.uri, 1), undefined);
+    } finally {
+      (vscode.window as { showWarningMessage: unknown }).showWarningMessage = original;
+    }
+    assert.deepEqual(warnings, ['Socket Lab does not run .sock files in an untrusted workspace.', 'Socket Lab does not run .sock files in an untrusted workspace.']);
+    assert.deepEqual(api.endpoints(), [], 'no listener was started');
+  });
+
+  it('hovers only with what needs no network', async () => {
+    const doc = await vscode.workspace.openTextDocument({ language: 'sock', content });
+    await vscode.window.showTextDocument(doc);
+    const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(5, 9))) ?? [];
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
+    assert.match(text, /not resolved in an untrusted workspace/);
+    assert.doesNotMatch(text, /gethostbyname\): /);
+    console.log('[screenshot] restricted-mode');
+    await new Promise((r) => setTimeout(r, 1000));
+  });
+});
