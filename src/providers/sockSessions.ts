@@ -9,13 +9,20 @@ import { Commands, SOCK_LANGUAGE } from './contributions';
 import { InlineResults } from './inlineResults';
 import { readSettings } from './settings';
 
+/** The run of one document, what it counted, and whether blocks are running now. */
+interface Session {
+  readonly run: SockRun;
+  readonly summary: { passed: number; failed: number; errors: number };
+  busy: boolean;
+}
+
 /**
  * One run per open `.sock` document: blocks run from CodeLens share it, so a client block sees
  * the listeners started by the listener blocks above it, and those listeners keep running until
  * stopped, the document closes, or the extension deactivates.
  */
 export class SockSessions implements vscode.Disposable {
-  private readonly runs = new Map<string, { run: SockRun; summary: { passed: number; failed: number; errors: number } }>();
+  private readonly runs = new Map<string, Session>();
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when a listener block starts or stops, so CodeLenses can say Start or Stop. */
   readonly onDidChange = this.changed.event;
@@ -27,7 +34,7 @@ export class SockSessions implements vscode.Disposable {
     readonly results: InlineResults,
   ) {}
 
-  private session(doc: vscode.TextDocument): { run: SockRun; summary: { passed: number; failed: number; errors: number } } {
+  private session(doc: vscode.TextDocument): Session {
     const key = doc.uri.toString();
     let s = this.runs.get(key);
     if (!s) {
@@ -49,7 +56,7 @@ export class SockSessions implements vscode.Disposable {
           if (line !== undefined) this.log.info(line.replace(/^\n/, ''));
         },
       });
-      s = { run, summary };
+      s = { run, summary, busy: false };
       this.runs.set(key, s);
     }
     return s;
@@ -82,6 +89,12 @@ export class SockSessions implements vscode.Disposable {
       return undefined;
     }
     const s = this.session(doc);
+    if (s.busy) {
+      // One thing at a time per file: a second click while blocks run would interleave them.
+      void vscode.window.showInformationMessage('Socket Lab: this file is still running; wait for it or cancel it first.');
+      return undefined;
+    }
+    s.busy = true;
     const before = { ...s.summary };
     const blocks = indices ?? file.blocks.map((b) => b.index);
     await vscode.window.withProgress(
@@ -92,6 +105,7 @@ export class SockSessions implements vscode.Disposable {
           await s.run.runBlocks(blocks, file);
         } finally {
           cancel.dispose();
+          s.busy = false;
         }
       },
     );

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import type { SocketLabApi } from '../../src/extension';
@@ -45,6 +46,42 @@ describe('running .sock files in the editor', () => {
     assert.equal(api.endpoints().find((r) => r.id === listener.id)?.state, 'closed');
     assert.deepEqual((await titles())[1], '0:$(play) Start');
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  it("runs a client block against the Python tutorial server, and refuses a second run while one is going", async () => {
+    const server = spawn('python3', [join(ROOT, 'test', 'peers', 'server.py'), '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const port = await new Promise<number>((res, rej) => {
+        const t = setTimeout(() => rej(new Error('server.py did not start')), 10_000);
+        server.stdout.on('data', (d: Buffer) => {
+          const m = /listening (\d+)/.exec(d.toString());
+          if (m) {
+            clearTimeout(t);
+            res(Number(m[1]));
+          }
+        });
+      });
+      const doc = await vscode.workspace.openTextDocument({ language: 'sock', content: `### tutorial client\nconnect tcp 127.0.0.1:${port}\nwait 300ms\nrecv 1024\nexpect "Thank you for connecting"\n` });
+      await vscode.window.showTextDocument(doc);
+      const original = vscode.window.showInformationMessage;
+      const infos: string[] = [];
+      (vscode.window as { showInformationMessage: unknown }).showInformationMessage = (m: string) => (infos.push(m), Promise.resolve(undefined));
+      let result: unknown;
+      try {
+        const first = vscode.commands.executeCommand('socketLab.runBlock', doc.uri, 1);
+        await new Promise((r) => setTimeout(r, 50));
+        assert.equal(await vscode.commands.executeCommand('socketLab.runBlock', doc.uri, 1), undefined, 'the second click is refused');
+        result = await first;
+      } finally {
+        (vscode.window as { showInformationMessage: unknown }).showInformationMessage = original;
+      }
+      assert.deepEqual(result, { passed: 1, failed: 0, errors: 0 });
+      assert.ok(infos.some((m) => /still running/.test(m)), infos.join('\n'));
+      assert.equal(api.inlineResults(doc.uri).get(3), '← 24 bytes  "Thank you for connecting"');
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    } finally {
+      server.kill();
+    }
   });
 
   it('a failed expectation shows at the end of its line and as a diagnostic', async () => {
