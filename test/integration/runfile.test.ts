@@ -52,9 +52,14 @@ describe('running .sock files in the editor', () => {
     const server = spawn('python3', [join(ROOT, 'test', 'peers', 'server.py'), '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const port = await new Promise<number>((res, rej) => {
-        const t = setTimeout(() => rej(new Error('server.py did not start')), 10_000);
+        let out = '';
+        let err = '';
+        const t = setTimeout(() => rej(new Error(`server.py did not start in 30 s: ${out} ${err}`)), 30_000);
+        server.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        server.on('exit', (code) => rej(new Error(`server.py exited (${code}): ${err}`)));
         server.stdout.on('data', (d: Buffer) => {
-          const m = /listening (\d+)/.exec(d.toString());
+          out += d.toString();
+          const m = /listening (\d+)/.exec(out);
           if (m) {
             clearTimeout(t);
             res(Number(m[1]));
