@@ -28,7 +28,8 @@ export function parseEndpointInput(text: string, transport: InputTransport, list
   }
 }
 
-const RECENT_KEY = 'socketLab.recentEndpoints';
+/** Where the recent endpoints of each command are kept (global state), for the pickers and completion. */
+export const RECENT_ENDPOINTS_KEY = 'socketLab.recentEndpoints';
 const RECENT_MAX = 5;
 
 /** The recent list with `value` first, without duplicates, at most {@link RECENT_MAX} long. */
@@ -43,7 +44,7 @@ export function withRecent(list: readonly string[], value: string): string[] {
  * @returns the endpoint, or undefined when the person cancelled
  */
 export async function askEndpoint(context: vscode.ExtensionContext, transport: InputTransport, listener: boolean, defaultHost: string): Promise<Endpoint | undefined> {
-  const all = context.globalState.get<Record<string, string[]>>(RECENT_KEY, {});
+  const all = context.globalState.get<Record<string, string[]>>(RECENT_ENDPOINTS_KEY, {});
   const key = `${listener ? 'listen' : 'connect'}-${transport}`;
   const recent = Array.isArray(all[key]) ? all[key] : [];
   const title = `${listener ? 'Listen' : 'Connect'} (${transport.toUpperCase()})`;
@@ -73,6 +74,6 @@ export async function askEndpoint(context: vscode.ExtensionContext, transport: I
     void vscode.window.showErrorMessage(`Socket Lab: "${value}": ${endpoint}`);
     return undefined;
   }
-  await context.globalState.update(RECENT_KEY, { ...all, [key]: withRecent(recent, value.trim()) });
+  await context.globalState.update(RECENT_ENDPOINTS_KEY, { ...all, [key]: withRecent(recent, value.trim()) });
   return endpoint;
 }

@@ -4,6 +4,7 @@ import { systemServices } from '../net/services';
 import { VERB_DOCS } from '../sock/hoverInfo';
 import { parseSock } from '../sock/parser';
 import { SOCK_LANGUAGE } from './contributions';
+import { RECENT_ENDPOINTS_KEY } from './endpointInput';
 
 const SETTINGS_WORDS = ['eol', 'max-conns', 'allow', 'deny', 'idle-timeout', 'remove-stale', 'insecure', 'ca', 'servername', 'alpn', 'cert', 'key', 'self-signed', 'broadcast', 'join'];
 const STEP_KEYWORDS = ['tcp', 'udp', 'unix', 'tls', 'as', 'keep', 'timeout', 'every', 'until', 'all', 'line', 'exactly', 'error', 'hex', 'base64', 'file', 'crlf', 'lf'];
@@ -20,9 +21,22 @@ function blockSymbols(doc: vscode.TextDocument): vscode.DocumentSymbol[] {
   });
 }
 
-/** Completion: verbs at the start of a line, keywords after, declared variables in `{{`, services after `service`. */
-function completions(doc: vscode.TextDocument, position: vscode.Position): vscode.CompletionItem[] {
+/**
+ * Completion: verbs at the start of a line, keywords after, declared variables in `{{`, services
+ * after `service`, record types after `resolve NAME`, and the recent endpoints of the palette
+ * after `connect tcp` / `listen udp` ….
+ */
+function completions(doc: vscode.TextDocument, position: vscode.Position, recent: Record<string, string[]>): vscode.CompletionItem[] {
   const before = doc.lineAt(position.line).text.slice(0, position.character);
+  const endpoint = /^\s*(connect|listen)\s+(tcp|udp|unix|tls)\s+\S*$/.exec(before);
+  if (endpoint) {
+    const list = recent[`${endpoint[1]}-${endpoint[2]}`];
+    return (Array.isArray(list) ? list : []).map((e) => {
+      const item = new vscode.CompletionItem(e, vscode.CompletionItemKind.Reference);
+      item.detail = 'recent address';
+      return item;
+    });
+  }
   if (/\{\{[^}]*$/.test(before)) {
     const file = parseSock(doc.getText());
     const names = [...file.variables.keys()];
@@ -57,6 +71,6 @@ export function registerLanguageFeatures(context: vscode.ExtensionContext): void
   const selector: vscode.DocumentSelector = { language: SOCK_LANGUAGE };
   context.subscriptions.push(
     vscode.languages.registerDocumentSymbolProvider(selector, { provideDocumentSymbols: (doc) => blockSymbols(doc) }, { label: 'Socket Lab blocks' }),
-    vscode.languages.registerCompletionItemProvider(selector, { provideCompletionItems: (doc, pos) => completions(doc, pos) }, '{', ' '),
+    vscode.languages.registerCompletionItemProvider(selector, { provideCompletionItems: (doc, pos) => completions(doc, pos, context.globalState.get<Record<string, string[]>>(RECENT_ENDPOINTS_KEY, {})) }, '{', ' '),
   );
 }

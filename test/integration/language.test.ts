@@ -60,6 +60,10 @@ describe('outline and completion', () => {
     assert.ok(['connect', 'listen', 'send', 'recv', 'expect', 'resolve'].every((v) => verbs.includes(v)), verbs.join(','));
     const services = await labels(8, 8);
     assert.ok(services.includes('http') && services.includes('gopher'), services.join(','));
+    // The connections suite (earlier) typed 127.0.0.1:0 into the UDP listener's input box.
+    const recentDoc = await vscode.workspace.openTextDocument({ language: 'sock', content: '### r\nlisten udp \n' });
+    const recent = ((await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', recentDoc.uri, new vscode.Position(1, 11)))?.items ?? []).map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+    assert.ok(recent.includes('127.0.0.1:0'), recent.join(','));
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 });
