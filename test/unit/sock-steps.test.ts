@@ -112,12 +112,13 @@ describe('.sock: error wording of framing steps', () => {
 
 describe('.sock: echo', () => {
   it('echo timeout limits each wait for the next chunk, not the whole echo', async () => {
-    const r = await runSock('### echo\nlisten tcp 127.0.0.1:0 as e\necho timeout 400ms\n### slow but steady client\nconnect tcp {{e}}\nsend "a"\nwait 250ms\nsend "b"\nwait 250ms\nsend "c"\nshutdown\nrecv all\nexpect "abc"\n### silent client\nconnect tcp {{e}}\nwait 700ms\nsend "late"\nrecv all\n');
+    // Gaps of 250 ms under an 800 ms limit (a wide margin on a loaded machine); silence of 1.5 s over it.
+    const r = await runSock('### echo\nlisten tcp 127.0.0.1:0 as e\necho timeout 800ms\n### slow but steady client\nconnect tcp {{e}}\nsend "a"\nwait 250ms\nsend "b"\nwait 250ms\nsend "c"\nwait 250ms\nsend "d"\nshutdown\nrecv all\nexpect "abcd"\n### silent client\nconnect tcp {{e}}\nwait 1500ms\nsend "late"\nrecv all\n');
     const echoes = r.steps.filter((s) => s.verb === 'echo');
     assert.equal(echoes.length, 2);
-    assert.equal(echoes[0].detail, '3 bytes echoed');
+    assert.equal(echoes[0].detail, '4 bytes echoed');
     assert.equal(echoes[1].code, 'ETIMEDOUT');
-    assert.match(echoes[1].detail ?? '', /echo: no data for 400 ms/);
-    assert.equal(r.steps.find((s) => s.source === 'expect "abc"')?.status, 'pass');
+    assert.match(echoes[1].detail ?? '', /echo: no data for 800 ms/);
+    assert.equal(r.steps.find((s) => s.source === 'expect "abcd"')?.status, 'pass');
   });
 });
