@@ -114,6 +114,13 @@ class LineCursor {
 
   private skipWord(): void {
     const { text } = this;
+    if (text.charCodeAt(this.pos) === 0x22 /* " */) {
+      // A quoted string is one word, spaces and # included.
+      let i = this.pos + 1;
+      while (i < text.length && text.charCodeAt(i) !== 0x22) i += text.charCodeAt(i) === 0x5c ? 2 : 1;
+      this.pos = Math.min(i + 1, text.length);
+      return;
+    }
     while (this.pos < text.length && !isSpace(text.charCodeAt(this.pos))) {
       if (text.charCodeAt(this.pos) === 0x7b /* { */ && text.charCodeAt(this.pos + 1) === 0x7b) {
         const close = text.indexOf('}}', this.pos + 2);

@@ -215,3 +215,11 @@ describe('the .sock parser: second review', () => {
     assert.match(warnings('### a\nresolve lab.test A @::1:5353')[0].message, /IPv6 address ::1:5353 on port 53; for ::1 port 5353 write @\[::1\]:5353/);
   });
 });
+
+describe('the .sock parser: comments and strings', () => {
+  it('a # inside a quoted payload is part of it, not a trailing comment', () => {
+    const file = parseSock('### a\nconnect tcp 127.0.0.1:1\nsend "a # b"   # a real comment\n');
+    assert.deepEqual(file.diagnostics, []);
+    assert.equal(file.blocks[0].steps[0].source, 'send "a # b"');
+  });
+});
