@@ -5,11 +5,15 @@ import { readSettings } from './settings';
 
 /** Writes every traffic event of the bus to the log as a readable line. */
 export function registerTrafficLog(context: vscode.ExtensionContext, bus: TrafficBus, log: vscode.LogOutputChannel): void {
+  // Read once and on change, not per event: a flood logs thousands of events a second.
+  let settings = readSettings();
+  const onConfig = vscode.workspace.onDidChangeConfiguration((c) => {
+    if (c.affectsConfiguration('socketLab')) settings = readSettings();
+  });
   const unsubscribe = bus.subscribe((e) => {
-    const settings = readSettings();
     const line = formatTrafficLine(e, settings.previewBytes, settings.previewEncoding);
     if (e.type === 'error') log.error(line);
     else log.info(line);
   });
-  context.subscriptions.push({ dispose: unsubscribe });
+  context.subscriptions.push(onConfig, { dispose: unsubscribe });
 }

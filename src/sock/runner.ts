@@ -154,13 +154,17 @@ export class SockRun {
    * with the file as it is now: the editor's CodeLens "Run"/"Start" use this as the text changes.
    * A listener block whose listener is already running is skipped.
    */
-  async runBlocks(indices: readonly number[], file: SockFile = this.file): Promise<void> {
+  runBlocks(indices: readonly number[], file: SockFile = this.file): Promise<void> {
     this.file = file;
-    for (const block of file.blocks) {
-      if (!indices.includes(block.index) || this.isListening(block.index)) continue;
-      if (this.internal.signal.aborted) break;
-      await this.runBlock(block);
-    }
+    // Tracked like run(), so stop() lets these blocks finish reporting before its summary.
+    this.running = (async () => {
+      for (const block of file.blocks) {
+        if (!indices.includes(block.index) || this.isListening(block.index)) continue;
+        if (this.internal.signal.aborted) break;
+        await this.runBlock(block);
+      }
+    })();
+    return this.running;
   }
 
   /** True while the listener of listener block `index` is running. */
