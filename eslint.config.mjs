@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**'] },
+  { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', 'media/dist/**'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -20,6 +20,24 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: [{ name: 'vscode', message: 'src/net, src/sock and the CLI are pure Node: do not import vscode.' }],
+      }],
+    },
+  },
+  {
+    // The traffic view's shared modules and its page: no VS Code API, and the page no Node either.
+    files: ['src/webview/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'src/webview is shared with the page: do not import vscode.' }],
+      }],
+    },
+  },
+  {
+    files: ['src/webview/page/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'The page runs in the webview: no vscode.' }],
+        patterns: [{ group: ['node:*'], message: 'The page runs in a browser: no Node modules.' }],
       }],
     },
   },

@@ -10,6 +10,7 @@ import { registerSockLanguage } from './providers/sockLanguage';
 import { registerStatusBar } from './providers/statusBar';
 import { registerTrafficHistory, type CaptureStats } from './providers/trafficHistory';
 import { registerTrafficLog } from './providers/trafficLog';
+import { registerTrafficPanel, type TrafficViewState } from './providers/trafficPanel';
 
 /** What `activate()` returns: read-only views of the state, for the integration tests. */
 export interface SocketLabApi {
@@ -22,6 +23,8 @@ export interface SocketLabApi {
   capture(): CaptureStats;
   /** The run results shown at the end of the lines of a `.sock` document, by line. */
   inlineResults(uri: vscode.Uri): Map<number, string>;
+  /** Whether the traffic view is open, its page ready, and how many events it was sent. */
+  trafficView(): TrafficViewState;
 }
 
 let manager: SocketManager | undefined;
@@ -34,13 +37,14 @@ export function activate(context: vscode.ExtensionContext): SocketLabApi {
   manager = new SocketManager(bus, () => readSettings());
   context.subscriptions.push(log, { dispose: () => registry.dispose() });
   registerTrafficLog(context, bus, log);
-  const capture = registerTrafficHistory(context, bus);
+  const history = registerTrafficHistory(context, bus);
   const tree = registerConnectionTree(context, registry);
   registerStatusBar(context, registry);
   registerSocketCommands(context, { manager, registry, log, tree: tree.view });
   registerLookupCommands(context, log);
+  const trafficView = registerTrafficPanel(context, { bus, capture: history.capture, registry, manager, log });
   const inlineResults = registerSockLanguage(context, bus, log);
-  return { version: String(context.extension.packageJSON.version), endpoints: () => registry.all(), tree: tree.snapshot, capture, inlineResults };
+  return { version: String(context.extension.packageJSON.version), endpoints: () => registry.all(), tree: tree.snapshot, capture: history.stats, inlineResults, trafficView };
 }
 
 /** Closes every socket and timer, and removes the Unix socket files the listeners made. */

@@ -83,6 +83,11 @@ export class SocketManager {
     return conn.id;
   }
 
+  /** True when {@link send} can send on this id: an open connection or UDP client this manager owns. */
+  canSend(id: string): boolean {
+    return this.streams.has(id) || this.datagrams.get(id)?.remote !== undefined;
+  }
+
   /**
    * Sends bytes on a connection (a client, an accepted connection, or a UDP client).
    * @throws SocketLabError `ECLOSED` when the id is not an open connection, or what the send raises

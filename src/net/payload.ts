@@ -5,6 +5,9 @@
  * - Hex: pairs of hex digits, optionally separated by whitespace (`47 45 54` or `474554`).
  * - Rendering: {@link escapeBytes} (the inverse of {@link decodeEscapes} for any bytes) and
  *   {@link hexDump}, which prints as `xxd(1)` does by default.
+ *
+ * The traffic view's page (a browser) bundles {@link escapeBytes}, {@link hexDump} and
+ * {@link escapeControls}: they use only `Uint8Array` and strings, never `Buffer`.
  */
 import { createError } from './errors';
 
@@ -170,8 +173,26 @@ export type PreviewEncoding = 'escaped' | 'utf8' | 'latin1';
 export function previewBytes(bytes: Uint8Array, encoding: PreviewEncoding, maxBytes: number): string {
   if (encoding === 'escaped') return escapeBytes(bytes, maxBytes);
   const cut = bytes.length > maxBytes;
-  const text = Buffer.from(bytes.subarray(0, maxBytes)).toString(encoding);
-  // eslint-disable-next-line no-control-regex
-  const shown = text.replace(/[\u0000-\u001f\u007f\u0080-\u009f"\\\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => RENDER_ESCAPES[c.charCodeAt(0)] ?? `\\u{${c.charCodeAt(0).toString(16)}}`);
+  const shown = escapeControls(Buffer.from(bytes.subarray(0, maxBytes)).toString(encoding), true);
   return cut ? shown + '…' : shown;
+}
+
+/**
+ * Escapes the characters of decoded text that would hide or rearrange what a person reads:
+ * C0 and C1 controls, DEL, the line and paragraph separators U+2028/U+2029 and the bidirectional
+ * overrides and isolates (U+202A–U+202E, U+2066–U+2069, the "Trojan Source" characters). `\r \n \t
+ * \0` read by name, the rest as `\u{HH}`.
+ *
+ * @param text decoded payload text
+ * @param quotes also escape `"` and `\` (for text shown between quotes)
+ * @param keepNewlines leave `\n` (and `\t`) as they are, for text shown over several lines
+ */
+export function escapeControls(text: string, quotes: boolean, keepNewlines = false): string {
+  // eslint-disable-next-line no-control-regex
+  const special = /[\u0000-\u001f\u007f\u0080-\u009f"\\\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+  return text.replace(special, (c) => {
+    if (!quotes && (c === '"' || c === '\\')) return c;
+    if (keepNewlines && (c === '\n' || c === '\t')) return c;
+    return RENDER_ESCAPES[c.charCodeAt(0)] ?? `\\u{${c.charCodeAt(0).toString(16)}}`;
+  });
 }

@@ -17,6 +17,7 @@ export const Commands = {
   clearClosed: 'socketLab.clearClosed',
   copyAddress: 'socketLab.copyAddress',
   showLog: 'socketLab.showLog',
+  showTraffic: 'socketLab.showTraffic',
   revealTree: 'socketLab.revealTree',
   lookupHost: 'socketLab.lookupHost',
   lookupService: 'socketLab.lookupService',
@@ -26,6 +27,9 @@ export const Commands = {
 
 /** The id of the connection tree view. */
 export const CONNECTIONS_VIEW = 'socketLab.connections';
+
+/** The view type of the traffic view's webview panel. */
+export const TRAFFIC_VIEW = 'socketLab.traffic';
 
 /** The language id of `.sock` scratch files. */
 export const SOCK_LANGUAGE = 'sock';

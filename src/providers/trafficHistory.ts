@@ -11,10 +11,13 @@ export interface CaptureStats {
   readonly droppedBytes: number;
 }
 
-/** Keeps the bounded traffic history of the bus, with the bounds from the settings. */
-export function registerTrafficHistory(context: vscode.ExtensionContext, bus: TrafficBus): () => CaptureStats {
+/**
+ * Keeps the bounded traffic history of the bus, with the bounds from the settings.
+ * @returns the capture (the traffic view reads and exports it) and its stats for the API
+ */
+export function registerTrafficHistory(context: vscode.ExtensionContext, bus: TrafficBus): { capture: TrafficCapture; stats: () => CaptureStats } {
   const s = readSettings();
   const capture = new TrafficCapture(bus, { maxEvents: s.captureMaxEvents, maxBytes: s.captureMaxBytes });
   context.subscriptions.push({ dispose: () => void capture.dispose() });
-  return () => ({ events: capture.length, bytes: capture.bytes, droppedEvents: capture.droppedEvents, droppedBytes: capture.droppedBytes });
+  return { capture, stats: () => ({ events: capture.length, bytes: capture.bytes, droppedEvents: capture.droppedEvents, droppedBytes: capture.droppedBytes }) };
 }

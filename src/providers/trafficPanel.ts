@@ -1,0 +1,247 @@
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import * as vscode from 'vscode';
+import { captureLine, type TrafficCapture } from '../net/capture';
+import type { SocketManager } from '../net/manager';
+import type { EndpointRegistry } from '../net/registry';
+import type { TrafficBus, TrafficEvent } from '../net/traffic';
+import { trafficViewHtml } from '../webview/html';
+import { parsePageMessage, type ExportFormat, type HostMessage, type WireEvent } from '../webview/protocol';
+import { toWireConnection, toWireEvent } from '../webview/toWire';
+import { Commands, TRAFFIC_VIEW } from './contributions';
+import { parsePayloadInput } from './payloadInput';
+
+/** What the traffic view works with. */
+export interface TrafficPanelDeps {
+  readonly bus: TrafficBus;
+  readonly capture: TrafficCapture;
+  readonly registry: EndpointRegistry;
+  readonly manager: SocketManager;
+  readonly log: vscode.LogOutputChannel;
+}
+
+/** The host posts events to the page at most this often (ms). */
+const BATCH_MS = 50;
+/** Events waiting for the page at most; beyond this the oldest waiting are dropped and counted. */
+const QUEUE_MAX = 20_000;
+/** Connection list updates at most this often (ms): a flood of accepts must not flood the page. */
+const CONNECTIONS_MS = 250;
+
+/** What a test can read of the open traffic view. */
+export interface TrafficViewState {
+  readonly open: boolean;
+  readonly ready: boolean;
+  /** Events posted to the page since it said ready. */
+  readonly posted: number;
+  readonly focus: string | null;
+}
+
+/**
+ * The traffic view: one webview panel with a connection filter ("Show Traffic" on a tree item
+ * focuses it on that item). The page says `ready`, gets the bounded history, then live events in
+ * batches; what it posts back is validated before anything acts on it.
+ */
+class TrafficPanel implements vscode.Disposable {
+  private ready = false;
+  private queue: WireEvent[] = [];
+  private dropped = 0;
+  private seq = 0;
+  private posted = 0;
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private connectionsTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly extensionUri: vscode.Uri,
+    private readonly deps: TrafficPanelDeps,
+    private focus: string | null,
+    private readonly onDispose: () => void,
+  ) {
+    const media = vscode.Uri.joinPath(extensionUri, 'media');
+    panel.webview.options = { enableScripts: true, localResourceRoots: [media] };
+    panel.iconPath = vscode.Uri.joinPath(media, 'socket-lab.svg');
+    panel.webview.html = this.html();
+    const unsubscribe = deps.bus.subscribe((e) => this.onEvent(e));
+    const unwatch = deps.registry.onDidChange(() => this.scheduleConnections());
+    this.disposables.push(
+      { dispose: unsubscribe },
+      { dispose: unwatch },
+      panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)),
+      // A hidden panel's page is gone (no retainContextWhenHidden): it says ready again when shown.
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) this.ready = false;
+      }),
+      panel.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  state(): TrafficViewState {
+    return { open: true, ready: this.ready, posted: this.posted, focus: this.focus };
+  }
+
+  /** Shows the panel, filtered to one listener or connection, or to all (`null`). */
+  reveal(focus: string | null): void {
+    this.focus = focus;
+    this.panel.reveal(undefined, false);
+    if (this.ready) void this.post({ type: 'focus', focus });
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+    return trafficViewHtml({
+      cspSource: webview.cspSource,
+      nonce: randomBytes(16).toString('base64'),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'dist', 'trafficView.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'trafficView.css')).toString(),
+    });
+  }
+
+  private post(message: HostMessage): Thenable<boolean> {
+    return this.panel.webview.postMessage(message);
+  }
+
+  private connections(): ReturnType<typeof toWireConnection>[] {
+    return this.deps.registry.all().map((r) => toWireConnection(r, this.deps.manager.canSend(r.id)));
+  }
+
+  private onEvent(e: TrafficEvent): void {
+    if (!this.ready) return; // the page gets the history from the capture when it says ready
+    this.queue.push(toWireEvent(e, ++this.seq));
+    if (this.queue.length > QUEUE_MAX) {
+      const cut = this.queue.length - QUEUE_MAX;
+      this.queue.splice(0, cut);
+      this.dropped += cut;
+    }
+    this.flushTimer ??= setTimeout(() => this.flush(), BATCH_MS);
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined;
+    if (!this.ready || this.queue.length === 0) return;
+    const events = this.queue;
+    const dropped = this.dropped;
+    this.queue = [];
+    this.dropped = 0;
+    this.posted += events.length;
+    void this.post({ type: 'events', events, dropped });
+  }
+
+  private scheduleConnections(): void {
+    if (!this.ready || this.connectionsTimer) return;
+    this.connectionsTimer = setTimeout(() => {
+      this.connectionsTimer = undefined;
+      if (this.ready) void this.post({ type: 'connections', connections: this.connections() });
+    }, CONNECTIONS_MS);
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    const m = parsePageMessage(raw);
+    if (!m) {
+      this.deps.log.warn('[traffic view] ignored a malformed message from the page');
+      return;
+    }
+    switch (m.type) {
+      case 'ready': {
+        const history = this.deps.capture.events().map((e) => toWireEvent(e, ++this.seq));
+        this.queue = [];
+        this.dropped = 0;
+        this.ready = true;
+        this.posted = history.length;
+        await this.post({ type: 'init', events: history, connections: this.connections(), dropped: this.deps.capture.droppedEvents, focus: this.focus });
+        return;
+      }
+      case 'send': {
+        const bytes = parsePayloadInput(m.payload);
+        if (typeof bytes === 'string') {
+          await this.post({ type: 'sendResult', ok: false, message: bytes });
+          return;
+        }
+        try {
+          await this.deps.manager.send(m.connection, bytes);
+          await this.post({ type: 'sendResult', ok: true, message: `Sent ${bytes.length} byte${bytes.length === 1 ? '' : 's'} to ${m.connection}` });
+        } catch (err) {
+          await this.post({ type: 'sendResult', ok: false, message: err instanceof Error ? err.message : String(err) });
+        }
+        return;
+      }
+      case 'export':
+        await exportCapture(this.deps, m.format, m.connection);
+        return;
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.flushTimer);
+    clearTimeout(this.connectionsTimer);
+    this.ready = false;
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.panel.dispose();
+    this.onDispose();
+  }
+}
+
+/** The capture's events of one listener (with its accepted connections) or connection, or all. */
+export function eventsOf(events: readonly TrafficEvent[], connection: string | null): TrafficEvent[] {
+  if (connection === null) return [...events];
+  const ids = new Set([connection]);
+  for (const e of events) if (e.type === 'open' && e.listener === connection) ids.add(e.id);
+  return events.filter((e) => ids.has(e.id));
+}
+
+/** Saves or opens the capture of the shown connections in a format; tells the user how it went. */
+async function exportCapture(deps: TrafficPanelDeps, format: ExportFormat, connection: string | null): Promise<void> {
+  const events = eventsOf(deps.capture.events(), connection);
+  const what = connection ?? 'all connections';
+  if (events.length === 0) {
+    void vscode.window.showInformationMessage(`Socket Lab: the capture has no events of ${what} to export.`);
+    return;
+  }
+  try {
+    if (format === 'jsonl') {
+      await saveAs(`socket-lab-${connection ?? 'capture'}.jsonl`, { 'JSON Lines': ['jsonl'] }, Buffer.from(events.map(captureLine).join('')), `${events.length} events`);
+    }
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    deps.log.error(`[traffic view] export failed: ${message}`);
+    void vscode.window.showErrorMessage(`Socket Lab: export failed: ${message}`);
+  }
+}
+
+async function saveAs(name: string, filters: Record<string, string[]>, bytes: Buffer, what: string): Promise<void> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const uri = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined, filters, saveLabel: 'Export' });
+  if (!uri) return;
+  await writeFile(uri.fsPath, bytes);
+  void vscode.window.setStatusBarMessage(`Socket Lab: exported ${what} to ${vscode.workspace.asRelativePath(uri)}`, 5000);
+}
+
+/**
+ * Registers the traffic view: the Show Traffic command (palette, tree, `.sock` editor title) and
+ * the serializer that brings the panel back after a window reload.
+ *
+ * @returns what a test can read of the view
+ */
+export function registerTrafficPanel(context: vscode.ExtensionContext, deps: TrafficPanelDeps): () => TrafficViewState {
+  let current: TrafficPanel | undefined;
+  const open = (panel: vscode.WebviewPanel, focus: string | null): TrafficPanel => {
+    current = new TrafficPanel(panel, context.extensionUri, deps, focus, () => (current = undefined));
+    return current;
+  };
+  context.subscriptions.push(
+    vscode.commands.registerCommand(Commands.showTraffic, (target?: unknown) => {
+      const focus = typeof target === 'string' && deps.registry.get(target) ? target : null;
+      if (current) current.reveal(focus);
+      else open(vscode.window.createWebviewPanel(TRAFFIC_VIEW, 'Socket Lab Traffic', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'media')] }), focus);
+    }),
+    vscode.window.registerWebviewPanelSerializer(TRAFFIC_VIEW, {
+      deserializeWebviewPanel: async (panel) => {
+        current?.dispose();
+        open(panel, null);
+      },
+    }),
+    { dispose: () => current?.dispose() },
+  );
+  return () => current?.state() ?? { open: false, ready: false, posted: 0, focus: null };
+}

@@ -1,0 +1,432 @@
+/**
+ * The traffic view's page script (runs in the webview). It says `ready`, then renders what the
+ * host posts: a virtualized list (TanStack Virtual) keeps the DOM to the rows on screen, so
+ * 100,000 events scroll smoothly. Every peer byte reaches the DOM through `textContent` only.
+ */
+import { elementScroll, observeElementOffset, observeElementRect, Virtualizer } from '@tanstack/virtual-core';
+import type { ExportFormat, HostMessage, PageMessage, WireConnection } from '../protocol';
+import { EventStore, makeMatcher, payloadLines, visibleBody, type ViewEvent, type ViewFilter, type ViewMode } from './model';
+
+interface VsCodeApi {
+  postMessage(message: PageMessage): void;
+  getState(): unknown;
+  setState(state: PageState): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+/** What survives the panel being hidden and shown again (events come back from the host). */
+interface PageState {
+  readonly mode: ViewMode;
+  readonly encoding: string;
+  readonly filter: ViewFilter;
+  readonly follow: boolean;
+  readonly history: readonly string[];
+  readonly sendTarget: string | null;
+}
+
+const HISTORY_MAX = 50;
+const LINE_PX = 18;
+
+const vscode = acquireVsCodeApi();
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+const els = {
+  connection: $<HTMLSelectElement>('connection'),
+  dirIn: $<HTMLInputElement>('dir-in'),
+  dirOut: $<HTMLInputElement>('dir-out'),
+  lifecycle: $<HTMLInputElement>('lifecycle'),
+  search: $<HTMLInputElement>('search'),
+  mode: $<HTMLSelectElement>('mode'),
+  encoding: $<HTMLSelectElement>('encoding'),
+  follow: $<HTMLButtonElement>('follow'),
+  clear: $<HTMLButtonElement>('clear'),
+  status: $('status'),
+  list: $('list'),
+  spacer: $('spacer'),
+  empty: $('empty'),
+  sendForm: $<HTMLFormElement>('send-form'),
+  sendTarget: $<HTMLSelectElement>('send-target'),
+  sendInput: $<HTMLInputElement>('send-input'),
+  sendMessage: $('send-message'),
+};
+
+const saved = (vscode.getState() ?? {}) as Partial<PageState>;
+let state: PageState = {
+  mode: saved.mode ?? 'escaped',
+  encoding: saved.encoding ?? 'utf-8',
+  filter: saved.filter ?? { connection: null, directions: ['in', 'out'], lifecycle: true, search: '' },
+  follow: saved.follow ?? true,
+  history: saved.history ?? [],
+  sendTarget: saved.sendTarget ?? null,
+};
+const store = new EventStore();
+let connections: readonly WireConnection[] = [];
+let shown: ViewEvent[] = [];
+let matcher = makeMatcher(state.filter, connections);
+let selected = -1;
+const expanded = new Set<number>(); // by seq
+let historyPos = -1;
+/** Rendered rows by seq; rebuilt when the mode or encoding changes (`renderKey`). */
+const rows = new Map<number, HTMLElement>();
+let renderKey = '';
+
+function save(patch: Partial<PageState>): void {
+  state = { ...state, ...patch };
+  vscode.setState(state);
+}
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+function clock(ts: number): string {
+  return `${timeFormat.format(ts)}.${String(ts % 1000).padStart(3, '0')}`;
+}
+
+function estimate(e: ViewEvent): number {
+  if (e.wire.kind !== 'data' || !e.payload) return LINE_PX + 6;
+  const lines = state.mode === 'hex' ? Math.ceil(e.payload.length / 16) : 1 + Math.floor(e.payload.length / 80);
+  return LINE_PX * (1 + Math.min(lines, 17)) + 6;
+}
+
+const virtualizer = new Virtualizer<HTMLElement, HTMLElement>({
+  count: 0,
+  getScrollElement: () => els.list,
+  estimateSize: (i) => estimate(shown[i]),
+  getItemKey: (i) => shown[i]?.wire.seq ?? i,
+  scrollToFn: elementScroll,
+  observeElementRect,
+  observeElementOffset,
+  overscan: 8,
+  anchorTo: 'end',
+  followOnAppend: state.follow,
+  onChange: () => scheduleRender(),
+});
+
+function setCount(): void {
+  virtualizer.setOptions({ ...virtualizer.options, count: shown.length, followOnAppend: state.follow });
+  virtualizer._willUpdate();
+  if (state.follow && shown.length > 0) virtualizer.scrollToIndex(shown.length - 1, { align: 'end' });
+  scheduleRender();
+}
+
+let renderQueued = false;
+function scheduleRender(): void {
+  if (renderQueued) return;
+  renderQueued = true;
+  requestAnimationFrame(() => {
+    renderQueued = false;
+    render();
+  });
+}
+
+function connectionName(id: string): string {
+  const c = connections.find((x) => x.id === id);
+  return c ? `${id} ${c.label}` : id;
+}
+
+/** Builds one row; every string from the peer goes in with textContent. */
+function buildRow(e: ViewEvent, index: number): HTMLElement {
+  const w = e.wire;
+  const row = document.createElement('div');
+  row.className = `row ${w.kind === 'data' ? w.direction : 'life'} kind-${w.kind}`;
+  row.setAttribute('role', 'listitem');
+  row.dataset.index = String(index);
+  const head = document.createElement('div');
+  head.className = 'head';
+  const time = document.createElement('span');
+  time.className = 'time';
+  time.textContent = clock(w.ts);
+  const conn = document.createElement('span');
+  conn.className = 'conn';
+  conn.textContent = w.id;
+  conn.title = connectionName(w.id);
+  const arrow = document.createElement('span');
+  arrow.className = 'arrow';
+  const what = document.createElement('span');
+  what.className = 'what';
+  head.append(time, conn, arrow, what);
+  row.append(head);
+  if (w.kind === 'data') {
+    const n = w.bytes ?? 0;
+    arrow.textContent = w.direction === 'in' ? '←' : '→';
+    arrow.title = w.direction === 'in' ? 'received from the peer' : 'sent to the peer';
+    what.textContent = `${n} byte${n === 1 ? '' : 's'}${w.peer ? ` ${w.direction === 'in' ? 'from' : 'to'} ${w.peer}` : ''}${e.payload && e.payload.length < n ? ` (first ${e.payload.length} shown; exports have all)` : ''}`;
+    if (e.payload && e.payload.length > 0) {
+      const isExpanded = expanded.has(w.seq);
+      const body = visibleBody(payloadLines(e.payload, state.mode, state.encoding), isExpanded);
+      const pre = document.createElement('pre');
+      pre.className = `body mode-${state.mode}`;
+      pre.textContent = body.text;
+      row.append(pre);
+      if (body.hiddenLines > 0 || isExpanded) {
+        const more = document.createElement('div');
+        more.className = 'more';
+        more.textContent = isExpanded ? 'Show less (Enter)' : `… ${body.hiddenLines} more line${body.hiddenLines === 1 ? '' : 's'} (Enter or click to show)`;
+        row.append(more);
+      }
+    }
+  } else {
+    arrow.textContent = w.kind === 'error' ? '!' : w.kind === 'close' ? '×' : w.kind === 'half-close' ? '⇥' : w.kind === 'drop' ? '⊘' : '●';
+    what.textContent = w.summary ?? w.kind;
+  }
+  return row;
+}
+
+function render(): void {
+  const key = `${state.mode}|${state.encoding}`;
+  if (key !== renderKey) {
+    for (const r of rows.values()) r.remove();
+    rows.clear();
+    renderKey = key;
+  }
+  els.spacer.style.height = `${virtualizer.getTotalSize()}px`;
+  els.empty.hidden = shown.length > 0;
+  const items = virtualizer.getVirtualItems();
+  const keep = new Set<number>();
+  for (const item of items) {
+    const e = shown[item.index];
+    if (!e) continue;
+    const seq = e.wire.seq;
+    keep.add(seq);
+    let row = rows.get(seq);
+    if (!row) {
+      row = buildRow(e, item.index);
+      rows.set(seq, row);
+      els.list.append(row);
+      virtualizer.measureElement(row);
+    }
+    row.dataset.index = String(item.index);
+    row.style.transform = `translateY(${item.start}px)`;
+    row.classList.toggle('selected', item.index === selected);
+    row.setAttribute('aria-selected', String(item.index === selected));
+  }
+  for (const [seq, row] of rows) {
+    if (keep.has(seq)) continue;
+    row.remove();
+    rows.delete(seq);
+  }
+  updateStatus();
+}
+
+function rebuildRow(index: number): void {
+  const e = shown[index];
+  if (!e) return;
+  rows.get(e.wire.seq)?.remove();
+  rows.delete(e.wire.seq);
+  scheduleRender();
+}
+
+function updateStatus(): void {
+  const parts = [`${shown.length.toLocaleString()} of ${store.length.toLocaleString()} events shown`];
+  if (store.dropped > 0) parts.push(`${store.dropped.toLocaleString()} older events dropped (the capture's bounds: socketLab.capture.*)`);
+  if (!state.follow) parts.push('paused: new events are added below');
+  const search = state.filter.search.trim();
+  if (/^hex\s/i.test(search) && !/^hex\s+((?:[0-9a-fA-F]{2}\s*)*)$/i.test(search)) parts.push('hex search needs pairs of hex digits');
+  els.status.textContent = parts.join(' · ');
+}
+
+function refilter(): void {
+  matcher = makeMatcher(state.filter, connections);
+  shown = store.all().filter(matcher);
+  selected = Math.min(selected, shown.length - 1);
+  setCount();
+}
+
+function fillConnections(): void {
+  const current = state.filter.connection;
+  const options: [string, string][] = [['', 'All connections']];
+  for (const c of connections) options.push([c.id, `${c.kind === 'accepted' ? '  ↳ ' : ''}${c.id} · ${c.label}`]);
+  if (current && !connections.some((c) => c.id === current)) options.push([current, `${current} (gone)`]);
+  els.connection.replaceChildren(
+    ...options.map(([value, label]) => {
+      const o = document.createElement('option');
+      o.value = value;
+      o.textContent = label;
+      return o;
+    }),
+  );
+  els.connection.value = current ?? '';
+  const sendable = connections.filter((c) => c.canSend);
+  els.sendTarget.replaceChildren(
+    ...(sendable.length === 0 ? [['', 'No open connection']] : sendable.map((c) => [c.id, `${c.id} · ${c.label}`])).map(([value, label]) => {
+      const o = document.createElement('option');
+      o.value = value;
+      o.textContent = label;
+      return o;
+    }),
+  );
+  const preferred = [state.filter.connection, state.sendTarget].find((id) => id && sendable.some((c) => c.id === id));
+  els.sendTarget.value = preferred ?? sendable[0]?.id ?? '';
+  els.sendTarget.disabled = sendable.length === 0;
+  (document.getElementById('send') as HTMLButtonElement).disabled = sendable.length === 0;
+}
+
+function setFilter(patch: Partial<ViewFilter>): void {
+  save({ filter: { ...state.filter, ...patch } });
+  refilter();
+}
+
+function setFollow(on: boolean): void {
+  save({ follow: on });
+  els.follow.textContent = on ? 'Pause' : 'Follow';
+  els.follow.setAttribute('aria-pressed', String(on));
+  setCount();
+}
+
+function onHost(msg: HostMessage): void {
+  switch (msg.type) {
+    case 'init':
+      store.clear();
+      store.push(msg.events);
+      store.dropped += msg.dropped;
+      connections = msg.connections;
+      if (msg.focus !== null) save({ filter: { ...state.filter, connection: msg.focus } });
+      fillConnections();
+      refilter();
+      return;
+    case 'events': {
+      const cut = store.push(msg.events);
+      store.dropped += msg.dropped;
+      if (cut > 0) {
+        refilter();
+        return;
+      }
+      let added = 0;
+      for (const e of store.all().slice(store.length - msg.events.length)) {
+        if (!matcher(e)) continue;
+        shown.push(e);
+        added++;
+      }
+      if (added > 0) setCount();
+      else updateStatus();
+      return;
+    }
+    case 'connections':
+      connections = msg.connections;
+      fillConnections();
+      if (state.filter.connection !== null) refilter();
+      return;
+    case 'focus':
+      save({ filter: { ...state.filter, connection: msg.focus } });
+      els.connection.value = msg.focus ?? '';
+      fillConnections();
+      refilter();
+      return;
+    case 'sendResult':
+      els.sendMessage.textContent = msg.message;
+      els.sendMessage.className = `send-message ${msg.ok ? 'ok' : 'error'}`;
+      return;
+  }
+}
+
+function toggleExpanded(index: number): void {
+  const e = shown[index];
+  if (!e || e.wire.kind !== 'data') return;
+  if (expanded.has(e.wire.seq)) expanded.delete(e.wire.seq);
+  else expanded.add(e.wire.seq);
+  rebuildRow(index);
+}
+
+function select(index: number): void {
+  if (shown.length === 0) return;
+  selected = Math.max(0, Math.min(shown.length - 1, index));
+  virtualizer.scrollToIndex(selected, { align: 'auto' });
+  scheduleRender();
+}
+
+function exportAs(format: ExportFormat): void {
+  vscode.postMessage({ type: 'export', format, connection: state.filter.connection });
+}
+
+function wire(): void {
+  els.mode.value = state.mode;
+  els.encoding.value = state.encoding;
+  els.encoding.disabled = state.mode !== 'text';
+  els.dirIn.checked = state.filter.directions.includes('in');
+  els.dirOut.checked = state.filter.directions.includes('out');
+  els.lifecycle.checked = state.filter.lifecycle;
+  els.search.value = state.filter.search;
+  setFollow(state.follow);
+
+  els.connection.addEventListener('change', () => setFilter({ connection: els.connection.value === '' ? null : els.connection.value }));
+  const directions = (): void => setFilter({ directions: [...(els.dirIn.checked ? ['in' as const] : []), ...(els.dirOut.checked ? ['out' as const] : [])] });
+  els.dirIn.addEventListener('change', directions);
+  els.dirOut.addEventListener('change', directions);
+  els.lifecycle.addEventListener('change', () => setFilter({ lifecycle: els.lifecycle.checked }));
+  let searchTimer: ReturnType<typeof setTimeout> | undefined;
+  els.search.addEventListener('input', () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => setFilter({ search: els.search.value }), 150);
+  });
+  els.mode.addEventListener('change', () => {
+    save({ mode: els.mode.value as ViewMode });
+    els.encoding.disabled = state.mode !== 'text';
+    virtualizer.measure();
+    scheduleRender();
+  });
+  els.encoding.addEventListener('change', () => {
+    save({ encoding: els.encoding.value });
+    virtualizer.measure();
+    scheduleRender();
+  });
+  els.follow.addEventListener('click', () => setFollow(!state.follow));
+  els.clear.addEventListener('click', () => {
+    store.clear();
+    expanded.clear();
+    selected = -1;
+    refilter();
+  });
+  els.list.addEventListener('wheel', (ev) => {
+    if (ev.deltaY < 0 && state.follow) setFollow(false);
+  });
+  els.list.addEventListener('click', (ev) => {
+    const row = (ev.target as HTMLElement).closest<HTMLElement>('.row');
+    if (!row) return;
+    const index = Number(row.dataset.index);
+    selected = index;
+    if ((ev.target as HTMLElement).closest('.more')) toggleExpanded(index);
+    scheduleRender();
+  });
+  els.list.addEventListener('keydown', (ev) => {
+    const page = Math.max(1, Math.floor(els.list.clientHeight / (LINE_PX * 3)));
+    const moves: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page };
+    if (ev.key in moves) select((selected < 0 ? 0 : selected) + moves[ev.key]);
+    else if (ev.key === 'Home') select(0);
+    else if (ev.key === 'End') select(shown.length - 1);
+    else if (ev.key === 'Enter' || ev.key === ' ') toggleExpanded(selected);
+    else return;
+    if (ev.key !== 'End' && state.follow) setFollow(false);
+    ev.preventDefault();
+  });
+  for (const format of ['jsonl', 'sock', 'pcapng'] as const) $(`export-${format}`).addEventListener('click', () => exportAs(format));
+
+  els.sendTarget.addEventListener('change', () => save({ sendTarget: els.sendTarget.value || null }));
+  els.sendForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const payload = els.sendInput.value;
+    const connection = els.sendTarget.value;
+    if (!connection || payload === '') return;
+    vscode.postMessage({ type: 'send', connection, payload });
+    save({ history: [payload, ...state.history.filter((h) => h !== payload)].slice(0, HISTORY_MAX) });
+    historyPos = -1;
+    els.sendInput.value = '';
+    els.sendMessage.textContent = '';
+  });
+  els.sendInput.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'ArrowUp' && ev.key !== 'ArrowDown') return;
+    if (state.history.length === 0) return;
+    historyPos = Math.max(-1, Math.min(state.history.length - 1, historyPos + (ev.key === 'ArrowUp' ? 1 : -1)));
+    els.sendInput.value = historyPos < 0 ? '' : state.history[historyPos];
+    ev.preventDefault();
+  });
+  document.addEventListener('keydown', (ev) => {
+    if (ev.key === '/' && document.activeElement?.tagName !== 'INPUT') {
+      els.search.focus();
+      ev.preventDefault();
+    }
+  });
+
+  window.addEventListener('message', (ev: MessageEvent<HostMessage>) => onHost(ev.data));
+  virtualizer._didMount();
+  virtualizer._willUpdate();
+  vscode.postMessage({ type: 'ready' });
+}
+
+wire();

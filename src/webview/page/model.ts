@@ -1,0 +1,213 @@
+/**
+ * The traffic view's page model: the events it holds (a bounded ring), the filter, and how one
+ * event's payload reads in each mode. Pure (no DOM, no Node), so the tests run it in Node and the
+ * page bundles it for the browser.
+ */
+import { escapeBytes, escapeControls, hexDump } from '../../net/payload';
+import type { Direction, WireConnection, WireEvent } from '../protocol';
+
+/** How payloads are shown: text with escapes, an `xxd` hex dump, or text decoded in an encoding. */
+export type ViewMode = 'escaped' | 'hex' | 'text';
+
+/** The encodings `text` mode offers (WHATWG labels, as `TextDecoder` takes them). */
+export const TEXT_ENCODINGS = ['utf-8', 'windows-1252', 'utf-16le', 'utf-16be', 'iso-8859-2', 'shift_jis', 'euc-kr', 'gb18030'] as const;
+
+/** One event the page holds: the wire event and its decoded payload bytes. */
+export interface ViewEvent {
+  readonly wire: WireEvent;
+  /** The payload bytes the page received (at most `VIEW_PAYLOAD_MAX`). */
+  readonly payload: Uint8Array | undefined;
+}
+
+/** What the list shows. */
+export interface ViewFilter {
+  /** A connection or listener id (a listener shows its accepted connections too), or null for all. */
+  readonly connection: string | null;
+  readonly directions: readonly Direction[];
+  /** Show open, close, errors and the other events that carry no payload. */
+  readonly lifecycle: boolean;
+  /** Text to find in payloads and summaries (ASCII case-insensitive), or `hex 0d 0a` for bytes. */
+  readonly search: string;
+}
+
+/** Events the page holds at most; the oldest go first and are counted. */
+export const VIEW_MAX_EVENTS = 100_000;
+/** Payload bytes the page holds at most (64 MiB). */
+export const VIEW_MAX_BYTES = 64 * 1024 * 1024;
+
+/** Lines a collapsed row shows of its payload; Enter or a click shows the rest. */
+export const COLLAPSED_LINES = 16;
+/** Characters a collapsed row shows of its payload. */
+export const COLLAPSED_CHARS = 4096;
+
+/** Decodes base64 without `Buffer` (the page has none). */
+export function fromBase64(b64: string): Uint8Array {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/**
+ * Parses a search: `hex 0d 0a` (or `hex 0d0a`) as bytes, anything else as UTF-8 text.
+ * @returns the bytes to find, or a message when the hex is malformed
+ */
+export function searchBytes(search: string): Uint8Array | string {
+  const hex = /^hex\s+(.*)$/i.exec(search.trim());
+  if (!hex) return new TextEncoder().encode(search);
+  const digits = hex[1].replace(/\s+/g, '');
+  if (!/^(?:[0-9a-fA-F]{2})*$/.test(digits)) return 'hex search needs pairs of hex digits, e.g. hex 0d 0a';
+  const out = new Uint8Array(digits.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(digits.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+function lower(b: number): number {
+  return b >= 0x41 && b <= 0x5a ? b + 0x20 : b;
+}
+
+/** True when `needle` occurs in `hay`, comparing ASCII letters case-insensitively. */
+export function containsBytes(hay: Uint8Array, needle: Uint8Array): boolean {
+  if (needle.length === 0) return true;
+  const first = lower(needle[0]);
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    if (lower(hay[i]) !== first) continue;
+    for (let j = 1; j < needle.length; j++) if (lower(hay[i + j]) !== lower(needle[j])) continue outer;
+    return true;
+  }
+  return false;
+}
+
+/**
+ * A predicate for one filter. `connections` tells which ids belong to a listener, so that
+ * choosing a listener shows its accepted connections too.
+ */
+export function makeMatcher(filter: ViewFilter, connections: readonly WireConnection[]): (e: ViewEvent) => boolean {
+  let ids: Set<string> | null = null;
+  if (filter.connection !== null) {
+    ids = new Set([filter.connection]);
+    for (const c of connections) if (c.listener === filter.connection) ids.add(c.id);
+  }
+  const needle = filter.search.trim() === '' ? null : searchBytes(filter.search);
+  const needleText = filter.search.trim().toLowerCase();
+  return (e) => {
+    const w = e.wire;
+    if (ids && !ids.has(w.id)) return false;
+    if (w.kind === 'data') {
+      if (!filter.directions.includes(w.direction ?? 'in')) return false;
+      if (needle === null) return true;
+      return typeof needle !== 'string' && e.payload !== undefined && containsBytes(e.payload, needle);
+    }
+    if (!filter.lifecycle) return false;
+    return needle === null || (w.summary ?? '').toLowerCase().includes(needleText);
+  };
+}
+
+/**
+ * The lines of a payload in a mode: `escaped` breaks after each `\n` byte (shown as `\n`),
+ * `hex` is `xxd`'s dump, `text` decodes in `encoding` and shows controls as escapes. Peer bytes
+ * stay text: the caller puts these strings in the DOM with `textContent` only.
+ */
+export function payloadLines(payload: Uint8Array, mode: ViewMode, encoding: string): string[] {
+  if (payload.length === 0) return [];
+  if (mode === 'hex') return hexDump(payload).split('\n').slice(0, -1);
+  if (mode === 'text') {
+    let text: string;
+    try {
+      text = new TextDecoder(encoding).decode(payload);
+    } catch {
+      text = new TextDecoder('utf-8').decode(payload);
+    }
+    const lines = escapeControls(text, false, true).split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    return lines;
+  }
+  const lines: string[] = [];
+  let start = 0;
+  for (let i = 0; i < payload.length; i++) {
+    if (payload[i] !== 0x0a) continue;
+    lines.push(escapeBytes(payload.subarray(start, i + 1)));
+    start = i + 1;
+  }
+  if (start < payload.length) lines.push(escapeBytes(payload.subarray(start)));
+  return lines;
+}
+
+/**
+ * What a row shows of its payload: every line when expanded, else at most
+ * {@link COLLAPSED_LINES} lines and {@link COLLAPSED_CHARS} characters.
+ *
+ * @returns the text (lines joined with `\n`) and how many lines were left out
+ */
+export function visibleBody(lines: readonly string[], expanded: boolean): { text: string; hiddenLines: number } {
+  if (expanded) return { text: lines.join('\n'), hiddenLines: 0 };
+  let chars = 0;
+  let n = 0;
+  const shown: string[] = [];
+  for (; n < lines.length && n < COLLAPSED_LINES; n++) {
+    if (chars + lines[n].length > COLLAPSED_CHARS) {
+      shown.push(lines[n].slice(0, Math.max(0, COLLAPSED_CHARS - chars)) + '…');
+      n++;
+      break;
+    }
+    chars += lines[n].length;
+    shown.push(lines[n]);
+  }
+  return { text: shown.join('\n'), hiddenLines: lines.length - n };
+}
+
+/**
+ * The events the page holds, oldest first, bounded by {@link VIEW_MAX_EVENTS} and
+ * {@link VIEW_MAX_BYTES}; what it lets go is counted in `dropped`.
+ */
+export class EventStore {
+  private items: ViewEvent[] = [];
+  private heldBytes = 0;
+  /** Events let go: by this page's bounds, by the host's history before the view opened, or in transit. */
+  dropped = 0;
+
+  constructor(
+    private readonly maxEvents = VIEW_MAX_EVENTS,
+    private readonly maxBytes = VIEW_MAX_BYTES,
+  ) {}
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  /** Every event held, oldest first (do not modify). */
+  all(): readonly ViewEvent[] {
+    return this.items;
+  }
+
+  /**
+   * Adds events in order.
+   * @returns how many old events were let go to make room
+   */
+  push(events: readonly WireEvent[]): number {
+    for (const wire of events) {
+      const payload = wire.payload !== undefined ? fromBase64(wire.payload) : undefined;
+      this.heldBytes += payload?.length ?? 0;
+      this.items.push({ wire, payload });
+    }
+    let cut = 0;
+    let bytes = this.heldBytes;
+    while (this.items.length - cut > this.maxEvents || (bytes > this.maxBytes && cut < this.items.length - 1)) {
+      bytes -= this.items[cut].payload?.length ?? 0;
+      cut++;
+    }
+    if (cut > 0) {
+      this.items = this.items.slice(cut);
+      this.heldBytes = bytes;
+      this.dropped += cut;
+    }
+    return cut;
+  }
+
+  /** Forgets every event (the Clear button); the dropped count starts again too. */
+  clear(): void {
+    this.items = [];
+    this.heldBytes = 0;
+    this.dropped = 0;
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The messages between the traffic view's host (the extension) and its page (the webview), as one
+ * discriminated union per direction. Shared by both sides, so it uses neither Node nor the DOM.
+ *
+ * The page says `ready` first; only then does the host post `init` and, in batches at most every
+ * ~50 ms, `events`. Messages from the page are untrusted input: the host acts on them only after
+ * {@link parsePageMessage} accepts them.
+ */
+
+/** Which way bytes went: `in` from the peer, `out` to the peer. */
+export type Direction = 'in' | 'out';
+
+/** The kinds of traffic event the view shows (the socket core's `TrafficEvent` types). */
+export type WireKind = 'listening' | 'open' | 'data' | 'half-close' | 'close' | 'error' | 'drop' | 'tls';
+
+/** One traffic event as the page receives it. */
+export interface WireEvent {
+  /** Increases by one per event the host saw; a gap means events the view did not get. */
+  readonly seq: number;
+  /** Wall-clock time, ms since the epoch. */
+  readonly ts: number;
+  /** The connection, listener or datagram socket (`c3`, `l1`). */
+  readonly id: string;
+  readonly kind: WireKind;
+  /** For `data` and `half-close`. */
+  readonly direction?: Direction;
+  /** For `data`: the payload's full length in bytes. */
+  readonly bytes?: number;
+  /** For `data`: the payload as base64, at most {@link VIEW_PAYLOAD_MAX} bytes of it. */
+  readonly payload?: string;
+  /** For a datagram: the peer's address. */
+  readonly peer?: string;
+  /** What happened, in words, for every kind but `data` (`accepted from 127.0.0.1:50312`). */
+  readonly summary?: string;
+}
+
+/** Bytes of one payload that the view receives; the rest is counted, and in every export. */
+export const VIEW_PAYLOAD_MAX = 64 * 1024;
+
+/** A listener, client, accepted connection or datagram socket, for the filter and the send box. */
+export interface WireConnection {
+  readonly id: string;
+  readonly kind: 'listener' | 'client' | 'accepted';
+  readonly transport: string;
+  /** `tcp 127.0.0.1:5000 → 127.0.0.1:40312`, as the tree shows it. */
+  readonly label: string;
+  /** For an accepted connection, its listener's id. */
+  readonly listener?: string;
+  /** True while bytes can be sent on it from the send box. */
+  readonly canSend: boolean;
+}
+
+/** The host's messages. */
+export type HostMessage =
+  | {
+      readonly type: 'init';
+      /** The traffic history (the bounded capture), oldest first. */
+      readonly events: readonly WireEvent[];
+      readonly connections: readonly WireConnection[];
+      /** Events the history had already dropped before this view opened. */
+      readonly dropped: number;
+      /** Show only this connection or listener (from the tree's "Show Traffic"), or all. */
+      readonly focus: string | null;
+    }
+  | { readonly type: 'events'; readonly events: readonly WireEvent[]; /** Events the host could not deliver (the page fell behind). */ readonly dropped: number }
+  | { readonly type: 'connections'; readonly connections: readonly WireConnection[] }
+  | { readonly type: 'focus'; readonly focus: string | null }
+  | { readonly type: 'sendResult'; readonly ok: boolean; readonly message: string };
+
+/** The export formats: JSON lines, a replayable `.sock` block, a pcapng file. */
+export type ExportFormat = 'jsonl' | 'sock' | 'pcapng';
+
+/** The page's messages. */
+export type PageMessage =
+  | { readonly type: 'ready' }
+  | { readonly type: 'send'; readonly connection: string; /** In the `.sock` payload syntax: text with escapes, `hex …`, `base64 …`. */ readonly payload: string }
+  | { readonly type: 'export'; readonly format: ExportFormat; /** The connection filter: a connection or listener id, or null for all. */ readonly connection: string | null };
+
+/** The longest payload text the send box may post (characters). */
+export const SEND_TEXT_MAX = 1024 * 1024;
+
+const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+const FORMATS: readonly string[] = ['jsonl', 'sock', 'pcapng'];
+
+/**
+ * Checks a message from the page. The page runs peer bytes through its DOM, so the host treats
+ * what it posts as untrusted: unknown types, extra shapes, oversize text and odd ids are refused.
+ *
+ * @returns the message, or `undefined` when it is not one the host acts on
+ */
+export function parsePageMessage(raw: unknown): PageMessage | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const m = raw as Record<string, unknown>;
+  switch (m.type) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'send':
+      if (typeof m.connection !== 'string' || !ID.test(m.connection)) return undefined;
+      if (typeof m.payload !== 'string' || m.payload.length > SEND_TEXT_MAX) return undefined;
+      return { type: 'send', connection: m.connection, payload: m.payload };
+    case 'export':
+      if (typeof m.format !== 'string' || !FORMATS.includes(m.format)) return undefined;
+      if (m.connection !== null && (typeof m.connection !== 'string' || !ID.test(m.connection))) return undefined;
+      return { type: 'export', format: m.format as ExportFormat, connection: m.connection };
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Turns the socket core's traffic events and endpoint records into the traffic view's wire shapes
+ * (host side, Node). Payloads travel as base64, cut to {@link VIEW_PAYLOAD_MAX} bytes: the view
+ * shows the start of a huge chunk and its full length; the exports always have every byte.
+ */
+import type { EndpointRecord } from '../net/registry';
+import type { TrafficEvent } from '../net/traffic';
+import { formatTrafficLine } from '../sock/transcript';
+import { VIEW_PAYLOAD_MAX, type WireConnection, type WireEvent } from './protocol';
+
+/**
+ * One traffic event for the page.
+ *
+ * @param seq the event's number in the host's sequence (gaps show events the view missed)
+ */
+export function toWireEvent(e: TrafficEvent, seq: number): WireEvent {
+  if (e.type === 'data') {
+    const shown = e.payload.length > VIEW_PAYLOAD_MAX ? e.payload.subarray(0, VIEW_PAYLOAD_MAX) : e.payload;
+    const w = { seq, ts: e.ts, id: e.id, kind: e.type, direction: e.direction, bytes: e.payload.length, payload: shown.toString('base64') };
+    return e.peer ? { ...w, peer: e.peer } : w;
+  }
+  // The log line without its `[id] ` prefix: the page shows the id in its own column.
+  const summary = formatTrafficLine(e, 0).replace(/^\[[^\]]*\] /, '');
+  return e.type === 'half-close' ? { seq, ts: e.ts, id: e.id, kind: e.type, direction: e.direction, summary } : { seq, ts: e.ts, id: e.id, kind: e.type, summary };
+}
+
+/**
+ * One listener or connection for the page's filter and send box.
+ *
+ * @param sendable whether the send box can send on it (a socket the extension owns, still open)
+ */
+export function toWireConnection(r: EndpointRecord, sendable: boolean): WireConnection {
+  const label = r.kind === 'listener' ? `${r.transport} ${r.local}` : r.kind === 'accepted' ? `${r.transport} ${r.local} ← ${r.remote ?? '?'}` : `${r.transport} ${r.local} → ${r.remote ?? '?'}`;
+  const open = r.state === 'open' || r.state === 'half-closed';
+  const w = { id: r.id, kind: r.kind, transport: r.transport, label, canSend: sendable && r.kind !== 'listener' && open };
+  return r.listener ? { ...w, listener: r.listener } : w;
+}
