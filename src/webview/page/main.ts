@@ -4,7 +4,8 @@
  * 100,000 events scroll smoothly. Every peer byte reaches the DOM through `textContent` only.
  */
 import { elementScroll, observeElementOffset, observeElementRect, Virtualizer } from '@tanstack/virtual-core';
-import type { ExportFormat, HostMessage, PageMessage, WireConnection } from '../protocol';
+import { escapeControls } from '../../net/payload';
+import { VIEW_PAYLOAD_MAX, type ExportFormat, type HostMessage, type PageMessage, type WireConnection } from '../protocol';
 import { EventStore, makeMatcher, payloadLines, visibleBody, type ViewEvent, type ViewFilter, type ViewMode } from './model';
 
 interface VsCodeApi {
@@ -79,9 +80,11 @@ function clock(ts: number): string {
   return `${timeFormat.format(ts)}.${String(ts % 1000).padStart(3, '0')}`;
 }
 
+/** A row's height before it is measured (no decoding: this runs for every event). */
 function estimate(e: ViewEvent): number {
-  if (e.wire.kind !== 'data' || !e.payload) return LINE_PX + 6;
-  const lines = state.mode === 'hex' ? Math.ceil(e.payload.length / 16) : 1 + Math.floor(e.payload.length / 80);
+  const n = e.wire.kind === 'data' ? Math.min(e.wire.bytes ?? 0, VIEW_PAYLOAD_MAX) : 0;
+  if (n === 0) return LINE_PX + 6;
+  const lines = state.mode === 'hex' ? Math.ceil(n / 16) : 1 + Math.floor(n / 80);
   return LINE_PX * (1 + Math.min(lines, 17)) + 6;
 }
 
@@ -164,7 +167,8 @@ function buildRow(e: ViewEvent, index: number): HTMLElement {
     }
   } else {
     arrow.textContent = w.kind === 'error' ? '!' : w.kind === 'close' ? '×' : w.kind === 'half-close' ? '⇥' : w.kind === 'drop' ? '⊘' : '●';
-    what.textContent = w.summary ?? w.kind;
+    // Summaries can carry peer-chosen text (an error's message): controls show as escapes.
+    what.textContent = escapeControls(w.summary ?? w.kind, false);
   }
   return row;
 }

@@ -12,11 +12,24 @@ export type ViewMode = 'escaped' | 'hex' | 'text';
 /** The encodings `text` mode offers (WHATWG labels, as `TextDecoder` takes them). */
 export const TEXT_ENCODINGS = ['utf-8', 'windows-1252', 'utf-16le', 'utf-16be', 'iso-8859-2', 'shift_jis', 'euc-kr', 'gb18030'] as const;
 
-/** One event the page holds: the wire event and its decoded payload bytes. */
-export interface ViewEvent {
-  readonly wire: WireEvent;
-  /** The payload bytes the page received (at most `VIEW_PAYLOAD_MAX`). */
-  readonly payload: Uint8Array | undefined;
+/** One event the page holds: the wire event, and its payload bytes decoded on first use. */
+export class ViewEvent {
+  private bytes: Uint8Array | undefined;
+
+  constructor(readonly wire: WireEvent) {}
+
+  /** The payload bytes the page received (at most `VIEW_PAYLOAD_MAX`); decoded once, when first read. */
+  get payload(): Uint8Array | undefined {
+    if (this.bytes === undefined && this.wire.payload !== undefined) this.bytes = fromBase64(this.wire.payload);
+    return this.bytes;
+  }
+
+  /** The payload's size as held: what the base64 text decodes to, without decoding it. */
+  get heldBytes(): number {
+    const b64 = this.wire.payload;
+    if (b64 === undefined) return 0;
+    return (b64.length / 4) * 3 - (b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0);
+  }
 }
 
 /** What the list shows. */
@@ -186,14 +199,14 @@ export class EventStore {
    */
   push(events: readonly WireEvent[]): number {
     for (const wire of events) {
-      const payload = wire.payload !== undefined ? fromBase64(wire.payload) : undefined;
-      this.heldBytes += payload?.length ?? 0;
-      this.items.push({ wire, payload });
+      const e = new ViewEvent(wire);
+      this.heldBytes += e.heldBytes;
+      this.items.push(e);
     }
     let cut = 0;
     let bytes = this.heldBytes;
     while (this.items.length - cut > this.maxEvents || (bytes > this.maxBytes && cut < this.items.length - 1)) {
-      bytes -= this.items[cut].payload?.length ?? 0;
+      bytes -= this.items[cut].heldBytes;
       cut++;
     }
     if (cut > 0) {
