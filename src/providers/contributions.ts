@@ -18,6 +18,7 @@ export const Commands = {
   copyAddress: 'socketLab.copyAddress',
   showLog: 'socketLab.showLog',
   showTraffic: 'socketLab.showTraffic',
+  exportTraffic: 'socketLab.exportTraffic',
   revealTree: 'socketLab.revealTree',
   lookupHost: 'socketLab.lookupHost',
   lookupService: 'socketLab.lookupService',

@@ -8,7 +8,7 @@ import type { TrafficBus, TrafficEvent } from '../net/traffic';
 import { trafficViewHtml } from '../webview/html';
 import { parsePageMessage, type ExportFormat, type HostMessage, type WireEvent } from '../webview/protocol';
 import { toWireConnection, toWireEvent } from '../webview/toWire';
-import { Commands, TRAFFIC_VIEW } from './contributions';
+import { Commands, SOCK_LANGUAGE, TRAFFIC_VIEW } from './contributions';
 import { parsePayloadInput } from './payloadInput';
 
 /** What the traffic view works with. */
@@ -190,31 +190,58 @@ export function eventsOf(events: readonly TrafficEvent[], connection: string | n
   return events.filter((e) => ids.has(e.id));
 }
 
-/** Saves or opens the capture of the shown connections in a format; tells the user how it went. */
-async function exportCapture(deps: TrafficPanelDeps, format: ExportFormat, connection: string | null): Promise<void> {
+const FORMATS: Record<ExportFormat, { label: string; detail: string; ext: string; filter: string }> = {
+  jsonl: { label: 'JSON Lines', detail: 'every event, payloads as base64: for scripts and jq', ext: 'jsonl', filter: 'JSON Lines' },
+  sock: { label: '.sock Replay', detail: 'a block that sends what the client sent and expects what came back', ext: 'sock', filter: 'Socket Lab' },
+  pcapng: { label: 'pcapng', detail: 'for Wireshark and tshark (synthesized Ethernet/IP/TCP or UDP headers)', ext: 'pcapng', filter: 'pcapng' },
+};
+
+/** Renders the events in a format: the file's bytes and what they hold, for the message. */
+function render(format: ExportFormat, events: readonly TrafficEvent[]): { bytes: Buffer; what: string } {
+  switch (format) {
+    case 'jsonl':
+      return { bytes: Buffer.from(events.map(captureLine).join('')), what: `${events.length} events` };
+    case 'sock':
+    case 'pcapng':
+      throw new Error(`${FORMATS[format].label} export is not available yet`);
+  }
+}
+
+/**
+ * Exports the capture of one listener (with its connections) or connection, or of all: to
+ * `target` when given (tests, keybindings), else to a file the user picks; a `.sock` replay
+ * without a target opens as a new editor so it can be run and saved.
+ *
+ * @returns the file written, or undefined when nothing was (cancelled, nothing to export, failed)
+ */
+async function exportCapture(deps: TrafficPanelDeps, format: ExportFormat, connection: string | null, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
   const events = eventsOf(deps.capture.events(), connection);
-  const what = connection ?? 'all connections';
+  const scope = connection ?? 'all connections';
   if (events.length === 0) {
-    void vscode.window.showInformationMessage(`Socket Lab: the capture has no events of ${what} to export.`);
-    return;
+    void vscode.window.showInformationMessage(`Socket Lab: the capture has no events of ${scope} to export.`);
+    return undefined;
   }
   try {
-    if (format === 'jsonl') {
-      await saveAs(`socket-lab-${connection ?? 'capture'}.jsonl`, { 'JSON Lines': ['jsonl'] }, Buffer.from(events.map(captureLine).join('')), `${events.length} events`);
+    const out = render(format, events);
+    if (format === 'sock' && !target) {
+      const doc = await vscode.workspace.openTextDocument({ language: SOCK_LANGUAGE, content: out.bytes.toString('utf8') });
+      await vscode.window.showTextDocument(doc, { preview: false });
+      return undefined;
     }
+    const f = FORMATS[format];
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const name = `socket-lab-${connection ?? 'capture'}.${f.ext}`;
+    const uri = target ?? (await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined, filters: { [f.filter]: [f.ext] }, saveLabel: 'Export', title: `Export ${scope} as ${f.label}` }));
+    if (!uri) return undefined;
+    await writeFile(uri.fsPath, out.bytes);
+    void vscode.window.setStatusBarMessage(`Socket Lab: exported ${out.what} to ${vscode.workspace.asRelativePath(uri)}`, 5000);
+    return uri;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     deps.log.error(`[traffic view] export failed: ${message}`);
     void vscode.window.showErrorMessage(`Socket Lab: export failed: ${message}`);
+    return undefined;
   }
-}
-
-async function saveAs(name: string, filters: Record<string, string[]>, bytes: Buffer, what: string): Promise<void> {
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  const uri = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined, filters, saveLabel: 'Export' });
-  if (!uri) return;
-  await writeFile(uri.fsPath, bytes);
-  void vscode.window.setStatusBarMessage(`Socket Lab: exported ${what} to ${vscode.workspace.asRelativePath(uri)}`, 5000);
 }
 
 /**
@@ -234,6 +261,17 @@ export function registerTrafficPanel(context: vscode.ExtensionContext, deps: Tra
       const focus = typeof target === 'string' && deps.registry.get(target) ? target : null;
       if (current) current.reveal(focus);
       else open(vscode.window.createWebviewPanel(TRAFFIC_VIEW, 'Socket Lab Traffic', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'media')] }), focus);
+    }),
+    vscode.commands.registerCommand(Commands.exportTraffic, async (format?: unknown, connection?: unknown, target?: unknown) => {
+      let f = typeof format === 'string' && format in FORMATS ? (format as ExportFormat) : undefined;
+      f ??= (await vscode.window.showQuickPick(
+        Object.entries(FORMATS).map(([id, v]) => ({ label: v.label, detail: v.detail, id: id as ExportFormat })),
+        { title: 'Export the traffic capture', placeHolder: 'Choose a format' },
+      ))?.id;
+      if (!f) return undefined;
+      const id = typeof connection === 'string' && connection !== '' ? connection : null;
+      const uri = typeof target === 'string' ? vscode.Uri.file(target) : target instanceof vscode.Uri ? target : undefined;
+      return (await exportCapture(deps, f, id, uri))?.fsPath;
     }),
     vscode.window.registerWebviewPanelSerializer(TRAFFIC_VIEW, {
       deserializeWebviewPanel: async (panel) => {

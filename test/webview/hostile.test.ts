@@ -90,6 +90,7 @@ describe('traffic view page: hostile payloads stay text', function () {
       for (let step = 0; step < 2_000; step++) {
         const rows = await p.rows();
         checkedRows += rows.length;
+        // eslint-disable-next-line no-control-regex
         for (const r of rows) assert.ok(!/\u202e|\u2066|\u2028|\u0000/.test(r.body + r.head), `row ${r.index} shows a raw control character in ${mode} mode`);
         const done = await p.page.evaluate(() => {
           const list = document.getElementById('list') as HTMLElement;

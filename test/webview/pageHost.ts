@@ -153,7 +153,9 @@ export class TrafficPage {
    * @returns milliseconds from postMessage to the first painted row
    */
   async postAndTimeFirstRender(message: HostMessage): Promise<number> {
-    await this.page.evaluate((json) => ((window as unknown as { __next: unknown }).__next = JSON.parse(json)), JSON.stringify(message));
+    await this.page.evaluate((json) => {
+      (window as unknown as { __next: unknown }).__next = JSON.parse(json); // returns nothing: no copy back
+    }, JSON.stringify(message));
     return this.page.evaluate(
       () =>
         new Promise<number>((resolve) => {
