@@ -26,6 +26,30 @@ import { buildIntegrationTests, REPO_ROOT } from './build-tests.mjs';
 import { hostPaths, isInstalled } from './install.mjs';
 import { judgeMarker, readMarker, writeTestsWrapper } from './wrapper.mjs';
 
+/**
+ * Does one thing in a webview: finds the element in any frame of the workbench (webviews are
+ * nested iframes), retrying for up to 10 s while the view loads, and fills, presses, clicks or
+ * selects on it as a person would.
+ * @param {import('playwright-core').Page} page
+ * @param {string} action @param {string} selector @param {unknown} arg
+ */
+async function webviewAction(page, action, selector, arg) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    for (const frame of page.frames()) {
+      const el = await frame.$(selector).catch(() => null);
+      if (!el) continue;
+      if (action === 'fill') await el.fill(String(arg ?? ''));
+      else if (action === 'press') await el.press(String(arg ?? 'Enter'));
+      else if (action === 'click') await el.click();
+      else await el.selectOption(String(arg ?? ''));
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`no frame has ${selector}`);
+    await sleep(200);
+  }
+}
+
 const USAGE = `usage: node test/host/run.mjs [options]
 
   --tests FILE        tests module to run (exports run()); default: bundle test/integration
@@ -345,6 +369,15 @@ async function main() {
       process.stdout.write(type === 'info' || type === 'log' ? `${text}\n` : `[${type}] ${text}\n`);
       // A test asks for a picture of the live workbench by logging `[screenshot] NAME`
       // (the closing screenshot comes after the extension host has gone).
+      // A test acts in a webview (the page's own DOM, inside the workbench's iframes) by logging
+      // `[webview] fill|press|click|select SELECTOR JSON-ARG`; it then waits for the effect itself.
+      const act = /\[webview\] (fill|press|click|select) (\S+)(?: (.*))?$/.exec(text);
+      if (act) {
+        webviewAction(page, act[1], act[2], act[3] === undefined ? undefined : JSON.parse(act[3])).then(
+          () => say(`webview: ${act[1]} ${act[2]}`),
+          (err) => say(`webview: ${act[1]} ${act[2]} failed: ${err instanceof Error ? err.message : String(err)}`),
+        );
+      }
       const shot = /\[screenshot\] ([\w.-]+)/.exec(text);
       if (shot) {
         const file = join(dirname(opts.screenshot), `${shot[1]}.png`);

@@ -5,6 +5,8 @@ Usage: stream_server.py MODE [ARG]
   sink           read until the peer half-closes (recv returns b''), print repr() of the bytes,
                  then send b'got N bytes' and close: a peer for shutdown(SHUT_WR)
   send HEX       send the bytes (hex) in one sendall, then close
+  print          send b'hello from python\r\n', then print repr() of each chunk received as it
+                 arrives, until the peer closes: a peer that shows what a client sent, live
 Binds 127.0.0.1 on a free port and prints "listening PORT" first.
 """
 import socket
@@ -29,5 +31,12 @@ if mode == 'sink':
     c.sendall(b'got %d bytes' % len(data))
 elif mode == 'send':
     c.sendall(bytes.fromhex(sys.argv[2]))
+elif mode == 'print':
+    c.sendall(b'hello from python\r\n')
+    while True:
+        chunk = c.recv(4096)
+        if not chunk:
+            break
+        print(repr(chunk), flush=True)
 c.close()
 s.close()
