@@ -15,7 +15,8 @@ export type SocketLabCode =
   | 'ETOOBIG' // a receive exceeded its byte bound
   | 'ECLOSED' // the socket was closed locally while an operation waited
   | 'ECANCELED' // the run was cancelled
-  | 'EVARIABLE'; // a {{variable}} that has no value when the step runs
+  | 'EVARIABLE' // a {{variable}} that has no value when the step runs
+  | 'ENOTCAPTURED'; // a traffic capture that does not hold what was asked of it (a connection to replay)
 
 /** Known errno codes with a sentence a person can act on. */
 const HINTS: Record<string, string> = {
