@@ -5,6 +5,7 @@ import { captureLine, type TrafficCapture } from '../net/capture';
 import type { SocketManager } from '../net/manager';
 import type { EndpointRegistry } from '../net/registry';
 import type { TrafficBus, TrafficEvent } from '../net/traffic';
+import { replayBlock } from '../sock/replay';
 import { trafficViewHtml } from '../webview/html';
 import { parsePageMessage, type ExportFormat, type HostMessage, type WireEvent } from '../webview/protocol';
 import { toWireConnection, toWireEvent } from '../webview/toWire';
@@ -202,9 +203,31 @@ function render(format: ExportFormat, events: readonly TrafficEvent[]): { bytes:
     case 'jsonl':
       return { bytes: Buffer.from(events.map(captureLine).join('')), what: `${events.length} events` };
     case 'sock':
+      return replayFile(events);
     case 'pcapng':
       throw new Error(`${FORMATS[format].label} export is not available yet`);
   }
+}
+
+/**
+ * A `.sock` file with one replay block per connection in the events (clients, accepted
+ * connections, UDP sockets); what cannot be replayed, and each block's warnings, are comments.
+ */
+function replayFile(events: readonly TrafficEvent[]): { bytes: Buffer; what: string } {
+  const ids = [...new Set(events.filter((e) => e.type === 'open' || (e.type === 'listening' && e.transport === 'udp')).map((e) => e.id))];
+  const parts: string[] = [];
+  let blocks = 0;
+  for (const id of ids) {
+    try {
+      const r = replayBlock(events, id);
+      parts.push([...r.warnings.map((w) => `# warning: ${w}`), r.text.trimEnd()].join('\n'));
+      blocks++;
+    } catch (err) {
+      parts.push(`# ${id} cannot be replayed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (blocks === 0) throw new Error(parts.length > 0 ? parts.join('; ').replace(/^# /, '') : 'the capture holds no connection to replay');
+  return { bytes: Buffer.from(parts.join('\n\n') + '\n'), what: `${blocks} replay block${blocks === 1 ? '' : 's'}` };
 }
 
 /**

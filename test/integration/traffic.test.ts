@@ -67,5 +67,12 @@ describe('the traffic view in VS Code', () => {
     const bytes = (dir_: string) => Buffer.concat(lines.filter((l) => l.type === 'data' && l.direction === dir_).map((l) => Buffer.from(l.payload?.base64 ?? '', 'base64'))).toString();
     assert.equal(bytes('in'), 'hello from python\r\n');
     assert.equal(bytes('out'), 'from the palette\nPING from the send box\r\n');
+
+    // Record then replay: the .sock export connects to the same peer and sends the same bytes.
+    const sock = await vscode.commands.executeCommand<string>('socketLab.exportTraffic', 'sock', client, join(dir, 'replay.sock'));
+    const text = readFileSync(sock, 'utf8');
+    assert.match(text, new RegExp(`connect tcp 127\\.0\\.0\\.1:${port}`));
+    assert.match(text, /PING from the send box/);
+    assert.match(text, /hello from python/);
   });
 });
