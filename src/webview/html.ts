@@ -58,6 +58,7 @@ ${a.codiconsUri ? `<link rel="stylesheet" href="${attr(a.codiconsUri)}">` : ''}
   <button id="follow" type="button" aria-pressed="true" title="Pause or resume following new events">Pause</button>
   <button id="clear" type="button" title="Clear the view (the capture is kept for export)">Clear</button>
   <span class="group" role="group" aria-label="Export">
+    <span class="label">Export</span>
     <button id="export-jsonl" type="button" title="Save the shown connections' capture as JSON lines">JSON Lines</button>
     <button id="export-sock" type="button" title="Open a .sock block that replays what the client sent and expects what came back">.sock Replay</button>
     <button id="export-pcapng" type="button" title="Save a pcapng file for Wireshark or tshark">pcapng</button>

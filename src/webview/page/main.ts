@@ -342,7 +342,7 @@ function exportAs(format: ExportFormat): void {
 function wire(): void {
   els.mode.value = state.mode;
   els.encoding.value = state.encoding;
-  els.encoding.disabled = state.mode !== 'text';
+  els.encoding.hidden = state.mode !== 'text';
   els.dirIn.checked = state.filter.directions.includes('in');
   els.dirOut.checked = state.filter.directions.includes('out');
   els.lifecycle.checked = state.filter.lifecycle;
@@ -361,7 +361,7 @@ function wire(): void {
   });
   els.mode.addEventListener('change', () => {
     save({ mode: els.mode.value as ViewMode });
-    els.encoding.disabled = state.mode !== 'text';
+    els.encoding.hidden = state.mode !== 'text';
     virtualizer.measure();
     scheduleRender();
   });
