@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { captureLine, type TrafficCapture } from '../net/capture';
 import type { SocketManager } from '../net/manager';
+import { toPcapng } from '../net/pcapng';
 import type { EndpointRegistry } from '../net/registry';
 import type { TrafficBus, TrafficEvent } from '../net/traffic';
 import { replayBlock } from '../sock/replay';
@@ -204,8 +205,11 @@ function render(format: ExportFormat, events: readonly TrafficEvent[]): { bytes:
       return { bytes: Buffer.from(events.map(captureLine).join('')), what: `${events.length} events` };
     case 'sock':
       return replayFile(events);
-    case 'pcapng':
-      throw new Error(`${FORMATS[format].label} export is not available yet`);
+    case 'pcapng': {
+      const out = toPcapng(events);
+      if (out.packets === 0) throw new Error(`none of the ${events.length} events is an IP flow (Unix socket traffic has no pcapng form)`);
+      return { bytes: out.bytes, what: `${out.packets} packets${out.skipped > 0 ? ` (${out.skipped} events without an IP flow skipped)` : ''}` };
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -67,6 +67,18 @@ describe('the traffic view in VS Code', () => {
     const bytes = (dir_: string) => Buffer.concat(lines.filter((l) => l.type === 'data' && l.direction === dir_).map((l) => Buffer.from(l.payload?.base64 ?? '', 'base64'))).toString();
     assert.equal(bytes('in'), 'hello from python\r\n');
     assert.equal(bytes('out'), 'from the palette\nPING from the send box\r\n');
+
+    // pcapng for Wireshark: tshark reads back the bytes of each direction.
+    const pcap = await vscode.commands.executeCommand<string>('socketLab.exportTraffic', 'pcapng', client, join(dir, 'c.pcapng'));
+    const fields = execFileSync('tshark', ['-r', pcap, '-Y', 'tcp.len > 0', '-T', 'fields', '-e', 'tcp.dstport', '-e', 'tcp.payload'], { encoding: 'utf8' });
+    const sent = fields
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'))
+      .filter(([dst]) => Number(dst) === port)
+      .map(([, hex]) => Buffer.from(hex.replace(/:/g, ''), 'hex').toString())
+      .join('');
+    assert.equal(sent, 'from the palette\nPING from the send box\r\n');
 
     // Record then replay: the .sock export connects to the same peer and sends the same bytes.
     const sock = await vscode.commands.executeCommand<string>('socketLab.exportTraffic', 'sock', client, join(dir, 'replay.sock'));
