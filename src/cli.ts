@@ -2,17 +2,18 @@
  * `socket-lab`: runs `.sock` files headless. Pure Node: it shares the socket core and the
  * language with the extension.
  *
- *   socket-lab run FILE.sock [--block N]... [--json] [--hex] [--capture FILE]
+ *   socket-lab run FILE.sock [--block N]... [--json] [--hex] [--capture FILE] [--pcapng FILE]
  *                            [--serve [--for DURATION]] [--timeout DURATION]
  *
  * Exit status: 0 every expectation held, 1 an expectation failed, 2 a parse, usage or network
  * error, 130 interrupted (Ctrl-C or SIGTERM) before every block had run.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { hasErrors, parseDuration, parseSock } from './sock/parser';
 import { DEFAULT_CAPTURE_LIMITS, TrafficCapture } from './net/capture';
+import { toPcapng } from './net/pcapng';
 import { TrafficBus } from './net/traffic';
 import { SockRun } from './sock/runner';
 import type { RunEvent } from './sock/runEvents';
@@ -20,6 +21,7 @@ import { eventToJson, formatDiagnostic, Transcript } from './sock/transcript';
 
 interface RunFlags {
   capture?: string;
+  pcapng?: string;
   block?: number[];
   json?: boolean;
   hex?: boolean;
@@ -90,7 +92,7 @@ async function runFile(file: string, flags: RunFlags): Promise<number> {
     }
   };
   const bus = new TrafficBus();
-  const capture = flags.capture ? new TrafficCapture(bus, DEFAULT_CAPTURE_LIMITS, flags.capture) : undefined;
+  const capture = flags.capture || flags.pcapng ? new TrafficCapture(bus, DEFAULT_CAPTURE_LIMITS, flags.capture) : undefined;
   const run = new SockRun(parsed, {
     bus,
     baseDir: dirname(file),
@@ -117,6 +119,17 @@ async function runFile(file: string, flags: RunFlags): Promise<number> {
       return 2;
     }
     if (capture.fileDroppedEvents > 0) err(`socket-lab: the disk fell behind; ${capture.fileDroppedEvents} events are missing from ${flags.capture}`);
+    if (flags.pcapng) {
+      const pcap = toPcapng(capture.events());
+      try {
+        await writeFile(flags.pcapng, pcap.bytes);
+      } catch (e) {
+        err(`socket-lab: the pcapng file ${flags.pcapng} could not be written: ${e instanceof Error ? e.message : String(e)}`);
+        return 2;
+      }
+      if (capture.droppedEvents > 0) err(`socket-lab: the capture ring dropped the ${capture.droppedEvents} oldest events; ${flags.pcapng} has the rest`);
+      if (pcap.skipped > 0) err(`socket-lab: ${pcap.skipped} events without an IP flow (Unix sockets) are not in ${flags.pcapng}`);
+    }
   }
   return run.exitCode;
 }
@@ -136,6 +149,7 @@ export function createProgram(setExit: (code: number) => void): Command {
     .option('--json', 'print one JSON object per event (JSON lines)')
     .option('--hex', 'show payloads as a hex dump')
     .option('--capture <file>', 'also write every traffic event to FILE as JSON lines (payloads in base64)')
+    .option('--pcapng <file>', 'write the traffic to FILE as pcapng for Wireshark/tshark (the last 10,000 events)')
     .option('--serve', 'keep listeners open after the last block, until Ctrl-C or --for')
     .addOption(new Option('--for <duration>', 'with --serve: stop after this long, e.g. 30s').argParser(duration))
     .addOption(new Option('--timeout <duration>', 'default timeout of connect, send and recv steps').default(undefined, '5s').argParser(duration))

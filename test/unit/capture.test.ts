@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { TrafficCapture } from '../../src/net/capture';
 import { StreamConnection } from '../../src/net/stream';
 import { TrafficBus } from '../../src/net/traffic';
-import { cli, runSock, startPeer, tempSock } from './helpers';
+import { cli, run, runSock, startPeer, tempSock } from './helpers';
 
 function emitData(bus: TrafficBus, n: number, size: number): void {
   for (let i = 0; i < n; i++) bus.emit({ type: 'data', id: 'c1', direction: 'in', payload: Buffer.alloc(size, i % 256) });
@@ -87,6 +87,27 @@ describe('bounded capture', () => {
     assert.ok(lines.some((e) => e.type === 'listening') && lines.some((e) => e.type === 'open') && lines.some((e) => e.type === 'close'));
     const clientOut = lines.filter((e) => e.type === 'data' && e.direction === 'out' && e.id === lines.find((x) => x.type === 'open' && !('listener' in x))?.id);
     assert.deepEqual(Buffer.concat(clientOut.map((e) => Buffer.from(e.payload?.base64 ?? '', 'base64'))), Buffer.from([0x00, 0xff, 0x0d, 0x0a, ...Buffer.from('text')]));
+    await f.remove();
+    await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('socket-lab run --pcapng', () => {
+  it('writes the run’s traffic as pcapng that tshark reads back byte for byte', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'socket-lab-pcapng-'));
+    const f = await tempSock('### l\nlisten tcp 127.0.0.1:0 as l\necho\n### c\nconnect tcp {{l}}\nsend "GET / HTTP/1.0\\r\\n\\r\\n"\nsend hex 00 ff\nshutdown\nrecv all\n');
+    const out = join(dir, 'run.pcapng');
+    const r = await cli(['run', f.file, '--pcapng', out]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(r.stderr, '');
+    const follow = await run('tshark', ['-r', out, '-q', '-z', 'follow,tcp,raw,0']);
+    assert.equal(follow.code, 0, follow.stderr);
+    // The raw follow output: client bytes unindented, server bytes indented by a tab.
+    const lines = follow.stdout.split('\n').filter((l) => /^\t?[0-9a-f]+$/.test(l));
+    const side = (tab: boolean): string => lines.filter((l) => l.startsWith('\t') === tab).map((l) => l.trim()).join('');
+    const sent = Buffer.concat([Buffer.from('GET / HTTP/1.0\r\n\r\n'), Buffer.from([0x00, 0xff])]).toString('hex');
+    assert.equal(side(false), sent, 'what the client sent');
+    assert.equal(side(true), sent, 'what the echo listener sent back');
     await f.remove();
     await rm(dir, { recursive: true, force: true });
   });
