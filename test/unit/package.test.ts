@@ -78,7 +78,11 @@ function filesNamedBy(m: Manifest): string[] {
 
 /** The command ids a walkthrough step runs: its description's `command:` links and its completion events. */
 function stepCommands(step: { description: string; completionEvents: string[] }): { links: string[]; events: string[] } {
-  const links = [...step.description.matchAll(/\]\(command:(?:toSide:)?([\w.]+)/g)].map((m) => m[1]);
+  const links = [...step.description.matchAll(/\]\(command:(?:toSide:)?([\w.]+)(?:\?([^)]*))?\)/g)].map((m) => {
+    // Arguments are URI-encoded JSON, as the workbench parses them.
+    if (m[2] !== undefined) assert.doesNotThrow(() => JSON.parse(decodeURIComponent(m[2])), `the arguments of ${m[1]}: ${m[2]}`);
+    return m[1];
+  });
   const events = step.completionEvents.map((e) => {
     const m = /^onCommand:([\w.]+)$/.exec(e);
     assert.ok(m, `completion event ${e} is not onCommand:ID`);
@@ -130,6 +134,8 @@ describe('packaging', function () {
     const buttons: string[] = [];
     for (const step of w.steps) {
       const { links, events } = stepCommands(step);
+      // The workbench renders only the links of a step's description: `code` or **bold** shows its marks.
+      assert.doesNotMatch(step.description.replace(/\[[^\]]*\]\([^)]*\)/g, ''), /[`*]/, `step ${step.id}'s description has markdown the workbench shows raw`);
       assert.equal(links.length, 1, `step ${step.id} has one button`);
       assert.ok(events.length > 0, `step ${step.id} has completion events`);
       for (const id of [...links, ...events]) assert.ok(known.has(id), `step ${step.id} names ${id}, which is not in Commands`);
