@@ -85,9 +85,10 @@ export function registerLookupCommands(context: vscode.ExtensionContext, log: vs
       if (!q) return undefined;
       return answer(log, q, async () => convertAddress(q));
     }),
-    vscode.commands.registerCommand(Commands.newScratchFile, async () => {
+    // `{ beside: true }`: the walkthrough's button, so the file opens next to the walkthrough.
+    vscode.commands.registerCommand(Commands.newScratchFile, async (options?: { beside?: boolean }) => {
       const doc = await vscode.workspace.openTextDocument({ language: SOCK_LANGUAGE, content: SCRATCH_TEMPLATE });
-      await vscode.window.showTextDocument(doc);
+      await vscode.window.showTextDocument(doc, options?.beside === true ? vscode.ViewColumn.Beside : undefined);
       return doc.uri.toString();
     }),
   );

@@ -169,6 +169,9 @@ export function registerSockRuns(context: vscode.ExtensionContext, bus: TrafficB
     if (uri) return vscode.workspace.openTextDocument(uri);
     const doc = vscode.window.activeTextEditor?.document;
     if (doc?.languageId === SOCK_LANGUAGE) return doc;
+    // Run from the walkthrough (or with focus in another view): the one .sock editor in sight.
+    const visible = vscode.window.visibleTextEditors.filter((e) => e.document.languageId === SOCK_LANGUAGE);
+    if (visible.length === 1) return visible[0].document;
     void vscode.window.showInformationMessage('Open a .sock file to run it.');
     return undefined;
   };

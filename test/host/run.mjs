@@ -15,9 +15,10 @@
 // Leaves test-results/workbench.png (the workbench at the end of the run) and
 // test-results/host-logs/ (the log files the workbench hands over when the tests exit).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { format, parseArgs } from 'node:util';
@@ -161,14 +162,38 @@ function outcomeLatch() {
 }
 
 /**
- * Starts the VS Code server in its own process group; resolves with its port once it listens.
- * @param {{ serverMain: string, dirs: Record<string, string>, trust: boolean, onExit: (detail: string) => void }} o
+ * Makes the private folders of one run under `root` (server data, user data, extensions, XDG
+ * folders, a workspace, a browser home) and the user settings; never the user's own.
+ * @param {string} root a fresh temporary folder
+ * @returns {Record<string, string>} the folders by name, `root` included
  */
-async function startServer({ serverMain, dirs, trust, onExit }) {
-  const args = [serverMain, '--host', '127.0.0.1', '--port', '0', '--without-connection-token',
-    '--accept-server-license-terms', '--enable-smoke-test-driver', '--telemetry-level', 'off',
-    '--user-data-dir', dirs.userData, '--server-data-dir', dirs.serverData, '--extensions-dir', dirs.extensions];
-  if (!trust) args.push('--disable-workspace-trust');
+export function createHostDirs(root) {
+  /** @type {Record<string, string>} */
+  const dirs = { root };
+  for (const d of ['userData', 'serverData', 'extensions', 'xdgConfig', 'xdgData', 'xdgCache', 'xdgState', 'xdgRuntime', 'tmp', 'workspace', 'entry', 'browserHome']) {
+    dirs[d] = join(root, d);
+    mkdirSync(dirs[d], { recursive: true, mode: 0o700 });
+  }
+  // code-server's web workbench reads user settings from the server's --user-data-dir.
+  mkdirSync(join(dirs.userData, 'User'), { recursive: true });
+  writeFileSync(join(dirs.userData, 'User', 'settings.json'), `${JSON.stringify(USER_SETTINGS, null, 2)}\n`);
+  return dirs;
+}
+
+/**
+ * The VS Code server's arguments for the folders of {@link createHostDirs}.
+ * @param {Record<string, string>} dirs
+ */
+export function serverDirArgs(dirs) {
+  return ['--accept-server-license-terms', '--user-data-dir', dirs.userData, '--server-data-dir', dirs.serverData, '--extensions-dir', dirs.extensions];
+}
+
+/**
+ * The environment of the VS Code server: its own XDG folders and TMPDIR, no marketplace.
+ * @param {Record<string, string>} dirs
+ * @returns {NodeJS.ProcessEnv}
+ */
+export function serverEnv(dirs) {
   /** @type {NodeJS.ProcessEnv} */
   const env = {};
   for (const [k, v] of Object.entries(process.env)) {
@@ -180,6 +205,18 @@ async function startServer({ serverMain, dirs, trust, onExit }) {
     XDG_STATE_HOME: dirs.xdgState, XDG_RUNTIME_DIR: dirs.xdgRuntime, TMPDIR: dirs.tmp,
     EXTENSIONS_GALLERY: '{}', // no marketplace
   });
+  return env;
+}
+
+/**
+ * Starts the VS Code server in its own process group; resolves with its port once it listens.
+ * @param {{ serverMain: string, dirs: Record<string, string>, trust: boolean, onExit: (detail: string) => void }} o
+ */
+export async function startServer({ serverMain, dirs, trust, onExit }) {
+  const args = [serverMain, '--host', '127.0.0.1', '--port', '0', '--without-connection-token',
+    '--enable-smoke-test-driver', '--telemetry-level', 'off', ...serverDirArgs(dirs)];
+  if (!trust) args.push('--disable-workspace-trust');
+  const env = serverEnv(dirs);
   const child = spawn(process.execPath, args, { cwd: dirs.root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const port = await new Promise((resolvePort, rejectPort) => {
     const timer = setTimeout(() => rejectPort(new Error('the server did not listen within 60 s')), 60_000);
@@ -212,10 +249,39 @@ async function startServer({ serverMain, dirs, trust, onExit }) {
 }
 
 /**
+ * Launches headless Chromium with the run's private folders and opens one 1280×800 page for the
+ * workbench. The caller handles the signals (it still takes the screenshot and closes everything).
+ * @param {string} executablePath @param {Record<string, string>} dirs from {@link createHostDirs}
+ * @param {(detail: string) => void} onDied the browser disconnected or the page crashed
+ * @returns {Promise<{ browser: import('playwright-core').Browser, page: import('playwright-core').Page }>}
+ */
+export async function openWorkbenchPage(executablePath, dirs, onDied) {
+  const browser = await chromium.launch({
+    executablePath,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+    env: { ...process.env, HOME: dirs.browserHome, XDG_CONFIG_HOME: dirs.xdgConfig, XDG_CACHE_HOME: dirs.xdgCache, TMPDIR: dirs.tmp },
+  });
+  try {
+    browser.on('disconnected', () => onDied('the browser disconnected'));
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    page.on('crash', () => onDied('the workbench page crashed'));
+    return { browser, page };
+  } catch (err) {
+    await browser.close().catch(() => {});
+    throw err;
+  }
+}
+
+/**
  * Kills a process group: SIGTERM, then SIGKILL after a grace period.
  * @param {import('node:child_process').ChildProcess} child a child spawned with detached: true
  */
-async function killGroup(child) {
+export async function killGroup(child) {
   if (child.pid === undefined) return;
   const alive = () => {
     try {
@@ -247,7 +313,7 @@ async function killGroup(child) {
  * @template T @param {Promise<T>} p @param {number} ms @param {string} what
  * @returns {Promise<T>}
  */
-function within(p, ms, what) {
+export function within(p, ms, what) {
   /** @type {NodeJS.Timeout | undefined} */
   let timer;
   const t = new Promise((_, reject) => {
@@ -297,16 +363,8 @@ async function main() {
 
   // Everything the server, its extension hosts and the browser write goes under one temp root.
   const root = mkdtempSync(join(tmpdir(), 'socket-lab-host-'));
-  /** @type {Record<string, string>} */
-  const dirs = { root };
-  for (const d of ['userData', 'serverData', 'extensions', 'xdgConfig', 'xdgData', 'xdgCache', 'xdgState', 'xdgRuntime', 'tmp', 'workspace', 'entry', 'browserHome']) {
-    dirs[d] = join(root, d);
-    mkdirSync(dirs[d], { recursive: true, mode: 0o700 });
-  }
+  const dirs = createHostDirs(root);
   const workspace = opts.workspace ?? dirs.workspace;
-  // code-server's web workbench reads user settings from the server's --user-data-dir.
-  mkdirSync(join(dirs.userData, 'User'), { recursive: true });
-  writeFileSync(join(dirs.userData, 'User', 'settings.json'), `${JSON.stringify(USER_SETTINGS, null, 2)}\n`);
   const { wrapperPath, markerPath } = writeTestsWrapper(dirs.entry, testsModule);
 
   const outcome = outcomeLatch();
@@ -346,20 +404,7 @@ async function main() {
     const authority = `127.0.0.1:${s.port}`;
     say(`server on http://${authority} (pid ${server.pid}); temp ${root}`);
 
-    browser = await chromium.launch({
-      executablePath: opts.chromium,
-      headless: true,
-      args: CHROMIUM_FLAGS,
-      // This script handles the signals: it still takes the screenshot and closes everything.
-      handleSIGINT: false,
-      handleSIGTERM: false,
-      handleSIGHUP: false,
-      env: { ...process.env, HOME: dirs.browserHome, XDG_CONFIG_HOME: dirs.xdgConfig, XDG_CACHE_HOME: dirs.xdgCache, TMPDIR: dirs.tmp },
-    });
-    browser.on('disconnected', () => outcome.set({ kind: 'browser-died', detail: 'the browser disconnected' }));
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    page.on('crash', () => outcome.set({ kind: 'browser-died', detail: 'the workbench page crashed' }));
+    ({ browser, page } = await openWorkbenchPage(opts.chromium, dirs, (detail) => outcome.set({ kind: 'browser-died', detail })));
     page.on('pageerror', (err) => process.stdout.write(`[workbench] page error: ${err.message}\n`));
 
     // The workbench calls these two in extension-test mode (--enable-smoke-test-driver): every log
@@ -456,10 +501,12 @@ async function main() {
   return exitStatus;
 }
 
-main().then(
-  (status) => process.exit(status),
-  (err) => {
-    say(`FAILED: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(EXIT.harness);
-  },
-);
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().then(
+    (status) => process.exit(status),
+    (err) => {
+      say(`FAILED: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(EXIT.harness);
+    },
+  );
+}

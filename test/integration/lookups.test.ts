@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { resolve } from 'node:path';
 import * as vscode from 'vscode';
 
 describe('lookup commands and the scratch file', () => {
@@ -32,5 +33,27 @@ describe('lookup commands and the scratch file', () => {
     assert.equal(doc?.languageId, 'sock');
     assert.match(doc?.getText() ?? '', /^listen tcp 127\.0\.0\.1:0 as greeter$/m);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  it("the walkthrough's buttons: the scratch file opens beside, and Run File runs it while another editor has focus", async () => {
+    const other = await vscode.workspace.openTextDocument(vscode.Uri.file(resolve(__dirname, '..', '..', 'LICENSE')));
+    await vscode.window.showTextDocument(other, vscode.ViewColumn.One);
+    await vscode.commands.executeCommand('socketLab.newScratchFile', { beside: true });
+    const scratch = vscode.window.activeTextEditor;
+    assert.ok(scratch);
+    assert.equal(scratch.document.languageId, 'sock');
+    assert.equal(scratch.viewColumn, vscode.ViewColumn.Two);
+    // Focus goes back to column one (in the walkthrough it stays on the walkthrough).
+    await vscode.window.showTextDocument(other, vscode.ViewColumn.One);
+    assert.notEqual(vscode.window.activeTextEditor?.document.languageId, 'sock');
+    const result = await vscode.commands.executeCommand<{ passed: number; failed: number; errors: number }>('socketLab.runFile');
+    assert.deepEqual(result, { passed: 1, failed: 0, errors: 0 }, 'the template ran: its client got the greeting');
+    for (const lens of (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', scratch.document.uri)) ?? []) {
+      if (lens.command?.title.includes('Stop')) await vscode.commands.executeCommand(lens.command.command, ...(lens.command.arguments ?? []));
+    }
+    await vscode.window.showTextDocument(scratch.document, vscode.ViewColumn.Two);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    await vscode.window.showTextDocument(other, vscode.ViewColumn.One);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 });
