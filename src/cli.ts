@@ -11,6 +11,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+// esbuild inlines only the fields used: the version, kept in one place.
+import packageJson from '../package.json';
 import { hasErrors, parseDuration, parseSock } from './sock/parser';
 import { DEFAULT_CAPTURE_LIMITS, TrafficCapture } from './net/capture';
 import { toPcapng } from './net/pcapng';
@@ -138,7 +140,7 @@ async function runFile(file: string, flags: RunFlags): Promise<number> {
 export function createProgram(setExit: (code: number) => void): Command {
   const program = new Command('socket-lab')
     .description('Run Socket Lab .sock experiments headless: TCP, UDP and Unix sockets over real networks.')
-    .version('0.1.0')
+    .version(packageJson.version)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program

@@ -165,7 +165,17 @@ export function registerSocketCommands(context: vscode.ExtensionContext, deps: S
         // VS Code makes a `<view id>.focus` command for every view.
         await vscode.commands.executeCommand(`${CONNECTIONS_VIEW}.focus`);
         const first = registry.all()[0]?.id;
-        if (first && tree.visible) await tree.reveal(first, { focus: true, select: false });
+        if (!first || !tree.visible) return;
+        // A view that was hidden has not loaded its nodes yet, and reveal() of an unknown node
+        // throws: try again once it has had a moment; the view is shown either way.
+        for (let attempt = 0; attempt < 5; attempt++) {
+          try {
+            await tree.reveal(first, { focus: true, select: false });
+            return;
+          } catch {
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        }
       }),
     ),
   );
