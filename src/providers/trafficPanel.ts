@@ -7,6 +7,7 @@ import { toPcapng } from '../net/pcapng';
 import type { EndpointRegistry } from '../net/registry';
 import type { TrafficBus, TrafficEvent } from '../net/traffic';
 import { replayBlock } from '../sock/replay';
+import { Batcher } from '../webview/batcher';
 import { trafficViewHtml } from '../webview/html';
 import { parsePageMessage, type ExportFormat, type HostMessage, type WireEvent } from '../webview/protocol';
 import { toWireConnection, toWireEvent } from '../webview/toWire';
@@ -22,10 +23,6 @@ export interface TrafficPanelDeps {
   readonly log: vscode.LogOutputChannel;
 }
 
-/** The host posts events to the page at most this often (ms). */
-const BATCH_MS = 50;
-/** Events waiting for the page at most; beyond this the oldest waiting are dropped and counted. */
-const QUEUE_MAX = 20_000;
 /** Connection list updates at most this often (ms): a flood of accepts must not flood the page. */
 const CONNECTIONS_MS = 250;
 
@@ -45,11 +42,14 @@ export interface TrafficViewState {
  */
 class TrafficPanel implements vscode.Disposable {
   private ready = false;
-  private queue: WireEvent[] = [];
-  private dropped = 0;
   private seq = 0;
   private posted = 0;
-  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Events go to the page in batches at most every 50 ms; at most 20,000 wait (the rest are counted). */
+  private readonly batcher = new Batcher<WireEvent>((events, dropped) => {
+    if (!this.ready) return;
+    this.posted += events.length;
+    void this.post({ type: 'events', events, dropped });
+  });
   private connectionsTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -110,24 +110,7 @@ class TrafficPanel implements vscode.Disposable {
 
   private onEvent(e: TrafficEvent): void {
     if (!this.ready) return; // the page gets the history from the capture when it says ready
-    this.queue.push(toWireEvent(e, ++this.seq));
-    if (this.queue.length > QUEUE_MAX) {
-      const cut = this.queue.length - QUEUE_MAX;
-      this.queue.splice(0, cut);
-      this.dropped += cut;
-    }
-    this.flushTimer ??= setTimeout(() => this.flush(), BATCH_MS);
-  }
-
-  private flush(): void {
-    this.flushTimer = undefined;
-    if (!this.ready || this.queue.length === 0) return;
-    const events = this.queue;
-    const dropped = this.dropped;
-    this.queue = [];
-    this.dropped = 0;
-    this.posted += events.length;
-    void this.post({ type: 'events', events, dropped });
+    this.batcher.push(toWireEvent(e, ++this.seq));
   }
 
   private scheduleConnections(): void {
@@ -147,8 +130,7 @@ class TrafficPanel implements vscode.Disposable {
     switch (m.type) {
       case 'ready': {
         const history = this.deps.capture.events().map((e) => toWireEvent(e, ++this.seq));
-        this.queue = [];
-        this.dropped = 0;
+        this.batcher.clear();
         this.ready = true;
         this.posted = history.length;
         await this.post({ type: 'init', events: history, connections: this.connections(), dropped: this.deps.capture.droppedEvents, focus: this.focus });
@@ -175,7 +157,7 @@ class TrafficPanel implements vscode.Disposable {
   }
 
   dispose(): void {
-    clearTimeout(this.flushTimer);
+    this.batcher.clear();
     clearTimeout(this.connectionsTimer);
     this.ready = false;
     for (const d of this.disposables.splice(0)) d.dispose();

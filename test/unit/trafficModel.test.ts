@@ -9,6 +9,7 @@ import { StreamConnection } from '../../src/net/stream';
 import { EventStore, makeMatcher, payloadLines, visibleBody, type ViewFilter } from '../../src/webview/page/model';
 import { parsePageMessage, VIEW_PAYLOAD_MAX, type WireEvent } from '../../src/webview/protocol';
 import { toWireEvent } from '../../src/webview/toWire';
+import { Batcher } from '../../src/webview/batcher';
 import { until } from '../shared/until';
 
 const ALL: ViewFilter = { connection: null, directions: ['in', 'out'], lifecycle: true, search: '' };
@@ -115,5 +116,40 @@ describe('traffic view protocol: messages from the page are validated', () => {
     for (const bad of [null, 'ready', 42, {}, { type: 'eval' }, { type: 'send', connection: 'c3' }, { type: 'send', connection: '../../etc', payload: 'x' }, { type: 'send', connection: 'c3', payload: 'x'.repeat(2 * 1024 * 1024) }, { type: 'export', format: 'exe', connection: null }, { type: 'export', format: 'jsonl', connection: 5 }, { type: '__proto__' }]) {
       assert.equal(parsePageMessage(bad), undefined, JSON.stringify(bad)?.slice(0, 60));
     }
+  });
+});
+
+describe('traffic view batching (host side)', () => {
+  it('a flood of 10,000 events in one tick goes out as one batch, not 10,000 posts', async () => {
+    const batches: number[] = [];
+    const b = new Batcher<number>((items) => batches.push(items.length), 50);
+    for (let i = 0; i < 10_000; i++) b.push(i);
+    assert.deepEqual(batches, [], 'nothing is posted synchronously');
+    await until('the batch', () => (batches.length > 0 ? true : undefined), 1000);
+    assert.deepEqual(batches, [10_000]);
+  });
+
+  it('at most one batch per interval while events keep coming', async () => {
+    const times: number[] = [];
+    const b = new Batcher<number>(() => times.push(Date.now()), 50);
+    const end = Date.now() + 400;
+    for (let i = 0; Date.now() < end && i < 10_000; i++) {
+      b.push(i);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    b.flush();
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    assert.ok(times.length >= 2 && times.length <= 11, `${times.length} batches in 400 ms`);
+    assert.ok(gaps.slice(0, -1).every((g) => g >= 45), `gaps ${gaps.join(', ')} ms`);
+  });
+
+  it('when the page falls behind, the oldest waiting events go and are counted', () => {
+    const got: { items: number[]; dropped: number }[] = [];
+    const b = new Batcher<number>((items, dropped) => got.push({ items, dropped }), 50, 100);
+    for (let i = 0; i < 250; i++) b.push(i);
+    b.flush();
+    assert.equal(got.length, 1);
+    assert.equal(got[0].dropped, 150);
+    assert.deepEqual(got[0].items, Array.from({ length: 100 }, (_, i) => 150 + i));
   });
 });
