@@ -243,9 +243,13 @@ async function checkWorkbench(opts, dirs, page, authority) {
   say('walkthrough: Look Up Host');
   await step('lookup').click();
   await step('lookup').locator('.monaco-button', { hasText: 'Look Up Host' }).click();
-  await page.locator('.quick-input-widget .quick-input-box input').waitFor({ state: 'visible', timeout: 10_000 });
-  await page.keyboard.type('localhost', { delay: 5 });
-  await page.keyboard.press('Enter');
+  // Wait for the lookup's own input box (its placeholder), then type into it: keys sent before
+  // the box has focus would go to the editor.
+  const hostBox = page.locator('.quick-input-widget .quick-input-box input[placeholder*="localhost"]');
+  await hostBox.waitFor({ state: 'visible', timeout: 10_000 });
+  await hostBox.fill('localhost');
+  await until(async () => (await hostBox.inputValue()) === 'localhost', 5_000, 'the host name in the input box');
+  await hostBox.press('Enter');
   await until(async () => (await page.locator('.notifications-toasts .notification-list-item').allInnerTexts()).some((t) => /localhost → (127\.0\.0\.1|::1)/.test(t)), 15_000, 'the answer "localhost → 127.0.0.1"');
   await until(() => checked('lookup'), 15_000, 'the "Look up a host" step checked');
   await noErrorNotifications(page, 'after the walkthrough');
