@@ -89,11 +89,11 @@ export class StreamConnection {
     if (transport !== 'unix') socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       this.bytesInTotal += chunk.length;
-      bus.emit({ type: 'data', id, direction: 'in', payload: chunk });
+      const ts = bus.emitData(id, 'in', chunk);
       // An echoed or discarded chunk changes nothing a wait checks: no waiter is woken for it.
       if (this.echoing) {
         this.echoActiveAt = performance.now();
-        this.echoChunk(chunk);
+        this.echoChunk(chunk, ts);
       } else if (!this.discarding) {
         this.queue.push(chunk);
         this.queued += chunk.length;
@@ -253,7 +253,7 @@ export class StreamConnection {
       return Promise.reject(createError('ECLOSED', `send on ${this.id}: the connection is closed for sending`));
     }
     this.bytesOutTotal += data.length;
-    this.bus.emit({ type: 'data', id: this.id, direction: 'out', payload: data });
+    this.bus.emitData(this.id, 'out', data);
     // The common case, a socket buffer with room, needs no waiting (and no async frame).
     if (this.socket.write(data)) return RESOLVED;
     return this.waitForDrain(data.length, opts);
@@ -419,7 +419,7 @@ export class StreamConnection {
   async echo(opts: WaitOptions): Promise<number> {
     const before = this.bytesOutTotal;
     // What arrived before the echo began is sent back first.
-    while (this.queued > 0) this.echoChunk(this.take(undefined));
+    while (this.queued > 0) this.echoChunk(this.take(undefined), Date.now());
     this.echoing = true;
     this.echoTimedOut = false;
     this.echoTimeoutMs = opts.timeoutMs;
@@ -466,10 +466,11 @@ export class StreamConnection {
     }, Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(ms))));
   }
 
-  private echoChunk(chunk: Buffer): void {
+  /** Writes a chunk back; `ts` is the stamp of its arrival, in this same tick. */
+  private echoChunk(chunk: Buffer, ts: number): void {
     if (this.socket.writableEnded || this.closed) return;
     this.bytesOutTotal += chunk.length;
-    this.bus.emit({ type: 'data', id: this.id, direction: 'out', payload: chunk });
+    this.bus.emitData(this.id, 'out', chunk, ts);
     if (!this.socket.write(chunk)) {
       this.socket.pause();
       this.socket.once('drain', () => {
