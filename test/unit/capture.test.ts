@@ -4,8 +4,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TrafficCapture } from '../../src/net/capture';
+import type { TrafficEvent } from '../../src/net/traffic';
 import { StreamConnection } from '../../src/net/stream';
-import { TrafficBus, type TrafficEvent } from '../../src/net/traffic';
+import { TrafficBus } from '../../src/net/traffic';
 import { cli, runSock, startPeer, tempSock } from './helpers';
 
 function emitData(bus: TrafficBus, n: number, size: number): void {
