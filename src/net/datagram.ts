@@ -122,6 +122,7 @@ export class DatagramSocket {
       this.closed = true;
       bus.emit({ type: 'close', id, bytesIn: this.bytesInTotal, bytesOut: this.bytesOutTotal });
       this.changed.notify();
+      this.changed.release();
     });
   }
 

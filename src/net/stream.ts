@@ -68,6 +68,10 @@ export class StreamConnection {
   private discarding = false;
   private echoTimeoutMs = 0;
   private echoTimedOut = false;
+  /** When the running echo last had traffic, `performance.now()` ms. */
+  private echoActiveAt = 0;
+  /** Fires when the running echo may have waited `echoTimeoutMs` for a chunk. */
+  private echoTimer: NodeJS.Timeout | undefined;
   private idleTimeoutMs = 0;
 
   private constructor(
@@ -85,17 +89,17 @@ export class StreamConnection {
     if (transport !== 'unix') socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       this.bytesInTotal += chunk.length;
-      bus.emit({ type: 'data', id, direction: 'in', payload: chunk });
+      const ts = bus.emitData(id, 'in', chunk);
+      // An echoed or discarded chunk changes nothing a wait checks: no waiter is woken for it.
       if (this.echoing) {
-        this.echoChunk(chunk);
-      } else if (this.discarding) {
-        // Reported above; nobody receives it with recv.
-      } else {
+        this.echoActiveAt = performance.now();
+        this.echoChunk(chunk, ts);
+      } else if (!this.discarding) {
         this.queue.push(chunk);
         this.queued += chunk.length;
         if (this.queued >= Math.max(RECV_HIGH_WATER, this.demand)) socket.pause();
+        this.changed.notify();
       }
-      this.changed.notify();
     });
     socket.on('timeout', () => this.onSocketTimeout());
     socket.on('end', () => {
@@ -107,6 +111,7 @@ export class StreamConnection {
       this.closed = true;
       bus.emit({ type: 'close', id, bytesIn: this.bytesInTotal, bytesOut: this.bytesOutTotal });
       this.changed.notify();
+      this.changed.release();
     });
     bus.emit({ type: 'open', id, transport, local: this.local, remote: this.remote, ...(listener ? { listener } : {}) });
   }
@@ -198,21 +203,12 @@ export class StreamConnection {
    */
   setIdleTimeout(ms: number): void {
     this.idleTimeoutMs = ms;
-    this.armSocketTimeout();
-  }
-
-  /**
-   * One socket timer (Node's `socket.setTimeout`, refreshed by libuv on every read and write)
-   * serves both the connection's idle limit and a running echo's wait for the next chunk.
-   */
-  private armSocketTimeout(): void {
-    const limits = [this.idleTimeoutMs, this.echoTimeoutMs].filter((ms) => ms > 0);
-    this.socket.setTimeout(limits.length > 0 ? Math.min(...limits) : 0);
+    this.socket.setTimeout(ms);
   }
 
   private onSocketTimeout(): void {
-    if (this.echoTimeoutMs > 0 && (this.idleTimeoutMs === 0 || this.echoTimeoutMs <= this.idleTimeoutMs)) {
-      // An echo that waited too long for the next chunk fails; the connection stays.
+    if (this.echoing && this.echoTimeoutMs > 0 && this.echoTimeoutMs <= this.idleTimeoutMs) {
+      // The echo's limit is the shorter one: the echo fails, the connection stays.
       this.echoTimedOut = true;
       this.changed.notify();
       return;
@@ -257,7 +253,7 @@ export class StreamConnection {
       return Promise.reject(createError('ECLOSED', `send on ${this.id}: the connection is closed for sending`));
     }
     this.bytesOutTotal += data.length;
-    this.bus.emit({ type: 'data', id: this.id, direction: 'out', payload: data });
+    this.bus.emitData(this.id, 'out', data);
     // The common case, a socket buffer with room, needs no waiting (and no async frame).
     if (this.socket.write(data)) return RESOLVED;
     return this.waitForDrain(data.length, opts);
@@ -285,7 +281,9 @@ export class StreamConnection {
   /** Takes up to `max` bytes from the head of the queue (all of the first chunk when undefined). */
   private take(max: number | undefined): Buffer {
     let out: Buffer;
-    if (max === undefined) {
+    const head = this.queue[0];
+    if (max === undefined || (head.length <= max && (head.length === max || this.queue.length === 1))) {
+      // The whole head chunk is what is asked for: no copy.
       out = this.queue.shift() as Buffer;
     } else {
       const parts: Buffer[] = [];
@@ -421,13 +419,17 @@ export class StreamConnection {
   async echo(opts: WaitOptions): Promise<number> {
     const before = this.bytesOutTotal;
     // What arrived before the echo began is sent back first.
-    while (this.queued > 0) this.echoChunk(this.take(undefined));
+    while (this.queued > 0) this.echoChunk(this.take(undefined), Date.now());
     this.echoing = true;
     this.echoTimedOut = false;
     this.echoTimeoutMs = opts.timeoutMs;
-    this.armSocketTimeout();
+    this.echoActiveAt = performance.now();
+    // 0 (or less) means no limit, as for socket.setTimeout.
+    if (opts.timeoutMs > 0) this.armEchoTimer(opts.timeoutMs);
+    // The idle limit restarts when an echo starts and ends, as it always has.
+    if (this.idleTimeoutMs > 0) this.socket.setTimeout(this.idleTimeoutMs);
     try {
-      // One wait for the whole echo: the socket's own timer enforces the per-chunk limit.
+      // One wait for the whole echo: the echo timer enforces the per-chunk limit.
       await this.changed.waitFor(() => {
         if (this.peerEnded || this.closed) return true;
         if (this.failure) throw this.failure;
@@ -438,17 +440,44 @@ export class StreamConnection {
     } finally {
       this.echoing = false;
       this.echoTimeoutMs = 0;
-      this.armSocketTimeout();
+      clearTimeout(this.echoTimer);
+      this.echoTimer = undefined;
+      if (this.idleTimeoutMs > 0) this.socket.setTimeout(this.idleTimeoutMs);
     }
   }
 
-  private echoChunk(chunk: Buffer): void {
+  /**
+   * The echo's limit on the wait for the next chunk. A chunk only stamps `echoActiveAt` (a timer
+   * per chunk, or Node's `socket.setTimeout` refreshed on every read and write, costs more than
+   * the rest of the echo); the timer checks the stamp when it fires and re-arms for the rest.
+   */
+  private armEchoTimer(ms: number): void {
+    this.echoTimer = setTimeout(() => {
+      this.echoTimer = undefined;
+      if (!this.echoing) return;
+      const quiet = performance.now() - this.echoActiveAt;
+      if (quiet >= this.echoTimeoutMs) {
+        // An echo that waited too long for the next chunk fails; the connection stays.
+        this.echoTimedOut = true;
+        this.changed.notify();
+      } else {
+        this.armEchoTimer(this.echoTimeoutMs - quiet);
+      }
+    }, Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(ms))));
+  }
+
+  /** Writes a chunk back; `ts` is the stamp of its arrival, in this same tick. */
+  private echoChunk(chunk: Buffer, ts: number): void {
     if (this.socket.writableEnded || this.closed) return;
     this.bytesOutTotal += chunk.length;
-    this.bus.emit({ type: 'data', id: this.id, direction: 'out', payload: chunk });
+    this.bus.emitData(this.id, 'out', chunk, ts);
     if (!this.socket.write(chunk)) {
       this.socket.pause();
-      this.socket.once('drain', () => this.socket.resume());
+      this.socket.once('drain', () => {
+        // A peer that reads again counts as traffic, as a completed write refreshes Node's socket timer.
+        this.echoActiveAt = performance.now();
+        this.socket.resume();
+      });
     }
   }
 

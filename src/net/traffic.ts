@@ -109,6 +109,22 @@ export class TrafficBus {
     for (const l of this.listeners) l(stamped);
   }
 
+  /**
+   * Reports bytes that crossed a stream socket: the same event as
+   * `emit({ type: 'data', id, direction, payload })`, built with its stamp in one literal: it is
+   * the event of every chunk, and stamping afterwards gives each one a separate property array
+   * (a second allocation, and a third more memory while a subscriber keeps it).
+   *
+   * @param ts the stamp, when the caller has the time of this same tick already (an echo's
+   *   reply to the chunk just received); default `Date.now()`
+   * @returns the stamp
+   */
+  emitData(id: string, direction: 'in' | 'out', payload: Buffer, ts = Date.now()): number {
+    const event: DataEvent = { type: 'data', id, direction, payload, ts };
+    for (const l of this.listeners) l(event);
+    return ts;
+  }
+
   /** Subscribes; the returned function unsubscribes. */
   subscribe(listener: (e: TrafficEvent) => void): () => void {
     this.listeners.add(listener);

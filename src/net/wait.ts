@@ -11,68 +11,147 @@ export interface WaitOptions {
   readonly signal?: AbortSignal;
 }
 
+/** The longest delay a Node timer takes (about 24.8 days); longer ones fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** One pending {@link Notifier.waitFor}: a plain record, so a wait allocates little. */
+interface Waiter {
+  readonly ready: () => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (err: unknown) => void;
+  /** When the wait fails, `performance.now()` ms. */
+  readonly deadline: number;
+  readonly opts: WaitOptions;
+  readonly what: string;
+  /** Only when `opts.signal` is given. */
+  onAbort: (() => void) | undefined;
+}
+
 /**
  * A level-triggered change notifier: a socket calls {@link Notifier.notify} whenever its state
- * changes (data, end, close, error), and a waiting operation re-checks its condition.
+ * changes (data, end, close, error), and each waiting operation re-checks its condition there
+ * and then.
+ *
+ * Waits are on the data path (a 1-byte ping-pong waits once per round), so a wait costs one
+ * promise and no timer of its own: one Node timer per notifier is armed at the earliest
+ * deadline and stays armed (unref'd) between waits; when it fires, it fails the waits that are
+ * past their deadline and re-arms for the rest. The owner calls {@link Notifier.release} when
+ * its socket closes.
  */
 export class Notifier {
-  // Usually zero or one waiter: an array, and nothing allocated when nobody waits (every chunk
-  // received notifies).
-  private wakers: (() => void)[] = [];
+  // Usually zero or one waiter; nothing is allocated when nobody waits (every chunk notifies).
+  private waiters: Waiter[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  /** When the armed timer fires (`performance.now()` ms); Infinity when none is armed. */
+  private timerDue = Infinity;
 
-  /** Wakes every waiter. */
+  /** Re-checks every waiter's condition, in the order they began waiting. */
   notify(): void {
-    if (this.wakers.length === 0) return;
-    const wakers = this.wakers;
-    this.wakers = [];
-    for (const w of wakers) w();
+    const n = this.waiters.length;
+    if (n === 0) return;
+    if (n === 1) this.check(this.waiters[0]);
+    else for (const w of this.waiters.slice()) if (this.waiters.includes(w)) this.check(w);
   }
 
   /**
-   * Re-evaluates `ready` after every change until it returns a value other than `undefined`.
+   * Evaluates `ready` now and again after every change until it returns a value other than
+   * `undefined`.
    *
    * @param ready checks the condition; may throw to end the wait with an error
-   * @param deadline absolute time (ms since the epoch) after which the wait fails
+   * @param opts `timeoutMs` after which the wait fails, and a signal that cancels it
    * @param what the operation, for the timeout message, e.g. `recv until "\r\n"`
-   * @throws SocketLabError `ETIMEDOUT` after the deadline, `ECANCELED` when the signal aborts,
-   *   or whatever `ready` throws
+   * @throws SocketLabError `ETIMEDOUT` after `opts.timeoutMs`, `ECANCELED` when the signal
+   *   aborts, or whatever `ready` throws
    */
-  async waitFor<T>(ready: () => T | undefined, opts: WaitOptions, what: string): Promise<T> {
-    const deadline = Date.now() + opts.timeoutMs;
-    for (;;) {
-      const value = ready();
-      if (value !== undefined) return value;
-      await this.nextChange(deadline, opts, what);
+  waitFor<T>(ready: () => T | undefined, opts: WaitOptions, what: string): Promise<T> {
+    const start = performance.now();
+    let first: T | undefined;
+    try {
+      first = ready();
+    } catch (err) {
+      return Promise.reject(err);
     }
+    if (first !== undefined) return Promise.resolve(first);
+    const { signal } = opts;
+    if (signal?.aborted) return Promise.reject(createError('ECANCELED', `${what}: cancelled`));
+    return new Promise<T>((resolve, reject) => {
+      const w: Waiter = {
+        ready,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        // A timeout that is not a positive number fails at the next timer tick, as setTimeout would.
+        deadline: start + (opts.timeoutMs > 0 ? opts.timeoutMs : 0),
+        opts,
+        what,
+        onAbort: undefined,
+      };
+      if (signal) {
+        w.onAbort = () => this.fail(w, createError('ECANCELED', `${what}: cancelled`));
+        signal.addEventListener('abort', w.onAbort, { once: true });
+      }
+      this.waiters.push(w);
+      this.arm(w.deadline);
+    });
   }
 
-  private nextChange(deadline: number, opts: WaitOptions, what: string): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const { signal } = opts;
-      if (signal?.aborted) {
-        reject(createError('ECANCELED', `${what}: cancelled`));
-        return;
-      }
-      const done = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        const i = this.wakers.indexOf(wake);
-        if (i >= 0) this.wakers.splice(i, 1);
-      };
-      const wake = (): void => {
-        done();
-        resolve();
-      };
-      const onAbort = (): void => {
-        done();
-        reject(createError('ECANCELED', `${what}: cancelled`));
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(createError('ETIMEDOUT', `${what}: timed out after ${opts.timeoutMs} ms`));
-      }, Math.max(0, deadline - Date.now()));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.wakers.push(wake);
-    });
+  /** Clears the timer when nobody waits; the owner calls it when its socket closes. Safe to call twice. */
+  release(): void {
+    if (this.waiters.length > 0 || this.timer === undefined) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerDue = Infinity;
+  }
+
+  private check(w: Waiter): void {
+    let value: unknown;
+    try {
+      value = w.ready();
+    } catch (err) {
+      this.fail(w, err);
+      return;
+    }
+    if (value === undefined || !this.remove(w)) return;
+    w.resolve(value);
+  }
+
+  private fail(w: Waiter, err: unknown): void {
+    if (this.remove(w)) w.reject(err);
+  }
+
+  /** Unregisters a wait; false when it had already ended. */
+  private remove(w: Waiter): boolean {
+    const i = this.waiters.indexOf(w);
+    if (i < 0) return false;
+    this.waiters.splice(i, 1);
+    if (w.onAbort) w.opts.signal?.removeEventListener('abort', w.onAbort);
+    // The timer stays armed for the next wait, but does not keep the process alive by itself.
+    if (this.waiters.length === 0) this.timer?.unref();
+    return true;
+  }
+
+  /** Makes sure the timer fires by `deadline` and keeps the process alive while waits are pending. */
+  private arm(deadline: number): void {
+    if (deadline >= this.timerDue) {
+      this.timer?.ref();
+      return;
+    }
+    if (deadline === Infinity) return;
+    if (this.timer) clearTimeout(this.timer);
+    const delay = Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(deadline - performance.now())));
+    this.timerDue = performance.now() + delay;
+    this.timer = setTimeout(() => this.onTimer(), delay);
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    this.timerDue = Infinity;
+    const now = performance.now();
+    // Node's timer clock can run a little behind performance.now(): a wait not yet due re-arms.
+    for (const w of this.waiters.slice()) {
+      if (w.deadline <= now) this.fail(w, createError('ETIMEDOUT', `${w.what}: timed out after ${w.opts.timeoutMs} ms`));
+    }
+    let next = Infinity;
+    for (const w of this.waiters) next = Math.min(next, w.deadline);
+    this.arm(next);
   }
 }

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TrafficCapture } from '../../src/net/capture';
+import type { TrafficEvent } from '../../src/net/traffic';
 import { StreamConnection } from '../../src/net/stream';
 import { TrafficBus } from '../../src/net/traffic';
 import { cli, run, runSock, startPeer, tempSock } from './helpers';
@@ -21,6 +22,44 @@ describe('bounded capture', () => {
     assert.equal(cap.droppedEvents, 15);
     assert.equal(cap.droppedBytes, 60);
     assert.deepEqual(cap.events().map((e) => (e.type === 'data' ? e.payload[0] : -1)), [15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
+    await cap.dispose();
+  });
+
+  it('gives back every kept event as it was emitted, whatever its size and kind, as the ring grows and wraps', async () => {
+    const bus = new TrafficBus();
+    const cap = new TrafficCapture(bus, { maxEvents: 3000, maxBytes: 256 * 1024 * 1024 });
+    const sizes = [1, 0, 17, 1000, 1024, 1025, 70_000, 3];
+    const emitted: TrafficEvent[] = [];
+    const keep = bus.subscribe((e) => emitted.push(e));
+    for (let i = 0; i < 5000; i++) {
+      const payload = Buffer.alloc(sizes[i % sizes.length], i % 251);
+      if (payload.length > 0) payload[0] = i % 256;
+      if (i % 97 === 0) bus.emit({ type: 'half-close', id: `c${i % 5}`, direction: 'in' });
+      else if (i % 13 === 0) bus.emit({ type: 'data', id: 'u9', direction: 'in', payload, peer: '127.0.0.1:5353' });
+      else bus.emitData(`c${i % 5}`, i % 2 ? 'out' : 'in', payload);
+    }
+    keep();
+    const kept = emitted.slice(-3000);
+    const plain = (e: TrafficEvent): unknown => (e.type === 'data' ? { ...e, payload: e.payload.toString('hex') } : e);
+    assert.deepEqual(cap.events().map(plain), kept.map(plain));
+    const bytes = (es: TrafficEvent[]): number => es.reduce((n, e) => n + (e.type === 'data' ? e.payload.length : 0), 0);
+    assert.equal(cap.bytes, bytes(kept));
+    assert.equal(cap.droppedEvents, 2000);
+    assert.equal(cap.droppedBytes, bytes(emitted.slice(0, 2000)));
+    // Large payloads pushed out by the byte bound move the ring's head before it has to grow.
+    const small = new TrafficCapture(bus, { maxEvents: 3000, maxBytes: 150_000 });
+    const second: TrafficEvent[] = [];
+    const keepSecond = bus.subscribe((e) => second.push(e));
+    for (let i = 0; i < 3; i++) bus.emitData('c7', 'in', Buffer.alloc(70_000, i));
+    for (let i = 0; i < 2000; i++) bus.emitData('c7', 'out', Buffer.from([i % 256]));
+    keepSecond();
+    assert.equal(small.length, 2002);
+    assert.deepEqual(small.events().map(plain), second.slice(-2002).map(plain));
+    await small.dispose();
+    cap.clear();
+    assert.deepEqual(cap.events(), []);
+    bus.emitData('c1', 'in', Buffer.from('after clear'));
+    assert.deepEqual(cap.events().map(plain), [{ type: 'data', id: 'c1', direction: 'in', payload: Buffer.from('after clear').toString('hex'), ts: cap.events()[0].ts }]);
     await cap.dispose();
   });
 

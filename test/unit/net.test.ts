@@ -229,3 +229,82 @@ describe('socket core against real peers on loopback', () => {
     }
   });
 });
+
+describe('waits and echo on the data path', () => {
+  it('each receive gets its own timeout, whatever the receives before it waited for', async () => {
+    // A peer that answers "1" at once with "a", and "2" after 600 ms with "b".
+    const server = createServer((s) => {
+      s.on('error', () => undefined);
+      s.on('data', (d) => {
+        if (d.includes('1')) s.write('a');
+        if (d.includes('2')) setTimeout(() => s.write('b'), 600);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as { port: number };
+    const { bus } = recordBus();
+    const conn = await StreamConnection.connect({ transport: 'tcp', host: '127.0.0.1', port }, WAIT, bus);
+    try {
+      // Each recv starts waiting before its answer is asked for, so each one arms a deadline.
+      const first = conn.recv(1, { timeoutMs: 300 });
+      await conn.send(Buffer.from('1'), WAIT);
+      assert.equal((await first).toString(), 'a');
+      // The first wait's 300 ms deadline passes while this one waits: it must not end it.
+      const second = conn.recv(1, { timeoutMs: 5000 });
+      await conn.send(Buffer.from('2'), WAIT);
+      assert.equal((await second).toString(), 'b');
+      // A short wait after a long one fails after its own time, not the long one's.
+      const t0 = performance.now();
+      await assert.rejects(conn.recv(1, { timeoutMs: 100 }), (e: unknown) => isCode('ETIMEDOUT')(e) && /recv 1: timed out after 100 ms/.test((e as Error).message));
+      const waited = performance.now() - t0;
+      assert.ok(waited >= 95 && waited < 2500, `the 100 ms receive failed after ${Math.round(waited)} ms`);
+    } finally {
+      conn.destroy();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('echo stops reading from a peer that does not read, then sends back every byte in order', async function () {
+    this.timeout(20_000);
+    const { bus, events } = recordBus();
+    let echoed: Promise<number> | undefined;
+    let served: StreamConnection | undefined;
+    const listener = await StreamListener.listen({ transport: 'tcp', host: '127.0.0.1', port: 0 }, {}, bus, (conn) => {
+      served = conn;
+      echoed = conn.echo({ timeoutMs: 5000 });
+    });
+    const port = listener.endpoint.transport === 'tcp' ? listener.endpoint.port : 0;
+    const total = 32 * 1024 * 1024;
+    const payload = Buffer.alloc(total);
+    for (let i = 0; i < total; i += 4) payload.writeUInt32LE(i, i);
+    const client = (await import('node:net')).connect({ host: '127.0.0.1', port });
+    client.on('error', () => undefined);
+    try {
+      await new Promise((r) => client.once('connect', r));
+      client.pause();
+      client.write(payload);
+      // The peer reads nothing for 500 ms: far less than 32 MiB can be echoed into its window.
+      await new Promise((r) => setTimeout(r, 500));
+      assert.ok(served && served.bytesOut < total, `the echo sent ${served?.bytesOut} of ${total} bytes to a peer that was not reading`);
+      const parts: Buffer[] = [];
+      let got = 0;
+      const all = new Promise<void>((resolve) =>
+        client.on('data', (d: Buffer) => {
+          parts.push(d);
+          got += d.length;
+          if (got >= total) resolve();
+        }),
+      );
+      client.resume();
+      await all;
+      assert.ok(Buffer.concat(parts).equals(payload), 'every byte came back, in order');
+      client.end();
+      assert.equal(await echoed, total);
+      const out = events.filter((e) => e.type === 'data' && e.direction === 'out' && e.id === served?.id);
+      assert.equal(out.reduce((n, e) => n + (e.type === 'data' ? e.payload.length : 0), 0), total, 'every echoed chunk was reported');
+    } finally {
+      client.destroy();
+      await listener.close();
+    }
+  });
+});
