@@ -184,7 +184,12 @@ class LineCursor {
   skipSpace(): void {
     const { text, end } = this;
     let p = this.pos;
-    while (p < end && isSpace(text.charCodeAt(p))) p++;
+    while (p < end) {
+      const c = text.charCodeAt(p);
+      // Printable ASCII is the usual case and is never white space.
+      if ((c > 32 && c < 0x7f) || !isSpace(c)) break;
+      p++;
+    }
     this.pos = p;
   }
 
@@ -230,7 +235,11 @@ class LineCursor {
 
   /** True when the last word read is `word`. */
   is(word: string): boolean {
-    return this.stop - this.start === word.length && this.text.startsWith(word, this.start);
+    const { text, start } = this;
+    const n = word.length;
+    if (this.stop - start !== n) return false;
+    for (let i = 0; i < n; i++) if (text.charCodeAt(start + i) !== word.charCodeAt(i)) return false;
+    return true;
   }
 
   skipWord(): void {
@@ -249,10 +258,14 @@ class LineCursor {
     }
     while (p < end) {
       const c = text.charCodeAt(p);
-      if (isSpace(c)) break;
-      if (c === 0x7b /* { */ && p + 1 < end && text.charCodeAt(p + 1) === 0x7b) {
+      // Printable ASCII below `{` is the usual case: neither white space nor the start of `{{`.
+      if (c > 32 && c < 0x7b) {
+        p++;
+      } else if (c === 0x7b /* { */ && p + 1 < end && text.charCodeAt(p + 1) === 0x7b) {
         const close = findPair(text, p + 2, end, 0x7d /* } */);
         p = close < 0 ? end : close + 2;
+      } else if (isSpace(c)) {
+        break;
       } else {
         p++;
       }
@@ -575,6 +588,22 @@ interface BlockDraft {
   repeats: OpenRepeat[];
 }
 
+/** `items[0, count)` as an array of its own; a literal for the usual few items, which is faster than `slice`. */
+function copyOf<T>(items: readonly T[], count: number): T[] {
+  switch (count) {
+    case 1:
+      return [items[0]];
+    case 2:
+      return [items[0], items[1]];
+    case 3:
+      return [items[0], items[1], items[2]];
+    case 4:
+      return [items[0], items[1], items[2], items[3]];
+    default:
+      return items.slice(0, count);
+  }
+}
+
 /** Adds a step to the innermost open repeat, or to the block. */
 function addStep(draft: BlockDraft, step: Step): void {
   const open = draft.repeats.length;
@@ -596,7 +625,7 @@ function resetDraft(draft: BlockDraft, preamble: boolean, title: string, startLi
   draft.policy = undefined;
   draft.tls = undefined;
   draft.udp = undefined;
-  draft.repeats.length = 0;
+  if (draft.repeats.length > 0) draft.repeats.length = 0;
 }
 
 type RecvMode = 'chunk' | 'bytes' | 'exactly' | 'line' | 'until' | 'all';
@@ -715,7 +744,7 @@ class Parser {
     // A block always ends on its last line (the line before the next ###, or the file's last line).
     const index = this.blocks.length + 1;
     const range = new BlockSpan(draft.startLine, Math.max(lastLine, draft.startLine), lastLength);
-    const steps = draft.steps.slice(0, draft.stepCount);
+    const steps = copyOf(draft.steps, draft.stepCount);
     const policy = draft.policy ?? NO_POLICY;
     const tls = draft.tls ?? NO_TLS;
     const udp = draft.udp ?? NO_UDP;
@@ -1031,9 +1060,7 @@ class Parser {
       i = close + 2;
       if (i < end) open = findPair(text, i, end, 0x7b);
     }
-    if (count === 1) return { parts: [parts[0]], range };
-    if (count === 2) return { parts: [parts[0], parts[1]], range };
-    return { parts: parts.slice(0, count), range };
+    return { parts: copyOf(parts, count), range };
   }
 
   private header(verb: 'connect' | 'listen'): Header {
