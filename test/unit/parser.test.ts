@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import type { Diagnostic } from '../../src/sock/ast';
+import type { Diagnostic, Range } from '../../src/sock/ast';
 import { hasErrors, parseDuration, parseSock } from '../../src/sock/parser';
 import { ROOT } from './helpers';
 
@@ -221,5 +221,79 @@ describe('the .sock parser: comments and strings', () => {
     const file = parseSock('### a\nconnect tcp 127.0.0.1:1\nsend "a # b"   # a real comment\n');
     assert.deepEqual(file.diagnostics, []);
     assert.equal(file.blocks[0].steps[0].source, 'send "a # b"');
+  });
+});
+
+describe('the .sock parser: positions (the parser reads the file by offsets, not by lines)', () => {
+  /** Lines a file is made of: valid statements, broken ones, comments, and the characters that end words. */
+  const statement = fc.constantFrom(
+    '### title',
+    '@h = 127.0.0.1   # note',
+    'connect tcp {{h}}:8080 timeout 2s',
+    'listen udp 0 as rx',
+    'send "GET / HTTP/1.0\\r\\n\\r\\n"  // note',
+    'send "a # b"',
+    'send hex 47 45 54',
+    'recv until "\\r\\n" timeout 1s   # note',
+    'recv 10',
+    'expect /200 OK/',
+    'expect /a #b/',
+    'expect error ECONNREFUSED',
+    'repeat 2 every 1s',
+    'end',
+    'lookup {{$env HOME}}',
+    'wait 500ms',
+    'close',
+    'send <<END',
+    'END',
+    '# comment',
+    '',
+  );
+  const line = fc.oneof(
+    { weight: 4, arbitrary: statement },
+    { weight: 1, arbitrary: fc.tuple(statement, fc.nat(), fc.constantFrom(' ', '\t', '#', '"', '{{', '}}', '/', '\\', '\u00a0', ' x')).map(([s, at, c]) => s.slice(0, at % (s.length + 1)) + c + s.slice(at % (s.length + 1))) },
+  );
+  const file = fc.array(line, { maxLength: 25 }).map((ls) => ls.join('\n'));
+  const json = (x: unknown): string => JSON.stringify(x, (_k, v: unknown) => (v instanceof Map ? [...v] : v));
+
+  it('parses a CRLF file exactly as the same file with LF endings (property)', () => {
+    fc.assert(
+      fc.property(file, (text) => {
+        assert.equal(json(parseSock(text.replace(/\n/g, '\r\n'))), json(parseSock(text)));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("selects each statement's source text with its range, in LF and CRLF files (property)", () => {
+    fc.assert(
+      fc.property(file, fc.boolean(), (text, crlf) => {
+        const lines = text.split('\n');
+        const file = parseSock(crlf ? text.replace(/\n/g, '\r\n') : text);
+        type Statement = { readonly range: Range; readonly source: string; readonly steps?: readonly Statement[] };
+        const check = (s: Statement): void => {
+          assert.equal(lines[s.range.start.line].slice(s.range.start.column, s.range.end.column), s.source);
+          s.steps?.forEach(check);
+        };
+        for (const b of file.blocks) {
+          if (b.header) check(b.header);
+          b.steps.forEach(check);
+          assert.equal(b.range.end.column, lines[b.range.end.line].length, 'a block ends at the end of its last line');
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('ends blocks and heredocs at the end of their last line, in CRLF files too', () => {
+    const text = ['### a', 'connect tcp 127.0.0.1:1', 'send <<END', 'line one', 'END  ', 'close', '### b', 'connect tcp 127.0.0.1:2', 'send <<EOF', 'never closed', '### c', 'hostname'].join('\r\n');
+    const file = parseSock(text);
+    assert.deepEqual([file.blocks[0].range.start, file.blocks[0].range.end], [{ line: 0, column: 0 }, { line: 5, column: 5 }]);
+    const send = file.blocks[0].steps[0];
+    assert.ok(send.kind === 'send' && send.payload.kind === 'heredoc');
+    assert.deepEqual(send.payload.range.end, { line: 4, column: 5 }, 'the heredoc ends on its closing line');
+    assert.deepEqual(file.blocks[1].range.end, { line: 9, column: 12 }, 'an unclosed heredoc stops before the next ###');
+    assert.deepEqual(where(errors(text)), ['9:6 heredoc <<EOF is not closed: add a line "EOF" before the next ### block']);
+    assert.equal(file.blocks[2].steps[0].kind, 'hostname');
   });
 });
