@@ -875,17 +875,13 @@ class Parser {
   /**
    * The statement's source text, from its verb up to a trailing comment, trimmed; sets
    * {@link sourceRange}. Called once the statement has parsed: the parse read every word of it,
-   * so its source ends where the last word read ends. A `/regex/` is read by other rules than
-   * words are (`/a #b/` is the word `/a` and a comment), so such a line is read again by words.
+   * so its source ends where the last word read ends — after a `/regex/`'s closing slash and
+   * flags too, so a `#` inside the regex is part of it, not a comment (§2.3).
    */
   private source(): string {
     const { c, text } = this;
     const first = this.lineStart + this.verbStart;
     let end = c.lastEnd;
-    if (c.usedRegex) {
-      c.pos = this.lineStart + this.verbEnd;
-      end = c.restEnd();
-    }
     while (end > first && isSpace(text.charCodeAt(end - 1))) end--;
     this.sourceRange = new LineSpan(this.line, this.verbStart, end - this.lineStart);
     return text.slice(first, end);

@@ -222,6 +222,14 @@ describe('the .sock parser: comments and strings', () => {
     assert.deepEqual(file.diagnostics, []);
     assert.equal(file.blocks[0].steps[0].source, 'send "a # b"');
   });
+
+  it('a # inside a /regex/ is part of it: the step’s source and range run to the closing slash and flags', () => {
+    const file = parseSock('### a\nconnect tcp 127.0.0.1:1\nrecv\nexpect /a #b/i   # a real comment\n');
+    assert.deepEqual(file.diagnostics, []);
+    const step = file.blocks[0].steps[1];
+    assert.equal(step.source, 'expect /a #b/i');
+    assert.deepEqual({ start: step.range.start, end: step.range.end }, { start: { line: 3, column: 0 }, end: { line: 3, column: 14 } });
+  });
 });
 
 describe('the .sock parser: positions (the parser reads the file by offsets, not by lines)', () => {
