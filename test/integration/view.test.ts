@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { connect } from 'node:net';
 import * as vscode from 'vscode';
 import type { SocketLabApi } from '../../src/extension';
+import { busyListener } from './busyListener';
 
 // Runs last (files load in name order): it opens a listener with three connections and a client,
 // focuses the Socket Lab view and asks the harness for a screenshot (test-results/
@@ -12,18 +12,8 @@ describe('the Socket Lab view, for the closing screenshot', () => {
     assert.ok(ext);
     const api = await ext.activate();
     await vscode.commands.executeCommand('socketLab.clearClosed');
-    const id = await vscode.commands.executeCommand<string>('socketLab.startTcpListener', '127.0.0.1:0');
-    const rec = api.endpoints().find((r) => r.id === id);
-    assert.ok(rec);
-    const port = Number(rec.local.split(':')[1]);
-    for (const text of ['GET / HTTP/1.0\r\n\r\n', 'hello from a second peer']) {
-      const c = connect({ host: '127.0.0.1', port });
-      c.on('error', () => undefined);
-      await new Promise((r) => c.once('connect', r));
-      c.write(text);
-    }
-    const client = await vscode.commands.executeCommand<string>('socketLab.connectTcp', `127.0.0.1:${port}`);
-    await vscode.commands.executeCommand('socketLab.send', client, 'ping\\r\\n');
+    const { id, client } = await busyListener(api);
+    assert.ok(api.endpoints().some((r) => r.id === id));
     await vscode.commands.executeCommand('socketLab.revealTree');
     const node = () => api.tree().find((n) => n.id === id);
     for (let i = 0; i < 40 && node()?.children.length !== 3; i++) await new Promise((r) => setTimeout(r, 50));

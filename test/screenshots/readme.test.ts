@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { SocketLabApi } from '../../src/extension';
+import { busyListener } from '../integration/busyListener';
 import { until } from '../shared/until';
 
 // Not a test suite of its own: the README's screenshots, taken in the real workbench by
@@ -68,16 +68,7 @@ describe('README screenshots', () => {
 
   it('the connection tree with a listener, its connections and a client', async function () {
     this.timeout(30_000);
-    const id = await vscode.commands.executeCommand<string>('socketLab.startTcpListener', '127.0.0.1:0');
-    const port = Number(api.endpoints().find((r) => r.id === id)?.local.split(':')[1]);
-    for (const text of ['GET / HTTP/1.0\r\n\r\n', 'hello from a second peer\n']) {
-      const c = connect({ host: '127.0.0.1', port });
-      c.on('error', () => undefined);
-      await new Promise((r) => c.once('connect', r));
-      c.write(text);
-    }
-    const client = await vscode.commands.executeCommand<string>('socketLab.connectTcp', `127.0.0.1:${port}`);
-    await vscode.commands.executeCommand('socketLab.send', client, 'ping\\r\\n');
+    const { id } = await busyListener(api);
     await vscode.commands.executeCommand('socketLab.revealTree');
     await until('three connections under the listener', () => (api.tree().find((n) => n.id === id)?.children.length === 3 ? true : undefined), 5000);
     await vscode.commands.executeCommand('socketLab.showTraffic', id);
