@@ -9,7 +9,7 @@ import type { TrafficBus, TrafficEvent } from '../net/traffic';
 import { replayBlock } from '../sock/replay';
 import { Batcher } from '../webview/batcher';
 import { trafficViewHtml } from '../webview/html';
-import { parsePageMessage, type ExportFormat, type HostMessage, type WireEvent } from '../webview/protocol';
+import { parsePageMessage, VIEW_PAYLOAD_MAX, type ExportFormat, type HostMessage } from '../webview/protocol';
 import { toWireConnection, toWireEvent } from '../webview/toWire';
 import { Commands, SOCK_LANGUAGE, TRAFFIC_VIEW } from './contributions';
 import { parsePayloadInput } from './payloadInput';
@@ -23,6 +23,10 @@ export interface TrafficPanelDeps {
   readonly log: vscode.LogOutputChannel;
 }
 
+/** The page gets a batch of events at most this often (ms), of at most so many events and payload bytes. */
+const BATCH_MS = 50;
+const BATCH_EVENTS = 20_000;
+const BATCH_BYTES = 4 * 1024 * 1024;
 /** Connection list updates at most this often (ms): a flood of accepts must not flood the page. */
 const CONNECTIONS_MS = 250;
 
@@ -44,12 +48,22 @@ class TrafficPanel implements vscode.Disposable {
   private ready = false;
   private seq = 0;
   private posted = 0;
-  /** Events go to the page in batches at most every 50 ms; at most 20,000 wait (the rest are counted). */
-  private readonly batcher = new Batcher<WireEvent>((events, dropped) => {
-    if (!this.ready) return;
-    this.posted += events.length;
-    void this.post({ type: 'events', events, dropped });
-  });
+  /**
+   * Events go to the page in batches at most every 50 ms: at most 20,000 events and 4 MiB of
+   * payload per batch (a flood beyond that is counted and shown as dropped in the view; the
+   * capture keeps it for export). Events are turned into wire form only when a batch goes.
+   */
+  private readonly batcher = new Batcher<[TrafficEvent, number]>(
+    (items, dropped) => {
+      if (!this.ready) return;
+      this.posted += items.length;
+      void this.post({ type: 'events', events: items.map(([e, seq]) => toWireEvent(e, seq)), dropped });
+    },
+    BATCH_MS,
+    BATCH_EVENTS,
+    BATCH_BYTES,
+    ([e]) => (e.type === 'data' ? Math.min(e.payload.length, VIEW_PAYLOAD_MAX) : 0),
+  );
   private connectionsTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -110,7 +124,7 @@ class TrafficPanel implements vscode.Disposable {
 
   private onEvent(e: TrafficEvent): void {
     if (!this.ready) return; // the page gets the history from the capture when it says ready
-    this.batcher.push(toWireEvent(e, ++this.seq));
+    this.batcher.push([e, ++this.seq]);
   }
 
   private scheduleConnections(): void {

@@ -152,4 +152,19 @@ describe('traffic view batching (host side)', () => {
     assert.equal(got[0].dropped, 150);
     assert.deepEqual(got[0].items, Array.from({ length: 100 }, (_, i) => 150 + i));
   });
+
+  it('a flood of big payloads is bounded by bytes too: the newest that fit wait, the rest are counted', () => {
+    const got: { items: number[]; dropped: number }[] = [];
+    // Items are payload sizes; 1 MiB may wait.
+    const b = new Batcher<number>((items, dropped) => got.push({ items, dropped }), 50, 20_000, 1024 * 1024, (n) => n);
+    for (let i = 0; i < 100; i++) b.push(64 * 1024);
+    b.push(5 * 1024 * 1024);
+    b.flush();
+    assert.deepEqual(got[0].items, [5 * 1024 * 1024], 'one item larger than the bound still goes, alone');
+    assert.equal(got[0].dropped, 100);
+    for (let i = 0; i < 40; i++) b.push(64 * 1024);
+    b.flush();
+    assert.equal(got[1].items.length, 16);
+    assert.equal(got[1].dropped, 24);
+  });
 });
