@@ -30,6 +30,8 @@ export interface WireEvent {
   readonly payload?: string;
   /** For a datagram: the peer's address. */
   readonly peer?: string;
+  /** For `open` of an accepted connection: the listener that accepted it. */
+  readonly listener?: string;
   /** What happened, in words, for every kind but `data` (`accepted from 127.0.0.1:50312`). */
   readonly summary?: string;
 }

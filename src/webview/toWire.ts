@@ -21,7 +21,9 @@ export function toWireEvent(e: TrafficEvent, seq: number): WireEvent {
   }
   // The log line without its `[id] ` prefix: the page shows the id in its own column.
   const summary = formatTrafficLine(e, 0).replace(/^\[[^\]]*\] /, '');
-  return e.type === 'half-close' ? { seq, ts: e.ts, id: e.id, kind: e.type, direction: e.direction, summary } : { seq, ts: e.ts, id: e.id, kind: e.type, summary };
+  if (e.type === 'half-close') return { seq, ts: e.ts, id: e.id, kind: e.type, direction: e.direction, summary };
+  if (e.type === 'open' && e.listener) return { seq, ts: e.ts, id: e.id, kind: e.type, listener: e.listener, summary };
+  return { seq, ts: e.ts, id: e.id, kind: e.type, summary };
 }
 
 /**

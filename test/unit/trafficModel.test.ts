@@ -65,6 +65,12 @@ describe('traffic view model', () => {
     assert.equal(count({ search: 'hex ff10' }), 1);
     assert.equal(count({ search: 'hex f' }), 0, 'a malformed hex search matches no payload');
     assert.equal(count({ search: '5000' }), 1, 'summaries are searched too');
+    // A connection accepted after the filter was set: its accept names the listener, so it shows
+    // before the page hears of the new connection.
+    const live = makeMatcher({ ...ALL, connection: 'l1' }, conns);
+    const later = new EventStore();
+    later.push([{ seq: 9, ts: 0, id: 'c7', kind: 'open', listener: 'l1', summary: 'accepted by l1 from 127.0.0.1:1' }, wire('c7', 'in', 'new peer', 10), wire('c8', 'in', 'someone else', 11)]);
+    assert.deepEqual(later.all().filter(live).map((e) => e.wire.seq), [9, 10]);
   });
 
   it('the store is bounded by events and bytes and counts what it lets go', () => {

@@ -105,6 +105,8 @@ export function makeMatcher(filter: ViewFilter, connections: readonly WireConnec
   const needleText = filter.search.trim().toLowerCase();
   return (e) => {
     const w = e.wire;
+    // A listener's new connections join the filter as their accept arrives (events come in order).
+    if (ids && w.kind === 'open' && w.listener !== undefined && ids.has(w.listener)) ids.add(w.id);
     if (ids && !ids.has(w.id)) return false;
     if (w.kind === 'data') {
       if (!filter.directions.includes(w.direction ?? 'in')) return false;
