@@ -6,12 +6,13 @@
  * Speed (issue 3: a 10,000-block file in under 20 ms): the parser walks the file once by character
  * code with one reused cursor and builds each node once, at its final shape. Most of a parse's
  * cost is the garbage collector copying the tree it builds, so the tree is kept small: a
- * statement keeps its `range` and `source` as a line and offsets ({@link Statement}), a template
- * without `{{…}}` its literal run ({@link TextTemplate}), a block its title and range
- * ({@link BlockNode}), and each is made when a consumer reads it — from text the parse has already
- * read and checked, the same value every time. Short strings a file repeats are shared
- * ({@link Interner}), arrays are made at their final length, and a block without policy, TLS or
- * UDP lines shares one frozen empty setting object. Every node's `toJSON` gives the plain shape.
+ * statement keeps its `range` and `source` as two offsets into the text ({@link Statement}), a
+ * template without `{{…}}` its literal run ({@link TextTemplate}), a block its title and range
+ * ({@link BlockNode}); each is made when a consumer reads it, from text the parse has already read
+ * and checked, the same value every time (lines and columns come from the table of line starts,
+ * {@link SourceText}). Short strings a file repeats are shared ({@link Interner}), arrays are made
+ * at their final length, and a block without policy, TLS or UDP lines shares one frozen empty
+ * settings object. Every node's `toJSON` gives the plain shape.
  */
 import { isIP } from 'node:net';
 import { parseHostPort } from '../net/address';
@@ -70,26 +71,64 @@ class BlockSpan implements Range {
 }
 
 /**
- * Where the statement just parsed is: its line, the column of its verb, and the offsets of its
- * source text in the file, `[from, to)`. The parser keeps one and refills it for each statement;
- * each statement node copies the numbers.
+ * The text being parsed and the offset where each of its lines starts, so that a node keeps its
+ * place as two offsets and gives its line and columns when asked. One per parse, shared by its
+ * nodes; lines are added as the parse reaches them, so a node's line is always known.
+ */
+class SourceText {
+  lineStarts = new Int32Array(256);
+  lines = 0;
+
+  constructor(readonly text: string) {}
+
+  /** Records that line `line` starts at offset `start`. */
+  addLine(line: number, start: number): void {
+    if (line >= this.lineStarts.length) {
+      const grown = new Int32Array(this.lineStarts.length * 2);
+      grown.set(this.lineStarts);
+      this.lineStarts = grown;
+    }
+    this.lineStarts[line] = start;
+    if (line >= this.lines) this.lines = line + 1;
+  }
+
+  /** The line that holds offset `offset` (binary search). */
+  lineOf(offset: number): number {
+    const starts = this.lineStarts;
+    let lo = 0;
+    let hi = this.lines - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** The range of `text[from, to)`, within one line. */
+  span(from: number, to: number): Range {
+    const line = this.lineOf(from);
+    const start = from - this.lineStarts[line];
+    return new LineSpan(line, start, start + to - from);
+  }
+}
+
+/**
+ * Where the statement just parsed is: the offsets of its source text, `[from, to)`. The parser
+ * keeps one and refills it for each statement; each statement node copies the numbers.
  */
 class StatementAt {
-  text = '';
-  line = 0;
-  column = 0;
+  file = new SourceText('');
   from = 0;
   to = 0;
 
   range(): Range {
-    return new LineSpan(this.line, this.column, this.column + this.to - this.from);
+    return this.file.span(this.from, this.to);
   }
 
   copy(): StatementAt {
     const at = new StatementAt();
-    at.text = this.text;
-    at.line = this.line;
-    at.column = this.column;
+    at.file = this.file;
     at.from = this.from;
     at.to = this.to;
     return at;
@@ -97,32 +136,28 @@ class StatementAt {
 }
 
 /**
- * The `range` and `source` of a header or step, kept as its line and offsets into the file's
- * text: a range object and a sliced string per statement were a third of the tree's objects.
- * Both are made when asked for, from offsets the parse has already read, and are the same values
- * every time; `toJSON` gives the plain shape, keys in the order the AST lists them.
+ * The `range` and `source` of a header or step, kept as two offsets into the file's text: a
+ * range object and a sliced string per statement were a third of the tree's objects. Both are
+ * made when asked for, from offsets the parse has already read, and are the same values every
+ * time; `toJSON` gives the plain shape, keys in the order the AST lists them.
  */
 abstract class Statement {
-  readonly #text: string;
-  readonly #line: number;
-  readonly #column: number;
+  readonly #file: SourceText;
   readonly #from: number;
   readonly #to: number;
 
   constructor(at: StatementAt) {
-    this.#text = at.text;
-    this.#line = at.line;
-    this.#column = at.column;
+    this.#file = at.file;
     this.#from = at.from;
     this.#to = at.to;
   }
 
   get range(): Range {
-    return new LineSpan(this.#line, this.#column, this.#column + this.#to - this.#from);
+    return this.#file.span(this.#from, this.#to);
   }
 
   get source(): string {
-    return this.#text.slice(this.#from, this.#to);
+    return this.#file.text.slice(this.#from, this.#to);
   }
 
   toJSON(): object {
@@ -276,27 +311,27 @@ class ResolveStep extends Statement {
 }
 
 /**
- * A template, or a `{{name}}` / `{{$builtin}}` part of one, whose range is kept as its line and
- * columns and made when asked for.
+ * A template, or a `{{name}}` / `{{$builtin}}` part of one, whose range is kept as two offsets
+ * into the file's text and made when asked for.
  */
 abstract class OnLine {
-  readonly #line: number;
-  readonly #start: number;
-  readonly #end: number;
+  readonly #file: SourceText;
+  readonly #from: number;
+  readonly #to: number;
 
-  constructor(line: number, start: number, end: number) {
-    this.#line = line;
-    this.#start = start;
-    this.#end = end;
+  constructor(file: SourceText, from: number, to: number) {
+    this.#file = file;
+    this.#from = from;
+    this.#to = to;
   }
 
   get range(): Range {
-    return new LineSpan(this.#line, this.#start, this.#end);
+    return this.#file.span(this.#from, this.#to);
   }
 
-  /** The number of columns the range spans. */
-  protected width(): number {
-    return this.#end - this.#start;
+  /** The text the range spans. (Not named `text`: `'text' in part` tells a literal part from the others.) */
+  protected spanned(): string {
+    return this.#file.text.slice(this.#from, this.#to);
   }
 
   toJSON(): object {
@@ -307,31 +342,27 @@ abstract class OnLine {
 class TemplateNode extends OnLine {
   declare readonly parts: readonly TemplatePart[];
 
-  constructor(parts: readonly TemplatePart[], line: number, start: number, end: number) {
-    super(line, start, end);
+  constructor(parts: readonly TemplatePart[], file: SourceText, from: number, to: number) {
+    super(file, from, to);
     this.parts = parts;
   }
 }
 
 /**
- * A template without `{{…}}`, the usual kind: one literal run, `text[from, from + width)`, that
- * the parse has read and checked. Its `parts` array is made when first asked for and kept, so
- * it is the same array every time.
+ * A template without `{{…}}`, the usual kind: one literal run that the parse has read and
+ * checked. Its `parts` array is made when first asked for and kept, so it is the same array
+ * every time.
  */
 class TextTemplate extends OnLine {
-  readonly #text: string;
-  readonly #from: number;
   #parts: readonly TemplatePart[] | undefined;
 
-  constructor(text: string, line: number, start: number, end: number, from: number) {
-    super(line, start, end);
-    this.#text = text;
-    this.#from = from;
+  constructor(file: SourceText, from: number, to: number) {
+    super(file, from, to);
     this.#parts = undefined;
   }
 
   get parts(): readonly TemplatePart[] {
-    return (this.#parts ??= [{ text: this.#text.slice(this.#from, this.#from + this.width()) }]);
+    return (this.#parts ??= [{ text: this.spanned() }]);
   }
 
   override toJSON(): object {
@@ -342,8 +373,8 @@ class TextTemplate extends OnLine {
 class VariablePart extends OnLine {
   declare readonly variable: string;
 
-  constructor(variable: string, line: number, start: number, end: number) {
-    super(line, start, end);
+  constructor(variable: string, file: SourceText, from: number, to: number) {
+    super(file, from, to);
     this.variable = variable;
   }
 }
@@ -351,8 +382,8 @@ class VariablePart extends OnLine {
 class BuiltinPart extends OnLine {
   declare readonly builtin: Builtin;
 
-  constructor(builtin: Builtin, line: number, start: number, end: number) {
-    super(line, start, end);
+  constructor(builtin: Builtin, file: SourceText, from: number, to: number) {
+    super(file, from, to);
     this.builtin = builtin;
   }
 }
@@ -904,48 +935,66 @@ interface BlockDraft {
   repeats: OpenRepeat[];
 }
 
+/** A block's policy, TLS and UDP lines; one shared object for the usual block that has none. */
+interface BlockSettings {
+  readonly policy: ListenerPolicy;
+  readonly tls: TlsSettings;
+  readonly udp: UdpSettings;
+}
+
+const NO_SETTINGS: BlockSettings = Object.freeze({ policy: NO_POLICY, tls: NO_TLS, udp: NO_UDP });
+
 /**
- * A block. Its `title` and `range` are kept as offsets and line numbers, and made when asked for
- * (the same values every time); `toJSON` gives the plain shape.
+ * A block. Its `title` and `range` are kept as offsets into the file's text, and made when asked
+ * for (the same values every time); `toJSON` gives the plain shape.
  */
 class BlockNode {
   declare readonly index: number;
   declare readonly steps: readonly Step[];
   declare readonly eol: 'crlf' | 'lf';
-  declare readonly policy: ListenerPolicy;
-  declare readonly tls: TlsSettings;
-  declare readonly udp: UdpSettings;
   declare readonly header?: Header;
-  readonly #text: string;
+  readonly #file: SourceText;
+  /** The title is `text[titleFrom, titleTo)`, on the block's first line. */
   readonly #titleFrom: number;
   readonly #titleTo: number;
-  readonly #startLine: number;
-  readonly #endLine: number;
-  readonly #endColumn: number;
+  /** The offset where the block's range ends: the end of its last line. */
+  readonly #end: number;
+  readonly #settings: BlockSettings;
 
-  constructor(draft: BlockDraft, text: string, index: number, endLine: number, endColumn: number, steps: readonly Step[]) {
-    this.#text = text;
+  constructor(draft: BlockDraft, file: SourceText, index: number, end: number, steps: readonly Step[]) {
+    this.#file = file;
     this.#titleFrom = draft.titleFrom;
     this.#titleTo = draft.titleTo;
-    this.#startLine = draft.startLine;
-    this.#endLine = endLine;
-    this.#endColumn = endColumn;
+    this.#end = end;
+    const { policy, tls, udp } = draft;
+    this.#settings = policy || tls || udp ? { policy: policy ?? NO_POLICY, tls: tls ?? NO_TLS, udp: udp ?? NO_UDP } : NO_SETTINGS;
     this.index = index;
     this.steps = steps;
     this.eol = draft.eol;
-    this.policy = draft.policy ?? NO_POLICY;
-    this.tls = draft.tls ?? NO_TLS;
-    this.udp = draft.udp ?? NO_UDP;
     if (draft.header !== undefined) this.header = draft.header;
   }
 
   /** The rest of the `###` line, trimmed. */
   get title(): string {
-    return this.#text.slice(this.#titleFrom, this.#titleTo);
+    return this.#file.text.slice(this.#titleFrom, this.#titleTo);
   }
 
   get range(): Range {
-    return new BlockSpan(this.#startLine, this.#endLine, this.#endColumn);
+    const file = this.#file;
+    const endLine = file.lineOf(this.#end);
+    return new BlockSpan(file.lineOf(this.#titleFrom), endLine, this.#end - file.lineStarts[endLine]);
+  }
+
+  get policy(): ListenerPolicy {
+    return this.#settings.policy;
+  }
+
+  get tls(): TlsSettings {
+    return this.#settings.tls;
+  }
+
+  get udp(): UdpSettings {
+    return this.#settings.udp;
   }
 
   toJSON(): Block {
@@ -1022,7 +1071,12 @@ class Parser {
   private readonly statementAt = new StatementAt();
   private heredoc: PendingHeredoc | undefined;
 
-  constructor(private readonly text: string) {}
+  /** The text and where its lines start, for the nodes' ranges. */
+  private readonly file: SourceText;
+
+  constructor(private readonly text: string) {
+    this.file = new SourceText(text);
+  }
 
   /** Makes line `line`, which starts at offset `start`, the current line. */
   private setLine(line: number, start: number): void {
@@ -1031,6 +1085,7 @@ class Parser {
     if (newline < 0) newline = text.length;
     // CRLF files: the CR that ends a line is not part of it.
     const end = newline > start && text.charCodeAt(newline - 1) === 0x0d ? newline - 1 : newline;
+    this.file.addLine(line, start);
     this.line = line;
     this.lineStart = start;
     this.lineEnd = end;
@@ -1111,7 +1166,8 @@ class Parser {
     }
     // A block always ends on its last line (the line before the next ###, or the file's last line).
     const index = this.blocks.length + 1;
-    this.blocks.push(new BlockNode(draft, this.text, index, Math.max(lastLine, draft.startLine), lastLength, copyOf(draft.steps, draft.stepCount)));
+    const endLine = Math.max(lastLine, draft.startLine);
+    this.blocks.push(new BlockNode(draft, this.file, index, this.file.lineStarts[endLine] + lastLength, copyOf(draft.steps, draft.stepCount)));
   }
 
   /** Reads the lines of a pending heredoc, up to its closing tag (or the next `###` block). */
@@ -1245,9 +1301,7 @@ class Parser {
     let end = c.lastEnd;
     while (end > first && isSpace(text.charCodeAt(end - 1))) end--;
     const at = this.statementAt;
-    at.text = text;
-    at.line = this.line;
-    at.column = this.verbStart;
+    at.file = this.file;
     at.from = first;
     at.to = end;
     return at;
@@ -1362,7 +1416,7 @@ class Parser {
       throw new LineError(`no connection named "${n.text}": an earlier block must say connect … as ${n.text} keep`, n.start, n.end);
     }
     if (!known.keep) throw new LineError(`connection "${n.text}" closes at the end of its block: add keep to its connect line`, n.start, n.end);
-    return new HeaderNode(this.at(), 'use', known.transport, new TemplateNode([{ text: n.text }], this.line, n.start, n.end), n.text, false, undefined);
+    return new HeaderNode(this.at(), 'use', known.transport, new TemplateNode([{ text: n.text }], this.file, this.lineStart + n.start, this.lineStart + n.end), n.text, false, undefined);
   }
 
   private variable(): void {
@@ -1384,11 +1438,11 @@ class Parser {
    * says the caller saw no `{` there.
    */
   private template(start: number, end: number, mayHaveBraces = true): Template {
-    const { text, line } = this;
+    const { text, file } = this;
     const base = this.lineStart;
-    if (start === end) return new TemplateNode([], line, start - base, end - base);
+    if (start === end) return new TemplateNode([], file, start, end);
     let open = mayHaveBraces ? findPair(text, start, end, 0x7b) : -1;
-    if (open < 0) return new TextTemplate(text, line, start - base, end - base, start);
+    if (open < 0) return new TextTemplate(file, start, end);
     const parts = this.parts;
     let count = 0;
     let i = start;
@@ -1406,17 +1460,17 @@ class Parser {
       while (b > a && isSpace(text.charCodeAt(b - 1))) b--;
       const name = this.strings.slice(text, a, b);
       if (text.charCodeAt(a) === 0x24 /* $ */ && a < b) {
-        parts[count++] = new BuiltinPart(parseBuiltin(name, open - base, close + 2 - base), line, open - base, close + 2 - base);
+        parts[count++] = new BuiltinPart(parseBuiltin(name, open - base, close + 2 - base), file, open, close + 2);
       } else {
         if (!isReferenceName(name)) throw new LineError(`"${name}" is not a variable name`, open - base, close + 2 - base);
-        const part = new VariablePart(name, line, open - base, close + 2 - base);
+        const part = new VariablePart(name, file, open, close + 2);
         parts[count++] = part;
         this.references.push(part);
       }
       i = close + 2;
       if (i < end) open = findPair(text, i, end, 0x7b);
     }
-    return new TemplateNode(copyOf(parts, count), line, start - base, end - base);
+    return new TemplateNode(copyOf(parts, count), file, start, end);
   }
 
   private header(verb: 'connect' | 'listen'): Header {
