@@ -4,11 +4,15 @@
  * line. The language is specified in `docs/sock-language.md`.
  *
  * Speed (issue 3: a 10,000-block file in under 20 ms): the parser walks the file once by character
- * code with one reused cursor, slices a string only for what the syntax tree keeps, and builds each
- * node as one object literal of its final shape. Most of a parse's cost is the garbage collector
- * copying the tree it builds, so the tree is kept small: single-line ranges are three numbers
- * ({@link LineSpan}), arrays are made at their final length, and a block without policy, TLS or
- * UDP lines shares one frozen empty setting object.
+ * code with one reused cursor and builds each node once, at its final shape. Most of a parse's
+ * cost is the garbage collector copying the tree it builds, so the tree is kept small: a
+ * statement keeps its `range` and `source` as two offsets into the text ({@link Statement}), a
+ * template without `{{…}}` its literal run ({@link TextTemplate}), a block its title and range
+ * ({@link BlockNode}); each is made when a consumer reads it, from text the parse has already read
+ * and checked, the same value every time (lines and columns come from the table of line starts,
+ * {@link SourceText}). Short strings a file repeats are shared ({@link Interner}), arrays are made
+ * at their final length, and a block without policy, TLS or UDP lines shares one frozen empty
+ * settings object. Every node's `toJSON` gives the plain shape.
  */
 import { isIP } from 'node:net';
 import { parseHostPort } from '../net/address';
@@ -63,6 +67,345 @@ class BlockSpan implements Range {
 
   toJSON(): Range {
     return { start: this.start, end: this.end };
+  }
+}
+
+/**
+ * The text being parsed and the offset where each of its lines starts, so that a node keeps its
+ * place as two offsets and gives its line and columns when asked. One per parse, shared by its
+ * nodes; lines are added as the parse reaches them, so a node's line is always known.
+ */
+class SourceText {
+  lineStarts = new Int32Array(256);
+  lines = 0;
+
+  constructor(readonly text: string) {}
+
+  /** Records that line `line` starts at offset `start`. */
+  addLine(line: number, start: number): void {
+    if (line >= this.lineStarts.length) {
+      const grown = new Int32Array(this.lineStarts.length * 2);
+      grown.set(this.lineStarts);
+      this.lineStarts = grown;
+    }
+    this.lineStarts[line] = start;
+    if (line >= this.lines) this.lines = line + 1;
+  }
+
+  /** The line that holds offset `offset` (binary search). */
+  lineOf(offset: number): number {
+    const starts = this.lineStarts;
+    let lo = 0;
+    let hi = this.lines - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** The range of `text[from, to)`, within one line. */
+  span(from: number, to: number): Range {
+    const line = this.lineOf(from);
+    const start = from - this.lineStarts[line];
+    return new LineSpan(line, start, start + to - from);
+  }
+}
+
+/**
+ * Where the statement just parsed is: the offsets of its source text, `[from, to)`. The parser
+ * keeps one and refills it for each statement; each statement node copies the numbers.
+ */
+class StatementAt {
+  file = new SourceText('');
+  from = 0;
+  to = 0;
+
+  range(): Range {
+    return this.file.span(this.from, this.to);
+  }
+
+  copy(): StatementAt {
+    const at = new StatementAt();
+    at.file = this.file;
+    at.from = this.from;
+    at.to = this.to;
+    return at;
+  }
+}
+
+/**
+ * The `range` and `source` of a header or step, kept as two offsets into the file's text: a
+ * range object and a sliced string per statement were a third of the tree's objects. Both are
+ * made when asked for, from offsets the parse has already read, and are the same values every
+ * time; `toJSON` gives the plain shape, keys in the order the AST lists them.
+ */
+abstract class Statement {
+  readonly #file: SourceText;
+  readonly #from: number;
+  readonly #to: number;
+
+  constructor(at: StatementAt) {
+    this.#file = at.file;
+    this.#from = at.from;
+    this.#to = at.to;
+  }
+
+  get range(): Range {
+    return this.#file.span(this.#from, this.#to);
+  }
+
+  get source(): string {
+    return this.#file.text.slice(this.#from, this.#to);
+  }
+
+  toJSON(): object {
+    return { ...this, range: this.range, source: this.source };
+  }
+}
+
+class HeaderNode extends Statement {
+  declare readonly kind: 'connect' | 'listen' | 'use';
+  declare readonly transport: BlockTransport;
+  declare readonly target: Template;
+  declare readonly name?: string;
+  declare readonly keep?: boolean;
+  declare readonly timeoutMs?: number;
+
+  constructor(at: StatementAt, kind: 'connect' | 'listen' | 'use', transport: BlockTransport, target: Template, name: string | undefined, keep: boolean, timeoutMs: number | undefined) {
+    super(at);
+    this.kind = kind;
+    this.transport = transport;
+    this.target = target;
+    if (name !== undefined) this.name = name;
+    if (keep) this.keep = true;
+    if (timeoutMs !== undefined) this.timeoutMs = timeoutMs;
+  }
+}
+
+/** `close`, `shutdown`, `hostname`: a verb alone. */
+class BareStep extends Statement {
+  declare readonly kind: 'close' | 'shutdown' | 'hostname';
+
+  constructor(at: StatementAt, kind: 'close' | 'shutdown' | 'hostname') {
+    super(at);
+    this.kind = kind;
+  }
+}
+
+class SendStep extends Statement {
+  declare readonly kind: 'send';
+  declare readonly payload: Payload;
+
+  constructor(at: StatementAt, payload: Payload) {
+    super(at);
+    this.kind = 'send';
+    this.payload = payload;
+  }
+}
+
+class RecvStep extends Statement {
+  declare readonly kind: 'recv';
+  declare readonly mode: RecvMode;
+  declare readonly max?: number;
+  declare readonly until?: Payload;
+  declare readonly timeoutMs?: number;
+
+  constructor(at: StatementAt, mode: RecvMode, max: number | undefined, until: Payload | undefined, timeoutMs: number | undefined) {
+    super(at);
+    this.kind = 'recv';
+    this.mode = mode;
+    if (max !== undefined) this.max = max;
+    if (until !== undefined) this.until = until;
+    if (timeoutMs !== undefined) this.timeoutMs = timeoutMs;
+  }
+}
+
+class ExpectStep extends Statement {
+  declare readonly kind: 'expect';
+  declare readonly matcher: Matcher;
+
+  constructor(at: StatementAt, matcher: Matcher) {
+    super(at);
+    this.kind = 'expect';
+    this.matcher = matcher;
+  }
+}
+
+class EchoStep extends Statement {
+  declare readonly kind: 'echo';
+  declare readonly timeoutMs?: number;
+
+  constructor(at: StatementAt, timeoutMs: number | undefined) {
+    super(at);
+    this.kind = 'echo';
+    if (timeoutMs !== undefined) this.timeoutMs = timeoutMs;
+  }
+}
+
+class WaitStep extends Statement {
+  declare readonly kind: 'wait';
+  declare readonly ms: number;
+
+  constructor(at: StatementAt, ms: number) {
+    super(at);
+    this.kind = 'wait';
+    this.ms = ms;
+  }
+}
+
+class RepeatStep extends Statement {
+  declare readonly kind: 'repeat';
+  declare readonly count: number;
+  declare readonly everyMs?: number;
+  declare readonly steps: readonly Step[];
+
+  constructor(at: StatementAt, count: number, everyMs: number | undefined, steps: readonly Step[]) {
+    super(at);
+    this.kind = 'repeat';
+    this.count = count;
+    if (everyMs !== undefined) this.everyMs = everyMs;
+    this.steps = steps;
+  }
+}
+
+/** `lookup`, `aton`, `ntoa`, `pton`, `ntop`: a verb and its argument. */
+class TargetStep extends Statement {
+  declare readonly kind: 'lookup' | 'aton' | 'ntoa' | 'pton' | 'ntop';
+  declare readonly target: Template;
+
+  constructor(at: StatementAt, kind: 'lookup' | 'aton' | 'ntoa' | 'pton' | 'ntop', target: Template) {
+    super(at);
+    this.kind = kind;
+    this.target = target;
+  }
+}
+
+class ServiceStep extends Statement {
+  declare readonly kind: 'service';
+  declare readonly target: Template;
+  declare readonly proto: 'tcp' | 'udp';
+
+  constructor(at: StatementAt, target: Template, proto: 'tcp' | 'udp') {
+    super(at);
+    this.kind = 'service';
+    this.target = target;
+    this.proto = proto;
+  }
+}
+
+class ResolveStep extends Statement {
+  declare readonly kind: 'resolve';
+  declare readonly target: Template;
+  declare readonly recordType: RecordType;
+  declare readonly server?: Template;
+
+  constructor(at: StatementAt, target: Template, recordType: RecordType, server: Template | undefined) {
+    super(at);
+    this.kind = 'resolve';
+    this.target = target;
+    this.recordType = recordType;
+    if (server !== undefined) this.server = server;
+  }
+}
+
+/**
+ * A template, or a `{{name}}` / `{{$builtin}}` part of one, whose range is kept as two offsets
+ * into the file's text and made when asked for.
+ */
+abstract class OnLine {
+  readonly #file: SourceText;
+  readonly #from: number;
+  readonly #to: number;
+
+  constructor(file: SourceText, from: number, to: number) {
+    this.#file = file;
+    this.#from = from;
+    this.#to = to;
+  }
+
+  get range(): Range {
+    return this.#file.span(this.#from, this.#to);
+  }
+
+  /** The text the range spans. (Not named `text`: `'text' in part` tells a literal part from the others.) */
+  protected spanned(): string {
+    return this.#file.text.slice(this.#from, this.#to);
+  }
+
+  toJSON(): object {
+    return { ...this, range: this.range };
+  }
+}
+
+class TemplateNode extends OnLine {
+  declare readonly parts: readonly TemplatePart[];
+
+  constructor(parts: readonly TemplatePart[], file: SourceText, from: number, to: number) {
+    super(file, from, to);
+    this.parts = parts;
+  }
+}
+
+/**
+ * A template without `{{…}}`, the usual kind: one literal run that the parse has read and
+ * checked. Its `parts` array is made when first asked for and kept, so it is the same array
+ * every time.
+ */
+class TextTemplate extends OnLine {
+  #parts: readonly TemplatePart[] | undefined;
+
+  constructor(file: SourceText, from: number, to: number) {
+    super(file, from, to);
+    this.#parts = undefined;
+  }
+
+  get parts(): readonly TemplatePart[] {
+    return (this.#parts ??= [{ text: this.spanned() }]);
+  }
+
+  override toJSON(): object {
+    return { parts: this.parts, range: this.range };
+  }
+}
+
+class VariablePart extends OnLine {
+  declare readonly variable: string;
+
+  constructor(variable: string, file: SourceText, from: number, to: number) {
+    super(file, from, to);
+    this.variable = variable;
+  }
+}
+
+class BuiltinPart extends OnLine {
+  declare readonly builtin: Builtin;
+
+  constructor(builtin: Builtin, file: SourceText, from: number, to: number) {
+    super(file, from, to);
+    this.builtin = builtin;
+  }
+}
+
+/**
+ * Short strings that a file repeats (`{{name}}` names, literal runs, regex sources): a slice equal
+ * to one made earlier in the same parse is that string again, not another copy. One per parse;
+ * 256 slots by a hash of the characters, a slot keeping the last string hashed to it.
+ */
+class Interner {
+  private readonly slots = new Array<string>(256).fill('');
+
+  /** `text.slice(from, to)`. */
+  slice(text: string, from: number, to: number): string {
+    const n = to - from;
+    if (n <= 0 || n > 32) return text.slice(from, to);
+    let h = n;
+    for (let i = from; i < to; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
+    const k = h & 255;
+    const s = this.slots[k];
+    if (s.length === n && text.startsWith(s, from)) return s;
+    return (this.slots[k] = text.slice(from, to));
   }
 }
 
@@ -172,6 +515,8 @@ class LineCursor {
   oddEscape = false;
   /** Set by {@link regex}: the flags of the literal read. */
   flags = '';
+  /** Shares the regex sources and flags a file repeats. */
+  strings = new Interner();
 
   reset(text: string, base: number, end: number): void {
     this.text = text;
@@ -319,14 +664,14 @@ class LineCursor {
       i += c === 0x5c ? 2 : 1;
     }
     if (i >= end) throw new LineError('unterminated regular expression: add the closing /', open - this.base, end - this.base);
-    const source = text.slice(open + 1, i);
+    const source = this.strings.slice(text, open + 1, i);
     let j = i + 1;
     while (j < end) {
       const c = text.charCodeAt(j);
       if (c < 97 || c > 122) break;
       j++;
     }
-    const flags = j === i + 1 ? '' : text.slice(i + 1, j);
+    const flags = j === i + 1 ? '' : this.strings.slice(text, i + 1, j);
     const problem = regexProblem(checked, source, flags);
     if (problem) throw new LineError(`invalid regular expression: ${problem}`, open - this.base, j - this.base);
     this.pos = this.lastEnd = j;
@@ -402,6 +747,7 @@ function literal(t: Token): string {
 
 /** True when every part of the template is literal text (no `{{…}}`). */
 function allText(template: Template): boolean {
+  if (template instanceof TextTemplate) return true;
   for (const p of template.parts) if (!('text' in p)) return false;
   return true;
 }
@@ -559,16 +905,17 @@ interface PendingHeredoc {
 
 interface OpenRepeat {
   count: number;
-  everyMs?: number;
+  everyMs: number | undefined;
   steps: Step[];
-  range: Range;
-  source: string;
+  at: StatementAt;
 }
 
 interface BlockDraft {
   /** The text before the first ### line: a block only when it has statements. */
   preamble: boolean;
-  title: string;
+  /** The title is `text[titleFrom, titleTo)`. */
+  titleFrom: number;
+  titleTo: number;
   startLine: number;
   header?: Header;
   /** The block's steps are `steps[0, stepCount)`: one array serves every block of a parse. */
@@ -586,6 +933,74 @@ interface BlockDraft {
   udp?: MutableUdp;
   /** Open `repeat` statements, innermost last: their steps collect here until `end`. */
   repeats: OpenRepeat[];
+}
+
+/** A block's policy, TLS and UDP lines; one shared object for the usual block that has none. */
+interface BlockSettings {
+  readonly policy: ListenerPolicy;
+  readonly tls: TlsSettings;
+  readonly udp: UdpSettings;
+}
+
+const NO_SETTINGS: BlockSettings = Object.freeze({ policy: NO_POLICY, tls: NO_TLS, udp: NO_UDP });
+
+/**
+ * A block. Its `title` and `range` are kept as offsets into the file's text, and made when asked
+ * for (the same values every time); `toJSON` gives the plain shape.
+ */
+class BlockNode {
+  declare readonly index: number;
+  declare readonly steps: readonly Step[];
+  declare readonly eol: 'crlf' | 'lf';
+  declare readonly header?: Header;
+  readonly #file: SourceText;
+  /** The title is `text[titleFrom, titleTo)`, on the block's first line. */
+  readonly #titleFrom: number;
+  readonly #titleTo: number;
+  /** The offset where the block's range ends: the end of its last line. */
+  readonly #end: number;
+  readonly #settings: BlockSettings;
+
+  constructor(draft: BlockDraft, file: SourceText, index: number, end: number, steps: readonly Step[]) {
+    this.#file = file;
+    this.#titleFrom = draft.titleFrom;
+    this.#titleTo = draft.titleTo;
+    this.#end = end;
+    const { policy, tls, udp } = draft;
+    this.#settings = policy || tls || udp ? { policy: policy ?? NO_POLICY, tls: tls ?? NO_TLS, udp: udp ?? NO_UDP } : NO_SETTINGS;
+    this.index = index;
+    this.steps = steps;
+    this.eol = draft.eol;
+    if (draft.header !== undefined) this.header = draft.header;
+  }
+
+  /** The rest of the `###` line, trimmed. */
+  get title(): string {
+    return this.#file.text.slice(this.#titleFrom, this.#titleTo);
+  }
+
+  get range(): Range {
+    const file = this.#file;
+    const endLine = file.lineOf(this.#end);
+    return new BlockSpan(file.lineOf(this.#titleFrom), endLine, this.#end - file.lineStarts[endLine]);
+  }
+
+  get policy(): ListenerPolicy {
+    return this.#settings.policy;
+  }
+
+  get tls(): TlsSettings {
+    return this.#settings.tls;
+  }
+
+  get udp(): UdpSettings {
+    return this.#settings.udp;
+  }
+
+  toJSON(): Block {
+    const { index, title, range, steps, eol, policy, tls, udp, header } = this;
+    return header ? { index, title, range, steps, eol, policy, tls, udp, header } : { index, title, range, steps, eol, policy, tls, udp };
+  }
 }
 
 /** `items[0, count)` as an array of its own; a literal for the usual few items, which is faster than `slice`. */
@@ -612,9 +1027,10 @@ function addStep(draft: BlockDraft, step: Step): void {
 }
 
 /** Makes `draft` (the one draft of a parse) a fresh block's; its arrays are copied out when the block ends. */
-function resetDraft(draft: BlockDraft, preamble: boolean, title: string, startLine: number): void {
+function resetDraft(draft: BlockDraft, preamble: boolean, titleFrom: number, titleTo: number, startLine: number): void {
   draft.preamble = preamble;
-  draft.title = title;
+  draft.titleFrom = titleFrom;
+  draft.titleTo = titleTo;
   draft.startLine = startLine;
   draft.header = undefined;
   draft.stepCount = 0;
@@ -640,6 +1056,7 @@ class Parser {
   private readonly names = new Map<string, { kind: 'listener' | 'connection'; transport: BlockTransport; keep: boolean }>();
   private readonly regexes: RegexChecks = new Map();
   private readonly c = new LineCursor();
+  private readonly strings = this.c.strings;
   /** The template parts being collected, `parts[0, count)`; copied out at their final length. */
   private readonly parts: TemplatePart[] = [];
   /** The current line: its number, the offset of its column 0, of its end (before a CR) and of its `\n` (or the text's length). */
@@ -650,11 +1067,16 @@ class Parser {
   /** The columns of the current statement's verb. */
   private verbStart = 0;
   private verbEnd = 0;
-  /** The range of the statement whose {@link source} was taken last. */
-  private sourceRange: Range = new LineSpan(0, 0, 0);
+  /** Where the statement parsed last is, set by {@link at}. */
+  private readonly statementAt = new StatementAt();
   private heredoc: PendingHeredoc | undefined;
 
-  constructor(private readonly text: string) {}
+  /** The text and where its lines start, for the nodes' ranges. */
+  private readonly file: SourceText;
+
+  constructor(private readonly text: string) {
+    this.file = new SourceText(text);
+  }
 
   /** Makes line `line`, which starts at offset `start`, the current line. */
   private setLine(line: number, start: number): void {
@@ -663,6 +1085,7 @@ class Parser {
     if (newline < 0) newline = text.length;
     // CRLF files: the CR that ends a line is not part of it.
     const end = newline > start && text.charCodeAt(newline - 1) === 0x0d ? newline - 1 : newline;
+    this.file.addLine(line, start);
     this.line = line;
     this.lineStart = start;
     this.lineEnd = end;
@@ -671,7 +1094,7 @@ class Parser {
 
   parse(): SockFile {
     const { text } = this;
-    const draft: BlockDraft = { preamble: true, title: '', startLine: 0, header: undefined, steps: [], stepCount: 0, eol: 'crlf', hasStatements: false, produces: false, headerVerb: undefined, policy: undefined, tls: undefined, udp: undefined, repeats: [] };
+    const draft: BlockDraft = { preamble: true, titleFrom: 0, titleTo: 0, startLine: 0, header: undefined, steps: [], stepCount: 0, eol: 'crlf', hasStatements: false, produces: false, headerVerb: undefined, policy: undefined, tls: undefined, udp: undefined, repeats: [] };
     let previousLength = 0;
     this.setLine(0, 0);
     for (;;) {
@@ -688,7 +1111,7 @@ class Parser {
             while (t < end && isSpace(text.charCodeAt(t))) t++;
             let e = end;
             while (e > t && isSpace(text.charCodeAt(e - 1))) e--;
-            resetDraft(draft, false, text.slice(t, e), this.line);
+            resetDraft(draft, false, t, e, this.line);
           }
           // Otherwise a comment line.
         } else if (!(ch === 0x2f /* / */ && text.charCodeAt(i + 1) === 0x2f)) {
@@ -723,7 +1146,7 @@ class Parser {
   private finishBlock(draft: BlockDraft, lastLine: number, lastLength: number): void {
     while (draft.repeats.length > 0) {
       const open = draft.repeats[draft.repeats.length - 1];
-      this.diagnostics.push({ severity: 'error', message: 'repeat without end: add a line "end" after its steps', range: open.range });
+      this.diagnostics.push({ severity: 'error', message: 'repeat without end: add a line "end" after its steps', range: open.at.range() });
       this.closeRepeat(draft);
     }
     if (draft.preamble && !draft.hasStatements) return;
@@ -743,13 +1166,8 @@ class Parser {
     }
     // A block always ends on its last line (the line before the next ###, or the file's last line).
     const index = this.blocks.length + 1;
-    const range = new BlockSpan(draft.startLine, Math.max(lastLine, draft.startLine), lastLength);
-    const steps = copyOf(draft.steps, draft.stepCount);
-    const policy = draft.policy ?? NO_POLICY;
-    const tls = draft.tls ?? NO_TLS;
-    const udp = draft.udp ?? NO_UDP;
-    const { title, eol, header } = draft;
-    this.blocks.push(header ? { index, title, range, steps, eol, policy, tls, udp, header } : { index, title, range, steps, eol, policy, tls, udp });
+    const endLine = Math.max(lastLine, draft.startLine);
+    this.blocks.push(new BlockNode(draft, this.file, index, this.file.lineStarts[endLine] + lastLength, copyOf(draft.steps, draft.stepCount)));
   }
 
   /** Reads the lines of a pending heredoc, up to its closing tag (or the next `###` block). */
@@ -845,9 +1263,7 @@ class Parser {
           everyMs = this.duration();
           c.expectEnd();
         }
-        const source = this.source();
-        const range = this.sourceRange;
-        draft.repeats.push(everyMs !== undefined ? { count: Number(n.text), everyMs, steps: [], range, source } : { count: Number(n.text), steps: [], range, source });
+        draft.repeats.push({ count: Number(n.text), everyMs, steps: [], at: this.at().copy() });
         draft.hasStatements = true;
         return;
       }
@@ -873,18 +1289,22 @@ class Parser {
   }
 
   /**
-   * The statement's source text, from its verb up to a trailing comment, trimmed; sets
-   * {@link sourceRange}. Called once the statement has parsed: the parse read every word of it,
-   * so its source ends where the last word read ends — after a `/regex/`'s closing slash and
-   * flags too, so a `#` inside the regex is part of it, not a comment (§2.3).
+   * Where the statement is: its line, and its source text from its verb up to a trailing
+   * comment, trimmed. Called once the statement has parsed: the parse read every word of it, so
+   * its source ends where the last word read ends — after a `/regex/`'s closing slash and flags
+   * too, so a `#` inside the regex is part of it, not a comment (§2.3). The node made from it
+   * copies the numbers: the same object serves every statement.
    */
-  private source(): string {
+  private at(): StatementAt {
     const { c, text } = this;
     const first = this.lineStart + this.verbStart;
     let end = c.lastEnd;
     while (end > first && isSpace(text.charCodeAt(end - 1))) end--;
-    this.sourceRange = new LineSpan(this.line, this.verbStart, end - this.lineStart);
-    return text.slice(first, end);
+    const at = this.statementAt;
+    at.file = this.file;
+    at.from = first;
+    at.to = end;
+    return at;
   }
 
   /** A listener block's policy line: `max-conns N`, `allow …`, `deny …`, `idle-timeout D`, `remove-stale`. */
@@ -982,11 +1402,8 @@ class Parser {
   private closeRepeat(draft: BlockDraft): void {
     const r = draft.repeats.pop();
     if (!r) return;
-    if (r.steps.length === 0) this.diagnostics.push({ severity: 'warning', message: 'this repeat has no steps', range: r.range });
-    const { count, everyMs, range, source } = r;
-    const steps = r.steps.slice();
-    const step: Step = everyMs !== undefined ? { kind: 'repeat', count, everyMs, steps, range, source } : { kind: 'repeat', count, steps, range, source };
-    addStep(draft, step);
+    if (r.steps.length === 0) this.diagnostics.push({ severity: 'warning', message: 'this repeat has no steps', range: r.at.range() });
+    addStep(draft, new RepeatStep(r.at, r.count, r.everyMs, r.steps.slice()));
   }
 
   /** `use NAME`: the kept connection of an earlier `connect … as NAME keep` block. */
@@ -999,8 +1416,7 @@ class Parser {
       throw new LineError(`no connection named "${n.text}": an earlier block must say connect … as ${n.text} keep`, n.start, n.end);
     }
     if (!known.keep) throw new LineError(`connection "${n.text}" closes at the end of its block: add keep to its connect line`, n.start, n.end);
-    const source = this.source();
-    return { kind: 'use', transport: known.transport, target: { parts: [{ text: n.text }], range: this.range(n.start, n.end) }, name: n.text, range: this.sourceRange, source };
+    return new HeaderNode(this.at(), 'use', known.transport, new TemplateNode([{ text: n.text }], this.file, this.lineStart + n.start, this.lineStart + n.end), n.text, false, undefined);
   }
 
   private variable(): void {
@@ -1022,41 +1438,39 @@ class Parser {
    * says the caller saw no `{` there.
    */
   private template(start: number, end: number, mayHaveBraces = true): Template {
-    const { text, line } = this;
+    const { text, file } = this;
     const base = this.lineStart;
-    const range = new LineSpan(line, start - base, end - base);
-    if (start === end) return { parts: [], range };
+    if (start === end) return new TemplateNode([], file, start, end);
     let open = mayHaveBraces ? findPair(text, start, end, 0x7b) : -1;
-    if (open < 0) return { parts: [{ text: text.slice(start, end) }], range };
+    if (open < 0) return new TextTemplate(file, start, end);
     const parts = this.parts;
     let count = 0;
     let i = start;
     while (i < end) {
       if (open < 0) {
-        parts[count++] = { text: text.slice(i, end) };
+        parts[count++] = { text: this.strings.slice(text, i, end) };
         break;
       }
-      if (open > i) parts[count++] = { text: text.slice(i, open) };
+      if (open > i) parts[count++] = { text: this.strings.slice(text, i, open) };
       const close = findPair(text, open + 2, end, 0x7d);
       if (close < 0) throw new LineError('"{{" without "}}"', open - base, end - base);
       let a = open + 2;
       let b = close;
       while (a < b && isSpace(text.charCodeAt(a))) a++;
       while (b > a && isSpace(text.charCodeAt(b - 1))) b--;
-      const name = text.slice(a, b);
-      const partRange = new LineSpan(line, open - base, close + 2 - base);
+      const name = this.strings.slice(text, a, b);
       if (text.charCodeAt(a) === 0x24 /* $ */ && a < b) {
-        parts[count++] = { builtin: parseBuiltin(name, open - base, close + 2 - base), range: partRange };
+        parts[count++] = new BuiltinPart(parseBuiltin(name, open - base, close + 2 - base), file, open, close + 2);
       } else {
         if (!isReferenceName(name)) throw new LineError(`"${name}" is not a variable name`, open - base, close + 2 - base);
-        const part = { variable: name, range: partRange };
+        const part = new VariablePart(name, file, open, close + 2);
         parts[count++] = part;
         this.references.push(part);
       }
       i = close + 2;
       if (i < end) open = findPair(text, i, end, 0x7b);
     }
-    return { parts: copyOf(parts, count), range };
+    return new TemplateNode(copyOf(parts, count), file, start, end);
   }
 
   private header(verb: 'connect' | 'listen'): Header {
@@ -1093,21 +1507,7 @@ class Parser {
     }
     if (keep && !name) throw new LineError('keep needs a name for later blocks: connect … as NAME keep', keep.start, keep.end);
     if (name) this.names.set(name.text, { kind: verb === 'listen' ? 'listener' : 'connection', transport, keep: Boolean(keep) });
-    const source = this.source();
-    const range = this.sourceRange;
-    if (!name && !keep) {
-      return timeoutMs === undefined ? { kind: verb, transport, target, range, source } : { kind: verb, transport, target, timeoutMs, range, source };
-    }
-    return {
-      kind: verb,
-      transport,
-      target,
-      ...(name ? { name: name.text } : {}),
-      ...(keep ? { keep: true } : {}),
-      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      range,
-      source,
-    };
+    return new HeaderNode(this.at(), verb, transport, target, name?.text, keep !== undefined, timeoutMs);
   }
 
   private checkHostPort(verb: 'connect' | 'listen', target: Token): void {
@@ -1250,8 +1650,7 @@ class Parser {
       case 'send': {
         const payload = this.payload();
         c.expectEnd();
-        const source = this.source();
-        return { kind: 'send', payload, range: this.sourceRange, source };
+        return new SendStep(this.at(), payload);
       }
       case 'recv':
         return this.recv(transport);
@@ -1261,36 +1660,30 @@ class Parser {
         if (matcher.kind !== 'error' && !draft.produces) {
           this.error('expect checks the last receive or lookup, and none comes before it in this block', this.line, this.verbStart, this.verbEnd, 'warning');
         }
-        const source = this.source();
-        return { kind: 'expect', matcher, range: this.sourceRange, source };
+        return new ExpectStep(this.at(), matcher);
       }
       case 'close': {
         c.expectEnd();
-        const source = this.source();
-        return { kind: 'close', range: this.sourceRange, source };
+        return new BareStep(this.at(), 'close');
       }
       case 'echo': {
         if (draft.headerVerb !== 'listen') throw new LineError('echo is a listener step: it sends back what a peer sends', this.verbStart, this.verbEnd);
         const timeoutMs = this.optionalTimeout();
-        const source = this.source();
-        return timeoutMs !== undefined ? { kind: 'echo', timeoutMs, range: this.sourceRange, source } : { kind: 'echo', range: this.sourceRange, source };
+        return new EchoStep(this.at(), timeoutMs);
       }
       case 'shutdown': {
         if (transport === 'udp') throw new LineError('shutdown half-closes a stream (TCP, Unix, TLS); UDP has no connection to close', this.verbStart, this.verbEnd);
         c.expectEnd();
-        const source = this.source();
-        return { kind: 'shutdown', range: this.sourceRange, source };
+        return new BareStep(this.at(), 'shutdown');
       }
       case 'wait': {
         const ms = this.duration();
         c.expectEnd();
-        const source = this.source();
-        return { kind: 'wait', ms, range: this.sourceRange, source };
+        return new WaitStep(this.at(), ms);
       }
       case 'hostname': {
         c.expectEnd();
-        const source = this.source();
-        return { kind: 'hostname', range: this.sourceRange, source };
+        return new BareStep(this.at(), 'hostname');
       }
       case 'resolve': {
         c.next('a name to resolve');
@@ -1318,9 +1711,7 @@ class Parser {
         }
         c.expectEnd();
         const target = this.template(nameStart, nameEnd);
-        const source = this.source();
-        const range = this.sourceRange;
-        return server ? { kind: 'resolve', target, recordType, server, range, source } : { kind: 'resolve', target, recordType, range, source };
+        return new ResolveStep(this.at(), target, recordType, server);
       }
       case 'pton':
       case 'lookup': {
@@ -1328,8 +1719,7 @@ class Parser {
         const { start, stop } = c;
         c.expectEnd();
         const target = this.template(start, stop);
-        const source = this.source();
-        return verb === 'pton' ? { kind: 'pton', target, range: this.sourceRange, source } : { kind: 'lookup', target, range: this.sourceRange, source };
+        return new TargetStep(this.at(), verb, target);
       }
       case 'ntop':
       case 'ntoa': {
@@ -1341,12 +1731,10 @@ class Parser {
         const target = this.template(this.lineStart + t.start, this.lineStart + t.end);
         if (verb === 'ntop') {
           if (allText(target)) checkPackedHex(t, [4, 16], 'ntop 00000000000000000000000000000001');
-          const source = this.source();
-          return { kind: 'ntop', target, range: this.sourceRange, source };
+          return new TargetStep(this.at(), 'ntop', target);
         }
         if (allText(target)) checkPackedHex(t, [4], 'ntoa 7f000001');
-        const source = this.source();
-        return { kind: 'ntoa', target, range: this.sourceRange, source };
+        return new TargetStep(this.at(), 'ntoa', target);
       }
       case 'service': {
         c.next('a service name or port');
@@ -1359,16 +1747,14 @@ class Parser {
         }
         c.expectEnd();
         const target = this.template(start, stop);
-        const source = this.source();
-        return { kind: 'service', target, proto, range: this.sourceRange, source };
+        return new ServiceStep(this.at(), target, proto);
       }
       case 'aton': {
         c.next('an IPv4 address');
         const { start, stop } = c;
         c.expectEnd();
         const target = this.template(start, stop);
-        const source = this.source();
-        return { kind: 'aton', target, range: this.sourceRange, source };
+        return new TargetStep(this.at(), 'aton', target);
       }
     }
     throw new LineError(`unknown statement "${verb}"`, this.verbStart, this.verbEnd);
@@ -1378,8 +1764,7 @@ class Parser {
   private recv(transport: BlockTransport | undefined): Step {
     const { c } = this;
     if (c.atEnd()) {
-      const source = this.source();
-      return { kind: 'recv', mode: 'chunk', range: this.sourceRange, source };
+      return new RecvStep(this.at(), 'chunk', undefined, undefined, undefined);
     }
     const save = c.pos;
     c.next('');
@@ -1410,18 +1795,9 @@ class Parser {
     throw new LineError(`recv takes N, exactly N, line, until PAYLOAD, all, or nothing; not "${text.slice(wordStart, wordEnd)}"`, at, to);
   }
 
-  /** A recv step with exactly the keys it has, in one literal (a spread of optional keys is a slow path in V8). */
+  /** A recv step with exactly the keys it has. */
   private recvStep(mode: RecvMode, max: number | undefined, until: Payload | undefined, timeoutMs: number | undefined): Step {
-    const source = this.source();
-    const range = this.sourceRange;
-    if (timeoutMs === undefined) {
-      if (max !== undefined) return { kind: 'recv', mode, max, range, source };
-      if (until !== undefined) return { kind: 'recv', mode, until, range, source };
-      return { kind: 'recv', mode, range, source };
-    }
-    if (max !== undefined) return { kind: 'recv', mode, max, timeoutMs, range, source };
-    if (until !== undefined) return { kind: 'recv', mode, until, timeoutMs, range, source };
-    return { kind: 'recv', mode, timeoutMs, range, source };
+    return new RecvStep(this.at(), mode, max, until, timeoutMs);
   }
 
   /** Every `{{name}}` must name a file variable or a listener (`{{name.port}}` too). */
