@@ -3,6 +3,10 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseSock } from '../../src/sock/parser';
+import type { RunEvent, StepEvent } from '../../src/sock/runEvents';
+import { SockRun } from '../../src/sock/runner';
+import { until } from '../shared/until';
 import { listenerPort, PEERS, runSock, start, startPeer, type SockResult } from './helpers';
 
 function step(r: SockResult, source: string) {
@@ -167,5 +171,23 @@ describe('.sock over IPv6 loopback', () => {
     const listening = r.events.filter((e) => e.type === 'listening').map((e) => (e.type === 'listening' ? e.local : ''));
     assert.equal(listening.length, 3);
     assert.ok(listening.every((l) => /^\[::1\]:\d+$/.test(l)), listening.join(' '));
+  });
+});
+
+describe('.sock runs: cancellation', () => {
+  it('stopping a run cancels a waiting recv at once: the step says ECANCELED and the run ends', async () => {
+    // A peer that accepts and never sends: the recv would wait its whole 30 s timeout.
+    const { port } = await startPeer('sleeper.py', []);
+    const events: RunEvent[] = [];
+    const r = new SockRun(parseSock(`### wait for bytes that never come\nconnect tcp 127.0.0.1:${port}\nrecv timeout 30s\n`), { baseDir: PEERS, onEvent: (e) => events.push(e) });
+    const running = r.run();
+    await until('the connect step', () => (events.some((e) => e.type === 'step' && e.verb === 'connect' && e.status === 'ok') ? true : undefined), 5000);
+    const t0 = Date.now();
+    await r.stop(0);
+    await running;
+    const recv = events.find((e): e is StepEvent => e.type === 'step' && e.verb === 'recv');
+    assert.equal(recv?.status, 'error', JSON.stringify(recv));
+    assert.equal(recv?.code, 'ECANCELED');
+    assert.ok(Date.now() - t0 < 5000, `the run took ${Date.now() - t0} ms to stop`);
   });
 });
