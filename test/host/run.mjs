@@ -32,9 +32,11 @@ import { judgeMarker, readMarker, writeTestsWrapper } from './wrapper.mjs';
  * nested iframes), retrying for up to 10 s while the view loads, and fills, presses, clicks or
  * selects on it as a person would.
  * @param {import('playwright-core').Page} page
- * @param {string} action @param {string} selector @param {unknown} arg
+ * @param {string} action @param {string} selector @param {string | undefined} json the argument, as JSON
  */
-async function webviewAction(page, action, selector, arg) {
+async function webviewAction(page, action, selector, json) {
+  // Parsed here, inside the promise: a malformed argument fails this action, not the log handler.
+  const arg = json === undefined ? undefined : JSON.parse(json);
   const deadline = Date.now() + 10_000;
   for (;;) {
     for (const frame of page.frames()) {
@@ -418,7 +420,7 @@ async function main() {
       // `[webview] fill|press|click|select SELECTOR JSON-ARG`; it then waits for the effect itself.
       const act = /\[webview\] (fill|press|click|select) (\S+)(?: (.*))?$/.exec(text);
       if (act) {
-        webviewAction(page, act[1], act[2], act[3] === undefined ? undefined : JSON.parse(act[3])).then(
+        webviewAction(page, act[1], act[2], act[3]).then(
           () => say(`webview: ${act[1]} ${act[2]}`),
           (err) => say(`webview: ${act[1]} ${act[2]} failed: ${err instanceof Error ? err.message : String(err)}`),
         );
