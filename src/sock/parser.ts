@@ -752,6 +752,19 @@ function allText(template: Template): boolean {
   return true;
 }
 
+/**
+ * True when the target `text[start, end)` of a `connect udp` names the broadcast address: its host
+ * is written out (even when the port is a variable: `<broadcast>:{{rx.port}}`) and is
+ * 255.255.255.255 or `<broadcast>`.
+ */
+function isBroadcastTarget(text: string, start: number, end: number): boolean {
+  const open = findPair(text, start, end, 0x7b);
+  if (open === start) return false;
+  const lead = text.slice(start, open < 0 ? end : open);
+  const host = lead.slice(0, lead.lastIndexOf(':'));
+  return host === '255.255.255.255' || host === '<broadcast>';
+}
+
 /** Levenshtein distance, for "did you mean" hints on misspelt verbs. */
 function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -906,7 +919,9 @@ interface PendingHeredoc {
 interface OpenRepeat {
   count: number;
   everyMs: number | undefined;
+  /** The repeat's steps (only when nodes are built) and how many it has (always). */
   steps: Step[];
+  stepCount: number;
   at: StatementAt;
 }
 
@@ -917,7 +932,15 @@ interface BlockDraft {
   titleFrom: number;
   titleTo: number;
   startLine: number;
+  /** The header node, when nodes are built. */
   header?: Header;
+  /** The transport of a header that parsed, in both passes; `undefined` when there is none. */
+  transport?: BlockTransport;
+  /** The header statement is `text[headerFrom, headerTo)`. */
+  headerFrom: number;
+  headerTo: number;
+  /** A `connect udp` to 255.255.255.255 or `<broadcast>`: the block needs a `broadcast` line. */
+  broadcastTarget: boolean;
   /** The block's steps are `steps[0, stepCount)`: one array serves every block of a parse. */
   steps: Step[];
   stepCount: number;
@@ -945,56 +968,97 @@ interface BlockSettings {
 const NO_SETTINGS: BlockSettings = Object.freeze({ policy: NO_POLICY, tls: NO_TLS, udp: NO_UDP });
 
 /**
- * A block. Its `title` and `range` are kept as offsets into the file's text, and made when asked
- * for (the same values every time); `toJSON` gives the plain shape.
+ * What a parse shares with the blocks it made, so that a block can build its nodes later: the
+ * text and its line starts, the names given with `as NAME` (each with the block that gave it), and
+ * the regular expressions already checked.
+ */
+interface ParseContext {
+  readonly file: SourceText;
+  readonly names: Map<string, NameInfo>;
+  readonly regexes: RegexChecks;
+}
+
+/** A name given with `as NAME`, by block `block` (1-based). */
+interface NameInfo {
+  readonly kind: 'listener' | 'connection';
+  readonly transport: BlockTransport;
+  readonly keep: boolean;
+  readonly block: number;
+}
+
+/** A block's nodes, made by {@link Parser.buildBlock} when first asked for. */
+interface BuiltBlock {
+  readonly header: Header | undefined;
+  readonly steps: readonly Step[];
+  readonly settings: BlockSettings;
+}
+
+/**
+ * A block. The parse checks every line of it and keeps what the editor reads on each change as
+ * numbers: its title and range are offsets into the text. Its header, steps and settings are
+ * nodes made the first time one of them is asked for, by parsing the block's lines again with
+ * nodes on ({@link Parser.buildBlock}); they are then kept, the same objects every time.
+ * `toJSON` gives the plain shape.
  */
 class BlockNode {
   declare readonly index: number;
-  declare readonly steps: readonly Step[];
   declare readonly eol: 'crlf' | 'lf';
-  declare readonly header?: Header;
-  readonly #file: SourceText;
+  readonly #context: ParseContext;
   /** The title is `text[titleFrom, titleTo)`, on the block's first line. */
   readonly #titleFrom: number;
   readonly #titleTo: number;
   /** The offset where the block's range ends: the end of its last line. */
   readonly #end: number;
-  readonly #settings: BlockSettings;
+  /** The block's first line (its `###` line, or line 0 for the text before the first `###`). */
+  readonly #startLine: number;
+  readonly #preamble: boolean;
+  #built: BuiltBlock | undefined;
 
-  constructor(draft: BlockDraft, file: SourceText, index: number, end: number, steps: readonly Step[]) {
-    this.#file = file;
+  constructor(draft: BlockDraft, context: ParseContext, index: number, end: number) {
+    this.#context = context;
     this.#titleFrom = draft.titleFrom;
     this.#titleTo = draft.titleTo;
     this.#end = end;
-    const { policy, tls, udp } = draft;
-    this.#settings = policy || tls || udp ? { policy: policy ?? NO_POLICY, tls: tls ?? NO_TLS, udp: udp ?? NO_UDP } : NO_SETTINGS;
+    this.#startLine = draft.startLine;
+    this.#preamble = draft.preamble;
+    this.#built = undefined;
     this.index = index;
-    this.steps = steps;
     this.eol = draft.eol;
-    if (draft.header !== undefined) this.header = draft.header;
   }
 
   /** The rest of the `###` line, trimmed. */
   get title(): string {
-    return this.#file.text.slice(this.#titleFrom, this.#titleTo);
+    return this.#context.file.text.slice(this.#titleFrom, this.#titleTo);
   }
 
   get range(): Range {
-    const file = this.#file;
+    const file = this.#context.file;
     const endLine = file.lineOf(this.#end);
     return new BlockSpan(file.lineOf(this.#titleFrom), endLine, this.#end - file.lineStarts[endLine]);
   }
 
+  get header(): Header | undefined {
+    return this.#build().header;
+  }
+
+  get steps(): readonly Step[] {
+    return this.#build().steps;
+  }
+
   get policy(): ListenerPolicy {
-    return this.#settings.policy;
+    return this.#build().settings.policy;
   }
 
   get tls(): TlsSettings {
-    return this.#settings.tls;
+    return this.#build().settings.tls;
   }
 
   get udp(): UdpSettings {
-    return this.#settings.udp;
+    return this.#build().settings.udp;
+  }
+
+  #build(): BuiltBlock {
+    return (this.#built ??= new Parser(this.#context, true, this.index).buildBlock(this.#startLine, this.#preamble));
   }
 
   toJSON(): Block {
@@ -1019,11 +1083,17 @@ function copyOf<T>(items: readonly T[], count: number): T[] {
   }
 }
 
-/** Adds a step to the innermost open repeat, or to the block. */
-function addStep(draft: BlockDraft, step: Step): void {
+/** Adds a step (`undefined` when nodes are not built) to the innermost open repeat, or to the block. */
+function addStep(draft: BlockDraft, step: Step | undefined): void {
   const open = draft.repeats.length;
-  if (open > 0) draft.repeats[open - 1].steps.push(step);
-  else draft.steps[draft.stepCount++] = step;
+  if (open > 0) {
+    const r = draft.repeats[open - 1];
+    if (step !== undefined) r.steps.push(step);
+    r.stepCount++;
+  } else {
+    if (step !== undefined) draft.steps[draft.stepCount] = step;
+    draft.stepCount++;
+  }
 }
 
 /** Makes `draft` (the one draft of a parse) a fresh block's; its arrays are copied out when the block ends. */
@@ -1033,6 +1103,8 @@ function resetDraft(draft: BlockDraft, preamble: boolean, titleFrom: number, tit
   draft.titleTo = titleTo;
   draft.startLine = startLine;
   draft.header = undefined;
+  draft.transport = undefined;
+  draft.broadcastTarget = false;
   draft.stepCount = 0;
   draft.eol = 'crlf';
   draft.hasStatements = false;
@@ -1046,15 +1118,47 @@ function resetDraft(draft: BlockDraft, preamble: boolean, titleFrom: number, tit
 
 type RecvMode = 'chunk' | 'bytes' | 'exactly' | 'line' | 'until' | 'all';
 
+/** A fresh draft for the first block of a parse (or the one block a build reads). */
+function newDraft(): BlockDraft {
+  return { preamble: true, titleFrom: 0, titleTo: 0, startLine: 0, header: undefined, transport: undefined, headerFrom: 0, headerTo: 0, broadcastTarget: false, steps: [], stepCount: 0, eol: 'crlf', hasStatements: false, produces: false, headerVerb: undefined, policy: undefined, tls: undefined, udp: undefined, repeats: [] };
+}
+
+/** A block's settings from its draft. */
+function settingsOf(draft: BlockDraft): BlockSettings {
+  const { policy, tls, udp } = draft;
+  return policy || tls || udp ? { policy: policy ?? NO_POLICY, tls: tls ?? NO_TLS, udp: udp ?? NO_UDP } : NO_SETTINGS;
+}
+
+/**
+ * What a template, payload or matcher stands for in the checking pass, which makes no nodes: the
+ * shape its checks need (literal text or not, the matcher's kind) and nothing else. None reaches a
+ * consumer: the checking pass keeps no step, and the nodes a block gives are built by a pass
+ * that makes them.
+ */
+const CHECKED_TEXT: Template = Object.freeze({ parts: Object.freeze([Object.freeze({ text: '' })]), range: Object.freeze({ start: Object.freeze({ line: 0, column: 0 }), end: Object.freeze({ line: 0, column: 0 }) }) });
+const CHECKED_REFERENCES: Template = Object.freeze({ parts: Object.freeze([Object.freeze({ variable: '', range: CHECKED_TEXT.range })]), range: CHECKED_TEXT.range });
+const CHECKED_PAYLOAD: Payload = Object.freeze({ kind: 'text', template: CHECKED_TEXT });
+const CHECKED_REGEX: Matcher = Object.freeze({ kind: 'regex', source: '', flags: '' });
+const CHECKED_CONTAINS: Matcher = Object.freeze({ kind: 'contains', payload: CHECKED_PAYLOAD });
+
+/**
+ * Parses `.sock` text in one of two passes over the same grammar, so both always agree:
+ * - the checking pass ({@link parse}) reads every line of the file, checks every statement and
+ *   finds every diagnostic, and makes only the blocks, the variables and what diagnostics need;
+ * - a block's building pass ({@link buildBlock}) reads that block's lines again and makes its
+ *   header, step and settings nodes. It is run the first time a consumer asks a block for one.
+ * The checking pass is what the editor runs on every change; a `.sock` run builds the blocks it runs.
+ */
 class Parser {
   private readonly diagnostics: Diagnostic[] = [];
   private readonly variables = new Map<string, Variable>();
   private readonly blocks: Block[] = [];
-  /** Every `{{name}}` part, checked once all names are known. */
-  private readonly references: { readonly variable: string; readonly range: Range }[] = [];
+  /** Every `{{name}}` the checking pass read: its name, and its offsets at `2k` and `2k + 1`; checked once all names are known. */
+  private readonly referenceNames: string[] = [];
+  private readonly referenceOffsets: number[] = [];
   /** Names given with `as NAME`: listeners (for `{{NAME}}`) and connections (for `use NAME`). */
-  private readonly names = new Map<string, { kind: 'listener' | 'connection'; transport: BlockTransport; keep: boolean }>();
-  private readonly regexes: RegexChecks = new Map();
+  private readonly names: Map<string, NameInfo>;
+  private readonly regexes: RegexChecks;
   private readonly c = new LineCursor();
   private readonly strings = this.c.strings;
   /** The template parts being collected, `parts[0, count)`; copied out at their final length. */
@@ -1073,9 +1177,34 @@ class Parser {
 
   /** The text and where its lines start, for the nodes' ranges. */
   private readonly file: SourceText;
+  private readonly text: string;
+  /** Whether nodes are made: on in a building pass, and in the checking pass only for variables. */
+  private nodes: boolean;
+  /** The number of the block being read: a name counts as given only by a block before it. */
+  private blockIndex: number;
 
-  constructor(private readonly text: string) {
-    this.file = new SourceText(text);
+  /**
+   * @param context the text, and what the checking pass shares with the building passes
+   * @param building false for the checking pass (the file), true for a block's building pass
+   * @param blockIndex the 1-based number of the first block read
+   */
+  constructor(
+    private readonly context: ParseContext,
+    private readonly building: boolean,
+    blockIndex: number,
+  ) {
+    this.file = context.file;
+    this.text = context.file.text;
+    this.names = context.names;
+    this.regexes = context.regexes;
+    this.nodes = building;
+    this.blockIndex = blockIndex;
+  }
+
+  /** The name `name` as given by a block before the current one, if any. */
+  private nameBefore(name: string): NameInfo | undefined {
+    const known = this.names.get(name);
+    return known !== undefined && known.block < this.blockIndex ? known : undefined;
   }
 
   /** Makes line `line`, which starts at offset `start`, the current line. */
@@ -1085,18 +1214,48 @@ class Parser {
     if (newline < 0) newline = text.length;
     // CRLF files: the CR that ends a line is not part of it.
     const end = newline > start && text.charCodeAt(newline - 1) === 0x0d ? newline - 1 : newline;
-    this.file.addLine(line, start);
+    // The checking pass records every line; a building pass reads lines it has recorded.
+    if (!this.building) this.file.addLine(line, start);
     this.line = line;
     this.lineStart = start;
     this.lineEnd = end;
     this.newline = newline;
   }
 
+  /** The checking pass: the whole file. */
   parse(): SockFile {
-    const { text } = this;
-    const draft: BlockDraft = { preamble: true, titleFrom: 0, titleTo: 0, startLine: 0, header: undefined, steps: [], stepCount: 0, eol: 'crlf', hasStatements: false, produces: false, headerVerb: undefined, policy: undefined, tls: undefined, udp: undefined, repeats: [] };
-    let previousLength = 0;
+    const draft = newDraft();
     this.setLine(0, 0);
+    this.readLines(draft);
+    this.finishBlock(draft, this.line, this.lineEnd - this.lineStart);
+    this.checkReferences();
+    return { blocks: this.blocks, variables: this.variables, diagnostics: this.diagnostics };
+  }
+
+  /**
+   * The building pass of the block that starts on line `startLine` (its `###` line, or line 0 for
+   * the statements before the first `###`): its header, steps and settings. Its diagnostics are
+   * the checking pass's, already reported, and are dropped.
+   */
+  buildBlock(startLine: number, preamble: boolean): BuiltBlock {
+    const draft = newDraft();
+    resetDraft(draft, preamble, 0, 0, startLine);
+    const first = preamble ? startLine : startLine + 1;
+    if (first < this.file.lines) {
+      this.setLine(first, this.file.lineStarts[first]);
+      this.readLines(draft);
+    }
+    while (draft.repeats.length > 0) this.closeRepeat(draft);
+    return { header: draft.header, steps: copyOf(draft.steps, draft.stepCount), settings: settingsOf(draft) };
+  }
+
+  /**
+   * Reads lines from the current one to the end of the text; a building pass stops at the next
+   * `###` line, where its block ends.
+   */
+  private readLines(draft: BlockDraft): void {
+    const { text } = this;
+    let previousLength = 0;
     for (;;) {
       const start = this.lineStart;
       const end = this.lineEnd;
@@ -1106,6 +1265,7 @@ class Parser {
         const ch = text.charCodeAt(i);
         if (ch === 0x23 /* # */) {
           if (text.charCodeAt(i + 1) === 0x23 && text.charCodeAt(i + 2) === 0x23) {
+            if (this.building) return;
             this.finishBlock(draft, this.line - 1, previousLength);
             let t = i + 3;
             while (t < end && isSpace(text.charCodeAt(t))) t++;
@@ -1124,13 +1284,10 @@ class Parser {
           if (this.heredoc) this.readHeredoc();
         }
       }
-      if (this.newline >= text.length) break;
+      if (this.newline >= text.length) return;
       previousLength = this.lineEnd - this.lineStart;
       this.setLine(this.line + 1, this.newline + 1);
     }
-    this.finishBlock(draft, this.line, this.lineEnd - this.lineStart);
-    this.checkReferences();
-    return { blocks: this.blocks, variables: this.variables, diagnostics: this.diagnostics };
   }
 
   private error(message: string, line: number, start: number, end: number, severity: 'error' | 'warning' = 'error'): void {
@@ -1150,24 +1307,19 @@ class Parser {
       this.closeRepeat(draft);
     }
     if (draft.preamble && !draft.hasStatements) return;
-    const h = draft.header;
-    if (h?.kind === 'listen' && h.transport === 'tls') {
+    if (draft.headerVerb === 'listen' && draft.transport === 'tls') {
       const t = draft.tls ?? NO_TLS;
-      if (t.selfSigned && (t.cert || t.key)) this.diagnostics.push({ severity: 'error', message: 'self-signed makes its own certificate: drop cert and key, or self-signed', range: h.range });
-      else if (!t.selfSigned && !(t.cert && t.key)) this.diagnostics.push({ severity: 'error', message: 'listen tls needs cert FILE and key FILE, or self-signed', range: h.range });
+      if (t.selfSigned && (t.cert || t.key)) this.diagnostics.push({ severity: 'error', message: 'self-signed makes its own certificate: drop cert and key, or self-signed', range: this.file.span(draft.headerFrom, draft.headerTo) });
+      else if (!t.selfSigned && !(t.cert && t.key)) this.diagnostics.push({ severity: 'error', message: 'listen tls needs cert FILE and key FILE, or self-signed', range: this.file.span(draft.headerFrom, draft.headerTo) });
     }
-    if (h?.kind === 'connect' && h.transport === 'udp' && !draft.udp?.broadcast && 'text' in (h.target.parts[0] ?? {})) {
-      // The host is written out even when the port is a variable: <broadcast>:{{rx.port}}.
-      const lead = (h.target.parts[0] as { text: string }).text;
-      const host = lead.slice(0, lead.lastIndexOf(':'));
-      if (host === '255.255.255.255' || host === '<broadcast>') {
-        this.diagnostics.push({ severity: 'error', message: 'sending to the broadcast address needs a broadcast line in the block (SO_BROADCAST, as Node\'s setBroadcast requires)', range: h.range });
-      }
+    if (draft.broadcastTarget && !draft.udp?.broadcast) {
+      this.diagnostics.push({ severity: 'error', message: 'sending to the broadcast address needs a broadcast line in the block (SO_BROADCAST, as Node\'s setBroadcast requires)', range: this.file.span(draft.headerFrom, draft.headerTo) });
     }
     // A block always ends on its last line (the line before the next ###, or the file's last line).
     const index = this.blocks.length + 1;
     const endLine = Math.max(lastLine, draft.startLine);
-    this.blocks.push(new BlockNode(draft, this.file, index, this.file.lineStarts[endLine] + lastLength, copyOf(draft.steps, draft.stepCount)));
+    this.blocks.push(new BlockNode(draft, this.context, index, this.file.lineStarts[endLine] + lastLength));
+    this.blockIndex = index + 1;
   }
 
   /** Reads the lines of a pending heredoc, up to its closing tag (or the next `###` block). */
@@ -1223,7 +1375,7 @@ class Parser {
     this.verbStart = first - base;
     this.verbEnd = verbEnd - base;
     if (text.charCodeAt(first) === 0x40 /* @ */) {
-      this.variable();
+      if (!this.building) this.variable();
       return;
     }
     const found = verbAt(text, first, verbEnd);
@@ -1239,7 +1391,7 @@ class Parser {
         if (draft.headerVerb) throw new LineError(`a block has one connect, listen or use; start a new block with ### before this one`, this.verbStart, this.verbEnd);
         if (draft.stepCount > 0 || draft.repeats.length > 0) throw new LineError(`${v} must be the first statement of its block`, this.verbStart, this.verbEnd);
         draft.headerVerb = v;
-        draft.header = v === 'use' ? this.useHeader() : this.header(v);
+        draft.transport = v === 'use' ? this.useHeader(draft) : this.header(v, draft);
         draft.hasStatements = true;
         return;
       }
@@ -1263,7 +1415,7 @@ class Parser {
           everyMs = this.duration();
           c.expectEnd();
         }
-        draft.repeats.push({ count: Number(n.text), everyMs, steps: [], at: this.at().copy() });
+        draft.repeats.push({ count: Number(n.text), everyMs, steps: [], stepCount: 0, at: this.at().copy() });
         draft.hasStatements = true;
         return;
       }
@@ -1311,7 +1463,7 @@ class Parser {
   private policy(verb: string, draft: BlockDraft): void {
     const { c } = this;
     if (draft.headerVerb !== 'listen') throw new LineError(`${verb} is a listener setting: put it in a block that starts with listen`, this.verbStart, this.verbEnd);
-    const transport = draft.header?.transport;
+    const transport = draft.transport;
     const p = (draft.policy ??= { allow: [], deny: [] });
     if (verb === 'max-conns') {
       if (transport === 'udp') throw new LineError('max-conns limits connections; UDP has none', this.verbStart, this.verbEnd);
@@ -1346,7 +1498,7 @@ class Parser {
   /** A UDP block's `broadcast` or `join GROUP [IFACE]` line. */
   private udpSetting(verb: string, draft: BlockDraft): void {
     const { c } = this;
-    if (draft.header && draft.header.transport !== 'udp') throw new LineError(`${verb} is a UDP setting: put it in a block that starts with connect udp or listen udp`, this.verbStart, this.verbEnd);
+    if (draft.transport !== undefined && draft.transport !== 'udp') throw new LineError(`${verb} is a UDP setting: put it in a block that starts with connect udp or listen udp`, this.verbStart, this.verbEnd);
     if (!draft.headerVerb) throw new LineError(`${verb} is a UDP setting: put it in a block that starts with connect udp or listen udp`, this.verbStart, this.verbEnd);
     if (draft.headerVerb === 'use') throw new LineError(`${verb} belongs to the connect udp block that opens the connection, not to use`, this.verbStart, this.verbEnd);
     if (verb === 'broadcast') {
@@ -1366,7 +1518,7 @@ class Parser {
   /** A TLS block's setting line. */
   private tlsSetting(verb: string, draft: BlockDraft): void {
     const { c } = this;
-    if (draft.header?.transport !== 'tls' && !(draft.headerVerb && !draft.header)) {
+    if (draft.transport !== 'tls' && !(draft.headerVerb && draft.transport === undefined)) {
       throw new LineError(`${verb} is a TLS setting: put it in a block that starts with connect tls or listen tls`, this.verbStart, this.verbEnd);
     }
     if (draft.headerVerb === 'use') throw new LineError(`${verb} belongs to the connect tls block that opens the connection, not to use`, this.verbStart, this.verbEnd);
@@ -1402,21 +1554,30 @@ class Parser {
   private closeRepeat(draft: BlockDraft): void {
     const r = draft.repeats.pop();
     if (!r) return;
-    if (r.steps.length === 0) this.diagnostics.push({ severity: 'warning', message: 'this repeat has no steps', range: r.at.range() });
-    addStep(draft, new RepeatStep(r.at, r.count, r.everyMs, r.steps.slice()));
+    if (r.stepCount === 0) this.diagnostics.push({ severity: 'warning', message: 'this repeat has no steps', range: r.at.range() });
+    addStep(draft, this.nodes ? new RepeatStep(r.at, r.count, r.everyMs, r.steps.slice()) : undefined);
   }
 
-  /** `use NAME`: the kept connection of an earlier `connect … as NAME keep` block. */
-  private useHeader(): Header {
+  /** Notes where the header just parsed is, for the block's diagnostics. */
+  private placeHeader(draft: BlockDraft): void {
+    const at = this.at();
+    draft.headerFrom = at.from;
+    draft.headerTo = at.to;
+  }
+
+  /** `use NAME`: the kept connection of an earlier `connect … as NAME keep` block. Returns its transport. */
+  private useHeader(draft: BlockDraft): BlockTransport {
     const { c } = this;
     const n = c.word('the name of a kept connection');
     c.expectEnd();
-    const known = this.names.get(n.text);
+    const known = this.nameBefore(n.text);
     if (!known || known.kind !== 'connection') {
       throw new LineError(`no connection named "${n.text}": an earlier block must say connect … as ${n.text} keep`, n.start, n.end);
     }
     if (!known.keep) throw new LineError(`connection "${n.text}" closes at the end of its block: add keep to its connect line`, n.start, n.end);
-    return new HeaderNode(this.at(), 'use', known.transport, new TemplateNode([{ text: n.text }], this.file, this.lineStart + n.start, this.lineStart + n.end), n.text, false, undefined);
+    this.placeHeader(draft);
+    if (this.nodes) draft.header = new HeaderNode(this.at(), 'use', known.transport, new TemplateNode([{ text: n.text }], this.file, this.lineStart + n.start, this.lineStart + n.end), n.text, false, undefined);
+    return known.transport;
   }
 
   private variable(): void {
@@ -1429,8 +1590,17 @@ class Parser {
     if (!m) throw new LineError('a variable is written @name = value', this.verbStart, raw.length);
     const name = m[2];
     const valueStart = line.length - m[3].length;
-    if (this.variables.has(name)) this.error(`variable "${name}" is declared twice; the first value is used`, this.line, this.verbStart, this.verbEnd, 'warning');
-    else this.variables.set(name, { name, value: this.template(this.lineStart + valueStart, this.lineStart + line.length), range: this.range(this.verbStart, line.length) });
+    if (this.variables.has(name)) {
+      this.error(`variable "${name}" is declared twice; the first value is used`, this.line, this.verbStart, this.verbEnd, 'warning');
+      return;
+    }
+    // Variables are the file's, made by the checking pass (a building pass reads no variable line).
+    this.nodes = true;
+    try {
+      this.variables.set(name, { name, value: this.template(this.lineStart + valueStart, this.lineStart + line.length), range: this.range(this.verbStart, line.length) });
+    } finally {
+      this.nodes = this.building;
+    }
   }
 
   /**
@@ -1438,20 +1608,20 @@ class Parser {
    * says the caller saw no `{` there.
    */
   private template(start: number, end: number, mayHaveBraces = true): Template {
-    const { text, file } = this;
+    const { text, file, nodes } = this;
     const base = this.lineStart;
-    if (start === end) return new TemplateNode([], file, start, end);
+    if (start === end) return nodes ? new TemplateNode([], file, start, end) : CHECKED_TEXT;
     let open = mayHaveBraces ? findPair(text, start, end, 0x7b) : -1;
-    if (open < 0) return new TextTemplate(file, start, end);
+    if (open < 0) return nodes ? new TextTemplate(file, start, end) : CHECKED_TEXT;
     const parts = this.parts;
     let count = 0;
     let i = start;
     while (i < end) {
       if (open < 0) {
-        parts[count++] = { text: this.strings.slice(text, i, end) };
+        if (nodes) parts[count++] = { text: this.strings.slice(text, i, end) };
         break;
       }
-      if (open > i) parts[count++] = { text: this.strings.slice(text, i, open) };
+      if (open > i && nodes) parts[count++] = { text: this.strings.slice(text, i, open) };
       const close = findPair(text, open + 2, end, 0x7d);
       if (close < 0) throw new LineError('"{{" without "}}"', open - base, end - base);
       let a = open + 2;
@@ -1460,20 +1630,46 @@ class Parser {
       while (b > a && isSpace(text.charCodeAt(b - 1))) b--;
       const name = this.strings.slice(text, a, b);
       if (text.charCodeAt(a) === 0x24 /* $ */ && a < b) {
-        parts[count++] = new BuiltinPart(parseBuiltin(name, open - base, close + 2 - base), file, open, close + 2);
+        const builtin = parseBuiltin(name, open - base, close + 2 - base);
+        if (nodes) parts[count++] = new BuiltinPart(builtin, file, open, close + 2);
       } else {
         if (!isReferenceName(name)) throw new LineError(`"${name}" is not a variable name`, open - base, close + 2 - base);
-        const part = new VariablePart(name, file, open, close + 2);
-        parts[count++] = part;
-        this.references.push(part);
+        if (nodes) parts[count++] = new VariablePart(name, file, open, close + 2);
+        if (!this.building) {
+          this.referenceNames.push(name);
+          this.referenceOffsets.push(open, close + 2);
+        }
       }
       i = close + 2;
       if (i < end) open = findPair(text, i, end, 0x7b);
     }
-    return new TemplateNode(copyOf(parts, count), file, start, end);
+    return nodes ? new TemplateNode(copyOf(parts, count), file, start, end) : CHECKED_REFERENCES;
   }
 
-  private header(verb: 'connect' | 'listen'): Header {
+  /**
+   * Checks the escapes of the literal runs of a quoted string's raw text `text[start, stop)`,
+   * those outside `{{…}}` (the template read from it has parsed, so each `{{` has its `}}`).
+   */
+  private checkStringEscapes(start: number, stop: number): void {
+    const { text } = this;
+    let i = start;
+    while (i < stop) {
+      const open = findPair(text, i, stop, 0x7b);
+      const runEnd = open < 0 ? stop : open;
+      if (runEnd > i) {
+        try {
+          checkEscapes(text.slice(i, runEnd));
+        } catch (err) {
+          throw errorAt(err, start - 1 - this.lineStart, stop + 1 - this.lineStart);
+        }
+      }
+      if (open < 0) return;
+      i = findPair(text, open + 2, stop, 0x7d) + 2;
+    }
+  }
+
+  /** `connect` or `listen`: returns the transport. */
+  private header(verb: 'connect' | 'listen', draft: BlockDraft): BlockTransport {
     const { c, text } = this;
     const base = this.lineStart;
     c.next('tcp, udp, unix or tls');
@@ -1494,7 +1690,7 @@ class Parser {
       if (c.is('as')) {
         const n = c.word('a name after "as"');
         if (!NAME.test(n.text)) throw new LineError(`"${n.text}" is not a name: use letters, digits, _ and -`, n.start, n.end);
-        if (this.names.has(n.text)) throw new LineError(`the name "${n.text}" is already taken by an earlier block`, n.start, n.end);
+        if (this.nameBefore(n.text)) throw new LineError(`the name "${n.text}" is already taken by an earlier block`, n.start, n.end);
         name = n;
       } else if (verb === 'connect' && c.is('keep')) {
         keep = c.token();
@@ -1506,8 +1702,12 @@ class Parser {
       }
     }
     if (keep && !name) throw new LineError('keep needs a name for later blocks: connect … as NAME keep', keep.start, keep.end);
-    if (name) this.names.set(name.text, { kind: verb === 'listen' ? 'listener' : 'connection', transport, keep: Boolean(keep) });
-    return new HeaderNode(this.at(), verb, transport, target, name?.text, keep !== undefined, timeoutMs);
+    // The checking pass gives the name; a building pass finds it given (by this block: not before it).
+    if (name && !this.building) this.names.set(name.text, { kind: verb === 'listen' ? 'listener' : 'connection', transport, keep: Boolean(keep), block: this.blockIndex });
+    if (verb === 'connect' && transport === 'udp') draft.broadcastTarget = isBroadcastTarget(text, targetStart, targetEnd);
+    this.placeHeader(draft);
+    if (this.nodes) draft.header = new HeaderNode(this.at(), verb, transport, target, name?.text, keep !== undefined, timeoutMs);
+    return transport;
   }
 
   private checkHostPort(verb: 'connect' | 'listen', target: Token): void {
@@ -1554,18 +1754,8 @@ class Parser {
       c.quoted();
       const { start, stop } = c;
       const template = this.template(start, stop, c.sawBrace);
-      if (c.oddEscape || c.sawBrace) {
-        for (const part of template.parts) {
-          if ('text' in part) {
-            try {
-              checkEscapes(part.text);
-            } catch (err) {
-              throw errorAt(err, start - 1 - base, stop + 1 - base);
-            }
-          }
-        }
-      }
-      return { kind: 'text', template };
+      if (c.oddEscape || c.sawBrace) this.checkStringEscapes(start, stop);
+      return this.nodes ? { kind: 'text', template } : CHECKED_PAYLOAD;
     }
     if (ch === 0x3c /* < */ && text.charCodeAt(c.pos + 1) === 0x3c) {
       const t = c.word('a heredoc tag');
@@ -1578,7 +1768,8 @@ class Parser {
     c.next(EXPECTED_PAYLOAD);
     if (c.is('file')) {
       c.next('a file path after "file"');
-      return { kind: 'file', template: this.template(c.start, c.stop) };
+      const template = this.template(c.start, c.stop);
+      return this.nodes ? { kind: 'file', template } : CHECKED_PAYLOAD;
     }
     const hex = c.is('hex');
     if (hex || c.is('base64')) {
@@ -1607,6 +1798,7 @@ class Parser {
           throw errorAt(err, start - base, end - base);
         }
       }
+      if (!this.nodes) return CHECKED_PAYLOAD;
       return hex ? { kind: 'hex', template } : { kind: 'base64', template };
     }
     throw new LineError(`a payload is quoted ("${c.slice()}"), hex 47 45 54, base64 R0VU, file PATH or a heredoc (<<END)`, c.start - base, c.stop - base);
@@ -1617,7 +1809,7 @@ class Parser {
     const ch = c.peek();
     if (ch === 0x2f /* / */) {
       const source = c.regex(this.regexes);
-      return { kind: 'regex', source, flags: c.flags };
+      return this.nodes ? { kind: 'regex', source, flags: c.flags } : CHECKED_REGEX;
     }
     if (text.startsWith('error', c.pos) && (c.pos + 5 >= c.end || isSpace(text.charCodeAt(c.pos + 5)))) {
       c.next('error');
@@ -1639,18 +1831,19 @@ class Parser {
       }
       return code ? { kind: 'error', code, pattern } : { kind: 'error', pattern };
     }
-    return { kind: 'contains', payload: this.payload() };
+    const payload = this.payload();
+    return this.nodes ? { kind: 'contains', payload } : CHECKED_CONTAINS;
   }
 
   /** A step line (not a header, settings or repeat line), with its source text. */
-  private step(verb: string, draft: BlockDraft): Step {
+  private step(verb: string, draft: BlockDraft): Step | undefined {
     const { c } = this;
-    const transport = draft.header?.transport;
+    const transport = draft.transport;
     switch (verb) {
       case 'send': {
         const payload = this.payload();
         c.expectEnd();
-        return new SendStep(this.at(), payload);
+        return this.nodes ? new SendStep(this.at(), payload) : undefined;
       }
       case 'recv':
         return this.recv(transport);
@@ -1660,30 +1853,30 @@ class Parser {
         if (matcher.kind !== 'error' && !draft.produces) {
           this.error('expect checks the last receive or lookup, and none comes before it in this block', this.line, this.verbStart, this.verbEnd, 'warning');
         }
-        return new ExpectStep(this.at(), matcher);
+        return this.nodes ? new ExpectStep(this.at(), matcher) : undefined;
       }
       case 'close': {
         c.expectEnd();
-        return new BareStep(this.at(), 'close');
+        return this.nodes ? new BareStep(this.at(), 'close') : undefined;
       }
       case 'echo': {
         if (draft.headerVerb !== 'listen') throw new LineError('echo is a listener step: it sends back what a peer sends', this.verbStart, this.verbEnd);
         const timeoutMs = this.optionalTimeout();
-        return new EchoStep(this.at(), timeoutMs);
+        return this.nodes ? new EchoStep(this.at(), timeoutMs) : undefined;
       }
       case 'shutdown': {
         if (transport === 'udp') throw new LineError('shutdown half-closes a stream (TCP, Unix, TLS); UDP has no connection to close', this.verbStart, this.verbEnd);
         c.expectEnd();
-        return new BareStep(this.at(), 'shutdown');
+        return this.nodes ? new BareStep(this.at(), 'shutdown') : undefined;
       }
       case 'wait': {
         const ms = this.duration();
         c.expectEnd();
-        return new WaitStep(this.at(), ms);
+        return this.nodes ? new WaitStep(this.at(), ms) : undefined;
       }
       case 'hostname': {
         c.expectEnd();
-        return new BareStep(this.at(), 'hostname');
+        return this.nodes ? new BareStep(this.at(), 'hostname') : undefined;
       }
       case 'resolve': {
         c.next('a name to resolve');
@@ -1711,7 +1904,7 @@ class Parser {
         }
         c.expectEnd();
         const target = this.template(nameStart, nameEnd);
-        return new ResolveStep(this.at(), target, recordType, server);
+        return this.nodes ? new ResolveStep(this.at(), target, recordType, server) : undefined;
       }
       case 'pton':
       case 'lookup': {
@@ -1719,7 +1912,7 @@ class Parser {
         const { start, stop } = c;
         c.expectEnd();
         const target = this.template(start, stop);
-        return new TargetStep(this.at(), verb, target);
+        return this.nodes ? new TargetStep(this.at(), verb, target) : undefined;
       }
       case 'ntop':
       case 'ntoa': {
@@ -1731,10 +1924,10 @@ class Parser {
         const target = this.template(this.lineStart + t.start, this.lineStart + t.end);
         if (verb === 'ntop') {
           if (allText(target)) checkPackedHex(t, [4, 16], 'ntop 00000000000000000000000000000001');
-          return new TargetStep(this.at(), 'ntop', target);
+          return this.nodes ? new TargetStep(this.at(), 'ntop', target) : undefined;
         }
         if (allText(target)) checkPackedHex(t, [4], 'ntoa 7f000001');
-        return new TargetStep(this.at(), 'ntoa', target);
+        return this.nodes ? new TargetStep(this.at(), 'ntoa', target) : undefined;
       }
       case 'service': {
         c.next('a service name or port');
@@ -1747,24 +1940,24 @@ class Parser {
         }
         c.expectEnd();
         const target = this.template(start, stop);
-        return new ServiceStep(this.at(), target, proto);
+        return this.nodes ? new ServiceStep(this.at(), target, proto) : undefined;
       }
       case 'aton': {
         c.next('an IPv4 address');
         const { start, stop } = c;
         c.expectEnd();
         const target = this.template(start, stop);
-        return new TargetStep(this.at(), 'aton', target);
+        return this.nodes ? new TargetStep(this.at(), 'aton', target) : undefined;
       }
     }
     throw new LineError(`unknown statement "${verb}"`, this.verbStart, this.verbEnd);
   }
 
   /** `recv`, `recv N`, `recv exactly N`, `recv line`, `recv until PAYLOAD`, `recv all`, each with an optional timeout. */
-  private recv(transport: BlockTransport | undefined): Step {
+  private recv(transport: BlockTransport | undefined): Step | undefined {
     const { c } = this;
     if (c.atEnd()) {
-      return new RecvStep(this.at(), 'chunk', undefined, undefined, undefined);
+      return this.nodes ? new RecvStep(this.at(), 'chunk', undefined, undefined, undefined) : undefined;
     }
     const save = c.pos;
     c.next('');
@@ -1796,8 +1989,8 @@ class Parser {
   }
 
   /** A recv step with exactly the keys it has. */
-  private recvStep(mode: RecvMode, max: number | undefined, until: Payload | undefined, timeoutMs: number | undefined): Step {
-    return new RecvStep(this.at(), mode, max, until, timeoutMs);
+  private recvStep(mode: RecvMode, max: number | undefined, until: Payload | undefined, timeoutMs: number | undefined): Step | undefined {
+    return this.nodes ? new RecvStep(this.at(), mode, max, until, timeoutMs) : undefined;
   }
 
   /** Every `{{name}}` must name a file variable or a listener (`{{name.port}}` too). */
@@ -1806,25 +1999,26 @@ class Parser {
       const v = this.variables.get(name);
       if (v) this.diagnostics.push({ severity: 'error', message: `"${name}" names both a variable and a ${what.kind}; rename one`, range: v.range });
     }
-    for (const ref of this.references) {
-      const dot = ref.variable.indexOf('.');
-      const base = dot < 0 ? ref.variable : ref.variable.slice(0, dot);
-      const field = dot < 0 ? undefined : ref.variable.slice(dot + 1);
+    const offsets = this.referenceOffsets;
+    for (let k = 0; k < this.referenceNames.length; k++) {
+      const variable = this.referenceNames[k];
+      const dot = variable.indexOf('.');
+      const base = dot < 0 ? variable : variable.slice(0, dot);
+      const field = dot < 0 ? undefined : variable.slice(dot + 1);
       const named = this.names.get(base);
+      let message: string;
       if (named?.kind === 'connection') {
-        this.diagnostics.push({ severity: 'error', message: `"${base}" is a connection: use it in a block that starts with use ${base}`, range: ref.range });
-        continue;
-      }
-      if (named) {
+        message = `"${base}" is a connection: use it in a block that starts with use ${base}`;
+      } else if (named) {
         if (field === undefined || field === 'host' || field === 'port' || field === 'path' || field === 'address') continue;
-        this.diagnostics.push({ severity: 'error', message: `a listener has host, port, path and address, not "${field}"`, range: ref.range });
-        continue;
+        message = `a listener has host, port, path and address, not "${field}"`;
+      } else if (this.variables.has(base)) {
+        if (field === undefined) continue;
+        message = `"${base}" is a variable: write {{${base}}}; only listeners have fields such as .port`;
+      } else {
+        message = `unknown variable "${base}": declare it with @${base} = value, or name a listener with "as ${base}"`;
       }
-      if (this.variables.has(base)) {
-        if (field !== undefined) this.diagnostics.push({ severity: 'error', message: `"${base}" is a variable: write {{${base}}}; only listeners have fields such as .port`, range: ref.range });
-        continue;
-      }
-      this.diagnostics.push({ severity: 'error', message: `unknown variable "${base}": declare it with @${base} = value, or name a listener with "as ${base}"`, range: ref.range });
+      this.diagnostics.push({ severity: 'error', message, range: this.file.span(offsets[2 * k], offsets[2 * k + 1]) });
     }
     this.diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.column - b.range.start.column);
   }
@@ -1837,7 +2031,7 @@ class Parser {
  * @returns the blocks, the variables and every diagnostic; never throws for bad input
  */
 export function parseSock(text: string): SockFile {
-  return new Parser(text).parse();
+  return new Parser({ file: new SourceText(text), names: new Map(), regexes: new Map() }, false, 1).parse();
 }
 
 /** True when the file has at least one error (warnings do not count). */
