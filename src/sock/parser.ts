@@ -391,7 +391,8 @@ class BuiltinPart extends OnLine {
 /**
  * Short strings that a file repeats (`{{name}}` names, literal runs, regex sources): a slice equal
  * to one made earlier in the same parse is that string again, not another copy. One per parse;
- * 256 slots by a hash of the characters, a slot keeping the last string hashed to it.
+ * 256 slots by the length and the first and last characters, a slot keeping the last string
+ * that went to it. (Hashing every character cost more than the copies it saved.)
  */
 class Interner {
   private readonly slots = new Array<string>(256).fill('');
@@ -400,24 +401,25 @@ class Interner {
   slice(text: string, from: number, to: number): string {
     const n = to - from;
     if (n <= 0 || n > 32) return text.slice(from, to);
-    let h = n;
-    for (let i = from; i < to; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
-    const k = h & 255;
+    const k = (n * 7 + text.charCodeAt(from) * 31 + text.charCodeAt(to - 1)) & 255;
     const s = this.slots[k];
     if (s.length === n && text.startsWith(s, from)) return s;
     return (this.slots[k] = text.slice(from, to));
   }
 }
 
-/** A problem at columns `[start, end)` of the current line. */
-class LineError extends Error {
+/**
+ * A problem at columns `[start, end)` of the current line, thrown from anywhere in a statement's
+ * grammar to the line loop, which makes it a diagnostic. Not an `Error`: it never leaves the
+ * parser, and an `Error` records a stack trace when made, which made a line with a mistake cost
+ * about 20 µs, a hundred times a good line (a file being typed can have thousands).
+ */
+class LineError {
   constructor(
-    message: string,
+    readonly message: string,
     readonly start: number,
     readonly end: number,
-  ) {
-    super(message);
-  }
+  ) {}
 }
 
 /** A word of the current line, for the less common statements and for error messages. */
@@ -582,8 +584,8 @@ class LineCursor {
   is(word: string): boolean {
     const { text, start } = this;
     const n = word.length;
-    if (this.stop - start !== n) return false;
-    for (let i = 0; i < n; i++) if (text.charCodeAt(start + i) !== word.charCodeAt(i)) return false;
+    if (this.stop - start !== n || text.charCodeAt(start) !== word.charCodeAt(0)) return false;
+    for (let i = 1; i < n; i++) if (text.charCodeAt(start + i) !== word.charCodeAt(i)) return false;
     return true;
   }
 
@@ -747,7 +749,8 @@ function literal(t: Token): string {
 
 /** True when every part of the template is literal text (no `{{…}}`). */
 function allText(template: Template): boolean {
-  if (template instanceof TextTemplate) return true;
+  if (template === CHECKED_TEXT || template instanceof TextTemplate) return true;
+  if (template === CHECKED_REFERENCES) return false;
   for (const p of template.parts) if (!('text' in p)) return false;
   return true;
 }
@@ -889,8 +892,9 @@ function verbAt(text: string, start: number, end: number): VerbInfo | undefined 
   if (candidates === undefined) return undefined;
   for (let k = 0; k < candidates.length; k++) {
     const v = candidates[k];
+    const verb = v.verb;
     let i = 1;
-    while (i < length && text.charCodeAt(start + i) === v.verb.charCodeAt(i)) i++;
+    while (i < length && text.charCodeAt(start + i) === verb.charCodeAt(i)) i++;
     if (i === length) return v;
   }
   return undefined;
@@ -1159,6 +1163,8 @@ class Parser {
   /** Names given with `as NAME`: listeners (for `{{NAME}}`) and connections (for `use NAME`). */
   private readonly names: Map<string, NameInfo>;
   private readonly regexes: RegexChecks;
+  /** The "did you mean" verb for each unknown word met, `''` for none: a pasted text repeats its words. */
+  private readonly hints = new Map<string, string>();
   private readonly c = new LineCursor();
   private readonly strings = this.c.strings;
   /** The template parts being collected, `parts[0, count)`; copied out at their final length. */
@@ -1381,7 +1387,8 @@ class Parser {
     const found = verbAt(text, first, verbEnd);
     if (found === undefined) {
       const verb = text.slice(first, verbEnd);
-      const hint = ALL_VERBS.find((v) => editDistance(v, verb) <= 2) ?? '';
+      let hint = this.hints.get(verb);
+      if (hint === undefined) this.hints.set(verb, (hint = ALL_VERBS.find((v) => Math.abs(v.length - verb.length) <= 2 && editDistance(v, verb) <= 2) ?? ''));
       throw new LineError(`unknown statement "${verb}"${hint ? ` (did you mean "${hint}"?)` : ''}`, this.verbStart, this.verbEnd);
     }
     const { verb, verbClass, produces } = found;
