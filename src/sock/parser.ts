@@ -1018,14 +1018,14 @@ class BlockNode {
   readonly #preamble: boolean;
   #built: BuiltBlock | undefined;
 
-  constructor(draft: BlockDraft, context: ParseContext, index: number, end: number) {
+  constructor(draft: BlockDraft, context: ParseContext, index: number, end: number, built: BuiltBlock | undefined) {
     this.#context = context;
     this.#titleFrom = draft.titleFrom;
     this.#titleTo = draft.titleTo;
     this.#end = end;
     this.#startLine = draft.startLine;
     this.#preamble = draft.preamble;
-    this.#built = undefined;
+    this.#built = built;
     this.index = index;
     this.eol = draft.eol;
   }
@@ -1184,8 +1184,12 @@ class Parser {
   /** The text and where its lines start, for the nodes' ranges. */
   private readonly file: SourceText;
   private readonly text: string;
-  /** Whether nodes are made: on in a building pass, and in the checking pass only for variables. */
+  /**
+   * Whether nodes are made: on in a building pass, and in the checking pass only for variables
+   * (or throughout, for {@link parseSockEagerly}).
+   */
   private nodes: boolean;
+  private readonly makesNodes: boolean;
   /** The number of the block being read: a name counts as given only by a block before it. */
   private blockIndex: number;
 
@@ -1193,17 +1197,20 @@ class Parser {
    * @param context the text, and what the checking pass shares with the building passes
    * @param building false for the checking pass (the file), true for a block's building pass
    * @param blockIndex the 1-based number of the first block read
+   * @param eager a checking pass that makes every node as it goes, as one pass
    */
   constructor(
     private readonly context: ParseContext,
     private readonly building: boolean,
     blockIndex: number,
+    eager = false,
   ) {
     this.file = context.file;
     this.text = context.file.text;
     this.names = context.names;
     this.regexes = context.regexes;
-    this.nodes = building;
+    this.makesNodes = building || eager;
+    this.nodes = this.makesNodes;
     this.blockIndex = blockIndex;
   }
 
@@ -1324,7 +1331,8 @@ class Parser {
     // A block always ends on its last line (the line before the next ###, or the file's last line).
     const index = this.blocks.length + 1;
     const endLine = Math.max(lastLine, draft.startLine);
-    this.blocks.push(new BlockNode(draft, this.context, index, this.file.lineStarts[endLine] + lastLength));
+    const built = this.nodes ? { header: draft.header, steps: copyOf(draft.steps, draft.stepCount), settings: settingsOf(draft) } : undefined;
+    this.blocks.push(new BlockNode(draft, this.context, index, this.file.lineStarts[endLine] + lastLength, built));
     this.blockIndex = index + 1;
   }
 
@@ -1606,7 +1614,7 @@ class Parser {
     try {
       this.variables.set(name, { name, value: this.template(this.lineStart + valueStart, this.lineStart + line.length), range: this.range(this.verbStart, line.length) });
     } finally {
-      this.nodes = this.building;
+      this.nodes = this.makesNodes;
     }
   }
 
@@ -2039,6 +2047,15 @@ class Parser {
  */
 export function parseSock(text: string): SockFile {
   return new Parser({ file: new SourceText(text), names: new Map(), regexes: new Map() }, false, 1).parse();
+}
+
+/**
+ * Parses a `.sock` file in one pass that makes every node as it checks, as the parser did before
+ * blocks built their nodes on demand. The same result as {@link parseSock}, slower; the tests
+ * compare the two.
+ */
+export function parseSockEagerly(text: string): SockFile {
+  return new Parser({ file: new SourceText(text), names: new Map(), regexes: new Map() }, false, 1, true).parse();
 }
 
 /** True when the file has at least one error (warnings do not count). */

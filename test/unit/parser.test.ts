@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import type { Diagnostic, Range } from '../../src/sock/ast';
-import { hasErrors, parseDuration, parseSock } from '../../src/sock/parser';
+import { hasErrors, parseDuration, parseSock, parseSockEagerly } from '../../src/sock/parser';
 import { ROOT } from './helpers';
 
 function errors(text: string): Diagnostic[] {
@@ -290,6 +290,52 @@ describe('the .sock parser: positions (the parser reads the file by offsets, not
         }
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it('builds a block\'s nodes when first asked, as one eager pass would, whichever block is asked first (property)', () => {
+    // Lines whose meaning depends on other blocks (names, use) or on the block's header and settings.
+    const contextual = fc.constantFrom(
+      'connect tcp 127.0.0.1:1 as c keep',
+      'connect unix /tmp/s as c',
+      'use c',
+      'listen tcp 0 as c',
+      'connect udp 255.255.255.255:9',
+      'connect udp <broadcast>:{{c.port}}',
+      'broadcast',
+      'join 239.1.2.3',
+      'listen tls 127.0.0.1:0',
+      'connect tls 127.0.0.1:1',
+      'self-signed',
+      'insecure',
+      'cert a.pem',
+      'key k.pem',
+      'max-conns 2',
+      'allow 127.0.0.1',
+      'idle-timeout 1s',
+      'eol lf',
+      'echo',
+      'shutdown',
+      'repeat 2',
+      'end',
+      'recv exactly 4',
+      'expect "x"',
+    );
+    const mixed = fc.array(fc.oneof(line, contextual), { maxLength: 30 }).map((ls) => ls.join('\n'));
+    fc.assert(
+      fc.property(mixed, fc.boolean(), fc.nat(), (text, crlf, seed) => {
+        const source = crlf ? text.replace(/\n/g, '\r\n') : text;
+        const eager = json(parseSockEagerly(source));
+        const file = parseSock(source);
+        // Ask the blocks for their nodes in an order of the seed's choosing, not the file's.
+        const order = file.blocks.map((_, i) => i).sort((a, b) => ((a * 7919 + seed) % 101) - ((b * 7919 + seed) % 101));
+        for (const i of order) {
+          const b = file.blocks[i];
+          assert.equal(b.steps, b.steps, 'a block builds its steps once and keeps them');
+        }
+        assert.equal(json(file), eager);
+      }),
+      { numRuns: 1500 },
     );
   });
 
