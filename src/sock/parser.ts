@@ -768,15 +768,31 @@ function isBroadcastTarget(text: string, start: number, end: number): boolean {
   return host === '255.255.255.255' || host === '<broadcast>';
 }
 
-/** Levenshtein distance, for "did you mean" hints on misspelt verbs. */
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+/** Two rows of {@link closeTo}'s table, reused: verbs are short, and longer words never reach it. */
+const DISTANCE_ROWS = [new Int32Array(32), new Int32Array(32)];
+
+/**
+ * True when `a` and `b` are at most 2 edits apart (Levenshtein: insert, delete, replace), for
+ * "did you mean" hints on misspelt verbs. `b` is at most 30 characters.
+ */
+function closeTo(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 2 || b.length > 30) return false;
+  let [prev, row] = DISTANCE_ROWS;
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
+    row[0] = i;
+    let best = i;
+    const ca = a.charCodeAt(i - 1);
+    for (let j = 1; j <= b.length; j++) {
+      const d = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ca === b.charCodeAt(j - 1) ? 0 : 1));
+      row[j] = d;
+      if (d < best) best = d;
+    }
+    // Every way on goes through this row: once all of it is over 2, so is the distance.
+    if (best > 2) return false;
+    [prev, row] = [row, prev];
   }
-  return prev[b.length];
+  return prev[b.length] <= 2;
 }
 
 /** Parses the inside of `{{$…}}`: `$timestamp`, `$randomInt A B`, `$env NAME`. */
@@ -980,6 +996,8 @@ interface ParseContext {
   readonly file: SourceText;
   readonly names: Map<string, NameInfo>;
   readonly regexes: RegexChecks;
+  /** The one parser that builds this parse's blocks, made by the first build (builds never nest). */
+  builder?: Parser;
 }
 
 /** A name given with `as NAME`, by block `block` (1-based). */
@@ -1062,7 +1080,11 @@ class BlockNode {
   }
 
   #build(): BuiltBlock {
-    return (this.#built ??= new Parser(this.#context, true, this.index).buildBlock(this.#startLine, this.#preamble));
+    if (this.#built === undefined) {
+      const context = this.#context;
+      this.#built = (context.builder ??= new Parser(context, true, this.index)).buildBlock(this.index, this.#startLine, this.#preamble);
+    }
+    return this.#built;
   }
 
   toJSON(): Block {
@@ -1250,7 +1272,10 @@ class Parser {
    * the statements before the first `###`): its header, steps and settings. Its diagnostics are
    * the checking pass's, already reported, and are dropped.
    */
-  buildBlock(startLine: number, preamble: boolean): BuiltBlock {
+  buildBlock(index: number, startLine: number, preamble: boolean): BuiltBlock {
+    this.blockIndex = index;
+    this.heredoc = undefined;
+    this.diagnostics.length = 0;
     const draft = newDraft();
     resetDraft(draft, preamble, 0, 0, startLine);
     const first = preamble ? startLine : startLine + 1;
@@ -1396,7 +1421,7 @@ class Parser {
     if (found === undefined) {
       const verb = text.slice(first, verbEnd);
       let hint = this.hints.get(verb);
-      if (hint === undefined) this.hints.set(verb, (hint = ALL_VERBS.find((v) => Math.abs(v.length - verb.length) <= 2 && editDistance(v, verb) <= 2) ?? ''));
+      if (hint === undefined) this.hints.set(verb, (hint = ALL_VERBS.find((v) => closeTo(v, verb)) ?? ''));
       throw new LineError(`unknown statement "${verb}"${hint ? ` (did you mean "${hint}"?)` : ''}`, this.verbStart, this.verbEnd);
     }
     const { verb, verbClass, produces } = found;
