@@ -3,16 +3,23 @@
  * throws on bad input: a malformed line becomes a diagnostic and parsing goes on with the next
  * line. The language is specified in `docs/sock-language.md`.
  *
- * Speed (issue 3: a 10,000-block file in under 20 ms): the parser walks the file once by character
- * code with one reused cursor and builds each node once, at its final shape. Most of a parse's
- * cost is the garbage collector copying the tree it builds, so the tree is kept small: a
- * statement keeps its `range` and `source` as two offsets into the text ({@link Statement}), a
- * template without `{{…}}` its literal run ({@link TextTemplate}), a block its title and range
- * ({@link BlockNode}); each is made when a consumer reads it, from text the parse has already read
- * and checked, the same value every time (lines and columns come from the table of line starts,
- * {@link SourceText}). Short strings a file repeats are shared ({@link Interner}), arrays are made
- * at their final length, and a block without policy, TLS or UDP lines shares one frozen empty
- * settings object. Every node's `toJSON` gives the plain shape.
+ * Speed (issue 3: a 10,000-block file in under 20 ms). The editor parses the whole file on every
+ * change, for diagnostics and CodeLens, and needs every diagnostic and every block's title and
+ * range, not the blocks' step nodes. So a parse is two kinds of pass over one grammar
+ * ({@link Parser}): {@link parseSock} is the checking pass, which reads every line by character
+ * code with one reused cursor, checks every statement and finds every diagnostic, but makes no
+ * header, step or template nodes; a block builds those the first time a consumer asks it for its
+ * header, steps or settings, by reading its own lines again with nodes on, and keeps them. The
+ * checking pass and a block built on demand give exactly what one eager pass gives
+ * ({@link parseSockEagerly}; a property test compares them).
+ *
+ * The nodes are kept small, as the garbage collector copies what survives: a statement keeps its
+ * `range` and `source` as two offsets into the text ({@link Statement}), a template without `{{…}}`
+ * its literal run ({@link TextTemplate}), a block its title and range ({@link BlockNode}); each is
+ * made when read, the same value every time (lines and columns come from the table of line
+ * starts, {@link SourceText}). Short strings a file repeats are shared ({@link Interner}), and a
+ * block without policy, TLS or UDP lines shares one frozen empty settings object. Every node's
+ * `toJSON` gives the plain shape.
  */
 import { isIP } from 'node:net';
 import { parseHostPort } from '../net/address';
