@@ -1041,6 +1041,9 @@ class BlockNode {
   /** The block's first line (its `###` line, or line 0 for the text before the first `###`). */
   readonly #startLine: number;
   readonly #preamble: boolean;
+  /** The offset of the header's verb when the header parsed, or -1: the header builds from its line alone. */
+  readonly #headerAt: number;
+  #header: Header | undefined;
   #built: BuiltBlock | undefined;
 
   constructor(draft: BlockDraft, context: ParseContext, index: number, end: number, built: BuiltBlock | undefined) {
@@ -1050,6 +1053,8 @@ class BlockNode {
     this.#end = end;
     this.#startLine = draft.startLine;
     this.#preamble = draft.preamble;
+    this.#headerAt = draft.transport !== undefined ? draft.headerFrom : -1;
+    this.#header = undefined;
     this.#built = built;
     this.index = index;
     this.eol = draft.eol;
@@ -1066,8 +1071,12 @@ class BlockNode {
     return new BlockSpan(file.lineOf(this.#titleFrom), endLine, this.#end - file.lineStarts[endLine]);
   }
 
+  /** Built from the header's line alone: CodeLens and the outline read every block's header on each change, not its steps. */
   get header(): Header | undefined {
-    return this.#build().header;
+    if (this.#built !== undefined) return this.#built.header;
+    if (this.#headerAt < 0) return undefined;
+    const context = this.#context;
+    return (this.#header ??= (context.builder ??= new Parser(context, true, this.index)).buildHeader(this.index, this.#headerAt));
   }
 
   get steps(): readonly Step[] {
@@ -1089,7 +1098,9 @@ class BlockNode {
   #build(): BuiltBlock {
     if (this.#built === undefined) {
       const context = this.#context;
-      this.#built = (context.builder ??= new Parser(context, true, this.index)).buildBlock(this.index, this.#startLine, this.#preamble);
+      const built = (context.builder ??= new Parser(context, true, this.index)).buildBlock(this.index, this.#startLine, this.#preamble);
+      // A header already built alone stays the block's header: the same object every time.
+      this.#built = this.#header === undefined ? built : { ...built, header: this.#header };
     }
     return this.#built;
   }
@@ -1292,6 +1303,22 @@ class Parser {
     }
     while (draft.repeats.length > 0) this.closeRepeat(draft);
     return { header: draft.header, steps: copyOf(draft.steps, draft.stepCount), settings: settingsOf(draft) };
+  }
+
+  /** The building pass of a block's header alone: its line, which starts with the verb at offset `first`. */
+  buildHeader(index: number, first: number): Header | undefined {
+    this.blockIndex = index;
+    this.diagnostics.length = 0;
+    const line = this.file.lineOf(first);
+    this.setLine(line, this.file.lineStarts[line]);
+    const draft = newDraft();
+    try {
+      this.statement(draft, first);
+    } catch (err) {
+      if (!(err instanceof LineError)) throw err;
+    }
+    this.heredoc = undefined;
+    return draft.header;
   }
 
   /**
