@@ -23,6 +23,8 @@ export interface SocketLabApi {
   capture(): CaptureStats;
   /** The run results shown at the end of the lines of a `.sock` document, by line. */
   inlineResults(uri: vscode.Uri): Map<number, string>;
+  /** How many times a `.sock` document has been parsed (once per version, whatever asks). */
+  parses(uri: vscode.Uri): number;
   /** Whether the traffic view is open, its page ready, and how many events it was sent. */
   trafficView(): TrafficViewState;
 }
@@ -43,8 +45,8 @@ export function activate(context: vscode.ExtensionContext): SocketLabApi {
   registerSocketCommands(context, { manager, registry, log, tree: tree.view });
   registerLookupCommands(context, log);
   const trafficView = registerTrafficPanel(context, { bus, capture: history.capture, registry, manager, log });
-  const inlineResults = registerSockLanguage(context, bus, log);
-  return { version: String(context.extension.packageJSON.version), endpoints: () => registry.all(), tree: tree.snapshot, capture: history.stats, inlineResults, trafficView };
+  const sock = registerSockLanguage(context, bus, log);
+  return { version: String(context.extension.packageJSON.version), endpoints: () => registry.all(), tree: tree.snapshot, capture: history.stats, inlineResults: sock.inlineResults, parses: sock.parses, trafficView };
 }
 
 /** Closes every socket and timer, and removes the Unix socket files the listeners made. */

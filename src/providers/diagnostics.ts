@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Diagnostic as SockDiagnostic } from '../sock/ast';
-import { parseSock } from '../sock/parser';
 import { SOCK_LANGUAGE } from './contributions';
+import type { ParsedDocuments } from './parsedDocuments';
 
 /** Converts a parser diagnostic to a VS Code one. */
 export function toVscodeDiagnostic(d: SockDiagnostic): vscode.Diagnostic {
@@ -13,12 +13,12 @@ export function toVscodeDiagnostic(d: SockDiagnostic): vscode.Diagnostic {
 }
 
 /** Shows the parser's errors and warnings for every open `.sock` document, as you type. */
-export function registerDiagnostics(context: vscode.ExtensionContext): void {
+export function registerDiagnostics(context: vscode.ExtensionContext, parsed: ParsedDocuments): void {
   const collection = vscode.languages.createDiagnosticCollection('socket-lab');
   const pending = new Map<string, NodeJS.Timeout>();
   const refresh = (doc: vscode.TextDocument): void => {
     if (doc.languageId !== SOCK_LANGUAGE) return;
-    collection.set(doc.uri, parseSock(doc.getText()).diagnostics.map(toVscodeDiagnostic));
+    collection.set(doc.uri, parsed.of(doc).diagnostics.map(toVscodeDiagnostic));
   };
   // Typing re-parses after a short pause rather than on every keystroke (a large file takes a
   // noticeable time to parse).

@@ -2,8 +2,8 @@ import * as vscode from 'vscode';
 import { byteCount, escapeBytes, hexDump, toHex } from '../net/payload';
 import { lookup, reverseLookup } from '../net/resolver';
 import { hoverAt, type HoverInfo } from '../sock/hoverInfo';
-import { parseSock } from '../sock/parser';
 import { SOCK_LANGUAGE } from './contributions';
+import type { ParsedDocuments } from './parsedDocuments';
 
 const CACHE_MS = 60_000;
 
@@ -78,17 +78,14 @@ async function render(info: HoverInfo, cache: ResolverCache, token: vscode.Cance
 }
 
 /** Hovers over `.sock` text: verbs, payload bytes, variables, addresses, ports, hosts, services. */
-export function registerHovers(context: vscode.ExtensionContext): void {
+export function registerHovers(context: vscode.ExtensionContext, parsed: ParsedDocuments): void {
   const cache = new ResolverCache();
-  let parsed: { uri: string; version: number; file: ReturnType<typeof parseSock> } | undefined;
   context.subscriptions.push(
     vscode.languages.registerHoverProvider(
       { language: SOCK_LANGUAGE },
       {
         async provideHover(doc, position, token) {
-          const key = doc.uri.toString();
-          if (!parsed || parsed.uri !== key || parsed.version !== doc.version) parsed = { uri: key, version: doc.version, file: parseSock(doc.getText()) };
-          const at = hoverAt(doc.getText(), parsed.file, position.line, position.character);
+          const at = hoverAt(doc.getText(), parsed.of(doc), position.line, position.character);
           if (!at || token.isCancellationRequested) return undefined;
           const md = await render(at.info, cache, token);
           return md ? new vscode.Hover(md, new vscode.Range(position.line, at.start, position.line, at.end)) : undefined;

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { escapeBytes } from '../net/payload';
 import type { StepEvent } from '../sock/runEvents';
-import { parseSock } from '../sock/parser';
+import type { ParsedDocuments } from './parsedDocuments';
 
 const MAX_TEXT = 120;
 
@@ -27,7 +27,7 @@ export class InlineResults implements vscode.Disposable {
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('socket-lab-run');
   private readonly subscriptions: vscode.Disposable[];
 
-  constructor() {
+  constructor(private readonly parsed: ParsedDocuments) {
     this.subscriptions = [
       vscode.window.onDidChangeVisibleTextEditors(() => this.renderAll()),
       vscode.workspace.onDidChangeTextDocument((e) => this.clearEdited(e)),
@@ -58,7 +58,7 @@ export class InlineResults implements vscode.Disposable {
   private clearEdited(e: vscode.TextDocumentChangeEvent): void {
     const lines = this.results.get(e.document.uri.toString());
     if (!lines || e.contentChanges.length === 0) return;
-    const blocks = parseSock(e.document.getText()).blocks;
+    const blocks = this.parsed.of(e.document).blocks;
     for (const change of e.contentChanges) {
       const block = blocks.find((b) => change.range.start.line >= b.range.start.line && change.range.start.line <= b.range.end.line);
       for (const line of [...lines.keys()]) {

@@ -2,17 +2,18 @@ import * as vscode from 'vscode';
 import { RECORD_TYPES } from '../net/dnsQuery';
 import { systemServices } from '../net/services';
 import { VERB_DOCS } from '../sock/hoverInfo';
-import { parseSock } from '../sock/parser';
+import type { SockFile } from '../sock/ast';
 import { SOCK_LANGUAGE } from './contributions';
 import { RECENT_ENDPOINTS_KEY } from './endpointInput';
+import type { ParsedDocuments } from './parsedDocuments';
 
 const SETTINGS_WORDS = ['eol', 'max-conns', 'allow', 'deny', 'idle-timeout', 'remove-stale', 'insecure', 'ca', 'servername', 'alpn', 'cert', 'key', 'self-signed', 'broadcast', 'join'];
 const STEP_KEYWORDS = ['tcp', 'udp', 'unix', 'tls', 'as', 'keep', 'timeout', 'every', 'until', 'all', 'line', 'exactly', 'error', 'hex', 'base64', 'file', 'crlf', 'lf'];
 const COMMON_SERVICES = ['http', 'https', 'ftp', 'ssh', 'telnet', 'smtp', 'domain', 'pop3', 'imap', 'nntp', 'gopher', 'ntp', 'snmp'];
 
 /** The outline of a `.sock` file: one symbol per block, named by its title. */
-function blockSymbols(doc: vscode.TextDocument): vscode.DocumentSymbol[] {
-  return parseSock(doc.getText()).blocks.map((b) => {
+function blockSymbols(file: SockFile): vscode.DocumentSymbol[] {
+  return file.blocks.map((b) => {
     const range = new vscode.Range(b.range.start.line, 0, b.range.end.line, b.range.end.column);
     const header = b.header ? b.header.source : 'lookups';
     const name = b.title || `Block ${b.index}`;
@@ -26,8 +27,15 @@ function blockSymbols(doc: vscode.TextDocument): vscode.DocumentSymbol[] {
  * after `service`, record types after `resolve NAME`, and the recent endpoints of the palette
  * after `connect tcp` / `listen udp` ….
  */
-function completions(doc: vscode.TextDocument, position: vscode.Position, recent: Record<string, string[]>): vscode.CompletionItem[] {
+function completions(doc: vscode.TextDocument, position: vscode.Position, parsed: ParsedDocuments, recent: Record<string, string[]>): vscode.CompletionItem[] {
   const before = doc.lineAt(position.line).text.slice(0, position.character);
+  // Inside `{{` first: `connect tcp {{` wants a variable, not a recent address.
+  if (/\{\{[^}]*$/.test(before)) {
+    const file = parsed.of(doc);
+    const names = [...file.variables.keys()];
+    for (const b of file.blocks) if (b.header?.name) names.push(b.header.name, `${b.header.name}.port`, `${b.header.name}.host`);
+    return [...names.map((n) => new vscode.CompletionItem(n, vscode.CompletionItemKind.Variable)), ...['$timestamp', '$randomInt 0 100', '$env NAME'].map((n) => new vscode.CompletionItem(n, vscode.CompletionItemKind.Constant))];
+  }
   const endpoint = /^\s*(connect|listen)\s+(tcp|udp|unix|tls)\s+\S*$/.exec(before);
   if (endpoint) {
     const list = recent[`${endpoint[1]}-${endpoint[2]}`];
@@ -36,12 +44,6 @@ function completions(doc: vscode.TextDocument, position: vscode.Position, recent
       item.detail = 'recent address';
       return item;
     });
-  }
-  if (/\{\{[^}]*$/.test(before)) {
-    const file = parseSock(doc.getText());
-    const names = [...file.variables.keys()];
-    for (const b of file.blocks) if (b.header?.name) names.push(b.header.name, `${b.header.name}.port`, `${b.header.name}.host`);
-    return [...names.map((n) => new vscode.CompletionItem(n, vscode.CompletionItemKind.Variable)), ...['$timestamp', '$randomInt 0 100', '$env NAME'].map((n) => new vscode.CompletionItem(n, vscode.CompletionItemKind.Constant))];
   }
   if (/^\s*\S*$/.test(before)) {
     const verbs = Object.entries(VERB_DOCS).map(([verb, d]) => {
@@ -67,10 +69,10 @@ function completions(doc: vscode.TextDocument, position: vscode.Position, recent
 }
 
 /** Registers the outline (document symbols) and completion for `.sock` files. */
-export function registerLanguageFeatures(context: vscode.ExtensionContext): void {
+export function registerLanguageFeatures(context: vscode.ExtensionContext, parsed: ParsedDocuments): void {
   const selector: vscode.DocumentSelector = { language: SOCK_LANGUAGE };
   context.subscriptions.push(
-    vscode.languages.registerDocumentSymbolProvider(selector, { provideDocumentSymbols: (doc) => blockSymbols(doc) }, { label: 'Socket Lab blocks' }),
-    vscode.languages.registerCompletionItemProvider(selector, { provideCompletionItems: (doc, pos) => completions(doc, pos, context.globalState.get<Record<string, string[]>>(RECENT_ENDPOINTS_KEY, {})) }, '{', ' '),
+    vscode.languages.registerDocumentSymbolProvider(selector, { provideDocumentSymbols: (doc) => blockSymbols(parsed.of(doc)) }, { label: 'Socket Lab blocks' }),
+    vscode.languages.registerCompletionItemProvider(selector, { provideCompletionItems: (doc, pos) => completions(doc, pos, parsed, context.globalState.get<Record<string, string[]>>(RECENT_ENDPOINTS_KEY, {})) }, '{', ' '),
   );
 }

@@ -3,13 +3,27 @@ import type { TrafficBus } from '../net/traffic';
 import { registerDiagnostics } from './diagnostics';
 import { registerHovers } from './hoverProvider';
 import { registerLanguageFeatures } from './languageFeatures';
+import { ParsedDocuments } from './parsedDocuments';
 import { registerSockRuns } from './sockSessions';
 
-/** Everything the editor does for `.sock` files: diagnostics, hovers, outline, completion, CodeLens runs. */
-export function registerSockLanguage(context: vscode.ExtensionContext, bus: TrafficBus, log: vscode.LogOutputChannel): (uri: vscode.Uri) => Map<number, string> {
-  registerDiagnostics(context);
-  registerHovers(context);
-  registerLanguageFeatures(context);
-  const sessions = registerSockRuns(context, bus, log);
-  return (uri) => sessions.results.shown(uri);
+/** What the integration tests read of the `.sock` language's state. */
+export interface SockLanguageState {
+  /** The run results shown at the end of the lines of a document, by line. */
+  readonly inlineResults: (uri: vscode.Uri) => Map<number, string>;
+  /** How many times a document has been parsed. */
+  readonly parses: (uri: vscode.Uri) => number;
+}
+
+/**
+ * Everything the editor does for `.sock` files: diagnostics, hovers, outline, completion, CodeLens
+ * runs; all read one parse per document version.
+ */
+export function registerSockLanguage(context: vscode.ExtensionContext, bus: TrafficBus, log: vscode.LogOutputChannel): SockLanguageState {
+  const parsed = new ParsedDocuments();
+  context.subscriptions.push(parsed);
+  registerDiagnostics(context, parsed);
+  registerHovers(context, parsed);
+  registerLanguageFeatures(context, parsed);
+  const sessions = registerSockRuns(context, bus, log, parsed);
+  return { inlineResults: (uri) => sessions.results.shown(uri), parses: (uri) => parsed.parses(uri) };
 }

@@ -1,12 +1,13 @@
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { TrafficBus } from '../net/traffic';
-import { hasErrors, parseSock } from '../sock/parser';
+import { hasErrors } from '../sock/parser';
 import { SockRun } from '../sock/runner';
 import type { SummaryEvent } from '../sock/runEvents';
 import { Transcript } from '../sock/transcript';
 import { Commands, SOCK_LANGUAGE } from './contributions';
 import { InlineResults } from './inlineResults';
+import type { ParsedDocuments } from './parsedDocuments';
 import { readSettings } from './settings';
 
 /** The run of one document, what it counted, and whether blocks are running now. */
@@ -32,6 +33,7 @@ export class SockSessions implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     /** Where step outcomes go to be shown at the end of their lines. */
     readonly results: InlineResults,
+    private readonly parsed: ParsedDocuments,
   ) {}
 
   private session(doc: vscode.TextDocument): Session {
@@ -40,7 +42,7 @@ export class SockSessions implements vscode.Disposable {
     if (!s) {
       const transcript = new Transcript(vscode.workspace.asRelativePath(doc.uri));
       const summary = { passed: 0, failed: 0, errors: 0 };
-      const run = new SockRun(parseSock(doc.getText()), {
+      const run = new SockRun(this.parsed.of(doc), {
         bus: this.bus,
         baseDir: doc.uri.scheme === 'file' ? dirname(doc.uri.fsPath) : (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd()),
         defaultTimeoutMs: readSettings().timeoutMs,
@@ -83,7 +85,7 @@ export class SockSessions implements vscode.Disposable {
       void vscode.window.showWarningMessage('Socket Lab does not run .sock files in an untrusted workspace.');
       return undefined;
     }
-    const file = parseSock(doc.getText());
+    const file = this.parsed.of(doc);
     if (hasErrors(file)) {
       void vscode.window.showErrorMessage('Socket Lab: the .sock file has errors; see the Problems view.');
       return undefined;
@@ -136,7 +138,10 @@ export class SockSessions implements vscode.Disposable {
 
 /** CodeLens above each block: Run, or Start/Stop for a listener block; Run All at the top. */
 export class SockCodeLensProvider implements vscode.CodeLensProvider {
-  constructor(private readonly sessions: SockSessions) {}
+  constructor(
+    private readonly sessions: SockSessions,
+    private readonly parsed: ParsedDocuments,
+  ) {}
 
   get onDidChangeCodeLenses(): vscode.Event<void> {
     return this.sessions.onDidChange;
@@ -145,7 +150,7 @@ export class SockCodeLensProvider implements vscode.CodeLensProvider {
   provideCodeLenses(doc: vscode.TextDocument, token: vscode.CancellationToken): vscode.CodeLens[] {
     // In an untrusted workspace nothing runs from a file, so nothing offers to.
     if (!vscode.workspace.isTrusted) return [];
-    const file = parseSock(doc.getText());
+    const file = this.parsed.of(doc);
     if (token.isCancellationRequested || file.blocks.length === 0) return [];
     const lenses: vscode.CodeLens[] = [new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), { title: '$(run-all) Run All', command: Commands.runFile, arguments: [doc.uri] })];
     for (const block of file.blocks) {
@@ -162,9 +167,9 @@ export class SockCodeLensProvider implements vscode.CodeLensProvider {
 }
 
 /** Registers the CodeLens provider and the commands it calls; returns the sessions. */
-export function registerSockRuns(context: vscode.ExtensionContext, bus: TrafficBus, log: vscode.LogOutputChannel): SockSessions {
-  const results = new InlineResults();
-  const sessions = new SockSessions(bus, log, results);
+export function registerSockRuns(context: vscode.ExtensionContext, bus: TrafficBus, log: vscode.LogOutputChannel, parsed: ParsedDocuments): SockSessions {
+  const results = new InlineResults(parsed);
+  const sessions = new SockSessions(bus, log, results, parsed);
   const docOf = async (uri?: vscode.Uri): Promise<vscode.TextDocument | undefined> => {
     if (uri) return vscode.workspace.openTextDocument(uri);
     const doc = vscode.window.activeTextEditor?.document;
@@ -178,7 +183,7 @@ export function registerSockRuns(context: vscode.ExtensionContext, bus: TrafficB
   context.subscriptions.push(
     sessions,
     results,
-    vscode.languages.registerCodeLensProvider({ language: SOCK_LANGUAGE }, new SockCodeLensProvider(sessions)),
+    vscode.languages.registerCodeLensProvider({ language: SOCK_LANGUAGE }, new SockCodeLensProvider(sessions, parsed)),
     vscode.commands.registerCommand(Commands.runBlock, async (uri: vscode.Uri, index: number) => {
       const doc = await docOf(uri);
       return doc ? sessions.runBlocks(doc, [index]) : undefined;

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { join, resolve } from 'node:path';
 import * as vscode from 'vscode';
+import type { SocketLabApi } from '../../src/extension';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -65,5 +66,47 @@ describe('outline and completion', () => {
     const recent = ((await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', recentDoc.uri, new vscode.Position(1, 11)))?.items ?? []).map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
     assert.ok(recent.includes('127.0.0.1:0'), recent.join(','));
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+});
+
+describe('one parse per change', () => {
+  it('parses a changed 2,000-block file once for diagnostics, CodeLens, the outline, completion and hover, and each shows the change', async () => {
+    const ext = vscode.extensions.getExtension<SocketLabApi>('socket-lab.socket-lab');
+    assert.ok(ext);
+    const api = await ext.activate();
+    const BLOCKS = 2000;
+    let content = '@host = 127.0.0.1\n';
+    for (let i = 0; i < BLOCKS; i++) content += `### request ${i}\nconnect tcp {{host}}:8080 timeout 2s\nsend "GET /${i} HTTP/1.0\\r\\n\\r\\n"\nrecv until "\\r\\n\\r\\n" timeout 2s\nexpect /200 OK/\n`;
+    const doc = await vscode.workspace.openTextDocument({ language: 'sock', content });
+    const editor = await vscode.window.showTextDocument(doc);
+    // The editor asks for CodeLens and the outline on its own once the file shows: let it settle.
+    let before = -1;
+    for (let i = 0; i < 50 && before !== api.parses(doc.uri); i++) {
+      before = api.parses(doc.uri);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(before >= 1, 'the open file was parsed');
+    // One edit: block 1 gets a new title and a misspelt verb.
+    await editor.edit((b) => {
+      b.replace(new vscode.Range(1, 4, 1, 11), 'renamed');
+      b.replace(new vscode.Range(3, 0, 3, 4), 'sned');
+    });
+    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri)) ?? [];
+    const symbols = (await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', doc.uri)) ?? [];
+    const completion = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, new vscode.Position(2, 14));
+    const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(2, 2))) ?? [];
+    const diagnostics = await diagnosticsOf(doc.uri, 1);
+    assert.equal(lenses.length, BLOCKS + 1, 'Run All and one lens a block');
+    assert.equal(symbols[0]?.name, 'renamed 0', 'the outline shows the new title');
+    assert.ok(completion?.items.some((item) => item.label === 'host'), 'completion offers the variable');
+    assert.ok(hovers.length > 0, 'a hover over connect');
+    assert.deepEqual(
+      diagnostics.map((d) => [d.range.start.line, d.message]),
+      [[3, 'unknown statement "sned" (did you mean "send"?)']],
+    );
+    assert.equal(api.parses(doc.uri), before + 1, 'one parse for the change, whatever asked');
+    await vscode.window.showTextDocument(doc);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    for (let i = 0; i < 100 && !doc.isClosed; i++) await new Promise((r) => setTimeout(r, 50));
   });
 });

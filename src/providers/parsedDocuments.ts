@@ -1,0 +1,52 @@
+import * as vscode from 'vscode';
+import type { SockFile } from '../sock/ast';
+import { parseSock } from '../sock/parser';
+
+/** A document's parse, for the version of the document it was made from. */
+interface Parsed {
+  readonly version: number;
+  readonly file: SockFile;
+}
+
+/**
+ * The parse of each `.sock` document as it is now, shared by everything the editor does with it.
+ * One change asks for the parse several times: the diagnostics, CodeLens, the outline, completion,
+ * hover and the inline results of a run each read it, and CodeLens and the outline read every
+ * block's header too. A 10,000-block file takes about 20 ms to parse and as long again to read
+ * every header (`npm run bench`), so they share one parse per document version
+ * (`TextDocument.version`, which every change raises), and a header built once stays built.
+ *
+ * Keeps the latest version of each document; forgets a document when it closes. A parse is
+ * read-only to its consumers.
+ */
+export class ParsedDocuments implements vscode.Disposable {
+  readonly #parsed = new Map<string, Parsed>();
+  /** Parses of documents now closed are still counted, so a test can see a reopen parse again. */
+  readonly #counts = new Map<string, number>();
+  readonly #closing: vscode.Disposable;
+
+  constructor() {
+    this.#closing = vscode.workspace.onDidCloseTextDocument((doc) => this.#parsed.delete(doc.uri.toString()));
+  }
+
+  /** The parse of `doc` at its current version: made on the first ask for that version. */
+  of(doc: vscode.TextDocument): SockFile {
+    const key = doc.uri.toString();
+    const known = this.#parsed.get(key);
+    if (known !== undefined && known.version === doc.version) return known.file;
+    const file = parseSock(doc.getText());
+    this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
+    this.#parsed.set(key, { version: doc.version, file });
+    return file;
+  }
+
+  /** How many times the document at `uri` has been parsed. */
+  parses(uri: vscode.Uri): number {
+    return this.#counts.get(uri.toString()) ?? 0;
+  }
+
+  dispose(): void {
+    this.#closing.dispose();
+    this.#parsed.clear();
+  }
+}
