@@ -952,37 +952,65 @@ interface OpenRepeat {
   at: StatementAt;
 }
 
-interface BlockDraft {
+/**
+ * The block being read. One serves a whole parse: {@link reset} starts each block, and the block's
+ * steps are copied out when it ends.
+ */
+class BlockDraft {
   /** The text before the first ### line: a block only when it has statements. */
-  preamble: boolean;
+  preamble!: boolean;
   /** The title is `text[titleFrom, titleTo)`. */
-  titleFrom: number;
-  titleTo: number;
-  startLine: number;
+  titleFrom!: number;
+  titleTo!: number;
+  startLine!: number;
   /** The header node, when nodes are built. */
-  header?: Header;
+  header: Header | undefined;
   /** The transport of a header that parsed, in both passes; `undefined` when there is none. */
-  transport?: BlockTransport;
+  transport: BlockTransport | undefined;
   /** The header statement is `text[headerFrom, headerTo)`. */
-  headerFrom: number;
-  headerTo: number;
+  headerFrom = 0;
+  headerTo = 0;
   /** A `connect udp` to 255.255.255.255 or `<broadcast>`: the block needs a `broadcast` line. */
-  broadcastTarget: boolean;
+  broadcastTarget!: boolean;
   /** The block's steps are `steps[0, stepCount)`: one array serves every block of a parse. */
-  steps: Step[];
-  stepCount: number;
-  eol: 'crlf' | 'lf';
-  hasStatements: boolean;
+  readonly steps: Step[] = [];
+  stepCount!: number;
+  eol!: 'crlf' | 'lf';
+  hasStatements!: boolean;
   /** A receive or lookup step is in the block (in a repeat too): an `expect` has something to check. */
-  produces: boolean;
+  produces!: boolean;
   /** The verb of the block's connect, listen or use line, even one with errors: its steps are not orphans. */
-  headerVerb?: 'connect' | 'listen' | 'use';
+  headerVerb: 'connect' | 'listen' | 'use' | undefined;
   /** Made by the block's first setting line of each kind. */
-  policy?: MutablePolicy;
-  tls?: MutableTls;
-  udp?: MutableUdp;
+  policy: MutablePolicy | undefined;
+  tls: MutableTls | undefined;
+  udp: MutableUdp | undefined;
   /** Open `repeat` statements, innermost last: their steps collect here until `end`. */
-  repeats: OpenRepeat[];
+  readonly repeats: OpenRepeat[] = [];
+
+  constructor(preamble: boolean, startLine: number) {
+    this.reset(preamble, 0, 0, startLine);
+  }
+
+  /** Makes this the draft of a fresh block, titled `text[titleFrom, titleTo)`, that starts on line `startLine`. */
+  reset(preamble: boolean, titleFrom: number, titleTo: number, startLine: number): void {
+    this.preamble = preamble;
+    this.titleFrom = titleFrom;
+    this.titleTo = titleTo;
+    this.startLine = startLine;
+    this.header = undefined;
+    this.transport = undefined;
+    this.broadcastTarget = false;
+    this.stepCount = 0;
+    this.eol = 'crlf';
+    this.hasStatements = false;
+    this.produces = false;
+    this.headerVerb = undefined;
+    this.policy = undefined;
+    this.tls = undefined;
+    this.udp = undefined;
+    if (this.repeats.length > 0) this.repeats.length = 0;
+  }
 }
 
 /** A block's policy, TLS and UDP lines; one shared object for the usual block that has none. */
@@ -1140,32 +1168,7 @@ function addStep(draft: BlockDraft, step: Step | undefined): void {
   }
 }
 
-/** Makes `draft` (the one draft of a parse) a fresh block's; its arrays are copied out when the block ends. */
-function resetDraft(draft: BlockDraft, preamble: boolean, titleFrom: number, titleTo: number, startLine: number): void {
-  draft.preamble = preamble;
-  draft.titleFrom = titleFrom;
-  draft.titleTo = titleTo;
-  draft.startLine = startLine;
-  draft.header = undefined;
-  draft.transport = undefined;
-  draft.broadcastTarget = false;
-  draft.stepCount = 0;
-  draft.eol = 'crlf';
-  draft.hasStatements = false;
-  draft.produces = false;
-  draft.headerVerb = undefined;
-  draft.policy = undefined;
-  draft.tls = undefined;
-  draft.udp = undefined;
-  if (draft.repeats.length > 0) draft.repeats.length = 0;
-}
-
 type RecvMode = 'chunk' | 'bytes' | 'exactly' | 'line' | 'until' | 'all';
-
-/** A fresh draft for the first block of a parse (or the one block a build reads). */
-function newDraft(): BlockDraft {
-  return { preamble: true, titleFrom: 0, titleTo: 0, startLine: 0, header: undefined, transport: undefined, headerFrom: 0, headerTo: 0, broadcastTarget: false, steps: [], stepCount: 0, eol: 'crlf', hasStatements: false, produces: false, headerVerb: undefined, policy: undefined, tls: undefined, udp: undefined, repeats: [] };
-}
 
 /** A block's settings from its draft. */
 function settingsOf(draft: BlockDraft): BlockSettings {
@@ -1220,6 +1223,8 @@ class Parser {
   /** Where the statement parsed last is, set by {@link at}. */
   private readonly statementAt = new StatementAt();
   private heredoc: PendingHeredoc | undefined;
+  /** The draft {@link buildHeader} reads a header line into. */
+  private headerDraft: BlockDraft | undefined;
 
   /** The text and where its lines start, for the nodes' ranges. */
   private readonly file: SourceText;
@@ -1277,7 +1282,7 @@ class Parser {
 
   /** The checking pass: the whole file. */
   parse(): SockFile {
-    const draft = newDraft();
+    const draft = new BlockDraft(true, 0);
     this.setLine(0, 0);
     this.readLines(draft);
     this.finishBlock(draft, this.line, this.lineEnd - this.lineStart);
@@ -1293,9 +1298,8 @@ class Parser {
   buildBlock(index: number, startLine: number, preamble: boolean): BuiltBlock {
     this.blockIndex = index;
     this.heredoc = undefined;
-    this.diagnostics.length = 0;
-    const draft = newDraft();
-    resetDraft(draft, preamble, 0, 0, startLine);
+    if (this.diagnostics.length > 0) this.diagnostics.length = 0;
+    const draft = new BlockDraft(preamble, startLine);
     const first = preamble ? startLine : startLine + 1;
     if (first < this.file.lines) {
       this.setLine(first, this.file.lineStarts[first]);
@@ -1308,10 +1312,12 @@ class Parser {
   /** The building pass of a block's header alone: its line, which starts with the verb at offset `first`. */
   buildHeader(index: number, first: number): Header | undefined {
     this.blockIndex = index;
-    this.diagnostics.length = 0;
+    if (this.diagnostics.length > 0) this.diagnostics.length = 0;
     const line = this.file.lineOf(first);
     this.setLine(line, this.file.lineStarts[line]);
-    const draft = newDraft();
+    // CodeLens and the outline build every block's header on a change: one draft serves them all.
+    const draft = (this.headerDraft ??= new BlockDraft(false, 0));
+    draft.reset(false, 0, 0, line);
     try {
       this.statement(draft, first);
     } catch (err) {
@@ -1343,7 +1349,7 @@ class Parser {
             while (t < end && isSpace(text.charCodeAt(t))) t++;
             let e = end;
             while (e > t && isSpace(text.charCodeAt(e - 1))) e--;
-            resetDraft(draft, false, t, e, this.line);
+            draft.reset(false, t, e, this.line);
           }
           // Otherwise a comment line.
         } else if (!(ch === 0x2f /* / */ && text.charCodeAt(i + 1) === 0x2f)) {
