@@ -12,7 +12,7 @@ interface Parsed {
  * The parse of each `.sock` document as it is now, shared by everything the editor does with it.
  * One change asks for the parse several times: the diagnostics, CodeLens, the outline, completion,
  * hover and the inline results of a run each read it, and CodeLens and the outline read every
- * block's header too. A 10,000-block file takes about 20 ms to parse and as long again to read
+ * block's header too. A 10,000-block file takes about 20 ms to parse and about 10 ms more to read
  * every header (`npm run bench`), so they share one parse per document version
  * (`TextDocument.version`, which every change raises), and a header built once stays built.
  *
@@ -21,7 +21,7 @@ interface Parsed {
  */
 export class ParsedDocuments implements vscode.Disposable {
   readonly #parsed = new Map<string, Parsed>();
-  /** Parses of documents now closed are still counted, so a test can see a reopen parse again. */
+  /** Parses by document, closed ones too (one number each), for {@link parses}. */
   readonly #counts = new Map<string, number>();
   readonly #closing: vscode.Disposable;
 
