@@ -414,14 +414,22 @@ class BuiltinPart extends OnLine {
  */
 class Interner {
   private readonly slots = new Array<string>(256).fill('');
+  /** Where in the text each slot's string was sliced from, to compare code units with. */
+  private readonly at = new Int32Array(256);
 
-  /** `text.slice(from, to)`; `codes` are `text`'s code units. */
+  /** `text.slice(from, to)`; `codes` are `text`'s code units, the same text on every call. */
   slice(text: string, codes: Uint16Array, from: number, to: number): string {
     const n = to - from;
     if (n <= 0 || n > 32) return text.slice(from, to);
     const k = (n * 7 + codes[from] * 31 + codes[to - 1]) & 255;
     const s = this.slots[k];
-    if (s.length === n && text.startsWith(s, from)) return s;
+    if (s.length === n) {
+      const at = this.at[k];
+      let i = 0;
+      while (i < n && codes[from + i] === codes[at + i]) i++;
+      if (i === n) return s;
+    }
+    this.at[k] = from;
     return (this.slots[k] = text.slice(from, to));
   }
 }
