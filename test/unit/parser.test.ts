@@ -223,6 +223,23 @@ describe('the .sock parser: comments and strings', () => {
     assert.equal(file.blocks[0].steps[0].source, 'send "a # b"');
   });
 
+
+  it('reads text beyond Latin-1 by its whole UTF-16 code units: no character is mistaken for a space, quote, brace or slash', () => {
+    // Each of these has a low byte that is a delimiter (Ġ U+0120: space, ™ U+2122: ", Ż U+017B: {,
+    // į U+012F: /), and U+3000 is white space, as JavaScript's \s; 😀 is a surrogate pair.
+    const text = '@host = 127.0.0.1\n### caf\u00e9 \u2122\u3000\nconnect tcp {{host}}:80\nsend\u3000"\u0120\u2122\u017b\u017b\u012f \u{1F600}"\nrecv until "\u2122"\nexpect /\u012f\u2122/\u3000# note \u0120\n';
+    const file = parseSock(text);
+    assert.deepEqual(file.diagnostics, []);
+    const [block] = file.blocks;
+    assert.equal(block.title, 'caf\u00e9 \u2122');
+    const [send, recv, expect] = block.steps;
+    assert.ok(send.kind === 'send' && send.payload.kind === 'text');
+    assert.deepEqual(send.payload.template.parts, [{ text: '\u0120\u2122\u017b\u017b\u012f \u{1F600}' }]);
+    assert.ok(recv.kind === 'recv' && recv.until?.kind === 'text');
+    assert.deepEqual(recv.until.template.parts, [{ text: '\u2122' }]);
+    assert.deepEqual(expect.kind === 'expect' && expect.matcher, { kind: 'regex', source: '\u012f\u2122', flags: '' });
+    assert.equal(expect.source, 'expect /\u012f\u2122/');
+  });
   it('a # inside a /regex/ is part of it: the step’s source and range run to the closing slash and flags', () => {
     const file = parseSock('### a\nconnect tcp 127.0.0.1:1\nrecv\nexpect /a #b/i   # a real comment\n');
     assert.deepEqual(file.diagnostics, []);
