@@ -268,15 +268,20 @@ async function manyConnections(kind: 'raw' | 'lab'): Promise<{ ms: number; bytes
 const PARSE_RUNS = 21;
 const PARSE_WARMUP = 5;
 
-/** The median time of `runs` runs of `run` in a row (ms). */
-function timeRuns(run: () => void, runs = PARSE_RUNS): number {
+/** The times of `runs` runs of `run` in a row (ms). */
+function runTimes(run: () => void, runs = PARSE_RUNS): number[] {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
     run();
     times.push(performance.now() - t0);
   }
-  return median(times);
+  return times;
+}
+
+/** The median time of `runs` runs of `run` in a row (ms). */
+function timeRuns(run: () => void, runs = PARSE_RUNS): number {
+  return median(runTimes(run, runs));
 }
 
 /**
@@ -289,11 +294,13 @@ function timeRuns(run: () => void, runs = PARSE_RUNS): number {
  *   were built on demand).
  * - the editor's work on one change: one parse, which diagnostics, CodeLens and the outline share
  *   (src/providers/parsedDocuments.ts), and every block's header, which CodeLens and the outline read.
- * Each measure runs in a loop of its own, as the editor re-parses; `turnsMs` is `parseSock` again,
- * run by run in turn with the split, whose garbage (about 30 MB a run) the collector then works
- * through during the parse.
+ * Each measure runs in a loop of its own, as the editor re-parses, and gives the median run;
+ * `fastestMs` is the fastest `parseSock` run of the same loop, the parse's own cost: on this
+ * shared machine other work on the same physical core slows every run for a while (a busy loop
+ * on the second core alone makes each parse about 1.8 times slower). `turnsMs` is `parseSock` again, run by run in turn with the split, whose
+ * garbage (about 30 MB a run) the collector then works through during the parse.
  */
-function parseBench(): { ms: number; turnsMs: number; allNodesMs: number; eagerMs: number; editorMs: number; baselineMs: number } {
+function parseBench(): { ms: number; fastestMs: number; turnsMs: number; allNodesMs: number; eagerMs: number; editorMs: number; baselineMs: number } {
   let text = '@host = 127.0.0.1\n';
   for (let i = 0; i < 10_000; i++) {
     text += `### request ${i}\nconnect tcp {{host}}:8080 timeout 2s\nsend "GET /${i} HTTP/1.0\\r\\n\\r\\n"\nrecv until "\\r\\n\\r\\n" timeout 2s\nexpect /200 OK/\n`;
@@ -315,14 +322,15 @@ function parseBench(): { ms: number; turnsMs: number; allNodesMs: number; eagerM
     if (headers !== 10_000) throw new Error(`the parse benchmark file has ${headers} headers, not 10,000`);
   };
   for (const run of [split, parse, allNodes, eager, editor]) for (let i = 0; i < PARSE_WARMUP; i++) run();
-  const ms = timeRuns(parse);
+  const times = runTimes(parse);
+  const ms = median(times);
   const baselineMs = timeRuns(split);
   const turns: number[] = [];
   for (let i = 0; i < PARSE_RUNS; i++) {
     split();
     turns.push(timeRuns(parse, 1));
   }
-  return { ms, turnsMs: median(turns), allNodesMs: timeRuns(allNodes), eagerMs: timeRuns(eager), editorMs: timeRuns(editor), baselineMs };
+  return { ms, fastestMs: Math.min(...times), turnsMs: median(turns), allNodesMs: timeRuns(allNodes), eagerMs: timeRuns(eager), editorMs: timeRuns(editor), baselineMs };
 }
 
 /** A pasted text of 10,000 lines, each a mistake (an unknown statement): the editor still answers. */
@@ -428,6 +436,7 @@ function parseRows(rows: Row[]): void {
   rows.push({ measure: 'Editor refresh of 10,000 pasted lines, each a mistake (ms)', socketLab: fmt(mistakesMs, 1), baseline: 'typing pause 150', ratio: fmt(mistakesMs / 150, 2), goal: '< 150 ms', met: mistakesMs < 150 });
   const split = `split into words ${fmt(parse.baselineMs, 1)}`;
   rows.push({ measure: '.sock parse, 10,000 blocks: every line checked, nodes on demand (ms)', socketLab: fmt(parse.ms, 1), baseline: split, ratio: fmt(parse.ms / parse.baselineMs, 2), goal: '< 20 ms', met: parse.ms < 20 });
+  rows.push({ measure: '.sock parse, 10,000 blocks: the fastest of the same runs (ms)', socketLab: fmt(parse.fastestMs, 1), baseline: split, ratio: fmt(parse.fastestMs / parse.baselineMs, 2), goal: 'reported', met: true });
   rows.push({ measure: '.sock parse, 10,000 blocks, in turn with the split (its garbage collected during the parse) (ms)', socketLab: fmt(parse.turnsMs, 1), baseline: split, ratio: fmt(parse.turnsMs / parse.baselineMs, 2), goal: 'reported', met: true });
   rows.push({ measure: '.sock parse, 10,000 blocks, then every block\'s nodes built (ms)', socketLab: fmt(parse.allNodesMs, 1), baseline: split, ratio: fmt(parse.allNodesMs / parse.baselineMs, 2), goal: 'reported', met: true });
   rows.push({ measure: '.sock parse, 10,000 blocks, one pass building every node (ms)', socketLab: fmt(parse.eagerMs, 1), baseline: split, ratio: fmt(parse.eagerMs / parse.baselineMs, 2), goal: 'reported', met: true });
