@@ -1,4 +1,5 @@
 // Bundles the extension and the CLI into dist/. Type checking is `tsc --noEmit` (npm run check).
+import { createRequire } from 'node:module';
 import * as esbuild from 'esbuild';
 
 const common = {
@@ -10,9 +11,28 @@ const common = {
   logLevel: 'warning',
 };
 
+/**
+ * `selfsigned` and its dependencies (about 700 KB, and `reflect-metadata`, which changes the global
+ * `Reflect`) go to a bundle of their own, dist/selfsigned.js, which the extension and the CLI load
+ * only when a listener asks for a self-signed certificate (src/net/tlsInfo.ts).
+ */
+const selfsignedApart = {
+  name: 'selfsigned-apart',
+  setup(build) {
+    build.onResolve({ filter: /^selfsigned$/ }, () => ({ path: './selfsigned.js', external: true }));
+  },
+};
+
+/**
+ * The lazy `import('selfsigned')` becomes a `require` when first called: the extension host
+ * loads extensions as CommonJS, and nothing then depends on its support for `import()`.
+ */
+const lazyRequire = { supported: { 'dynamic-import': false }, plugins: [selfsignedApart] };
+
 await Promise.all([
-  esbuild.build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
-  esbuild.build({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  esbuild.build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], ...lazyRequire }),
+  esbuild.build({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, ...lazyRequire }),
+  esbuild.build({ ...common, entryPoints: [createRequire(import.meta.url).resolve('selfsigned')], outfile: 'dist/selfsigned.js' }),
   // The traffic view's page: a browser script under media/ (the webview may load only media/).
   esbuild.build({ ...common, platform: 'browser', format: 'iife', target: 'chrome114', entryPoints: ['src/webview/page/main.ts'], outfile: 'media/dist/trafficView.js', minify: process.env.MINIFY !== '0' }),
 ]);

@@ -5,7 +5,6 @@
  */
 import { X509Certificate } from 'node:crypto';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
-import { generate } from 'selfsigned';
 
 /** Options of a TLS client. Verification of the certificate and host name is on by default. */
 export interface TlsClientOptions {
@@ -110,6 +109,12 @@ export function describeTls(t: TlsSummary, insecure: boolean): string {
  * subject `CN=localhost` and alternative names `localhost`, `127.0.0.1`, `::1` and `host` when it
  * is another address or name.
  *
+ * The `selfsigned` library is loaded on the first call, not with the module: with its
+ * dependencies it is most of the bundle's code, and one of them (`reflect-metadata`) adds
+ * functions to the global `Reflect`, which the extension host shares with every other extension.
+ * The extension and CLI bundles load it from a bundle of its own, `dist/selfsigned.js`
+ * (esbuild.mjs).
+ *
  * @returns PEM certificate and private key, and the certificate's SHA-256 fingerprint (`AB:CD:…`)
  */
 export async function selfSignedCertificate(host?: string): Promise<{ cert: string; key: string; fingerprint: string }> {
@@ -122,6 +127,7 @@ export async function selfSignedCertificate(host?: string): Promise<{ cert: stri
     altNames.push(/^[\d.]+$|:/.test(host) ? { type: 7, ip: host } : { type: 2, value: host });
   }
   const notBeforeDate = new Date(Date.now() - 60_000);
+  const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: 'localhost' }, { name: 'organizationName', value: 'Socket Lab (self-signed)' }], {
     keyType: 'ec',
     curve: 'P-256',

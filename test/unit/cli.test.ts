@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, CLI, PEERS, ROOT, start, tempSock } from './helpers';
+import { cli, CLI, PEERS, ROOT, run, start, tempSock } from './helpers';
 
 describe('socket-lab run (the CLI)', function () {
   it('runs the tutorial end to end: a transcript of every example, exit 0, no socket file left', async () => {
@@ -25,6 +25,25 @@ describe('socket-lab run (the CLI)', function () {
       assert.match(r.stdout, expected);
     }
     assert.equal(existsSync(join(ROOT, 'examples', 'tutorial-echo.socket')), false);
+  });
+
+  it('loads the certificate library only for a self-signed certificate: other runs leave the global Reflect untouched', async () => {
+    // The library's reflect-metadata adds Reflect.getMetadata; the extension host shares Reflect with every extension.
+    const probe = (file: string): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+      run(process.execPath, ['-e', [
+        `process.argv = [process.argv[0], ${JSON.stringify(CLI)}, 'run', ${JSON.stringify(file)}];`,
+        "process.on('exit', () => process.stderr.write('probe ' + JSON.stringify({ reflect: typeof Reflect.getMetadata, loaded: Object.keys(require.cache).some((p) => p.endsWith('selfsigned.js')) }) + '\\n'));",
+        `require(${JSON.stringify(CLI)});`,
+      ].join('\n')]);
+    const plain = await probe(join(ROOT, 'examples', 'tutorial.sock'));
+    assert.equal(plain.code, 0, plain.stdout + plain.stderr);
+    assert.match(plain.stderr, /probe \{"reflect":"undefined","loaded":false\}/);
+    const f = await tempSock('### listener\nlisten tls 127.0.0.1:0 as s\nself-signed\nsend "hello"\nclose\n### client\nconnect tls {{s}}\ninsecure\nrecv\nexpect "hello"\n');
+    const tls = await probe(f.file);
+    assert.equal(tls.code, 0, tls.stdout + tls.stderr);
+    assert.match(tls.stdout, /self-signed certificate CN=localhost/);
+    assert.match(tls.stderr, /probe \{"reflect":"function","loaded":true\}/);
+    await f.remove();
   });
 
   it('--json prints one JSON object per event, payloads as bytes, escaped text and hex', async () => {
