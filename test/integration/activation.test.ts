@@ -32,6 +32,7 @@ describe('activation', () => {
     assert.equal(ext.isActive, false, 'the extension is active before anything triggered it');
 
     const before = socketCounts();
+    const reflectBefore = typeof (Reflect as { getMetadata?: unknown }).getMetadata;
     // The deactivation test (the last file) compares against what was open before Socket Lab.
     (globalThis as { socketLabBaseline?: Record<string, number> }).socketLabBaseline = before;
     // No editor is open: the command shows an information message and returns.
@@ -41,5 +42,7 @@ describe('activation', () => {
     assert.equal(api, ext.exports);
     assert.equal(api.version, pkg.version);
     assert.deepEqual(socketCounts(), before, 'activation opened a socket');
+    // The certificate library's reflect-metadata would change the Reflect every extension shares.
+    assert.equal(typeof (Reflect as { getMetadata?: unknown }).getMetadata, reflectBefore, 'activation changed the global Reflect');
   });
 });

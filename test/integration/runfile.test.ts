@@ -89,6 +89,21 @@ describe('running .sock files in the editor', () => {
     }
   });
 
+  it('a TLS listener with a self-signed certificate serves an insecure client: the certificate library loads from its own bundle', async () => {
+    const doc = await vscode.workspace.openTextDocument({ language: 'sock', content: '### secure\nlisten tls 127.0.0.1:0 as secure\nself-signed\nsend "over TLS"\nclose\n\n### client\nconnect tls {{secure}}\ninsecure\nrecv\nexpect "over TLS"\n' });
+    await vscode.window.showTextDocument(doc);
+    try {
+      const result = await vscode.commands.executeCommand<{ passed: number; failed: number; errors: number }>('socketLab.runFile', doc.uri);
+      assert.deepEqual(result, { passed: 1, failed: 0, errors: 0 });
+      // Inline results are cut short: the fingerprint's first bytes show.
+      assert.match(api.inlineResults(doc.uri).get(1) ?? '', /^→ listening on 127\.0\.0\.1:\d+ \(l\d+\); self-signed certificate CN=localhost, SHA-256 [0-9A-F]{2}:[0-9A-F]{2}:/);
+      assert.equal(api.inlineResults(doc.uri).get(10), '✓ found "over TLS"');
+    } finally {
+      await vscode.commands.executeCommand('socketLab.stopAll');
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
+  });
+
   it('a failed expectation shows at the end of its line and as a diagnostic', async () => {
     const doc = await vscode.workspace.openTextDocument({ language: 'sock', content: '### a\nservice http tcp\nexpect "8080"\n' });
     await vscode.window.showTextDocument(doc);
