@@ -191,6 +191,6 @@ describe('packaging', function () {
     const t = await run(bin, ['run', tls], { cwd: app, env, timeoutMs: 60_000 });
     assert.equal(t.code, 0, t.stdout + t.stderr);
     assert.match(t.stdout, /self-signed certificate CN=localhost, SHA-256 [0-9A-F:]{95}/);
-    assert.match(t.stdout, /^2 passed, 0 failed in \d+/m);
+    assert.match(t.stdout, /^1 passed, 0 failed in \d+/m);
   });
 });
