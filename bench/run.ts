@@ -92,9 +92,8 @@ async function rawSinkRun(): Promise<number> {
 /**
  * A Socket Lab listener that receives until EOF, with the default bounded capture on. With
  * `memory`, the run starts from a collected heap (`gc()`) and samples the RSS every 10 ms for its
- * peak growth; the timed runs do neither, as a forced collection just before a run made it
- * 15–20% slower (compiled code and the young generation start over), a cost no contender
- * running in Node's own code pays.
+ * peak growth. The timed runs do neither: a forced collection just before a run made it 15–20%
+ * slower (side by side, ten runs each), and the other contenders ran without one.
  */
 async function labSinkRun(memory = false): Promise<{ ms: number; peakGrowth: number }> {
   const bus = new TrafficBus();
@@ -303,8 +302,9 @@ function timeRuns(run: () => void, runs = PARSE_RUNS): number {
  * Each measure runs in a loop of its own, as the editor re-parses, and gives the median run;
  * `fastestMs` is the fastest `parseSock` run of the same loop, the parse's own cost: on this
  * shared machine other work on the same physical core slows every run for a while (a busy loop
- * on the second core alone makes each parse about 1.8 times slower). `turnsMs` is `parseSock` again, run by run in turn with the split, whose
- * garbage (about 30 MB a run) the collector then works through during the parse.
+ * on the second core alone makes each parse about 1.8 times slower). `turnsMs` is `parseSock`
+ * again, run by run in turn with the split, whose garbage (about 30 MB a run) the collector then
+ * works through during the parse.
  */
 function parseBench(): { ms: number; fastestMs: number; turnsMs: number; allNodesMs: number; eagerMs: number; editorMs: number; baselineMs: number } {
   let text = '@host = 127.0.0.1\n';
