@@ -11,7 +11,7 @@ import { formatHostPort, type Endpoint, type Transport } from './address';
 import { createError, fromNodeError, type SocketLabError } from './errors';
 import { summarizeTls, type TlsClientOptions, type TlsSummary } from './tlsInfo';
 import type { TrafficBus } from './traffic';
-import { Notifier, type WaitOptions } from './wait';
+import { MAX_TIMER_MS, Notifier, timerDelay, type WaitOptions } from './wait';
 
 /** The life of a connection, as the tree and transcript show it. */
 export type ConnectionState = 'open' | 'half-closed' | 'closed' | 'error';
@@ -20,9 +20,6 @@ export type ConnectionState = 'open' | 'half-closed' | 'closed' | 'error';
 export const RECV_HIGH_WATER = 1024 * 1024;
 
 const RESOLVED: Promise<void> = Promise.resolve();
-
-/** The longest delay a Node timer takes (about 24.8 days); longer ones fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The default bound of `recv until` and `recv all` (16 MiB). */
 export const RECV_MAX_BYTES = 16 * 1024 * 1024;
@@ -463,7 +460,7 @@ export class StreamConnection {
       } else {
         this.armEchoTimer(this.echoTimeoutMs - quiet);
       }
-    }, Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(ms))));
+    }, timerDelay(ms));
   }
 
   /** Writes a chunk back; `ts` is the stamp of its arrival, in this same tick. */

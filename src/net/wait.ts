@@ -12,7 +12,12 @@ export interface WaitOptions {
 }
 
 /** The longest delay a Node timer takes (about 24.8 days); longer ones fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** `ms` as a Node timer delay: whole milliseconds from 1 to {@link MAX_TIMER_MS}. */
+export function timerDelay(ms: number): number {
+  return Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(ms)));
+}
 
 /** One pending {@link Notifier.waitFor}: a plain record, so a wait allocates little. */
 interface Waiter {
@@ -137,7 +142,7 @@ export class Notifier {
     }
     if (deadline === Infinity) return;
     if (this.timer) clearTimeout(this.timer);
-    const delay = Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(deadline - performance.now())));
+    const delay = timerDelay(deadline - performance.now());
     this.timerDue = performance.now() + delay;
     this.timer = setTimeout(() => this.onTimer(), delay);
   }

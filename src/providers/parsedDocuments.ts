@@ -12,8 +12,8 @@ interface Parsed {
  * The parse of each `.sock` document as it is now, shared by everything the editor does with it.
  * One change asks for the parse several times: the diagnostics, CodeLens, the outline, completion,
  * hover and the inline results of a run each read it, and CodeLens and the outline read every
- * block's header too. A 10,000-block file takes about 20 ms to parse and about 10 ms more to read
- * every header (`npm run bench`), so they share one parse per document version
+ * block's header too. A 10,000-block file takes about 12–15 ms to parse and 10–25 ms more to
+ * read every header (`npm run bench`), so they share one parse per document version
  * (`TextDocument.version`, which every change raises), and a header built once stays built.
  *
  * Keeps the latest version of each document; forgets a document when it closes. A parse is
