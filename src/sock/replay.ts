@@ -121,10 +121,11 @@ export function replayBlock(events: readonly TrafficEvent[], id: string, options
   if (role.transport === 'unix') {
     if (!target.startsWith('/')) warnings.push(`the socket path ${target} is relative: the replay resolves it against the folder of its .sock file`);
     if (!isWord(target)) {
-      // A path with spaces is spelt through a variable, whose value is the rest of its line (§3.1).
+      // A path with spaces, or one that starts like a comment, is spelt through a variable, whose
+      // value is the rest of its line (§3.1).
       if (/[\r\n]|^\s|\s$|\{\{|\s(#|\/\/)/.test(target)) throw createError('EBADADDR', `the socket path ${JSON.stringify(target)} cannot be written in a .sock file`);
       const name = `replay-${id.replace(/[^A-Za-z0-9_-]/g, '_')}-path`;
-      lines.push(`@${name} = ${target}`);
+      lines.push(variableLine(name, target));
       target = `{{${name}}}`;
     }
   }
@@ -301,6 +302,15 @@ function oneLine(text: string): string {
 /** A word the parser reads as one target: no whitespace, quote, `{{`, and no comment start. */
 function isWord(text: string): boolean {
   return text.length > 0 && !/[\s"]/.test(text) && !text.includes('{{') && !text.startsWith('#') && !text.startsWith('//');
+}
+
+/**
+ * `@NAME = VALUE`, spelt so that the parser reads VALUE back exactly (§3.1). A `#` or `//` after
+ * whitespace starts a trailing comment, so a value that begins with one (`//tmp/lab.socket`,
+ * `#lab.socket`) follows the `=` with no space; otherwise it would be read as an empty value.
+ */
+function variableLine(name: string, value: string): string {
+  return `@${name} =${/^(#|\/\/)/.test(value) ? '' : ' '}${value}`;
 }
 
 function timeoutFor(waitMs: number): string {
