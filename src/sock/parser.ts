@@ -27,6 +27,7 @@ import { parseHostPort } from '../net/address';
 import { isMulticast } from '../net/datagram';
 import { parseNameServer, RECORD_TYPES, type RecordType } from '../net/dnsQuery';
 import { parseAddressPattern } from '../net/policy';
+import { regexProblem, type RegexProblem } from '../net/regex';
 import { RECV_MAX_BYTES } from '../net/stream';
 import { checkEscapes, decodeBase64, decodeHex } from '../net/payload';
 import { SocketLabError } from '../net/errors';
@@ -455,21 +456,16 @@ interface Token {
   readonly end: number;
 }
 
-/** Problems found for `/source/flags` literals, by flags then source; `''` for a valid one. */
-type RegexChecks = Map<string, Map<string, string>>;
+/** Problems found for `/source/flags` literals, by flags then source; `null` for a valid one. */
+type RegexChecks = Map<string, Map<string, RegexProblem | null>>;
 
-/** Why `/source/flags` is not a valid regular expression, or `''`; remembered for one parse, as files repeat them. */
-function regexProblem(checked: RegexChecks, source: string, flags: string): string {
+/** Why `/source/flags` is not a regex the runner's engine (RE2) runs, or `null`; remembered for one parse, as files repeat them. */
+function regexProblemOf(checked: RegexChecks, source: string, flags: string): RegexProblem | null {
   let byFlags = checked.get(flags);
   if (byFlags === undefined) checked.set(flags, (byFlags = new Map()));
   let problem = byFlags.get(source);
   if (problem === undefined) {
-    try {
-      new RegExp(source, flags);
-      problem = '';
-    } catch (err) {
-      problem = (err as Error).message;
-    }
+    problem = regexProblem(source, flags) ?? null;
     byFlags.set(source, problem);
   }
   return problem;
@@ -703,8 +699,12 @@ class LineCursor {
       j++;
     }
     const flags = j === i + 1 ? '' : this.strings.slice(text, codes, i + 1, j);
-    const problem = regexProblem(checked, source, flags);
-    if (problem) throw new LineError(`invalid regular expression: ${problem}`, open - this.base, j - this.base);
+    const problem = regexProblemOf(checked, source, flags);
+    if (problem) {
+      // The span RE2 refused, within the literal: its source starts just after the opening slash.
+      const at = open + 1 - this.base;
+      throw new LineError(`invalid regular expression: ${problem.message}`, at + problem.start, Math.min(at + problem.end, j - this.base));
+    }
     this.pos = this.lastEnd = j;
     this.usedRegex = true;
     this.flags = flags;

@@ -14,6 +14,7 @@ import { parseNameServer, resolveRecords } from '../net/dnsQuery';
 import { createError, fromNodeError, SocketLabError } from '../net/errors';
 import { StreamListener } from '../net/listener';
 import { AddressFilter } from '../net/policy';
+import { BytePattern } from '../net/regex';
 import { byteCount, decodeBase64, decodeEscapes, decodeHex, escapeBytes, toHex } from '../net/payload';
 import { hostname, isAddress, lookup, reverseLookup } from '../net/resolver';
 import { systemServices } from '../net/services';
@@ -451,7 +452,7 @@ export class SockRun {
   private check(m: Matcher, last: Buffer | undefined, block: Block | undefined): { pass: boolean; detail: string } {
     if (last === undefined) return { pass: false, detail: 'nothing was received or looked up before this expect' };
     if (m.kind === 'regex') {
-      const pass = new RegExp(m.source, m.flags).test(last.toString('utf8'));
+      const pass = BytePattern.of(m.source, m.flags).test(last);
       return { pass, detail: pass ? `matches /${m.source}/${m.flags}` : `/${m.source}/${m.flags} does not match ${describeBytes(last)}` };
     }
     if (m.kind === 'contains') {

@@ -35,7 +35,8 @@ const VSIX_FILES = [
  * The .vsix was 228 KB (233,236 bytes) on 2026-11-21, with the extension's bundle and the
  * certificate library's; this bound leaves room, not the CLI's bundle as well.
  */
-const VSIX_MAX_BYTES = 256 * 1024;
+// The RE2 engine (re2js: about 260 KB of source with its Unicode tables) adds about 70 KB to the package.
+const VSIX_MAX_BYTES = 320 * 1024;
 
 /** Every file of the npm package (npm adds package.json, README.md and LICENSE itself). */
 const NPM_FILES = ['LICENSE', 'README.md', 'dist/cli.js', 'dist/selfsigned.js', 'docs/sock-language.md', 'examples/tutorial.sock', 'package.json'];
@@ -105,7 +106,7 @@ describe('packaging', function () {
     await rm(tmp, { recursive: true, force: true });
   });
 
-  it('the .vsix holds exactly what runs (the bundle, the page script, media, grammar, snippets, docs), under 256 KiB', async () => {
+  it('the .vsix holds exactly what runs (the bundle, the page script, media, grammar, snippets, docs), under 320 KiB', async () => {
     const vsix = join(tmp, 'socket-lab.vsix');
     // What `npm run package` runs, after the build the test setup did.
     const r = await run(join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--out', vsix], { timeoutMs: 90_000 });
