@@ -8,10 +8,11 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { formatHostPort, type Endpoint, type Transport } from './address';
-import { createError, fromNodeError, type SocketLabError } from './errors';
+import { createError, fromNodeError, SocketLabError } from './errors';
+import { byteCount, escapeBytes } from './payload';
 import { summarizeTls, type TlsClientOptions, type TlsSummary } from './tlsInfo';
 import type { TrafficBus } from './traffic';
-import { MAX_TIMER_MS, Notifier, timerDelay, type WaitOptions } from './wait';
+import { MAX_TIMER_MS, Notifier, onAbort, timerDelay, type WaitOptions } from './wait';
 
 /** The life of a connection, as the tree and transcript show it. */
 export type ConnectionState = 'open' | 'half-closed' | 'closed' | 'error';
@@ -23,6 +24,9 @@ const RESOLVED: Promise<void> = Promise.resolve();
 
 /** The default bound of `recv until` and `recv all` (16 MiB). */
 export const RECV_MAX_BYTES = 16 * 1024 * 1024;
+
+/** Bytes of what had arrived that an error message shows, escaped. */
+export const ERROR_PREVIEW_BYTES = 64;
 
 /** Receive options: a deadline and, for the accumulating receives, a byte bound. */
 export interface RecvOptions extends WaitOptions {
@@ -148,15 +152,14 @@ export class StreamConnection {
         reject(err);
       };
       const onError = (err: Error): void => fail(fromNodeError(err, what));
-      const onAbort = (): void => fail(createError('ECANCELED', `${what}: cancelled`));
       const timer = setTimeout(() => fail(createError('ETIMEDOUT', `${what}: timed out after ${opts.timeoutMs} ms`)), opts.timeoutMs);
+      const offAbort = opts.signal ? onAbort(opts.signal, () => fail(createError('ECANCELED', `${what}: cancelled`))) : undefined;
       const cleanup = (): void => {
         clearTimeout(timer);
         socket.off('error', onError);
-        opts.signal?.removeEventListener('abort', onAbort);
+        offAbort?.();
       };
       socket.on('error', onError);
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
       socket.once(ready, () => {
         cleanup();
         const path = endpoint.transport === 'unix' ? endpoint.path : undefined;
@@ -263,6 +266,8 @@ export class StreamConnection {
       this.changed.notify();
     };
     this.socket.once('drain', onDrain);
+    // After end() (a close while sending) Node emits 'finish' once everything is written, not 'drain'.
+    this.socket.once('finish', onDrain);
     try {
       await this.changed.waitFor(() => {
         if (drained) return true;
@@ -272,6 +277,7 @@ export class StreamConnection {
       }, opts, `send ${bytes} bytes`);
     } finally {
       this.socket.off('drain', onDrain);
+      this.socket.off('finish', onDrain);
     }
   }
 
@@ -347,24 +353,68 @@ export class StreamConnection {
   recvUntil(delimiter: Buffer, opts: RecvOptions): Promise<Buffer> {
     const max = opts.maxBytes ?? RECV_MAX_BYTES;
     const what = opts.label ?? 'recv until';
+    // The queued bytes already searched: a match can begin only in their last (delimiter
+    // length - 1) bytes or after them, so each chunk is searched (and copied) about once.
     let searched = 0;
-    return this.withDemand(max, () =>
+    // One byte past the bound is read, so a peer that sends more is told apart from one that stops at it.
+    return this.withDemand(max + 1, () =>
       this.changed.waitFor(() => {
-        if (this.queue.length > 1) this.queue.splice(0, this.queue.length, Buffer.concat(this.queue));
-        const buf = this.queue[0];
-        if (buf) {
-          const at = buf.indexOf(delimiter, Math.max(0, searched - delimiter.length + 1));
-          if (at >= 0) return this.take(at + delimiter.length);
-          searched = buf.length;
-          if (buf.length > max) throw createError('ETOOBIG', `${what}: no delimiter in the first ${max} bytes`);
+        if (this.queued < searched) searched = 0;
+        if (this.queued > searched) {
+          const at = this.indexInQueue(delimiter, Math.max(0, searched - delimiter.length + 1));
+          searched = this.queued;
+          if (at >= 0 && at + delimiter.length <= max) return this.take(at + delimiter.length);
+          if (at >= 0 || this.queued > max) throw createError('ETOOBIG', `${what}: no delimiter in the first ${max} bytes`);
         }
-        if (this.failure) throw this.failure;
+        if (this.failure) throw this.withArrived(this.failure, what);
         if (this.peerEnded || this.closed) {
-          throw createError('EOF', `${what}: the peer closed the connection before the delimiter arrived (got ${this.queued} bytes)`);
+          throw createError('EOF', `${what}: the peer closed the connection before the delimiter arrived; ${this.arrived()}`);
         }
         return undefined;
-      }, opts, what),
+      }, opts, what, () => this.arrived()),
     );
+  }
+
+  /**
+   * Where `needle` begins in the queued bytes, searching from byte `from` of the queue; -1 when
+   * absent. Only the chunks from `from` on are read (joined when the match may span them).
+   */
+  private indexInQueue(needle: Buffer, from: number): number {
+    // The new bytes are at the tail: walk back from it to the chunk that holds byte `from`.
+    let i = this.queue.length - 1;
+    let chunkStart = this.queued - this.queue[i].length;
+    while (chunkStart > from) chunkStart -= this.queue[--i].length;
+    const first = this.queue[i].subarray(from - chunkStart);
+    const region = i === this.queue.length - 1 ? first : Buffer.concat([first, ...this.queue.slice(i + 1)]);
+    const at = region.indexOf(needle);
+    return at < 0 ? -1 : from + at;
+  }
+
+  /** The first `n` queued bytes, without taking them. */
+  private peek(n: number): Buffer {
+    const parts: Buffer[] = [];
+    let want = n;
+    for (const chunk of this.queue) {
+      if (want <= 0) break;
+      parts.push(chunk.subarray(0, want));
+      want -= parts[parts.length - 1].length;
+    }
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+
+  /**
+   * What has arrived and not been received, for an error message: `nothing arrived`, or
+   * `7 bytes arrived: "+PONG\r\n"` (the first {@link ERROR_PREVIEW_BYTES} bytes, escaped).
+   */
+  private arrived(): string {
+    if (this.queued === 0) return 'nothing arrived';
+    return `${byteCount(this.queued)} arrived: "${escapeBytes(this.peek(ERROR_PREVIEW_BYTES + 1), ERROR_PREVIEW_BYTES)}"`;
+  }
+
+  /** The connection's error as a receive meets it: the same code, and what had arrived before it. */
+  private withArrived(failure: SocketLabError, what: string): SocketLabError {
+    if (this.queued === 0) return failure;
+    return new SocketLabError(failure.code, `${what}: ${failure.message}; before it, ${this.arrived()}`, failure.errno, { cause: failure });
   }
 
   /**
@@ -375,13 +425,15 @@ export class StreamConnection {
    */
   recvAll(opts: RecvOptions): Promise<Buffer> {
     const max = opts.maxBytes ?? RECV_MAX_BYTES;
-    return this.withDemand(max, () =>
+    // One byte past the bound is read: a peer that sends more fails at once, not at the timeout.
+    return this.withDemand(max + 1, () =>
       this.changed.waitFor(() => {
         if (this.queued > max) throw createError('ETOOBIG', `recv all: the peer sent more than ${max} bytes`);
-        if (this.peerEnded || this.closed) return this.queued > 0 ? this.take(this.queued) : Buffer.alloc(0);
-        if (this.failure) throw this.failure;
+        if (this.peerEnded) return this.queued > 0 ? this.take(this.queued) : Buffer.alloc(0);
+        if (this.failure) throw this.withArrived(this.failure, 'recv all');
+        if (this.closed) return this.queued > 0 ? this.take(this.queued) : Buffer.alloc(0);
         return undefined;
-      }, opts, 'recv all'),
+      }, opts, 'recv all', () => `${this.arrived()} (the peer has not closed its side)`),
     );
   }
 
@@ -393,13 +445,14 @@ export class StreamConnection {
    */
   recvExactly(n: number, opts: WaitOptions): Promise<Buffer> {
     if (n > RECV_MAX_BYTES) return Promise.reject(createError('ETOOBIG', `recv exactly ${n}: at most ${RECV_MAX_BYTES} bytes`));
+    const what = `recv exactly ${n}`;
     return this.withDemand(n, () =>
       this.changed.waitFor(() => {
         if (this.queued >= n) return this.take(n);
-        if (this.failure) throw this.failure;
-        if (this.peerEnded || this.closed) throw createError('EOF', `recv exactly ${n}: the peer closed the connection after ${this.queued} of ${n} bytes`);
+        if (this.failure) throw this.withArrived(this.failure, what);
+        if (this.peerEnded || this.closed) throw createError('EOF', `${what}: the peer closed the connection after ${this.queued} of ${n} bytes${this.queued > 0 ? `: "${escapeBytes(this.peek(ERROR_PREVIEW_BYTES + 1), ERROR_PREVIEW_BYTES)}"` : ''}`);
         return undefined;
-      }, opts, `recv exactly ${n}`),
+      }, opts, what, () => `${this.queued} of ${n} bytes arrived${this.queued > 0 ? `: "${escapeBytes(this.peek(ERROR_PREVIEW_BYTES + 1), ERROR_PREVIEW_BYTES)}"` : ''}`),
     );
   }
 
