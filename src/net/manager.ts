@@ -17,6 +17,12 @@ export interface ManagerOptions {
   readonly timeoutMs: number;
   /** Connections a listener accepts at once (`max-conns`). */
   readonly maxConnections: number;
+  /**
+   * Keep an accepted connection half-open when its peer half-closes. Default false: the
+   * listener flushes what it was sending and closes its side too, as `nc` does, so a client
+   * that has gone does not hold a `maxConnections` slot.
+   */
+  readonly keepHalfOpen?: boolean;
 }
 
 type Closable = { close(): Promise<void> };
@@ -26,6 +32,8 @@ export class SocketManager {
   private readonly streams = new Map<string, StreamConnection>();
   private readonly datagrams = new Map<string, DatagramSocket>();
   private readonly listeners = new Map<string, StreamListener>();
+  /** The ids of the connections the listeners accepted (the rest of `streams` are clients). */
+  private readonly accepted = new Set<string>();
 
   private readonly unsubscribe: () => void;
 
@@ -38,6 +46,11 @@ export class SocketManager {
       if (e.type === 'close') {
         this.streams.delete(e.id);
         this.datagrams.delete(e.id);
+        this.accepted.delete(e.id);
+      } else if (e.type === 'half-close' && e.direction === 'in' && this.accepted.has(e.id) && !this.options().keepHalfOpen) {
+        // After every subscriber has seen the peer's FIN: close() emits our own half-close.
+        const conn = this.streams.get(e.id);
+        if (conn) queueMicrotask(() => void conn.close());
       }
     });
   }
@@ -59,6 +72,7 @@ export class SocketManager {
     const listener = await StreamListener.listen(endpoint, { maxConnections: this.options().maxConnections, ...(tls ? { tls } : {}) }, this.bus, (conn) => {
       conn.discardIncoming();
       this.streams.set(conn.id, conn);
+      this.accepted.add(conn.id);
     });
     this.listeners.set(listener.id, listener);
     return listener.id;
@@ -115,6 +129,7 @@ export class SocketManager {
     this.streams.delete(id);
     this.datagrams.delete(id);
     this.listeners.delete(id);
+    this.accepted.delete(id);
     await target?.close();
   }
 
@@ -129,6 +144,7 @@ export class SocketManager {
     this.streams.clear();
     this.datagrams.clear();
     this.listeners.clear();
+    this.accepted.clear();
     await Promise.allSettled(all.map((c) => c.close()));
   }
 

@@ -47,7 +47,22 @@ export interface Settings {
   /** The traffic history's bounds (the traffic view shows it). */
   readonly captureMaxEvents: number;
   readonly captureMaxBytes: number;
+  /** Connections a palette listener accepted stay half-open when the peer half-closes (else they close, as nc's do). */
+  readonly keepHalfOpen: boolean;
 }
+
+/** Each setting's key under `socketLab.`, where it differs from its field name. */
+export const SETTING_KEYS: { readonly [K in keyof Settings]: string } = {
+  defaultBindHost: 'defaultBindHost',
+  timeoutMs: 'timeoutMs',
+  maxConnections: 'maxConnections',
+  previewBytes: 'previewBytes',
+  previewEncoding: 'previewEncoding',
+  treeRefreshMs: 'treeRefreshMs',
+  captureMaxEvents: 'capture.maxEvents',
+  captureMaxBytes: 'capture.maxBytes',
+  keepHalfOpen: 'keepHalfOpen',
+};
 
 /** The defaults, also declared in package.json. */
 export const DEFAULT_SETTINGS: Settings = {
@@ -59,4 +74,5 @@ export const DEFAULT_SETTINGS: Settings = {
   treeRefreshMs: 250,
   captureMaxEvents: 10_000,
   captureMaxBytes: 16 * 1024 * 1024,
+  keepHalfOpen: false,
 };

@@ -32,8 +32,9 @@ describe('the endpoint registry and the socket manager (what the tree and comman
     assert.equal(l?.bytesOut, 24);
     assert.deepEqual(registry.counts(), { listeners: 1, connections: 1 });
     assert.equal(registry.get(accepted.id)?.state, 'closed');
+    // The client half-closes: the palette listener closes its side in turn.
     raw.end();
-    await until('the half-close', () => (registry.childrenOf(id).some((c) => c.state === 'half-closed') ? true : undefined));
+    await until('the connection closed', () => (registry.childrenOf(id).every((c) => c.state === 'closed') ? true : undefined));
     const client = await manager.connect({ transport: 'tcp', host: '127.0.0.1', port });
     assert.equal(registry.get(client)?.kind, 'client');
     await manager.closeAll();
