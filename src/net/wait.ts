@@ -28,8 +28,66 @@ interface Waiter {
   readonly deadline: number;
   readonly opts: WaitOptions;
   readonly what: string;
-  /** Only when `opts.signal` is given. */
-  onAbort: (() => void) | undefined;
+  /** What arrived so far, for the timeout message, e.g. `7 bytes arrived: "+PONG\r\n"`. */
+  readonly progress: (() => string) | undefined;
+  /** Cancels the abort callback; only when `opts.signal` is given. */
+  offAbort: (() => void) | undefined;
+}
+
+/** The callbacks waiting on each signal; the signal itself has one `'abort'` listener. */
+const abortCallbacks = new WeakMap<AbortSignal, Set<() => void>>();
+
+/**
+ * Calls `callback` once when `signal` aborts. However many operations wait on one signal at once
+ * (a run's signal is shared by every step of every session), the signal gets one `'abort'`
+ * listener: a listener per wait would pass Node's limit of 10 per event target and print
+ * `MaxListenersExceededWarning`, and would grow with the number of waits.
+ *
+ * @returns a function that removes the callback (safe to call twice, and after the abort)
+ */
+export function onAbort(signal: AbortSignal, callback: () => void): () => void {
+  let callbacks = abortCallbacks.get(signal);
+  if (!callbacks) {
+    const set = new Set<() => void>();
+    callbacks = set;
+    abortCallbacks.set(signal, set);
+    signal.addEventListener(
+      'abort',
+      () => {
+        abortCallbacks.delete(signal);
+        for (const cb of [...set]) cb();
+        set.clear();
+      },
+      { once: true },
+    );
+  }
+  const set = callbacks;
+  set.add(callback);
+  return () => void set.delete(callback);
+}
+
+/**
+ * Waits `ms` milliseconds (clamped by {@link timerDelay}), like `timers/promises`' `setTimeout`,
+ * but registers with `signal` through {@link onAbort}.
+ *
+ * @param what the operation, for the cancellation message, e.g. `wait`
+ * @throws SocketLabError `ECANCELED` when the signal aborts first
+ */
+export function sleep(ms: number, signal: AbortSignal | undefined, what = 'wait'): Promise<void> {
+  if (signal?.aborted) return Promise.reject(createError('ECANCELED', `${what}: cancelled`));
+  return new Promise<void>((resolve, reject) => {
+    let off: (() => void) | undefined;
+    const timer = setTimeout(() => {
+      off?.();
+      resolve();
+    }, timerDelay(ms));
+    if (signal) {
+      off = onAbort(signal, () => {
+        clearTimeout(timer);
+        reject(createError('ECANCELED', `${what}: cancelled`));
+      });
+    }
+  });
 }
 
 /**
@@ -65,10 +123,11 @@ export class Notifier {
    * @param ready checks the condition; may throw to end the wait with an error
    * @param opts `timeoutMs` after which the wait fails, and a signal that cancels it
    * @param what the operation, for the timeout message, e.g. `recv until "\r\n"`
+   * @param progress what has arrived so far, appended to the timeout message after `; `
    * @throws SocketLabError `ETIMEDOUT` after `opts.timeoutMs`, `ECANCELED` when the signal
    *   aborts, or whatever `ready` throws
    */
-  waitFor<T>(ready: () => T | undefined, opts: WaitOptions, what: string): Promise<T> {
+  waitFor<T>(ready: () => T | undefined, opts: WaitOptions, what: string, progress?: () => string): Promise<T> {
     const start = performance.now();
     let first: T | undefined;
     try {
@@ -88,12 +147,10 @@ export class Notifier {
         deadline: start + (opts.timeoutMs > 0 ? opts.timeoutMs : 0),
         opts,
         what,
-        onAbort: undefined,
+        progress,
+        offAbort: undefined,
       };
-      if (signal) {
-        w.onAbort = () => this.fail(w, createError('ECANCELED', `${what}: cancelled`));
-        signal.addEventListener('abort', w.onAbort, { once: true });
-      }
+      if (signal) w.offAbort = onAbort(signal, () => this.fail(w, createError('ECANCELED', `${what}: cancelled`)));
       this.waiters.push(w);
       this.arm(w.deadline);
     });
@@ -128,7 +185,7 @@ export class Notifier {
     const i = this.waiters.indexOf(w);
     if (i < 0) return false;
     this.waiters.splice(i, 1);
-    if (w.onAbort) w.opts.signal?.removeEventListener('abort', w.onAbort);
+    w.offAbort?.();
     // The timer stays armed for the next wait, but does not keep the process alive by itself.
     if (this.waiters.length === 0) this.timer?.unref();
     return true;
@@ -153,7 +210,7 @@ export class Notifier {
     const now = performance.now();
     // Node's timer clock can run a little behind performance.now(): a wait not yet due re-arms.
     for (const w of this.waiters.slice()) {
-      if (w.deadline <= now) this.fail(w, createError('ETIMEDOUT', `${w.what}: timed out after ${w.opts.timeoutMs} ms`));
+      if (w.deadline <= now) this.fail(w, createError('ETIMEDOUT', `${w.what}: timed out after ${w.opts.timeoutMs} ms${w.progress ? `; ${w.progress()}` : ''}`));
     }
     let next = Infinity;
     for (const w of this.waiters) next = Math.min(next, w.deadline);

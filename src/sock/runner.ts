@@ -7,7 +7,6 @@
 import { randomInt } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { aton, formatHostPort, ntoa, ntop, parseHostPort, pton, DEFAULT_BIND_HOST, type Endpoint } from '../net/address';
 import { DatagramSocket } from '../net/datagram';
 import { parseNameServer, resolveRecords } from '../net/dnsQuery';
@@ -21,7 +20,7 @@ import { systemServices } from '../net/services';
 import { StreamConnection } from '../net/stream';
 import { describeTls, selfSignedCertificate, type TlsClientOptions, type TlsServerOptions } from '../net/tlsInfo';
 import { TrafficBus } from '../net/traffic';
-import type { WaitOptions } from '../net/wait';
+import { sleep, type WaitOptions } from '../net/wait';
 import type { Block, Header, Matcher, Payload, SockFile, Step, Template, TemplatePart } from './ast';
 import { DatagramClientChannel, DatagramSessionChannel, StreamChannel, type Channel } from './channel';
 import type { RunEvent, StepEvent, SummaryEvent } from './runEvents';
@@ -379,7 +378,7 @@ export class SockRun {
           if (step.everyMs && rounds > 0) {
             // A rate, not a pause: round k starts k × every after the first.
             const due = t0 + rounds * step.everyMs - performance.now();
-            if (due > 0) await delay(due, undefined, { signal: this.internal.signal }).catch(() => undefined);
+            if (due > 0) await sleep(due, this.internal.signal, 'repeat').catch(() => undefined);
           }
           if (this.internal.signal.aborted) break;
           const outcome = await this.runSteps(block, step.steps, channel, ctx, undefined, state);
@@ -494,9 +493,7 @@ export class SockRun {
       case 'shutdown':
         return { detail: this.requireChannel(channel, step, connectError).shutdown() ? 'sent FIN; still receiving' : 'already shut down; nothing sent' };
       case 'wait':
-        await delay(step.ms, undefined, { signal: this.internal.signal }).catch(() => {
-          throw createError('ECANCELED', 'wait: cancelled');
-        });
+        await sleep(step.ms, this.internal.signal, 'wait');
         return { detail: `waited ${step.ms} ms` };
       case 'resolve': {
         const server = step.server ? parseNameServer(this.expand(step.server)) : undefined;
