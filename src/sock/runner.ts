@@ -4,7 +4,6 @@
  * on, the listener's steps running for each accepted connection or datagram, until
  * {@link SockRun.stop}.
  */
-import { randomInt } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { aton, formatHostPort, ntoa, ntop, parseHostPort, pton, DEFAULT_BIND_HOST, type Endpoint } from '../net/address';
@@ -21,9 +20,10 @@ import { StreamConnection } from '../net/stream';
 import { describeTls, selfSignedCertificate, type TlsClientOptions, type TlsServerOptions } from '../net/tlsInfo';
 import { TrafficBus } from '../net/traffic';
 import { sleep, type WaitOptions } from '../net/wait';
-import type { Block, Header, Matcher, Payload, SockFile, Step, Template, TemplatePart } from './ast';
+import type { Block, Header, Matcher, Payload, SockFile, Step, Template } from './ast';
 import { DatagramClientChannel, DatagramSessionChannel, StreamChannel, type Channel } from './channel';
 import type { RunEvent, StepEvent, SummaryEvent } from './runEvents';
+import { ExpansionBudget, Scope, type ListenerInfo } from './scope';
 
 /** The largest `file PATH` payload (64 MiB). */
 export const MAX_FILE_PAYLOAD = 64 * 1024 * 1024;
@@ -49,14 +49,6 @@ export interface RunOptions {
   readonly allowEnv?: boolean;
   /** The bus the run's sockets report to; a new one when absent. */
   readonly bus?: TrafficBus;
-}
-
-/** What a listener block exposes to later blocks as `{{name}}`, `{{name.port}}` …. */
-interface ListenerInfo {
-  readonly host?: string;
-  readonly port?: number;
-  readonly path?: string;
-  readonly address: string;
 }
 
 interface StepResult {
@@ -106,6 +98,7 @@ export class SockRun {
   private readonly sessions = new Set<Promise<void>>();
   private readonly started = Date.now();
   private readonly unsubscribe: () => void;
+  private readonly scope: Scope;
   private passed = 0;
   private failed = 0;
   private errors = 0;
@@ -121,6 +114,7 @@ export class SockRun {
     this.bus = options.bus ?? new TrafficBus();
     this.timeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.unsubscribe = this.bus.subscribe((event) => options.onEvent({ type: 'traffic', event }));
+    this.scope = new Scope(file, (name) => this.listenerInfo.get(name), options.allowEnv !== false);
     options.signal?.addEventListener('abort', () => this.internal.abort(), { once: true });
   }
 
@@ -156,6 +150,7 @@ export class SockRun {
    */
   runBlocks(indices: readonly number[], file: SockFile = this.file): Promise<void> {
     this.file = file;
+    this.scope.setFile(file);
     // Tracked like run(), so stop() lets these blocks finish reporting before its summary.
     this.running = (async () => {
       for (const block of file.blocks) {
@@ -557,9 +552,11 @@ export class SockRun {
     if (payload.kind === 'file') return this.readPayloadFile(this.expand(payload.template));
     if (payload.kind === 'heredoc') {
       const ending = eol === 'crlf' ? '\r\n' : '\n';
-      return Buffer.from(payload.lines.map((l) => this.expand(l) + ending).join(''), 'utf8');
+      const budget = new ExpansionBudget();
+      return Buffer.from(payload.lines.map((l) => this.scope.expand(l, budget) + ending).join(''), 'utf8');
     }
-    return Buffer.concat(payload.template.parts.map((p) => ('text' in p ? decodeEscapes(p.text) : Buffer.from(this.partValue(p), 'utf8'))));
+    const budget = new ExpansionBudget();
+    return Buffer.concat(payload.template.parts.map((p) => ('text' in p ? decodeEscapes(p.text) : Buffer.from(this.scope.part(p, budget), 'utf8'))));
   }
 
   /** The TLS client options of a `connect tls` block; `ca FILE` is read relative to the `.sock` file. */
@@ -605,40 +602,7 @@ export class SockRun {
     }
   }
 
-  private expand(t: Template, seen: ReadonlySet<string> = new Set()): string {
-    return t.parts.map((p) => ('text' in p ? p.text : this.partValue(p, seen))).join('');
-  }
-
-  /** The value of a `{{…}}` part: a variable or a built-in. */
-  private partValue(p: Exclude<TemplatePart, { text: string }>, seen: ReadonlySet<string> = new Set()): string {
-    if ('variable' in p) return this.value(p.variable, seen);
-    const b = p.builtin;
-    switch (b.name) {
-      case 'timestamp':
-        return String(Math.floor(Date.now() / 1000));
-      case 'randomInt':
-        return String(randomInt(b.min, b.max));
-      case 'env': {
-        if (this.options.allowEnv === false) throw createError('EVARIABLE', `{{$env ${b.variable}}} is not expanded here: reading the environment is off (untrusted workspace)`);
-        const v = process.env[b.variable];
-        if (v === undefined) throw createError('EVARIABLE', `environment variable ${b.variable} is not set`);
-        return v;
-      }
-    }
-  }
-
-  /** The value of `{{name}}`: a file variable, or a listener's address or field. */
-  private value(name: string, seen: ReadonlySet<string> = new Set()): string {
-    const [base, field] = name.split('.');
-    const variable = field === undefined ? this.file.variables.get(base) : undefined;
-    if (variable) {
-      if (seen.has(base)) throw createError('EVARIABLE', `variable "${base}" refers to itself`);
-      return this.expand(variable.value, new Set(seen).add(base));
-    }
-    const info = this.listenerInfo.get(base);
-    if (!info) throw createError('EVARIABLE', `listener "${base}" is not running: run its block first`);
-    const v = field === undefined || field === 'address' ? info.address : info[field as 'host' | 'port' | 'path'];
-    if (v === undefined) throw createError('EVARIABLE', `listener "${base}" has no ${field}`);
-    return String(v);
+  private expand(t: Template): string {
+    return this.scope.expand(t);
   }
 }
