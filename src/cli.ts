@@ -6,7 +6,8 @@
  *                            [--serve [--for DURATION]] [--timeout DURATION]
  *
  * Exit status: 0 every expectation held, 1 an expectation failed, 2 a parse, usage or network
- * error, 130 interrupted (Ctrl-C or SIGTERM) before every block had run.
+ * error, 130 interrupted (Ctrl-C or SIGTERM) before every block had run, 141 stdout was closed
+ * before the run ended (`| head -1`; 128 + SIGPIPE, as shells report a process SIGPIPE ended).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -35,6 +36,8 @@ interface RunFlags {
 const USAGE_ERROR = 2;
 /** Exit status after Ctrl-C or SIGTERM cut the blocks short: 128 + SIGINT, as shells report it. */
 const INTERRUPTED = 130;
+/** Exit status when the reader of stdout went away before the run ended: 128 + SIGPIPE. */
+const OUTPUT_CLOSED = 141;
 
 function blockNumber(value: string, previous: number[] = []): number[] {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('a block number is 1 or more');
@@ -47,10 +50,11 @@ function duration(value: string): number {
   return ms;
 }
 
-/** Waits for SIGINT/SIGTERM or `forMs`, whichever comes first. */
-function serveUntilStopped(forMs: number | undefined, out: (line: string) => void): Promise<void> {
+/** Waits for SIGINT/SIGTERM, `forMs` or `stop`, whichever comes first. */
+function serveUntilStopped(forMs: number | undefined, out: (line: string) => void, stop: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
+      stop.removeEventListener('abort', done);
       process.off('SIGINT', done);
       process.off('SIGTERM', done);
       clearTimeout(timer);
@@ -59,13 +63,24 @@ function serveUntilStopped(forMs: number | undefined, out: (line: string) => voi
     const timer = forMs === undefined ? undefined : setTimeout(done, forMs);
     process.on('SIGINT', done);
     process.on('SIGTERM', done);
+    stop.addEventListener('abort', done);
     out(forMs === undefined ? 'serving: listeners stay open until Ctrl-C' : `serving: listeners stay open for ${forMs / 1000} s (or until Ctrl-C)`);
   });
 }
 
 async function runFile(file: string, flags: RunFlags): Promise<number> {
-  const out = (line: string): void => void process.stdout.write(line + '\n');
-  const err = (line: string): void => void process.stderr.write(line + '\n');
+  // Node ignores SIGPIPE: a reader that goes away (`| head -1`) shows up as an EPIPE 'error' on
+  // stdout (or stderr), an uncaught exception with no listener. It ends the run quietly instead:
+  // nothing more is written, every socket closes, and the exit status is OUTPUT_CLOSED.
+  const outputClosed = new AbortController();
+  const onOutputError = (): void => outputClosed.abort();
+  process.stdout.on('error', onOutputError);
+  process.stderr.on('error', onOutputError);
+  const write = (stream: NodeJS.WriteStream, line: string): void => {
+    if (!outputClosed.signal.aborted) stream.write(line + '\n');
+  };
+  const out = (line: string): void => write(process.stdout, line);
+  const err = (line: string): void => write(process.stderr, line);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -101,6 +116,7 @@ async function runFile(file: string, flags: RunFlags): Promise<number> {
     ...(flags.block ? { blocks: flags.block } : {}),
     ...(flags.timeout !== undefined ? { defaultTimeoutMs: flags.timeout } : {}),
     onEvent,
+    signal: outputClosed.signal,
   });
   const stopOnSignal = (): void => void run.stop(0);
   process.once('SIGINT', stopOnSignal);
@@ -108,8 +124,9 @@ async function runFile(file: string, flags: RunFlags): Promise<number> {
   await run.run();
   process.off('SIGINT', stopOnSignal);
   process.off('SIGTERM', stopOnSignal);
-  if (flags.serve) await serveUntilStopped(flags.for, flags.json ? () => undefined : out);
-  await run.stop(flags.serve ? 0 : 2000);
+  if (flags.serve && !outputClosed.signal.aborted) await serveUntilStopped(flags.for, flags.json ? () => undefined : out, outputClosed.signal);
+  await run.stop(flags.serve || outputClosed.signal.aborted ? 0 : 2000);
+  if (outputClosed.signal.aborted) return OUTPUT_CLOSED;
   if (run.wasInterrupted) {
     err('socket-lab: interrupted before every block had run');
     return INTERRUPTED;
