@@ -51,9 +51,18 @@ function formatStep(e: StepEvent, opts: TranscriptOptions): string {
 /**
  * Turns run events into transcript lines. It remembers listener names from `listening` events,
  * so an accepted connection reads `greeter accepted c3 from 127.0.0.1:5000`.
+ *
+ * One event, one line: an error of a connection that steps use (a client's, or one a listener
+ * accepted) is shown by the step that meets it (a refused UDP datagram by the `recv` after it,
+ * a reset by the `recv all` it cuts short), with that step's mark. Such an error is held back,
+ * and gets a line of its own only if no step has shown it when the connection closes.
  */
 export class Transcript {
   private readonly names = new Map<string, string>();
+  /** Connections that steps use, by id: their errors are the steps' to show. */
+  private readonly stepSockets = new Set<string>();
+  /** Errors of those connections that no step has shown yet: id → messages. */
+  private readonly unshown = new Map<string, string[]>();
 
   /**
    * @param file the `.sock` file's name, shown with block line numbers
@@ -69,6 +78,7 @@ export class Transcript {
       case 'block':
         return `\n### ${e.block}${e.title ? ` · ${e.title}` : ''}   (${this.file}:${e.line + 1})`;
       case 'step':
+        if (e.status === 'error' && e.detail !== undefined) this.markShown(e.detail);
         return formatStep(e, this.opts);
       case 'traffic':
         return this.formatTraffic(e.event);
@@ -80,14 +90,37 @@ export class Transcript {
       case 'summary': {
         const parts = [`${e.passed} passed`, `${e.failed} failed`];
         if (e.errors > 0) parts.push(`${e.errors} error${e.errors === 1 ? '' : 's'}`);
-        return `\n${parts.join(', ')} in ${ms(e.ms)}`;
+        const held = [...this.unshown.keys()].map((id) => this.flushUnshown(id)).filter((l) => l !== undefined);
+        return [...held, `\n${parts.join(', ')} in ${ms(e.ms)}`].join('\n');
       }
     }
   }
 
+  /** A step reported an error: the connection errors its message includes have been shown. */
+  private markShown(detail: string): void {
+    for (const [id, messages] of this.unshown) {
+      const rest = messages.filter((m) => !detail.includes(m));
+      if (rest.length === 0) this.unshown.delete(id);
+      else this.unshown.set(id, rest);
+    }
+  }
+
+  /** The error lines of connection `id` that no step showed, if any; forgets them. */
+  private flushUnshown(id: string): string | undefined {
+    const messages = this.unshown.get(id);
+    this.unshown.delete(id);
+    return messages?.map((m) => `  ! ${this.names.get(id) ?? id}: ${m}`).join('\n');
+  }
+
   private formatTraffic(t: TrafficEvent): string | undefined {
     // Steps already show what was sent and received; the transcript adds what no step shows.
+    if (t.type === 'open') this.stepSockets.add(t.id);
     if (t.type === 'open' && t.listener) return `  ↳ ${this.names.get(t.listener) ?? t.listener} accepted ${t.id} from ${t.remote}`;
+    if (t.type === 'error' && this.stepSockets.has(t.id)) {
+      this.unshown.set(t.id, [...(this.unshown.get(t.id) ?? []), t.message]);
+      return undefined;
+    }
+    if (t.type === 'close' && this.stepSockets.delete(t.id)) return this.flushUnshown(t.id);
     if (t.type === 'error') return `  ! ${this.names.get(t.id) ?? t.id}: ${t.message}`;
     if (t.type === 'drop') return `  ⊘ ${this.names.get(t.id) ?? t.id} turned away ${t.remote}: ${t.reason === 'denied' ? 'not allowed' : 'over max-conns'}`;
     return undefined;
