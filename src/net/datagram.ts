@@ -8,6 +8,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { formatHostPort } from './address';
 import { createError, fromNodeError, SocketLabError } from './errors';
+import { DEFAULT_MAX_CONNECTIONS } from './listener';
 import type { AddressFilter } from './policy';
 import type { TrafficBus } from './traffic';
 import { Notifier, type WaitOptions } from './wait';
@@ -50,6 +51,12 @@ export const BROADCAST_ADDRESS = '255.255.255.255';
 export interface DatagramOptions {
   /** Allow sending to broadcast addresses (`SO_BROADCAST`, Node's `setBroadcast`). */
   readonly broadcast?: boolean;
+  /**
+   * Sessions that run at once, for a listener with {@link DatagramSocket.onSession} (ncat's `--max-conns`, applied to UDP peers): a datagram that arrives while that
+   * many run is dropped and reported as a `drop` event with the reason `max-conns`, as a stream
+   * listener turns away a connection over its limit. Default {@link DEFAULT_MAX_CONNECTIONS}.
+   */
+  readonly maxSessions?: number;
   /** Multicast groups to join (`IP_ADD_MEMBERSHIP`, Node's `addMembership`), with an optional interface address. */
   readonly groups?: readonly { readonly group: string; readonly iface?: string }[];
 }
@@ -77,8 +84,16 @@ function broadcastHint(err: unknown, what: string): SocketLabError {
 export class DatagramSocket {
   /** When set, each datagram is handed here instead of being queued. */
   onDatagram: ((d: Datagram) => void) | undefined;
-  /** Datagrams dropped: the queue was full, or the sender was not permitted. */
+  /**
+   * When set, each datagram starts a session here instead (a listener's steps, run for it); the
+   * session counts against the `maxSessions` option until its promise settles.
+   */
+  onSession: ((d: Datagram) => Promise<void>) | undefined;
+  /** Datagrams dropped: the queue was full, the sender was not permitted, or too many sessions ran. */
   dropped = 0;
+  /** Sessions of {@link DatagramSocket.onSession} running now. */
+  private sessions = 0;
+  private maxSessions = DEFAULT_MAX_CONNECTIONS;
   private readonly queue: Datagram[] = [];
   private readonly changed = new Notifier();
   private failure: SocketLabError | undefined;
@@ -104,9 +119,20 @@ export class DatagramSocket {
         bus.emit({ type: 'drop', id, remote: from, reason: 'denied' });
         return;
       }
+      if (this.onSession && this.sessions >= this.maxSessions) {
+        this.dropped++;
+        bus.emit({ type: 'drop', id, remote: from, reason: 'max-conns' });
+        return;
+      }
       this.bytesInTotal += payload.length;
       const d: Datagram = { payload, address: rinfo.address, port: rinfo.port, from };
       bus.emit({ type: 'data', id, direction: 'in', payload, peer: from });
+      if (this.onSession) {
+        this.sessions++;
+        const ended = (): void => void this.sessions--;
+        this.onSession(d).then(ended, ended);
+        return;
+      }
       if (this.onDatagram) {
         this.onDatagram(d);
         return;
@@ -141,6 +167,7 @@ export class DatagramSocket {
    * @param host an IPv4 or IPv6 address or a host name (its first address is used)
    * @param port 0 for any free port
    * @param filter datagrams from senders it does not permit are dropped (a `drop` event)
+   * @param options broadcast, multicast groups, and the cap on sessions running at once
    * @throws SocketLabError `EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL`, `ENOTFOUND`
    */
   static async bind(host: string, port: number, bus: TrafficBus, filter?: AddressFilter, options: DatagramOptions = {}): Promise<DatagramSocket> {
@@ -166,6 +193,7 @@ export class DatagramSocket {
     const bound = socket.address();
     const local = formatHostPort(bound.address, bound.port);
     const ds = new DatagramSocket(socket, bus.nextId('u'), local, undefined, bus, filter);
+    if (options.maxSessions !== undefined) ds.maxSessions = options.maxSessions;
     ds.attachErrorHandler(`udp ${local}`);
     bus.emit({ type: 'listening', id: ds.id, transport: 'udp', local });
     return ds;

@@ -1571,7 +1571,7 @@ class Parser {
     const transport = draft.transport;
     const p = (draft.policy ??= { allow: [], deny: [] });
     if (verb === 'max-conns') {
-      if (transport === 'udp') throw new LineError('max-conns limits connections; UDP has none', this.verbStart, this.verbEnd);
+      // On UDP it caps the sessions (one per datagram) that run at once.
       const n = c.word('a number of connections');
       if (!/^\d+$/.test(n.text) || Number(n.text) < 1) throw new LineError('max-conns takes a number ≥ 1', n.start, n.end);
       c.expectEnd();

@@ -307,10 +307,11 @@ export class SockRun {
       let id: string;
       let certNote = '';
       if (ep.transport === 'udp') {
-        const socket = await DatagramSocket.bind(ep.host, ep.port, this.bus, filter, { broadcast: block.udp.broadcast === true, groups: block.udp.groups });
+        const maxSessions = block.policy.maxConnections !== undefined ? { maxSessions: block.policy.maxConnections } : {};
+        const socket = await DatagramSocket.bind(ep.host, ep.port, this.bus, filter, { broadcast: block.udp.broadcast === true, groups: block.udp.groups, ...maxSessions });
         this.listeners.push(socket);
         this.blockListeners.set(block.index, { close: () => socket.close(), ...(header.name ? { name: header.name } : {}) });
-        socket.onDatagram = (d) => this.track(this.runSession(block, new DatagramSessionChannel(socket, d), { session: d.from, listener: label }));
+        socket.onSession = (d) => this.track(this.runSession(block, new DatagramSessionChannel(socket, d), { session: d.from, listener: label }));
         const { host, port } = parseHostPort(socket.local);
         info = { host, port, address: socket.local };
         id = socket.id;
@@ -345,9 +346,11 @@ export class SockRun {
     }
   }
 
-  private track(session: Promise<void>): void {
+  /** Keeps a listener session until it ends, so stop() can wait for it; returns it. */
+  private track(session: Promise<void>): Promise<void> {
     this.sessions.add(session);
     void session.finally(() => this.sessions.delete(session));
+    return session;
   }
 
   private async runSession(block: Block, channel: Channel, ctx: SessionContext): Promise<void> {

@@ -177,7 +177,7 @@ describe('listener policy', () => {
   it('the parser keeps policy lines to listener blocks and checks them', () => {
     const msg = (t: string): string => parseSock(t).diagnostics[0]?.message ?? '';
     assert.match(msg('### a\nconnect tcp 127.0.0.1:1\nmax-conns 2'), /listener setting/);
-    assert.match(msg('### a\nlisten udp 0\nmax-conns 2'), /UDP has none/);
+    assert.match(msg('### a\nlisten udp 0\nidle-timeout 2s'), /UDP has none/);
     assert.match(msg('### a\nlisten tcp 0\nallow 300.1.1.1'), /not an address or subnet/);
     assert.match(msg('### a\nlisten tcp 0\nremove-stale'), /for listen unix/);
     const ok = parseSock('### a\nlisten tcp 0\nmax-conns 5\nallow 127.0.0.1 ::1\ndeny 127.0.0.2\nidle-timeout 30s\nclose');
