@@ -46,14 +46,22 @@ export function start(cmd: string, args: readonly string[], opts: { env?: NodeJS
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const killer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
+  let spawnError: Error | undefined;
   const exited = new Promise<Finished>((res, rej) => {
-    child.on('error', rej);
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      // A program that is not installed: say so, and how to install it (test/host/tools.mjs).
+      spawnError = e.code === 'ENOENT' ? new Error(`${cmd} is not on PATH (${e.message}): node test/host/tools.mjs installs the programs the tests use`, { cause: e }) : e;
+      rej(spawnError);
+    });
     child.on('close', (code) => {
       clearTimeout(killer);
       children.delete(child);
       res({ code, stdout: out, stderr: err });
     });
   });
+  // A test that only waits for output still fails through waitFor; the rejection of a process
+  // nobody awaited must not surface later as an unhandled rejection in another test.
+  exited.catch(() => undefined);
   const waitFor = (pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> =>
     new Promise((res, rej) => {
       const check = (): boolean => {
@@ -71,7 +79,7 @@ export function start(cmd: string, args: readonly string[], opts: { env?: NodeJS
       const onExit = (): void => {
         if (!check()) {
           cleanup();
-          rej(new Error(`${cmd} ${args.join(' ')} exited before printing ${pattern}: ${out} ${err}`));
+          rej(spawnError ?? new Error(`${cmd} ${args.join(' ')} exited before printing ${pattern}: ${out} ${err}`));
         }
       };
       const cleanup = (): void => {

@@ -142,7 +142,7 @@ describe('pcapng export, read back with tshark', function () {
 
   before(async () => {
     const r = await run('sh', ['-c', 'command -v tshark']);
-    assert.equal(r.code, 0, 'tshark is not installed: these tests read the exported pcapng with it (apt-get install tshark; .ci/run installs it)');
+    assert.equal(r.code, 0, 'tshark is not installed: these tests read the exported pcapng with it (npm test installs it: node test/host/tools.mjs)');
   });
 
   it('TCP between a Socket Lab client and its listener: one conversation, each direction byte-exact (0x00–0xff, a 200 KiB chunk)', async () => {

@@ -2,6 +2,7 @@
 // the run (mocha reports uncaught exceptions itself; rejections are made to throw here), and
 // every child process a test started is killed after each test.
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { killAllChildren, ROOT, run } from './helpers';
 
@@ -11,6 +12,14 @@ process.on('unhandledRejection', (reason) => {
 
 export const mochaHooks = {
   async beforeAll(): Promise<void> {
+    // The programs the tests run as peers must be installed: fail once, naming the command that
+    // installs them, rather than with a `spawn … ENOENT` in every test that needs one.
+    const tools = spawnSync(process.execPath, [join(ROOT, 'test', 'host', 'tools.mjs'), '--check'], { encoding: 'utf8' });
+    if (tools.status !== 0) {
+      const missing = new Error(tools.stderr.trim() || `test/host/tools.mjs --check failed: ${tools.error?.message ?? `exit ${tools.status}`}`);
+      missing.stack = missing.message; // the message says it all: no stack trace
+      throw missing;
+    }
     // The CLI tests run the bundle users run: build it from the current sources first.
     const r = await run(process.execPath, [join(ROOT, 'esbuild.mjs')]);
     assert.equal(r.code, 0, `the build failed: ${r.stderr}`);
