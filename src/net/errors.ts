@@ -8,7 +8,7 @@
 /** Stable codes of errors that do not come from the operating system. */
 export type SocketLabCode =
   | 'EBADADDR' // an address or endpoint that does not parse
-  | 'EBADPAYLOAD' // a payload (escape, hex) that does not parse
+  | 'EBADPAYLOAD' // a payload (escape, hex) that does not parse, or a file that is not a regular file
   | 'ESERVICE' // service/proto not found (getservbyname(3))
   | 'ETIMEDOUT' // a receive or connect did not complete in time
   | 'EOF' // the peer closed before the awaited bytes arrived

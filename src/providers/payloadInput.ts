@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { SocketLabError } from '../net/errors';
 import { decodeBase64, decodeEscapes, decodeHex } from '../net/payload';
+import { MAX_FILE_PAYLOAD, readRegularFile } from '../sock/files';
 
 /**
  * Turns typed text into bytes with the payload syntax of `.sock` files: `hex 47 45 54`,
@@ -34,7 +34,8 @@ export async function askPayload(target: string): Promise<Buffer | undefined> {
   if (!pick) return undefined;
   if (pick.id === 'file') {
     const uri = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Send' });
-    return uri?.[0] ? readFile(uri[0].fsPath) : undefined;
+    // A regular file of at most 64 MiB, as a `file PATH` payload: a device or FIFO is refused.
+    return uri?.[0] ? readRegularFile('/', uri[0].fsPath, 'file', MAX_FILE_PAYLOAD) : undefined;
   }
   const text = await vscode.window.showInputBox({
     title: `Send to ${target}`,

@@ -4,7 +4,6 @@
  * on, the listener's steps running for each accepted connection or datagram, until
  * {@link SockRun.stop}.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { aton, formatHostPort, ntoa, ntop, parseHostPort, pton, DEFAULT_BIND_HOST, type Endpoint } from '../net/address';
 import { DatagramSocket } from '../net/datagram';
@@ -24,9 +23,9 @@ import type { Block, Header, Matcher, Payload, SockFile, Step, Template } from '
 import { DatagramClientChannel, DatagramSessionChannel, StreamChannel, type Channel } from './channel';
 import type { RunEvent, StepEvent, SummaryEvent } from './runEvents';
 import { ExpansionBudget, Scope, type ListenerInfo } from './scope';
+import { MAX_FILE_PAYLOAD, MAX_PEM_FILE, readRegularFile } from './files';
 
-/** The largest `file PATH` payload (64 MiB). */
-export const MAX_FILE_PAYLOAD = 64 * 1024 * 1024;
+export { MAX_FILE_PAYLOAD } from './files';
 
 const LF = Buffer.from('\n');
 
@@ -73,6 +72,8 @@ interface StepState {
   lastError?: SocketLabError;
   /** Why the block has no connection, when its connect failed. */
   readonly connectError?: SocketLabError;
+  /** What cancels these steps: the run's signal, or the run's and one {@link SockRun.runBlocks} call's. */
+  readonly signal?: AbortSignal;
 }
 
 /** Milliseconds since `t0` (from `performance.now()`), to 0.1 ms. */
@@ -91,10 +92,12 @@ export class SockRun {
   private readonly internal = new AbortController();
   private readonly listeners: { close(): Promise<void> }[] = [];
   /** The listener each listener block started, by block number, for {@link SockRun.stopBlock}. */
-  private readonly blockListeners = new Map<number, { close(): Promise<void>; name?: string }>();
+  private readonly blockListeners = new Map<number, { id: string; close(): Promise<void>; name?: string }>();
   private readonly listenerInfo = new Map<string, ListenerInfo>();
   /** Connections opened with `connect … as NAME keep`, by name. */
   private readonly kept = new Map<string, Channel>();
+  /** The connections steps use now (clients, accepted connections, UDP sessions), by bus id, for {@link SockRun.closeSocket}. */
+  private readonly open = new Map<string, Channel>();
   private readonly sessions = new Set<Promise<void>>();
   private readonly started = Date.now();
   private readonly unsubscribe: () => void;
@@ -146,17 +149,20 @@ export class SockRun {
   /**
    * Runs some blocks now, in order, in this run (so they see the listeners it started before),
    * with the file as it is now: the editor's CodeLens "Run"/"Start" use this as the text changes.
-   * A listener block whose listener is already running is skipped.
+   * A listener block whose listener is already running is skipped. Aborting `signal` cancels
+   * these blocks only: their waiting steps end with `ECANCELED` and the rest do not start, while
+   * the listeners the run started (and their connections) keep running.
    */
-  runBlocks(indices: readonly number[], file: SockFile = this.file): Promise<void> {
+  runBlocks(indices: readonly number[], file: SockFile = this.file, signal?: AbortSignal): Promise<void> {
+    const cancel = signal ? AbortSignal.any([this.internal.signal, signal]) : this.internal.signal;
     this.file = file;
     this.scope.setFile(file);
     // Tracked like run(), so stop() lets these blocks finish reporting before its summary.
     this.running = (async () => {
       for (const block of file.blocks) {
         if (!indices.includes(block.index) || this.isListening(block.index)) continue;
-        if (this.internal.signal.aborted) break;
-        await this.runBlock(block);
+        if (cancel.aborted) break;
+        await this.runBlock(block, cancel);
       }
     })();
     return this.running;
@@ -174,6 +180,31 @@ export class SockRun {
     this.blockListeners.delete(index);
     if (l.name) this.listenerInfo.delete(l.name);
     await l.close();
+  }
+
+  /**
+   * Closes one socket of this run by its bus id (the tree's ✕): a block's listener stops as its
+   * Stop does (a Unix listener removes its socket file); a connection closes, and a step waiting
+   * on it ends with an error.
+   * @returns false when the id is not one of this run's sockets
+   */
+  async closeSocket(id: string): Promise<boolean> {
+    for (const [index, l] of this.blockListeners) {
+      if (l.id !== id) continue;
+      await this.stopBlock(index);
+      return true;
+    }
+    const channel = this.open.get(id) ?? [...this.kept.values()].find((c) => c.id === id);
+    if (!channel) return false;
+    this.open.delete(id);
+    for (const [name, c] of this.kept) if (c === channel) this.kept.delete(name);
+    await channel.close();
+    return true;
+  }
+
+  /** True while the run has a listener running or a connection open. */
+  get holdsSockets(): boolean {
+    return this.blockListeners.size > 0 || this.kept.size > 0 || this.open.size > 0;
   }
 
   /** True when the run was stopped or cancelled before every selected block had run. */
@@ -216,18 +247,18 @@ export class SockRun {
     this.options.onEvent(event);
   }
 
-  private waitOptions(timeoutMs?: number): WaitOptions {
-    return { timeoutMs: timeoutMs ?? this.timeoutMs, signal: this.internal.signal };
+  private waitOptions(timeoutMs?: number, signal: AbortSignal = this.internal.signal): WaitOptions {
+    return { timeoutMs: timeoutMs ?? this.timeoutMs, signal };
   }
 
-  private async runBlock(block: Block): Promise<void> {
+  private async runBlock(block: Block, signal: AbortSignal = this.internal.signal): Promise<void> {
     const t0 = performance.now();
     this.emit({ type: 'block', block: block.index, title: block.title, line: block.range.start.line });
     let outcome: Outcome | 'listening';
     const header = block.header;
-    if (!header) outcome = await this.runSteps(block, block.steps, undefined, {});
+    if (!header) outcome = await this.runSteps(block, block.steps, undefined, {}, undefined, { signal });
     else if (header.kind === 'listen') outcome = await this.startListener(block, header);
-    else outcome = await this.runClient(block, header);
+    else outcome = await this.runClient(block, header, signal);
     this.emit({ type: 'block-end', block: block.index, status: outcome, ms: elapsed(t0) });
   }
 
@@ -252,7 +283,7 @@ export class SockRun {
     return expected;
   }
 
-  private async runClient(block: Block, header: Header): Promise<Outcome> {
+  private async runClient(block: Block, header: Header, signal: AbortSignal): Promise<Outcome> {
     const t0 = performance.now();
     let channel: Channel | undefined;
     let what = header.source;
@@ -261,10 +292,10 @@ export class SockRun {
       if (!channel) {
         const error = createError('EVARIABLE', `no connection named "${header.name}" is open: run the block that connects it first`);
         if (!this.headerEvent(block, header, t0, {}, { error })) return 'error';
-        return this.runSteps(block, block.steps, undefined, {}, error);
+        return this.runSteps(block, block.steps, undefined, {}, error, { lastError: error, connectError: error, signal });
       }
       this.headerEvent(block, header, t0, {}, { detail: `on ${channel.id}` });
-      return this.runSteps(block, block.steps, channel, {});
+      return this.runSteps(block, block.steps, channel, {}, undefined, { signal });
     }
     try {
       const ep = this.endpoint(header);
@@ -274,8 +305,8 @@ export class SockRun {
         channel = new DatagramClientChannel(socket);
         this.headerEvent(block, header, t0, {}, { detail: `${socket.local} → ${socket.remote ?? ''} (${socket.id})` });
       } else {
-        const tls = ep.transport === 'tls' ? this.tlsClientOptions(block) : undefined;
-        const conn = await StreamConnection.connect(ep, { ...this.waitOptions(header.timeoutMs), ...(tls ? { tls } : {}) }, this.bus);
+        const tls = ep.transport === 'tls' ? await this.tlsClientOptions(block) : undefined;
+        const conn = await StreamConnection.connect(ep, { ...this.waitOptions(header.timeoutMs, signal), ...(tls ? { tls } : {}) }, this.bus);
         channel = new StreamChannel(conn);
         const session = conn.tls ? `; ${describeTls(conn.tls, Boolean(tls?.insecure))}` : '';
         this.headerEvent(block, header, t0, {}, { detail: `${conn.local} → ${conn.remote} (${conn.id})${session}` });
@@ -283,16 +314,18 @@ export class SockRun {
     } catch (err) {
       const error = fromNodeError(err, what);
       if (!this.headerEvent(block, header, t0, {}, { error })) return 'error';
-      return this.runSteps(block, block.steps, undefined, {}, error);
+      return this.runSteps(block, block.steps, undefined, {}, error, { lastError: error, connectError: error, signal });
     }
     if (header.keep && header.name) {
       // Kept for later `use NAME` blocks; closed when the run stops.
       this.kept.set(header.name, channel);
-      return this.runSteps(block, block.steps, channel, {});
+      return this.runSteps(block, block.steps, channel, {}, undefined, { signal });
     }
+    this.open.set(channel.id, channel);
     try {
-      return await this.runSteps(block, block.steps, channel, {});
+      return await this.runSteps(block, block.steps, channel, {}, undefined, { signal });
     } finally {
+      this.open.delete(channel.id);
       await channel.close();
     }
   }
@@ -310,7 +343,7 @@ export class SockRun {
         const maxSessions = block.policy.maxConnections !== undefined ? { maxSessions: block.policy.maxConnections } : {};
         const socket = await DatagramSocket.bind(ep.host, ep.port, this.bus, filter, { broadcast: block.udp.broadcast === true, groups: block.udp.groups, ...maxSessions });
         this.listeners.push(socket);
-        this.blockListeners.set(block.index, { close: () => socket.close(), ...(header.name ? { name: header.name } : {}) });
+        this.blockListeners.set(block.index, { id: socket.id, close: () => socket.close(), ...(header.name ? { name: header.name } : {}) });
         socket.onSession = (d) => this.track(this.runSession(block, new DatagramSessionChannel(socket, d), { session: d.from, listener: label }));
         const { host, port } = parseHostPort(socket.local);
         info = { host, port, address: socket.local };
@@ -330,7 +363,7 @@ export class SockRun {
           this.track(this.runSession(block, new StreamChannel(conn), { session: conn.id, listener: label })),
         );
         this.listeners.push(listener);
-        this.blockListeners.set(block.index, { close: () => listener.close(), ...(header.name ? { name: header.name } : {}) });
+        this.blockListeners.set(block.index, { id: listener.id, close: () => listener.close(), ...(header.name ? { name: header.name } : {}) });
         const bound = listener.endpoint;
         info = bound.transport === 'unix' ? { path: bound.path, address: bound.path } : { host: bound.host, port: bound.port, address: formatHostPort(bound.host, bound.port) };
         id = listener.id;
@@ -354,9 +387,11 @@ export class SockRun {
   }
 
   private async runSession(block: Block, channel: Channel, ctx: SessionContext): Promise<void> {
+    this.open.set(channel.id, channel);
     try {
       await this.runSteps(block, block.steps, channel, ctx);
     } finally {
+      this.open.delete(channel.id);
       await channel.close();
     }
   }
@@ -366,6 +401,7 @@ export class SockRun {
    * then checks it; a failed expect ends the steps too.
    */
   private async runSteps(block: Block, steps: readonly Step[], channel: Channel | undefined, ctx: SessionContext, initialError?: SocketLabError, state: StepState = { lastError: initialError, connectError: initialError }): Promise<Outcome> {
+    const signal = state.signal ?? this.internal.signal;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
       const t0 = performance.now();
@@ -376,9 +412,9 @@ export class SockRun {
           if (step.everyMs && rounds > 0) {
             // A rate, not a pause: round k starts k × every after the first.
             const due = t0 + rounds * step.everyMs - performance.now();
-            if (due > 0) await sleep(due, this.internal.signal, 'repeat').catch(() => undefined);
+            if (due > 0) await sleep(due, signal, 'repeat').catch(() => undefined);
           }
-          if (this.internal.signal.aborted) break;
+          if (signal.aborted) break;
           const outcome = await this.runSteps(block, step.steps, channel, ctx, undefined, state);
           if (outcome !== 'pass') return outcome;
         }
@@ -394,7 +430,7 @@ export class SockRun {
       if (step.kind === 'expect') {
         let verdict: { pass: boolean; detail: string };
         try {
-          verdict = step.matcher.kind === 'error' ? this.checkError(step.matcher, state.lastError) : this.check(step.matcher, state.last, block);
+          verdict = step.matcher.kind === 'error' ? await this.checkError(step.matcher, state.lastError) : await this.check(step.matcher, state.last, block);
         } catch (err) {
           // The expected payload itself could not be made (a missing file, a bad variable).
           const error = fromNodeError(err, step.source);
@@ -412,7 +448,7 @@ export class SockRun {
         continue;
       }
       try {
-        const r = await this.exec(step, channel, block, state.connectError);
+        const r = await this.exec(step, channel, block, state.connectError, signal);
         state.lastError = undefined;
         if (r.value) state.last = r.value;
         const ev: StepEvent = { ...base, status: 'ok', ms: elapsed(t0), ...(r.detail !== undefined ? { detail: r.detail } : {}), ...(r.payload ? { payload: r.payload, direction: r.direction } : {}) };
@@ -421,8 +457,8 @@ export class SockRun {
         const error = fromNodeError(err, step.source);
         const next = steps[i + 1];
         const expected = next?.kind === 'expect' && next.matcher.kind === 'error';
-        const stopped = this.stopping || (this.internal.signal.aborted && error.code === 'ECANCELED');
-        this.emit({ ...base, status: 'error', detail: stopped ? `${error.message} (the run was stopping)` : error.message, code: error.code, ms: elapsed(t0), ...(expected ? { expected } : {}) });
+        const stopped = this.stopping || (signal.aborted && error.code === 'ECANCELED');
+        this.emit({ ...base, status: 'error', detail: stopped ? `${error.message} (${this.internal.signal.aborted ? 'the run was stopping' : 'cancelled'})` : error.message, code: error.code, ms: elapsed(t0), ...(expected ? { expected } : {}) });
         if (expected) {
           state.lastError = error;
           continue;
@@ -435,25 +471,25 @@ export class SockRun {
     return 'pass';
   }
 
-  private checkError(m: Extract<Matcher, { kind: 'error' }>, error: SocketLabError | undefined): { pass: boolean; detail: string } {
+  private async checkError(m: Extract<Matcher, { kind: 'error' }>, error: SocketLabError | undefined): Promise<{ pass: boolean; detail: string }> {
     if (!error) return { pass: false, detail: 'expected an error, but the step before succeeded' };
     if (m.code && m.code !== error.code) return { pass: false, detail: `expected ${m.code}, got ${error.code}: ${error.message}` };
     if (m.pattern) {
       const message = Buffer.from(error.message);
-      const inner = this.check(m.pattern, message, undefined);
+      const inner = await this.check(m.pattern, message, undefined);
       if (!inner.pass) return { pass: false, detail: `the error "${error.message}" does not match` };
     }
     return { pass: true, detail: error.message };
   }
 
-  private check(m: Matcher, last: Buffer | undefined, block: Block | undefined): { pass: boolean; detail: string } {
+  private async check(m: Matcher, last: Buffer | undefined, block: Block | undefined): Promise<{ pass: boolean; detail: string }> {
     if (last === undefined) return { pass: false, detail: 'nothing was received or looked up before this expect' };
     if (m.kind === 'regex') {
       const pass = BytePattern.of(m.source, m.flags).test(last);
       return { pass, detail: pass ? `matches /${m.source}/${m.flags}` : `/${m.source}/${m.flags} does not match ${describeBytes(last)}` };
     }
     if (m.kind === 'contains') {
-      const want = this.bytes(m.payload, block?.eol ?? 'crlf');
+      const want = await this.bytes(m.payload, block?.eol ?? 'crlf');
       const pass = last.includes(want);
       return { pass, detail: pass ? `found "${escapeBytes(want, 64)}"` : `"${escapeBytes(want, 64)}" not in ${describeBytes(last)}` };
     }
@@ -465,19 +501,19 @@ export class SockRun {
     throw createError('ECLOSED', `${step.kind}: no connection${error ? `: ${error.message}` : ''}`);
   }
 
-  private async exec(step: Step, channel: Channel | undefined, block: Block, connectError: SocketLabError | undefined): Promise<StepResult> {
+  private async exec(step: Step, channel: Channel | undefined, block: Block, connectError: SocketLabError | undefined, signal: AbortSignal): Promise<StepResult> {
     switch (step.kind) {
       case 'send': {
         const ch = this.requireChannel(channel, step, connectError);
-        const data = this.bytes(step.payload, block.eol);
-        await ch.send(data, this.waitOptions());
+        const data = await this.bytes(step.payload, block.eol);
+        await ch.send(data, this.waitOptions(undefined, signal));
         return { payload: data, direction: 'out', detail: byteCount(data.length) };
       }
       case 'recv': {
         const ch = this.requireChannel(channel, step, connectError);
-        const opts = this.waitOptions(step.timeoutMs);
+        const opts = this.waitOptions(step.timeoutMs, signal);
         let data: Buffer;
-        if (step.mode === 'until') data = await ch.recvUntil(this.bytes(step.until as Payload, block.eol), opts);
+        if (step.mode === 'until') data = await ch.recvUntil(await this.bytes(step.until as Payload, block.eol), opts);
         else if (step.mode === 'line') data = await ch.recvUntil(LF, { ...opts, label: 'recv line' });
         else if (step.mode === 'exactly') data = await ch.recvExactly(step.max as number, opts);
         else if (step.mode === 'all') data = await ch.recvAll(opts);
@@ -491,7 +527,7 @@ export class SockRun {
       case 'shutdown':
         return { detail: this.requireChannel(channel, step, connectError).shutdown() ? 'sent FIN; still receiving' : 'already shut down; nothing sent' };
       case 'wait':
-        await sleep(step.ms, this.internal.signal, 'wait');
+        await sleep(step.ms, signal, 'wait');
         return { detail: `waited ${step.ms} ms` };
       case 'resolve': {
         const server = step.server ? parseNameServer(this.expand(step.server)) : undefined;
@@ -508,7 +544,7 @@ export class SockRun {
         return { value: Buffer.from(text), detail: text };
       }
       case 'echo': {
-        const n = await this.requireChannel(channel, step, connectError).echo(this.waitOptions(step.timeoutMs));
+        const n = await this.requireChannel(channel, step, connectError).echo(this.waitOptions(step.timeoutMs, signal));
         return { detail: `${byteCount(n)} echoed` };
       }
       case 'hostname': {
@@ -549,10 +585,10 @@ export class SockRun {
   }
 
   /** The bytes of a payload, with variables expanded. */
-  private bytes(payload: Payload, eol: 'crlf' | 'lf'): Buffer {
+  private async bytes(payload: Payload, eol: 'crlf' | 'lf'): Promise<Buffer> {
     if (payload.kind === 'hex') return decodeHex(this.expand(payload.template));
     if (payload.kind === 'base64') return decodeBase64(this.expand(payload.template));
-    if (payload.kind === 'file') return this.readPayloadFile(this.expand(payload.template));
+    if (payload.kind === 'file') return readRegularFile(this.options.baseDir, this.expand(payload.template), 'file', MAX_FILE_PAYLOAD);
     if (payload.kind === 'heredoc') {
       const ending = eol === 'crlf' ? '\r\n' : '\n';
       const budget = new ExpansionBudget();
@@ -563,13 +599,13 @@ export class SockRun {
   }
 
   /** The TLS client options of a `connect tls` block; `ca FILE` is read relative to the `.sock` file. */
-  private tlsClientOptions(block: Block): TlsClientOptions {
+  private async tlsClientOptions(block: Block): Promise<TlsClientOptions> {
     const t = block.tls;
     return {
       ...(t.insecure ? { insecure: true } : {}),
       ...(t.servername ? { servername: t.servername } : {}),
       ...(t.alpn ? { alpn: t.alpn } : {}),
-      ...(t.ca ? { ca: this.readFile(this.expand(t.ca), 'ca') } : {}),
+      ...(t.ca ? { ca: await readRegularFile(this.options.baseDir, this.expand(t.ca), 'ca', MAX_PEM_FILE) } : {}),
     };
   }
 
@@ -582,27 +618,8 @@ export class SockRun {
       return { options: { cert: made.cert, key: made.key, ...alpn }, note: `self-signed certificate CN=localhost, SHA-256 ${made.fingerprint}` };
     }
     const certPath = this.expand(t.cert as Template);
-    return { options: { cert: this.readFile(certPath, 'cert'), key: this.readFile(this.expand(t.key as Template), 'key'), ...alpn }, note: `certificate ${certPath}` };
-  }
-
-  private readFile(path: string, what: string): Buffer {
-    try {
-      return readFileSync(resolvePath(this.options.baseDir, path));
-    } catch (err) {
-      throw fromNodeError(err, `${what} ${path}`);
-    }
-  }
-
-  /** The bytes of a `file PATH` payload, the path relative to the `.sock` file. */
-  private readPayloadFile(path: string): Buffer {
-    const full = resolvePath(this.options.baseDir, path);
-    try {
-      const size = statSync(full).size;
-      if (size > MAX_FILE_PAYLOAD) throw createError('ETOOBIG', `file ${path}: ${size} bytes is more than the ${MAX_FILE_PAYLOAD}-byte limit of a file payload`);
-      return readFileSync(full);
-    } catch (err) {
-      throw fromNodeError(err, `file ${path}`);
-    }
+    const [cert, key] = await Promise.all([readRegularFile(this.options.baseDir, certPath, 'cert', MAX_PEM_FILE), readRegularFile(this.options.baseDir, this.expand(t.key as Template), 'key', MAX_PEM_FILE)]);
+    return { options: { cert, key, ...alpn }, note: `certificate ${certPath}` };
   }
 
   private expand(t: Template): string {
