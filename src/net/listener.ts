@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { formatHostPort, type Endpoint } from './address';
-import { fromNodeError, SocketLabError } from './errors';
+import { createError, fromNodeError, SocketLabError } from './errors';
 import { StreamConnection } from './stream';
 import type { AddressFilter } from './policy';
 import type { TlsServerOptions } from './tlsInfo';
@@ -15,6 +15,13 @@ import type { TrafficBus } from './traffic';
 
 /** The default limit of simultaneous connections per listener, as `ncat`'s `--max-conns`. */
 export const DEFAULT_MAX_CONNECTIONS = 100;
+
+/**
+ * How long a TLS listener waits for a peer's handshake by default (5 s, the time a Socket Lab
+ * client gives its connect and handshake), instead of Node's 120 s: a socket that connects and
+ * says nothing holds a `max-conns` slot until then.
+ */
+export const DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS = 5000;
 
 /** Options of {@link StreamListener.listen}. */
 export interface ListenOptions {
@@ -27,8 +34,17 @@ export interface ListenOptions {
   readonly maxConnections?: number;
   /** Peers not permitted are reset at accept and reported as a `drop` event. */
   readonly filter?: AddressFilter;
-  /** Destroy a connection that sends and receives nothing for this many ms. */
+  /**
+   * Destroy a connection that sends and receives nothing for this many ms. On a TLS listener it
+   * bounds the handshake too, when shorter than `handshakeTimeoutMs`.
+   */
   readonly idleTimeoutMs?: number;
+  /**
+   * For a `tls` endpoint: close a peer that has not completed its handshake after this many ms
+   * (Node's `handshakeTimeout`), reported as an `ETIMEDOUT` error event. Default
+   * {@link DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS}, or `idleTimeoutMs` when that is shorter.
+   */
+  readonly handshakeTimeoutMs?: number;
   /** For Unix: remove a stale socket file (one nothing listens on) in the way. Default false. */
   readonly removeStale?: boolean;
   /** For a `tls` endpoint: the certificate, key and ALPN protocols. */
@@ -124,8 +140,9 @@ export class StreamListener {
     const what = endpoint.transport === 'unix' ? `listen unix ${endpoint.path}` : `listen ${endpoint.transport} ${formatHostPort(endpoint.host, endpoint.port)}`;
     const secure = endpoint.transport === 'tls';
     if (secure && !options.tls) throw new TypeError('StreamListener.listen: a tls endpoint needs options.tls');
+    const handshakeTimeout = Math.min(options.handshakeTimeoutMs ?? DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS, options.idleTimeoutMs || Infinity);
     const server: Server = secure
-      ? createTlsServer({ allowHalfOpen: true, cert: options.tls?.cert, key: options.tls?.key, ...(options.tls?.alpn ? { ALPNProtocols: [...options.tls.alpn] } : {}) })
+      ? createTlsServer({ allowHalfOpen: true, handshakeTimeout, cert: options.tls?.cert, key: options.tls?.key, ...(options.tls?.alpn ? { ALPNProtocols: [...options.tls.alpn] } : {}) })
       : createServer({ allowHalfOpen: true, pauseOnConnect: false });
     server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     // Set once bound; the handlers below ignore what happens before.
@@ -167,8 +184,13 @@ export class StreamListener {
         else socket.destroy();
       });
       server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
-        const e = fromNodeError(err, `tls handshake with ${formatHostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0)}`);
+        const what = `tls handshake with ${formatHostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0)}`;
+        const timedOut = (err as { code?: unknown }).code === 'ERR_TLS_HANDSHAKE_TIMEOUT';
+        const e = timedOut ? createError('ETIMEDOUT', `${what}: not completed within ${handshakeTimeout} ms; closed`, err) : fromNodeError(err, what);
         bus.emit({ type: 'error', id, code: e.code, message: e.message });
+        // Node leaves the socket to this handler (after a handshake timeout it stays open): close it,
+        // so its max-conns slot is free again.
+        socket.destroy();
       });
     }
     const accept = (l: StreamListener, socket: Socket): void => {
