@@ -70,7 +70,8 @@ ${a.codiconsUri ? `<link rel="stylesheet" href="${attr(a.codiconsUri)}">` : ''}
   <div id="empty" class="empty">No traffic yet. Start a listener or connect a client, or run a .sock file.</div>
 </div>
 <form id="send-form" class="send" autocomplete="off">
-  <select id="send-target" aria-label="Send to"></select>
+  <label for="send-target" class="label">Send to</label>
+  <select id="send-target" title="Follows the connection shown and the selected row"></select>
   <input id="send-input" type="text" spellcheck="false" aria-label="Payload to send" placeholder="Payload: text with \\r\\n escapes, hex 47 45 54, or base64 R0VU  (↑/↓ history)">
   <button id="send" type="submit">Send</button>
   <div id="send-message" class="send-message" role="alert"></div>

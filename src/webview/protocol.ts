@@ -39,15 +39,17 @@ export interface WireEvent {
 /** Bytes of one payload that the view receives; the rest is counted, and in every export. */
 export const VIEW_PAYLOAD_MAX = 64 * 1024;
 
-/** A listener, client, accepted connection or datagram socket, for the filter and the send box. */
+/** A listener, client, accepted connection, datagram socket or UDP listener's peer, for the filter and the send box. */
 export interface WireConnection {
   readonly id: string;
-  readonly kind: 'listener' | 'client' | 'accepted';
+  readonly kind: 'listener' | 'client' | 'accepted' | 'peer';
   readonly transport: string;
   /** `tcp 127.0.0.1:5000 → 127.0.0.1:40312`, as the tree shows it. */
   readonly label: string;
-  /** For an accepted connection, its listener's id. */
+  /** For an accepted connection or a UDP peer, its listener's id. */
   readonly listener?: string;
+  /** For a UDP listener's peer: its address, as the listener's datagram events give it (`peer`). */
+  readonly peer?: string;
   /** True while bytes can be sent on it from the send box. */
   readonly canSend: boolean;
 }
@@ -81,7 +83,8 @@ export type PageMessage =
 /** The longest payload text the send box may post (characters). */
 export const SEND_TEXT_MAX = 1024 * 1024;
 
-const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** Ids: `c3`, `l1`, and a UDP listener's peer `u9:127.0.0.1:40312`, `u9:[fe80::1%eth0]:40312`. */
+const ID = /^[A-Za-z0-9_.:%[\]-]{1,96}$/;
 const FORMATS: readonly string[] = ['jsonl', 'sock', 'pcapng'];
 
 /**

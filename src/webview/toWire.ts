@@ -32,8 +32,9 @@ export function toWireEvent(e: TrafficEvent, seq: number): WireEvent {
  * @param sendable whether the send box can send on it (a socket the extension owns, still open)
  */
 export function toWireConnection(r: EndpointRecord, sendable: boolean): WireConnection {
-  const label = r.kind === 'listener' ? `${r.transport} ${r.local}` : r.kind === 'accepted' ? `${r.transport} ${r.local} ← ${r.remote ?? '?'}` : `${r.transport} ${r.local} → ${r.remote ?? '?'}`;
+  const label = r.kind === 'listener' ? `${r.transport} ${r.local}` : r.kind === 'accepted' || r.kind === 'peer' ? `${r.transport} ${r.local} ← ${r.remote ?? '?'}` : `${r.transport} ${r.local} → ${r.remote ?? '?'}`;
   const open = r.state === 'open' || r.state === 'half-closed';
   const w = { id: r.id, kind: r.kind, transport: r.transport, label, canSend: sendable && r.kind !== 'listener' && open };
+  if (r.kind === 'peer' && r.listener && r.remote) return { ...w, listener: r.listener, peer: r.remote };
   return r.listener ? { ...w, listener: r.listener } : w;
 }

@@ -207,6 +207,104 @@ describe('traffic view page (Chromium, fake host)', function () {
     assert.equal(await p.page.textContent('[role=alert]'), 'unknown escape "\\q" at offset 0');
   });
 
+  it('the send target follows the connection shown and the selected row, and is never another connection', async () => {
+    p = await host.open();
+    await init(p, conversation());
+    const target = async (): Promise<{ value: string; text: string; disabled: boolean }> =>
+      p.page.$eval('#send-target', (s) => ({ value: (s as HTMLSelectElement).value, text: (s as HTMLSelectElement).selectedOptions[0]?.textContent ?? '', disabled: (s as HTMLSelectElement).disabled }));
+    await p.page.selectOption('#connection', 'c2');
+    await p.frames();
+    assert.deepEqual(await target(), { value: 'c2', text: 'c2 · tcp 127.0.0.1:5000 ← 127.0.0.1:40312', disabled: false });
+    await p.page.selectOption('#connection', 'c3');
+    await p.frames();
+    assert.equal((await target()).value, 'c3');
+    // All connections: selecting a row makes its connection the target.
+    await p.page.selectOption('#connection', '');
+    await p.frames();
+    await p.page.click('#list .row[data-index="2"]');
+    await p.frames();
+    assert.equal((await target()).value, 'c2', 'the selected row is c2’s');
+    await p.page.keyboard.press('ArrowDown');
+    await p.page.keyboard.press('ArrowDown');
+    await p.frames();
+    assert.equal((await target()).value, 'c3', 'the selected row is c3’s');
+    // A connection that opens meanwhile does not move the target under the person's fingers.
+    const more: WireConnection[] = [...CONNECTIONS, { id: 'c5', kind: 'accepted', transport: 'tcp', label: 'tcp 127.0.0.1:5000 ← 127.0.0.1:40999', listener: 'l1', canSend: true }];
+    await p.post({ type: 'connections', connections: more });
+    await p.page.waitForTimeout(100);
+    assert.equal((await target()).value, 'c3');
+    await p.page.fill('#send-input', 'to c3');
+    await p.page.press('#send-input', 'Enter');
+    // Viewing c2, which then closes: nothing to send to, rather than another connection.
+    await p.page.selectOption('#connection', 'c2');
+    await p.frames();
+    await p.post({ type: 'connections', connections: more.map((c) => (c.id === 'c2' ? { ...c, canSend: false } : c)) });
+    await p.page.waitForFunction(() => (document.getElementById('send') as HTMLButtonElement).disabled);
+    assert.deepEqual(await target(), { value: '', text: 'c2 is closed: nothing to send to', disabled: true });
+    await p.page.fill('#send-input', 'to nowhere');
+    await p.page.press('#send-input', 'Enter');
+    assert.deepEqual(
+      (await p.posted()).filter((m) => m.type === 'send'),
+      [{ type: 'send', connection: 'c3', payload: 'to c3' }],
+    );
+    await p.page.screenshot({ path: join(RESULTS, 'traffic-view-send-target.png') });
+  });
+
+  it('a UDP listener’s peers are filters and send targets of their own', async () => {
+    p = await host.open();
+    const connections: WireConnection[] = [
+      { id: 'u4', kind: 'listener', transport: 'udp', label: 'udp 127.0.0.1:5353', canSend: false },
+      { id: 'u4:127.0.0.1:40001', kind: 'peer', transport: 'udp', label: 'udp 127.0.0.1:5353 ← 127.0.0.1:40001', listener: 'u4', peer: '127.0.0.1:40001', canSend: true },
+      { id: 'u4:127.0.0.1:40002', kind: 'peer', transport: 'udp', label: 'udp 127.0.0.1:5353 ← 127.0.0.1:40002', listener: 'u4', peer: '127.0.0.1:40002', canSend: true },
+    ];
+    const events = [
+      lifeEvent('u4', 'listening', 'listening on udp 127.0.0.1:5353'),
+      { ...dataEvent('u4', 'in', 'from one'), peer: '127.0.0.1:40001' },
+      { ...dataEvent('u4', 'in', 'from two'), peer: '127.0.0.1:40002' },
+      { ...dataEvent('u4', 'out', 'to one'), peer: '127.0.0.1:40001' },
+    ];
+    await p.post({ type: 'init', events, connections, dropped: 0, focus: 'u4:127.0.0.1:40001' });
+    assert.deepEqual((await p.rows()).map((r) => r.body), ['from one', 'to one']);
+    assert.equal(await p.page.inputValue('#send-target'), 'u4:127.0.0.1:40001');
+    await p.page.selectOption('#connection', 'u4');
+    await p.frames();
+    assert.equal((await p.rows()).length, 4);
+    await p.page.click('#list .row[data-index="2"]');
+    await p.frames();
+    assert.equal(await p.page.inputValue('#send-target'), 'u4:127.0.0.1:40002', 'the selected datagram’s peer');
+    await p.page.fill('#send-input', 'reply');
+    await p.page.press('#send-input', 'Enter');
+    assert.deepEqual((await p.posted()).filter((m) => m.type === 'send'), [{ type: 'send', connection: 'u4:127.0.0.1:40002', payload: 'reply' }]);
+  });
+
+  it('says what is true when it shows nothing: no traffic, no match, events dropped, a connection gone, cleared', async () => {
+    p = await host.open();
+    const empty = async (): Promise<string> => {
+      await p.frames();
+      return (await p.page.isVisible('#empty')) ? ((await p.page.textContent('#empty')) ?? '') : '(list not empty)';
+    };
+    await init(p, []);
+    assert.equal(await empty(), 'No traffic yet. Start a listener or connect a client, or run a .sock file.');
+    await init(p, conversation());
+    await p.page.fill('#search', 'no such text');
+    await p.page.waitForFunction(() => document.querySelectorAll('#list .row').length === 0);
+    assert.equal(await empty(), 'No event matches “no such text”.');
+    await p.page.fill('#search', '');
+    await p.page.waitForFunction(() => document.querySelectorAll('#list .row').length === 7);
+    // c2's events were pushed out of the shared history by c3's flood.
+    await p.post({ type: 'init', events: [dataEvent('c3', 'in', 'flood')], connections: CONNECTIONS, dropped: 10_000, focus: 'c2' });
+    assert.equal(await empty(), 'No event of c2 is left: 10,000 older events were dropped: socketLab.capture.maxEvents (and socketLab.capture.maxBytes) bound the history.');
+    // After a reload, the connection still selected was closed and cleared.
+    await p.load(true);
+    await p.post({ type: 'init', events: [dataEvent('c3', 'in', 'later')], connections: CONNECTIONS.filter((c) => c.id !== 'c2'), dropped: 0, focus: null });
+    assert.equal(await p.page.inputValue('#connection'), 'c2');
+    assert.equal(await empty(), 'c2 is no longer open or listed, and the history holds none of its events. Choose another connection, or All connections.');
+    assert.equal(await p.page.inputValue('#send-target'), '');
+    await p.page.selectOption('#connection', '');
+    await p.page.click('#clear');
+    assert.equal(await empty(), 'The view was cleared; new events appear here (the capture keeps the rest for export).');
+  });
+
   it('export buttons ask the host for the shown connection’s capture', async () => {
     p = await host.open();
     await init(p, conversation(), 'c2');

@@ -6,7 +6,7 @@
 import { elementScroll, observeElementOffset, observeElementRect, Virtualizer } from '@tanstack/virtual-core';
 import { escapeControls } from '../../net/payload';
 import { VIEW_PAYLOAD_MAX, type ExportFormat, type HostMessage, type PageMessage, type WireConnection } from '../protocol';
-import { EventStore, makeMatcher, payloadLines, visibleBody, type ViewEvent, type ViewFilter, type ViewMode } from './model';
+import { chooseSendTarget, emptyMessage, EventStore, makeMatcher, payloadLines, rowConnection, visibleBody, type ViewEvent, type ViewFilter, type ViewMode } from './model';
 
 interface VsCodeApi {
   postMessage(message: PageMessage): void;
@@ -22,6 +22,7 @@ interface PageState {
   readonly filter: ViewFilter;
   readonly follow: boolean;
   readonly history: readonly string[];
+  /** The send target the person picked in the send box's list (cleared when the view or selection changes). */
   readonly sendTarget: string | null;
 }
 
@@ -46,6 +47,7 @@ const els = {
   empty: $('empty'),
   sendForm: $<HTMLFormElement>('send-form'),
   sendTarget: $<HTMLSelectElement>('send-target'),
+  send: $<HTMLButtonElement>('send'),
   sendInput: $<HTMLInputElement>('send-input'),
   sendMessage: $('send-message'),
 };
@@ -64,6 +66,10 @@ let connections: readonly WireConnection[] = [];
 let shown: ViewEvent[] = [];
 let matcher = makeMatcher(state.filter, connections);
 let selected = -1;
+/** Where the send box sends: shown in its list, it follows the view and the selected row. */
+let target: string | null = null;
+/** True after Clear, until the page is loaded again. */
+let cleared = false;
 const expanded = new Set<number>(); // by seq
 let historyPos = -1;
 /** Rendered rows by seq; rebuilt when the mode or encoding changes (`renderKey`). */
@@ -182,6 +188,7 @@ function render(): void {
   }
   els.spacer.style.height = `${virtualizer.getTotalSize()}px`;
   els.empty.hidden = shown.length > 0;
+  if (shown.length === 0) els.empty.textContent = describeEmpty();
   const items = virtualizer.getVirtualItems();
   const keep = new Set<number>();
   for (const item of items) {
@@ -226,6 +233,17 @@ function updateStatus(): void {
   els.status.textContent = parts.join(' · ');
 }
 
+/** What the empty list says: why nothing is shown (see {@link emptyMessage}). */
+function describeEmpty(): string {
+  const f = state.filter;
+  let heldOfConnection = store.length;
+  if (f.connection !== null) {
+    const ofConnection = makeMatcher({ connection: f.connection, directions: ['in', 'out'], lifecycle: true, search: '' }, connections);
+    heldOfConnection = store.all().filter(ofConnection).length;
+  }
+  return emptyMessage({ filter: f, held: store.length, heldOfConnection, dropped: store.dropped, cleared, connections });
+}
+
 function refilter(): void {
   matcher = makeMatcher(state.filter, connections);
   shown = store.all().filter(matcher);
@@ -247,24 +265,48 @@ function fillConnections(): void {
     }),
   );
   els.connection.value = current ?? '';
-  const sendable = connections.filter((c) => c.canSend);
+  updateSendTarget(true);
+}
+
+/**
+ * Works out the send box's target and shows it: the list offers the connections in view that can
+ * send. `keep`: the target stays unless it can no longer send or left the view (new connections
+ * arriving do not move it); without it, the target follows the view and the selected row.
+ */
+function updateSendTarget(keep: boolean): void {
+  const f = state.filter.connection;
+  const row = selected >= 0 && shown[selected] ? rowConnection(shown[selected].wire, connections) : null;
+  target = chooseSendTarget(connections, { filter: f, row, chosen: state.sendTarget, current: keep ? target : null });
+  const inView = connections.filter((c) => c.canSend && (f === null || c.id === f || c.listener === f));
+  const shownConnection = f === null ? undefined : connections.find((c) => c.id === f);
+  const none = f === null ? 'No open connection' : !shownConnection ? `${f} is gone: nothing to send to` : shownConnection.kind === 'listener' ? `No open connection of ${f}` : `${f} is closed: nothing to send to`;
+  const options: [string, string][] = target === null ? [['', none]] : inView.map((c) => [c.id, `${c.id} · ${c.label}`]);
   els.sendTarget.replaceChildren(
-    ...(sendable.length === 0 ? [['', 'No open connection']] : sendable.map((c) => [c.id, `${c.id} · ${c.label}`])).map(([value, label]) => {
+    ...options.map(([value, label]) => {
       const o = document.createElement('option');
       o.value = value;
       o.textContent = label;
       return o;
     }),
   );
-  const preferred = [state.filter.connection, state.sendTarget].find((id) => id && sendable.some((c) => c.id === id));
-  els.sendTarget.value = preferred ?? sendable[0]?.id ?? '';
-  els.sendTarget.disabled = sendable.length === 0;
-  (document.getElementById('send') as HTMLButtonElement).disabled = sendable.length === 0;
+  els.sendTarget.value = target ?? '';
+  els.sendTarget.title = target === null ? none : `Send to ${connectionName(target)}`;
+  els.sendTarget.disabled = target === null;
+  els.send.disabled = target === null;
 }
 
 function setFilter(patch: Partial<ViewFilter>): void {
+  const connectionChanged = patch.connection !== undefined && patch.connection !== state.filter.connection;
+  if (connectionChanged) selected = -1; // the selected row was another view's
   save({ filter: { ...state.filter, ...patch } });
   refilter();
+  if (connectionChanged) followView();
+}
+
+/** The view or the selection changed: the send target follows it (the person's earlier pick no longer holds). */
+function followView(): void {
+  save({ sendTarget: null });
+  updateSendTarget(false);
 }
 
 function setFollow(on: boolean): void {
@@ -278,12 +320,13 @@ function onHost(msg: HostMessage): void {
   switch (msg.type) {
     case 'init':
       store.clear();
+      cleared = false;
       store.push(msg.events);
       store.dropped += msg.dropped;
       connections = msg.connections;
-      if (msg.focus !== null) save({ filter: { ...state.filter, connection: msg.focus } });
-      fillConnections();
+      if (msg.focus !== null) save({ filter: { ...state.filter, connection: msg.focus }, sendTarget: null });
       refilter();
+      fillConnections();
       return;
     case 'events': {
       const cut = store.push(msg.events);
@@ -299,6 +342,7 @@ function onHost(msg: HostMessage): void {
         added++;
       }
       if (added > 0) setCount();
+      else if (shown.length === 0) scheduleRender(); // the empty list's message may change
       else updateStatus();
       return;
     }
@@ -308,10 +352,11 @@ function onHost(msg: HostMessage): void {
       if (state.filter.connection !== null) refilter();
       return;
     case 'focus':
-      save({ filter: { ...state.filter, connection: msg.focus } });
+      save({ filter: { ...state.filter, connection: msg.focus }, sendTarget: null });
       els.connection.value = msg.focus ?? '';
-      fillConnections();
       refilter();
+      fillConnections();
+      updateSendTarget(false);
       return;
     case 'sendResult':
       els.sendMessage.textContent = msg.message;
@@ -332,6 +377,7 @@ function select(index: number): void {
   if (shown.length === 0) return;
   selected = Math.max(0, Math.min(shown.length - 1, index));
   virtualizer.scrollToIndex(selected, { align: 'auto' });
+  followView();
   scheduleRender();
 }
 
@@ -373,6 +419,7 @@ function wire(): void {
   els.follow.addEventListener('click', () => setFollow(!state.follow));
   els.clear.addEventListener('click', () => {
     store.clear();
+    cleared = true;
     expanded.clear();
     selected = -1;
     refilter();
@@ -385,6 +432,7 @@ function wire(): void {
     if (!row) return;
     const index = Number(row.dataset.index);
     selected = index;
+    followView();
     if ((ev.target as HTMLElement).closest('.more')) toggleExpanded(index);
     scheduleRender();
   });
@@ -401,11 +449,14 @@ function wire(): void {
   });
   for (const format of ['jsonl', 'sock', 'pcapng'] as const) $(`export-${format}`).addEventListener('click', () => exportAs(format));
 
-  els.sendTarget.addEventListener('change', () => save({ sendTarget: els.sendTarget.value || null }));
+  els.sendTarget.addEventListener('change', () => {
+    save({ sendTarget: els.sendTarget.value || null });
+    updateSendTarget(true);
+  });
   els.sendForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const payload = els.sendInput.value;
-    const connection = els.sendTarget.value;
+    const connection = target;
     if (!connection || payload === '') return;
     vscode.postMessage({ type: 'send', connection, payload });
     save({ history: [payload, ...state.history.filter((h) => h !== payload)].slice(0, HISTORY_MAX) });

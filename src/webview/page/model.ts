@@ -97,9 +97,14 @@ export function containsBytes(hay: Uint8Array, needle: Uint8Array): boolean {
  */
 export function makeMatcher(filter: ViewFilter, connections: readonly WireConnection[]): (e: ViewEvent) => boolean {
   let ids: Set<string> | null = null;
+  // A UDP listener's peer has no events of its own: its datagrams are the listener's, from or to it.
+  let peer: { readonly listener: string; readonly address: string } | null = null;
   if (filter.connection !== null) {
     ids = new Set([filter.connection]);
-    for (const c of connections) if (c.listener === filter.connection) ids.add(c.id);
+    for (const c of connections) {
+      if (c.listener === filter.connection) ids.add(c.id);
+      if (c.id === filter.connection && c.kind === 'peer' && c.listener !== undefined && c.peer !== undefined) peer = { listener: c.listener, address: c.peer };
+    }
   }
   const needle = filter.search.trim() === '' ? null : searchBytes(filter.search);
   const needleText = filter.search.trim().toLowerCase();
@@ -107,7 +112,9 @@ export function makeMatcher(filter: ViewFilter, connections: readonly WireConnec
     const w = e.wire;
     // A listener's new connections join the filter as their accept arrives (events come in order).
     if (ids && w.kind === 'open' && w.listener !== undefined && ids.has(w.listener)) ids.add(w.id);
-    if (ids && !ids.has(w.id)) return false;
+    if (peer) {
+      if (w.id !== peer.listener || w.kind !== 'data' || w.peer !== peer.address) return false;
+    } else if (ids && !ids.has(w.id)) return false;
     if (w.kind === 'data') {
       if (!filter.directions.includes(w.direction ?? 'in')) return false;
       if (needle === null) return true;
@@ -225,4 +232,89 @@ export class EventStore {
     this.heldBytes = 0;
     this.dropped = 0;
   }
+}
+
+/** What decides the send box's target, besides the connections. */
+export interface SendTargetInputs {
+  /** The connection (or listener) the view shows, or null for all. */
+  readonly filter: string | null;
+  /** The connection of the selected row (for a UDP listener's datagram, its peer), or null. */
+  readonly row: string | null;
+  /** What the person picked in the send box's own list since they last changed the view or the selection. */
+  readonly chosen: string | null;
+  /** The target shown now, kept while it can still send and is in view (new connections do not move it). */
+  readonly current: string | null;
+}
+
+/**
+ * The send box's target, which follows what the view shows: the person's own pick, else the
+ * selected row's connection, else the shown connection, else the newest of the shown listener's
+ * connections (or of all). Only a connection that can send and is in the view qualifies: viewing a
+ * connection that has closed gives no target rather than another connection.
+ *
+ * @returns the target's id, or null when nothing in view can be sent to
+ */
+export function chooseSendTarget(connections: readonly WireConnection[], inputs: SendTargetInputs): string | null {
+  const { filter } = inputs;
+  const inView = (c: WireConnection): boolean => filter === null || c.id === filter || c.listener === filter;
+  const ok = (id: string | null): boolean => id !== null && connections.some((c) => c.id === id && c.canSend && inView(c));
+  for (const id of [inputs.chosen, inputs.row, inputs.current, filter]) if (ok(id)) return id;
+  const shown = filter === null ? null : connections.find((c) => c.id === filter);
+  if (shown && shown.kind !== 'listener') return null;
+  return connections.filter((c) => c.canSend && inView(c)).at(-1)?.id ?? null;
+}
+
+/**
+ * The connection a row belongs to, as the send box targets it: the row's id, or for a datagram
+ * of a UDP listener, the listed peer it came from or went to.
+ */
+export function rowConnection(wire: WireEvent, connections: readonly WireConnection[]): string {
+  if (wire.kind !== 'data' || wire.peer === undefined) return wire.id;
+  return connections.find((c) => c.kind === 'peer' && c.listener === wire.id && c.peer === wire.peer)?.id ?? wire.id;
+}
+
+/** What {@link emptyMessage} needs to know when the list shows nothing. */
+export interface EmptyInputs {
+  readonly filter: ViewFilter;
+  /** Events the page holds, and those of the shown connection (all of them for All connections). */
+  readonly held: number;
+  readonly heldOfConnection: number;
+  /** Events let go before or while the view held them (the history's bounds, the page's, in transit). */
+  readonly dropped: number;
+  /** True once the person pressed Clear. */
+  readonly cleared: boolean;
+  readonly connections: readonly WireConnection[];
+}
+
+/**
+ * What the list says when it shows no event: only what is true. A search that matches nothing
+ * says so; a connection whose events the bounded history let go says how many went and which
+ * settings bound it; a connection that is no longer listed says that; "No traffic yet" only when
+ * nothing has happened.
+ */
+export function emptyMessage(o: EmptyInputs): string {
+  const id = o.filter.connection;
+  const where = id === null ? '' : ` in ${id}`;
+  const dropped = `${o.dropped.toLocaleString('en-US')} older event${o.dropped === 1 ? ' was' : 's were'} dropped: socketLab.capture.maxEvents (and socketLab.capture.maxBytes) bound the history`;
+  const search = o.filter.search.trim();
+  if (id !== null && o.heldOfConnection === 0) {
+    const c = o.connections.find((x) => x.id === id);
+    if (o.dropped > 0) return `No event of ${id} is left: ${dropped}.`;
+    if (!c) return `${id} is no longer open or listed, and the history holds none of its events. Choose another connection, or All connections.`;
+    if (o.cleared) return `The view was cleared; new events of ${id} appear here.`;
+    return `No traffic on ${id} yet.`;
+  }
+  if (o.held === 0) {
+    if (o.cleared) return 'The view was cleared; new events appear here (the capture keeps the rest for export).';
+    if (o.dropped > 0) return `No event is left: ${dropped}.`;
+    return 'No traffic yet. Start a listener or connect a client, or run a .sock file.';
+  }
+  if (search !== '') {
+    const bad = searchBytes(search);
+    if (typeof bad === 'string') return `No event matches: ${bad}.`;
+    return `No event matches “${search}”${where}.`;
+  }
+  const hidden = [...(o.filter.directions.includes('in') ? [] : ['← in']), ...(o.filter.directions.includes('out') ? [] : ['→ out']), ...(o.filter.lifecycle ? [] : ['events'])];
+  const n = id === null ? o.held : o.heldOfConnection;
+  return `${n.toLocaleString('en-US')} event${n === 1 ? ' is' : 's are'} hidden by the filters${where}${hidden.length > 0 ? `: turn on ${hidden.join(', ')}` : ''}.`;
 }
