@@ -5,6 +5,7 @@
  */
 import { DatagramSocket } from './datagram';
 import type { Endpoint } from './address';
+import { UDP_PEERS_LISTED, udpPeerId } from './registry';
 import { createError } from './errors';
 import { StreamListener } from './listener';
 import { StreamConnection } from './stream';
@@ -34,6 +35,11 @@ export class SocketManager {
   private readonly listeners = new Map<string, StreamListener>();
   /** The ids of the connections the listeners accepted (the rest of `streams` are clients). */
   private readonly accepted = new Set<string>();
+  /**
+   * The peers of each UDP listener: by peer id ({@link udpPeerId}), the address each datagram
+   * came from, where a reply goes; the first {@link UDP_PEERS_LISTED}, as the registry lists them.
+   */
+  private readonly peers = new Map<string, Map<string, { readonly address: string; readonly port: number }>>();
 
   private readonly unsubscribe: () => void;
 
@@ -47,6 +53,7 @@ export class SocketManager {
         this.streams.delete(e.id);
         this.datagrams.delete(e.id);
         this.accepted.delete(e.id);
+        this.peers.delete(e.id);
       } else if (e.type === 'half-close' && e.direction === 'in' && this.accepted.has(e.id) && !this.options().keepHalfOpen) {
         // After every subscriber has seen the peer's FIN: close() emits our own half-close.
         const conn = this.streams.get(e.id);
@@ -65,8 +72,13 @@ export class SocketManager {
   async listen(endpoint: Endpoint, tls?: TlsServerOptions): Promise<string> {
     if (endpoint.transport === 'udp') {
       const socket = await DatagramSocket.bind(endpoint.host, endpoint.port, this.bus);
-      socket.onDatagram = () => undefined;
+      const peers = new Map<string, { address: string; port: number }>();
+      socket.onDatagram = (d) => {
+        const id = udpPeerId(socket.id, d.from);
+        if (!peers.has(id) && peers.size < UDP_PEERS_LISTED) peers.set(id, { address: d.address, port: d.port });
+      };
       this.datagrams.set(socket.id, socket);
+      this.peers.set(socket.id, peers);
       return socket.id;
     }
     const listener = await StreamListener.listen(endpoint, { maxConnections: this.options().maxConnections, ...(tls ? { tls } : {}) }, this.bus, (conn) => {
@@ -97,25 +109,48 @@ export class SocketManager {
     return conn.id;
   }
 
-  /** True when {@link send} can send on this id: an open connection or UDP client this manager owns. */
+  /** A UDP listener's peer by its id: the listener's socket and the peer's address. */
+  private peer(id: string): { socket: DatagramSocket; to: { address: string; port: number } } | undefined {
+    const colon = id.indexOf(':');
+    if (colon < 0) return undefined;
+    const socket = this.datagrams.get(id.slice(0, colon));
+    const to = this.peers.get(id.slice(0, colon))?.get(id);
+    return socket && to ? { socket, to } : undefined;
+  }
+
+  /** True when {@link send} can send on this id: an open connection, UDP client or UDP listener's peer this manager owns. */
   canSend(id: string): boolean {
-    return this.streams.has(id) || this.datagrams.get(id)?.remote !== undefined;
+    return this.streams.has(id) || this.datagrams.get(id)?.remote !== undefined || this.peer(id) !== undefined;
   }
 
   /**
-   * Sends bytes on a connection (a client, an accepted connection, or a UDP client).
-   * @throws SocketLabError `ECLOSED` when the id is not an open connection, or what the send raises
+   * Sends bytes on a connection (a client, an accepted connection, or a UDP client), or one
+   * datagram to a peer of a UDP listener (`sendto` the address it sent from).
+   * @throws SocketLabError `ECLOSED` when the id is not an open connection or known peer, or what the send raises
    */
   async send(id: string, data: Buffer): Promise<void> {
     const stream = this.streams.get(id);
     if (stream) return stream.send(data, { timeoutMs: this.options().timeoutMs });
     const datagram = this.datagrams.get(id);
     if (datagram?.remote) return datagram.send(data);
-    throw createError('ECLOSED', datagram ? `${id} is a UDP listener: send to one of its peers from a client` : `${id} is not an open connection`);
+    const peer = this.peer(id);
+    if (peer) return peer.socket.send(data, peer.to);
+    throw createError('ECLOSED', datagram ? `${id} is a UDP listener: send to one of its peers (listed under it once it has received from them)` : `${id} is not an open connection`);
   }
 
-  /** Sends the same bytes to every open connection of a listener (ncat's broker); resolves with how many. */
+  /**
+   * Sends the same bytes to every open connection of a listener (ncat's broker), or one datagram to
+   * each known peer of a UDP listener; resolves with how many.
+   * @throws SocketLabError `ECLOSED` when the id is not a running listener of this manager
+   */
   async sendToAll(listenerId: string, data: Buffer): Promise<number> {
+    const datagram = this.datagrams.get(listenerId);
+    const peers = datagram ? this.peers.get(listenerId) : undefined;
+    if (datagram && peers) {
+      const targets = [...peers.values()];
+      await Promise.all(targets.map((to) => datagram.send(data, to)));
+      return targets.length;
+    }
     const listener = this.listeners.get(listenerId);
     if (!listener) throw createError('ECLOSED', `${listenerId} is not a running listener`);
     const targets = [...listener.connections].filter((c) => c.state === 'open' || c.state === 'half-closed');
@@ -130,6 +165,7 @@ export class SocketManager {
     this.datagrams.delete(id);
     this.listeners.delete(id);
     this.accepted.delete(id);
+    this.peers.delete(id);
     await target?.close();
   }
 
@@ -145,6 +181,7 @@ export class SocketManager {
     this.datagrams.clear();
     this.listeners.clear();
     this.accepted.clear();
+    this.peers.clear();
     await Promise.allSettled(all.map((c) => c.close()));
   }
 

@@ -9,22 +9,36 @@ import type { TrafficBus, TrafficEvent } from './traffic';
 /** The state of a listener or connection, as the tree shows it. */
 export type EndpointState = 'listening' | 'open' | 'half-closed' | 'closed' | 'error';
 
-/** One listener, client or accepted connection. */
+/** Peers listed under one UDP listener at most; datagrams from further peers count on the listener only. */
+export const UDP_PEERS_LISTED = 256;
+
+/**
+ * The id of a peer of a UDP listener: the listener's id and the peer's address as datagram events
+ * give it (`u9:127.0.0.1:40312`, `u9:[::1]:40312`).
+ */
+export function udpPeerId(listenerId: string, peer: string): string {
+  return `${listenerId}:${peer}`;
+}
+
+/**
+ * One listener, client or accepted connection, or a peer of a UDP listener (a sender address it
+ * received a datagram from: `recvfrom`'s address, where `sendto` replies).
+ */
 export interface EndpointRecord {
   readonly id: string;
-  readonly kind: 'listener' | 'client' | 'accepted';
+  readonly kind: 'listener' | 'client' | 'accepted' | 'peer';
   readonly transport: Transport;
   /** The local address (`127.0.0.1:40123`, a socket path). */
   readonly local: string;
   /** The peer, for clients and accepted connections. */
   readonly remote?: string;
-  /** For an accepted connection, the id of its listener. */
+  /** For an accepted connection or a UDP peer, the id of its listener. */
   readonly listener?: string;
   readonly state: EndpointState;
   /** Bytes received and sent; for a listener, over all its connections. */
   readonly bytesIn: number;
   readonly bytesOut: number;
-  /** Connections accepted (listeners) and peers turned away. */
+  /** Connections accepted (listeners; for UDP, peers seen) and peers turned away. */
   readonly accepted: number;
   readonly dropped: number;
   /** The last error's message, when the state is `error`. */
@@ -40,6 +54,8 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** Keeps {@link EndpointRecord}s from traffic events; subscribers learn which ids changed. */
 export class EndpointRegistry {
   private readonly records = new Map<string, Mutable<EndpointRecord>>();
+  /** How many peers each UDP listener lists. */
+  private readonly peersListed = new Map<string, number>();
   private readonly listeners = new Set<(ids: readonly string[]) => void>();
   private readonly unsubscribe: () => void;
 
@@ -57,7 +73,7 @@ export class EndpointRegistry {
     return this.records.get(id);
   }
 
-  /** The accepted connections of a listener. */
+  /** The accepted connections (or UDP peers) of a listener. */
   childrenOf(listenerId: string): EndpointRecord[] {
     return this.all().filter((r) => r.listener === listenerId);
   }
@@ -68,7 +84,7 @@ export class EndpointRegistry {
     let connections = 0;
     for (const r of this.records.values()) {
       if (r.kind === 'listener' && r.state === 'listening') listeners++;
-      else if (r.kind !== 'listener' && (r.state === 'open' || r.state === 'half-closed')) connections++;
+      else if ((r.kind === 'client' || r.kind === 'accepted') && (r.state === 'open' || r.state === 'half-closed')) connections++;
     }
     return { listeners, connections };
   }
@@ -101,6 +117,20 @@ export class EndpointRegistry {
     for (const l of this.listeners) l(ids);
   }
 
+  /** The record of a UDP listener's peer, made on its first datagram while fewer than {@link UDP_PEERS_LISTED} are listed. */
+  private peer(listener: Mutable<EndpointRecord>, address: string, ts: number): Mutable<EndpointRecord> | undefined {
+    const id = udpPeerId(listener.id, address);
+    const known = this.records.get(id);
+    if (known) return known;
+    const listed = this.peersListed.get(listener.id) ?? 0;
+    if (listed >= UDP_PEERS_LISTED || listener.state !== 'listening') return undefined;
+    this.peersListed.set(listener.id, listed + 1);
+    listener.accepted++;
+    const rec: Mutable<EndpointRecord> = { id, kind: 'peer', transport: 'udp', local: listener.local, remote: address, listener: listener.id, state: 'open', bytesIn: 0, bytesOut: 0, accepted: 0, dropped: 0, since: ts };
+    this.records.set(id, rec);
+    return rec;
+  }
+
   private apply(e: TrafficEvent): void {
     const r = this.records.get(e.id);
     switch (e.type) {
@@ -119,15 +149,18 @@ export class EndpointRegistry {
       }
       case 'data': {
         if (!r) return;
-        const parent = r.listener ? this.records.get(r.listener) : undefined;
+        // A UDP listener's datagrams count on it and on their peer, the child the tree lists.
+        const child = r.kind === 'listener' && r.transport === 'udp' && e.peer !== undefined ? this.peer(r, e.peer, e.ts) : undefined;
+        const parent = child ? r : r.listener ? this.records.get(r.listener) : undefined;
+        const own = child ?? r;
         if (e.direction === 'in') {
-          r.bytesIn += e.payload.length;
+          own.bytesIn += e.payload.length;
           if (parent) parent.bytesIn += e.payload.length;
         } else {
-          r.bytesOut += e.payload.length;
+          own.bytesOut += e.payload.length;
           if (parent) parent.bytesOut += e.payload.length;
         }
-        this.changed(parent ? [r.id, parent.id] : [r.id]);
+        this.changed(parent ? [own.id, parent.id] : [own.id]);
         return;
       }
       case 'half-close':
@@ -140,6 +173,12 @@ export class EndpointRegistry {
         if (r && r.state !== 'error') {
           r.state = 'closed';
           this.changed([r.id]);
+        }
+        if (r?.kind === 'listener' && this.peersListed.delete(r.id)) {
+          // A UDP listener's peers go with it.
+          const peers = this.childrenOf(r.id).filter((c) => c.kind === 'peer' && c.state === 'open');
+          for (const c of peers) (c as Mutable<EndpointRecord>).state = 'closed';
+          if (peers.length > 0) this.changed(peers.map((c) => c.id));
         }
         return;
       case 'error':

@@ -27,11 +27,15 @@ export function shortBytes(n: number): string {
 
 /** How a record reads in the tree: label, description, tooltip, icon and context value. */
 export function describeRecord(r: EndpointRecord): { label: string; description: string; tooltip: string; contextValue: string } {
-  const label = r.kind === 'listener' ? `${r.transport.toUpperCase()} ${r.local}` : r.kind === 'accepted' ? `${r.remote ?? '?'}` : `${r.transport.toUpperCase()} → ${r.remote ?? '?'}`;
+  const label = r.kind === 'listener' ? `${r.transport.toUpperCase()} ${r.local}` : r.kind === 'accepted' || r.kind === 'peer' ? `${r.remote ?? '?'}` : `${r.transport.toUpperCase()} → ${r.remote ?? '?'}`;
   const counters = `↓${shortBytes(r.bytesIn)} ↑${shortBytes(r.bytesOut)}`;
-  const extra = r.kind === 'listener' ? ` · ${r.accepted} accepted${r.dropped ? `, ${r.dropped} turned away` : ''}` : '';
+  // A UDP listener accepts nothing: it counts the peers it has received from (listed under it).
+  const seen = r.transport === 'udp' ? `${r.accepted} peer${r.accepted === 1 ? '' : 's'}` : `${r.accepted} accepted`;
+  const extra = r.kind === 'listener' ? ` · ${seen}${r.dropped ? `, ${r.dropped} turned away` : ''}` : '';
   const tls = r.tls ? ` · ${r.tls.protocol}${r.tls.verified ? '' : ' NOT VERIFIED'}` : '';
-  const description = `${r.state} · ${counters}${extra}${tls}`;
+  // A UDP peer has no connection state: it is an address the listener can reply to while it runs.
+  const state = r.kind === 'peer' && r.state === 'open' ? 'peer' : r.state;
+  const description = `${state} · ${counters}${extra}${tls}`;
   const tooltip = [`${r.id}: ${r.kind} ${r.transport}`, `local ${r.local}`, r.remote ? `remote ${r.remote}` : '', `state ${r.state}${r.error ? ` (${r.error})` : ''}`, `received ${byteCount(r.bytesIn)}, sent ${byteCount(r.bytesOut)}`].filter(Boolean).join('\n');
   const open = r.state === 'listening' || r.state === 'open' || r.state === 'half-closed';
   return { label, description, tooltip, contextValue: `${r.kind}${open ? '.open' : '.closed'}` };
@@ -57,7 +61,7 @@ export class ConnectionTreeProvider implements vscode.TreeDataProvider<string> {
 
   getChildren(element?: string): string[] {
     if (element) return this.registry.childrenOf(element).map((r) => r.id);
-    return this.registry.all().filter((r) => r.kind !== 'accepted').map((r) => r.id);
+    return this.registry.all().filter((r) => r.listener === undefined).map((r) => r.id);
   }
 
   getTreeItem(id: string): vscode.TreeItem {
@@ -71,7 +75,7 @@ export class ConnectionTreeProvider implements vscode.TreeDataProvider<string> {
     item.tooltip = d.tooltip;
     item.contextValue = d.contextValue;
     const icon = STATE_ICONS[r.state];
-    item.iconPath = new vscode.ThemeIcon(r.kind === 'listener' && r.state === 'listening' ? 'radio-tower' : icon.icon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
+    item.iconPath = new vscode.ThemeIcon(r.kind === 'listener' && r.state === 'listening' ? 'radio-tower' : r.kind === 'peer' && r.state === 'open' ? 'arrow-swap' : icon.icon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     return item;
   }
 

@@ -114,7 +114,7 @@ export function registerSocketCommands(context: vscode.ExtensionContext, deps: S
     vscode.commands.registerCommand(
       Commands.send,
       guarded(async (target: Target, payload?: string) => {
-        const id = target ?? (await pickConnection(registry, 'Send', ['client', 'accepted']));
+        const id = target ?? (await pickConnection(registry, 'Send', ['client', 'accepted', 'peer']));
         if (!id) return undefined;
         const bytes = typeof payload === 'string' ? parsePayloadInput(payload) : await askPayload(id);
         if (typeof bytes === 'string') throw new SocketLabError('EBADPAYLOAD', bytes);

@@ -183,6 +183,13 @@ class TrafficPanel implements vscode.Disposable {
 /** The capture's events of one listener (with its accepted connections) or connection, or all. */
 export function eventsOf(events: readonly TrafficEvent[], connection: string | null): TrafficEvent[] {
   if (connection === null) return [...events];
+  const colon = connection.indexOf(':');
+  if (colon > 0) {
+    // A UDP listener's peer (`u9:127.0.0.1:40312`): the listener's events, and its datagrams with that peer.
+    const listener = connection.slice(0, colon);
+    const peer = connection.slice(colon + 1);
+    return events.filter((e) => e.id === listener && (e.type !== 'data' || e.peer === peer));
+  }
   const ids = new Set([connection]);
   for (const e of events) if (e.type === 'open' && e.listener === connection) ids.add(e.id);
   return events.filter((e) => ids.has(e.id));
