@@ -24,6 +24,25 @@ export default tseslint.config(
     },
   },
   {
+    // Hovers answer from local facts (the bytes, /etc/hosts, /etc/services) and send nothing: no
+    // resolver for them; a lookup is a command link the person clicks.
+    files: ['src/sock/hoverInfo.ts', 'src/sock/hoverMarkdown.ts', 'src/providers/hoverProvider.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['**/net/resolver', '**/net/dnsQuery', 'node:dns', 'node:dns/*', 'dns', 'dns/*'], message: 'A hover sends nothing: no resolver.' }],
+      }],
+    },
+  },
+  {
+    files: ['src/sock/hoverInfo.ts', 'src/sock/hoverMarkdown.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'src/sock is pure Node: do not import vscode.' }],
+        patterns: [{ group: ['**/net/resolver', '**/net/dnsQuery', 'node:dns', 'node:dns/*', 'dns', 'dns/*'], message: 'A hover sends nothing: no resolver.' }],
+      }],
+    },
+  },
+  {
     // The traffic view's shared modules and its page: no VS Code API, and the page no Node either.
     files: ['src/webview/**/*.ts'],
     rules: {

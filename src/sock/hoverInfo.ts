@@ -1,10 +1,11 @@
 /**
  * What is under a position of a `.sock` file, for hovers: a verb, a payload, a variable, an
- * address, a port, a host name or a service name. Pure: it reads the text and the parse, runs no
- * lookup itself (the editor decides what may touch the network) and never throws.
+ * address, a port, a host name or a service name. Pure: it reads the text, the parse and the
+ * local tables (`/etc/hosts`, `/etc/services`), sends nothing, and never throws.
  */
 import { isIP } from 'node:net';
 import { aton, pton } from '../net/address';
+import { systemHosts } from '../net/hosts';
 import { decodeBase64, decodeEscapes, decodeHex } from '../net/payload';
 import { systemServices } from '../net/services';
 import type { SockFile } from './ast';
@@ -15,9 +16,11 @@ export type HoverInfo =
   | { readonly kind: 'payload'; readonly bytes: Buffer }
   | { readonly kind: 'payload-error'; readonly message: string }
   | { readonly kind: 'variable'; readonly name: string; readonly value?: string; readonly note?: string }
-  | { readonly kind: 'address'; readonly address: string; readonly family: 4 | 6; readonly packed: Buffer }
+  /** An address: its family, its packed bytes, and its names in `/etc/hosts` (none when absent). */
+  | { readonly kind: 'address'; readonly address: string; readonly family: 4 | 6; readonly packed: Buffer; readonly hosts: readonly string[] }
   | { readonly kind: 'port'; readonly port: number; readonly service?: string }
-  | { readonly kind: 'host'; readonly name: string }
+  /** A host name and its addresses in `/etc/hosts` (none when absent). */
+  | { readonly kind: 'host'; readonly name: string; readonly hosts: readonly string[] }
   | { readonly kind: 'service'; readonly name: string; readonly port?: number; readonly proto: 'tcp' | 'udp' };
 
 /** The range of the hovered token within its line, 0-based columns, end exclusive. */
@@ -50,7 +53,10 @@ export const VERB_DOCS: Record<string, { doc: string; python?: string }> = {
   ntop: { doc: 'Unpacks 4 or 16 bytes into address text (inet_ntop(3)).', python: 'socket.inet_ntop(socket.AF_INET6, packed)' },
 };
 
-/** The spans of a line: quoted strings and `{{…}}` kept whole, other words split at spaces. */
+/**
+ * The spans of a line: quoted strings and `{{…}}` kept whole, other words split at spaces; a
+ * trailing comment (`#` or `//` after whitespace, as the parser reads it) ends the line.
+ */
 function tokens(line: string): { text: string; start: number; end: number }[] {
   const out: { text: string; start: number; end: number }[] = [];
   let i = 0;
@@ -59,6 +65,7 @@ function tokens(line: string): { text: string; start: number; end: number }[] {
       i++;
       continue;
     }
+    if (i > 0 && (line[i] === '#' || line.startsWith('//', i))) break;
     const start = i;
     if (line[i] === '"') {
       i++;
@@ -144,7 +151,7 @@ export function hoverAt(text: string, file: SockFile, line: number, column: numb
   }
   if (isIP(t.text) || (verb === 'aton' && /^[\d.xX]+$/.test(t.text))) return { info: hostInfo(t.text), start: t.start, end: t.end };
   if (/^\d{1,5}$/.test(t.text) && (verb === 'listen' || prev === 'tcp' || prev === 'udp')) return { info: portInfo(Number(t.text), proto), start: t.start, end: t.end };
-  if ((verb === 'lookup' || verb === 'resolve') && at === 1) return { info: { kind: 'host', name: t.text }, start: t.start, end: t.end };
+  if ((verb === 'lookup' || verb === 'resolve') && at === 1) return { info: { kind: 'host', name: t.text, hosts: systemHosts().addresses(t.text) }, start: t.start, end: t.end };
   return undefined;
 }
 
@@ -158,12 +165,12 @@ function portInfo(port: number, proto: 'tcp' | 'udp'): HoverInfo {
 
 function hostInfo(host: string): HoverInfo {
   const v = isIP(host);
-  if (v === 6) return { kind: 'address', address: host, family: 6, packed: pton(host) };
-  if (v === 4) return { kind: 'address', address: host, family: 4, packed: aton(host) };
+  if (v === 6) return { kind: 'address', address: host, family: 6, packed: pton(host), hosts: systemHosts().names(host) };
   try {
-    // inet_aton forms such as 127.1 are addresses too.
-    return { kind: 'address', address: host, family: 4, packed: aton(host) };
+    // inet_aton forms such as 127.1 are addresses too; /etc/hosts is keyed by the bytes.
+    const packed = aton(host);
+    return { kind: 'address', address: host, family: 4, packed, hosts: systemHosts().names(packed.join('.')) };
   } catch {
-    return { kind: 'host', name: host };
+    return { kind: 'host', name: host, hosts: systemHosts().addresses(host) };
   }
 }

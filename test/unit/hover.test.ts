@@ -1,6 +1,12 @@
 import { strict as assert } from 'node:assert';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HostsTable } from '../../src/net/hosts';
 import { hoverAt } from '../../src/sock/hoverInfo';
+import { hoverMarkdown } from '../../src/sock/hoverMarkdown';
 import { parseSock } from '../../src/sock/parser';
+import { ROOT, run } from './helpers';
 
 const TEXT = [
   '@host = 127.0.0.1', // 0
@@ -59,10 +65,103 @@ describe('hover info (what is under the cursor)', () => {
     assert.ok(host?.info.kind === 'host' && host.info.name === 'example.test');
   });
 
+  it('does not hover an address or host inside a trailing comment', () => {
+    const text = '### a\nconnect tcp 127.0.0.1:80 # was 10.0.0.1\nlookup localhost // or 10.0.0.3\nsend "a # 10.0.0.4"\n';
+    const file = parseSock(text);
+    const line1 = text.split('\n')[1];
+    assert.ok(hoverAt(text, file, 1, line1.indexOf('127')), 'the address before the comment is hovered');
+    assert.equal(hoverAt(text, file, 1, line1.indexOf('10.0')), undefined);
+    assert.equal(hoverAt(text, file, 1, line1.indexOf('#')), undefined);
+    assert.equal(hoverAt(text, file, 2, text.split('\n')[2].indexOf('10.0')), undefined);
+    assert.equal(hoverAt(text, file, 3, text.split('\n')[3].indexOf('10.0'))?.info.kind, 'payload', 'a # inside quotes is payload, not a comment');
+  });
+
   it('says nothing over blank space, comments and variable lines, and never throws on any position', () => {
     assert.equal(at(1, 1), undefined);
     assert.equal(at(0, 3), undefined);
     const lines = TEXT.split('\n');
     for (let l = 0; l < lines.length + 2; l++) for (let c = 0; c < 30; c++) hoverAt(TEXT, FILE, l, c);
+  });
+});
+
+describe('the hosts table (/etc/hosts, hosts(5))', () => {
+  const table = new HostsTable('# comment\n127.0.0.1\tlocalhost\n::1 localhost ip6-localhost # trailing\n10.9.8.7 Router.Lab.test router\nnot-an-address x\n10.9.8.7 second\n');
+
+  it('maps names (case-insensitive) to addresses and addresses (by their bytes) to names', () => {
+    assert.deepEqual(table.addresses('localhost'), ['127.0.0.1', '::1']);
+    assert.deepEqual(table.addresses('router.lab.test'), ['10.9.8.7']);
+    assert.deepEqual(table.names('0:0::1'), ['localhost', 'ip6-localhost']);
+    assert.deepEqual(table.names('10.9.8.7'), ['Router.Lab.test', 'router', 'second']);
+    assert.deepEqual(table.names('10.0.0.1'), []);
+    assert.deepEqual(table.addresses('x'), []);
+  });
+});
+
+describe('hover text', () => {
+  it('offers the network lookup as a command link and says what /etc/hosts knows', () => {
+    const md = hoverMarkdown({ kind: 'address', address: '10.0.0.1', family: 4, packed: Buffer.from([10, 0, 0, 1]), hosts: [] }, { lookupCommand: 'socketLab.lookupHost' });
+    assert.match(md, /packed \(inet_aton\): `0a 00 00 01`/);
+    assert.match(md, /not in \/etc\/hosts/);
+    assert.match(md, /\[Look up 10\.0\.0\.1\]\(command:socketLab\.lookupHost\?%5B%2210\.0\.0\.1%22%5D "gethostbyaddr/);
+    const host = hoverMarkdown({ kind: 'host', name: 'a(b)', hosts: ['10.9.8.7'] }, { lookupCommand: 'socketLab.lookupHost' });
+    assert.match(host, /\/etc\/hosts: `10\.9\.8\.7`/);
+    assert.match(host, /\[Look up a\\\(b\\\)\]\(command:socketLab\.lookupHost\?%5B%22a%28b%29%22%5D "gethostbyname/, 'parentheses cannot end the link early');
+    assert.doesNotMatch(hoverMarkdown({ kind: 'host', name: 'x', hosts: [] }), /command:/, 'no link without a command');
+  });
+});
+
+describe('hovers send nothing (a private network namespace whose resolver is a logging dnsmasq)', () => {
+  it('hovering addresses, host names and comments makes no DNS query; the resolver itself does', async function () {
+    this.timeout(30_000);
+    const dir = await mkdtemp(join(tmpdir(), 'socket-lab-hover-'));
+    try {
+      const sock = [
+        '@gw = 10.0.0.1',
+        '### client',
+        'connect tcp 10.0.0.1:80 # was 10.0.0.3',
+        'send "hi"',
+        '### v6',
+        'connect udp [2001:db8::1]:53',
+        '### lookups',
+        'lookup example.test',
+        'lookup lab-router.test',
+        'lookup 192.0.2.9',
+        'aton 10.9.8.7',
+        'resolve other.test A',
+        '// 10.0.0.4',
+        '',
+      ].join('\n');
+      await writeFile(join(dir, 'hover.sock'), sock);
+      await writeFile(join(dir, 'hosts'), '127.0.0.1 localhost\n10.9.8.7 lab-router.test router\n');
+      await writeFile(join(dir, 'resolv.conf'), 'nameserver 127.0.0.1\noptions attempts:1 timeout:1\n');
+      const log = join(dir, 'dnsmasq.log');
+      const script = [
+        'ip link set lo up',
+        `mount --bind "${dir}/hosts" /etc/hosts`,
+        `mount --bind "${dir}/resolv.conf" /etc/resolv.conf`,
+        `dnsmasq --no-daemon --log-queries --port=53 --listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts --user=root --pid-file= --log-facility="${log}" & D=$!`,
+        `for i in $(seq 50); do grep -q started "${log}" 2>/dev/null && break; sleep 0.1; done`,
+        `"${process.execPath}" "${join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs')}" "${join(ROOT, 'test', 'fixtures', 'hover-all.ts')}" "${dir}/hover.sock" --control; S=$?`,
+        'kill $D; wait $D; exit $S',
+      ].join('\n');
+      const r = await run('unshare', ['-n', '-m', 'sh', '-c', script], { timeoutMs: 25_000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /hovered\ncontrol done/);
+      const hovers = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { line: number; start: number; kind: string; md: string });
+      const queries = (await readFile(log, 'utf8')).split('\n').filter((l) => /query\[/.test(l));
+      // The observer works: the control lookups after the hovers reached it.
+      assert.ok(queries.some((q) => q.includes('2.0.0.10.in-addr.arpa')), queries.join('\n'));
+      assert.ok(queries.some((q) => q.includes('control.test')), queries.join('\n'));
+      assert.deepEqual(queries.filter((q) => !/2\.0\.0\.10\.in-addr\.arpa|control\.test/.test(q)), [], 'no query came from a hover');
+      // What the hovers said, from local facts only.
+      const address = hovers.find((h) => h.line === 2 && h.kind === 'address');
+      assert.ok(address, JSON.stringify(hovers));
+      assert.match(address.md, /not in \/etc\/hosts[\s\S]*\[Look up 10\.0\.0\.1\]\(command:socketLab\.lookupHost\?%5B%2210\.0\.0\.1%22%5D/);
+      assert.match(hovers.find((h) => h.line === 8 && h.kind === 'host')?.md ?? '', /\/etc\/hosts: `10\.9\.8\.7`/);
+      assert.match(hovers.find((h) => h.line === 10 && h.kind === 'address')?.md ?? '', /\/etc\/hosts: `lab-router\.test`, `router`/);
+      assert.deepEqual(hovers.filter((h) => (h.line === 2 && h.start >= sock.split('\n')[2].indexOf('#')) || h.line === 12), [], 'comments are not hovered');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

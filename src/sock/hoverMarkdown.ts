@@ -1,0 +1,73 @@
+/**
+ * The text of a `.sock` hover, as Markdown, from what {@link hoverAt} found. Synchronous and
+ * from local facts only (the bytes, the parse, `/etc/hosts`, `/etc/services`): a hover sends
+ * nothing. A network lookup is a command link the person clicks.
+ */
+import { byteCount, escapeBytes, hexDump, toHex } from '../net/payload';
+import type { HoverInfo } from './hoverInfo';
+
+/** Options of {@link hoverMarkdown}. */
+export interface HoverMarkdownOptions {
+  /**
+   * The command a "Look up …" link runs, with the address or host name as its one argument
+   * (the editor's `socketLab.lookupHost`); no link when absent.
+   */
+  readonly lookupCommand?: string;
+}
+
+/** Text with every Markdown syntax character escaped (the set VS Code's `appendText` escapes), on one line. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-!~<>|]/g, '\\$&').replace(/\r?\n/g, ' ');
+}
+
+/** Inline code when the text has no backtick, else escaped text (a code span cannot hold every backtick run). */
+function code(text: string): string {
+  return text.includes('`') ? escapeMarkdown(text) : `\`${text}\``;
+}
+
+function codeBlock(text: string, language: string): string {
+  return `\n\n\`\`\`${language}\n${text}\n\`\`\`\n`;
+}
+
+/** A `command:` link with its arguments as URI-encoded JSON; `(`, `)` and `'` encoded too, so the link destination stays whole. */
+export function commandLink(label: string, command: string, args: readonly unknown[], title: string): string {
+  const query = encodeURIComponent(JSON.stringify(args)).replace(/[()'!*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `[${escapeMarkdown(label)}](command:${command}?${query} "${title.replace(/["\\]/g, '')}")`;
+}
+
+function hostsLine(names: readonly string[]): string {
+  return names.length > 0 ? `/etc/hosts: ${names.map(code).join(', ')}` : 'not in /etc/hosts';
+}
+
+function lookupLine(target: string, reverse: boolean, options: HoverMarkdownOptions): string {
+  if (!options.lookupCommand) return '';
+  const how = reverse ? 'gethostbyaddr' : 'gethostbyname';
+  return `\n\n${commandLink(`Look up ${target}`, options.lookupCommand, [target], `${how} through the system resolver, which may send a DNS query`)}`;
+}
+
+/**
+ * The Markdown of a hover.
+ *
+ * @returns CommonMark; when `options.lookupCommand` is set, addresses and host names end with a
+ *   `command:` link that the editor must allow (`isTrusted: { enabledCommands }`)
+ */
+export function hoverMarkdown(info: HoverInfo, options: HoverMarkdownOptions = {}): string {
+  switch (info.kind) {
+    case 'verb':
+      return `**${info.verb}** — ${info.doc}` + (info.python ? `\n\nPython: ${codeBlock(info.python, 'python')}` : '');
+    case 'payload':
+      return `**${byteCount(info.bytes.length)}**: ${escapeMarkdown(`"${escapeBytes(info.bytes, 200)}"`)}` + (info.bytes.length > 0 ? codeBlock(hexDump(info.bytes.subarray(0, 256)) + (info.bytes.length > 256 ? '…' : ''), 'text') : '');
+    case 'payload-error':
+      return escapeMarkdown(info.message);
+    case 'variable':
+      return `**{{${escapeMarkdown(info.name)}}}**` + (info.value !== undefined ? ` = ${escapeMarkdown(info.value)}` : '') + (info.note ? ` — ${escapeMarkdown(info.note)}` : '');
+    case 'address':
+      return `**IPv${info.family} address** \`${info.address}\`\n\npacked (${info.family === 4 ? 'inet_aton' : 'inet_pton'}): \`${toHex(info.packed)}\`\n\n${hostsLine(info.hosts)}${lookupLine(info.address, true, options)}`;
+    case 'port':
+      return `**port ${info.port}**` + (info.service ? ` — service \`${info.service}\` (/etc/services)` : '');
+    case 'service':
+      return `**service ${code(info.name)}/${info.proto}**` + (info.port !== undefined ? ` — port ${info.port} (/etc/services)` : ' — not in the services table');
+    case 'host':
+      return `**host** ${code(info.name)}\n\n${hostsLine(info.hosts)}${lookupLine(info.name, false, options)}`;
+  }
+}
