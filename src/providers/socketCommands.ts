@@ -75,6 +75,23 @@ export function registerSocketCommands(context: vscode.ExtensionContext, deps: S
       }
     };
 
+  // A listener at its limit turns clients away: one notification per listener says so, not one
+  // per client; the log has a line for each, and the tree counts them.
+  const warned = new Set<string>();
+  const unsubscribe = manager.bus.subscribe((e) => {
+    if (e.type !== 'drop' || warned.has(e.id) || !manager.has(e.id)) return;
+    warned.add(e.id);
+    const r = registry.get(e.id);
+    const max = readSettings().maxConnections;
+    const why = e.reason === 'max-conns' ? `it is at its limit of ${max} connection${max === 1 ? '' : 's'} (socketLab.maxConnections)` : 'that peer is not allowed';
+    const message = `Socket Lab: listener ${e.id}${r ? ` (${r.transport} ${r.local})` : ''} turned away ${e.remote}: ${why}. Any more are counted in the tree and the log.`;
+    log.warn(message);
+    void vscode.window.showWarningMessage(message, 'Show Log').then((choice) => {
+      if (choice === 'Show Log') log.show(true);
+    });
+  });
+  context.subscriptions.push({ dispose: unsubscribe });
+
   const listen = (transport: InputTransport) =>
     guarded(async (arg?: unknown) => {
       const ep = await endpointFrom(context, arg, transport, true);

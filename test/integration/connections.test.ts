@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { connect, createServer, type Socket } from 'node:net';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -95,12 +96,60 @@ describe('connections from the palette and the tree', () => {
     assert.deepEqual(node.children.map((c) => c.contextValue), ['accepted.open', 'accepted.open']);
     // Send to both children from the listener's context menu (the broker).
     assert.equal(await vscode.commands.executeCommand('socketLab.sendToAll', id, 'hi all\\n'), 2);
-    // The peer half-closes: the connection stays open for sending (allowHalfOpen), and says so.
+    // The peer half-closes: the listener closes its side in turn, as nc does.
+    const ended = new Promise((r) => clients[0].once('end', r));
+    clients[0].resume();
     clients[0].end();
-    const first = await until('the first connection half-closed in the tree', () => snapshotNode()?.children.find((c) => c.description.startsWith('half-closed · ↓5 B ↑7 B')), 8000);
-    await vscode.commands.executeCommand('socketLab.close', first.id);
-    await until('the first connection closed in the tree', () => (snapshotNode()?.children.some((c) => c.id === first.id && c.description.startsWith('closed · ↓5 B ↑7 B') && c.contextValue === 'accepted.closed') ? true : undefined), 8000);
+    await ended;
+    await until('the first connection closed in the tree', () => (snapshotNode()?.children.some((c) => c.description.startsWith('closed · ↓5 B ↑7 B') && c.contextValue === 'accepted.closed') ? true : undefined), 8000);
     clients.forEach((c) => c.destroy());
+  });
+
+  it('with socketLab.keepHalfOpen a half-closed connection stays open for sending', async () => {
+    const config = vscode.workspace.getConfiguration('socketLab');
+    await config.update('keepHalfOpen', true, vscode.ConfigurationTarget.Global);
+    try {
+      const id = await vscode.commands.executeCommand<string>('socketLab.startTcpListener', '127.0.0.1:0');
+      const c = connect({ host: '127.0.0.1', port: portOf(await until('the listener', () => record(id))) });
+      c.on('error', () => undefined);
+      let got = '';
+      c.on('data', (d: Buffer) => (got += d.toString()));
+      await new Promise((r) => c.once('connect', r));
+      c.end();
+      const half = await until('the half-closed connection', () => api.endpoints().find((r) => r.listener === id && r.state === 'half-closed'));
+      assert.equal(await vscode.commands.executeCommand('socketLab.send', half.id, 'after FIN'), 9);
+      await until('the bytes at the client', () => (got === 'after FIN' ? true : undefined));
+      c.destroy();
+    } finally {
+      await config.update('keepHalfOpen', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('a listener at socketLab.maxConnections turns clients away with one notification, not one per client', async () => {
+    const config = vscode.workspace.getConfiguration('socketLab');
+    await config.update('maxConnections', 1, vscode.ConfigurationTarget.Global);
+    const original = vscode.window.showWarningMessage;
+    const warnings: string[] = [];
+    (vscode.window as { showWarningMessage: unknown }).showWarningMessage = (m: string, ...items: string[]) => (warnings.push(`${m} [${items.join('|')}]`), Promise.resolve(undefined));
+    const clients: Socket[] = [];
+    try {
+      const id = await vscode.commands.executeCommand<string>('socketLab.startTcpListener', '127.0.0.1:0');
+      const port = portOf(await until('the listener', () => record(id)));
+      for (let i = 0; i < 4; i++) {
+        const c = connect({ host: '127.0.0.1', port });
+        c.on('error', () => undefined);
+        clients.push(c);
+        await new Promise((r) => c.once('connect', r));
+      }
+      const node = await until('three turned away in the tree', () => api.tree().find((n) => n.id === id && /3 turned away/.test(n.description)), 8000);
+      assert.match(node.description, /1 accepted, 3 turned away$/);
+      assert.equal(warnings.length, 1, warnings.join('\n'));
+      assert.match(warnings[0], new RegExp(`^Socket Lab: listener ${id} \\(tcp 127\\.0\\.0\\.1:${port}\\) turned away 127\\.0\\.0\\.1:\\d+: it is at its limit of 1 connection \\(socketLab\\.maxConnections\\)\\. .* \\[Show Log\\]$`));
+    } finally {
+      (vscode.window as { showWarningMessage: unknown }).showWarningMessage = original;
+      clients.forEach((c) => c.destroy());
+      await config.update('maxConnections', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   it('bad input gives a clear message and leaves the extension working: port in use, refused, invalid host:port', async () => {
@@ -167,6 +216,32 @@ describe('connections from the palette and the tree', () => {
     assert.equal(await vscode.commands.executeCommand('socketLab.send', unixClient, 'base64 aGVsbG8='), 5);
     await until('5 bytes over the Unix socket', () => (record(unixListener)?.bytesIn === 5 ? true : undefined));
     assert.equal(record(unixClient)?.transport, 'unix');
+  });
+
+  it('a UDP listener lists its peers with their counters; Send replies to one, Send to All reaches each', async () => {
+    const id = await vscode.commands.executeCommand<string>('socketLab.startUdpListener', '127.0.0.1:0');
+    const port = portOf(await until('the UDP listener', () => record(id)));
+    const peers = [createSocket('udp4'), createSocket('udp4')];
+    const got: string[][] = [[], []];
+    try {
+      for (const [i, p] of peers.entries()) {
+        p.on('message', (m) => got[i].push(m.toString()));
+        await new Promise<void>((r) => p.send(i === 0 ? 'ping' : 'ping two', port, '127.0.0.1', () => r()));
+      }
+      const node = await until('two peers under the listener', () => api.tree().find((n) => n.id === id && n.children.length === 2 && /↓12 B/.test(n.description)), 8000);
+      assert.match(node.description, /^listening · ↓12 B ↑0 B · 2 peers$/);
+      assert.deepEqual(node.children.map((c) => [c.label, c.description, c.contextValue]), [
+        [`127.0.0.1:${peers[0].address().port}`, 'peer · ↓4 B ↑0 B', 'peer.open'],
+        [`127.0.0.1:${peers[1].address().port}`, 'peer · ↓8 B ↑0 B', 'peer.open'],
+      ]);
+      assert.equal(await vscode.commands.executeCommand('socketLab.send', node.children[0].id, 'pong'), 4);
+      await until('the reply at the first peer', () => (got[0].join() === 'pong' ? true : undefined));
+      assert.equal(await vscode.commands.executeCommand('socketLab.sendToAll', id, 'to all'), 2);
+      await until('both peers to get it', () => (got[0].join() === 'pong,to all' && got[1].join() === 'to all' ? true : undefined));
+      await until('the counters', () => api.tree().find((n) => n.id === id && n.children[0]?.description === 'peer · ↓4 B ↑10 B' && n.children[1]?.description === 'peer · ↓8 B ↑6 B'), 8000);
+    } finally {
+      peers.forEach((p) => p.close());
+    }
   });
 
   it('UDP and Unix listeners start from the palette, and stop all closes everything', async () => {

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -86,5 +87,40 @@ describe('the traffic view in VS Code', () => {
     assert.match(text, new RegExp(`connect tcp 127\\.0\\.0\\.1:${port}`));
     assert.match(text, /PING from the send box/);
     assert.match(text, /hello from python/);
+  });
+
+  it('the send box sends to the connection the view shows, also after choosing another in the view', async function () {
+    this.timeout(60_000);
+    const id = await vscode.commands.executeCommand<string>('socketLab.startTcpListener', '127.0.0.1:0');
+    const local = api.endpoints().find((r) => r.id === id)?.local ?? '';
+    const port = Number(local.slice(local.lastIndexOf(':') + 1));
+    const clients = [0, 1].map(() => connect({ host: '127.0.0.1', port }));
+    const got = ['', ''];
+    clients.forEach((c, i) => {
+      c.on('error', () => undefined);
+      c.on('data', (d: Buffer) => (got[i] += d.toString()));
+    });
+    try {
+      const accepted = await until('two accepted connections', () => {
+        const a = api.endpoints().filter((r) => r.listener === id);
+        return a.length === 2 ? a : undefined;
+      });
+      // Which accepted connection is which client: by the client's port.
+      const mine = (i: number) => accepted.find((r) => r.remote?.endsWith(`:${clients[i].localPort}`))?.id ?? '';
+      await vscode.commands.executeCommand('socketLab.showTraffic', mine(1));
+      await until('the traffic page to show it', () => (api.trafficView().ready && api.trafficView().focus === mine(1) ? true : undefined), 20_000);
+      // The person then chooses the other connection in the view, and types.
+      console.log(`[webview] select #connection ${JSON.stringify(mine(0))}`);
+      await new Promise((r) => setTimeout(r, 500));
+      console.log(`[webview] fill #send-input ${JSON.stringify('to the one shown')}`);
+      console.log('[webview] press #send-input "Enter"');
+      await until('the bytes at the client shown', () => (got[0] === 'to the one shown' ? true : undefined), 20_000);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(got[1], '', 'nothing went to the connection the view showed before');
+      console.log('[screenshot] traffic-view-send-target');
+      await new Promise((r) => setTimeout(r, 1500));
+    } finally {
+      clients.forEach((c) => c.destroy());
+    }
   });
 });
