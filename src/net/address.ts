@@ -17,6 +17,31 @@ export type Endpoint =
 export const DEFAULT_BIND_HOST = '127.0.0.1';
 
 /**
+ * The longest Unix socket path bind(2) and connect(2) take, in bytes: `sun_path` of
+ * `struct sockaddr_un` (unix(7)) holds 108 bytes on Linux and 104 on macOS, the last one for the
+ * terminating NUL. An abstract name (Linux; it starts with NUL) has no terminator: one byte more.
+ */
+export function unixPathLimit(path: string): number {
+  const sunPath = process.platform === 'darwin' || process.platform.endsWith('bsd') ? 104 : 108;
+  return path.startsWith('\0') ? sunPath : sunPath - 1;
+}
+
+/**
+ * Checks that a Unix socket path fits `sun_path`. A longer one is not refused by Node: the
+ * kernel would see it cut short, and bind a file of another name.
+ *
+ * @param path the path as it will be passed to bind(2) or connect(2)
+ * @param what the operation, to start the message, e.g. `listen unix /tmp/s`
+ * @throws SocketLabError `EBADADDR`, e.g. `listen unix /tmp/…: path too long: 130 bytes, and a
+ *   Unix socket path holds at most 107 (sun_path)`
+ */
+export function checkUnixPath(path: string, what: string): void {
+  const bytes = Buffer.byteLength(path);
+  const limit = unixPathLimit(path);
+  if (bytes > limit) throw createError('EBADADDR', `${what}: path too long: ${bytes} bytes, and a Unix socket path holds at most ${limit} (sun_path)`);
+}
+
+/**
  * Parses `HOST:PORT` (`127.0.0.1:8080`, `localhost:80`, `[::1]:8080`) into a host and port.
  *
  * @param text the endpoint as written; IPv6 addresses must be in brackets

@@ -6,12 +6,13 @@ import { lstatSync, readFileSync, unlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { formatHostPort, type Endpoint } from './address';
+import { checkUnixPath, formatHostPort, type Endpoint } from './address';
 import { createError, fromNodeError, SocketLabError } from './errors';
 import { StreamConnection } from './stream';
 import type { AddressFilter } from './policy';
 import type { TlsServerOptions } from './tlsInfo';
 import type { TrafficBus } from './traffic';
+import { UnixSocketFile } from './unixSocketFile';
 
 /** The default limit of simultaneous connections per listener, as `ncat`'s `--max-conns`. */
 export const DEFAULT_MAX_CONNECTIONS = 100;
@@ -123,6 +124,8 @@ export class StreamListener {
     /** The bound endpoint; for TCP with port 0, the port the OS chose. */
     readonly endpoint: Endpoint,
     private readonly bus: TrafficBus,
+    /** For a Unix listener: its socket file, removed on close only while it is still its own. */
+    private readonly unixFile: UnixSocketFile | undefined,
   ) {}
 
   /**
@@ -132,12 +135,13 @@ export class StreamListener {
    * @param onConnection called for each accepted connection, in the tick it is accepted
    * @throws SocketLabError `EADDRINUSE` (for Unix, the message tells a live listener from a
    *   stale socket file), `EACCES` (a privileged port), `EADDRNOTAVAIL` (an address not on this
-   *   machine)
+   *   machine), `EBADADDR` (a Unix path longer than `sun_path` holds)
    */
   static async listen(endpoint: Endpoint, options: ListenOptions, bus: TrafficBus, onConnection: (conn: StreamConnection) => void): Promise<StreamListener> {
     if (endpoint.transport === 'udp') throw new TypeError('StreamListener.listen: udp is not a stream');
-    const id = bus.nextId('l');
     const what = endpoint.transport === 'unix' ? `listen unix ${endpoint.path}` : `listen ${endpoint.transport} ${formatHostPort(endpoint.host, endpoint.port)}`;
+    if (endpoint.transport === 'unix') checkUnixPath(endpoint.path, what);
+    const id = bus.nextId('l');
     const secure = endpoint.transport === 'tls';
     if (secure && !options.tls) throw new TypeError('StreamListener.listen: a tls endpoint needs options.tls');
     const handshakeTimeout = Math.min(options.handshakeTimeoutMs ?? DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS, options.idleTimeoutMs || Infinity);
@@ -206,32 +210,40 @@ export class StreamListener {
       });
       onConnection(conn);
     };
+    const unixFile = endpoint.transport === 'unix' ? UnixSocketFile.prepare(endpoint.path) : undefined;
+    const bindTo: Endpoint = unixFile ? { transport: 'unix', path: unixFile.bindPath } : endpoint;
     try {
-      await bind(server, endpoint, options.backlog);
-    } catch (err) {
-      const e = fromNodeError(err, what);
-      if (e.code !== 'EADDRINUSE' || endpoint.transport !== 'unix') throw e;
-      if (pathKind(endpoint.path) === 'other') {
-        throw new SocketLabError('EADDRINUSE', `${what}: the path exists and is not a socket; Socket Lab will not remove it (EADDRINUSE)`, e.errno, { cause: err });
-      }
-      if (await unixPathIsLive(endpoint.path)) {
-        throw new SocketLabError('EADDRINUSE', `${what}: another listener is using this path (EADDRINUSE)`, e.errno, { cause: err });
-      }
-      if (!options.removeStale) {
-        throw new SocketLabError('EADDRINUSE', `${what}: a stale socket file is in the way (nothing listens on it); remove it, or add remove-stale to the block (EADDRINUSE)`, e.errno, { cause: err });
-      }
       try {
-        // Only a socket file that nothing listens on is removed (checked just above).
-        if (pathKind(endpoint.path) === 'socket') unlinkSync(endpoint.path);
-        await bind(server, endpoint, options.backlog);
-      } catch (retry) {
-        throw fromNodeError(retry, what);
+        await bind(server, bindTo, options.backlog);
+      } catch (err) {
+        const e = fromNodeError(err, what);
+        if (e.code !== 'EADDRINUSE' || endpoint.transport !== 'unix') throw e;
+        if (pathKind(endpoint.path) === 'other') {
+          throw new SocketLabError('EADDRINUSE', `${what}: the path exists and is not a socket; Socket Lab will not remove it (EADDRINUSE)`, e.errno, { cause: err });
+        }
+        if (await unixPathIsLive(endpoint.path)) {
+          throw new SocketLabError('EADDRINUSE', `${what}: another listener is using this path (EADDRINUSE)`, e.errno, { cause: err });
+        }
+        if (!options.removeStale) {
+          throw new SocketLabError('EADDRINUSE', `${what}: a stale socket file is in the way (nothing listens on it); remove it, or add remove-stale to the block (EADDRINUSE)`, e.errno, { cause: err });
+        }
+        try {
+          // Only a socket file that nothing listens on is removed (checked just above).
+          if (pathKind(endpoint.path) === 'socket') unlinkSync(endpoint.path);
+          await bind(server, bindTo, options.backlog);
+        } catch (retry) {
+          throw fromNodeError(retry, what);
+        }
       }
+    } catch (err) {
+      unixFile?.abandon();
+      throw err;
     }
+    unixFile?.bound();
     let local: Endpoint = endpoint;
     const addr = server.address();
     if (endpoint.transport !== 'unix' && addr && typeof addr === 'object') local = { transport: endpoint.transport, host: addr.address, port: addr.port };
-    const listener = new StreamListener(server, id, local, bus);
+    const listener = new StreamListener(server, id, local, bus, unixFile);
     bound.listener = listener;
     bus.emit({ type: 'listening', id, transport: endpoint.transport, local: local.transport === 'unix' ? local.path : formatHostPort(local.host, local.port) });
     return listener;
@@ -239,18 +251,15 @@ export class StreamListener {
 
   /**
    * Stops accepting, destroys every open connection, and for a Unix listener removes the socket
-   * file it created. Resolves when the server is closed. Safe to call twice.
+   * file it created: only that file (the same device and inode as right after bind), never a
+   * file or another process's socket that has taken its path since. Resolves when the server is
+   * closed. Safe to call twice.
    */
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
+      // Before the close, while the listening socket still holds its file's inode.
+      this.unixFile?.remove();
       this.server.close(() => {
-        if (this.endpoint.transport === 'unix') {
-          try {
-            unlinkSync(this.endpoint.path);
-          } catch {
-            // Node usually unlinks the path itself on close; nothing left to remove.
-          }
-        }
         this.bus.emit({ type: 'close', id: this.id, bytesIn: this.bytesIn, bytesOut: this.bytesOut });
         resolve();
       });

@@ -7,7 +7,7 @@
  */
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
-import { formatHostPort, type Endpoint, type Transport } from './address';
+import { checkUnixPath, formatHostPort, type Endpoint, type Transport } from './address';
 import { createError, fromNodeError, SocketLabError } from './errors';
 import { byteCount, escapeBytes } from './payload';
 import { summarizeTls, type TlsClientOptions, type TlsSummary } from './tlsInfo';
@@ -122,11 +122,19 @@ export class StreamConnection {
    * socket path, like Python's `socket.connect`.
    *
    * @throws SocketLabError `ECONNREFUSED`, `ENOTFOUND`, `ENOENT` (no such socket file),
-   *   `ETIMEDOUT` after `opts.timeoutMs`, `ECANCELED`
+   *   `EBADADDR` (a Unix path longer than `sun_path` holds), `ETIMEDOUT` after
+   *   `opts.timeoutMs`, `ECANCELED`
    */
   static connect(endpoint: Endpoint, opts: WaitOptions & { readonly tls?: TlsClientOptions }, bus: TrafficBus): Promise<StreamConnection> {
     if (endpoint.transport === 'udp') throw new TypeError('StreamConnection.connect: udp is not a stream');
     const what = endpoint.transport === 'unix' ? `connect unix ${endpoint.path}` : `connect ${endpoint.transport} ${formatHostPort(endpoint.host, endpoint.port)}`;
+    if (endpoint.transport === 'unix') {
+      try {
+        checkUnixPath(endpoint.path, what);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     let socket: Socket;
     if (endpoint.transport === 'unix') socket = netConnect({ path: endpoint.path, allowHalfOpen: true });
     else if (endpoint.transport === 'tcp') socket = netConnect({ host: endpoint.host, port: endpoint.port, allowHalfOpen: true });
