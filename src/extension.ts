@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { SocketManager } from './net/manager';
+import { SocketOwner } from './net/owner';
 import { EndpointRegistry, type EndpointRecord } from './net/registry';
 import { TrafficBus } from './net/traffic';
 import { registerConnectionTree, type TreeSnapshotNode } from './providers/connectionTree';
@@ -30,6 +31,8 @@ export interface SocketLabApi {
 }
 
 let manager: SocketManager | undefined;
+/** The one owner of every socket: the palette's manager and every `.sock` run register with it. */
+let owner: SocketOwner | undefined;
 
 /** Activation opens no socket: it creates the bus, the registry and the views, and registers commands. */
 export function activate(context: vscode.ExtensionContext): SocketLabApi {
@@ -37,20 +40,27 @@ export function activate(context: vscode.ExtensionContext): SocketLabApi {
   const bus = new TrafficBus();
   const registry = new EndpointRegistry(bus);
   manager = new SocketManager(bus, () => readSettings());
+  owner = new SocketOwner();
+  owner.register(manager);
   context.subscriptions.push(log, { dispose: () => registry.dispose() });
   registerTrafficLog(context, bus, log);
   const history = registerTrafficHistory(context, bus);
   const tree = registerConnectionTree(context, registry);
   registerStatusBar(context, registry);
-  registerSocketCommands(context, { manager, registry, log, tree: tree.view });
+  registerSocketCommands(context, { manager, owner, registry, log, tree: tree.view });
   registerLookupCommands(context, log);
   const trafficView = registerTrafficPanel(context, { bus, capture: history.capture, registry, manager, log });
-  const sock = registerSockLanguage(context, bus, log);
+  const sock = registerSockLanguage(context, bus, log, owner);
   return { version: String(context.extension.packageJSON.version), endpoints: () => registry.all(), tree: tree.snapshot, capture: history.stats, inlineResults: sock.inlineResults, parses: sock.parses, trafficView };
 }
 
-/** Closes every socket and timer, and removes the Unix socket files the listeners made. */
+/**
+ * Closes every socket and timer, palette and `.sock` runs alike, and removes the Unix socket
+ * files the listeners made.
+ */
 export async function deactivate(): Promise<void> {
+  await owner?.dispose();
   await manager?.dispose();
+  owner = undefined;
   manager = undefined;
 }

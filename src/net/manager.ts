@@ -11,6 +11,7 @@ import { StreamListener } from './listener';
 import { StreamConnection } from './stream';
 import type { TlsClientOptions, TlsServerOptions } from './tlsInfo';
 import type { TrafficBus } from './traffic';
+import type { SocketHolder } from './owner';
 
 /** Options of the manager, from the user's settings. */
 export interface ManagerOptions {
@@ -28,8 +29,8 @@ export interface ManagerOptions {
 
 type Closable = { close(): Promise<void> };
 
-/** Owns hand-opened sockets; {@link SocketManager.closeAll} ends them all. */
-export class SocketManager {
+/** Owns hand-opened sockets; {@link SocketManager.closeAll} ends them all. A {@link SocketHolder} of the extension's socket owner. */
+export class SocketManager implements SocketHolder {
   private readonly streams = new Map<string, StreamConnection>();
   private readonly datagrams = new Map<string, DatagramSocket>();
   private readonly listeners = new Map<string, StreamListener>();
@@ -167,6 +168,13 @@ export class SocketManager {
     this.accepted.delete(id);
     this.peers.delete(id);
     await target?.close();
+  }
+
+  /** Closes the socket with this id when this manager holds it ({@link SocketHolder}); true when it did. */
+  async closeSocket(id: string): Promise<boolean> {
+    if (!this.has(id)) return false;
+    await this.close(id);
+    return true;
   }
 
   /** True when the id is a socket this manager still holds. */

@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { SocketOwner } from '../net/owner';
 import type { TrafficBus } from '../net/traffic';
 import { registerDiagnostics } from './diagnostics';
 import { registerHovers } from './hoverProvider';
@@ -18,12 +19,12 @@ export interface SockLanguageState {
  * Everything the editor does for `.sock` files: diagnostics, hovers, outline, completion, CodeLens
  * runs; all read one parse per document version.
  */
-export function registerSockLanguage(context: vscode.ExtensionContext, bus: TrafficBus, log: vscode.LogOutputChannel): SockLanguageState {
+export function registerSockLanguage(context: vscode.ExtensionContext, bus: TrafficBus, log: vscode.LogOutputChannel, owner: SocketOwner): SockLanguageState {
   const parsed = new ParsedDocuments();
   context.subscriptions.push(parsed);
   registerDiagnostics(context, parsed);
   registerHovers(context, parsed);
   registerLanguageFeatures(context, parsed);
-  const sessions = registerSockRuns(context, bus, log, parsed);
+  const sessions = registerSockRuns(context, bus, log, parsed, owner);
   return { inlineResults: (uri) => sessions.results.shown(uri), parses: (uri) => parsed.parses(uri) };
 }

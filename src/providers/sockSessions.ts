@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
+import type { SocketOwner } from '../net/owner';
 import type { TrafficBus } from '../net/traffic';
 import { hasErrors } from '../sock/parser';
 import { SockRun } from '../sock/runner';
@@ -15,12 +16,15 @@ interface Session {
   readonly run: SockRun;
   readonly summary: { passed: number; failed: number; errors: number };
   busy: boolean;
+  /** Removes the run from the socket owner. */
+  readonly unregister: () => void;
 }
 
 /**
  * One run per open `.sock` document: blocks run from CodeLens share it, so a client block sees
  * the listeners started by the listener blocks above it, and those listeners keep running until
- * stopped, the document closes, or the extension deactivates.
+ * stopped, the document closes, or the extension deactivates. Each run registers with the
+ * {@link SocketOwner}, so Stop All, the tree's ✕ and deactivation reach its sockets too.
  */
 export class SockSessions implements vscode.Disposable {
   private readonly runs = new Map<string, Session>();
@@ -34,6 +38,7 @@ export class SockSessions implements vscode.Disposable {
     /** Where step outcomes go to be shown at the end of their lines. */
     readonly results: InlineResults,
     private readonly parsed: ParsedDocuments,
+    private readonly owner: SocketOwner,
   ) {}
 
   private session(doc: vscode.TextDocument): Session {
@@ -58,7 +63,19 @@ export class SockSessions implements vscode.Disposable {
           if (line !== undefined) this.log.info(line.replace(/^\n/, ''));
         },
       });
-      s = { run, summary, busy: false };
+      const unregister = this.owner.register({
+        closeSocket: async (id) => {
+          const closed = await run.closeSocket(id);
+          if (closed) this.changed.fire(); // a listener stopped from the tree: its CodeLens says Start
+          return closed;
+        },
+        closeAll: async () => void (await this.stop(doc.uri)),
+        // A run that holds nothing and runs nothing is let go; the next Run starts a new one.
+        releaseClosed: async () => {
+          if (this.runs.get(key) === s && !s?.busy && !run.holdsSockets) await this.stop(doc.uri);
+        },
+      });
+      s = { run, summary, busy: false, unregister };
       this.runs.set(key, s);
     }
     return s;
@@ -102,9 +119,11 @@ export class SockSessions implements vscode.Disposable {
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Socket Lab: running ${blocks.length === 1 ? `block ${blocks[0]}` : `${blocks.length} blocks`}`, cancellable: true },
       async (_p, token) => {
-        const cancel = token.onCancellationRequested(() => void this.stop(doc.uri));
+        // Cancel stops these blocks only; the file's running listeners keep running (Stop stops them).
+        const cancelled = new AbortController();
+        const cancel = token.onCancellationRequested(() => cancelled.abort());
         try {
-          await s.run.runBlocks(blocks, file);
+          await s.run.runBlocks(blocks, file, cancelled.signal);
         } finally {
           cancel.dispose();
           s.busy = false;
@@ -125,6 +144,7 @@ export class SockSessions implements vscode.Disposable {
   async stop(uri: vscode.Uri): Promise<SummaryEvent | undefined> {
     const s = this.runs.get(uri.toString());
     this.runs.delete(uri.toString());
+    s?.unregister();
     const summary = await s?.run.stop(0);
     this.changed.fire();
     return summary;
@@ -167,9 +187,9 @@ export class SockCodeLensProvider implements vscode.CodeLensProvider {
 }
 
 /** Registers the CodeLens provider and the commands it calls; returns the sessions. */
-export function registerSockRuns(context: vscode.ExtensionContext, bus: TrafficBus, log: vscode.LogOutputChannel, parsed: ParsedDocuments): SockSessions {
+export function registerSockRuns(context: vscode.ExtensionContext, bus: TrafficBus, log: vscode.LogOutputChannel, parsed: ParsedDocuments, owner: SocketOwner): SockSessions {
   const results = new InlineResults(parsed);
-  const sessions = new SockSessions(bus, log, results, parsed);
+  const sessions = new SockSessions(bus, log, results, parsed, owner);
   const docOf = async (uri?: vscode.Uri): Promise<vscode.TextDocument | undefined> => {
     if (uri) return vscode.workspace.openTextDocument(uri);
     const doc = vscode.window.activeTextEditor?.document;

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { formatEndpoint, type Endpoint } from '../net/address';
 import { SocketLabError } from '../net/errors';
 import type { SocketManager } from '../net/manager';
+import type { SocketOwner } from '../net/owner';
 import type { EndpointRegistry } from '../net/registry';
 import { askEndpoint, parseEndpointInput, type InputTransport } from './endpointInput';
 import { askPayload, parsePayloadInput } from './payloadInput';
@@ -11,6 +12,8 @@ import { readSettings } from './settings';
 /** What the socket commands work with. */
 export interface SocketCommandDeps {
   readonly manager: SocketManager;
+  /** The owner of every socket, palette and `.sock` runs alike: close, Stop All and Clear Closed go through it. */
+  readonly owner: SocketOwner;
   readonly registry: EndpointRegistry;
   readonly log: vscode.LogOutputChannel;
   readonly tree: vscode.TreeView<string>;
@@ -63,7 +66,7 @@ async function pickConnection(registry: EndpointRegistry, title: string, kinds: 
 
 /** Registers the palette and tree commands that open, use and close sockets by hand. */
 export function registerSocketCommands(context: vscode.ExtensionContext, deps: SocketCommandDeps): void {
-  const { manager, registry, log, tree } = deps;
+  const { manager, owner, registry, log, tree } = deps;
   const guarded =
     <A extends unknown[]>(f: (...args: A) => Promise<unknown>) =>
     async (...args: A): Promise<unknown> => {
@@ -157,17 +160,23 @@ export function registerSocketCommands(context: vscode.ExtensionContext, deps: S
       Commands.close,
       guarded(async (target: Target) => {
         const id = target ?? (await pickConnection(registry, 'Close', ['listener', 'client', 'accepted']));
-        if (id) await manager.close(id);
+        if (id) await owner.close(id);
       }),
     ),
     vscode.commands.registerCommand(
       Commands.stopAll,
       guarded(async () => {
-        await manager.closeAll();
+        await owner.closeAll();
         void vscode.window.setStatusBarMessage('Socket Lab: every listener and connection is closed', 5000);
       }),
     ),
-    vscode.commands.registerCommand(Commands.clearClosed, () => registry.clearClosed()),
+    vscode.commands.registerCommand(
+      Commands.clearClosed,
+      guarded(async () => {
+        await owner.releaseClosed();
+        registry.clearClosed();
+      }),
+    ),
     vscode.commands.registerCommand(
       Commands.copyAddress,
       guarded(async (target: Target) => {

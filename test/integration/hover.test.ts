@@ -36,6 +36,7 @@ describe('hovers in .sock files', () => {
     await vscode.commands.executeCommand('editor.action.showHover');
     await new Promise((r) => setTimeout(r, 800));
     console.log('[screenshot] hover-lookup-link');
+    await new Promise((r) => setTimeout(r, 1000));
     // Clicking the link runs its command with its arguments: on loopback, so the answer is local.
     const link = /\(command:([\w.]+)\?([^ )]+)/.exec(await hoverText(doc, 2, 9));
     assert.ok(link);
