@@ -214,6 +214,33 @@ export function pton(text: string): Buffer {
 }
 
 /**
+ * True when binding `host` listens on every interface of the machine, so that other machines
+ * can connect: the unspecified address (RFC 4291 §2.5.2; `INADDR_ANY` for IPv4) in any
+ * spelling, compared by its bytes, not its text. That is `0.0.0.0` and the other forms
+ * `inet_aton(3)` (and so `getaddrinfo(3)`, which binds them) reads as it (`0`, `0.0`, `0x0`);
+ * `::`, `::0`, `0:0:0:0:0:0:0:0`; and the IPv4-mapped `::ffff:0.0.0.0` (`::ffff:0:0`), which
+ * Linux binds as 0.0.0.0.
+ */
+export function isWildcardAddress(host: string): boolean {
+  if (isIP(host) === 6) {
+    let b: Buffer;
+    try {
+      b = pton(host);
+    } catch {
+      return false; // a zone (`fe80::1%eth0`) or other text inet_pton does not take
+    }
+    const mapped = b[10] === 0xff && b[11] === 0xff;
+    return b.every((byte, i) => byte === 0 || (mapped && (i === 10 || i === 11)));
+  }
+  if (!/^[0-9a-fA-FxX.]+$/.test(host)) return false;
+  try {
+    return aton(host).readUInt32BE(0) === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Unpacks 4 or 16 network-order bytes into address text, as glibc's `inet_ntop(3)`: dotted quad
  * for IPv4; for IPv6 lowercase hex with the longest run of two or more zero groups as `::`
  * (RFC 5952 §4.2), and a dotted quad for IPv4-mapped (`::ffff:a.b.c.d`) and IPv4-compatible

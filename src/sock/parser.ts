@@ -23,7 +23,7 @@
  * `toJSON` gives the plain shape.
  */
 import { isIP } from 'node:net';
-import { parseHostPort } from '../net/address';
+import { isWildcardAddress, parseHostPort } from '../net/address';
 import { isMulticast } from '../net/datagram';
 import { parseNameServer, RECORD_TYPES, type RecordType } from '../net/dnsQuery';
 import { parseAddressPattern } from '../net/policy';
@@ -1820,10 +1820,10 @@ class Parser {
     try {
       const { host, port } = parseHostPort(text);
       if (verb === 'connect' && port === 0) throw new LineError('cannot connect to port 0', target.start, target.end);
-      if (verb === 'listen' && (host === '0.0.0.0' || host === '::')) {
+      // By the address's bytes, not its spelling: [::0], [::ffff:0:0] and 0:PORT bind every interface too.
+      if (verb === 'listen' && isWildcardAddress(host)) {
         this.error(`listening on ${host} accepts connections from other machines; 127.0.0.1 keeps the listener on this one`, this.line, target.start, target.end, 'warning');
-      }
-      if (verb === 'listen' && !isIP(host) && host !== 'localhost') {
+      } else if (verb === 'listen' && !isIP(host) && host !== 'localhost') {
         this.error(`a listener binds an address; "${host}" is resolved to its first address`, this.line, target.start, target.end, 'warning');
       }
     } catch (err) {

@@ -5,7 +5,7 @@
  * {@link SockRun.stop}.
  */
 import { resolve as resolvePath } from 'node:path';
-import { aton, formatHostPort, ntoa, ntop, parseHostPort, pton, DEFAULT_BIND_HOST, type Endpoint } from '../net/address';
+import { aton, formatHostPort, isWildcardAddress, ntoa, ntop, parseHostPort, pton, DEFAULT_BIND_HOST, type Endpoint } from '../net/address';
 import { DatagramSocket } from '../net/datagram';
 import { parseNameServer, resolveRecords } from '../net/dnsQuery';
 import { createError, fromNodeError, SocketLabError } from '../net/errors';
@@ -369,7 +369,10 @@ export class SockRun {
         id = listener.id;
       }
       if (header.name) this.listenerInfo.set(header.name, info);
-      this.headerEvent(block, header, t0, {}, { detail: `listening on ${info.address} (${id})${certNote}` });
+      // A host from variables is checked here, by the bound address; a literal one was checked by the parser.
+      const fromVariables = header.target.parts.some((part) => !('text' in part));
+      const wildcard = fromVariables && info.host !== undefined && isWildcardAddress(info.host) ? `; warning: listening on ${info.host} accepts connections from other machines; 127.0.0.1 keeps the listener on this one` : '';
+      this.headerEvent(block, header, t0, {}, { detail: `listening on ${info.address} (${id})${certNote}${wildcard}` });
       this.emit({ type: 'listening', block: block.index, ...(header.name ? { name: header.name } : {}), transport: header.transport, local: info.address, id });
       return 'listening';
     } catch (err) {
