@@ -152,7 +152,8 @@ export function registerSocketCommands(context: vscode.ExtensionContext, deps: S
         if (typeof bytes === 'string') throw new SocketLabError('EBADPAYLOAD', bytes);
         if (!bytes) return undefined;
         const n = await manager.sendToAll(id, bytes);
-        void vscode.window.setStatusBarMessage(`Socket Lab: sent ${bytes.length} bytes to ${n} connection${n === 1 ? '' : 's'}`, 5000);
+        const what = registry.get(id)?.transport === 'udp' ? 'peer' : 'connection';
+        void vscode.window.setStatusBarMessage(`Socket Lab: sent ${bytes.length} bytes to ${n} ${what}${n === 1 ? '' : 's'}`, 5000);
         return n;
       }),
     ),

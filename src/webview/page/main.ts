@@ -130,6 +130,11 @@ function connectionName(id: string): string {
   return c ? `${id} ${c.label}` : id;
 }
 
+/** A connection in the lists: `c2 · tcp 127.0.0.1:5000 ← 127.0.0.1:40312`; a UDP peer by its address alone (its id holds it). */
+function optionText(c: WireConnection): string {
+  return c.kind === 'peer' ? `${c.listener ?? ''} ← ${c.peer ?? c.id} (peer)` : `${c.id} · ${c.label}`;
+}
+
 /** Builds one row; every string from the peer goes in with textContent. */
 function buildRow(e: ViewEvent, index: number): HTMLElement {
   const w = e.wire;
@@ -254,7 +259,7 @@ function refilter(): void {
 function fillConnections(): void {
   const current = state.filter.connection;
   const options: [string, string][] = [['', 'All connections']];
-  for (const c of connections) options.push([c.id, `${c.kind === 'accepted' ? '  ↳ ' : ''}${c.id} · ${c.label}`]);
+  for (const c of connections) options.push([c.id, `${c.kind === 'accepted' || c.kind === 'peer' ? '  ↳ ' : ''}${optionText(c)}`]);
   if (current && !connections.some((c) => c.id === current)) options.push([current, `${current} (gone)`]);
   els.connection.replaceChildren(
     ...options.map(([value, label]) => {
@@ -280,7 +285,7 @@ function updateSendTarget(keep: boolean): void {
   const inView = connections.filter((c) => c.canSend && (f === null || c.id === f || c.listener === f));
   const shownConnection = f === null ? undefined : connections.find((c) => c.id === f);
   const none = f === null ? 'No open connection' : !shownConnection ? `${f} is gone: nothing to send to` : shownConnection.kind === 'listener' ? `No open connection of ${f}` : `${f} is closed: nothing to send to`;
-  const options: [string, string][] = target === null ? [['', none]] : inView.map((c) => [c.id, `${c.id} · ${c.label}`]);
+  const options: [string, string][] = target === null ? [['', none]] : inView.map((c) => [c.id, optionText(c)]);
   els.sendTarget.replaceChildren(
     ...options.map(([value, label]) => {
       const o = document.createElement('option');
