@@ -6,7 +6,8 @@
  *                            [--serve [--for DURATION]] [--timeout DURATION]
  *
  * Exit status: 0 every expectation held, 1 an expectation failed, 2 a parse, usage or network
- * error, 130 interrupted (Ctrl-C or SIGTERM) before every block had run, 141 stdout was closed
+ * error (an internal error too, after closing every socket), 130 interrupted (Ctrl-C, SIGTERM or
+ * SIGHUP) before every block had run, 141 stdout was closed
  * before the run ended (`| head -1`; 128 + SIGPIPE, as shells report a process SIGPIPE ended).
  */
 import { readFile, writeFile } from 'node:fs/promises';
@@ -14,7 +15,7 @@ import { dirname } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 // esbuild inlines only the fields used: the version, kept in one place.
 import packageJson from '../package.json';
-import { hasErrors, parseDuration, parseSock } from './sock/parser';
+import { durationTooLong, hasErrors, MAX_DURATION_MS, parseDuration, parseSock } from './sock/parser';
 import { DEFAULT_CAPTURE_LIMITS, TrafficCapture } from './net/capture';
 import { toPcapng } from './net/pcapng';
 import { TrafficBus } from './net/traffic';
@@ -34,8 +35,12 @@ interface RunFlags {
 }
 
 const USAGE_ERROR = 2;
-/** Exit status after Ctrl-C or SIGTERM cut the blocks short: 128 + SIGINT, as shells report it. */
+/** Exit status after Ctrl-C, SIGTERM or SIGHUP cut the blocks short: 128 + SIGINT, as shells report Ctrl-C. */
 const INTERRUPTED = 130;
+/** The signals that stop a run: Ctrl-C, `kill`, and the terminal going away. Each closes every socket (and Unix socket file) first. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** The run in progress, so that an internal error can close its sockets before the process exits. */
+let active: SockRun | undefined;
 /** Exit status when the reader of stdout went away before the run ended: 128 + SIGPIPE. */
 const OUTPUT_CLOSED = 141;
 
@@ -47,22 +52,21 @@ function blockNumber(value: string, previous: number[] = []): number[] {
 function duration(value: string): number {
   const ms = parseDuration(value);
   if (ms === undefined) throw new InvalidArgumentError('write a duration such as 30s, 500ms or 2m');
+  if (ms > MAX_DURATION_MS) throw new InvalidArgumentError(durationTooLong(value));
   return ms;
 }
 
-/** Waits for SIGINT/SIGTERM, `forMs` or `stop`, whichever comes first. */
+/** Waits for a stop signal, `forMs` or `stop`, whichever comes first. */
 function serveUntilStopped(forMs: number | undefined, out: (line: string) => void, stop: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       stop.removeEventListener('abort', done);
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
+      for (const s of STOP_SIGNALS) process.off(s, done);
       clearTimeout(timer);
       resolve();
     };
     const timer = forMs === undefined ? undefined : setTimeout(done, forMs);
-    process.on('SIGINT', done);
-    process.on('SIGTERM', done);
+    for (const s of STOP_SIGNALS) process.on(s, done);
     stop.addEventListener('abort', done);
     out(forMs === undefined ? 'serving: listeners stay open until Ctrl-C' : `serving: listeners stay open for ${forMs / 1000} s (or until Ctrl-C)`);
   });
@@ -73,6 +77,7 @@ async function runFile(file: string, flags: RunFlags): Promise<number> {
   // stdout (or stderr), an uncaught exception with no listener. It ends the run quietly instead:
   // nothing more is written, every socket closes, and the exit status is OUTPUT_CLOSED.
   const outputClosed = new AbortController();
+  const interrupted = new AbortController();
   const onOutputError = (): void => outputClosed.abort();
   process.stdout.on('error', onOutputError);
   process.stderr.on('error', onOutputError);
@@ -116,15 +121,19 @@ async function runFile(file: string, flags: RunFlags): Promise<number> {
     ...(flags.block ? { blocks: flags.block } : {}),
     ...(flags.timeout !== undefined ? { defaultTimeoutMs: flags.timeout } : {}),
     onEvent,
-    signal: outputClosed.signal,
+    // Only a signal or a closed stdout cancels the run; the end of the run stops it (§7.2).
+    signal: AbortSignal.any([outputClosed.signal, interrupted.signal]),
   });
-  const stopOnSignal = (): void => void run.stop(0);
-  process.once('SIGINT', stopOnSignal);
-  process.once('SIGTERM', stopOnSignal);
+  active = run;
+  const stopOnSignal = (): void => {
+    interrupted.abort();
+    void run.stop(0);
+  };
+  for (const s of STOP_SIGNALS) process.once(s, stopOnSignal);
   await run.run();
-  process.off('SIGINT', stopOnSignal);
-  process.off('SIGTERM', stopOnSignal);
-  if (flags.serve && !outputClosed.signal.aborted) await serveUntilStopped(flags.for, flags.json ? () => undefined : out, outputClosed.signal);
+  for (const s of STOP_SIGNALS) process.off(s, stopOnSignal);
+  if (run.failedInternally) err(`socket-lab: internal error: ${run.failedInternally.message}; every listener and connection was closed`);
+  else if (flags.serve && !outputClosed.signal.aborted) await serveUntilStopped(flags.for, flags.json ? () => undefined : out, outputClosed.signal);
   await run.stop(flags.serve || outputClosed.signal.aborted ? 0 : 2000);
   if (outputClosed.signal.aborted) return OUTPUT_CLOSED;
   if (run.wasInterrupted) {
@@ -183,7 +192,21 @@ export function createProgram(setExit: (code: number) => void): Command {
   return program;
 }
 
+/**
+ * An exception no part of the run caught: a defect of Socket Lab. Say so in one line (no stack),
+ * close every socket of the run (removing its Unix socket files), and exit 2, even if some handle
+ * would keep the process alive.
+ */
+function failInternally(e: unknown): void {
+  process.stderr.write(`socket-lab: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+  const exit = (): void => process.exit(2);
+  setTimeout(exit, 2000).unref();
+  void (active ? active.stop(0) : Promise.resolve()).finally(exit);
+}
+
 async function main(): Promise<void> {
+  process.on('uncaughtException', failInternally);
+  process.on('unhandledRejection', failInternally);
   let code = 0;
   let finished = false;
   // If the event loop empties while the run still awaits something, a promise can never settle:
@@ -200,8 +223,8 @@ async function main(): Promise<void> {
     if (e instanceof CommanderError) {
       code = e.exitCode === 0 ? 0 : USAGE_ERROR;
     } else {
-      process.stderr.write(`socket-lab: internal error: ${(e as Error).message}\n`);
-      code = 2;
+      failInternally(e);
+      return;
     }
   }
   finished = true;

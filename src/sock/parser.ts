@@ -849,8 +849,19 @@ function parseBuiltin(text: string, start: number, end: number): Builtin {
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)$/;
 
 /**
+ * The longest duration a `.sock` file or the CLI may give: 2,147,483,647 ms (about 24.8 days),
+ * the longest delay Node's timers keep (a longer one fires after 1 ms, see `setTimeout`).
+ */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
+/** The message for a duration past {@link MAX_DURATION_MS}. */
+export function durationTooLong(text: string): string {
+  return `${text} is too long: a duration is at most ${MAX_DURATION_MS} ms (about 24.8 days, 35791m)`;
+}
+
+/**
  * Parses a duration: `500ms`, `2s`, `1.5s`, `1m`.
- * @returns milliseconds, or `undefined` when `text` is not a duration
+ * @returns milliseconds, or `undefined` when `text` is not a duration; the caller checks {@link MAX_DURATION_MS}
  */
 export function parseDuration(text: string): number | undefined {
   const m = DURATION.exec(text);
@@ -878,6 +889,8 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const LOOKUP_VERBS = new Set(['hostname', 'lookup', 'resolve', 'service', 'aton', 'ntoa', 'pton', 'ntop']);
 const CHANNEL_VERBS = new Set(['send', 'recv', 'close', 'echo', 'shutdown']);
 const MAX_REPEAT = 1_000_000;
+/** How deep `repeat`s may nest: deeper files are refused at parse time rather than run on a deep stack. */
+export const MAX_REPEAT_DEPTH = 16;
 const POLICY_VERBS = new Set(['max-conns', 'allow', 'deny', 'idle-timeout', 'remove-stale']);
 const TLS_VERBS = new Set(['insecure', 'ca', 'servername', 'alpn', 'cert', 'key', 'self-signed']);
 const UDP_VERBS = new Set(['broadcast', 'join']);
@@ -1522,6 +1535,8 @@ class Parser {
         }
         draft.repeats.push({ count: Number(n.text), everyMs, steps: [], stepCount: 0, at: this.at().copy() });
         draft.hasStatements = true;
+        // Still opened, so its `end` closes it; one error, at the first repeat past the limit.
+        if (draft.repeats.length === MAX_REPEAT_DEPTH + 1) throw new LineError(`repeats nest at most ${MAX_REPEAT_DEPTH} deep`, this.verbStart, this.verbEnd);
         return;
       }
       case VerbClass.End:
@@ -1837,6 +1852,7 @@ class Parser {
     c.next('a duration such as 2s or 500ms');
     const ms = durationAt(c.text, c.codes, c.start, c.stop);
     if (ms === undefined) throw new LineError(`"${c.slice()}" is not a duration: write 2s, 500ms or 1m`, c.start - c.base, c.stop - c.base);
+    if (ms > MAX_DURATION_MS) throw new LineError(durationTooLong(c.slice()), c.start - c.base, c.stop - c.base);
     return ms;
   }
 

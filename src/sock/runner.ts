@@ -107,6 +107,7 @@ export class SockRun {
   private errors = 0;
   private stopping = false;
   private interrupted = false;
+  private internalError: Error | undefined;
   private running: Promise<void> | undefined;
   private stopped: Promise<SummaryEvent> | undefined;
 
@@ -137,13 +138,50 @@ export class SockRun {
       for (const block of this.file.blocks) {
         if (selected && !selected.includes(block.index)) continue;
         if (this.internal.signal.aborted) {
-          this.interrupted = true;
+          if (this.cancelled) this.interrupted = true;
           break;
         }
-        await this.runBlock(block);
+        if (!(await this.guard(block, this.runBlock(block)))) break;
       }
     })();
     return this.running;
+  }
+
+  /** True when the caller's signal (Ctrl-C, SIGTERM, SIGHUP) ended the run, not {@link SockRun.stop}. */
+  private get cancelled(): boolean {
+    return this.options.signal?.aborted === true;
+  }
+
+  /**
+   * Awaits work of `block` that is not meant to throw: every step's own errors are reported and
+   * counted where they happen. Anything that still escapes is a defect of Socket Lab (a stack
+   * overflow, a failed assertion): it is reported as an `EINTERNAL` error of the block, counted,
+   * and the run closes every listener and connection at once, so nothing is left listening
+   * behind an error. Resolves false in that case.
+   */
+  private async guard(block: Block, work: Promise<unknown>, ctx: SessionContext = {}): Promise<boolean> {
+    try {
+      await work;
+      return true;
+    } catch (err) {
+      if (this.internalError) return false;
+      this.internalError = err instanceof Error ? err : new Error(String(err));
+      this.errors++;
+      this.emit({ type: 'step', block: block.index, line: block.range.start.line, column: 0, source: block.title || `block ${block.index}`, verb: 'internal', status: 'error', code: 'EINTERNAL', detail: `internal error: ${this.internalError.message}; every listener and connection of this run was closed`, ms: 0, ...ctx });
+      this.stopping = true;
+      this.internal.abort();
+      await this.closeAll();
+      return false;
+    }
+  }
+
+  /** The defect that ended the run early (reported as `EINTERNAL`), if any. */
+  get failedInternally(): Error | undefined {
+    return this.internalError;
+  }
+
+  private closeAll(): Promise<unknown> {
+    return Promise.allSettled([...this.listeners.map((l) => l.close()), ...[...this.kept.values()].map((c) => c.close())]);
   }
 
   /**
@@ -162,7 +200,7 @@ export class SockRun {
       for (const block of file.blocks) {
         if (!indices.includes(block.index) || this.isListening(block.index)) continue;
         if (cancel.aborted) break;
-        await this.runBlock(block, cancel);
+        if (!(await this.guard(block, this.runBlock(block, cancel)))) break;
       }
     })();
     return this.running;
@@ -235,7 +273,7 @@ export class SockRun {
     this.internal.abort();
     // Let the blocks still running see the abort and finish reporting before the summary.
     if (this.running) await this.running;
-    await Promise.allSettled([...this.listeners.map((l) => l.close()), ...[...this.kept.values()].map((c) => c.close())]);
+    await this.closeAll();
     await Promise.allSettled([...this.sessions]);
     const summary: SummaryEvent = { type: 'summary', passed: this.passed, failed: this.failed, errors: this.errors, ms: Date.now() - this.started };
     this.options.onEvent(summary);
@@ -392,7 +430,7 @@ export class SockRun {
   private async runSession(block: Block, channel: Channel, ctx: SessionContext): Promise<void> {
     this.open.set(channel.id, channel);
     try {
-      await this.runSteps(block, block.steps, channel, ctx);
+      await this.guard(block, this.runSteps(block, block.steps, channel, ctx), ctx);
     } finally {
       this.open.delete(channel.id);
       await channel.close();
@@ -423,7 +461,7 @@ export class SockRun {
         }
         const done = `${rounds} round${rounds === 1 ? '' : 's'}`;
         if (rounds < step.count) {
-          this.interrupted = true;
+          if (this.cancelled) this.interrupted = true;
           this.emit({ ...base, status: 'error', code: 'ECANCELED', detail: `cancelled after ${done} of ${step.count}`, ms: elapsed(t0) });
           return 'error';
         }
@@ -466,7 +504,10 @@ export class SockRun {
           state.lastError = error;
           continue;
         }
-        if (stopped) this.interrupted = true;
+        if (stopped) {
+          // Cut by a signal: the run was interrupted. Cut by the end of the run: reported, not counted (§7.2).
+          if (this.cancelled) this.interrupted = true;
+        }
         else this.errors++;
         return 'error';
       }
