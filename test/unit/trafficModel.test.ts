@@ -119,6 +119,8 @@ describe('traffic view protocol: messages from the page are validated', () => {
     assert.deepEqual(parsePageMessage({ type: 'ready' }), { type: 'ready' });
     assert.deepEqual(parsePageMessage({ type: 'send', connection: 'c3', payload: 'hi', extra: 1 }), { type: 'send', connection: 'c3', payload: 'hi' });
     assert.deepEqual(parsePageMessage({ type: 'export', format: 'pcapng', connection: null }), { type: 'export', format: 'pcapng', connection: null });
+    // A UDP listener's peer, the send target of a reply.
+    assert.deepEqual(parsePageMessage({ type: 'send', connection: 'u9:[fe80::1%eth0]:40312', payload: 'hi' }), { type: 'send', connection: 'u9:[fe80::1%eth0]:40312', payload: 'hi' });
     for (const bad of [null, 'ready', 42, {}, { type: 'eval' }, { type: 'send', connection: 'c3' }, { type: 'send', connection: '../../etc', payload: 'x' }, { type: 'send', connection: 'c3', payload: 'x'.repeat(2 * 1024 * 1024) }, { type: 'export', format: 'exe', connection: null }, { type: 'export', format: 'jsonl', connection: 5 }, { type: '__proto__' }]) {
       assert.equal(parsePageMessage(bad), undefined, JSON.stringify(bad)?.slice(0, 60));
     }
