@@ -293,7 +293,8 @@ describe('traffic view page (Chromium, fake host)', function () {
     await p.page.waitForFunction(() => document.querySelectorAll('#list .row').length === 7);
     // c2's events were pushed out of the shared history by c3's flood.
     await p.post({ type: 'init', events: [dataEvent('c3', 'in', 'flood')], connections: CONNECTIONS, dropped: 10_000, focus: 'c2' });
-    assert.equal(await empty(), 'No event of c2 is left: 10,000 older events were dropped: socketLab.capture.maxEvents (and socketLab.capture.maxBytes) bound the history.');
+    assert.equal(await empty(), 'No event of c2 is left: 10,000 older events were dropped (the history keeps socketLab.capture.maxEvents events and socketLab.capture.maxBytes bytes).');
+    await p.page.screenshot({ path: join(RESULTS, 'traffic-view-dropped.png') });
     // After a reload, the connection still selected was closed and cleared.
     await p.load(true);
     await p.post({ type: 'init', events: [dataEvent('c3', 'in', 'later')], connections: CONNECTIONS.filter((c) => c.id !== 'c2'), dropped: 0, focus: null });

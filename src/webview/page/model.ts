@@ -295,7 +295,7 @@ export interface EmptyInputs {
 export function emptyMessage(o: EmptyInputs): string {
   const id = o.filter.connection;
   const where = id === null ? '' : ` in ${id}`;
-  const dropped = `${o.dropped.toLocaleString('en-US')} older event${o.dropped === 1 ? ' was' : 's were'} dropped: socketLab.capture.maxEvents (and socketLab.capture.maxBytes) bound the history`;
+  const dropped = `${o.dropped.toLocaleString('en-US')} older event${o.dropped === 1 ? ' was' : 's were'} dropped (the history keeps socketLab.capture.maxEvents events and socketLab.capture.maxBytes bytes)`;
   const search = o.filter.search.trim();
   if (id !== null && o.heldOfConnection === 0) {
     const c = o.connections.find((x) => x.id === id);
