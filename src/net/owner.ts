@@ -14,13 +14,13 @@ export interface SocketHolder {
   closeSocket(id: string): Promise<boolean>;
   /** Closes every socket it holds (Unix listeners remove their socket files). Safe to call twice. */
   closeAll(): Promise<void>;
-  /** Lets go of what has closed and will not open again (the tree's Clear Closed); optional. */
-  releaseClosed?(): Promise<void>;
 }
 
 /** Holds every {@link SocketHolder}; closes them one by id or all at once, and awaits them. */
 export class SocketOwner {
   private readonly holders = new Set<SocketHolder>();
+  /** Closes still under way, so {@link SocketOwner.settled} can wait for them. */
+  private readonly pending = new Set<Promise<unknown>>();
   private disposed = false;
 
   /**
@@ -40,19 +40,33 @@ export class SocketOwner {
    * Closes the socket with this bus id, whichever holder has it.
    * @returns true when a holder had it
    */
-  async close(id: string): Promise<boolean> {
-    for (const h of [...this.holders]) if (await h.closeSocket(id)) return true;
-    return false;
+  close(id: string): Promise<boolean> {
+    return this.track(
+      (async () => {
+        for (const h of [...this.holders]) if (await h.closeSocket(id)) return true;
+        return false;
+      })(),
+    );
   }
 
   /** Closes every socket of every holder and resolves when all have closed (failures are ignored). */
   async closeAll(): Promise<void> {
-    await Promise.allSettled([...this.holders].map((h) => h.closeAll()));
+    await this.track(Promise.allSettled([...this.holders].map((h) => h.closeAll())));
   }
 
-  /** Asks every holder to let go of what has closed. */
-  async releaseClosed(): Promise<void> {
-    await Promise.allSettled([...this.holders].map((h) => h.releaseClosed?.()));
+  /**
+   * Resolves when every close asked of the owner so far has finished, so what reads the state
+   * next (the tree's Clear Closed) sees those sockets closed, not closing.
+   */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.pending.add(work);
+    const done = (): void => void this.pending.delete(work);
+    work.then(done, done);
+    return work;
   }
 
   /** Closes everything and refuses new holders (deactivation). Safe to call twice. */

@@ -70,10 +70,6 @@ export class SockSessions implements vscode.Disposable {
           return closed;
         },
         closeAll: async () => void (await this.stop(doc.uri)),
-        // A run that holds nothing and runs nothing is let go; the next Run starts a new one.
-        releaseClosed: async () => {
-          if (this.runs.get(key) === s && !s?.busy && !run.holdsSockets) await this.stop(doc.uri);
-        },
       });
       s = { run, summary, busy: false, unregister };
       this.runs.set(key, s);

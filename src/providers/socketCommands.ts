@@ -174,7 +174,8 @@ export function registerSocketCommands(context: vscode.ExtensionContext, deps: S
     vscode.commands.registerCommand(
       Commands.clearClosed,
       guarded(async () => {
-        await owner.releaseClosed();
+        // After a Stop All or ✕ still under way: what they close is cleared too.
+        await owner.settled();
         registry.clearClosed();
       }),
     ),

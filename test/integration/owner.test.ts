@@ -91,6 +91,16 @@ describe('one owner of every socket: palette and .sock runs alike', () => {
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
+  it('Clear Closed run while Stop All is still closing waits for it, and clears what it closed', async () => {
+    const { doc, id } = await fileListener();
+    const palette = await vscode.commands.executeCommand<string>('socketLab.startTcpListener', '127.0.0.1:0');
+    const stopping = vscode.commands.executeCommand('socketLab.stopAll');
+    await vscode.commands.executeCommand('socketLab.clearClosed');
+    await stopping;
+    assert.deepEqual(api.endpoints().filter((r) => r.id === id || r.id === palette || r.listener === id), [], 'nothing of them is left in the tree');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
   it("cancelling a block's progress stops that block only: the file's listener keeps running", async () => {
     const { doc, id, port } = await fileListener();
     // The progress notification's Cancel, as a person clicks it: the token of our own source.
