@@ -14,6 +14,13 @@ export interface TranscriptOptions {
   readonly previewBytes?: number;
 }
 
+/**
+ * Peers turned away that the transcript lists one by one, per listener and reason; a flood
+ * (thousands of datagrams over `max-conns`) is then counted, and the count printed when the
+ * listener closes.
+ */
+export const DROP_LINES_PER_LISTENER = 10;
+
 const MARKS: Record<string, string> = { send: '→', recv: '←', connect: '⇄', use: '⇄', listen: '◉', repeat: '↻' };
 
 function mark(e: StepEvent): string {
@@ -63,6 +70,8 @@ export class Transcript {
   private readonly stepSockets = new Set<string>();
   /** Errors of those connections that no step has shown yet: id → messages. */
   private readonly unshown = new Map<string, string[]>();
+  /** Peers turned away, by listener id and reason: how many, and how many were listed. */
+  private readonly drops = new Map<string, { count: number; listed: number }>();
 
   /**
    * @param file the `.sock` file's name, shown with block line numbers
@@ -91,6 +100,11 @@ export class Transcript {
         const parts = [`${e.passed} passed`, `${e.failed} failed`];
         if (e.errors > 0) parts.push(`${e.errors} error${e.errors === 1 ? '' : 's'}`);
         const held = [...this.unshown.keys()].map((id) => this.flushUnshown(id)).filter((l) => l !== undefined);
+        const listeners = new Set([...this.drops.keys()].map((k) => k.slice(0, k.indexOf(' '))));
+        for (const id of listeners) {
+          const line = this.flushDrops(id);
+          if (line !== undefined) held.push(line);
+        }
         return [...held, `\n${parts.join(', ')} in ${ms(e.ms)}`].join('\n');
       }
     }
@@ -112,6 +126,17 @@ export class Transcript {
     return messages?.map((m) => `  ! ${this.names.get(id) ?? id}: ${m}`).join('\n');
   }
 
+  /** The count of peers listener `id` turned away beyond the listed ones, if any; forgets its counts. */
+  private flushDrops(id: string): string | undefined {
+    const lines: string[] = [];
+    for (const reason of ['max-conns', 'denied'] as const) {
+      const d = this.drops.get(`${id} ${reason}`);
+      this.drops.delete(`${id} ${reason}`);
+      if (d && d.count > d.listed) lines.push(`  ⊘ ${this.names.get(id) ?? id} turned away ${d.count - d.listed} more peers (${d.count} in all): ${dropReason(reason)}`);
+    }
+    return lines.length > 0 ? lines.join('\n') : undefined;
+  }
+
   private formatTraffic(t: TrafficEvent): string | undefined {
     // Steps already show what was sent and received; the transcript adds what no step shows.
     if (t.type === 'open') this.stepSockets.add(t.id);
@@ -121,10 +146,23 @@ export class Transcript {
       return undefined;
     }
     if (t.type === 'close' && this.stepSockets.delete(t.id)) return this.flushUnshown(t.id);
+    if (t.type === 'close') return this.flushDrops(t.id);
     if (t.type === 'error') return `  ! ${this.names.get(t.id) ?? t.id}: ${t.message}`;
-    if (t.type === 'drop') return `  ⊘ ${this.names.get(t.id) ?? t.id} turned away ${t.remote}: ${t.reason === 'denied' ? 'not allowed' : 'over max-conns'}`;
+    if (t.type === 'drop') {
+      const key = `${t.id} ${t.reason}`;
+      const d = this.drops.get(key) ?? { count: 0, listed: 0 };
+      this.drops.set(key, d);
+      d.count++;
+      if (d.listed >= DROP_LINES_PER_LISTENER) return undefined;
+      d.listed++;
+      return `  ⊘ ${this.names.get(t.id) ?? t.id} turned away ${t.remote}: ${dropReason(t.reason)}${d.listed === DROP_LINES_PER_LISTENER ? ` (further ones are counted, and the count shown when ${this.names.get(t.id) ?? t.id} closes)` : ''}`;
+    }
     return undefined;
   }
+}
+
+function dropReason(reason: 'max-conns' | 'denied'): string {
+  return reason === 'denied' ? 'not allowed' : 'over max-conns';
 }
 
 function payloadJson(p: Buffer): { bytes: number; text: string; hex: string } {
