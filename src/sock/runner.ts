@@ -240,11 +240,6 @@ export class SockRun {
     return true;
   }
 
-  /** True while the run has a listener running or a connection open. */
-  get holdsSockets(): boolean {
-    return this.blockListeners.size > 0 || this.kept.size > 0 || this.open.size > 0;
-  }
-
   /** True when the run was stopped or cancelled before every selected block had run. */
   get wasInterrupted(): boolean {
     return this.interrupted;

@@ -92,7 +92,7 @@ describe('one owner of every socket: palette and .sock runs alike', () => {
   });
 
   it('Clear Closed run while Stop All is still closing waits for it, and clears what it closed', async () => {
-    const { doc, id } = await fileListener();
+    const { id } = await fileListener();
     const palette = await vscode.commands.executeCommand<string>('socketLab.startTcpListener', '127.0.0.1:0');
     const stopping = vscode.commands.executeCommand('socketLab.stopAll');
     await vscode.commands.executeCommand('socketLab.clearClosed');
