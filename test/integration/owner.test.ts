@@ -2,22 +2,8 @@ import { strict as assert } from 'node:assert';
 import { connect } from 'node:net';
 import * as vscode from 'vscode';
 import type { SocketLabApi } from '../../src/extension';
+import { echoOf } from '../shared/echo';
 import { until } from '../shared/until';
-
-/** Connects to 127.0.0.1:port, sends `text` and resolves with what comes back first, or the connect error's code. */
-function echoOf(port: number, text: string): Promise<string> {
-  return new Promise((resolve) => {
-    const c = connect({ host: '127.0.0.1', port });
-    const timer = setTimeout(() => (c.destroy(), resolve('no answer')), 3000);
-    c.on('error', (err: NodeJS.ErrnoException) => (clearTimeout(timer), resolve(err.code ?? err.message)));
-    c.on('connect', () => c.write(text));
-    c.once('data', (d: Buffer) => {
-      clearTimeout(timer);
-      c.destroy();
-      resolve(d.toString());
-    });
-  });
-}
 
 async function titles(uri: vscode.Uri): Promise<string[]> {
   const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];

@@ -9,18 +9,8 @@ import { TrafficBus } from '../../src/net/traffic';
 import { parseSock } from '../../src/sock/parser';
 import { SockRun } from '../../src/sock/runner';
 import type { RunEvent, StepEvent } from '../../src/sock/runEvents';
+import { echoOf } from '../shared/echo';
 import { until } from '../shared/until';
-
-/** Sends `text` to 127.0.0.1:port and resolves with the first reply, or the connect error's code. */
-function echoOf(port: number, text: string): Promise<string> {
-  return new Promise((resolve) => {
-    const c = connect({ host: '127.0.0.1', port });
-    const timer = setTimeout(() => (c.destroy(), resolve('no answer')), 3000);
-    c.on('error', (err: NodeJS.ErrnoException) => (clearTimeout(timer), resolve(err.code ?? err.message)));
-    c.on('connect', () => c.write(text));
-    c.once('data', (d: Buffer) => (clearTimeout(timer), c.destroy(), resolve(d.toString())));
-  });
-}
 
 /** A run of `text` on `bus` that records its events. */
 function sockRun(text: string, bus: TrafficBus): { run: SockRun; events: RunEvent[] } {
