@@ -14,7 +14,7 @@
  * read again.
  */
 import { constants, type Stats } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { createError, fromNodeError } from '../net/errors';
 
@@ -32,7 +32,10 @@ function kindOf(st: Stats): string {
   return 'not a regular file';
 }
 
+/** Bytes read, by file identity, while some session still holds them. */
 const shared = new Map<string, WeakRef<Buffer>>();
+/** Reads under way, by file identity. */
+const inFlight = new Map<string, Promise<Buffer>>();
 const forget = new FinalizationRegistry<string>((key) => {
   if (shared.get(key)?.deref() === undefined) shared.delete(key);
 });
@@ -59,27 +62,45 @@ export async function readRegularFile(baseDir: string, path: string, what: strin
     const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
     const known = shared.get(key)?.deref();
     if (known && known.length <= limit) return known;
-    let buf = Buffer.allocUnsafe(Math.min(limit + 1, Math.max(st.size + 1, 64 * 1024)));
-    let n = 0;
-    for (;;) {
-      if (n > limit) throw tooBig(`more than ${limit}`);
-      if (n === buf.length) {
-        const bigger = Buffer.allocUnsafe(Math.min(limit + 1, buf.length * 2));
-        buf.copy(bigger, 0, 0, n);
-        buf = bigger;
-      }
-      const { bytesRead } = await fh.read(buf, n, buf.length - n, null);
-      if (bytesRead === 0) break;
-      n += bytesRead;
+    // Sessions that start together wait for one read rather than each reading a copy.
+    const pending = inFlight.get(key);
+    if (pending) {
+      const bytes = await pending;
+      if (bytes.length > limit) throw tooBig(String(bytes.length));
+      return bytes;
     }
-    // A copy of the exact size when the buffer grew past the file, so shared bytes hold little slack.
-    const bytes = buf.length - n <= 64 * 1024 ? buf.subarray(0, n) : Buffer.from(buf.subarray(0, n));
-    shared.set(key, new WeakRef(bytes));
-    forget.register(bytes, key);
-    return bytes;
+    const reading = readAll(fh, st.size, limit, tooBig);
+    inFlight.set(key, reading);
+    try {
+      const bytes = await reading;
+      shared.set(key, new WeakRef(bytes));
+      forget.register(bytes, key);
+      return bytes;
+    } finally {
+      inFlight.delete(key);
+    }
   } catch (err) {
     throw fromNodeError(err, `${what} ${path}`);
   } finally {
     await fh.close();
   }
+}
+
+/** Reads `fh` to its end, at most `limit` bytes; `size` is what fstat said, a first guess. */
+async function readAll(fh: FileHandle, size: number, limit: number, tooBig: (n: string) => Error): Promise<Buffer> {
+  let buf = Buffer.allocUnsafe(Math.min(limit + 1, Math.max(size + 1, 64 * 1024)));
+  let n = 0;
+  for (;;) {
+    if (n > limit) throw tooBig(`more than ${limit}`);
+    if (n === buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.min(limit + 1, buf.length * 2));
+      buf.copy(bigger, 0, 0, n);
+      buf = bigger;
+    }
+    const { bytesRead } = await fh.read(buf, n, buf.length - n, null);
+    if (bytesRead === 0) break;
+    n += bytesRead;
+  }
+  // A copy of the exact size when the buffer grew past the file, so shared bytes hold little slack.
+  return buf.length - n <= 64 * 1024 ? buf.subarray(0, n) : Buffer.from(buf.subarray(0, n));
 }

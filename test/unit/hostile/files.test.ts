@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { MAX_FILE_PAYLOAD, readRegularFile } from '../../../src/sock/files';
 import { CLI, cli, PEERS, start, tempSock } from '../helpers';
 
 const LISTEN_AND_SEND = (payload: string): string => `### sink\nlisten tcp 127.0.0.1:0 as sink\nrecv all\n\n### sender\nconnect tcp {{sink}}\nsend ${payload}\n`;
@@ -48,6 +49,19 @@ describe('hostile files', function () {
     await f.remove();
     assert.equal(r.code, 2);
     assert.match(r.stdout, /"detail":"file big.bin: 67108865 bytes is more than the 67108864-byte limit of a file payload","code":"ETOOBIG"/);
+  });
+
+  it('sessions that read one file at the same moment share one read and one copy of its bytes', async () => {
+    const f = await tempSock('');
+    const fh = await open(join(f.dir, 'blob.bin'), 'w');
+    await fh.write(Buffer.alloc(4 * 1024 * 1024, 0x62));
+    await fh.close();
+    const copies = await Promise.all(Array.from({ length: 8 }, () => readRegularFile(f.dir, 'blob.bin', 'file', MAX_FILE_PAYLOAD)));
+    const later = await readRegularFile(f.dir, 'blob.bin', 'file', MAX_FILE_PAYLOAD);
+    await f.remove();
+    assert.equal(copies[0].length, 4 * 1024 * 1024);
+    assert.ok(copies.every((c) => c === copies[0]), 'every concurrent reader got the same Buffer');
+    assert.equal(later, copies[0], 'a reader while the bytes are still held gets them too');
   });
 
   it('a listener sending a 24 MiB file to 16 peers that never read holds one copy, not one per peer', async function () {
