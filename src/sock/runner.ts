@@ -180,8 +180,9 @@ export class SockRun {
     return this.internalError;
   }
 
+  /** Closes every listener and connection of the run: listeners (and their accepted connections), kept and open connections. */
   private closeAll(): Promise<unknown> {
-    return Promise.allSettled([...this.listeners.map((l) => l.close()), ...[...this.kept.values()].map((c) => c.close())]);
+    return Promise.allSettled([...this.listeners.map((l) => l.close()), ...[...this.kept.values(), ...this.open.values()].map((c) => c.close())]);
   }
 
   /**
