@@ -1,0 +1,169 @@
+/**
+ * The printer: the inverse of the parser. `printSock(file)` writes `.sock` text that parses back
+ * to the same syntax tree (blocks, headers, steps, settings, variables), ranges and source texts
+ * aside; the round trip is a property test (test/unit/sock/printer.test.ts). Pure: a tree in,
+ * text out. The language is `docs/sock-language.md`.
+ *
+ * The text is canonical rather than a copy of what was written: one statement per line, no
+ * indentation (a heredoc's lines are its payload, so nothing is indented), variables first,
+ * settings right after the block's header, durations in milliseconds (`1500ms`), a `service`
+ * step with its protocol, and every block with its `###` line.
+ */
+import type { Block, Header, Matcher, Payload, SockFile, Step, Template, TemplatePart } from './ast';
+
+/** `{{…}}` of one reference or built-in. */
+function reference(p: Exclude<TemplatePart, { text: string }>): string {
+  if ('variable' in p) return `{{${p.variable}}}`;
+  const b = p.builtin;
+  if (b.name === 'timestamp') return '{{$timestamp}}';
+  if (b.name === 'randomInt') return `{{$randomInt ${b.min} ${b.max}}}`;
+  return `{{$env ${b.variable}}}`;
+}
+
+/**
+ * A template as written: literal runs as they are (a quoted payload's runs keep their escapes,
+ * as the parser keeps them), references as `{{…}}`.
+ */
+export function printTemplate(t: Template): string {
+  let out = '';
+  for (const p of t.parts) out += 'text' in p ? p.text : reference(p);
+  return out;
+}
+
+/** A duration: whole milliseconds, which every duration is once parsed. */
+export function printDuration(ms: number): string {
+  return `${ms}ms`;
+}
+
+/** A heredoc's closing word: `END`, or `END2`, `END3` … when a line of the payload is `END`. */
+function heredocWord(lines: readonly string[]): string {
+  const taken = new Set(lines.map((l) => l.trim()));
+  let word = 'END';
+  for (let n = 2; taken.has(word); n++) word = `END${n}`;
+  return word;
+}
+
+/** A payload, as it follows `send`, `expect` or `recv until`; a heredoc spans lines. */
+export function printPayload(p: Payload): string {
+  switch (p.kind) {
+    case 'text':
+      return `"${printTemplate(p.template)}"`;
+    case 'hex':
+    case 'base64':
+    case 'file':
+      return `${p.kind} ${printTemplate(p.template)}`;
+    case 'heredoc': {
+      const lines = p.lines.map(printTemplate);
+      const word = heredocWord(lines);
+      return [`<<${word}`, ...lines, word].join('\n');
+    }
+  }
+}
+
+function printMatcher(m: Matcher): string {
+  switch (m.kind) {
+    case 'contains':
+      return printPayload(m.payload);
+    case 'regex':
+      return `/${m.source}/${m.flags}`;
+    case 'error':
+      return ['error', ...(m.code ? [m.code] : []), ...(m.pattern ? [printMatcher(m.pattern)] : [])].join(' ');
+  }
+}
+
+function timeout(ms: number | undefined): string {
+  return ms === undefined ? '' : ` timeout ${printDuration(ms)}`;
+}
+
+/** One step, as its line (or lines: a heredoc payload, a `repeat` with its steps and `end`). */
+export function printStep(s: Step): string {
+  switch (s.kind) {
+    case 'send':
+      return `send ${printPayload(s.payload)}`;
+    case 'recv': {
+      const what = s.mode === 'chunk' ? '' : s.mode === 'bytes' ? ` ${s.max}` : s.mode === 'exactly' ? ` exactly ${s.max}` : s.mode === 'until' && s.until ? ` until ${printPayload(s.until)}` : ` ${s.mode}`;
+      // A heredoc ends the statement's text: the timeout goes on its first line.
+      if (s.until?.kind === 'heredoc') {
+        const [first, ...rest] = what.split('\n');
+        return [`recv${first}${timeout(s.timeoutMs)}`, ...rest].join('\n');
+      }
+      return `recv${what}${timeout(s.timeoutMs)}`;
+    }
+    case 'repeat':
+      return [`repeat ${s.count}${s.everyMs === undefined ? '' : ` every ${printDuration(s.everyMs)}`}`, ...s.steps.map(printStep), 'end'].join('\n');
+    case 'wait':
+      return `wait ${printDuration(s.ms)}`;
+    case 'expect':
+      return `expect ${printMatcher(s.matcher)}`;
+    case 'echo':
+      return `echo${timeout(s.timeoutMs)}`;
+    case 'service':
+      return `service ${printTemplate(s.target)} ${s.proto}`;
+    case 'resolve':
+      return `resolve ${printTemplate(s.target)} ${s.recordType}${s.server ? ` @${printTemplate(s.server)}` : ''}`;
+    case 'lookup':
+    case 'aton':
+    case 'ntoa':
+    case 'pton':
+    case 'ntop':
+      return `${s.kind} ${printTemplate(s.target)}`;
+    case 'shutdown':
+    case 'close':
+    case 'hostname':
+      return s.kind;
+  }
+}
+
+/** A block's first statement. */
+export function printHeader(h: Header): string {
+  if (h.kind === 'use') return `use ${h.name ?? printTemplate(h.target)}`;
+  const name = h.name === undefined ? '' : ` as ${h.name}`;
+  if (h.kind === 'listen') return `listen ${h.transport} ${printTemplate(h.target)}${name}`;
+  return `connect ${h.transport} ${printTemplate(h.target)}${timeout(h.timeoutMs)}${name}${h.keep ? ' keep' : ''}`;
+}
+
+/** A block's setting lines: line ending, listener policy, TLS and UDP, in that order. */
+function settingLines(b: Block): string[] {
+  const out: string[] = [];
+  if (b.eol === 'lf') out.push('eol lf');
+  const p = b.policy;
+  if (p.maxConnections !== undefined) out.push(`max-conns ${p.maxConnections}`);
+  if (p.allow.length > 0) out.push(`allow ${p.allow.join(' ')}`);
+  if (p.deny.length > 0) out.push(`deny ${p.deny.join(' ')}`);
+  if (p.idleTimeoutMs !== undefined) out.push(`idle-timeout ${printDuration(p.idleTimeoutMs)}`);
+  if (p.removeStale) out.push('remove-stale');
+  const t = b.tls;
+  if (t.insecure) out.push('insecure');
+  if (t.ca) out.push(`ca ${printTemplate(t.ca)}`);
+  if (t.servername !== undefined) out.push(`servername ${t.servername}`);
+  if (t.alpn && t.alpn.length > 0) out.push(`alpn ${t.alpn.join(' ')}`);
+  if (t.cert) out.push(`cert ${printTemplate(t.cert)}`);
+  if (t.key) out.push(`key ${printTemplate(t.key)}`);
+  if (t.selfSigned) out.push('self-signed');
+  if (b.udp.broadcast) out.push('broadcast');
+  for (const g of b.udp.groups) out.push(`join ${g.group}${g.iface ? ` ${g.iface}` : ''}`);
+  return out;
+}
+
+/** One block: its `###` line, header, settings and steps; ends with a newline. */
+export function printBlock(b: Block): string {
+  const lines = [b.title ? `### ${b.title}` : '###'];
+  if (b.header) lines.push(printHeader(b.header));
+  lines.push(...settingLines(b), ...b.steps.map(printStep));
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * A variable line. Its value is the rest of the line, so a value that starts like a comment
+ * (`#`, `//`) follows the `=` with no space, where a marker is part of the value (§3.1).
+ */
+export function printVariable(name: string, value: string): string {
+  return /^(#|\/\/)/.test(value) ? `@${name} =${value}` : `@${name} = ${value}`;
+}
+
+/** The whole file: variables, then each block, a blank line between blocks. */
+export function printSock(file: SockFile): string {
+  const head = [...file.variables.values()].map((v) => printVariable(v.name, printTemplate(v.value)) + '\n').join('');
+  const blocks = file.blocks.map(printBlock).join('\n');
+  return head && blocks ? `${head}\n${blocks}` : head + blocks;
+}

@@ -1,0 +1,244 @@
+// The printer is the parser's inverse: parse(print(x)) is x, ranges and source texts aside. Checked
+// on every example file and every `sock` block of the spec, and on syntax trees fast-check makes
+// from the grammar (valid by construction: each block kind gets the steps and settings it allows).
+import { strict as assert } from 'node:assert';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import type { Block, Header, Matcher, Payload, SockFile, Step, Template, TemplatePart } from '../../../src/sock/ast';
+import { parseSock } from '../../../src/sock/parser';
+import { printSock, printStep } from '../../../src/sock/printer';
+import { ROOT } from '../helpers';
+import { normalize } from './normalize';
+
+const R = { start: { line: 0, column: 0 }, end: { line: 0, column: 0 } };
+
+function roundTrip(file: SockFile): { printed: string; again: SockFile } {
+  const printed = printSock(file);
+  return { printed, again: parseSock(printed) };
+}
+
+function errors(file: SockFile): string[] {
+  return file.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.range.start.line + 1}:${d.range.start.column + 1} ${d.message}`);
+}
+
+/** Literal text, then references, merged as the parser merges them: no empty or adjacent literal runs. */
+function template(parts: readonly TemplatePart[]): Template {
+  const out: TemplatePart[] = [];
+  for (const p of parts) {
+    const last = out[out.length - 1];
+    if ('text' in p) {
+      if (p.text === '') continue;
+      if (last && 'text' in last) out[out.length - 1] = { text: last.text + p.text };
+      else out.push(p);
+    } else out.push(p);
+  }
+  return { parts: out, range: R };
+}
+
+const text = (t: string): Template => template([{ text: t }]);
+
+// --- pieces of the grammar -------------------------------------------------------------------
+
+const VARIABLES = ['host', 'port', 'token'];
+const word = fc.stringMatching(/^[a-z][a-z0-9]{0,7}$/);
+const hexByte = fc.integer({ min: 0, max: 255 }).map((n) => n.toString(16).padStart(2, '0'));
+const duration = fc.integer({ min: 0, max: 600_000 });
+const variableRef = fc.constantFrom(...VARIABLES).map((v): TemplatePart => ({ variable: v, range: R }));
+const builtin = fc.oneof(
+  fc.constant<TemplatePart>({ builtin: { name: 'timestamp' }, range: R }),
+  fc.tuple(fc.integer({ min: -1000, max: 1000 }), fc.integer({ min: 1, max: 1000 })).map(([min, span]): TemplatePart => ({ builtin: { name: 'randomInt', min, max: min + span }, range: R })),
+  fc.constantFrom('HOME', 'TOKEN_1').map((v): TemplatePart => ({ builtin: { name: 'env', variable: v }, range: R })),
+);
+
+/** A quoted payload's raw text: plain characters, the escapes the language knows, references. */
+const quotedText = fc
+  .array(
+    fc.oneof(
+      { weight: 4, arbitrary: fc.stringMatching(/^[A-Za-z0-9 .,:;!?'()<>=+*@#$%&|~^_-]{1,12}$/).map((t): TemplatePart => ({ text: t })) },
+      { weight: 2, arbitrary: fc.constantFrom('\\r', '\\n', '\\t', '\\0', '\\\\', '\\"', '\\x7b', '\\xff').map((t): TemplatePart => ({ text: t })) },
+      { weight: 1, arbitrary: variableRef },
+      { weight: 1, arbitrary: builtin },
+    ),
+    { maxLength: 6 },
+  )
+  .map(template);
+
+/** A heredoc line: words and references, no line that is only a closing word. */
+const heredocLine = fc.array(fc.oneof({ weight: 3, arbitrary: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9 :/.-]{0,14}[A-Za-z0-9]$/).map((t): TemplatePart => ({ text: t })) }, variableRef), { minLength: 1, maxLength: 3 }).map(template);
+
+const payload: fc.Arbitrary<Payload> = fc.oneof(
+  { weight: 4, arbitrary: quotedText.map((t): Payload => ({ kind: 'text', template: t })) },
+  { weight: 1, arbitrary: fc.array(hexByte, { minLength: 1, maxLength: 8 }).map((b): Payload => ({ kind: 'hex', template: text(b.join(' ')) })) },
+  { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 12 }).map((b): Payload => ({ kind: 'base64', template: text(Buffer.from(b).toString('base64')) })) },
+  { weight: 1, arbitrary: word.map((w): Payload => ({ kind: 'file', template: text(`${w}.bin`) })) },
+  { weight: 1, arbitrary: fc.array(heredocLine, { minLength: 1, maxLength: 3 }).map((lines): Payload => ({ kind: 'heredoc', lines, range: R })) },
+);
+
+/** A regex RE2 accepts, from a few building blocks. */
+const regex = fc
+  .tuple(fc.array(fc.constantFrom('a', 'b1', '\\d+', '.', '[a-c]', '(ab)?', '\\s', 'x{2,3}', '^', '\\/'), { minLength: 1, maxLength: 4 }), fc.subarray(['i', 'm', 's']))
+  .map(([parts, flags]): Matcher => ({ kind: 'regex', source: parts.join(''), flags: flags.join('') }));
+
+const expectStep = fc.oneof(
+  { weight: 3, arbitrary: payload.map((p): Matcher => ({ kind: 'contains', payload: p })) },
+  { weight: 2, arbitrary: regex },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.option(fc.constantFrom('ECONNREFUSED', 'ETIMEDOUT', 'EOF'), { nil: undefined }), fc.option(fc.oneof(regex, quotedText.filter((t) => t.parts.every((p) => 'text' in p)).map((t): Matcher => ({ kind: 'contains', payload: { kind: 'text', template: t } }))), { nil: undefined }))
+      .map(([code, pattern]): Matcher => ({ kind: 'error', ...(code ? { code } : {}), ...(pattern ? { pattern } : {}) })),
+  },
+).map((matcher): Step => ({ kind: 'expect', matcher, range: R, source: '' }));
+
+const ipv4 = fc.tuple(fc.integer({ min: 1, max: 223 }), hexByte, hexByte, fc.integer({ min: 1, max: 254 })).map(([a, , , d]) => `${a}.0.0.${d}`);
+const lookupStep: fc.Arbitrary<Step> = fc.oneof(
+  fc.constant<Step>({ kind: 'hostname', range: R, source: '' }),
+  fc.constantFrom('localhost', 'example.com', '127.0.0.1', '{{host}}').map((t): Step => ({ kind: 'lookup', target: t === '{{host}}' ? template([{ variable: 'host', range: R }]) : text(t), range: R, source: '' })),
+  fc.tuple(fc.constantFrom('example.com', 'localhost'), fc.constantFrom('A', 'AAAA', 'MX', 'TXT', 'SRV', 'NS', 'CNAME', 'PTR'), fc.option(fc.constantFrom('127.0.0.1', '127.0.0.1:5353', '[::1]:53'), { nil: undefined })).map(
+    ([t, recordType, server]): Step => ({ kind: 'resolve', target: text(t), recordType: recordType as never, ...(server ? { server: text(server) } : {}), range: R, source: '' }),
+  ),
+  fc.tuple(fc.constantFrom('http', 'domain', '80', '53'), fc.constantFrom<'tcp' | 'udp'>('tcp', 'udp')).map(([t, proto]): Step => ({ kind: 'service', target: text(t), proto, range: R, source: '' })),
+  ipv4.map((a): Step => ({ kind: 'aton', target: text(a), range: R, source: '' })),
+  fc.array(hexByte, { minLength: 4, maxLength: 4 }).map((b): Step => ({ kind: 'ntoa', target: text(b.join('')), range: R, source: '' })),
+  fc.constantFrom('::1', '127.0.0.1', 'fe80::1').map((a): Step => ({ kind: 'pton', target: text(a), range: R, source: '' })),
+  fc.array(hexByte, { minLength: 16, maxLength: 16 }).map((b): Step => ({ kind: 'ntop', target: text(b.join('')), range: R, source: '' })),
+);
+
+type Kind = 'lookups' | 'stream' | 'udp' | 'listener';
+
+function recvStep(kind: Kind): fc.Arbitrary<Step> {
+  const t = fc.option(duration, { nil: undefined });
+  const stream: fc.Arbitrary<Step>[] =
+    kind === 'udp'
+      ? []
+      : [
+          fc.tuple(fc.constantFrom<'line' | 'all'>('line', 'all'), t).map(([mode, timeoutMs]): Step => ({ kind: 'recv', mode, ...(timeoutMs !== undefined ? { timeoutMs } : {}), range: R, source: '' })),
+          fc.tuple(fc.integer({ min: 1, max: 16 * 1024 * 1024 }), t).map(([max, timeoutMs]): Step => ({ kind: 'recv', mode: 'exactly', max, ...(timeoutMs !== undefined ? { timeoutMs } : {}), range: R, source: '' })),
+          fc.tuple(payload.filter((p) => p.kind !== 'heredoc'), t).map(([until, timeoutMs]): Step => ({ kind: 'recv', mode: 'until', until, ...(timeoutMs !== undefined ? { timeoutMs } : {}), range: R, source: '' })),
+        ];
+  return fc.oneof(
+    t.map((timeoutMs): Step => ({ kind: 'recv', mode: 'chunk', ...(timeoutMs !== undefined ? { timeoutMs } : {}), range: R, source: '' })),
+    fc.tuple(fc.integer({ min: 1, max: 65536 }), t).map(([max, timeoutMs]): Step => ({ kind: 'recv', mode: 'bytes', max, ...(timeoutMs !== undefined ? { timeoutMs } : {}), range: R, source: '' })),
+    ...stream,
+  );
+}
+
+/** The steps a block of `kind` allows, repeats nested at most `depth` deep. */
+function steps(kind: Kind, depth: number): fc.Arbitrary<Step[]> {
+  const simple: fc.Arbitrary<Step>[] = [lookupStep, expectStep, duration.map((ms): Step => ({ kind: 'wait', ms, range: R, source: '' }))];
+  if (kind !== 'lookups') {
+    simple.push(payload.map((p): Step => ({ kind: 'send', payload: p, range: R, source: '' })), recvStep(kind), fc.constant<Step>({ kind: 'close', range: R, source: '' }));
+    if (kind !== 'udp') simple.push(fc.constant<Step>({ kind: 'shutdown', range: R, source: '' }));
+  }
+  if (kind === 'listener') simple.push(fc.option(duration, { nil: undefined }).map((timeoutMs): Step => ({ kind: 'echo', ...(timeoutMs !== undefined ? { timeoutMs } : {}), range: R, source: '' })));
+  const one: fc.Arbitrary<Step> =
+    depth > 0
+      ? fc.oneof(
+          { weight: 6, arbitrary: fc.oneof(...simple) },
+          {
+            weight: 1,
+            arbitrary: fc.tuple(fc.integer({ min: 1, max: 1000 }), fc.option(duration, { nil: undefined }), steps(kind, depth - 1).filter((s) => s.length > 0)).map(
+              ([count, everyMs, inner]): Step => ({ kind: 'repeat', count, ...(everyMs !== undefined ? { everyMs } : {}), steps: inner, range: R, source: '' }),
+            ),
+          },
+        )
+      : fc.oneof(...simple);
+  return fc.array(one, { maxLength: 5 });
+}
+
+const title = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9 ,.:'()-]{0,20}[A-Za-z0-9)]$/);
+const port = fc.integer({ min: 1, max: 65535 });
+const noPolicy = { allow: [], deny: [] };
+
+/** One block of a file, given its 1-based number (names derive from it, so they are unique). */
+function block(index: number): fc.Arbitrary<Block> {
+  const base = (header: Header | undefined, body: Step[], extra: Partial<Block>, t: string, eol: 'crlf' | 'lf'): Block => ({
+    index,
+    title: t,
+    range: R,
+    ...(header ? { header } : {}),
+    steps: body,
+    eol,
+    policy: noPolicy,
+    tls: {},
+    udp: { groups: [] },
+    ...extra,
+  });
+  const eol = fc.constantFrom<'crlf' | 'lf'>('crlf', 'lf');
+  const lookups = fc.tuple(steps('lookups', 2), title, eol).map(([s, t, e]) => base(undefined, s, {}, t, e));
+  const client = fc
+    .tuple(fc.constantFrom<'tcp' | 'tls' | 'unix'>('tcp', 'tls', 'unix'), port, fc.option(duration, { nil: undefined }), fc.boolean(), fc.boolean(), steps('stream', 2), title, eol, fc.boolean(), fc.option(fc.constantFrom('h2', 'http/1.1'), { nil: undefined }))
+    .map(([transport, p, timeoutMs, named, keep, s, t, e, insecure, alpn]) => {
+      const target = transport === 'unix' ? text(`./b${index}.socket`) : template([{ variable: 'host', range: R }, { text: `:${p}` }]);
+      const header: Header = { kind: 'connect', transport, target, ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(named ? { name: `c${index}`, ...(keep ? { keep: true } : {}) } : {}), range: R, source: '' };
+      const tls = transport === 'tls' ? { ...(insecure ? { insecure: true } : { ca: text('certs/ca.pem'), servername: 'localhost' }), ...(alpn ? { alpn: [alpn] } : {}) } : {};
+      return base(header, s, { tls }, t, e);
+    });
+  const udpClient = fc.tuple(port, fc.boolean(), steps('udp', 1), title, eol).map(([p, broadcast, s, t, e]) =>
+    base({ kind: 'connect', transport: 'udp', target: text(`${broadcast ? '<broadcast>' : '127.0.0.1'}:${p}`), range: R, source: '' }, s, { udp: { groups: [], ...(broadcast ? { broadcast: true } : {}) } }, t, e),
+  );
+  const listener = fc
+    .tuple(fc.constantFrom<'tcp' | 'udp' | 'tls' | 'unix'>('tcp', 'udp', 'tls', 'unix'), fc.constantFrom('0', ':0', '127.0.0.1:0', '[::1]:0'), fc.option(fc.integer({ min: 1, max: 1000 }), { nil: undefined }), fc.subarray(['127.0.0.0/8', '::1', '10.0.0.0/8']), fc.option(duration, { nil: undefined }), fc.boolean(), title, eol)
+    .chain(([transport, target, maxConnections, allow, idleTimeoutMs, selfSigned, t, e]) =>
+      steps(transport === 'udp' ? 'udp' : 'listener', 2).map((s) => {
+        const policy = {
+          ...(maxConnections !== undefined ? { maxConnections } : {}),
+          allow: transport === 'unix' ? [] : allow,
+          deny: [],
+          ...(idleTimeoutMs !== undefined && transport !== 'udp' ? { idleTimeoutMs } : {}),
+          ...(transport === 'unix' ? { removeStale: true } : {}),
+        };
+        const tls = transport === 'tls' ? (selfSigned ? { selfSigned: true } : { cert: text('cert.pem'), key: text('key.pem') }) : {};
+        const udp = transport === 'udp' && selfSigned ? { groups: [{ group: '239.1.2.3' }] } : { groups: [] };
+        const header: Header = { kind: 'listen', transport, target: text(transport === 'unix' ? `./l${index}.socket` : target), name: `l${index}`, range: R, source: '' };
+        return base(header, s, { policy, tls, udp }, t, e);
+      }),
+    );
+  return fc.oneof(lookups, client, udpClient, listener);
+}
+
+const variables = fc.tuple(fc.constantFrom('127.0.0.1', 'localhost', '[::1]'), fc.integer({ min: 1, max: 65535 }), fc.stringMatching(/^[#A-Za-z0-9/][A-Za-z0-9./:-]{0,10}[A-Za-z0-9]$/)).map(([host, p, token]) => {
+  const v = (name: string, value: Template): [string, { name: string; value: Template; range: typeof R }] => [name, { name, value, range: R }];
+  return new Map([v('host', text(host)), v('port', text(String(p))), v('token', text(token))]);
+});
+
+const sockFile: fc.Arbitrary<SockFile> = fc
+  .tuple(variables, fc.integer({ min: 1, max: 5 }))
+  .chain(([vars, n]) => fc.tuple(...Array.from({ length: n }, (_, i) => block(i + 1))).map((blocks): SockFile => ({ blocks, variables: vars, diagnostics: [] })));
+
+describe('the printer is the parser\'s inverse', function () {
+  this.timeout(60_000);
+
+  it('every example file and every sock block of the spec survives the round trip', () => {
+    const texts: [string, string][] = [];
+    for (const f of readdirSync(join(ROOT, 'examples'))) if (f.endsWith('.sock')) texts.push([`examples/${f}`, readFileSync(join(ROOT, 'examples', f), 'utf8')]);
+    const spec = readFileSync(join(ROOT, 'docs', 'sock-language.md'), 'utf8');
+    let n = 0;
+    for (const m of spec.matchAll(/```sock\n([\s\S]*?)```/g)) texts.push([`spec block ${++n}`, m[1]]);
+    assert.ok(texts.length >= 20, `only ${texts.length} texts`);
+    for (const [name, source] of texts) {
+      const parsed = parseSock(source);
+      assert.deepEqual(errors(parsed), [], `${name} parses`);
+      const { printed, again } = roundTrip(parsed);
+      assert.deepEqual(errors(again), [], `${name} printed:\n${printed}`);
+      assert.deepEqual(normalize(again), normalize(parsed), `${name} printed:\n${printed}`);
+    }
+  });
+
+  it('parse(print(x)) is x for syntax trees made from the grammar', () => {
+    fc.assert(
+      fc.property(sockFile, (file) => {
+        const { printed, again } = roundTrip(file);
+        assert.deepEqual(errors(again), [], printed);
+        assert.deepEqual(normalize(again), normalize(file), printed);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a heredoc whose payload holds an END line closes with another word', () => {
+    const step: Step = { kind: 'send', payload: { kind: 'heredoc', lines: [text('END'), text('END2 ')], range: R }, range: R, source: '' };
+    assert.equal(printStep(step), 'send <<END3\nEND\nEND2 \nEND3');
+  });
+});
