@@ -72,6 +72,23 @@ export function parseHostPort(text: string): { host: string; port: number } {
   return { host, port: Number(portText) };
 }
 
+/**
+ * Parses a listener's address as written, where a port alone (`8080` or `:8080`) binds
+ * `defaultHost`: `8080` with `127.0.0.1` is `127.0.0.1:8080`, with `::1` it is `[::1]:8080`.
+ * Anything else is `HOST:PORT` for {@link parseHostPort}. A client has no such default: it
+ * calls {@link parseHostPort}.
+ *
+ * @param text the address as written, trimmed
+ * @param defaultHost the host a port alone binds: {@link DEFAULT_BIND_HOST} in `.sock` files,
+ *   the `socketLab.defaultBindHost` setting in the palette; an IPv6 address without brackets
+ * @returns the host without brackets and the port, 0–65535 (0 asks the OS for a free port)
+ * @throws SocketLabError `EBADADDR` as {@link parseHostPort}, also for a default host it cannot read
+ */
+export function parseListenerHostPort(text: string, defaultHost: string): { host: string; port: number } {
+  if (!/^:?\d+$/.test(text)) return parseHostPort(text);
+  return parseHostPort(`${defaultHost.includes(':') ? `[${defaultHost}]` : defaultHost}:${text.replace(':', '')}`);
+}
+
 /** Formats a host and port as `host:port`, bracketing IPv6 addresses (`[::1]:8080`). */
 export function formatHostPort(host: string, port: number): string {
   return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;

@@ -1,32 +1,6 @@
-import { isAbsolute } from 'node:path';
 import * as vscode from 'vscode';
-import { parseHostPort, type Endpoint } from '../net/address';
-import { SocketLabError } from '../net/errors';
-
-/** The transports a command asks an endpoint for. */
-export type InputTransport = 'tcp' | 'udp' | 'unix' | 'tls';
-
-/**
- * Turns what a person typed into an endpoint: `HOST:PORT`, `[::1]:PORT`, or (listeners) `PORT`
- * alone, which binds `defaultHost`; for Unix, an absolute path.
- *
- * @returns the endpoint, or the message to show under the input box
- */
-export function parseEndpointInput(text: string, transport: InputTransport, listener: boolean, defaultHost: string): Endpoint | string {
-  const t = text.trim();
-  if (transport === 'unix') {
-    if (!t) return 'Type the path of the Unix socket, e.g. /tmp/lab.socket';
-    return isAbsolute(t) ? { transport: 'unix', path: t } : 'Use an absolute path, e.g. /tmp/lab.socket';
-  }
-  const withHost = listener && /^:?\d+$/.test(t) ? `${defaultHost.includes(':') ? `[${defaultHost}]` : defaultHost}:${t.replace(':', '')}` : t;
-  try {
-    const { host, port } = parseHostPort(withHost);
-    if (!listener && port === 0) return 'Port 0 only makes sense for a listener: type the port to connect to';
-    return { transport, host, port };
-  } catch (err) {
-    return err instanceof SocketLabError ? err.message.replace(/^"[^"]*": /, '') : String(err);
-  }
-}
+import type { Endpoint, Transport } from '../net/address';
+import { parseEndpointInput } from '../net/endpointInput';
 
 /** Where the recent endpoints of each command are kept (global state), for the pickers and completion. */
 export const RECENT_ENDPOINTS_KEY = 'socketLab.recentEndpoints';
@@ -43,7 +17,7 @@ export function withRecent(list: readonly string[], value: string): string[] {
  *
  * @returns the endpoint, or undefined when the person cancelled
  */
-export async function askEndpoint(context: vscode.ExtensionContext, transport: InputTransport, listener: boolean, defaultHost: string): Promise<Endpoint | undefined> {
+export async function askEndpoint(context: vscode.ExtensionContext, transport: Transport, listener: boolean, defaultHost: string): Promise<Endpoint | undefined> {
   const all = context.globalState.get<Record<string, string[]>>(RECENT_ENDPOINTS_KEY, {});
   const key = `${listener ? 'listen' : 'connect'}-${transport}`;
   const recent = Array.isArray(all[key]) ? all[key] : [];

@@ -1,8 +1,6 @@
 import * as vscode from 'vscode';
-import { isIP } from 'node:net';
-import { aton, ntop, pton } from '../net/address';
+import { convertAddress } from '../net/addressConversion';
 import { SocketLabError } from '../net/errors';
-import { decodeHex, escapeBytes, toHex } from '../net/payload';
 import { isAddress, lookup, reverseLookup } from '../net/resolver';
 import { systemServices } from '../net/services';
 import { Commands, SOCK_LANGUAGE } from './contributions';
@@ -49,17 +47,6 @@ async function ask(arg: unknown, prompt: string, placeHolder: string): Promise<s
   if (typeof arg === 'string') return arg.trim();
   const v = await vscode.window.showInputBox({ prompt, placeHolder, ignoreFocusOut: true, validateInput: (t) => (t.trim() ? undefined : 'Type something to look up') });
   return v?.trim();
-}
-
-/** Converts between address text and packed bytes, as inet_aton/inet_pton and back. */
-export function convertAddress(text: string): string {
-  if (isIP(text) === 6) return `inet_pton → ${toHex(pton(text))}`;
-  if (/^[\d.xXa-fA-F]+$/.test(text) && text.includes('.')) {
-    const packed = aton(text);
-    return `inet_aton → ${toHex(packed)} "${escapeBytes(packed)}" (${ntop(packed)})`;
-  }
-  const bytes = decodeHex(text);
-  return `inet_ntop → ${ntop(bytes)}`;
 }
 
 /** Registers the lookup commands (host, service, address conversion) and "New Scratch File". */

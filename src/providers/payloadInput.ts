@@ -1,23 +1,6 @@
 import * as vscode from 'vscode';
-import { SocketLabError } from '../net/errors';
-import { decodeBase64, decodeEscapes, decodeHex } from '../net/payload';
+import { parsePayloadInput } from '../net/payloadInput';
 import { MAX_FILE_PAYLOAD, readRegularFile } from '../sock/files';
-
-/**
- * Turns typed text into bytes with the payload syntax of `.sock` files: `hex 47 45 54`,
- * `base64 R0VU`, or text with escapes (`\r \n \t \0 \\ \" \xHH`, no quotes needed).
- *
- * @returns the bytes, or the message to show under the input box
- */
-export function parsePayloadInput(text: string): Buffer | string {
-  try {
-    if (/^hex\s/i.test(text)) return decodeHex(text.slice(4));
-    if (/^base64\s/i.test(text)) return decodeBase64(text.slice(7));
-    return decodeEscapes(text);
-  } catch (err) {
-    return err instanceof SocketLabError ? err.message : String(err);
-  }
-}
 
 /**
  * Asks what to send: text with escapes, hex, or base64 in a validating input box, or a file.

@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
-import { formatEndpoint, type Endpoint } from '../net/address';
+import { formatEndpoint, type Endpoint, type Transport } from '../net/address';
+import { parseEndpointInput } from '../net/endpointInput';
 import { SocketLabError } from '../net/errors';
 import type { SocketManager } from '../net/manager';
 import type { SocketOwner } from '../net/owner';
+import { parsePayloadInput } from '../net/payloadInput';
 import type { EndpointRegistry } from '../net/registry';
-import { askEndpoint, parseEndpointInput, type InputTransport } from './endpointInput';
-import { askPayload, parsePayloadInput } from './payloadInput';
+import { askEndpoint } from './endpointInput';
+import { askPayload } from './payloadInput';
 import { Commands, CONNECTIONS_VIEW } from './contributions';
 import { readSettings } from './settings';
 
@@ -40,7 +42,7 @@ async function reportError(log: vscode.LogOutputChannel, err: unknown): Promise<
  * Resolves an endpoint from a command argument (`"127.0.0.1:0"`, as the tests and keybindings
  * pass it) or, without one, from an input box.
  */
-async function endpointFrom(context: vscode.ExtensionContext, arg: unknown, transport: InputTransport, listener: boolean): Promise<Endpoint | undefined> {
+async function endpointFrom(context: vscode.ExtensionContext, arg: unknown, transport: Transport, listener: boolean): Promise<Endpoint | undefined> {
   const host = readSettings().defaultBindHost;
   if (typeof arg === 'string') {
     const ep = parseEndpointInput(arg, transport, listener, host);
@@ -95,7 +97,7 @@ export function registerSocketCommands(context: vscode.ExtensionContext, deps: S
   });
   context.subscriptions.push({ dispose: unsubscribe });
 
-  const listen = (transport: InputTransport) =>
+  const listen = (transport: Transport) =>
     guarded(async (arg?: unknown) => {
       const ep = await endpointFrom(context, arg, transport, true);
       if (!ep) return undefined;
@@ -105,7 +107,7 @@ export function registerSocketCommands(context: vscode.ExtensionContext, deps: S
       return id;
     });
 
-  const connect = (transport: InputTransport) =>
+  const connect = (transport: Transport) =>
     guarded(async (arg?: unknown, options?: { insecure?: boolean }) => {
       const ep = await endpointFrom(context, arg, transport, false);
       if (!ep) return undefined;

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { captureLine, type TrafficCapture } from '../net/capture';
 import type { SocketManager } from '../net/manager';
 import { toPcapng } from '../net/pcapng';
+import { parsePayloadInput } from '../net/payloadInput';
 import type { EndpointRegistry } from '../net/registry';
 import type { TrafficBus, TrafficEvent } from '../net/traffic';
 import { replayBlock } from '../sock/replay';
@@ -12,7 +13,6 @@ import { trafficViewHtml } from '../webview/html';
 import { parsePageMessage, VIEW_PAYLOAD_MAX, type ExportFormat, type HostMessage } from '../webview/protocol';
 import { toWireConnection, toWireEvent } from '../webview/toWire';
 import { Commands, SOCK_LANGUAGE, TRAFFIC_VIEW } from './contributions';
-import { parsePayloadInput } from './payloadInput';
 
 /** What the traffic view works with. */
 export interface TrafficPanelDeps {

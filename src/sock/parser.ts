@@ -23,7 +23,7 @@
  * `toJSON` gives the plain shape.
  */
 import { isIP } from 'node:net';
-import { isWildcardAddress, parseHostPort } from '../net/address';
+import { DEFAULT_BIND_HOST, isWildcardAddress, parseHostPort, parseListenerHostPort } from '../net/address';
 import { isMulticast } from '../net/datagram';
 import { parseNameServer, RECORD_TYPES, type RecordType } from '../net/dnsQuery';
 import { parseAddressPattern } from '../net/policy';
@@ -1831,9 +1831,8 @@ class Parser {
   }
 
   private checkHostPort(verb: 'connect' | 'listen', target: Token): void {
-    const text = verb === 'listen' && /^:?\d+$/.test(target.text) ? `127.0.0.1:${target.text.replace(':', '')}` : target.text;
     try {
-      const { host, port } = parseHostPort(text);
+      const { host, port } = verb === 'listen' ? parseListenerHostPort(target.text, DEFAULT_BIND_HOST) : parseHostPort(target.text);
       if (verb === 'connect' && port === 0) throw new LineError('cannot connect to port 0', target.start, target.end);
       // By the address's bytes, not its spelling: [::0], [::ffff:0:0] and 0:PORT bind every interface too.
       if (verb === 'listen' && isWildcardAddress(host)) {

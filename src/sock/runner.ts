@@ -5,7 +5,7 @@
  * {@link SockRun.stop}.
  */
 import { resolve as resolvePath } from 'node:path';
-import { aton, formatHostPort, isWildcardAddress, ntoa, ntop, parseHostPort, pton, DEFAULT_BIND_HOST, type Endpoint } from '../net/address';
+import { aton, formatHostPort, isWildcardAddress, ntoa, ntop, parseHostPort, parseListenerHostPort, pton, DEFAULT_BIND_HOST, type Endpoint } from '../net/address';
 import { DatagramSocket } from '../net/datagram';
 import { parseNameServer, resolveRecords } from '../net/dnsQuery';
 import { createError, fromNodeError, SocketLabError } from '../net/errors';
@@ -299,8 +299,7 @@ export class SockRun {
   private endpoint(header: Header): Endpoint {
     const target = this.expand(header.target);
     if (header.transport === 'unix') return { transport: 'unix', path: resolvePath(this.options.baseDir, target) };
-    const text = header.kind === 'listen' && /^:?\d+$/.test(target) ? `${DEFAULT_BIND_HOST}:${target.replace(':', '')}` : target;
-    const { host, port } = parseHostPort(text);
+    const { host, port } = header.kind === 'listen' ? parseListenerHostPort(target, DEFAULT_BIND_HOST) : parseHostPort(target);
     return { transport: header.transport, host, port };
   }
 

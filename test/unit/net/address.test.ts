@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { aton, formatHostPort, ntoa, ntop, parseHostPort, pton } from '../../src/net/address';
-import { SocketLabError } from '../../src/net/errors';
-import { python } from './helpers';
+import { aton, DEFAULT_BIND_HOST, formatHostPort, ntoa, ntop, parseHostPort, parseListenerHostPort, pton } from '../../../src/net/address';
+import { SocketLabError } from '../../../src/net/errors';
+import { python } from '../helpers';
 
 describe('addresses', () => {
   it('parses HOST:PORT, names and bracketed IPv6', () => {
@@ -26,6 +26,29 @@ describe('addresses', () => {
     for (const [text, message] of cases) {
       assert.throws(() => parseHostPort(text), (e: unknown) => e instanceof SocketLabError && e.code === 'EBADADDR' && message.test(e.message), text);
     }
+  });
+
+  it('binds the default host for a listener\'s port alone, bracketing an IPv6 default', () => {
+    assert.equal(DEFAULT_BIND_HOST, '127.0.0.1', 'a .sock listener stays on this machine unless told otherwise');
+    assert.deepEqual(parseListenerHostPort('8080', DEFAULT_BIND_HOST), { host: '127.0.0.1', port: 8080 });
+    assert.deepEqual(parseListenerHostPort(':8080', DEFAULT_BIND_HOST), { host: '127.0.0.1', port: 8080 });
+    assert.deepEqual(parseListenerHostPort('0', '::1'), { host: '::1', port: 0 });
+    assert.deepEqual(parseListenerHostPort(':443', '0.0.0.0'), { host: '0.0.0.0', port: 443 });
+    // An address with a host keeps its own host.
+    assert.deepEqual(parseListenerHostPort('[::1]:9', DEFAULT_BIND_HOST), { host: '::1', port: 9 });
+    assert.deepEqual(parseListenerHostPort('localhost:0', '::1'), { host: 'localhost', port: 0 });
+  });
+
+  it('rejects a port alone out of range, and a default host it cannot read, as parseHostPort does', () => {
+    const bad = (f: () => unknown, message: RegExp): void => {
+      assert.throws(f, (e: unknown) => e instanceof SocketLabError && e.code === 'EBADADDR' && message.test(e.message));
+    };
+    bad(() => parseListenerHostPort('65536', DEFAULT_BIND_HOST), /"65536" is not a port/);
+    bad(() => parseListenerHostPort(':', DEFAULT_BIND_HOST), /host is empty/);
+    bad(() => parseListenerHostPort('80', ''), /host is empty/);
+    bad(() => parseListenerHostPort('80', 'not:v6'), /not an IPv6 address/);
+    // The rule is for a port alone: text with anything else goes to parseHostPort unchanged.
+    bad(() => parseListenerHostPort('80 ', DEFAULT_BIND_HOST), /HOST:PORT/);
   });
 
   it('packs addresses exactly as Python socket.inet_aton does on this machine', async () => {
