@@ -6,7 +6,7 @@
  *
  * The text is canonical rather than a copy of what was written: one statement per line, no
  * indentation (a heredoc's lines are its payload, so nothing is indented), variables first,
- * settings right after the block's header, durations in milliseconds (`1500ms`), a `service`
+ * settings right after the block's header, durations in their largest whole unit (`8s`, `1500ms`), a `service`
  * step with its protocol, and every block with its `###` line.
  */
 import type { Block, Header, Matcher, Payload, SockFile, Step, Template, TemplatePart } from './ast';
@@ -30,16 +30,18 @@ export function printTemplate(t: Template): string {
   return out;
 }
 
-/** A duration: whole milliseconds, which every duration is once parsed. */
+/** A duration in its largest whole unit: `2m`, `8s`, `1500ms` (every parsed duration is whole milliseconds). */
 export function printDuration(ms: number): string {
+  if (ms > 0 && ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
   return `${ms}ms`;
 }
 
-/** A heredoc's closing word: `END`, or `END2`, `END3` … when a line of the payload is `END`. */
+/** A heredoc's closing word: `END`, or `END1`, `END2` … when a line of the payload is `END`. */
 function heredocWord(lines: readonly string[]): string {
   const taken = new Set(lines.map((l) => l.trim()));
   let word = 'END';
-  for (let n = 2; taken.has(word); n++) word = `END${n}`;
+  for (let n = 1; taken.has(word); n++) word = `END${n}`;
   return word;
 }
 

@@ -10,6 +10,9 @@ import { parseHostPort, formatHostPort } from '../net/address';
 import { createError } from '../net/errors';
 import { RECV_MAX_BYTES } from '../net/stream';
 import type { DataEvent, TlsEvent, TrafficEvent } from '../net/traffic';
+import type { Payload, Step, Template } from './ast';
+import { printHeader, printStep, printVariable } from './printer';
+import { DEFAULT_TIMEOUT_MS } from './runner';
 
 /** Options of {@link replayBlock}. */
 export interface ReplayOptions {
@@ -34,8 +37,6 @@ export interface ReplayResult {
 const TEXT_WIDTH = 96;
 /** Bytes per `hex` line of a received piece: 8 groups of 4 bytes, 71 characters. */
 const HEX_BYTES = 32;
-/** The runner's default step timeout (§9); a recorded wait above half of it gets its own timeout. */
-const DEFAULT_TIMEOUT_MS = 5000;
 
 /** One step of the replay, before rendering. */
 type Action =
@@ -125,11 +126,11 @@ export function replayBlock(events: readonly TrafficEvent[], id: string, options
       // value is the rest of its line (§3.1).
       if (/[\r\n]|^\s|\s$|\{\{|\s(#|\/\/)/.test(target)) throw createError('EBADADDR', `the socket path ${JSON.stringify(target)} cannot be written in a .sock file`);
       const name = `replay-${id.replace(/[^A-Za-z0-9_-]/g, '_')}-path`;
-      lines.push(variableLine(name, target));
+      lines.push(printVariable(name, target));
       target = `{{${name}}}`;
     }
   }
-  lines.push(`connect ${role.transport} ${target}`);
+  lines.push(printHeader({ kind: 'connect', transport: role.transport, target: template(target), range: NOWHERE, source: '' }));
   if (eol === 'lf') lines.push('eol lf');
   if (role.transport === 'udp' && parseHostPort(role.target).host === '255.255.255.255') lines.push('broadcast');
   if (role.transport === 'tls') lines.push(...tlsLines(tls, role, warnings));
@@ -140,13 +141,13 @@ export function replayBlock(events: readonly TrafficEvent[], id: string, options
         lines.push(`# ${a.text}`);
         break;
       case 'shutdown':
-        lines.push('shutdown');
+        lines.push(print({ kind: 'shutdown' }));
         break;
       case 'fin':
-        lines.push(`recv${timeoutFor(a.waitMs)}`, 'expect /^$/');
+        lines.push(print({ kind: 'recv', mode: 'chunk', ...timeoutFor(a.waitMs) }), print({ kind: 'expect', matcher: { kind: 'regex', source: '^$', flags: '' } }));
         break;
       case 'send':
-        lines.push(...payloadLines('send', a.payload, eol));
+        lines.push(payloadLine('send', a.payload, eol));
         break;
       case 'receive':
         lines.push(...receiveLines(a, role.transport === 'udp', eol));
@@ -304,25 +305,33 @@ function isWord(text: string): boolean {
   return text.length > 0 && !/[\s"]/.test(text) && !text.includes('{{') && !text.startsWith('#') && !text.startsWith('//');
 }
 
-/**
- * `@NAME = VALUE`, spelt so that the parser reads VALUE back exactly (§3.1). A `#` or `//` after
- * whitespace starts a trailing comment, so a value that begins with one (`//tmp/lab.socket`,
- * `#lab.socket`) follows the `=` with no space; otherwise it would be read as an empty value.
- */
-function variableLine(name: string, value: string): string {
-  return `@${name} =${/^(#|\/\/)/.test(value) ? '' : ' '}${value}`;
+/** Where the replay's nodes come from: nowhere in a file (the printer ignores ranges). */
+const NOWHERE = { start: { line: 0, column: 0 }, end: { line: 0, column: 0 } };
+
+/** A template of literal text, or of one `{{name}}` reference. */
+function template(text: string): Template {
+  const ref = /^\{\{([A-Za-z_][A-Za-z0-9_-]*)\}\}$/.exec(text);
+  return { parts: ref ? [{ variable: ref[1], range: NOWHERE }] : text ? [{ text }] : [], range: NOWHERE };
 }
 
-function timeoutFor(waitMs: number): string {
-  return waitMs * 2 > DEFAULT_TIMEOUT_MS ? ` timeout ${Math.ceil((waitMs * 2) / 1000)}s` : '';
+/** One step of the replay as the printer writes it. */
+function print(body: DistributiveOmit<Step, 'range' | 'source'>): string {
+  return printStep({ ...body, range: NOWHERE, source: '' } as Step);
+}
+
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+
+/** The timeout of a wait that took more than half the default when recorded: twice the wait, in whole seconds. */
+function timeoutFor(waitMs: number): { timeoutMs?: number } {
+  return waitMs * 2 > DEFAULT_TIMEOUT_MS ? { timeoutMs: Math.ceil((waitMs * 2) / 1000) * 1000 } : {};
 }
 
 function receiveLines(a: Extract<Action, { kind: 'receive' }>, datagram: boolean, eol: 'crlf' | 'lf'): string[] {
   const bytes = a.chunks.length === 1 ? a.chunks[0].payload : Buffer.concat(a.chunks.map((c) => c.payload));
   const last = a.chunks[a.chunks.length - 1].ts;
-  if (datagram) return [`recv${timeoutFor(last - a.sinceTs)}`, ...payloadLines('expect', bytes, eol)];
+  if (datagram) return [print({ kind: 'recv', mode: 'chunk', ...timeoutFor(last - a.sinceTs) }), payloadLine('expect', bytes, eol)];
   if (bytes.length <= RECV_MAX_BYTES && heredoc(bytes, eol)) {
-    return [`recv exactly ${bytes.length}${timeoutFor(last - a.sinceTs)}`, ...payloadLines('expect', bytes, eol)];
+    return [print({ kind: 'recv', mode: 'exactly', max: bytes.length, ...timeoutFor(last - a.sinceTs) }), payloadLine('expect', bytes, eol)];
   }
   // The time each piece was complete: when the chunk holding its last byte arrived.
   const ends: number[] = [];
@@ -336,7 +345,7 @@ function receiveLines(a: Extract<Action, { kind: 'receive' }>, datagram: boolean
     while (ends[chunk] < end) chunk++;
     const ts = a.chunks[chunk].ts;
     const piece = bytes.subarray(start, end);
-    lines.push(`recv exactly ${end - start}${timeoutFor(ts - since)}`, `expect ${text ? quoted(piece) : hexWords(piece)}`);
+    lines.push(print({ kind: 'recv', mode: 'exactly', max: end - start, ...timeoutFor(ts - since) }), print({ kind: 'expect', matcher: { kind: 'contains', payload: text ? quoted(piece) : hexWords(piece) } }));
     since = ts;
   }
   return lines;
@@ -368,11 +377,11 @@ function pieces(bytes: Buffer, text: boolean): [number, number][] {
   return out;
 }
 
-/** `VERB PAYLOAD` as one line, or as a heredoc (`VERB <<END`, its lines, `END`). */
-function payloadLines(verb: 'send' | 'expect', bytes: Buffer, eol: 'crlf' | 'lf'): string[] {
+/** `VERB PAYLOAD`: a heredoc when the bytes are lines of text, else quoted text or hex. */
+function payloadLine(verb: 'send' | 'expect', bytes: Buffer, eol: 'crlf' | 'lf'): string {
   const doc = heredoc(bytes, eol);
-  if (doc) return [`${verb} <<${doc.tag}`, ...doc.lines, doc.tag];
-  return [`${verb} ${isText(bytes) ? quoted(bytes) : hexWords(bytes)}`];
+  const payload: Payload = doc ? { kind: 'heredoc', lines: doc.map((l) => ({ parts: [{ text: l }], range: NOWHERE })), range: NOWHERE } : isText(bytes) ? quoted(bytes) : hexWords(bytes);
+  return verb === 'send' ? print({ kind: 'send', payload }) : print({ kind: 'expect', matcher: { kind: 'contains', payload } });
 }
 
 /** One rendered character of a quoted payload and the bytes it stands for. */
@@ -437,25 +446,26 @@ function isText(bytes: Buffer): boolean {
   return true;
 }
 
-function quoted(bytes: Buffer): string {
-  let s = '"';
+/** The bytes as a quoted payload, its text escaped as {@link tokens} says. */
+function quoted(bytes: Buffer): Payload {
+  let s = '';
   for (const t of tokens(bytes)) s += t.text;
-  return s + '"';
+  return { kind: 'text', template: template(s) };
 }
 
-/** `hex` and the bytes in groups of four, as `hex 47455420 2f0d0a`. */
-function hexWords(bytes: Buffer): string {
-  if (bytes.length === 0) return '""';
-  return 'hex ' + (bytes.toString('hex').match(/.{1,8}/g) as string[]).join(' ');
+/** A `hex` payload with the bytes in groups of four, as `hex 47455420 2f0d0a`; `""` for none. */
+function hexWords(bytes: Buffer): Payload {
+  if (bytes.length === 0) return { kind: 'text', template: template('') };
+  return { kind: 'hex', template: template((bytes.toString('hex').match(/.{1,8}/g) as string[]).join(' ')) };
 }
 
 /**
  * The bytes as heredoc lines (§4.3), when that is exact and worth it: two lines or more, each
  * ending with the block's line ending, valid UTF-8 of visible characters, spaces and tabs, no
- * `{{`, no line the parser would take for the closing tag or a `###` line, and no trailing
- * whitespace (which editors strip on save).
+ * `{{`, no line the parser would take for a `###` line (the printer picks a closing word that no
+ * line holds), and no trailing whitespace (which editors strip on save).
  */
-function heredoc(bytes: Buffer, eol: 'crlf' | 'lf'): { tag: string; lines: string[] } | undefined {
+function heredoc(bytes: Buffer, eol: 'crlf' | 'lf'): string[] | undefined {
   const ending = eol === 'crlf' ? '\r\n' : '\n';
   if (bytes.length < 4) return undefined;
   const text = bytes.toString('utf8');
@@ -466,9 +476,7 @@ function heredoc(bytes: Buffer, eol: 'crlf' | 'lf'): { tag: string; lines: strin
     if (line.includes('{{') || /[ \t]$/.test(line) || line.trim().startsWith('###')) return undefined;
     for (const ch of line) if (ch !== ' ' && ch !== '\t' && !(ch >= '!' && ch <= '~') && !VISIBLE.test(ch)) return undefined;
   }
-  let tag = 'END';
-  for (let n = 1; lines.some((l) => l.trim() === tag); n++) tag = `END${n}`;
-  return { tag, lines };
+  return lines;
 }
 
 /** The block's `eol`: LF when more payloads can be heredocs with LF lines than with CRLF lines. */

@@ -238,7 +238,7 @@ describe('the printer is the parser\'s inverse', function () {
   });
 
   it('a heredoc whose payload holds an END line closes with another word', () => {
-    const step: Step = { kind: 'send', payload: { kind: 'heredoc', lines: [text('END'), text('END2 ')], range: R }, range: R, source: '' };
-    assert.equal(printStep(step), 'send <<END3\nEND\nEND2 \nEND3');
+    const step: Step = { kind: 'send', payload: { kind: 'heredoc', lines: [text('END'), text('END1 ')], range: R }, range: R, source: '' };
+    assert.equal(printStep(step), 'send <<END2\nEND\nEND1 \nEND2');
   });
 });
