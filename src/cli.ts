@@ -2,7 +2,7 @@
  * `socket-lab`: runs `.sock` files headless. Pure Node: it shares the socket core and the
  * language with the extension.
  *
- *   socket-lab run FILE.sock [--block N]... [--json] [--hex] [--capture FILE] [--pcapng FILE]
+ *   socket-lab run FILE.sock [--block N]... [--var NAME=VALUE]... [--json] [--hex] [--capture FILE] [--pcapng FILE]
  *                            [--serve [--for DURATION]] [--timeout DURATION]
  *
  * Exit status: 0 every expectation held, 1 an expectation failed, 2 a parse, usage or network
@@ -32,6 +32,7 @@ interface RunFlags {
   serve?: boolean;
   for?: number;
   timeout?: number;
+  var?: Map<string, string>;
 }
 
 const USAGE_ERROR = 2;
@@ -43,6 +44,15 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 let active: SockRun | undefined;
 /** Exit status when the reader of stdout went away before the run ended: 128 + SIGPIPE. */
 const OUTPUT_CLOSED = 141;
+
+/** `NAME=VALUE` of `--var`, collected; the name as a file variable's (§3.1), the value literal text. */
+function variable(value: string, previous: Map<string, string> = new Map()): Map<string, string> {
+  const eq = value.indexOf('=');
+  const name = eq < 0 ? value : value.slice(0, eq);
+  if (eq < 0 || !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) throw new InvalidArgumentError('write NAME=VALUE, NAME as a variable is named (letters, digits, _ and -)');
+  if (/[\r\n]/.test(value)) throw new InvalidArgumentError('a value is one line');
+  return new Map(previous).set(name, value.slice(eq + 1));
+}
 
 function blockNumber(value: string, previous: number[] = []): number[] {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('a block number is 1 or more');
@@ -93,7 +103,8 @@ async function runFile(file: string, flags: RunFlags): Promise<number> {
     err(`socket-lab: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     return 2;
   }
-  const parsed = parseSock(text);
+  const given = flags.var ?? new Map<string, string>();
+  const parsed = parseSock(text, { given: new Set(given.keys()) });
   for (const d of parsed.diagnostics) err(formatDiagnostic(file, d));
   if (hasErrors(parsed)) {
     err(`socket-lab: ${file} has errors; nothing was run`);
@@ -121,6 +132,7 @@ async function runFile(file: string, flags: RunFlags): Promise<number> {
     ...(flags.block ? { blocks: flags.block } : {}),
     ...(flags.timeout !== undefined ? { defaultTimeoutMs: flags.timeout } : {}),
     onEvent,
+    variables: given,
     // Only a signal or a closed stdout cancels the run; the end of the run stops it (§7.2).
     signal: AbortSignal.any([outputClosed.signal, interrupted.signal]),
   });
@@ -174,6 +186,7 @@ export function createProgram(setExit: (code: number) => void): Command {
     .description('run the blocks of a .sock file in order and print a transcript')
     .argument('<file>', 'the .sock file')
     .option('-b, --block <n>', 'run only block N (1-based); repeat for more', blockNumber)
+    .option('--var <name=value>', 'set the variable NAME to VALUE, over the file\'s @NAME = …; repeat for more', variable)
     .option('--json', 'print one JSON object per event (JSON lines)')
     .option('--hex', 'show payloads as a hex dump')
     .option('--capture <file>', 'also write every traffic event to FILE as JSON lines (payloads in base64)')

@@ -32,6 +32,7 @@ import { RECV_MAX_BYTES } from '../net/stream';
 import { checkEscapes, decodeBase64, decodeHex } from '../net/payload';
 import { SocketLabError } from '../net/errors';
 import type { Block, BlockTransport, Builtin, Diagnostic, Header, ListenerPolicy, Matcher, Payload, Position, Range, SockFile, Step, Template, TemplatePart, TlsSettings, UdpSettings, Variable } from './ast';
+import { VERBS, type VerbSpec } from './lang/verbs';
 
 /**
  * A range within one line, stored as three numbers: a file has a range for every step and every
@@ -886,15 +887,11 @@ function durationAt(text: string, codes: Uint16Array, start: number, end: number
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-const LOOKUP_VERBS = new Set(['hostname', 'lookup', 'resolve', 'service', 'aton', 'ntoa', 'pton', 'ntop']);
-const CHANNEL_VERBS = new Set(['send', 'recv', 'close', 'echo', 'shutdown']);
 const MAX_REPEAT = 1_000_000;
 /** How deep `repeat`s may nest: deeper files are refused at parse time rather than run on a deep stack. */
 export const MAX_REPEAT_DEPTH = 16;
-const POLICY_VERBS = new Set(['max-conns', 'allow', 'deny', 'idle-timeout', 'remove-stale']);
-const TLS_VERBS = new Set(['insecure', 'ca', 'servername', 'alpn', 'cert', 'key', 'self-signed']);
-const UDP_VERBS = new Set(['broadcast', 'join']);
-const ALL_VERBS = ['connect', 'listen', 'use', 'send', 'recv', 'expect', 'close', 'shutdown', 'echo', 'wait', 'repeat', 'end', 'eol', ...POLICY_VERBS, ...TLS_VERBS, ...UDP_VERBS, ...LOOKUP_VERBS];
+/** The verbs, in the order "did you mean" tries them (the verb table's order). */
+const ALL_VERBS = VERBS.map((v) => v.name);
 
 /** What the parser does with a verb: a header, a settings line, a block structure line or a step. */
 const enum VerbClass {
@@ -911,21 +908,21 @@ const enum VerbClass {
   Step,
 }
 
-const VERB_CLASSES = new Map<string, VerbClass>([
-  ['connect', VerbClass.Header],
-  ['listen', VerbClass.Header],
-  ['use', VerbClass.Header],
-  ['repeat', VerbClass.Repeat],
-  ['end', VerbClass.End],
-  ['eol', VerbClass.Eol],
-  ['expect', VerbClass.Step],
-  ['wait', VerbClass.Step],
-  ...[...POLICY_VERBS].map((v) => [v, VerbClass.Policy] as const),
-  ...[...TLS_VERBS].map((v) => [v, VerbClass.Tls] as const),
-  ...[...UDP_VERBS].map((v) => [v, VerbClass.Udp] as const),
-  ...[...CHANNEL_VERBS].map((v) => [v, VerbClass.ChannelStep] as const),
-  ...[...LOOKUP_VERBS].map((v) => [v, VerbClass.Step] as const),
-]);
+/** The class of a verb of the table: a step that cannot stand in a block without a header needs its connection. */
+function verbClassOf(v: VerbSpec): VerbClass {
+  switch (v.kind) {
+    case 'header':
+      return VerbClass.Header;
+    case 'repeat':
+      return VerbClass.Repeat;
+    case 'end':
+      return VerbClass.End;
+    case 'setting':
+      return v.settingOf === 'listener' ? VerbClass.Policy : v.settingOf === 'tls' ? VerbClass.Tls : v.settingOf === 'udp' ? VerbClass.Udp : VerbClass.Eol;
+    default:
+      return v.placement.headers.includes('none') ? VerbClass.Step : VerbClass.ChannelStep;
+  }
+}
 
 /** A verb and what the parser does with it; `produces`: its step leaves something for `expect` to check. */
 interface VerbInfo {
@@ -936,9 +933,12 @@ interface VerbInfo {
 
 /** The verbs by first character (ASCII) and length, at `code * 16 + length`, to find a line's verb without slicing it. */
 const VERB_TABLE: (VerbInfo[] | undefined)[] = new Array<VerbInfo[] | undefined>(128 * 16).fill(undefined);
-for (const [verb, verbClass] of VERB_CLASSES) {
+for (const v of VERBS) {
+  const verb = v.name;
+  // verbAt reads only these keys: a longer or non-ASCII verb would never be found.
+  if (verb.length >= 16 || verb.charCodeAt(0) >= 128) throw new Error(`verb "${verb}" does not fit the parser's verb table`);
   const key = verb.charCodeAt(0) * 16 + verb.length;
-  VERB_TABLE[key] = [...(VERB_TABLE[key] ?? []), { verb, verbClass, produces: verb === 'recv' || LOOKUP_VERBS.has(verb) }];
+  VERB_TABLE[key] = [...(VERB_TABLE[key] ?? []), { verb, verbClass: verbClassOf(v), produces: v.produces }];
 }
 
 /** The verb written at `text[start, end)`, or `undefined`. */
@@ -1066,6 +1066,8 @@ interface ParseContext {
   readonly file: SourceText;
   readonly names: Map<string, NameInfo>;
   readonly regexes: RegexChecks;
+  /** Variables given from outside the file (the CLI's `--var NAME=VALUE`): `{{NAME}}` may use them undeclared. */
+  readonly given: ReadonlySet<string>;
   /** The one parser that builds this parse's blocks, made by the first build (builds never nest). */
   builder?: Parser;
 }
@@ -2132,7 +2134,7 @@ class Parser {
       } else if (named) {
         if (field === undefined || field === 'host' || field === 'port' || field === 'path' || field === 'address') continue;
         message = `a listener has host, port, path and address, not "${field}"`;
-      } else if (this.variables.has(base)) {
+      } else if (this.variables.has(base) || this.context.given.has(base)) {
         if (field === undefined) continue;
         message = `"${base}" is a variable: write {{${base}}}; only listeners have fields such as .port`;
       } else {
@@ -2150,9 +2152,17 @@ class Parser {
  * @param text the file's contents (LF or CRLF line endings)
  * @returns the blocks, the variables and every diagnostic; never throws for bad input
  */
-export function parseSock(text: string): SockFile {
-  return new Parser({ file: new SourceText(text), names: new Map(), regexes: new Map() }, false, 1).parse();
+export function parseSock(text: string, options: ParseOptions = {}): SockFile {
+  return new Parser({ file: new SourceText(text), names: new Map(), regexes: new Map(), given: options.given ?? NONE_GIVEN }, false, 1).parse();
 }
+
+/** Options of {@link parseSock}. */
+export interface ParseOptions {
+  /** Names of variables given from outside the file (`--var NAME=VALUE`), which `{{NAME}}` may use without `@NAME = …`. */
+  readonly given?: ReadonlySet<string>;
+}
+
+const NONE_GIVEN: ReadonlySet<string> = new Set();
 
 /**
  * Parses a `.sock` file in one pass that makes every node as it checks, as the parser did before
@@ -2160,7 +2170,7 @@ export function parseSock(text: string): SockFile {
  * compare the two.
  */
 export function parseSockEagerly(text: string): SockFile {
-  return new Parser({ file: new SourceText(text), names: new Map(), regexes: new Map() }, false, 1, true).parse();
+  return new Parser({ file: new SourceText(text), names: new Map(), regexes: new Map(), given: NONE_GIVEN }, false, 1, true).parse();
 }
 
 /** True when the file has at least one error (warnings do not count). */

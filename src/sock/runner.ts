@@ -5,29 +5,21 @@
  * {@link SockRun.stop}.
  */
 import { resolve as resolvePath } from 'node:path';
-import { aton, formatHostPort, isWildcardAddress, ntoa, ntop, parseHostPort, parseListenerHostPort, pton, DEFAULT_BIND_HOST, type Endpoint } from '../net/address';
-import { DatagramSocket } from '../net/datagram';
-import { parseNameServer, resolveRecords } from '../net/dnsQuery';
+import { formatHostPort, isWildcardAddress, parseHostPort, parseListenerHostPort, DEFAULT_BIND_HOST, type Endpoint } from '../net/address';
 import { createError, fromNodeError, SocketLabError } from '../net/errors';
-import { StreamListener } from '../net/listener';
-import { AddressFilter } from '../net/policy';
-import { BytePattern } from '../net/regex';
-import { byteCount, decodeBase64, decodeEscapes, decodeHex, escapeBytes, toHex } from '../net/payload';
-import { hostname, isAddress, lookup, reverseLookup } from '../net/resolver';
-import { systemServices } from '../net/services';
-import { StreamConnection } from '../net/stream';
-import { describeTls, selfSignedCertificate, type TlsClientOptions, type TlsServerOptions } from '../net/tlsInfo';
 import { TrafficBus } from '../net/traffic';
-import { sleep, type WaitOptions } from '../net/wait';
-import type { Block, Header, Matcher, Payload, SockFile, Step, Template } from './ast';
-import { DatagramClientChannel, DatagramSessionChannel, StreamChannel, type Channel } from './channel';
+import { sleep } from '../net/wait';
+import type { Block, Header, SockFile, Step, Template } from './ast';
+import type { Channel } from './channel';
 import type { RunEvent, StepEvent, SummaryEvent } from './runEvents';
-import { ExpansionBudget, Scope, type ListenerInfo } from './scope';
-import { MAX_FILE_PAYLOAD, MAX_PEM_FILE, readRegularFile } from './files';
+import { Scope, type ListenerInfo } from './scope';
+import { connectBlockClient } from './run/blockClient';
+import { openBlockListener } from './run/blockListener';
+import { checkExpectation } from './run/expectations';
+import { PayloadBuilder } from './run/payloads';
+import { StepExecutor, type StepContext } from './run/steps';
 
 export { MAX_FILE_PAYLOAD } from './files';
-
-const LF = Buffer.from('\n');
 
 /** The default time a connect, receive or send may wait (5 s). */
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -46,15 +38,14 @@ export interface RunOptions {
   readonly onEvent: (event: RunEvent) => void;
   /** Whether `{{$env NAME}}` reads the environment; default true. False in untrusted workspaces. */
   readonly allowEnv?: boolean;
+  /**
+   * Variables given from outside the file (the CLI's `--var NAME=VALUE`), by name: each value is
+   * literal text and takes the place of the file's `@NAME = …`, if any. Parse the file with the
+   * same names (`parseSock(text, { given })`) so that `{{NAME}}` may use them undeclared.
+   */
+  readonly variables?: ReadonlyMap<string, string>;
   /** The bus the run's sockets report to; a new one when absent. */
   readonly bus?: TrafficBus;
-}
-
-interface StepResult {
-  readonly value?: Buffer;
-  readonly detail?: string;
-  readonly payload?: Buffer;
-  readonly direction?: 'in' | 'out';
 }
 
 interface SessionContext {
@@ -81,10 +72,6 @@ function elapsed(t0: number): number {
   return Math.round((performance.now() - t0) * 10) / 10;
 }
 
-function describeBytes(bytes: Buffer): string {
-  return `${byteCount(bytes.length)} "${escapeBytes(bytes, 64)}"`;
-}
-
 /** One run of a `.sock` file. */
 export class SockRun {
   private readonly bus: TrafficBus;
@@ -102,6 +89,8 @@ export class SockRun {
   private readonly started = Date.now();
   private readonly unsubscribe: () => void;
   private readonly scope: Scope;
+  private readonly payloads: PayloadBuilder;
+  private readonly executor: StepExecutor;
   private passed = 0;
   private failed = 0;
   private errors = 0;
@@ -118,7 +107,9 @@ export class SockRun {
     this.bus = options.bus ?? new TrafficBus();
     this.timeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.unsubscribe = this.bus.subscribe((event) => options.onEvent({ type: 'traffic', event }));
-    this.scope = new Scope(file, (name) => this.listenerInfo.get(name), options.allowEnv !== false);
+    this.scope = new Scope(file, (name) => this.listenerInfo.get(name), options.allowEnv !== false, options.variables);
+    this.payloads = new PayloadBuilder(this.scope, options.baseDir);
+    this.executor = new StepExecutor(this.scope, this.payloads, this.timeoutMs);
     options.signal?.addEventListener('abort', () => this.internal.abort(), { once: true });
   }
 
@@ -281,10 +272,6 @@ export class SockRun {
     this.options.onEvent(event);
   }
 
-  private waitOptions(timeoutMs?: number, signal: AbortSignal = this.internal.signal): WaitOptions {
-    return { timeoutMs: timeoutMs ?? this.timeoutMs, signal };
-  }
-
   private async runBlock(block: Block, signal: AbortSignal = this.internal.signal): Promise<void> {
     const t0 = performance.now();
     this.emit({ type: 'block', block: block.index, title: block.title, line: block.range.start.line });
@@ -333,17 +320,9 @@ export class SockRun {
     try {
       const ep = this.endpoint(header);
       what = `connect ${header.transport} ${ep.transport === 'unix' ? ep.path : formatHostPort(ep.host, ep.port)}`;
-      if (ep.transport === 'udp') {
-        const socket = await DatagramSocket.connect(ep.host, ep.port, this.bus, { broadcast: block.udp.broadcast === true });
-        channel = new DatagramClientChannel(socket);
-        this.headerEvent(block, header, t0, {}, { detail: `${socket.local} → ${socket.remote ?? ''} (${socket.id})` });
-      } else {
-        const tls = ep.transport === 'tls' ? await this.tlsClientOptions(block) : undefined;
-        const conn = await StreamConnection.connect(ep, { ...this.waitOptions(header.timeoutMs, signal), ...(tls ? { tls } : {}) }, this.bus);
-        channel = new StreamChannel(conn);
-        const session = conn.tls ? `; ${describeTls(conn.tls, Boolean(tls?.insecure))}` : '';
-        this.headerEvent(block, header, t0, {}, { detail: `${conn.local} → ${conn.remote} (${conn.id})${session}` });
-      }
+      const client = await connectBlockClient(block, ep, { bus: this.bus, timeoutMs: header.timeoutMs ?? this.timeoutMs, signal, expand: (t) => this.expand(t), baseDir: this.options.baseDir });
+      channel = client.channel;
+      this.headerEvent(block, header, t0, {}, { detail: client.detail });
     } catch (err) {
       const error = fromNodeError(err, what);
       if (!this.headerEvent(block, header, t0, {}, { error })) return 'error';
@@ -368,44 +347,20 @@ export class SockRun {
     const label = header.name ?? `block ${block.index}`;
     try {
       const ep = this.endpoint(header);
-      const filter = block.policy.allow.length + block.policy.deny.length > 0 ? new AddressFilter(block.policy) : undefined;
-      let info: ListenerInfo;
-      let id: string;
-      let certNote = '';
-      if (ep.transport === 'udp') {
-        const maxSessions = block.policy.maxConnections !== undefined ? { maxSessions: block.policy.maxConnections } : {};
-        const socket = await DatagramSocket.bind(ep.host, ep.port, this.bus, filter, { broadcast: block.udp.broadcast === true, groups: block.udp.groups, ...maxSessions });
-        this.listeners.push(socket);
-        this.blockListeners.set(block.index, { id: socket.id, close: () => socket.close(), ...(header.name ? { name: header.name } : {}) });
-        socket.onSession = (d) => this.track(this.runSession(block, new DatagramSessionChannel(socket, d), { session: d.from, listener: label }));
-        const { host, port } = parseHostPort(socket.local);
-        info = { host, port, address: socket.local };
-        id = socket.id;
-      } else {
-        const p = block.policy;
-        const tls = ep.transport === 'tls' ? await this.tlsServerOptions(block, ep.host) : undefined;
-        const options = {
-          ...(p.maxConnections !== undefined ? { maxConnections: p.maxConnections } : {}),
-          ...(p.idleTimeoutMs !== undefined ? { idleTimeoutMs: p.idleTimeoutMs } : {}),
-          ...(filter ? { filter } : {}),
-          ...(tls ? { tls: tls.options } : {}),
-          removeStale: p.removeStale === true,
-        };
-        certNote = tls ? `; ${tls.note}` : '';
-        const listener = await StreamListener.listen(ep, options, this.bus, (conn) =>
-          this.track(this.runSession(block, new StreamChannel(conn), { session: conn.id, listener: label })),
-        );
-        this.listeners.push(listener);
-        this.blockListeners.set(block.index, { id: listener.id, close: () => listener.close(), ...(header.name ? { name: header.name } : {}) });
-        const bound = listener.endpoint;
-        info = bound.transport === 'unix' ? { path: bound.path, address: bound.path } : { host: bound.host, port: bound.port, address: formatHostPort(bound.host, bound.port) };
-        id = listener.id;
-      }
+      const listener = await openBlockListener(block, ep, {
+        bus: this.bus,
+        expand: (t) => this.expand(t),
+        baseDir: this.options.baseDir,
+        onSession: (channel, session) => this.track(this.runSession(block, channel, { session, listener: label })),
+      });
+      this.listeners.push(listener);
+      this.blockListeners.set(block.index, { id: listener.id, close: () => listener.close(), ...(header.name ? { name: header.name } : {}) });
+      const { id, info } = listener;
       if (header.name) this.listenerInfo.set(header.name, info);
       // A host from variables is checked here, by the bound address; a literal one was checked by the parser.
       const fromVariables = header.target.parts.some((part) => !('text' in part));
       const wildcard = fromVariables && info.host !== undefined && isWildcardAddress(info.host) ? `; warning: listening on ${info.host} accepts connections from other machines; 127.0.0.1 keeps the listener on this one` : '';
-      this.headerEvent(block, header, t0, {}, { detail: `listening on ${info.address} (${id})${certNote}${wildcard}` });
+      this.headerEvent(block, header, t0, {}, { detail: `listening on ${info.address} (${id})${listener.note}${wildcard}` });
       this.emit({ type: 'listening', block: block.index, ...(header.name ? { name: header.name } : {}), transport: header.transport, local: info.address, id });
       return 'listening';
     } catch (err) {
@@ -438,6 +393,7 @@ export class SockRun {
    */
   private async runSteps(block: Block, steps: readonly Step[], channel: Channel | undefined, ctx: SessionContext, initialError?: SocketLabError, state: StepState = { lastError: initialError, connectError: initialError }): Promise<Outcome> {
     const signal = state.signal ?? this.internal.signal;
+    const where: StepContext = { channel, connectError: state.connectError, eol: block.eol, signal };
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
       const t0 = performance.now();
@@ -466,7 +422,7 @@ export class SockRun {
       if (step.kind === 'expect') {
         let verdict: { pass: boolean; detail: string };
         try {
-          verdict = step.matcher.kind === 'error' ? await this.checkError(step.matcher, state.lastError) : await this.check(step.matcher, state.last, block);
+          verdict = await checkExpectation(step.matcher, state, block.eol, (payload, eol) => this.payloads.bytes(payload, eol));
         } catch (err) {
           // The expected payload itself could not be made (a missing file, a bad variable).
           const error = fromNodeError(err, step.source);
@@ -484,7 +440,7 @@ export class SockRun {
         continue;
       }
       try {
-        const r = await this.exec(step, channel, block, state.connectError, signal);
+        const r = await this.executor.exec(step, where);
         state.lastError = undefined;
         if (r.value) state.last = r.value;
         const ev: StepEvent = { ...base, status: 'ok', ms: elapsed(t0), ...(r.detail !== undefined ? { detail: r.detail } : {}), ...(r.payload ? { payload: r.payload, direction: r.direction } : {}) };
@@ -508,157 +464,6 @@ export class SockRun {
       }
     }
     return 'pass';
-  }
-
-  private async checkError(m: Extract<Matcher, { kind: 'error' }>, error: SocketLabError | undefined): Promise<{ pass: boolean; detail: string }> {
-    if (!error) return { pass: false, detail: 'expected an error, but the step before succeeded' };
-    if (m.code && m.code !== error.code) return { pass: false, detail: `expected ${m.code}, got ${error.code}: ${error.message}` };
-    if (m.pattern) {
-      const message = Buffer.from(error.message);
-      const inner = await this.check(m.pattern, message, undefined);
-      if (!inner.pass) return { pass: false, detail: `the error "${error.message}" does not match` };
-    }
-    return { pass: true, detail: error.message };
-  }
-
-  private async check(m: Matcher, last: Buffer | undefined, block: Block | undefined): Promise<{ pass: boolean; detail: string }> {
-    if (last === undefined) return { pass: false, detail: 'nothing was received or looked up before this expect' };
-    if (m.kind === 'regex') {
-      const pass = BytePattern.of(m.source, m.flags).test(last);
-      return { pass, detail: pass ? `matches /${m.source}/${m.flags}` : `/${m.source}/${m.flags} does not match ${describeBytes(last)}` };
-    }
-    if (m.kind === 'contains') {
-      const want = await this.bytes(m.payload, block?.eol ?? 'crlf');
-      const pass = last.includes(want);
-      return { pass, detail: pass ? `found "${escapeBytes(want, 64)}"` : `"${escapeBytes(want, 64)}" not in ${describeBytes(last)}` };
-    }
-    return { pass: false, detail: 'expect error follows a step that did not fail' };
-  }
-
-  private requireChannel(channel: Channel | undefined, step: Step, error: SocketLabError | undefined): Channel {
-    if (channel) return channel;
-    throw createError('ECLOSED', `${step.kind}: no connection${error ? `: ${error.message}` : ''}`);
-  }
-
-  private async exec(step: Step, channel: Channel | undefined, block: Block, connectError: SocketLabError | undefined, signal: AbortSignal): Promise<StepResult> {
-    switch (step.kind) {
-      case 'send': {
-        const ch = this.requireChannel(channel, step, connectError);
-        const data = await this.bytes(step.payload, block.eol);
-        await ch.send(data, this.waitOptions(undefined, signal));
-        return { payload: data, direction: 'out', detail: byteCount(data.length) };
-      }
-      case 'recv': {
-        const ch = this.requireChannel(channel, step, connectError);
-        const opts = this.waitOptions(step.timeoutMs, signal);
-        let data: Buffer;
-        if (step.mode === 'until') data = await ch.recvUntil(await this.bytes(step.until as Payload, block.eol), opts);
-        else if (step.mode === 'line') data = await ch.recvUntil(LF, { ...opts, label: 'recv line' });
-        else if (step.mode === 'exactly') data = await ch.recvExactly(step.max as number, opts);
-        else if (step.mode === 'all') data = await ch.recvAll(opts);
-        else data = await ch.recv(step.max, opts);
-        const detail = data.length === 0 ? '0 bytes: the peer closed its side' : byteCount(data.length);
-        return { value: data, payload: data, direction: 'in', detail };
-      }
-      case 'close':
-        await this.requireChannel(channel, step, connectError).close();
-        return { detail: 'closed' };
-      case 'shutdown':
-        return { detail: this.requireChannel(channel, step, connectError).shutdown() ? 'sent FIN; still receiving' : 'already shut down; nothing sent' };
-      case 'wait':
-        await sleep(step.ms, signal, 'wait');
-        return { detail: `waited ${step.ms} ms` };
-      case 'resolve': {
-        const server = step.server ? parseNameServer(this.expand(step.server)) : undefined;
-        const answers = await resolveRecords(this.expand(step.target), step.recordType, server, this.timeoutMs);
-        const text = answers.join(', ');
-        return { value: Buffer.from(text), detail: text };
-      }
-      case 'pton': {
-        const packed = pton(this.expand(step.target));
-        return { value: packed, detail: `${toHex(packed)}  "${escapeBytes(packed)}"` };
-      }
-      case 'ntop': {
-        const text = ntop(decodeHex(this.expand(step.target)));
-        return { value: Buffer.from(text), detail: text };
-      }
-      case 'echo': {
-        const n = await this.requireChannel(channel, step, connectError).echo(this.waitOptions(step.timeoutMs, signal));
-        return { detail: `${byteCount(n)} echoed` };
-      }
-      case 'hostname': {
-        const name = hostname();
-        return { value: Buffer.from(name), detail: name };
-      }
-      case 'lookup': {
-        const target = this.expand(step.target);
-        if (isAddress(target)) {
-          const name = await reverseLookup(target);
-          return { value: Buffer.from(name), detail: name };
-        }
-        const addresses = (await lookup(target)).map((a) => a.address).join(', ');
-        return { value: Buffer.from(addresses), detail: addresses };
-      }
-      case 'service': {
-        const target = this.expand(step.target);
-        const table = systemServices();
-        if (/^\d+$/.test(target)) {
-          const entry = table.name(Number(target), step.proto);
-          return { value: Buffer.from(entry.name), detail: entry.name };
-        }
-        const entry = table.port(target, step.proto);
-        return { value: Buffer.from(String(entry.port)), detail: String(entry.port) };
-      }
-      case 'aton': {
-        const packed = aton(this.expand(step.target));
-        return { value: packed, detail: `${toHex(packed)}  "${escapeBytes(packed)}"` };
-      }
-      case 'ntoa': {
-        const dotted = ntoa(decodeHex(this.expand(step.target)));
-        return { value: Buffer.from(dotted), detail: dotted };
-      }
-      case 'expect':
-      case 'repeat':
-        throw new TypeError(`${step.kind} is run by runSteps`);
-    }
-  }
-
-  /** The bytes of a payload, with variables expanded. */
-  private async bytes(payload: Payload, eol: 'crlf' | 'lf'): Promise<Buffer> {
-    if (payload.kind === 'hex') return decodeHex(this.expand(payload.template));
-    if (payload.kind === 'base64') return decodeBase64(this.expand(payload.template));
-    if (payload.kind === 'file') return readRegularFile(this.options.baseDir, this.expand(payload.template), 'file', MAX_FILE_PAYLOAD);
-    if (payload.kind === 'heredoc') {
-      const ending = eol === 'crlf' ? '\r\n' : '\n';
-      const budget = new ExpansionBudget();
-      return Buffer.from(payload.lines.map((l) => this.scope.expand(l, budget) + ending).join(''), 'utf8');
-    }
-    const budget = new ExpansionBudget();
-    return Buffer.concat(payload.template.parts.map((p) => ('text' in p ? decodeEscapes(p.text) : Buffer.from(this.scope.part(p, budget), 'utf8'))));
-  }
-
-  /** The TLS client options of a `connect tls` block; `ca FILE` is read relative to the `.sock` file. */
-  private async tlsClientOptions(block: Block): Promise<TlsClientOptions> {
-    const t = block.tls;
-    return {
-      ...(t.insecure ? { insecure: true } : {}),
-      ...(t.servername ? { servername: t.servername } : {}),
-      ...(t.alpn ? { alpn: t.alpn } : {}),
-      ...(t.ca ? { ca: await readRegularFile(this.options.baseDir, this.expand(t.ca), 'ca', MAX_PEM_FILE) } : {}),
-    };
-  }
-
-  /** The certificate and key of a `listen tls` block: read from files, or made (`self-signed`). */
-  private async tlsServerOptions(block: Block, host: string): Promise<{ options: TlsServerOptions; note: string }> {
-    const t = block.tls;
-    const alpn = t.alpn ? { alpn: t.alpn } : {};
-    if (t.selfSigned) {
-      const made = await selfSignedCertificate(host);
-      return { options: { cert: made.cert, key: made.key, ...alpn }, note: `self-signed certificate CN=localhost, SHA-256 ${made.fingerprint}` };
-    }
-    const certPath = this.expand(t.cert as Template);
-    const [cert, key] = await Promise.all([readRegularFile(this.options.baseDir, certPath, 'cert', MAX_PEM_FILE), readRegularFile(this.options.baseDir, this.expand(t.key as Template), 'key', MAX_PEM_FILE)]);
-    return { options: { cert, key, ...alpn }, note: `certificate ${certPath}` };
   }
 
   private expand(t: Template): string {

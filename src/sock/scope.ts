@@ -75,6 +75,8 @@ export class Scope {
     private readonly listener: (name: string) => ListenerInfo | undefined,
     /** Whether `{{$env NAME}}` reads the environment (false in untrusted workspaces). */
     private readonly allowEnv: boolean,
+    /** Values given from outside the file (`--var NAME=VALUE`): literal text, before the file's own. */
+    private readonly given: ReadonlyMap<string, string> = new Map(),
   ) {}
 
   /** Uses the variables of `file` from now on (the editor re-parses as the text changes). */
@@ -125,6 +127,11 @@ export class Scope {
   /** The value of `{{name}}` at `depth`: a file variable, or a listener's address or field. */
   private value(name: string, budget: ExpansionBudget, depth: number): string {
     const [base, field] = name.split('.');
+    const given = field === undefined ? this.given.get(base) : undefined;
+    if (given !== undefined) {
+      budget.reference(base, depth);
+      return given;
+    }
     const variable = field === undefined ? this.file.variables.get(base) : undefined;
     if (variable) {
       budget.reference(base, depth);
