@@ -1,0 +1,76 @@
+/**
+ * The lookup steps, which need no connection: `hostname`, `lookup`, `resolve`, `service` and the
+ * address conversions `aton`, `ntoa`, `pton`, `ntop`. Each leaves its answer as the value a later
+ * `expect` checks.
+ */
+import { aton, ntoa, ntop, pton } from '../../net/address';
+import { parseNameServer, resolveRecords } from '../../net/dnsQuery';
+import { decodeHex, escapeBytes, toHex } from '../../net/payload';
+import { hostname, isAddress, lookup, reverseLookup } from '../../net/resolver';
+import { systemServices } from '../../net/services';
+import type { Step, Template } from '../ast';
+import type { StepResult } from './steps';
+
+/** A step {@link runLookup} runs. */
+export type LookupStep = Extract<Step, { kind: 'resolve' | 'pton' | 'ntop' | 'hostname' | 'lookup' | 'service' | 'aton' | 'ntoa' }>;
+
+/**
+ * Runs one lookup step: `hostname` as `gethostname(2)`; `lookup` as `getaddrinfo(3)` (every
+ * address, comma-separated) or, for an address, `getnameinfo(3)`; `resolve NAME TYPE [@SERVER]` as
+ * a DNS query (`dig`), bounded by `timeoutMs`; `service` as `getservbyname(3)`/`getservbyport(3)`
+ * on the system's services file; `aton`/`ntoa` as `inet_aton(3)`/`inet_ntoa(3)` and
+ * `pton`/`ntop` as `inet_pton(3)`/`inet_ntop(3)`, packed forms written and shown as hex.
+ * @param expand expands the step's `{{…}}` templates
+ * @returns the answer as `value` (bytes for `aton`/`pton`, text otherwise) and the transcript's `detail`
+ * @throws SocketLabError `ENOTFOUND`, `ENODATA`, `ETIMEOUT` … from the resolver; `ESERVICE` for an
+ *   unknown service; `EBADADDR` for an address the conversion rejects; `EVARIABLE` from `expand`.
+ */
+export async function runLookup(step: LookupStep, expand: (t: Template) => string, timeoutMs: number): Promise<StepResult> {
+  switch (step.kind) {
+    case 'resolve': {
+      const server = step.server ? parseNameServer(expand(step.server)) : undefined;
+      const answers = await resolveRecords(expand(step.target), step.recordType, server, timeoutMs);
+      const text = answers.join(', ');
+      return { value: Buffer.from(text), detail: text };
+    }
+    case 'pton': {
+      const packed = pton(expand(step.target));
+      return { value: packed, detail: `${toHex(packed)}  "${escapeBytes(packed)}"` };
+    }
+    case 'ntop': {
+      const text = ntop(decodeHex(expand(step.target)));
+      return { value: Buffer.from(text), detail: text };
+    }
+    case 'hostname': {
+      const name = hostname();
+      return { value: Buffer.from(name), detail: name };
+    }
+    case 'lookup': {
+      const target = expand(step.target);
+      if (isAddress(target)) {
+        const name = await reverseLookup(target);
+        return { value: Buffer.from(name), detail: name };
+      }
+      const addresses = (await lookup(target)).map((a) => a.address).join(', ');
+      return { value: Buffer.from(addresses), detail: addresses };
+    }
+    case 'service': {
+      const target = expand(step.target);
+      const table = systemServices();
+      if (/^\d+$/.test(target)) {
+        const entry = table.name(Number(target), step.proto);
+        return { value: Buffer.from(entry.name), detail: entry.name };
+      }
+      const entry = table.port(target, step.proto);
+      return { value: Buffer.from(String(entry.port)), detail: String(entry.port) };
+    }
+    case 'aton': {
+      const packed = aton(expand(step.target));
+      return { value: packed, detail: `${toHex(packed)}  "${escapeBytes(packed)}"` };
+    }
+    case 'ntoa': {
+      const dotted = ntoa(decodeHex(expand(step.target)));
+      return { value: Buffer.from(dotted), detail: dotted };
+    }
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Runs one step of a block on its {@link Channel}: `send`, `recv` (each framing), `close`,
+ * `shutdown`, `echo`, `wait`, and the lookups ({@link runLookup}). `expect` and `repeat` are the
+ * runner's: they decide what happens to the steps around them.
+ */
+import { createError, type SocketLabError } from '../../net/errors';
+import { byteCount } from '../../net/payload';
+import { sleep, type WaitOptions } from '../../net/wait';
+import type { Payload, Step } from '../ast';
+import type { Channel } from '../channel';
+import type { Scope } from '../scope';
+import { runLookup } from './lookups';
+import type { LineEnding, PayloadBuilder } from './payloads';
+
+const LF = Buffer.from('\n');
+
+/** What one step did, for the transcript and for the `expect` after it. */
+export interface StepResult {
+  /** The bytes received or the answer looked up: what a following `expect` checks. */
+  readonly value?: Buffer;
+  /** The transcript's summary: a byte count, `closed`, an answer … */
+  readonly detail?: string;
+  /** The bytes sent or received, shown with the step. */
+  readonly payload?: Buffer;
+  /** Whether `payload` was sent (`out`) or received (`in`). */
+  readonly direction?: 'in' | 'out';
+}
+
+/** Where a block's steps run: its connection, if it has one, and what cancels them. */
+export interface StepContext {
+  /** The block's connection; absent for a block without a header or whose connect failed. */
+  readonly channel: Channel | undefined;
+  /** Why the block has no connection, when its connect failed: steps that need one say so. */
+  readonly connectError: SocketLabError | undefined;
+  /** The line ending of the block's heredocs. */
+  readonly eol: LineEnding;
+  /** Ends a waiting step with `ECANCELED`. */
+  readonly signal: AbortSignal;
+}
+
+/** Runs the steps of one run, one at a time. */
+export class StepExecutor {
+  constructor(
+    private readonly scope: Scope,
+    private readonly payloads: PayloadBuilder,
+    /** How long a receive, send or lookup may wait unless its step says `timeout`; ms. */
+    private readonly timeoutMs: number,
+  ) {}
+
+  /**
+   * Runs `step` in `ctx` and says what it did. A `recv` waits up to its `timeout` (else the
+   * run's default) and resolves with 0 bytes when the peer closed its side; `send` waits for the
+   * socket to take the bytes (backpressure) within the same bound.
+   * @throws SocketLabError `ECLOSED` for a step that needs a connection the block does not have
+   *   (naming the connect error), `ETIMEDOUT`, `ECANCELED` when `ctx.signal` aborts, `EOF`, the
+   *   payload's and the lookup's errors; `TypeError` for `expect` and `repeat`, which the runner runs.
+   */
+  async exec(step: Step, ctx: StepContext): Promise<StepResult> {
+    switch (step.kind) {
+      case 'send': {
+        const ch = this.channelFor(step, ctx);
+        const data = await this.payloads.bytes(step.payload, ctx.eol);
+        await ch.send(data, this.waitOptions(undefined, ctx.signal));
+        return { payload: data, direction: 'out', detail: byteCount(data.length) };
+      }
+      case 'recv': {
+        const ch = this.channelFor(step, ctx);
+        const opts = this.waitOptions(step.timeoutMs, ctx.signal);
+        let data: Buffer;
+        if (step.mode === 'until') data = await ch.recvUntil(await this.payloads.bytes(step.until as Payload, ctx.eol), opts);
+        else if (step.mode === 'line') data = await ch.recvUntil(LF, { ...opts, label: 'recv line' });
+        else if (step.mode === 'exactly') data = await ch.recvExactly(step.max as number, opts);
+        else if (step.mode === 'all') data = await ch.recvAll(opts);
+        else data = await ch.recv(step.max, opts);
+        const detail = data.length === 0 ? '0 bytes: the peer closed its side' : byteCount(data.length);
+        return { value: data, payload: data, direction: 'in', detail };
+      }
+      case 'close':
+        await this.channelFor(step, ctx).close();
+        return { detail: 'closed' };
+      case 'shutdown':
+        return { detail: this.channelFor(step, ctx).shutdown() ? 'sent FIN; still receiving' : 'already shut down; nothing sent' };
+      case 'wait':
+        await sleep(step.ms, ctx.signal, 'wait');
+        return { detail: `waited ${step.ms} ms` };
+      case 'echo': {
+        const n = await this.channelFor(step, ctx).echo(this.waitOptions(step.timeoutMs, ctx.signal));
+        return { detail: `${byteCount(n)} echoed` };
+      }
+      case 'expect':
+      case 'repeat':
+        throw new TypeError(`${step.kind} is run by runSteps`);
+      default:
+        return runLookup(step, (t) => this.scope.expand(t), this.timeoutMs);
+    }
+  }
+
+  private waitOptions(timeoutMs: number | undefined, signal: AbortSignal): WaitOptions {
+    return { timeoutMs: timeoutMs ?? this.timeoutMs, signal };
+  }
+
+  private channelFor(step: Step, ctx: StepContext): Channel {
+    if (ctx.channel) return ctx.channel;
+    throw createError('ECLOSED', `${step.kind}: no connection${ctx.connectError ? `: ${ctx.connectError.message}` : ''}`);
+  }
+}
