@@ -12,7 +12,12 @@ export interface TranscriptOptions {
   readonly hex?: boolean;
   /** Longest payload preview in the escaped form, in bytes; default 200. */
   readonly previewBytes?: number;
+  /** Show whole payloads in the escaped form, however long (`--full`). */
+  readonly full?: boolean;
 }
+
+/** The column a step's result starts at; a longer statement puts its result on a line of its own. */
+export const RESULT_COLUMN = 45;
 
 /**
  * Peers turned away that the transcript lists one by one, per listener and reason; a flood
@@ -48,11 +53,13 @@ function formatStep(e: StepEvent, opts: TranscriptOptions): string {
   let dump = '';
   if (e.payload && e.payload.length > 0) {
     if (opts.hex) dump = '\n' + indent(hexDump(e.payload), '      ');
-    else detail = `${byteCount(e.payload.length)}  "${escapeBytes(e.payload, opts.previewBytes ?? 200)}"`;
+    else detail = `${byteCount(e.payload.length)}  "${escapeBytes(e.payload, opts.full ? e.payload.length : (opts.previewBytes ?? 200))}"`;
   }
   if (e.status === 'error' && e.expected) detail = `${detail}  (expected)`;
   const head = `  ${mark(e)} ${who}${e.source}`;
-  return `${head.padEnd(44)} ${detail}  (${ms(e.ms)})${dump}`;
+  // The result never runs into the statement: past the column, it starts a line of its own.
+  const gap = head.length < RESULT_COLUMN ? ' '.repeat(RESULT_COLUMN - head.length) : '\n' + ' '.repeat(RESULT_COLUMN);
+  return `${head}${gap}${detail}  (${ms(e.ms)})${dump}`;
 }
 
 /**
