@@ -1,15 +1,9 @@
 import * as vscode from 'vscode';
-import { RECORD_TYPES } from '../net/dnsQuery';
-import { systemServices } from '../net/services';
-import { VERB_DOCS } from '../sock/hoverInfo';
 import type { SockFile } from '../sock/ast';
+import { completionsAt, type CompletionKind } from '../sock/lang/completions';
 import { SOCK_LANGUAGE } from './contributions';
 import { RECENT_ENDPOINTS_KEY } from './endpointInput';
 import type { ParsedDocuments } from './parsedDocuments';
-
-const SETTINGS_WORDS = ['eol', 'max-conns', 'allow', 'deny', 'idle-timeout', 'remove-stale', 'insecure', 'ca', 'servername', 'alpn', 'cert', 'key', 'self-signed', 'broadcast', 'join'];
-const STEP_KEYWORDS = ['tcp', 'udp', 'unix', 'tls', 'as', 'keep', 'timeout', 'every', 'until', 'all', 'line', 'exactly', 'error', 'hex', 'base64', 'file', 'crlf', 'lf'];
-const COMMON_SERVICES = ['http', 'https', 'ftp', 'ssh', 'telnet', 'smtp', 'domain', 'pop3', 'imap', 'nntp', 'gopher', 'ntp', 'snmp'];
 
 /** The outline of a `.sock` file: one symbol per block, named by its title. */
 function blockSymbols(file: SockFile): vscode.DocumentSymbol[] {
@@ -22,50 +16,28 @@ function blockSymbols(file: SockFile): vscode.DocumentSymbol[] {
   });
 }
 
-/**
- * Completion: verbs at the start of a line, keywords after, declared variables in `{{`, services
- * after `service`, record types after `resolve NAME`, and the recent endpoints of the palette
- * after `connect tcp` / `listen udp` ….
- */
+const COMPLETION_KINDS: Record<CompletionKind, vscode.CompletionItemKind> = {
+  verb: vscode.CompletionItemKind.Keyword,
+  setting: vscode.CompletionItemKind.Property,
+  keyword: vscode.CompletionItemKind.Keyword,
+  transport: vscode.CompletionItemKind.Keyword,
+  payload: vscode.CompletionItemKind.Keyword,
+  'record-type': vscode.CompletionItemKind.EnumMember,
+  service: vscode.CompletionItemKind.Value,
+  variable: vscode.CompletionItemKind.Variable,
+  builtin: vscode.CompletionItemKind.Constant,
+  recent: vscode.CompletionItemKind.Reference,
+};
+
+/** Completion: what the pure {@link completionsAt} offers at the cursor, as completion items. */
 function completions(doc: vscode.TextDocument, position: vscode.Position, parsed: ParsedDocuments, recent: Record<string, string[]>): vscode.CompletionItem[] {
   const before = doc.lineAt(position.line).text.slice(0, position.character);
-  // Inside `{{` first: `connect tcp {{` wants a variable, not a recent address.
-  if (/\{\{[^}]*$/.test(before)) {
-    const file = parsed.of(doc);
-    const names = [...file.variables.keys()];
-    for (const b of file.blocks) if (b.header?.name) names.push(b.header.name, `${b.header.name}.port`, `${b.header.name}.host`);
-    return [...names.map((n) => new vscode.CompletionItem(n, vscode.CompletionItemKind.Variable)), ...['$timestamp', '$randomInt 0 100', '$env NAME'].map((n) => new vscode.CompletionItem(n, vscode.CompletionItemKind.Constant))];
-  }
-  const endpoint = /^\s*(connect|listen)\s+(tcp|udp|unix|tls)\s+\S*$/.exec(before);
-  if (endpoint) {
-    const list = recent[`${endpoint[1]}-${endpoint[2]}`];
-    return (Array.isArray(list) ? list : []).map((e) => {
-      const item = new vscode.CompletionItem(e, vscode.CompletionItemKind.Reference);
-      item.detail = 'recent address';
-      return item;
-    });
-  }
-  if (/^\s*\S*$/.test(before)) {
-    const verbs = Object.entries(VERB_DOCS).map(([verb, d]) => {
-      const item = new vscode.CompletionItem(verb, vscode.CompletionItemKind.Keyword);
-      item.documentation = new vscode.MarkdownString(d.doc + (d.python ? `\n\nPython: \`${d.python}\`` : ''));
-      return item;
-    });
-    return [...verbs, ...SETTINGS_WORDS.map((w) => new vscode.CompletionItem(w, vscode.CompletionItemKind.Property))];
-  }
-  if (/^\s*service\s+\S*$/.test(before)) {
-    return COMMON_SERVICES.map((name) => {
-      const item = new vscode.CompletionItem(name, vscode.CompletionItemKind.Value);
-      try {
-        item.detail = `port ${systemServices().port(name, name === 'ntp' || name === 'snmp' ? 'udp' : 'tcp').port}`;
-      } catch {
-        item.detail = undefined;
-      }
-      return item;
-    });
-  }
-  if (/^\s*resolve\s+\S+\s+\S*$/.test(before)) return RECORD_TYPES.map((t) => new vscode.CompletionItem(t, vscode.CompletionItemKind.EnumMember));
-  return STEP_KEYWORDS.map((k) => new vscode.CompletionItem(k, vscode.CompletionItemKind.Keyword));
+  return completionsAt(before, parsed.of(doc), recent).map((c) => {
+    const item = new vscode.CompletionItem(c.label, COMPLETION_KINDS[c.kind]);
+    if (c.detail !== undefined) item.detail = c.detail;
+    if (c.documentation !== undefined) item.documentation = new vscode.MarkdownString(c.documentation);
+    return item;
+  });
 }
 
 /** Registers the outline (document symbols) and completion for `.sock` files. */

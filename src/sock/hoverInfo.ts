@@ -9,10 +9,12 @@ import { systemHosts } from '../net/hosts';
 import { decodeBase64, decodeEscapes, decodeHex } from '../net/payload';
 import { systemServices } from '../net/services';
 import type { SockFile } from './ast';
+import { VERB_BY_NAME } from './lang/verbs';
 
 /** What a hover can say, by kind. */
 export type HoverInfo =
-  | { readonly kind: 'verb'; readonly verb: string; readonly doc: string; readonly python?: string }
+  /** A statement's verb, with its text and Python call from the verb table (`lang/verbs.ts`). */
+  | { readonly kind: 'verb'; readonly verb: string; readonly syntax: readonly string[]; readonly doc: string; readonly python?: string }
   | { readonly kind: 'payload'; readonly bytes: Buffer }
   | { readonly kind: 'payload-error'; readonly message: string }
   | { readonly kind: 'variable'; readonly name: string; readonly value?: string; readonly note?: string }
@@ -29,29 +31,6 @@ export interface HoverAt {
   readonly start: number;
   readonly end: number;
 }
-
-/** What each verb does, and the Python `socket` call it stands for. */
-export const VERB_DOCS: Record<string, { doc: string; python?: string }> = {
-  connect: { doc: 'Opens a client connection (TCP, UDP, Unix or TLS); the steps below use it; it closes at the end of the block unless kept.', python: 's = socket.socket(); s.connect((host, port))' },
-  listen: { doc: 'Starts a listener (bind + listen); its steps run for each accepted connection or datagram; it keeps running after the block.', python: 's.bind((host, port)); s.listen(); conn, addr = s.accept()' },
-  use: { doc: 'Continues on a connection kept open by an earlier block (`connect … as NAME keep`).' },
-  send: { doc: 'Sends a payload, waiting while the peer is not reading (backpressure).', python: 's.sendall(data)' },
-  recv: { doc: 'Receives: the next chunk or datagram, up to N bytes, exactly N, a line, until a delimiter, or all until the peer closes.', python: 's.recv(1024)' },
-  expect: { doc: 'Checks the last thing received or looked up: contains a payload, matches a /regex/, or (expect error) the step before failed.' },
-  close: { doc: 'Closes the connection (FIN after what was sent).', python: 's.close()' },
-  shutdown: { doc: 'Half-closes: sends FIN and keeps receiving.', python: 's.shutdown(socket.SHUT_WR)' },
-  echo: { doc: 'Sends back everything the peer sends, until it closes its side (listener blocks).' },
-  wait: { doc: 'Pauses the block for a duration.', python: 'time.sleep(seconds)' },
-  repeat: { doc: 'Runs the steps up to `end` N times, optionally one round every D.' },
-  hostname: { doc: "The machine's host name.", python: 'socket.gethostname()' },
-  lookup: { doc: 'Resolves a host name to its addresses, or an address to its name, through the system resolver.', python: 'socket.gethostbyname(name) / socket.gethostbyaddr(address)' },
-  resolve: { doc: 'Asks a DNS server for records of a type (A, AAAA, MX, TXT, SRV, NS, CNAME, PTR), like dig.' },
-  service: { doc: 'Maps a service name to its port, or a port to its service (/etc/services).', python: "socket.getservbyname('http', 'tcp') / socket.getservbyport(80, 'tcp')" },
-  aton: { doc: 'Packs an IPv4 address into 4 bytes (inet_aton(3): 127.1 and 0x7f.1 work too).', python: "socket.inet_aton('127.0.0.1')" },
-  ntoa: { doc: 'Unpacks 4 bytes into a dotted quad.', python: "socket.inet_ntoa(b'\\x7f\\x00\\x00\\x01')" },
-  pton: { doc: 'Packs an IPv4 or IPv6 address (inet_pton(3)).', python: 'socket.inet_pton(socket.AF_INET6, "::1")' },
-  ntop: { doc: 'Unpacks 4 or 16 bytes into address text (inet_ntop(3)).', python: 'socket.inet_ntop(socket.AF_INET6, packed)' },
-};
 
 /**
  * The spans of a line: quoted strings and `{{…}}` kept whole, other words split at spaces; a
@@ -111,8 +90,8 @@ export function hoverAt(text: string, file: SockFile, line: number, column: numb
   const t = toks[at];
   const verb = toks[0].text;
   if (at === 0) {
-    const d = VERB_DOCS[t.text];
-    return d ? { info: { kind: 'verb', verb: t.text, doc: d.doc, ...(d.python ? { python: d.python } : {}) }, start: t.start, end: t.end } : undefined;
+    const d = VERB_BY_NAME.get(t.text);
+    return d ? { info: { kind: 'verb', verb: d.name, syntax: d.forms.map((f) => f.syntax), doc: d.doc, ...(d.python ? { python: d.python } : {}) }, start: t.start, end: t.end } : undefined;
   }
   // A variable inside the token under the cursor.
   for (const m of t.text.matchAll(/\{\{([^}]*)\}\}/g)) {

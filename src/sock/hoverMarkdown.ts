@@ -54,7 +54,7 @@ function lookupLine(target: string, reverse: boolean, options: HoverMarkdownOpti
 export function hoverMarkdown(info: HoverInfo, options: HoverMarkdownOptions = {}): string {
   switch (info.kind) {
     case 'verb':
-      return `**${info.verb}** — ${info.doc}` + (info.python ? `\n\nPython: ${codeBlock(info.python, 'python')}` : '');
+      return `**${info.verb}** — ${info.doc}` + codeBlock(info.syntax.join('\n'), 'text') + (info.python ? `\nPython: ${codeBlock(info.python, 'python')}` : '');
     case 'payload':
       return `**${byteCount(info.bytes.length)}**: ${escapeMarkdown(`"${escapeBytes(info.bytes, 200)}"`)}` + (info.bytes.length > 0 ? codeBlock(hexDump(info.bytes.subarray(0, 256)) + (info.bytes.length > 256 ? '…' : ''), 'text') : '');
     case 'payload-error':

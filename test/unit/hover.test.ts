@@ -33,6 +33,18 @@ describe('hover info (what is under the cursor)', () => {
     assert.deepEqual([h.start, h.end], [0, 4]);
   });
 
+  it('explains every statement from the verb table, settings and end included, with its syntax', () => {
+    const text = '### a\nlisten tcp 0\nmax-conns 2\nrepeat 2\necho\nend\n';
+    const file = parseSock(text);
+    const setting = hoverAt(text, file, 2, 0);
+    assert.ok(setting?.info.kind === 'verb' && setting.info.syntax.join() === 'max-conns N');
+    assert.ok(hoverAt(text, file, 5, 1)?.info.kind === 'verb');
+    const md = hoverMarkdown(setting.info);
+    assert.match(md, /^\*\*max-conns\*\* — Serves at most N connections/);
+    assert.match(md, /```text\nmax-conns N\n```/);
+    assert.match(hoverMarkdown(at(3, 1)?.info ?? setting.info), /```text\nsend PAYLOAD\n```\n\nPython: \n\n```python\ns\.sendall\(data\)\n```/);
+  });
+
   it('shows the exact bytes of quoted and hex payloads', () => {
     const q = at(3, 8);
     assert.ok(q?.info.kind === 'payload');

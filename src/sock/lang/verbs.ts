@@ -1,0 +1,301 @@
+/**
+ * The statements of the `.sock` language, declared once: each verb's name, its syntax as the
+ * spec writes it (docs/sock-language.md), where it may stand, its documentation, the Python
+ * `socket` call it mirrors and the keywords completion offers after it. The parser takes its
+ * verbs and their classes from here, hover its text, completion its words; a unit test holds
+ * the TextMate grammar and the spec's verb table (§8) to it. Pure: no `vscode`, no `node:*`.
+ */
+
+/** A block's header verb. */
+export type HeaderVerb = 'connect' | 'listen' | 'use';
+
+/** A block's transport, as its header names it. */
+export type VerbTransport = 'tcp' | 'udp' | 'unix' | 'tls';
+
+/**
+ * What kind of line a verb starts, which decides how the parser treats it:
+ * - `header`: `connect`, `listen` or `use`, the first statement of a block;
+ * - `step`: a step that runs in order (a lookup is a step too, of kind `lookup`);
+ * - `repeat` / `end`: open and close a repeated run of steps;
+ * - `setting`: a line that configures its block, wherever it stands (§2.2); see {@link VerbSpec.settingOf}.
+ */
+export type VerbKind = 'header' | 'step' | 'lookup' | 'repeat' | 'end' | 'setting';
+
+/**
+ * Where a statement may stand.
+ * `headers`: the blocks it is allowed in, by their header (`none`: a block without one, such as a
+ * block of lookups); for a header verb, `['none']`: it opens a block that has none yet.
+ * `transports`: the transports it allows; every one when absent.
+ */
+export interface Placement {
+  readonly headers: readonly (HeaderVerb | 'none')[];
+  readonly transports?: readonly VerbTransport[];
+  /** The same in words, as the spec's "Where" column says it. */
+  readonly where: string;
+}
+
+/** One syntax line of a verb, and the transports that form is limited to (every one when absent). */
+export interface VerbForm {
+  readonly syntax: string;
+  readonly transports?: readonly VerbTransport[];
+}
+
+/**
+ * Words completion offers on a statement's line. A slot applies at word `at` after the verb
+ * (1-based), or to the word after the word `after`; a slot with neither applies to any later
+ * word that no other slot claims. `role` says what the words are (for the completion's icon).
+ */
+export interface KeywordSlot {
+  readonly at?: number;
+  readonly after?: string;
+  readonly words: readonly string[];
+  readonly role: 'keyword' | 'transport' | 'payload' | 'record-type' | 'service';
+}
+
+/** One statement of the language. */
+export interface VerbSpec {
+  readonly name: string;
+  readonly kind: VerbKind;
+  /** For a setting: the block it configures (`block`: any, `listener`: a listener's policy, `tls`, `udp`). */
+  readonly settingOf?: 'block' | 'listener' | 'tls' | 'udp';
+  /** Its syntax lines, as the spec writes them. */
+  readonly forms: readonly VerbForm[];
+  readonly placement: Placement;
+  /** What it does, for hover and completion: one or two sentences. */
+  readonly doc: string;
+  /** The Python call it mirrors (the `socket` module where there is one). */
+  readonly python?: string;
+  /** True when its step leaves a value for `expect` to check (a receive or a lookup). */
+  readonly produces: boolean;
+  /** A valid statement (two lines for `repeat` and `end`), for the tests and the docs. */
+  readonly example: string;
+  readonly keywords: readonly KeywordSlot[];
+}
+
+const STREAMS: readonly VerbTransport[] = ['tcp', 'tls', 'unix'];
+const TRANSPORTS: readonly VerbTransport[] = ['tcp', 'udp', 'unix', 'tls'];
+const CONNECTED: Placement['headers'] = ['connect', 'listen', 'use'];
+const ANYWHERE: Placement['headers'] = ['none', 'connect', 'listen', 'use'];
+const PAYLOAD_WORDS = ['hex', 'base64', 'file'];
+/** The DNS record types of `resolve`, as `RECORD_TYPES` of net/dnsQuery lists them (a test checks it): written out so hover does not load the resolver. */
+const RECORD_TYPE_WORDS = ['A', 'AAAA', 'MX', 'TXT', 'SRV', 'NS', 'CNAME', 'PTR'];
+/** The services completion offers after `service`: the ones a socket tutorial meets. */
+const COMMON_SERVICES = ['http', 'https', 'ftp', 'ssh', 'telnet', 'smtp', 'domain', 'pop3', 'imap', 'nntp', 'gopher', 'ntp', 'snmp'];
+
+function setting(name: string, settingOf: 'block' | 'listener' | 'tls' | 'udp', forms: string, placement: Placement, doc: string, example: string, extra: { python?: string; keywords?: readonly KeywordSlot[] } = {}): VerbSpec {
+  return { name, kind: 'setting', settingOf, forms: [{ syntax: forms }], placement, doc, ...(extra.python ? { python: extra.python } : {}), produces: false, example, keywords: extra.keywords ?? [] };
+}
+
+function lookup(name: string, forms: readonly string[], doc: string, python: string | undefined, example: string, keywords: readonly KeywordSlot[] = []): VerbSpec {
+  return { name, kind: 'lookup', forms: forms.map((syntax) => ({ syntax })), placement: { headers: ANYWHERE, where: 'any' }, doc, ...(python ? { python } : {}), produces: true, example, keywords };
+}
+
+const TLS_CLIENT: Placement = { headers: ['connect'], transports: ['tls'], where: '`connect tls` blocks only' };
+const TLS_LISTENER: Placement = { headers: ['listen'], transports: ['tls'], where: '`listen tls` blocks only' };
+
+/**
+ * Every statement, in the order "did you mean" tries them: headers, steps, block structure,
+ * settings, lookups.
+ */
+export const VERBS: readonly VerbSpec[] = [
+  {
+    name: 'connect',
+    kind: 'header',
+    forms: [
+      { syntax: 'connect tcp HOST:PORT [timeout DURATION] [as NAME [keep]]' },
+      { syntax: 'connect udp HOST:PORT [as NAME [keep]]' },
+      { syntax: 'connect unix PATH [timeout DURATION] [as NAME [keep]]' },
+      { syntax: 'connect tls HOST:PORT [timeout DURATION] [as NAME [keep]]' },
+    ],
+    placement: { headers: ['none'], where: 'header' },
+    doc: 'Opens a client connection (TCP, UDP, Unix or TLS); the steps below use it; it closes at the end of the block unless kept.',
+    python: 's = socket.socket(); s.connect((host, port))',
+    produces: false,
+    example: 'connect tcp 127.0.0.1:8080',
+    keywords: [
+      { at: 1, words: TRANSPORTS, role: 'transport' },
+      { after: 'as', words: [], role: 'keyword' },
+      { after: 'timeout', words: [], role: 'keyword' },
+      { words: ['timeout', 'as', 'keep'], role: 'keyword' },
+    ],
+  },
+  {
+    name: 'listen',
+    kind: 'header',
+    forms: [
+      { syntax: 'listen tcp HOST:PORT | PORT | :PORT [as NAME]' },
+      { syntax: 'listen udp HOST:PORT | PORT | :PORT [as NAME]' },
+      { syntax: 'listen unix PATH [as NAME]' },
+      { syntax: 'listen tls HOST:PORT | PORT | :PORT [as NAME]' },
+    ],
+    placement: { headers: ['none'], where: 'header' },
+    doc: 'Starts a listener (bind + listen); its steps run for each accepted connection or datagram; it keeps running after the block.',
+    python: 's.bind((host, port)); s.listen(); conn, addr = s.accept()',
+    produces: false,
+    example: 'listen tcp 0',
+    keywords: [
+      { at: 1, words: TRANSPORTS, role: 'transport' },
+      { after: 'as', words: [], role: 'keyword' },
+      { words: ['as'], role: 'keyword' },
+    ],
+  },
+  {
+    name: 'use',
+    kind: 'header',
+    forms: [{ syntax: 'use NAME' }],
+    placement: { headers: ['none'], where: 'header' },
+    doc: 'Continues on a connection kept open by an earlier block (`connect … as NAME keep`).',
+    produces: false,
+    example: 'use kept',
+    keywords: [],
+  },
+  {
+    name: 'send',
+    kind: 'step',
+    forms: [{ syntax: 'send PAYLOAD' }],
+    placement: { headers: CONNECTED, where: 'client, listener' },
+    doc: 'Sends a payload, waiting while the peer is not reading (backpressure).',
+    python: 's.sendall(data)',
+    produces: false,
+    example: 'send "ping\\n"',
+    keywords: [{ at: 1, words: PAYLOAD_WORDS, role: 'payload' }],
+  },
+  {
+    name: 'recv',
+    kind: 'step',
+    forms: [
+      { syntax: 'recv [timeout D]' },
+      { syntax: 'recv N [timeout D]' },
+      { syntax: 'recv until PAYLOAD [timeout D]', transports: STREAMS },
+      { syntax: 'recv all [timeout D]', transports: STREAMS },
+      { syntax: 'recv line [timeout D]', transports: STREAMS },
+      { syntax: 'recv exactly N [timeout D]', transports: STREAMS },
+    ],
+    placement: { headers: CONNECTED, where: 'client, listener' },
+    doc: 'Receives: the next chunk or datagram, up to N bytes, exactly N, a line, until a delimiter, or all until the peer closes.',
+    python: 's.recv(1024)',
+    produces: true,
+    example: 'recv timeout 2s',
+    keywords: [
+      { at: 1, words: ['until', 'all', 'line', 'exactly', 'timeout'], role: 'keyword' },
+      { after: 'until', words: PAYLOAD_WORDS, role: 'payload' },
+      { after: 'exactly', words: [], role: 'keyword' },
+      { after: 'timeout', words: [], role: 'keyword' },
+      { words: ['timeout'], role: 'keyword' },
+    ],
+  },
+  {
+    name: 'expect',
+    kind: 'step',
+    forms: [{ syntax: 'expect PAYLOAD' }, { syntax: 'expect /REGEX/FLAGS' }, { syntax: 'expect error [CODE] [PATTERN]' }],
+    placement: { headers: ANYWHERE, where: 'any' },
+    doc: 'Checks the last thing received or looked up: contains a payload, matches a /regex/, or (expect error) the step before failed.',
+    python: 'assert expected in data',
+    produces: false,
+    example: 'expect error',
+    keywords: [{ at: 1, words: ['error', ...PAYLOAD_WORDS], role: 'keyword' }],
+  },
+  {
+    name: 'close',
+    kind: 'step',
+    forms: [{ syntax: 'close' }],
+    placement: { headers: CONNECTED, where: 'client, listener' },
+    doc: 'Closes the connection (FIN after what was sent).',
+    python: 's.close()',
+    produces: false,
+    example: 'close',
+    keywords: [],
+  },
+  {
+    name: 'shutdown',
+    kind: 'step',
+    forms: [{ syntax: 'shutdown' }],
+    placement: { headers: CONNECTED, transports: STREAMS, where: 'client, listener; stream only' },
+    doc: 'Half-closes: sends FIN and keeps receiving.',
+    python: 's.shutdown(socket.SHUT_WR)',
+    produces: false,
+    example: 'shutdown',
+    keywords: [],
+  },
+  {
+    name: 'echo',
+    kind: 'step',
+    forms: [{ syntax: 'echo [timeout D]' }],
+    placement: { headers: ['listen'], where: 'listener only' },
+    doc: 'Sends back everything the peer sends, until it closes its side (listener blocks).',
+    produces: false,
+    example: 'echo',
+    keywords: [{ at: 1, words: ['timeout'], role: 'keyword' }],
+  },
+  {
+    name: 'wait',
+    kind: 'step',
+    forms: [{ syntax: 'wait D' }],
+    placement: { headers: ANYWHERE, where: 'any' },
+    doc: 'Pauses the block for a duration.',
+    python: 'time.sleep(seconds)',
+    produces: false,
+    example: 'wait 10ms',
+    keywords: [],
+  },
+  {
+    name: 'repeat',
+    kind: 'repeat',
+    forms: [{ syntax: 'repeat N [every D]' }],
+    placement: { headers: ANYWHERE, where: 'any' },
+    doc: 'Runs the steps up to `end` N times, optionally one round every D.',
+    python: 'for _ in range(n):',
+    produces: false,
+    example: 'repeat 2\nend',
+    keywords: [{ at: 2, words: ['every'], role: 'keyword' }],
+  },
+  {
+    name: 'end',
+    kind: 'end',
+    forms: [{ syntax: 'end' }],
+    placement: { headers: ANYWHERE, where: 'any' },
+    doc: 'Closes the innermost `repeat`.',
+    produces: false,
+    example: 'repeat 2\nend',
+    keywords: [],
+  },
+  setting('eol', 'block', 'eol crlf|lf', { headers: ANYWHERE, where: 'any' }, "Sets the line ending of the block's heredoc lines: crlf (the default) or lf.", 'eol lf', { keywords: [{ at: 1, words: ['crlf', 'lf'], role: 'keyword' }] }),
+  setting('max-conns', 'listener', 'max-conns N', { headers: ['listen'], where: 'listener only' }, 'Serves at most N connections at once (on UDP, N sessions); the default is 100.', 'max-conns 1'),
+  setting('allow', 'listener', 'allow ADDRESS…', { headers: ['listen'], transports: ['tcp', 'tls', 'udp'], where: 'listener only' }, 'Serves only peers that match one of these addresses or subnets.', 'allow 127.0.0.1 10.0.0.0/8'),
+  setting('deny', 'listener', 'deny ADDRESS…', { headers: ['listen'], transports: ['tcp', 'tls', 'udp'], where: 'listener only' }, 'Never serves peers that match one of these addresses or subnets; deny wins over allow.', 'deny 10.0.0.0/8'),
+  setting('idle-timeout', 'listener', 'idle-timeout D', { headers: ['listen'], transports: STREAMS, where: 'listener only' }, 'Closes a connection on which nothing is sent or received for a duration.', 'idle-timeout 5s'),
+  setting('remove-stale', 'listener', 'remove-stale', { headers: ['listen'], transports: ['unix'], where: 'listener only' }, 'Removes a stale socket file (one no listener is listening on) in the way of a Unix listener.', 'remove-stale'),
+  setting('insecure', 'tls', 'insecure', TLS_CLIENT, 'Connects without verifying the server certificate or its name (the parser warns).', 'insecure', { python: 'ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE' }),
+  setting('ca', 'tls', 'ca FILE', TLS_CLIENT, 'Trusts the PEM certificates in FILE instead of the default roots.', 'ca ca.pem', { python: 'ctx.load_verify_locations(cafile)' }),
+  setting('servername', 'tls', 'servername NAME', TLS_CLIENT, 'The name sent in SNI and checked against the certificate; the target host by default.', 'servername lab.test', { python: 'ctx.wrap_socket(s, server_hostname=name)' }),
+  setting('alpn', 'tls', 'alpn PROTOCOL…', { headers: ['connect', 'listen'], transports: ['tls'], where: '`connect tls` and `listen tls` blocks only' }, 'The ALPN protocols to offer (client) or accept (listener), in order of preference.', 'alpn h2 http/1.1', { python: "ctx.set_alpn_protocols(['h2', 'http/1.1'])" }),
+  setting('cert', 'tls', 'cert FILE', TLS_LISTENER, "The listener's certificate in PEM (the chain, server certificate first).", 'cert cert.pem', { python: 'ctx.load_cert_chain(certfile, keyfile)' }),
+  setting('key', 'tls', 'key FILE', TLS_LISTENER, "The private key of the listener's certificate, in PEM, not encrypted.", 'key key.pem', { python: 'ctx.load_cert_chain(certfile, keyfile)' }),
+  setting('self-signed', 'tls', 'self-signed', TLS_LISTENER, 'Makes a new self-signed certificate for the listener each time the block runs.', 'self-signed'),
+  setting('broadcast', 'udp', 'broadcast', { headers: ['connect', 'listen'], transports: ['udp'], where: '`connect udp` and `listen udp` blocks' }, 'Allows sending to broadcast addresses (SO_BROADCAST).', 'broadcast', { python: 's.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)' }),
+  setting('join', 'udp', 'join GROUP [INTERFACE_ADDRESS]', { headers: ['listen'], transports: ['udp'], where: '`listen udp` blocks only' }, 'Joins a multicast group, on an interface if given, to receive its datagrams.', 'join 239.1.2.3', { python: 's.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)' }),
+  lookup('hostname', ['hostname'], "The machine's host name.", 'socket.gethostname()', 'hostname'),
+  lookup('lookup', ['lookup NAME', 'lookup ADDRESS'], 'Resolves a host name to its addresses, or an address to its name, through the system resolver.', 'socket.gethostbyname(name) / socket.gethostbyaddr(address)', 'lookup localhost'),
+  lookup('resolve', ['resolve NAME TYPE [@SERVER]'], 'Asks a DNS server for records of a type (A, AAAA, MX, TXT, SRV, NS, CNAME, PTR), like dig.', undefined, 'resolve lab.test A @127.0.0.1:5353', [{ at: 2, words: RECORD_TYPE_WORDS, role: 'record-type' }]),
+  lookup('service', ['service NAME [tcp|udp]', 'service PORT [tcp|udp]'], 'Maps a service name to its port, or a port to its service (/etc/services).', "socket.getservbyname('http', 'tcp') / socket.getservbyport(80, 'tcp')", 'service http tcp', [
+    { at: 1, words: COMMON_SERVICES, role: 'service' },
+    { at: 2, words: ['tcp', 'udp'], role: 'transport' },
+  ]),
+  lookup('aton', ['aton ADDRESS'], 'Packs an IPv4 address into 4 bytes (inet_aton(3): 127.1 and 0x7f.1 work too).', "socket.inet_aton('127.0.0.1')", 'aton 127.1'),
+  lookup('ntoa', ['ntoa HEX'], 'Unpacks 4 bytes into a dotted quad.', "socket.inet_ntoa(b'\\x7f\\x00\\x00\\x01')", 'ntoa 7f000001'),
+  lookup('pton', ['pton ADDRESS'], 'Packs an IPv4 or IPv6 address (inet_pton(3)).', 'socket.inet_pton(socket.AF_INET6, "::1")', 'pton ::1'),
+  lookup('ntop', ['ntop HEX'], 'Unpacks 4 or 16 bytes into address text (inet_ntop(3)).', 'socket.inet_ntop(socket.AF_INET6, packed)', 'ntop 7f000001'),
+];
+
+/** {@link VERBS} by name. */
+export const VERB_BY_NAME: ReadonlyMap<string, VerbSpec> = new Map(VERBS.map((v) => [v.name, v]));
+
+/**
+ * The words completion offers for the word `index` (1-based, after the verb) of a statement of
+ * `verb`, given the word before it; none for an unknown verb.
+ */
+export function keywordSlotAt(verb: string, index: number, previous: string | undefined): KeywordSlot | undefined {
+  const slots = VERB_BY_NAME.get(verb)?.keywords;
+  if (!slots || index < 1) return undefined;
+  return slots.find((s) => s.at === index) ?? slots.find((s) => s.after !== undefined && s.after === previous) ?? (index > 1 ? slots.find((s) => s.at === undefined && s.after === undefined) : undefined);
+}

@@ -1,0 +1,49 @@
+import { strict as assert } from 'node:assert';
+import { completionsAt } from '../../../src/sock/lang/completions';
+import { VERBS } from '../../../src/sock/lang/verbs';
+import { parseSock } from '../../../src/sock/parser';
+
+const FILE = parseSock('@target = 127.0.0.1:80\n### Greeter\nlisten tcp 0 as greeter\nsend "hi"\n');
+
+function labels(before: string, recent: Record<string, unknown> = {}): string[] {
+  return completionsAt(before, FILE, recent).map((c) => c.label);
+}
+
+describe('completion', () => {
+  it('offers every statement at the start of a line, settings as settings, each with its syntax and text', () => {
+    const all = completionsAt('  re', FILE, {});
+    assert.deepEqual(all.map((c) => c.label), VERBS.map((v) => v.name));
+    assert.ok(all.some((c) => c.label === 'end'), 'end is a statement too');
+    const maxConns = all.find((c) => c.label === 'max-conns');
+    assert.equal(maxConns?.kind, 'setting');
+    const send = all.find((c) => c.label === 'send');
+    assert.equal(send?.kind, 'verb');
+    assert.equal(send?.detail, 'send PAYLOAD');
+    assert.match(send?.documentation ?? '', /Python: `s\.sendall\(data\)`/);
+  });
+
+  it("offers a verb's own keywords after it, where they go", () => {
+    assert.deepEqual(labels('recv '), ['until', 'all', 'line', 'exactly', 'timeout']);
+    assert.deepEqual(labels('recv until '), ['hex', 'base64', 'file']);
+    assert.deepEqual(labels('recv 10 '), ['timeout']);
+    assert.deepEqual(labels('recv timeout '), [], 'a duration follows timeout');
+    assert.deepEqual(labels('expect '), ['error', 'hex', 'base64', 'file']);
+    assert.deepEqual(labels('connect '), ['tcp', 'udp', 'unix', 'tls']);
+    assert.deepEqual(labels('connect tcp 127.0.0.1:80 '), ['timeout', 'as', 'keep']);
+    assert.deepEqual(labels('repeat 3 '), ['every']);
+    assert.deepEqual(labels('eol '), ['crlf', 'lf']);
+    assert.deepEqual(labels('resolve lab.test '), ['A', 'AAAA', 'MX', 'TXT', 'SRV', 'NS', 'CNAME', 'PTR']);
+    assert.deepEqual(labels('service http '), ['tcp', 'udp']);
+    assert.deepEqual(labels('close '), []);
+    assert.deepEqual(labels('frob '), []);
+  });
+
+  it('offers services with their ports, variables inside {{, and recent endpoints after connect tcp', () => {
+    const services = completionsAt('service ', FILE, {});
+    assert.ok(services.some((c) => c.label === 'gopher' && c.kind === 'service'));
+    assert.deepEqual(labels('send "{{'), ['target', 'greeter', 'greeter.port', 'greeter.host', '$timestamp', '$randomInt 0 100', '$env NAME']);
+    assert.deepEqual(labels('connect tcp {{'), labels('send "{{'), 'a variable, not a recent address');
+    assert.deepEqual(labels('listen udp ', { 'listen-udp': ['127.0.0.1:0', 42] }), ['127.0.0.1:0']);
+    assert.deepEqual(labels('listen udp ', {}), []);
+  });
+});
