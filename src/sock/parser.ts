@@ -985,6 +985,8 @@ interface OpenRepeat {
   steps: Step[];
   stepCount: number;
   at: StatementAt;
+  /** False while (or after) its line had a mistake: that error is its only diagnostic. */
+  lineOk: boolean;
 }
 
 /**
@@ -1421,7 +1423,8 @@ class Parser {
   private finishBlock(draft: BlockDraft, lastLine: number, lastLength: number): void {
     while (draft.repeats.length > 0) {
       const open = draft.repeats[draft.repeats.length - 1];
-      this.diagnostics.push({ severity: 'error', message: 'repeat without end: add a line "end" after its steps', range: open.at.range() });
+      // A repeat whose line had a mistake has its error already.
+      if (open.lineOk) this.diagnostics.push({ severity: 'error', message: 'repeat without end: add a line "end" after its steps', range: open.at.range() });
       this.closeRepeat(draft);
     }
     if (draft.preamble && !draft.hasStatements) return;
@@ -1526,19 +1529,23 @@ class Parser {
         this.udpSetting(verb, draft);
         return;
       case VerbClass.Repeat: {
+        // The repeat opens before its line is checked: a mistake on the line is its one error,
+        // and its `end` still closes it instead of adding "end without repeat".
+        const open: OpenRepeat = { count: 1, everyMs: undefined, steps: [], stepCount: 0, at: this.at().copy(), lineOk: false };
+        draft.repeats.push(open);
+        draft.hasStatements = true;
+        // One error, at the first repeat past the limit.
+        if (draft.repeats.length === MAX_REPEAT_DEPTH + 1) throw new LineError(`repeats nest at most ${MAX_REPEAT_DEPTH} deep`, this.verbStart, this.verbEnd);
         const n = c.word('a count, e.g. repeat 10');
         if (!/^\d+$/.test(n.text) || Number(n.text) < 1 || Number(n.text) > MAX_REPEAT) throw new LineError(`repeat takes a count from 1 to ${MAX_REPEAT}`, n.start, n.end);
-        let everyMs: number | undefined;
+        open.count = Number(n.text);
         if (!c.atEnd()) {
           const kw = c.word('');
           if (kw.text !== 'every') throw new LineError(`unexpected "${kw.text}" (expected "every DURATION")`, kw.start, kw.end);
-          everyMs = this.duration();
+          open.everyMs = this.duration();
           c.expectEnd();
         }
-        draft.repeats.push({ count: Number(n.text), everyMs, steps: [], stepCount: 0, at: this.at().copy() });
-        draft.hasStatements = true;
-        // Still opened, so its `end` closes it; one error, at the first repeat past the limit.
-        if (draft.repeats.length === MAX_REPEAT_DEPTH + 1) throw new LineError(`repeats nest at most ${MAX_REPEAT_DEPTH} deep`, this.verbStart, this.verbEnd);
+        open.lineOk = true;
         return;
       }
       case VerbClass.End:
@@ -1676,7 +1683,7 @@ class Parser {
   private closeRepeat(draft: BlockDraft): void {
     const r = draft.repeats.pop();
     if (!r) return;
-    if (r.stepCount === 0) this.diagnostics.push({ severity: 'warning', message: 'this repeat has no steps', range: r.at.range() });
+    if (r.stepCount === 0 && r.lineOk) this.diagnostics.push({ severity: 'warning', message: 'this repeat has no steps', range: r.at.range() });
     addStep(draft, this.nodes ? new RepeatStep(r.at, r.count, r.everyMs, r.steps.slice()) : undefined);
   }
 
