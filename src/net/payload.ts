@@ -6,10 +6,14 @@
  * - Rendering: {@link escapeBytes} (the inverse of {@link decodeEscapes} for any bytes) and
  *   {@link hexDump}, which prints as `xxd(1)` does by default.
  *
- * The traffic view's page (a browser) bundles {@link escapeBytes}, {@link hexDump} and
- * {@link escapeControls}: they use only `Uint8Array` and strings, never `Buffer`.
+ * The renderers that use no `Buffer` ({@link escapeBytes}, {@link hexDump}, {@link escapeControls})
+ * live in `bytes.ts`, which the traffic view's page (a browser) bundles; they are re-exported here
+ * so that Node code finds the whole codec in one module.
  */
+import { escapeBytes, escapeControls } from './bytes';
 import { createError } from './errors';
+
+export { escapeBytes, escapeControls, hexDump } from './bytes';
 
 const SIMPLE_ESCAPES: Record<string, number> = { r: 0x0d, n: 0x0a, t: 0x09, '0': 0x00, '\\': 0x5c, '"': 0x22 };
 
@@ -85,58 +89,9 @@ export function decodeHex(text: string): Buffer {
   return Buffer.from(digits, 'hex');
 }
 
-const RENDER_ESCAPES: Record<number, string> = { 0x0d: '\\r', 0x0a: '\\n', 0x09: '\\t', 0x00: '\\0', 0x5c: '\\\\', 0x22: '\\"' };
-
-/**
- * Renders bytes as text with escapes: printable ASCII as is, `\r \n \t \0 \\ \"` by name, every
- * other byte (control characters, bytes ≥ 0x80) as `\xHH`. `decodeEscapes(escapeBytes(b))`
- * equals `b` for every `b`.
- *
- * @param bytes the payload
- * @param maxBytes render at most this many bytes and append `…` when cut; default all
- */
-export function escapeBytes(bytes: Uint8Array, maxBytes = Infinity): string {
-  const n = Math.min(bytes.length, maxBytes);
-  let s = '';
-  for (let i = 0; i < n; i++) {
-    const b = bytes[i];
-    const named = RENDER_ESCAPES[b];
-    if (named !== undefined) s += named;
-    else if (b >= 0x20 && b < 0x7f) s += String.fromCharCode(b);
-    else s += '\\x' + b.toString(16).padStart(2, '0');
-  }
-  return n < bytes.length ? s + '…' : s;
-}
-
 /** Renders bytes as space-separated lowercase hex pairs, e.g. `47 45 54`. */
 export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex').replace(/(..)(?!$)/g, '$1 ');
-}
-
-/**
- * Renders bytes as a hex dump in the default format of `xxd(1)`: per 16 bytes, an 8-digit hex
- * offset, eight groups of two bytes, and the bytes as ASCII with `.` for the unprintable.
- *
- * @returns the lines joined with `\n`, each ending with `\n` (as xxd prints); `''` for no bytes
- */
-export function hexDump(bytes: Uint8Array): string {
-  let out = '';
-  for (let off = 0; off < bytes.length; off += 16) {
-    const row = bytes.subarray(off, Math.min(off + 16, bytes.length));
-    let hex = '';
-    let ascii = '';
-    for (let i = 0; i < 16; i++) {
-      if (i < row.length) {
-        hex += row[i].toString(16).padStart(2, '0');
-        ascii += row[i] >= 0x20 && row[i] < 0x7f ? String.fromCharCode(row[i]) : '.';
-      } else {
-        hex += '  ';
-      }
-      if (i % 2 === 1 && i < 15) hex += ' ';
-    }
-    out += `${off.toString(16).padStart(8, '0')}: ${hex}  ${ascii}\n`;
-  }
-  return out;
 }
 
 /** A byte count for people: `1 byte`, `24 bytes`. */
@@ -175,24 +130,4 @@ export function previewBytes(bytes: Uint8Array, encoding: PreviewEncoding, maxBy
   const cut = bytes.length > maxBytes;
   const shown = escapeControls(Buffer.from(bytes.subarray(0, maxBytes)).toString(encoding), true);
   return cut ? shown + '…' : shown;
-}
-
-/**
- * Escapes the characters of decoded text that would hide or rearrange what a person reads:
- * C0 and C1 controls, DEL, the line and paragraph separators U+2028/U+2029 and the bidirectional
- * overrides and isolates (U+202A–U+202E, U+2066–U+2069, the "Trojan Source" characters). `\r \n \t
- * \0` read by name, the rest as `\u{HH}`.
- *
- * @param text decoded payload text
- * @param quotes also escape `"` and `\` (for text shown between quotes)
- * @param keepNewlines leave `\n` (and `\t`) as they are, for text shown over several lines
- */
-export function escapeControls(text: string, quotes: boolean, keepNewlines = false): string {
-  // eslint-disable-next-line no-control-regex
-  const special = /[\u0000-\u001f\u007f\u0080-\u009f"\\\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-  return text.replace(special, (c) => {
-    if (!quotes && (c === '"' || c === '\\')) return c;
-    if (keepNewlines && (c === '\n' || c === '\t')) return c;
-    return RENDER_ESCAPES[c.charCodeAt(0)] ?? `\\u{${c.charCodeAt(0).toString(16)}}`;
-  });
 }

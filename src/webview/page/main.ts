@@ -4,7 +4,7 @@
  * 100,000 events scroll smoothly. Every peer byte reaches the DOM through `textContent` only.
  */
 import { elementScroll, observeElementOffset, observeElementRect, Virtualizer } from '@tanstack/virtual-core';
-import { escapeControls } from '../../net/payload';
+import { escapeControls } from '../../net/bytes';
 import { VIEW_PAYLOAD_MAX, type ExportFormat, type HostMessage, type PageMessage, type WireConnection } from '../protocol';
 import { chooseSendTarget, emptyMessage, EventStore, makeMatcher, payloadLines, rowConnection, visibleBody, type ViewEvent, type ViewFilter, type ViewMode } from './model';
 

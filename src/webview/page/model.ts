@@ -3,7 +3,7 @@
  * event's payload reads in each mode. Pure (no DOM, no Node), so the tests run it in Node and the
  * page bundles it for the browser.
  */
-import { escapeBytes, escapeControls, hexDump } from '../../net/payload';
+import { escapeBytes, escapeControls, hexDump } from '../../net/bytes';
 import type { Direction, WireConnection, WireEvent } from '../protocol';
 
 /** How payloads are shown: text with escapes, an `xxd` hex dump, or text decoded in an encoding. */
