@@ -15,7 +15,7 @@ import type { RunEvent, StepEvent, SummaryEvent } from './runEvents';
 import { Scope, type ListenerInfo } from './scope';
 import { connectBlockClient } from './run/blockClient';
 import { openBlockListener } from './run/blockListener';
-import { checkExpectation } from './run/expectations';
+import { checkExpectation, type Verdict } from './run/expectations';
 import { PayloadBuilder } from './run/payloads';
 import { StepExecutor, type StepContext } from './run/steps';
 
@@ -420,7 +420,7 @@ export class SockRun {
         continue;
       }
       if (step.kind === 'expect') {
-        let verdict: { pass: boolean; detail: string };
+        let verdict: Verdict;
         try {
           verdict = await checkExpectation(step.matcher, state, block.eol, (payload, eol) => this.payloads.bytes(payload, eol));
         } catch (err) {
