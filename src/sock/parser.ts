@@ -1545,6 +1545,8 @@ class Parser {
           open.everyMs = this.duration();
           c.expectEnd();
         }
+        // Its source ends where the line's last word does: taken again once the line is read.
+        open.at = this.at().copy();
         open.lineOk = true;
         return;
       }

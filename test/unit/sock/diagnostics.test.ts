@@ -14,6 +14,11 @@ describe('diagnostics without follow-on errors', function () {
     ]);
   });
 
+  it('a good repeat keeps its whole line as its source, for the transcript', () => {
+    const repeat = parseSock('### a\nrepeat 2 every 1s   # ticks\naton 127.0.0.1\nend\n').blocks[0].steps[0];
+    assert.equal(repeat.source, 'repeat 2 every 1s');
+  });
+
   it('a good repeat with no steps is still warned about', () => {
     assert.deepEqual(messages('### a\nrepeat 3\nend\n'), ['2:1 warning: this repeat has no steps']);
   });
