@@ -51,6 +51,20 @@ export async function reverseLookup(address: string): Promise<string> {
   }
 }
 
+/**
+ * Answers a host question either way: an address gives its name ({@link reverseLookup},
+ * `getnameinfo(3)`, as Python's `socket.gethostbyaddr(a)[0]`), a name every address it has, IPv4
+ * and IPv6 ({@link lookup}, `getaddrinfo(3)`).
+ *
+ * @returns the name, or the addresses joined with `, ` in the resolver's order
+ * @throws SocketLabError `ENOTFOUND` for an unknown name or an address without one, `EAI_AGAIN`
+ *   when the resolver fails
+ */
+export async function lookupHost(text: string): Promise<string> {
+  if (isAddress(text)) return reverseLookup(text);
+  return (await lookup(text)).map((a) => a.address).join(', ');
+}
+
 /** True when `text` is an IPv4 or IPv6 address rather than a host name. */
 export function isAddress(text: string): boolean {
   return isIP(text) !== 0;

@@ -82,6 +82,18 @@ export class ServiceTable {
     if (!found) throw createError('ESERVICE', `port/proto not found: ${port}/${proto}`);
     return found;
   }
+
+  /**
+   * Answers a service question either way: a port (digits only) gives its service name, as
+   * `getservbyport(3)`; anything else is a name or alias and gives its port, as `getservbyname(3)`.
+   *
+   * @param query `http`, `80`
+   * @returns the name (`http`) or the port as decimal text (`80`)
+   * @throws SocketLabError `ESERVICE` when there is no such pair, as {@link port} and {@link name}
+   */
+  lookup(query: string, proto: ServiceProto = 'tcp'): string {
+    return /^\d+$/.test(query) ? this.name(Number(query), proto).name : String(this.port(query, proto).port);
+  }
 }
 
 let systemTable: ServiceTable | undefined;

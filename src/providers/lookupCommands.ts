@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { convertAddress } from '../net/addressConversion';
 import { SocketLabError } from '../net/errors';
-import { isAddress, lookup, reverseLookup } from '../net/resolver';
+import { lookupHost } from '../net/resolver';
 import { systemServices } from '../net/services';
 import { Commands, SOCK_LANGUAGE } from './contributions';
 
@@ -55,7 +55,7 @@ export function registerLookupCommands(context: vscode.ExtensionContext, log: vs
     vscode.commands.registerCommand(Commands.lookupHost, async (arg?: unknown) => {
       const q = await ask(arg, 'A host name (forward lookup) or an address (reverse lookup)', 'localhost or 127.0.0.1');
       if (!q) return undefined;
-      return answer(log, q, async () => (isAddress(q) ? reverseLookup(q) : (await lookup(q)).map((a) => a.address).join(', ')));
+      return answer(log, q, () => lookupHost(q));
     }),
     vscode.commands.registerCommand(Commands.lookupService, async (arg?: unknown) => {
       const q = await ask(arg, 'A service name or port, optionally with tcp or udp', 'http, 80, or ntp udp');
@@ -63,8 +63,7 @@ export function registerLookupCommands(context: vscode.ExtensionContext, log: vs
       const [what, proto = 'tcp'] = q.split(/\s+/);
       return answer(log, q, async () => {
         if (proto !== 'tcp' && proto !== 'udp') throw new SocketLabError('ESERVICE', `the protocol is tcp or udp, not "${proto}"`);
-        const table = systemServices();
-        return /^\d+$/.test(what) ? table.name(Number(what), proto).name : String(table.port(what, proto).port);
+        return systemServices().lookup(what, proto);
       });
     }),
     vscode.commands.registerCommand(Commands.convertAddress, async (arg?: unknown) => {

@@ -6,7 +6,7 @@
 import { aton, ntoa, ntop, pton } from '../../net/address';
 import { parseNameServer, resolveRecords } from '../../net/dnsQuery';
 import { decodeHex, escapeBytes, toHex } from '../../net/payload';
-import { hostname, isAddress, lookup, reverseLookup } from '../../net/resolver';
+import { hostname, lookupHost } from '../../net/resolver';
 import { systemServices } from '../../net/services';
 import type { Step, Template } from '../ast';
 import type { StepResult } from './steps';
@@ -46,23 +46,12 @@ export async function runLookup(step: LookupStep, expand: (t: Template) => strin
       return { value: Buffer.from(name), detail: name };
     }
     case 'lookup': {
-      const target = expand(step.target);
-      if (isAddress(target)) {
-        const name = await reverseLookup(target);
-        return { value: Buffer.from(name), detail: name };
-      }
-      const addresses = (await lookup(target)).map((a) => a.address).join(', ');
-      return { value: Buffer.from(addresses), detail: addresses };
+      const answer = await lookupHost(expand(step.target));
+      return { value: Buffer.from(answer), detail: answer };
     }
     case 'service': {
-      const target = expand(step.target);
-      const table = systemServices();
-      if (/^\d+$/.test(target)) {
-        const entry = table.name(Number(target), step.proto);
-        return { value: Buffer.from(entry.name), detail: entry.name };
-      }
-      const entry = table.port(target, step.proto);
-      return { value: Buffer.from(String(entry.port)), detail: String(entry.port) };
+      const answer = systemServices().lookup(expand(step.target), step.proto);
+      return { value: Buffer.from(answer), detail: answer };
     }
     case 'aton': {
       const packed = aton(expand(step.target));
