@@ -41,7 +41,7 @@ function describeBytes(bytes: Buffer): string {
  *   variable), and an `Error` for a regex the engine refuses (the parser reports those first); a
  *   failed check is a verdict, not an error.
  */
-export async function checkExpectation(matcher: Matcher, evidence: Evidence, eol: LineEnding, bytes: PayloadBytes): Promise<Verdict> {
+export function checkExpectation(matcher: Matcher, evidence: Evidence, eol: LineEnding, bytes: PayloadBytes): Promise<Verdict> {
   return matcher.kind === 'error' ? checkError(matcher, evidence.lastError, bytes) : check(matcher, evidence.last, eol, bytes);
 }
 
