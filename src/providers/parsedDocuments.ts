@@ -2,8 +2,10 @@ import * as vscode from 'vscode';
 import type { SockFile } from '../sock/ast';
 import { parseSock } from '../sock/parser';
 
-/** A document's parse, for the version of the document it was made from. */
+/** A document's parse, for the document and version it was made from. */
 interface Parsed {
+  /** The document object: a new document at a closed one's URI (`untitled:Untitled-1`) starts again at version 1. */
+  readonly doc: vscode.TextDocument;
   readonly version: number;
   readonly file: SockFile;
 }
@@ -16,8 +18,9 @@ interface Parsed {
  * read every header (`npm run bench`), so they share one parse per document version
  * (`TextDocument.version`, which every change raises), and a header built once stays built.
  *
- * Keeps the latest version of each document; forgets a document when it closes. A parse is
- * read-only to its consumers.
+ * Keeps the latest version of each document; forgets a document when it closes. A document opened
+ * at the URI of one that just closed (a new untitled file) is parsed anew even if the close has not
+ * been seen yet: a parse belongs to one document object. A parse is read-only to its consumers.
  */
 export class ParsedDocuments implements vscode.Disposable {
   readonly #parsed = new Map<string, Parsed>();
@@ -33,10 +36,10 @@ export class ParsedDocuments implements vscode.Disposable {
   of(doc: vscode.TextDocument): SockFile {
     const key = doc.uri.toString();
     const known = this.#parsed.get(key);
-    if (known !== undefined && known.version === doc.version) return known.file;
+    if (known !== undefined && known.doc === doc && known.version === doc.version) return known.file;
     const file = parseSock(doc.getText());
     this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
-    this.#parsed.set(key, { version: doc.version, file });
+    this.#parsed.set(key, { doc, version: doc.version, file });
     return file;
   }
 
