@@ -22,6 +22,11 @@ export interface Diagnostic {
   readonly severity: 'error' | 'warning';
   readonly message: string;
   readonly range: Range;
+  /**
+   * For a near miss of a word the parser knows ("did you mean"): the word that replaces the text
+   * of `range`, for a quick fix.
+   */
+  readonly replacement?: string;
 }
 
 /** Text with `{{name}}` references, expanded when the step runs. */

@@ -32,7 +32,7 @@ import { RECV_MAX_BYTES } from '../net/stream';
 import { checkEscapes, decodeBase64, decodeHex } from '../net/payload';
 import { SocketLabError } from '../net/errors';
 import type { Block, BlockTransport, Builtin, Diagnostic, Header, ListenerPolicy, Matcher, Payload, Position, Range, SockFile, Step, Template, TemplatePart, TlsSettings, UdpSettings, Variable } from './ast';
-import { VERBS, type VerbSpec } from './lang/verbs';
+import { keywordSlotAt, VERBS, type VerbSpec } from './lang/verbs';
 
 /**
  * A range within one line, stored as three numbers: a file has a range for every step and every
@@ -447,6 +447,8 @@ class LineError {
     readonly message: string,
     readonly start: number,
     readonly end: number,
+    /** The word that would fix `[start, end)`, for a "did you mean" hint. */
+    readonly replacement?: string,
   ) {}
 }
 
@@ -798,31 +800,55 @@ function isBroadcastTarget(text: string, codes: Uint16Array, start: number, end:
   return host === '255.255.255.255' || host === '<broadcast>';
 }
 
-/** Two rows of {@link closeTo}'s table, reused: verbs are short, and longer words never reach it. */
-const DISTANCE_ROWS = [new Int32Array(32), new Int32Array(32)];
+/** Three rows of {@link distanceWithin}'s table, reused: verbs and keywords are short, and longer words never reach it. */
+const DISTANCE_ROWS = [new Int32Array(32), new Int32Array(32), new Int32Array(32)];
 
 /**
- * True when `a` and `b` are at most 2 edits apart (Levenshtein: insert, delete, replace), for
- * "did you mean" hints on misspelt verbs. `b` is at most 30 characters.
+ * The edit distance of `a` and `b` (optimal string alignment: insert, delete, replace, or swap two
+ * neighbours, so `lien` is one edit from `line`), or `limit + 1` when it is over `limit`; for
+ * "did you mean" hints. `b` is at most 30 characters.
  */
-function closeTo(a: string, b: string): boolean {
-  if (Math.abs(a.length - b.length) > 2 || b.length > 30) return false;
-  let [prev, row] = DISTANCE_ROWS;
+function distanceWithin(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) > limit || b.length > 30) return limit + 1;
+  let [before, prev, row] = DISTANCE_ROWS;
   for (let j = 0; j <= b.length; j++) prev[j] = j;
+  let prevBest = 0;
   for (let i = 1; i <= a.length; i++) {
     row[0] = i;
     let best = i;
     const ca = a.charCodeAt(i - 1);
     for (let j = 1; j <= b.length; j++) {
-      const d = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ca === b.charCodeAt(j - 1) ? 0 : 1));
+      const cb = b.charCodeAt(j - 1);
+      let d = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ca === cb ? 0 : 1));
+      if (i > 1 && j > 1 && ca === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === cb) d = Math.min(d, before[j - 2] + 1);
       row[j] = d;
       if (d < best) best = d;
     }
-    // Every way on goes through this row: once all of it is over 2, so is the distance.
-    if (best > 2) return false;
-    [prev, row] = [row, prev];
+    // Every way on goes through this row or the one before it: once both are over the limit, so is the distance.
+    if (best > limit && prevBest > limit) return limit + 1;
+    prevBest = best;
+    [before, prev, row] = [prev, row, before];
   }
-  return prev[b.length] <= 2;
+  return Math.min(prev[b.length], limit + 1);
+}
+
+/**
+ * The word of `words` closest to `word` (the first of the closest), or `''` when none is near: at
+ * most 2 edits apart, 1 when both are 3 characters or fewer (`x` is not a near miss of `lf`).
+ */
+function closestWord(words: readonly string[], word: string): string {
+  let hint = '';
+  let best = 3;
+  for (const w of words) {
+    const limit = Math.min(best - 1, word.length <= 3 && w.length <= 3 ? 1 : 2);
+    if (limit < 0) break;
+    const d = distanceWithin(word, w, limit);
+    if (d <= limit && d < best) {
+      hint = w;
+      best = d;
+    }
+  }
+  return hint;
 }
 
 /** Parses the inside of `{{$…}}`: `$timestamp`, `$randomInt A B`, `$env NAME`. */
@@ -893,6 +919,35 @@ export const MAX_REPEAT_DEPTH = 16;
 /** The verbs, in the order "did you mean" tries them (the verb table's order). */
 const ALL_VERBS = VERBS.map((v) => v.name);
 
+/**
+ * The words completion offers at word `index` of a `verb` statement (after the word `previous`):
+ * the keywords that stand there, which a near miss is told.
+ */
+function slotWords(verb: string, index: number, previous = ''): readonly string[] {
+  const slot = keywordSlotAt(verb, index, previous);
+  if (slot === undefined) throw new Error(`the verb table has no keywords at word ${index} of ${verb}`);
+  return slot.words;
+}
+
+/** The keywords at each place the parser expects one, from the verb table. */
+const KEYWORDS = {
+  connectTransport: slotWords('connect', 1),
+  listenTransport: slotWords('listen', 1),
+  /** The words after a connect's or listener's target. */
+  connectOption: slotWords('connect', 3),
+  listenOption: slotWords('listen', 3),
+  recv: slotWords('recv', 1),
+  recvTimeout: slotWords('recv', 2, 'line'),
+  until: slotWords('recv', 2, 'until'),
+  send: slotWords('send', 1),
+  expect: slotWords('expect', 1),
+  echo: slotWords('echo', 1),
+  every: slotWords('repeat', 2),
+  eol: slotWords('eol', 1),
+  serviceProtocol: slotWords('service', 2),
+  recordType: slotWords('resolve', 2),
+};
+
 /** What the parser does with a verb: a header, a settings line, a block structure line or a step. */
 const enum VerbClass {
   Header,
@@ -941,6 +996,9 @@ for (const v of VERBS) {
   VERB_TABLE[key] = [...(VERB_TABLE[key] ?? []), { verb, verbClass: verbClassOf(v), produces: v.produces }];
 }
 
+/** The verbs by name, for a near miss's hint. */
+const VERB_INFO: ReadonlyMap<string, VerbInfo> = new Map(VERBS.map((v) => [v.name, { verb: v.name, verbClass: verbClassOf(v), produces: v.produces }]));
+
 /** The verb written at `text[start, end)`, or `undefined`. */
 function verbAt(codes: Uint16Array, start: number, end: number): VerbInfo | undefined {
   const length = end - start;
@@ -972,6 +1030,8 @@ type MutableUdp = { broadcast?: boolean; groups: { group: string; iface?: string
 
 interface PendingHeredoc {
   readonly tag: string;
+  /** The heredoc of a line with a mistake: its lines are skipped, and not being closed is no second error. */
+  readonly quiet?: boolean;
   readonly line: number;
   readonly start: number;
   readonly end: number;
@@ -1016,6 +1076,8 @@ class BlockDraft {
   hasStatements!: boolean;
   /** A receive or lookup step is in the block (in a repeat too): an `expect` has something to check. */
   produces!: boolean;
+  /** A TLS or UDP setting line, or a near miss of a setting, had a mistake: the block's checks of its settings would follow from it. */
+  settingsBroken!: boolean;
   /** The verb of the block's connect, listen or use line, even one with errors: its steps are not orphans. */
   headerVerb: 'connect' | 'listen' | 'use' | undefined;
   /** Made by the block's first setting line of each kind. */
@@ -1042,6 +1104,7 @@ class BlockDraft {
     this.eol = 'crlf';
     this.hasStatements = false;
     this.produces = false;
+    this.settingsBroken = false;
     this.headerVerb = undefined;
     this.policy = undefined;
     this.tls = undefined;
@@ -1244,9 +1307,14 @@ class Parser {
   private readonly referenceOffsets: number[] = [];
   /** Names given with `as NAME`: listeners (for `{{NAME}}`) and connections (for `use NAME`). */
   private readonly names: Map<string, NameInfo>;
+  /** Variables whose `@name = value` line has a mistake: that line's error is their one error. */
+  private readonly badlyDeclared = new Set<string>();
   private readonly regexes: RegexChecks;
-  /** The "did you mean" verb for each unknown word met, `''` for none: a pasted text repeats its words. */
-  private readonly hints = new Map<string, string>();
+  /**
+   * The "did you mean" word for each unknown word met, `''` for none, by the list of words it was
+   * meant to be (the verbs, or a keyword slot of the verb table): a pasted text repeats its words.
+   */
+  private readonly hints = new Map<readonly string[], Map<string, string>>();
   private readonly c = new LineCursor();
   private readonly strings = this.c.strings;
   /** The template parts being collected, `parts[0, count)`; copied out at their final length. */
@@ -1399,7 +1467,8 @@ class Parser {
             this.statement(draft, i);
           } catch (err) {
             if (!(err instanceof LineError)) throw err;
-            this.error(err.message, this.line, err.start, err.end);
+            this.error(err.message, this.line, err.start, err.end, 'error', err.replacement);
+            if (!this.heredoc) this.heredocOfBrokenLine();
           }
           if (this.heredoc) this.readHeredoc();
         }
@@ -1410,8 +1479,42 @@ class Parser {
     }
   }
 
-  private error(message: string, line: number, start: number, end: number, severity: 'error' | 'warning' = 'error'): void {
-    this.diagnostics.push({ severity, message, range: { start: { line, column: start }, end: { line, column: Math.max(end, start + 1) } } });
+  private error(message: string, line: number, start: number, end: number, severity: 'error' | 'warning' = 'error', replacement?: string): void {
+    const range = { start: { line, column: start }, end: { line, column: Math.max(end, start + 1) } };
+    this.diagnostics.push(replacement === undefined ? { severity, message, range } : { severity, message, range, replacement });
+  }
+
+  /** The word of `words` that `word` is a near miss of, or `''`; remembered for the parse. */
+  private hint(words: readonly string[], word: string): string {
+    let known = this.hints.get(words);
+    if (known === undefined) this.hints.set(words, (known = new Map()));
+    let hint = known.get(word);
+    if (hint === undefined) known.set(word, (hint = closestWord(words, word)));
+    return hint;
+  }
+
+  /**
+   * The error for the last word read where one of `words` goes: `message`, with "did you mean"
+   * and the word as its replacement when it is a near miss of one.
+   */
+  private keywordError(words: readonly string[], message: string, hinted = message, word = this.c.slice()): LineError {
+    const { c } = this;
+    const hint = this.hint(words, word);
+    return new LineError(hint ? `${hinted} (did you mean "${hint}"?)` : message, c.start - c.base, c.stop - c.base, hint || undefined);
+  }
+
+  /**
+   * When the last word read holds a `{{…}}` where a literal `what` goes (a count, a duration):
+   * the error that says so, over the `{{…}}`; else `undefined`.
+   */
+  private literalRequired(what: string, example: string): LineError | undefined {
+    const { c } = this;
+    const open = findPair(c.codes, c.start, c.stop, 0x7b);
+    if (open < 0) return undefined;
+    const close = findPair(c.codes, open + 2, c.stop, 0x7d);
+    const end = close < 0 ? c.stop : close + 2;
+    const reference = c.text.slice(open, end);
+    return new LineError(`${reference} is a variable, and this place takes ${what} written out, e.g. ${example} (variables in counts and durations are planned)`, open - c.base, end - c.base);
   }
 
   /** Columns `[start, end)` of the current line. */
@@ -1428,12 +1531,12 @@ class Parser {
       this.closeRepeat(draft);
     }
     if (draft.preamble && !draft.hasStatements) return;
-    if (draft.headerVerb === 'listen' && draft.transport === 'tls') {
+    if (draft.headerVerb === 'listen' && draft.transport === 'tls' && !draft.settingsBroken) {
       const t = draft.tls ?? NO_TLS;
       if (t.selfSigned && (t.cert || t.key)) this.diagnostics.push({ severity: 'error', message: 'self-signed makes its own certificate: drop cert and key, or self-signed', range: this.file.span(draft.headerFrom, draft.headerTo) });
       else if (!t.selfSigned && !(t.cert && t.key)) this.diagnostics.push({ severity: 'error', message: 'listen tls needs cert FILE and key FILE, or self-signed', range: this.file.span(draft.headerFrom, draft.headerTo) });
     }
-    if (draft.broadcastTarget && !draft.udp?.broadcast) {
+    if (draft.broadcastTarget && !draft.udp?.broadcast && !draft.settingsBroken) {
       this.diagnostics.push({ severity: 'error', message: 'sending to the broadcast address needs a broadcast line in the block (SO_BROADCAST, as Node\'s setBroadcast requires)', range: this.file.span(draft.headerFrom, draft.headerTo) });
     }
     // A block always ends on its last line (the line before the next ###, or the file's last line).
@@ -1473,8 +1576,28 @@ class Parser {
         this.error(err.message, this.line, err.start, err.end);
       }
     }
-    this.error(`heredoc <<${h.tag} is not closed: add a line "${h.tag}" before the next ### block`, h.line, h.start, h.end);
+    if (!h.quiet) this.error(`heredoc <<${h.tag} is not closed: add a line "${h.tag}" before the next ### block`, h.line, h.start, h.end);
     this.resolveHeredoc(h, body);
+  }
+
+  /**
+   * After a line with a mistake: a `<<TAG` on it (a bad tag such as `<<"END"` too, read as `END`)
+   * still owns the lines up to `TAG`, so they are not read as statements, each an error of its own.
+   */
+  private heredocOfBrokenLine(): void {
+    const { c, codes, text } = this;
+    c.reset(text, codes, this.lineStart, this.lineEnd);
+    c.pos = this.lineStart + this.verbEnd;
+    while (!c.atEnd()) {
+      c.next('');
+      if (codes[c.start] !== 0x3c || codes[c.start + 1] !== 0x3c) continue;
+      const tag = text.slice(c.start + 2, c.stop).replace(/^-/, '').replace(/^(["'])(.*)\1$/, '$2');
+      if (tag === '') return;
+      const start = c.start - c.base;
+      const end = c.stop - c.base;
+      this.heredoc = { tag, quiet: true, line: this.line, start, end, payload: { kind: 'heredoc', lines: [], range: this.range(start, end) } };
+      return;
+    }
   }
 
   /** Gives a heredoc its lines and its range, which ends at the end of the current line. */
@@ -1503,9 +1626,9 @@ class Parser {
     const found = verbAt(codes, first, verbEnd);
     if (found === undefined) {
       const verb = text.slice(first, verbEnd);
-      let hint = this.hints.get(verb);
-      if (hint === undefined) this.hints.set(verb, (hint = ALL_VERBS.find((v) => closeTo(v, verb)) ?? ''));
-      throw new LineError(`unknown statement "${verb}"${hint ? ` (did you mean "${hint}"?)` : ''}`, this.verbStart, this.verbEnd);
+      const hint = this.hint(ALL_VERBS, verb);
+      if (hint) this.nearMiss(draft, hint);
+      throw new LineError(`unknown statement "${verb}"${hint ? ` (did you mean "${hint}"?)` : ''}`, this.verbStart, this.verbEnd, hint || undefined);
     }
     const { verb, verbClass, produces } = found;
     switch (verbClass) {
@@ -1514,19 +1637,34 @@ class Parser {
         if (draft.headerVerb) throw new LineError(`a block has one connect, listen or use; start a new block with ### before this one`, this.verbStart, this.verbEnd);
         if (draft.stepCount > 0 || draft.repeats.length > 0) throw new LineError(`${v} must be the first statement of its block`, this.verbStart, this.verbEnd);
         draft.headerVerb = v;
-        draft.transport = v === 'use' ? this.useHeader(draft) : this.header(v, draft);
         draft.hasStatements = true;
+        try {
+          draft.transport = v === 'use' ? this.useHeader(draft) : this.header(v, draft);
+        } catch (err) {
+          if (v !== 'use' && !this.building) this.nameOfBrokenHeader(v);
+          throw err;
+        }
         return;
       }
       case VerbClass.Policy:
         this.policy(verb, draft);
         return;
       case VerbClass.Tls:
-        this.tlsSetting(verb, draft);
         draft.hasStatements = true;
+        try {
+          this.tlsSetting(verb, draft);
+        } catch (err) {
+          draft.settingsBroken = true;
+          throw err;
+        }
         return;
       case VerbClass.Udp:
-        this.udpSetting(verb, draft);
+        try {
+          this.udpSetting(verb, draft);
+        } catch (err) {
+          draft.settingsBroken = true;
+          throw err;
+        }
         return;
       case VerbClass.Repeat: {
         // The repeat opens before its line is checked: a mistake on the line is its one error,
@@ -1537,11 +1675,11 @@ class Parser {
         // One error, at the first repeat past the limit.
         if (draft.repeats.length === MAX_REPEAT_DEPTH + 1) throw new LineError(`repeats nest at most ${MAX_REPEAT_DEPTH} deep`, this.verbStart, this.verbEnd);
         const n = c.word('a count, e.g. repeat 10');
-        if (!/^\d+$/.test(n.text) || Number(n.text) < 1 || Number(n.text) > MAX_REPEAT) throw new LineError(`repeat takes a count from 1 to ${MAX_REPEAT}`, n.start, n.end);
+        if (!/^\d+$/.test(n.text) || Number(n.text) < 1 || Number(n.text) > MAX_REPEAT) throw this.literalRequired('a count', 'repeat 10') ?? new LineError(`repeat takes a count from 1 to ${MAX_REPEAT}`, n.start, n.end);
         open.count = Number(n.text);
         if (!c.atEnd()) {
           const kw = c.word('');
-          if (kw.text !== 'every') throw new LineError(`unexpected "${kw.text}" (expected "every DURATION")`, kw.start, kw.end);
+          if (kw.text !== 'every') throw this.keywordError(KEYWORDS.every, `unexpected "${kw.text}" (expected "every DURATION")`, `unexpected "${kw.text}"`);
           open.everyMs = this.duration();
           c.expectEnd();
         }
@@ -1551,24 +1689,82 @@ class Parser {
         return;
       }
       case VerbClass.End:
-        c.expectEnd();
         if (draft.repeats.length === 0) throw new LineError('end without repeat', this.verbStart, this.verbEnd);
+        // Closed before the rest of the line is checked: a word after end is its one error.
         this.closeRepeat(draft);
+        c.expectEnd();
         return;
       case VerbClass.Eol: {
         const t = c.word('crlf or lf');
-        if (t.text !== 'crlf' && t.text !== 'lf') throw new LineError(`eol is crlf or lf, not "${t.text}"`, t.start, t.end);
+        if (t.text !== 'crlf' && t.text !== 'lf') throw this.keywordError(KEYWORDS.eol, `eol is crlf or lf, not "${t.text}"`);
         c.expectEnd();
         draft.eol = t.text;
         return;
       }
       case VerbClass.ChannelStep:
+        // A receive with a mistake still leaves the expects after it something to check.
+        if (produces) draft.produces = true;
+        draft.hasStatements = true;
         if (!draft.headerVerb) throw new LineError(`${verb} needs a connection: start the block with connect, listen or use`, this.verbStart, this.verbEnd);
         break;
     }
-    addStep(draft, this.step(verb, draft));
+    // A lookup's step is `step`, but `expect` reads `produces` before its own step is added.
     if (produces) draft.produces = true;
     draft.hasStatements = true;
+    addStep(draft, this.step(verb, draft));
+  }
+
+  /**
+   * A line whose verb is a near miss of `hint`: the block goes on as if the line were `hint`'s
+   * with a mistake, so that its one error is the misspelling. A near miss of a header stands for
+   * the block's header (its steps do not need a connection), of a receive or lookup leaves the
+   * expects after it something to check, of a setting stops the block's checks of its settings,
+   * and of repeat opens a repeat for its end.
+   */
+  private nearMiss(draft: BlockDraft, hint: string): void {
+    const info = VERB_INFO.get(hint);
+    if (info === undefined) return;
+    if (info.produces) draft.produces = true;
+    switch (info.verbClass) {
+      case VerbClass.Header:
+        if (!draft.headerVerb && draft.stepCount === 0 && draft.repeats.length === 0) draft.headerVerb = hint as 'connect' | 'listen' | 'use';
+        break;
+      case VerbClass.Tls:
+      case VerbClass.Udp:
+        draft.settingsBroken = true;
+        break;
+      case VerbClass.Repeat:
+        draft.repeats.push({ count: 1, everyMs: undefined, steps: [], stepCount: 0, at: this.at().copy(), lineOk: false });
+        break;
+    }
+    draft.hasStatements = true;
+  }
+
+  /**
+   * A connect or listen line with a mistake still gives its `as NAME` (and `keep`) to the blocks
+   * after it, so that their `use NAME` and `{{NAME.port}}` are not errors too. The transport is
+   * the one written, its near miss, or tcp.
+   */
+  private nameOfBrokenHeader(verb: 'connect' | 'listen'): void {
+    const { c } = this;
+    c.reset(this.text, this.codes, this.lineStart, this.lineEnd);
+    c.pos = this.lineStart + this.verbEnd;
+    let transport: BlockTransport = 'tcp';
+    let name: string | undefined;
+    let keep = false;
+    for (let index = 1; !c.atEnd(); index++) {
+      c.next('');
+      const word = c.slice();
+      if (index === 1) {
+        const written = word === 'tcp' || word === 'udp' || word === 'unix' || word === 'tls' ? word : this.hint(KEYWORDS.connectTransport, word);
+        if (written) transport = written as BlockTransport;
+      } else if (word === 'keep') keep = true;
+      else if (word === 'as' && !c.atEnd()) {
+        c.next('');
+        if (NAME.test(c.slice())) name = c.slice();
+      }
+    }
+    if (name !== undefined && !this.names.has(name)) this.names.set(name, { kind: verb === 'listen' ? 'listener' : 'connection', transport, keep, block: this.blockIndex });
   }
 
   /**
@@ -1599,7 +1795,7 @@ class Parser {
     if (verb === 'max-conns') {
       // On UDP it caps the sessions (one per datagram) that run at once.
       const n = c.word('a number of connections');
-      if (!/^\d+$/.test(n.text) || Number(n.text) < 1) throw new LineError('max-conns takes a number ≥ 1', n.start, n.end);
+      if (!/^\d+$/.test(n.text) || Number(n.text) < 1) throw this.literalRequired('a number of connections', 'max-conns 10') ?? new LineError('max-conns takes a number ≥ 1', n.start, n.end);
       c.expectEnd();
       p.maxConnections = Number(n.text);
     } else if (verb === 'allow' || verb === 'deny') {
@@ -1718,7 +1914,12 @@ class Parser {
     c.pos = this.lineStart;
     const line = raw.slice(0, c.restEnd() - this.lineStart);
     const m = /^(\s*)@([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(.*)$/.exec(line);
-    if (!m) throw new LineError('a variable is written @name = value', this.verbStart, raw.length);
+    if (!m) {
+      // Its name is still declared: its uses are not errors too.
+      const named = /^\s*@([A-Za-z_][A-Za-z0-9_-]*)/.exec(line);
+      if (named) this.badlyDeclared.add(named[1]);
+      throw new LineError('a variable is written @name = value', this.verbStart, raw.length);
+    }
     const name = m[2];
     const valueStart = line.length - m[3].length;
     if (this.variables.has(name)) {
@@ -1729,6 +1930,9 @@ class Parser {
     this.nodes = true;
     try {
       this.variables.set(name, { name, value: this.template(this.lineStart + valueStart, this.lineStart + line.length), range: this.range(this.verbStart, line.length) });
+    } catch (err) {
+      this.badlyDeclared.add(name);
+      throw err;
     } finally {
       this.nodes = this.makesNodes;
     }
@@ -1805,7 +2009,7 @@ class Parser {
     const base = this.lineStart;
     c.next('tcp, udp, unix or tls');
     const transport: BlockTransport | undefined = c.is('tcp') ? 'tcp' : c.is('udp') ? 'udp' : c.is('unix') ? 'unix' : c.is('tls') ? 'tls' : undefined;
-    if (transport === undefined) throw new LineError(`${verb} takes tcp, udp, unix or tls, not "${c.slice()}"`, c.start - base, c.stop - base);
+    if (transport === undefined) throw this.keywordError(verb === 'connect' ? KEYWORDS.connectTransport : KEYWORDS.listenTransport, `${verb} takes tcp, udp, unix or tls, not "${c.slice()}"`);
     c.next(transport === 'unix' ? 'a socket path' : verb === 'listen' ? 'HOST:PORT or PORT' : 'HOST:PORT');
     const targetStart = c.start;
     const targetEnd = c.stop;
@@ -1829,7 +2033,7 @@ class Parser {
         if (transport === 'udp') throw new LineError('a UDP connect sends nothing and does not wait; put the timeout on recv', c.start - base, c.stop - base);
         timeoutMs = this.duration();
       } else {
-        throw new LineError(`unexpected "${c.slice()}" (${verb === 'listen' ? 'expected "as NAME"' : 'expected "timeout DURATION", "as NAME" or "keep"'})`, c.start - base, c.stop - base);
+        throw this.keywordError(verb === 'listen' ? KEYWORDS.listenOption : KEYWORDS.connectOption, `unexpected "${c.slice()}" (${verb === 'listen' ? 'expected "as NAME"' : 'expected "timeout DURATION", "as NAME" or "keep"'})`, `unexpected "${c.slice()}"`);
       }
     }
     if (keep && !name) throw new LineError('keep needs a name for later blocks: connect … as NAME keep', keep.start, keep.end);
@@ -1861,23 +2065,25 @@ class Parser {
     const { c } = this;
     c.next('a duration such as 2s or 500ms');
     const ms = durationAt(c.text, c.codes, c.start, c.stop);
-    if (ms === undefined) throw new LineError(`"${c.slice()}" is not a duration: write 2s, 500ms or 1m`, c.start - c.base, c.stop - c.base);
+    if (ms === undefined) throw this.literalRequired('a duration', '2s') ?? new LineError(`"${c.slice()}" is not a duration: write 2s, 500ms or 1m`, c.start - c.base, c.stop - c.base);
     if (ms > MAX_DURATION_MS) throw new LineError(durationTooLong(c.slice()), c.start - c.base, c.stop - c.base);
     return ms;
   }
 
-  private optionalTimeout(): number | undefined {
+  /** `[timeout D]` at the end of a statement; `words`: its keyword slot in the verb table. */
+  private optionalTimeout(words: readonly string[]): number | undefined {
     const { c } = this;
     if (c.atEnd()) return undefined;
     c.next('');
-    if (!c.is('timeout')) throw new LineError(`unexpected "${c.slice()}" (expected "timeout DURATION")`, c.start - c.base, c.stop - c.base);
+    if (!c.is('timeout')) throw this.keywordError(words, `unexpected "${c.slice()}" (expected "timeout DURATION")`, `unexpected "${c.slice()}"`);
     const ms = this.duration();
     c.expectEnd();
     return ms;
   }
 
   /** Parses a payload: `"text"`, `hex …`, or `<<TAG` (a heredoc read from the following lines). */
-  private payload(stopAtTimeout = false): Payload {
+  /** `keywords`: the payload's slot in the verb table (`expect` adds `error`), for "did you mean". */
+  private payload(keywords: readonly string[], stopAtTimeout = false): Payload {
     const { codes, c, text } = this;
     const base = this.lineStart;
     const ch = c.peek();
@@ -1932,7 +2138,7 @@ class Parser {
       if (!this.nodes) return CHECKED_PAYLOAD;
       return hex ? { kind: 'hex', template } : { kind: 'base64', template };
     }
-    throw new LineError(`a payload is quoted ("${c.slice()}"), hex 47 45 54, base64 R0VU, file PATH or a heredoc (<<END)`, c.start - base, c.stop - base);
+    throw this.keywordError(keywords, `a payload is quoted ("${c.slice()}"), hex 47 45 54, base64 R0VU, file PATH or a heredoc (<<END)`);
   }
 
   private matcher(): Matcher {
@@ -1955,14 +2161,14 @@ class Parser {
       if (c.peek() === 0x2f) {
         const source = c.regex(this.regexes);
         pattern = { kind: 'regex', source, flags: c.flags };
-      } else if (c.peek() === 0x22) pattern = { kind: 'contains', payload: this.payload() };
+      } else if (c.peek() === 0x22) pattern = { kind: 'contains', payload: this.payload(KEYWORDS.expect) };
       else {
         const t = c.word('');
         throw new LineError(`after expect error${code ? ` ${code}` : ''}, a message pattern is "text" or /regex/`, t.start, t.end);
       }
       return code ? { kind: 'error', code, pattern } : { kind: 'error', pattern };
     }
-    const payload = this.payload();
+    const payload = this.payload(KEYWORDS.expect);
     return this.nodes ? { kind: 'contains', payload } : CHECKED_CONTAINS;
   }
 
@@ -1972,7 +2178,7 @@ class Parser {
     const transport = draft.transport;
     switch (verb) {
       case 'send': {
-        const payload = this.payload();
+        const payload = this.payload(KEYWORDS.send);
         c.expectEnd();
         return this.nodes ? new SendStep(this.at(), payload) : undefined;
       }
@@ -1992,7 +2198,7 @@ class Parser {
       }
       case 'echo': {
         if (draft.headerVerb !== 'listen') throw new LineError('echo is a listener step: it sends back what a peer sends', this.verbStart, this.verbEnd);
-        const timeoutMs = this.optionalTimeout();
+        const timeoutMs = this.optionalTimeout(KEYWORDS.echo);
         return this.nodes ? new EchoStep(this.at(), timeoutMs) : undefined;
       }
       case 'shutdown': {
@@ -2015,7 +2221,7 @@ class Parser {
         const nameEnd = c.stop;
         const t = c.word(`a record type: ${RECORD_TYPE_LIST}`);
         const recordType = t.text.toUpperCase() as RecordType;
-        if (!RECORD_TYPES.includes(recordType)) throw new LineError(`"${t.text}" is not a record type: ${RECORD_TYPE_LIST}`, t.start, t.end);
+        if (!RECORD_TYPES.includes(recordType)) throw this.keywordError(KEYWORDS.recordType, `"${t.text}" is not a record type: ${RECORD_TYPE_LIST}`, `"${t.text}" is not a record type`, recordType);
         let server: Template | undefined;
         if (!c.atEnd()) {
           const s = c.word('@SERVER');
@@ -2066,7 +2272,7 @@ class Parser {
         let proto: 'tcp' | 'udp' = 'tcp';
         const p = c.optionalWord();
         if (p) {
-          if (p.text !== 'tcp' && p.text !== 'udp') throw new LineError(`the protocol is tcp or udp, not "${p.text}"`, p.start, p.end);
+          if (p.text !== 'tcp' && p.text !== 'udp') throw this.keywordError(KEYWORDS.serviceProtocol, `the protocol is tcp or udp, not "${p.text}"`);
           proto = p.text;
         }
         c.expectEnd();
@@ -2098,25 +2304,25 @@ class Parser {
     if (allDigits(c.codes, wordStart, wordEnd)) {
       const max = Number(c.slice());
       if (max < 1) throw new LineError('recv N needs N ≥ 1', at, to);
-      return this.recvStep('bytes', max, undefined, this.optionalTimeout());
+      return this.recvStep('bytes', max, undefined, this.optionalTimeout(KEYWORDS.recvTimeout));
     }
     const mode = c.is('until') ? 'until' : c.is('all') ? 'all' : c.is('line') ? 'line' : c.is('exactly') ? 'exactly' : undefined;
     if (mode !== undefined) {
       if (transport === 'udp') throw new LineError(`recv ${mode} is for streams; a UDP recv returns one datagram`, at, to);
-      if (mode === 'line' || mode === 'all') return this.recvStep(mode, undefined, undefined, this.optionalTimeout());
+      if (mode === 'line' || mode === 'all') return this.recvStep(mode, undefined, undefined, this.optionalTimeout(KEYWORDS.recvTimeout));
       if (mode === 'exactly') {
         const n = c.word('a byte count after "exactly"');
-        if (!/^\d+$/.test(n.text) || Number(n.text) < 1 || Number(n.text) > RECV_MAX_BYTES) throw new LineError(`recv exactly N needs a byte count from 1 to ${RECV_MAX_BYTES}`, n.start, n.end);
-        return this.recvStep('exactly', Number(n.text), undefined, this.optionalTimeout());
+        if (!/^\d+$/.test(n.text) || Number(n.text) < 1 || Number(n.text) > RECV_MAX_BYTES) throw this.literalRequired('a byte count', 'recv exactly 16') ?? new LineError(`recv exactly N needs a byte count from 1 to ${RECV_MAX_BYTES}`, n.start, n.end);
+        return this.recvStep('exactly', Number(n.text), undefined, this.optionalTimeout(KEYWORDS.recvTimeout));
       }
-      const until = this.payload(true);
-      return this.recvStep('until', undefined, until, this.optionalTimeout());
+      const until = this.payload(KEYWORDS.until, true);
+      return this.recvStep('until', undefined, until, this.optionalTimeout(KEYWORDS.recvTimeout));
     }
     if (c.is('timeout')) {
       c.pos = save;
-      return this.recvStep('chunk', undefined, undefined, this.optionalTimeout());
+      return this.recvStep('chunk', undefined, undefined, this.optionalTimeout(KEYWORDS.recvTimeout));
     }
-    throw new LineError(`recv takes N, exactly N, line, until PAYLOAD, all, or nothing; not "${text.slice(wordStart, wordEnd)}"`, at, to);
+    throw this.literalRequired('a byte count', 'recv 1024') ?? this.keywordError(KEYWORDS.recv, `recv takes N, exactly N, line, until PAYLOAD, all, or nothing; not "${text.slice(wordStart, wordEnd)}"`);
   }
 
   /** A recv step with exactly the keys it has. */
@@ -2143,7 +2349,7 @@ class Parser {
       } else if (named) {
         if (field === undefined || field === 'host' || field === 'port' || field === 'path' || field === 'address') continue;
         message = `a listener has host, port, path and address, not "${field}"`;
-      } else if (this.variables.has(base) || this.context.given.has(base)) {
+      } else if (this.variables.has(base) || this.context.given.has(base) || this.badlyDeclared.has(base)) {
         if (field === undefined) continue;
         message = `"${base}" is a variable: write {{${base}}}; only listeners have fields such as .port`;
       } else {
