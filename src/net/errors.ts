@@ -16,6 +16,7 @@ export type SocketLabCode =
   | 'ECLOSED' // the socket was closed locally while an operation waited
   | 'ECANCELED' // the run was cancelled
   | 'EVARIABLE' // a {{variable}} that has no value when the step runs
+  | 'ECAPTURE' // a capture found nothing to take in the last value
   | 'EINTERNAL' // a defect of Socket Lab escaped a block; the run closed every socket
   | 'ENOTCAPTURED'; // a traffic capture that does not hold what was asked of it (a connection to replay)
 

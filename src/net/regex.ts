@@ -83,6 +83,17 @@ export function regexProblem(source: string, flags: string): RegexProblem | unde
   }
 }
 
+/** The named groups of a valid `/source/flags`, in the order they open (`(?P<id>…)`, `(?<id>…)`). */
+export function regexGroupNames(source: string, flags: string): string[] {
+  const names = RE2JS.compile(source, flagBits(flags)).namedGroups();
+  return Object.keys(names).sort((a, b) => names[a] - names[b]);
+}
+
+/** How many groups a valid `/source/flags` has (`(…)`, named or not). */
+export function regexGroupCount(source: string, flags: string): number {
+  return RE2JS.compile(source, flagBits(flags)).groupCount();
+}
+
 /** A compiled `/source/flags`; matches byte values as the module docstring says. */
 export class BytePattern {
   private static readonly cache = new Map<string, BytePattern>();

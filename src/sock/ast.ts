@@ -108,6 +108,14 @@ export type StepBody =
   | { readonly kind: 'repeat'; readonly count: number; readonly everyMs?: number; readonly steps: readonly Step[] }
   | { readonly kind: 'wait'; readonly ms: number }
   | { readonly kind: 'expect'; readonly matcher: Matcher }
+  /**
+   * `capture NAME` (the whole last value), `capture NAME /REGEX/` (its first group, or the whole
+   * match), `capture NAME line N` (its Nth line, without the line ending), or `capture /REGEX/`
+   * (each named group, under its own name): variables for every later step of the run.
+   */
+  | { readonly kind: 'capture'; readonly name?: string; readonly pattern?: { readonly source: string; readonly flags: string }; readonly line?: number }
+  /** `set NAME = VALUE`: VALUE expanded (and its integer arithmetic computed) once, where it stands. */
+  | { readonly kind: 'set'; readonly name: string; readonly value: Template }
   | { readonly kind: 'close' }
   | { readonly kind: 'echo'; readonly timeoutMs?: number }
   | { readonly kind: 'hostname' }
@@ -185,4 +193,6 @@ export interface SockFile {
   readonly blocks: readonly Block[];
   readonly variables: ReadonlyMap<string, Variable>;
   readonly diagnostics: readonly Diagnostic[];
+  /** Names that `capture` steps give (§8.11), for hover and the reference check; absent when none. */
+  readonly captured?: ReadonlySet<string>;
 }

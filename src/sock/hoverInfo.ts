@@ -71,6 +71,7 @@ function variableInfo(name: string, file: SockFile): HoverInfo {
     const value = v.value.parts.map((p) => ('text' in p ? p.text : `{{${'variable' in p ? p.variable : '$…'}}}`)).join('');
     return { kind: 'variable', name, value };
   }
+  if (field === undefined && file.captured?.has(base)) return { kind: 'variable', name, note: `set at run time by a capture step (capture ${base} …): what it takes from the last reply` };
   return { kind: 'variable', name, note: `set when the listener named ${base} starts (its ${field ?? 'address'})` };
 }
 

@@ -27,7 +27,7 @@ import { DEFAULT_BIND_HOST, isWildcardAddress, parseHostPort, parseListenerHostP
 import { isMulticast } from '../net/datagram';
 import { parseNameServer, RECORD_TYPES, type RecordType } from '../net/dnsQuery';
 import { parseAddressPattern } from '../net/policy';
-import { regexProblem, type RegexProblem } from '../net/regex';
+import { regexGroupCount, regexGroupNames, regexProblem, type RegexProblem } from '../net/regex';
 import { RECV_MAX_BYTES } from '../net/stream';
 import { checkEscapes, decodeBase64, decodeHex } from '../net/payload';
 import { SocketLabError } from '../net/errors';
@@ -250,6 +250,34 @@ class ExpectStep extends Statement {
     super(at);
     this.kind = 'expect';
     this.matcher = matcher;
+  }
+}
+
+class CaptureStep extends Statement {
+  declare readonly kind: 'capture';
+  declare readonly name?: string;
+  declare readonly pattern?: { readonly source: string; readonly flags: string };
+  declare readonly line?: number;
+
+  constructor(at: StatementAt, name: string | undefined, pattern: { source: string; flags: string } | undefined, line: number | undefined) {
+    super(at);
+    this.kind = 'capture';
+    if (name !== undefined) this.name = name;
+    if (pattern !== undefined) this.pattern = pattern;
+    if (line !== undefined) this.line = line;
+  }
+}
+
+class SetStep extends Statement {
+  declare readonly kind: 'set';
+  declare readonly name: string;
+  declare readonly value: Template;
+
+  constructor(at: StatementAt, name: string, value: Template) {
+    super(at);
+    this.kind = 'set';
+    this.name = name;
+    this.value = value;
   }
 }
 
@@ -1310,6 +1338,8 @@ class Parser {
   /** Variables whose `@name = value` line has a mistake: that line's error is their one error. */
   private readonly badlyDeclared = new Set<string>();
   private readonly regexes: RegexChecks;
+  /** Names that `capture` steps give, anywhere in the file: `{{NAME}}` may use them. */
+  private readonly captured = new Set<string>();
   /**
    * The "did you mean" word for each unknown word met, `''` for none, by the list of words it was
    * meant to be (the verbs, or a keyword slot of the verb table): a pasted text repeats its words.
@@ -1397,7 +1427,7 @@ class Parser {
     this.readLines(draft);
     this.finishBlock(draft, this.line, this.lineEnd - this.lineStart);
     this.checkReferences();
-    return { blocks: this.blocks, variables: this.variables, diagnostics: this.diagnostics };
+    return { blocks: this.blocks, variables: this.variables, diagnostics: this.diagnostics, ...(this.captured.size > 0 ? { captured: this.captured } : {}) };
   }
 
   /**
@@ -2172,6 +2202,69 @@ class Parser {
     return this.nodes ? { kind: 'contains', payload } : CHECKED_CONTAINS;
   }
 
+  /**
+   * `capture NAME`, `capture NAME /REGEX/FLAGS`, `capture NAME line [N]` or `capture /REGEX/FLAGS`
+   * (named groups). Each name it gives becomes a variable `{{NAME}}` for later steps.
+   */
+  private capture(draft: BlockDraft): Step | undefined {
+    const { c } = this;
+    let name: string | undefined;
+    if (c.peek() !== 0x2f /* / */) {
+      const t = c.word('a variable name, e.g. capture token, or a /regex/ with named groups');
+      if (!NAME.test(t.text)) throw new LineError(`"${t.text}" is not a variable name: letters, digits, _ and -, starting with a letter or _`, t.start, t.end);
+      name = t.text;
+    }
+    let pattern: { source: string; flags: string } | undefined;
+    let line: number | undefined;
+    if (!c.atEnd()) {
+      if (c.peek() === 0x2f) {
+        const at = c.pos - this.lineStart;
+        const source = c.regex(this.regexes);
+        pattern = { source, flags: c.flags };
+        if (name === undefined) {
+          const groups = regexGroupNames(source, c.flags);
+          if (groups.length === 0) throw new LineError('capture /regex/ without a name takes its named groups, (?P<name>…), and this regex has none: name the variable (capture NAME /regex/) or the groups', at, c.lastEnd - this.lineStart);
+          for (const g of groups) {
+            if (!NAME.test(g)) throw new LineError(`the group name "${g}" is not a variable name`, at, c.lastEnd - this.lineStart);
+            this.captured.add(g);
+          }
+        } else if (regexGroupCount(source, c.flags) > 1 && regexGroupNames(source, c.flags).length === 0) {
+          this.error(`capture ${name} takes the first of this regex's groups; make the others (?:…) to say so`, this.line, at, c.lastEnd - this.lineStart, 'warning');
+        }
+      } else if (name !== undefined) {
+        const t = c.word('');
+        if (t.text !== 'line') throw new LineError(`unexpected "${t.text}" (after capture ${name}: a /regex/, or line [N])`, t.start, t.end);
+        line = 1;
+        if (!c.atEnd()) {
+          const n = c.word('');
+          if (!/^\d+$/.test(n.text) || Number(n.text) < 1 || Number(n.text) > 1_000_000) throw new LineError('line takes a line number from 1 to 1000000', n.start, n.end);
+          line = Number(n.text);
+        }
+      }
+    } else if (name === undefined) {
+      throw new LineError('capture takes a variable name, or a /regex/ with named groups', this.verbStart, this.verbEnd);
+    }
+    c.expectEnd();
+    if (name !== undefined) this.captured.add(name);
+    if (!draft.produces) this.error('capture reads the last receive or lookup, and none comes before it in this block', this.line, this.verbStart, this.verbEnd, 'warning');
+    return this.nodes ? new CaptureStep(this.at(), name, pattern, line) : undefined;
+  }
+
+  /** `set NAME = VALUE`: NAME becomes a variable for later steps (§8.12). */
+  private setStep(): Step | undefined {
+    const { c } = this;
+    const t = c.word('a variable name, e.g. set key = user-{{$randomInt 1 1000000}}');
+    if (t.text.includes('=')) throw new LineError('set NAME = VALUE: write spaces around the "="', t.start, t.end);
+    if (!NAME.test(t.text)) throw new LineError(`"${t.text}" is not a variable name: letters, digits, _ and -, starting with a letter or _`, t.start, t.end);
+    const eq = c.word(`= after set ${t.text}`);
+    if (eq.text !== '=') throw new LineError(`set ${t.text} = VALUE: expected "=" (with spaces around it), not "${eq.text}"`, eq.start, eq.end);
+    const v = c.rest();
+    if (!v.text) throw new LineError(`set ${t.text} = needs a value`, eq.start, eq.end);
+    const value = this.template(this.lineStart + v.start, this.lineStart + v.end);
+    this.captured.add(t.text);
+    return this.nodes ? new SetStep(this.at(), t.text, value) : undefined;
+  }
+
   /** A step line (not a header, settings or repeat line), with its source text. */
   private step(verb: string, draft: BlockDraft): Step | undefined {
     const { c } = this;
@@ -2196,6 +2289,10 @@ class Parser {
         c.expectEnd();
         return this.nodes ? new BareStep(this.at(), 'close') : undefined;
       }
+      case 'capture':
+        return this.capture(draft);
+      case 'set':
+        return this.setStep();
       case 'echo': {
         if (draft.headerVerb !== 'listen') throw new LineError('echo is a listener step: it sends back what a peer sends', this.verbStart, this.verbEnd);
         const timeoutMs = this.optionalTimeout(KEYWORDS.echo);
@@ -2349,7 +2446,7 @@ class Parser {
       } else if (named) {
         if (field === undefined || field === 'host' || field === 'port' || field === 'path' || field === 'address') continue;
         message = `a listener has host, port, path and address, not "${field}"`;
-      } else if (this.variables.has(base) || this.context.given.has(base) || this.badlyDeclared.has(base)) {
+      } else if (this.variables.has(base) || this.context.given.has(base) || this.captured.has(base) || this.badlyDeclared.has(base)) {
         if (field === undefined) continue;
         message = `"${base}" is a variable: write {{${base}}}; only listeners have fields such as .port`;
       } else {

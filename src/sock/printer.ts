@@ -97,6 +97,10 @@ export function printStep(s: Step): string {
       return `wait ${printDuration(s.ms)}`;
     case 'expect':
       return `expect ${printMatcher(s.matcher)}`;
+    case 'set':
+      return `set ${s.name} = ${printTemplate(s.value)}`;
+    case 'capture':
+      return ['capture', ...(s.name !== undefined ? [s.name] : []), ...(s.pattern ? [`/${s.pattern.source}/${s.pattern.flags}`] : []), ...(s.line !== undefined ? [`line ${s.line}`] : [])].join(' ');
     case 'echo':
       return `echo${timeout(s.timeoutMs)}`;
     case 'service':

@@ -13,6 +13,9 @@ import type { Block, Header, SockFile, Step, Template } from './ast';
 import type { Channel } from './channel';
 import type { RunEvent, StepEvent, SummaryEvent } from './runEvents';
 import { Scope, type ListenerInfo } from './scope';
+import { capture } from './run/captures';
+import { evaluate } from './run/arithmetic';
+import { escapeBytes } from '../net/payload';
 import { connectBlockClient } from './run/blockClient';
 import { openBlockListener } from './run/blockListener';
 import { checkExpectation, type Verdict } from './run/expectations';
@@ -391,6 +394,20 @@ export class SockRun {
    * Runs steps in order. An error ends the steps unless the next step is `expect error`, which
    * then checks it; a failed expect ends the steps too.
    */
+  /** Runs a `set` step: its value is expanded and computed once, here, for every later step. */
+  private set(step: Extract<Step, { kind: 'set' }>): { detail: string; value?: undefined; payload?: undefined; direction?: undefined } {
+    const value = evaluate(this.scope.expand(step.value), step.name);
+    this.scope.assign(step.name, Buffer.from(value, 'utf8'));
+    return { detail: `${step.name} = "${escapeBytes(Buffer.from(value, 'utf8'), 64)}"` };
+  }
+
+  /** Runs a `capture` step: its variables are set in the run's scope for every later step. */
+  private capture(step: Extract<Step, { kind: 'capture' }>, last: Buffer | undefined): { detail: string; value?: undefined; payload?: undefined; direction?: undefined } {
+    const taken = capture(step, last);
+    for (const [name, value] of taken.values) this.scope.assign(name, value);
+    return { detail: taken.detail };
+  }
+
   private async runSteps(block: Block, steps: readonly Step[], channel: Channel | undefined, ctx: SessionContext, initialError?: SocketLabError, state: StepState = { lastError: initialError, connectError: initialError }): Promise<Outcome> {
     const signal = state.signal ?? this.internal.signal;
     const where: StepContext = { channel, connectError: state.connectError, eol: block.eol, signal };
@@ -440,7 +457,7 @@ export class SockRun {
         continue;
       }
       try {
-        const r = await this.executor.exec(step, where);
+        const r = step.kind === 'capture' ? this.capture(step, state.last) : step.kind === 'set' ? this.set(step) : await this.executor.exec(step, where);
         state.lastError = undefined;
         if (r.value) state.last = r.value;
         const ev: StepEvent = { ...base, status: 'ok', ms: elapsed(t0), ...(r.detail !== undefined ? { detail: r.detail } : {}), ...(r.payload ? { payload: r.payload, direction: r.direction } : {}) };

@@ -8,6 +8,7 @@
  * work, and fail with `EVARIABLE` naming the variable as soon as a limit is passed, instead of
  * running for ever or exhausting memory.
  */
+import { isUtf8 } from 'node:buffer';
 import { randomInt } from 'node:crypto';
 import { createError } from '../net/errors';
 import type { SockFile, Template, TemplatePart } from './ast';
@@ -68,6 +69,8 @@ export class ExpansionBudget {
 export class Scope {
   /** The variables being expanded, outermost first: a second entry of one is a cycle. */
   private readonly onStack = new Set<string>();
+  /** Values `capture` and `set` steps gave, by name: the last one wins, for the rest of the run. */
+  private readonly captures = new Map<string, Buffer>();
 
   constructor(
     private file: SockFile,
@@ -79,6 +82,11 @@ export class Scope {
     private readonly given: ReadonlyMap<string, string> = new Map(),
   ) {}
 
+  /** Sets `{{name}}` for every later step of the run: the bytes a `capture` took, or a `set`'s value. */
+  assign(name: string, value: Buffer): void {
+    this.captures.set(name, value);
+  }
+
   /** Uses the variables of `file` from now on (the editor re-parses as the text changes). */
   setFile(file: SockFile): void {
     this.file = file;
@@ -87,6 +95,18 @@ export class Scope {
   /** The text of `t` with every `{{…}}` replaced. @throws EVARIABLE for a missing, self-referring or oversized variable. */
   expand(t: Template, budget = new ExpansionBudget()): string {
     return this.expandAt(t, budget, 0, undefined);
+  }
+
+  /**
+   * The bytes of one `{{…}}` part of a payload, counted in `budget`: a captured value's own
+   * bytes, exactly; any other value's text as UTF-8.
+   */
+  partBytes(p: Exclude<TemplatePart, { text: string }>, budget: ExpansionBudget): Buffer {
+    const captured = 'variable' in p ? this.captures.get(p.variable) : undefined;
+    if (captured === undefined) return Buffer.from(this.part(p, budget), 'utf8');
+    budget.reference((p as { variable: string }).variable, 1);
+    budget.grow(captured.length, (p as { variable: string }).variable);
+    return captured;
   }
 
   /** The value of one `{{…}}` part, counted in `budget` (a payload expands its parts one by one). */
@@ -124,9 +144,17 @@ export class Scope {
     }
   }
 
-  /** The value of `{{name}}` at `depth`: a file variable, or a listener's address or field. */
+  /**
+   * The value of `{{name}}` at `depth`: a capture (its bytes as text: UTF-8 when they are valid
+   * UTF-8, else one character per byte), a `--var`, a file variable, or a listener's address or field.
+   */
   private value(name: string, budget: ExpansionBudget, depth: number): string {
     const [base, field] = name.split('.');
+    const captured = field === undefined ? this.captures.get(base) : undefined;
+    if (captured !== undefined) {
+      budget.reference(base, depth);
+      return captured.toString(isUtf8(captured) ? 'utf8' : 'latin1');
+    }
     const given = field === undefined ? this.given.get(base) : undefined;
     if (given !== undefined) {
       budget.reference(base, depth);
@@ -144,7 +172,7 @@ export class Scope {
       }
     }
     const info = this.listener(base);
-    if (!info) throw createError('EVARIABLE', `listener "${base}" is not running: run its block first`);
+    if (!info) throw createError('EVARIABLE', `"${base}" has no value yet: no capture has set it, and no listener of that name is running (run its block first)`);
     const v = field === undefined || field === 'address' ? info.address : info[field as 'host' | 'port' | 'path'];
     if (v === undefined) throw createError('EVARIABLE', `listener "${base}" has no ${field}`);
     return String(v);

@@ -30,6 +30,7 @@ export const TOOLS = [
   { command: 'ncat', debian: 'ncat', why: 'UDP, TLS and max-conns peers' },
   { command: 'dnsmasq', debian: 'dnsmasq-base', why: 'a DNS server on loopback for resolve' },
   { command: 'tshark', debian: 'tshark', why: 'reads back the pcapng export' },
+  { command: 'redis-server', debian: 'redis-server', why: 'examples/redis.sock against a real Redis' },
 ];
 
 /**

@@ -36,6 +36,6 @@ export class PayloadBuilder {
       return Buffer.from(payload.lines.map((l) => this.scope.expand(l, budget) + ending).join(''), 'utf8');
     }
     const budget = new ExpansionBudget();
-    return Buffer.concat(payload.template.parts.map((p) => ('text' in p ? decodeEscapes(p.text) : Buffer.from(this.scope.part(p, budget), 'utf8'))));
+    return Buffer.concat(payload.template.parts.map((p) => ('text' in p ? decodeEscapes(p.text) : this.scope.partBytes(p, budget))));
   }
 }

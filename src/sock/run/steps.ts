@@ -89,6 +89,8 @@ export class StepExecutor {
       }
       case 'expect':
       case 'repeat':
+      case 'capture':
+      case 'set':
         throw new TypeError(`${step.kind} is run by runSteps`);
       default:
         return runLookup(step, (t) => this.scope.expand(t), this.timeoutMs);

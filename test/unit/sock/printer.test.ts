@@ -92,6 +92,16 @@ const expectStep = fc.oneof(
   },
 ).map((matcher): Step => ({ kind: 'expect', matcher, range: R, source: '' }));
 
+const captureStep: fc.Arbitrary<Step> = fc.oneof(
+  fc.constantFrom('token', 'len').map((name): Step => ({ kind: 'capture', name, range: R, source: '' })),
+  fc.tuple(fc.constantFrom('token', 'len'), fc.integer({ min: 1, max: 1_000_000 })).map(([name, line]): Step => ({ kind: 'capture', name, line, range: R, source: '' })),
+  fc.tuple(fc.constantFrom('token', 'len'), regex).map(([name, m]): Step => ({ kind: 'capture', name, pattern: { source: (m as { source: string }).source, flags: (m as { flags: string }).flags }, range: R, source: '' })),
+  fc.constantFrom('(?P<id>\\d+)', 'x(?P<a>.)(?P<b>.)').map((source): Step => ({ kind: 'capture', pattern: { source, flags: '' }, range: R, source: '' })),
+);
+
+const setStep: fc.Arbitrary<Step> = fc.tuple(fc.constantFrom('key', 'count'), quotedText.filter((t) => t.parts.length > 0 && t.parts.every((p) => !('text' in p) || (!/^\s|\s$|#|\/\//.test(p.text) && !p.text.includes('\\')))))
+  .map(([name, value]): Step => ({ kind: 'set', name, value, range: R, source: '' }));
+
 const ipv4 = fc.tuple(fc.integer({ min: 1, max: 223 }), hexByte, hexByte, fc.integer({ min: 1, max: 254 })).map(([a, , , d]) => `${a}.0.0.${d}`);
 const lookupStep: fc.Arbitrary<Step> = fc.oneof(
   fc.constant<Step>({ kind: 'hostname', range: R, source: '' }),
@@ -127,7 +137,7 @@ function recvStep(kind: Kind): fc.Arbitrary<Step> {
 
 /** The steps a block of `kind` allows, repeats nested at most `depth` deep. */
 function steps(kind: Kind, depth: number): fc.Arbitrary<Step[]> {
-  const simple: fc.Arbitrary<Step>[] = [lookupStep, expectStep, duration.map((ms): Step => ({ kind: 'wait', ms, range: R, source: '' }))];
+  const simple: fc.Arbitrary<Step>[] = [lookupStep, expectStep, captureStep, setStep, duration.map((ms): Step => ({ kind: 'wait', ms, range: R, source: '' }))];
   if (kind !== 'lookups') {
     simple.push(payload.map((p): Step => ({ kind: 'send', payload: p, range: R, source: '' })), recvStep(kind), fc.constant<Step>({ kind: 'close', range: R, source: '' }));
     if (kind !== 'udp') simple.push(fc.constant<Step>({ kind: 'shutdown', range: R, source: '' }));
