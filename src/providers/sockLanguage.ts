@@ -5,6 +5,7 @@ import { registerDiagnostics } from './diagnostics';
 import { registerHovers } from './hoverProvider';
 import { registerLanguageFeatures } from './languageFeatures';
 import { ParsedDocuments } from './parsedDocuments';
+import { registerQuickFixes } from './quickFixes';
 import { registerSockRuns } from './sockSessions';
 
 /** What the integration tests read of the `.sock` language's state. */
@@ -16,8 +17,8 @@ export interface SockLanguageState {
 }
 
 /**
- * Everything the editor does for `.sock` files: diagnostics, hovers, outline, completion, CodeLens
- * runs; all read one parse per document version.
+ * Everything the editor does for `.sock` files: diagnostics and their quick fixes, hovers, outline,
+ * completion, CodeLens runs; all read one parse per document version.
  */
 export function registerSockLanguage(context: vscode.ExtensionContext, bus: TrafficBus, log: vscode.LogOutputChannel, owner: SocketOwner): SockLanguageState {
   const parsed = new ParsedDocuments();
@@ -25,6 +26,7 @@ export function registerSockLanguage(context: vscode.ExtensionContext, bus: Traf
   registerDiagnostics(context, parsed);
   registerHovers(context, parsed);
   registerLanguageFeatures(context, parsed);
+  registerQuickFixes(context, parsed);
   const sessions = registerSockRuns(context, bus, log, parsed, owner);
   return { inlineResults: (uri) => sessions.results.shown(uri), parses: (uri) => parsed.parses(uri) };
 }
