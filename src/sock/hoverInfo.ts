@@ -8,7 +8,7 @@ import { aton, pton } from '../net/address';
 import { systemHosts } from '../net/hosts';
 import { decodeBase64, decodeEscapes, decodeHex } from '../net/payload';
 import { systemServices } from '../net/services';
-import type { SockFile } from './ast';
+import type { Payload, SockFile, Step } from './ast';
 import { VERB_BY_NAME } from './lang/verbs';
 
 /** What a hover can say, by kind. */
@@ -103,8 +103,17 @@ export function hoverAt(text: string, file: SockFile, line: number, column: numb
   try {
     if (t.text.startsWith('"')) return { info: { kind: 'payload', bytes: decodeEscapes(t.text.slice(1, t.text.endsWith('"') && t.text.length > 1 ? -1 : undefined)) }, start: t.start, end: t.end };
     if (prev === 'hex' || prev === 'base64') {
-      const rest = toks.slice(at).map((x) => x.text).filter((x) => x !== 'timeout').join(' ');
-      return { info: { kind: 'payload', bytes: prev === 'hex' ? decodeHex(rest) : decodeBase64(rest) }, start: t.start, end: toks[toks.length - 1].end };
+      // The payload as the parser read it: its words, not a `timeout D` after them.
+      const parsed = payloadOnLine(file, line);
+      if (parsed && (parsed.kind === 'hex' || parsed.kind === 'base64') && parsed.template.parts.every((p) => 'text' in p)) {
+        const words = parsed.template.parts.map((p) => ('text' in p ? p.text : '')).join('');
+        return { info: { kind: 'payload', bytes: parsed.kind === 'hex' ? decodeHex(words) : decodeBase64(words) }, start: parsed.template.range.start.column, end: parsed.template.range.end.column };
+      }
+      // A line the parser refused: the words up to a `timeout`, for the error message.
+      const until = toks.findIndex((x, i) => i >= at && x.text === 'timeout');
+      const words = toks.slice(at, until < 0 ? undefined : until);
+      const rest = words.map((x) => x.text).join(' ');
+      return { info: { kind: 'payload', bytes: prev === 'hex' ? decodeHex(rest) : decodeBase64(rest) }, start: t.start, end: words[words.length - 1].end };
     }
   } catch (err) {
     return { info: { kind: 'payload-error', message: (err as Error).message }, start: t.start, end: t.end };
@@ -133,6 +142,25 @@ export function hoverAt(text: string, file: SockFile, line: number, column: numb
   if (/^\d{1,5}$/.test(t.text) && (verb === 'listen' || prev === 'tcp' || prev === 'udp')) return { info: portInfo(Number(t.text), proto), start: t.start, end: t.end };
   if ((verb === 'lookup' || verb === 'resolve') && at === 1) return { info: { kind: 'host', name: t.text, hosts: systemHosts().addresses(t.text) }, start: t.start, end: t.end };
   return undefined;
+}
+
+/** The hex or base64 payload of the statement on `line` (0-based), as the parse has it, if any. */
+function payloadOnLine(file: SockFile, line: number): Payload | undefined {
+  const block = file.blocks.find((b) => b.range.start.line <= line && line <= b.range.end.line);
+  const find = (steps: readonly Step[]): Payload | undefined => {
+    for (const s of steps) {
+      if (s.kind === 'repeat') {
+        const inner = find(s.steps);
+        if (inner) return inner;
+      } else if (s.range.start.line === line) {
+        if (s.kind === 'send') return s.payload;
+        if (s.kind === 'recv') return s.until;
+        if (s.kind === 'expect') return s.matcher.kind === 'contains' ? s.matcher.payload : s.matcher.kind === 'error' && s.matcher.pattern?.kind === 'contains' ? s.matcher.pattern.payload : undefined;
+      }
+    }
+    return undefined;
+  };
+  return block ? find(block.steps) : undefined;
 }
 
 function portInfo(port: number, proto: 'tcp' | 'udp'): HoverInfo {
