@@ -2,7 +2,7 @@
  * `socket-lab`: runs `.sock` files headless. Pure Node: it shares the socket core and the
  * language with the extension.
  *
- *   socket-lab run FILE.sock [--block N]... [--var NAME=VALUE]... [--json] [--hex] [--full] [--capture FILE] [--pcapng FILE]
+ *   socket-lab run FILE.sock [--block N]... [--var NAME=VALUE]... [--json] [--hex] [--full] [--verbose] [--capture FILE] [--pcapng FILE]
  *                            [--serve [--for DURATION]] [--timeout DURATION]
  *
  * Exit status: 0 every expectation held, 1 an expectation failed, 2 a parse, usage or network
@@ -30,6 +30,7 @@ interface RunFlags {
   json?: boolean;
   hex?: boolean;
   full?: boolean;
+  verbose?: boolean;
   serve?: boolean;
   for?: number;
   timeout?: number;
@@ -117,7 +118,7 @@ async function runFile(file: string, flags: RunFlags): Promise<number> {
     err(`socket-lab: ${file} has ${parsed.blocks.length} blocks; no block ${unknown.join(', ')}`);
     return 2;
   }
-  const transcript = new Transcript(file, { hex: flags.hex, full: flags.full });
+  const transcript = new Transcript(file, { hex: flags.hex, full: flags.full, verbose: flags.verbose });
   const onEvent = (e: RunEvent): void => {
     if (flags.json) out(eventToJson(e));
     else {
@@ -191,6 +192,7 @@ export function createProgram(setExit: (code: number) => void): Command {
     .option('--json', 'print one JSON object per event (JSON lines)')
     .option('--hex', 'show payloads as a hex dump')
     .option('--full', 'show whole payloads as escaped text (by default a payload shows its first 200 bytes)')
+    .option('--verbose', 'show every round of a repeat (by default the first 3, then one line sums up the rest)')
     .option('--capture <file>', 'also write every traffic event to FILE as JSON lines (payloads in base64)')
     .option('--pcapng <file>', 'write the traffic to FILE as pcapng for Wireshark/tshark (the last 10,000 events)')
     .option('--serve', 'keep listeners open after the last block, until Ctrl-C or --for')

@@ -59,6 +59,8 @@ export class SockSessions implements vscode.Disposable {
             else if (e.status === 'fail') summary.failed++;
             else if (e.status === 'error' && !e.expected) summary.errors++;
           }
+          // A block with no expect that ran cleanly counts one pass, as in the CLI's summary.
+          if (e.type === 'block-end' && e.unchecked && e.status === 'pass') summary.passed++;
           const line = transcript.format(e);
           if (line !== undefined) this.log.info(line.replace(/^\n/, ''));
         },

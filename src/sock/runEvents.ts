@@ -49,6 +49,28 @@ export interface StepEvent extends StepLocation {
   readonly session?: string;
   /** For a listener's steps: the listener's name (or `block N`). */
   readonly listener?: string;
+  /** For a client or `use` block's steps (its `connect` or `use` line included): the id of the block's connection, e.g. `c3`. */
+  readonly connection?: string;
+  /**
+   * For a step inside a `repeat`: its round in each repeat around it, 1-based, outermost first
+   * (`[2, 3]` is the third round of the inner repeat within the second round of the outer).
+   */
+  readonly round?: readonly number[];
+  /** For a `repeat` itself (its `↻` line, or its cancellation): what its rounds did. */
+  readonly repeat?: RepeatStats;
+}
+
+/** What the rounds of one `repeat` did, reported with the repeat's own step. */
+export interface RepeatStats {
+  /** Rounds that ran to their end. */
+  readonly rounds: number;
+  /** Bytes the steps of those rounds sent and received, nested repeats included. */
+  readonly bytesOut: number;
+  readonly bytesIn: number;
+  /** The shortest, median and longest round, in ms (an `every` wait before a round is not part of it). */
+  readonly minMs: number;
+  readonly medianMs: number;
+  readonly maxMs: number;
 }
 
 /** A listener block started its listener. */
@@ -68,6 +90,11 @@ export interface BlockEndEvent {
   readonly block: number;
   readonly status: 'pass' | 'fail' | 'error' | 'listening';
   readonly ms: number;
+  /**
+   * True for a client, `use` or lookup block with no `expect`: with status `pass` (every step
+   * succeeded) it counts one pass in the summary, as its expectations would have.
+   */
+  readonly unchecked?: boolean;
 }
 
 /** A traffic event of the run's sockets, as the socket core reported it. */
@@ -79,7 +106,10 @@ export interface TrafficRunEvent {
 /** The run ended. */
 export interface SummaryEvent {
   readonly type: 'summary';
-  /** Expectations that held and that failed, listener sessions included. */
+  /**
+   * Expectations that held and that failed, listener sessions included; a client, `use` or
+   * lookup block with no `expect` whose steps all succeeded counts one pass.
+   */
   readonly passed: number;
   readonly failed: number;
   /** Steps or blocks that ended in an error not caught by `expect error`. */

@@ -51,9 +51,14 @@ export interface RunOptions {
   readonly bus?: TrafficBus;
 }
 
+/** What every step event of a block or session carries: whose steps they are, and in which repeat rounds. */
 interface SessionContext {
   readonly session?: string;
   readonly listener?: string;
+  /** A client or `use` block's connection id. */
+  readonly connection?: string;
+  /** The step's round in each repeat around it, outermost first. */
+  readonly round?: readonly number[];
 }
 
 type Outcome = 'pass' | 'fail' | 'error';
@@ -68,6 +73,22 @@ interface StepState {
   readonly connectError?: SocketLabError;
   /** What cancels these steps: the run's signal, or the run's and one {@link SockRun.runBlocks} call's. */
   readonly signal?: AbortSignal;
+  /** Bytes these steps sent and received so far, for a repeat's totals. */
+  bytesOut?: number;
+  bytesIn?: number;
+}
+
+/** True when `steps` (or the steps nested in them) hold an `expect`. */
+function hasExpect(steps: readonly Step[]): boolean {
+  return steps.some((s) => s.kind === 'expect' || ('steps' in s && hasExpect(s.steps)));
+}
+
+/** The middle value of `values` (the mean of the two middle ones for an even count); 0 for none. */
+function median(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : Math.round(((sorted[mid - 1] + sorted[mid]) / 2) * 10) / 10;
 }
 
 /** Milliseconds since `t0` (from `performance.now()`), to 0.1 ms. */
@@ -283,7 +304,10 @@ export class SockRun {
     if (!header) outcome = await this.runSteps(block, block.steps, undefined, {}, undefined, { signal });
     else if (header.kind === 'listen') outcome = await this.startListener(block, header);
     else outcome = await this.runClient(block, header, signal);
-    this.emit({ type: 'block-end', block: block.index, status: outcome, ms: elapsed(t0) });
+    // A block that checks nothing passes by running cleanly; a listener's sessions count only their expects.
+    const unchecked = header?.kind !== 'listen' && !hasExpect(block.steps);
+    if (unchecked && outcome === 'pass') this.passed++;
+    this.emit({ type: 'block-end', block: block.index, status: outcome, ms: elapsed(t0), ...(unchecked ? { unchecked } : {}) });
   }
 
   private endpoint(header: Header): Endpoint {
@@ -317,15 +341,15 @@ export class SockRun {
         if (!this.headerEvent(block, header, t0, {}, { error })) return 'error';
         return this.runSteps(block, block.steps, undefined, {}, error, { lastError: error, connectError: error, signal });
       }
-      this.headerEvent(block, header, t0, {}, { detail: `on ${channel.id}` });
-      return this.runSteps(block, block.steps, channel, {}, undefined, { signal });
+      this.headerEvent(block, header, t0, { connection: channel.id }, { detail: `on ${channel.id}` });
+      return this.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, { signal });
     }
     try {
       const ep = this.endpoint(header);
       what = `connect ${header.transport} ${ep.transport === 'unix' ? ep.path : formatHostPort(ep.host, ep.port)}`;
       const client = await connectBlockClient(block, ep, { bus: this.bus, timeoutMs: header.timeoutMs ?? this.timeoutMs, signal, expand: (t) => this.expand(t), baseDir: this.options.baseDir });
       channel = client.channel;
-      this.headerEvent(block, header, t0, {}, { detail: client.detail });
+      this.headerEvent(block, header, t0, { connection: channel.id }, { detail: client.detail });
     } catch (err) {
       const error = fromNodeError(err, what);
       if (!this.headerEvent(block, header, t0, {}, { error })) return 'error';
@@ -334,11 +358,11 @@ export class SockRun {
     if (header.keep && header.name) {
       // Kept for later `use NAME` blocks; closed when the run stops.
       this.kept.set(header.name, channel);
-      return this.runSteps(block, block.steps, channel, {}, undefined, { signal });
+      return this.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, { signal });
     }
     this.open.set(channel.id, channel);
     try {
-      return await this.runSteps(block, block.steps, channel, {}, undefined, { signal });
+      return await this.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, { signal });
     } finally {
       this.open.delete(channel.id);
       await channel.close();
@@ -417,6 +441,8 @@ export class SockRun {
       const base = { type: 'step' as const, block: block.index, line: step.range.start.line, column: step.range.start.column, source: step.source, verb: step.kind, ...ctx };
       if (step.kind === 'repeat') {
         let rounds = 0;
+        const roundMs: number[] = [];
+        const [out0, in0] = [state.bytesOut ?? 0, state.bytesIn ?? 0];
         for (; rounds < step.count; rounds++) {
           if (step.everyMs && rounds > 0) {
             // A rate, not a pause: round k starts k × every after the first.
@@ -424,16 +450,19 @@ export class SockRun {
             if (due > 0) await sleep(due, signal, 'repeat').catch(() => undefined);
           }
           if (signal.aborted) break;
-          const outcome = await this.runSteps(block, step.steps, channel, ctx, undefined, state);
+          const r0 = performance.now();
+          const outcome = await this.runSteps(block, step.steps, channel, { ...ctx, round: [...(ctx.round ?? []), rounds + 1] }, undefined, state);
           if (outcome !== 'pass') return outcome;
+          roundMs.push(elapsed(r0));
         }
         const done = `${rounds} round${rounds === 1 ? '' : 's'}`;
+        const repeat = { rounds, bytesOut: (state.bytesOut ?? 0) - out0, bytesIn: (state.bytesIn ?? 0) - in0, minMs: roundMs.reduce((a, b) => Math.min(a, b), roundMs[0] ?? 0), medianMs: median(roundMs), maxMs: roundMs.reduce((a, b) => Math.max(a, b), 0) };
         if (rounds < step.count) {
           if (this.cancelled) this.interrupted = true;
-          this.emit({ ...base, status: 'error', code: 'ECANCELED', detail: `cancelled after ${done} of ${step.count}`, ms: elapsed(t0) });
+          this.emit({ ...base, status: 'error', code: 'ECANCELED', detail: `cancelled after ${done} of ${step.count}`, ms: elapsed(t0), repeat });
           return 'error';
         }
-        this.emit({ ...base, status: 'ok', detail: done, ms: elapsed(t0) });
+        this.emit({ ...base, status: 'ok', detail: done, ms: elapsed(t0), repeat });
         continue;
       }
       if (step.kind === 'expect') {
@@ -460,6 +489,8 @@ export class SockRun {
         const r = step.kind === 'capture' ? this.capture(step, state.last) : step.kind === 'set' ? this.set(step) : await this.executor.exec(step, where);
         state.lastError = undefined;
         if (r.value) state.last = r.value;
+        if (r.payload && r.direction === 'out') state.bytesOut = (state.bytesOut ?? 0) + r.payload.length;
+        else if (r.payload) state.bytesIn = (state.bytesIn ?? 0) + r.payload.length;
         const ev: StepEvent = { ...base, status: 'ok', ms: elapsed(t0), ...(r.detail !== undefined ? { detail: r.detail } : {}), ...(r.payload ? { payload: r.payload, direction: r.direction } : {}) };
         this.emit(ev);
       } catch (err) {

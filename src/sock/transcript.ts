@@ -14,7 +14,16 @@ export interface TranscriptOptions {
   readonly previewBytes?: number;
   /** Show whole payloads in the escaped form, however long (`--full`). */
   readonly full?: boolean;
+  /** Show every round of every `repeat` (`--verbose`), not only the first {@link FULL_ROUNDS}. */
+  readonly verbose?: boolean;
 }
+
+/**
+ * Rounds of a `repeat` the transcript shows step by step; the later ones are summed up on the
+ * repeat's `↻` line (rounds, bytes, time per round), unless `verbose`. A failed `expect` or an
+ * error is shown in any round, with its round.
+ */
+export const FULL_ROUNDS = 3;
 
 /** The column a step's result starts at; a longer statement puts its result on a line of its own. */
 export const RESULT_COLUMN = 45;
@@ -47,15 +56,39 @@ function indent(text: string, prefix: string): string {
     .join('\n');
 }
 
+/** Whose step it is: `[greeter c2] ` for a listener's session, `[c3] ` for a client's connection, else nothing. */
+function side(e: StepEvent): string {
+  if (e.listener) return `[${e.listener} ${e.session ?? ''}] `;
+  return e.connection ? `[${e.connection}] ` : '';
+}
+
+/** True for a step of a repeat's round past the first {@link FULL_ROUNDS} that went as it should. */
+function folded(e: StepEvent): boolean {
+  return (e.status === 'ok' || e.status === 'pass' || e.expected === true) && e.round !== undefined && e.round.some((r) => r > FULL_ROUNDS);
+}
+
+/**
+ * A repeat of more than {@link FULL_ROUNDS} rounds summed up: `1000 rounds, the first 3 shown;
+ * 9000 bytes sent, 9000 bytes received; per round min 0.1 ms, median 0.2 ms, max 1.4 ms`.
+ */
+function repeatSummary(e: StepEvent, verbose: boolean): string | undefined {
+  const r = e.repeat;
+  if (!r || r.rounds <= FULL_ROUNDS) return undefined;
+  const shown = verbose ? '' : `, the first ${FULL_ROUNDS} shown`;
+  return `${e.detail ?? ''}${shown}; ${byteCount(r.bytesOut)} sent, ${byteCount(r.bytesIn)} received; per round min ${ms(r.minMs)}, median ${ms(r.medianMs)}, max ${ms(r.maxMs)}`;
+}
+
 function formatStep(e: StepEvent, opts: TranscriptOptions): string {
-  const who = e.listener ? `[${e.listener} ${e.session ?? ''}] ` : '';
-  let detail = e.detail ?? '';
+  const who = side(e);
+  let detail = repeatSummary(e, opts.verbose === true) ?? e.detail ?? '';
   let dump = '';
   if (e.payload && e.payload.length > 0) {
     if (opts.hex) dump = '\n' + indent(hexDump(e.payload), '      ');
     else detail = `${byteCount(e.payload.length)}  "${escapeBytes(e.payload, opts.full ? e.payload.length : (opts.previewBytes ?? 200))}"`;
   }
   if (e.status === 'error' && e.expected) detail = `${detail}  (expected)`;
+  // A failure in a round whose steps are not shown says which round it was.
+  if (!opts.verbose && e.round?.some((r) => r > FULL_ROUNDS)) detail = `round ${e.round.join('.')}: ${detail}`;
   const head = `  ${mark(e)} ${who}${e.source}`;
   // The result never runs into the statement: past the column, it starts a line of its own.
   const gap = head.length < RESULT_COLUMN ? ' '.repeat(RESULT_COLUMN - head.length) : '\n' + ' '.repeat(RESULT_COLUMN);
@@ -79,6 +112,12 @@ export class Transcript {
   private readonly unshown = new Map<string, string[]>();
   /** Peers turned away, by listener id and reason: how many, and how many were listed. */
   private readonly drops = new Map<string, { count: number; listed: number }>();
+  /**
+   * While a block's repeat is past its shown rounds, the steps of listener sessions that went as
+   * they should (a UDP echo answering each round's datagram) are not shown either: counted here
+   * by listener, and the counts printed when the repeat ends.
+   */
+  private folding: Map<string, number> | undefined;
 
   /**
    * @param file the `.sock` file's name, shown with block line numbers
@@ -95,6 +134,17 @@ export class Transcript {
         return `\n### ${e.block}${e.title ? ` · ${e.title}` : ''}   (${this.file}:${e.line + 1})`;
       case 'step':
         if (e.status === 'error' && e.detail !== undefined) this.markShown(e.detail);
+        if (this.opts.verbose) return formatStep(e, this.opts);
+        if (folded(e)) {
+          if (!e.listener) this.folding ??= new Map();
+          return undefined;
+        }
+        if (e.listener && this.folding && (e.status === 'ok' || e.status === 'pass' || e.expected)) {
+          this.folding.set(e.listener, (this.folding.get(e.listener) ?? 0) + 1);
+          return undefined;
+        }
+        // The block's outermost repeat ended: say what its rounds' listener sessions did unseen.
+        if (!e.listener && e.repeat && !e.round) return [formatStep(e, this.opts), this.endFolding()].filter((l) => l !== undefined).join('\n');
         return formatStep(e, this.opts);
       case 'traffic':
         return this.formatTraffic(e.event);
@@ -102,7 +152,7 @@ export class Transcript {
         this.names.set(e.id, e.name ?? `block ${e.block}`);
         return undefined;
       case 'block-end':
-        return undefined;
+        return this.endFolding();
       case 'summary': {
         const parts = [`${e.passed} passed`, `${e.failed} failed`];
         if (e.errors > 0) parts.push(`${e.errors} error${e.errors === 1 ? '' : 's'}`);
@@ -115,6 +165,14 @@ export class Transcript {
         return [...held, `\n${parts.join(', ')} in ${ms(e.ms)}`].join('\n');
       }
     }
+  }
+
+  /** Ends the folding of listener sessions' steps (see {@link Transcript.folding}): a line per listener whose steps were not shown. */
+  private endFolding(): string | undefined {
+    const counts = this.folding;
+    this.folding = undefined;
+    if (!counts || counts.size === 0) return undefined;
+    return [...counts].map(([listener, n]) => `  … ${listener}: ${n} more step${n === 1 ? '' : 's'} of its sessions during the repeat, not shown`).join('\n');
   }
 
   /** A step reported an error: the connection errors its message includes have been shown. */

@@ -48,7 +48,7 @@ describe('UDP broadcast and multicast, in a private network namespace', () => {
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /← \[rx 192\.0\.2\.1:\d+\] recv\s+\d+ bytes {2}"hello everyone \(255\.255\.255\.255\)"/);
     assert.match(r.stdout, /← \[rx 192\.0\.2\.1:\d+\] recv\s+\d+ bytes {2}"hello everyone \(192\.0\.2\.255\)"/);
-    assert.match(r.stdout, /2 passed, 0 failed/);
+    assert.match(r.stdout, /4 passed, 0 failed/, 'two expects of the receiver, two senders that ran cleanly');
   });
 
   it('without the broadcast line, a subnet broadcast is a clear EACCES error', async () => {

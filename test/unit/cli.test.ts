@@ -14,13 +14,13 @@ describe('socket-lab run (the CLI)', function () {
       /· service http udp\s+service\/proto not found: http\/udp {2}\(expected\)/,
       /aton 127\.0\.0\.1\s+7f 00 00 01/,
       /◉ listen tcp \{\{loopback\}\}:0 as greeter\s+listening on 127\.0\.0\.1:\d+/,
-      /← recv 1024\s+24 bytes {2}"Thank you for connecting"/,
-      /→ send <<END\s+\d+ bytes {2}"GET \/ HTTP\/1\.0\\r\\nHost: 127\.0\.0\.1\\r\\n\\r\\n"/,
-      /← recv all\s+\d+ bytes {2}"HTTP\/1\.0 200 OK\\r\\n/,
-      /✓ expect "ping over UDP"/,
-      /✓ expect "over a Unix socket"/,
+      /← \[c\d+\] recv 1024\s+24 bytes {2}"Thank you for connecting"/,
+      /→ \[c\d+\] send <<END\s+\d+ bytes {2}"GET \/ HTTP\/1\.0\\r\\nHost: 127\.0\.0\.1\\r\\n\\r\\n"/,
+      /← \[c\d+\] recv all\s+\d+ bytes {2}"HTTP\/1\.0 200 OK\\r\\n/,
+      /✓ \[u\d+\] expect "ping over UDP"/,
+      /✓ \[c\d+\] expect "over a Unix socket"/,
       /✓ expect error ECONNREFUSED/,
-      /^15 passed, 0 failed in \d+/m,
+      /^16 passed, 0 failed in \d+/m,
     ]) {
       assert.match(r.stdout, expected);
     }
@@ -66,7 +66,7 @@ describe('socket-lab run (the CLI)', function () {
     const f = await tempSock('### l\nlisten tcp 127.0.0.1:0 as l\nsend "pong"\n### c\nconnect tcp {{l}}\nrecv\nexpect "ping"\n');
     const r = await cli(['run', f.file]);
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /✗ expect "ping"\s+"ping" not in 4 bytes "pong"/);
+    assert.match(r.stdout, /✗ \[c\d+\] expect "ping"\s+"ping" not in 4 bytes "pong"/);
     assert.match(r.stdout, /0 passed, 1 failed/);
     await f.remove();
   });
@@ -143,11 +143,11 @@ describe('socket-lab run, interrupted', () => {
   it('Ctrl-C during a long repeat stops at once, reports the cut repeat before the summary, and exits 130', async () => {
     const f = await tempSock('### l\nlisten udp 127.0.0.1:0 as sink\nrecv\n### slow generator\nconnect udp {{sink}}\nrepeat 1000 every 50ms\nsend "tick"\nend\n### never reached\nhostname\n');
     const runCli = start(process.execPath, [CLI, 'run', f.file]);
-    await runCli.waitFor(/→ send "tick"[\s\S]*→ send "tick"/);
+    await runCli.waitFor(/→ \[u\d+\] send "tick"[\s\S]*→ \[u\d+\] send "tick"/);
     runCli.child.kill('SIGINT');
     const r = await runCli.exited;
     assert.equal(r.code, 130, r.stdout + r.stderr);
-    assert.match(r.stdout, /! repeat 1000 every 50ms\s+cancelled after \d+ rounds of 1000[\s\S]*\n\d+ passed, 0 failed/);
+    assert.match(r.stdout, /! \[u\d+\] repeat 1000 every 50ms\s+cancelled after \d+ rounds of 1000[\s\S]*\n\d+ passed, 0 failed/);
     assert.doesNotMatch(r.stdout, /never reached/);
     assert.match(r.stderr, /interrupted before every block had run/);
     await f.remove();

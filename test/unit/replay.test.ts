@@ -330,7 +330,7 @@ describe('replay: a captured connection as a .sock block', () => {
       assert.match(text, new RegExp(`^connect tcp 127\\.0\\.0\\.1:${port}\\nrecv exactly 24\\nexpect "Thank you for connecting"\\nrecv\\nexpect /\\^\\$/\\n$`, 'm'));
       const r = await replay(text);
       assert.equal(r.code, 0, r.stdout + r.stderr);
-      assert.match(r.stdout, /✓ expect "Thank you for connecting"/);
+      assert.match(r.stdout, /✓ \[c\d+\] expect "Thank you for connecting"/);
       assert.match(r.stdout, /2 passed, 0 failed/);
       await peer.exited;
     });
@@ -356,7 +356,7 @@ describe('replay: a captured connection as a .sock block', () => {
 
       const other = await replay(text.replaceAll(`127.0.0.1:${port}`, `127.0.0.1:${saltedPort}`));
       assert.equal(other.code, 1, other.stdout + other.stderr);
-      assert.match(other.stdout, /✗ expect hex [0-9a-f ]+\n +"[^\n]*" not in 32 bytes/);
+      assert.match(other.stdout, /✗ \[c\d+\] expect hex [0-9a-f ]+\n +"[^\n]*" not in 32 bytes/);
       assert.match(other.stdout, /0 passed, 1 failed/, 'the first expect that fails ends the block');
       await Promise.all([peer.exited, salted.exited]);
     });
@@ -391,7 +391,7 @@ describe('replay: a captured connection as a .sock block', () => {
         greeting = 'GOT';
         const other = await replay(text);
         assert.equal(other.code, 1, other.stdout + other.stderr);
-        assert.match(other.stdout, /✗ expect "got 8 bytes: \\n" +"got 8 bytes: \\n" not in 14 bytes "GOT 8 bytes: \\n"/);
+        assert.match(other.stdout, /✗ \[c\d+\] expect "got 8 bytes: \\n" +"got 8 bytes: \\n" not in 14 bytes "GOT 8 bytes: \\n"/);
         assert.deepEqual(failures, []);
       } finally {
         await capture.dispose();

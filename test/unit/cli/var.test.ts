@@ -10,7 +10,7 @@ describe('socket-lab run --var', function () {
     const r = await cli(['run', f.file, '--var', `port=${port}`]);
     await f.remove();
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, new RegExp(`⇄ connect tcp 127\\.0\\.0\\.1:\\{\\{port\\}\\}\\s+127\\.0\\.0\\.1:\\d+ → 127\\.0\\.0\\.1:${port}`));
+    assert.match(r.stdout, new RegExp(`⇄ \\[c\\d+\\] connect tcp 127\\.0\\.0\\.1:\\{\\{port\\}\\}\\s+127\\.0\\.0\\.1:\\d+ → 127\\.0\\.0\\.1:${port}`));
   });
 
   it('without --var the same file is a parse error that names the variable, and nothing runs', async () => {

@@ -43,7 +43,7 @@ describe('hostile variable expansion', function () {
     const text = doubling(9, 'a'.repeat(1_000_000)) + '### sink\nlisten tcp 127.0.0.1:0 as sink\nrecv all\n\n### sender\nconnect tcp {{sink}}\nsend "{{v9}}"\n';
     const r = await runBounded(text);
     assert.equal(r.code, 2, r.out.slice(0, 2000));
-    assert.match(r.out, /! send "\{\{v9\}\}"\s+variable "v9" expands past 16,777,216 characters \(through "v\d+"\)/);
+    assert.match(r.out, /! \[c\d+\] send "\{\{v9\}\}"\s+variable "v9" expands past 16,777,216 characters \(through "v\d+"\)/);
     assert.ok(r.ms < 10_000, `took ${r.ms} ms`);
   });
 

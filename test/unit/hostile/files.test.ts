@@ -18,7 +18,7 @@ describe('hostile files', function () {
     const r = await cli(['run', f.file], { timeoutMs: 15_000 });
     await f.remove();
     assert.equal(r.code, 2, r.stdout + r.stderr);
-    assert.match(r.stdout, /! send file \/dev\/zero\s+file \/dev\/zero: a character device, not a regular file: only regular files are read/);
+    assert.match(r.stdout, /! \[c\d+\] send file \/dev\/zero\s+file \/dev\/zero: a character device, not a regular file: only regular files are read/);
     assert.ok(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`);
   });
 

@@ -29,7 +29,7 @@ describe('hostile peers: one event, one line in the transcript', () => {
     assert.equal(r.code, 0, r.lines.join('\n'));
     const refused = r.lines.filter((l) => /ECONNREFUSED/.test(l) && !/expect error/.test(l));
     assert.equal(refused.length, 1, r.lines.join('\n'));
-    assert.match(refused[0], /^ {2}· recv timeout 2s .*connection refused.*\(expected\)/);
+    assert.match(refused[0], /^ {2}· \[u\d+\] recv timeout 2s .*connection refused.*\(expected\)/);
     assert.deepEqual(r.lines.filter((l) => l.startsWith('  !')), [], r.lines.join('\n'));
   });
 
@@ -39,7 +39,7 @@ describe('hostile peers: one event, one line in the transcript', () => {
     assert.equal(r.code, 2);
     const marked = r.lines.filter((l) => /ECONNRESET/.test(l));
     assert.equal(marked.length, 1, r.lines.join('\n'));
-    assert.match(marked[0], /^ {2}! recv all timeout 3s /);
+    assert.match(marked[0], /^ {2}! \[c\d+\] recv all timeout 3s /);
   });
 
   it('a refused UDP datagram that no step meets still gets its one ! line', async () => {

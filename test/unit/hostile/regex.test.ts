@@ -16,7 +16,7 @@ describe('hostile replies against expect /regex/', function () {
     const r = await cli(['run', f.file], { timeoutMs: 15_000 });
     await f.remove();
     assert.equal(r.code, 1, `the run should end with the expectation failed: ${r.stdout}${r.stderr}`);
-    assert.match(r.stdout, /✗ expect \/\^\(a\+\)\+\$\/\s+\/\^\(a\+\)\+\$\/ does not match 61 bytes "a{60}!"/);
+    assert.match(r.stdout, /✗ \[c\d+\] expect \/\^\(a\+\)\+\$\/\s+\/\^\(a\+\)\+\$\/ does not match 61 bytes "a{60}!"/);
     assert.ok(Date.now() - t0 < 10_000, `took ${Date.now() - t0} ms`);
   });
 

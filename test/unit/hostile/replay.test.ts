@@ -68,7 +68,7 @@ describe('hostile: a replay of a Unix connection whose path looks like a comment
       await writeFile(file, text);
       const r = await cli(['run', file], { timeoutMs: 15_000 });
       assert.equal(r.code, 0, `${text}\n${r.stdout}${r.stderr}`);
-      assert.match(r.stdout, /→ \/+tmp\/socket-lab-hostile-replay-\w+\/echo\.socket .*\n.*\n.*\n.*✓ expect "echo hello"/, r.stdout);
+      assert.match(r.stdout, /→ \/+tmp\/socket-lab-hostile-replay-\w+\/echo\.socket .*\n.*\n.*\n.*✓ \[c\d+\] expect "echo hello"/, r.stdout);
       assert.match(r.stdout, /\b0 failed/, r.stdout);
       assert.equal(dialled(text), path);
     } finally {

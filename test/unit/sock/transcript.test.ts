@@ -26,7 +26,7 @@ describe('the transcript', function () {
     const full = await cli(['run', f.file, '--full']);
     await f.remove();
     assert.equal(full.code, 0, full.stdout + full.stderr);
-    assert.match(full.stdout, new RegExp(`→ send "a{150}b{150}"\\s+300 bytes {2}"a{150}b{150}"`));
+    assert.match(full.stdout, new RegExp(`→ \\[c\\d+\\] send "a{150}b{150}"\\s+300 bytes {2}"a{150}b{150}"`));
     assert.match(cut.stdout, /300 bytes {2}"a{150}b{50}…/);
     assert.doesNotMatch(cut.stdout, /300 bytes {2}"a{150}b{51}/);
   });
