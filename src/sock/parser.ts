@@ -974,6 +974,7 @@ const KEYWORDS = {
   eol: slotWords('eol', 1),
   serviceProtocol: slotWords('service', 2),
   recordType: slotWords('resolve', 2),
+  capture: slotWords('capture', 2),
 };
 
 /** What the parser does with a verb: a header, a settings line, a block structure line or a step. */
@@ -1525,10 +1526,17 @@ class Parser {
 
   /**
    * The error for the last word read where one of `words` goes: `message`, with "did you mean"
-   * and the word as its replacement when it is a near miss of one.
+   * and the word as its replacement when it is a near miss of one (`hinted` then, if given). A
+   * `{{…}}` there is told that the place takes one of `words` written out.
    */
   private keywordError(words: readonly string[], message: string, hinted = message, word = this.c.slice()): LineError {
     const { c } = this;
+    const open = findPair(c.codes, c.start, c.stop, 0x7b);
+    if (open >= 0) {
+      const close = findPair(c.codes, open + 2, c.stop, 0x7d);
+      const end = close < 0 ? c.stop : close + 2;
+      return new LineError(`${c.text.slice(open, end)} is a variable, and this place takes a keyword written out: ${words.join(', ')}`, open - c.base, end - c.base);
+    }
     const hint = this.hint(words, word);
     return new LineError(hint ? `${hinted} (did you mean "${hint}"?)` : message, c.start - c.base, c.stop - c.base, hint || undefined);
   }
@@ -2162,13 +2170,28 @@ class Parser {
           if (hex) decodeHex(digits);
           else decodeBase64(digits);
         } catch (err) {
+          // `recv until hex 0d0a tiemout 2s`: the misspelt timeout is the mistake, not the digits.
+          if (stopAtTimeout) this.timeoutAmong(start, end);
           throw errorAt(err, start - base, end - base);
         }
       }
       if (!this.nodes) return CHECKED_PAYLOAD;
       return hex ? { kind: 'hex', template } : { kind: 'base64', template };
     }
-    throw this.keywordError(keywords, `a payload is quoted ("${c.slice()}"), hex 47 45 54, base64 R0VU, file PATH or a heredoc (<<END)`);
+    const message = `a payload is quoted ("${c.slice()}"), hex 47 45 54, base64 R0VU, file PATH or a heredoc (<<END)`;
+    // A bare {{name}} is a payload left unquoted, not a variable in place of hex or file.
+    if (findPair(codes, c.start, c.stop, 0x7b) >= 0) throw new LineError(message, c.start - base, c.stop - base);
+    throw this.keywordError(keywords, message);
+  }
+
+  /** Throws the "did you mean" error for a near miss of `timeout` among the words of `text[start, end)`, if there is one. */
+  private timeoutAmong(start: number, end: number): void {
+    const { c } = this;
+    c.pos = start;
+    while (c.pos < end && !c.atEnd()) {
+      c.next('');
+      if (this.hint(KEYWORDS.recvTimeout, c.slice())) throw this.keywordError(KEYWORDS.recvTimeout, '', `unexpected "${c.slice()}"`);
+    }
   }
 
   private matcher(): Matcher {
@@ -2233,7 +2256,7 @@ class Parser {
         }
       } else if (name !== undefined) {
         const t = c.word('');
-        if (t.text !== 'line') throw new LineError(`unexpected "${t.text}" (after capture ${name}: a /regex/, or line [N])`, t.start, t.end);
+        if (t.text !== 'line') throw this.keywordError(KEYWORDS.capture, `unexpected "${t.text}" (after capture ${name}: a /regex/, or line [N])`, `unexpected "${t.text}"`);
         line = 1;
         if (!c.atEnd()) {
           const n = c.word('');

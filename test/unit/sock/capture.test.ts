@@ -58,7 +58,7 @@ describe('capture', function () {
     const errors = (t: string): string[] => parseSock(t).diagnostics.filter((d) => d.severity === 'error').map((d) => d.message);
     assert.deepEqual(errors('### a\nhostname\ncapture who\naton {{who}}\n'), []);
     assert.deepEqual(errors('### a\nhostname\ncapture /(x)/\n'), ['capture /regex/ without a name takes its named groups, (?P<name>…), and this regex has none: name the variable (capture NAME /regex/) or the groups']);
-    assert.deepEqual(errors('### a\nhostname\ncapture who lines\n'), ['unexpected "lines" (after capture who: a /regex/, or line [N])']);
+    assert.deepEqual(errors('### a\nhostname\ncapture who lines\n'), ['unexpected "lines" (did you mean "line"?)']);
     assert.deepEqual(errors('### a\nhostname\ncapture who line 0\n'), ['line takes a line number from 1 to 1000000']);
     assert.deepEqual(errors('### a\naton {{who}}\n'), ['unknown variable "who": declare it with @who = value, or name a listener with "as who"']);
   });

@@ -21,6 +21,8 @@ describe('did you mean, at every keyword', () => {
     ['recv mode', `${CLIENT}recv exacly 4\n`, '3:6-12', 'exactly'],
     ['recv timeout', `${CLIENT}recv line tiemout 2s\n`, '3:11-18', 'timeout'],
     ['recv until payload', `${CLIENT}recv until hexx 0d0a\n`, '3:12-16', 'hex'],
+    ['recv until timeout', `${CLIENT}recv until hex 0d0a tiemout 2s\n`, '3:21-28', 'timeout'],
+    ['recv until timeout', `${CLIENT}recv until base64 DQo= timout 2s\n`, '3:24-30', 'timeout'],
     ['send payload', `${CLIENT}send hxe 41\n`, '3:6-9', 'hex'],
     ['send payload', `${CLIENT}send fiel data.bin\n`, '3:6-10', 'file'],
     ['send payload', `${CLIENT}send bas64 QQ==\n`, '3:6-11', 'base64'],
@@ -36,6 +38,7 @@ describe('did you mean, at every keyword', () => {
     ['service protocol', '### s\nservice http tpc\n', '2:14-17', 'tcp'],
     ['record type', '### d\nresolve lab.test AAA\n', '2:18-21', 'AAAA'],
     ['record type', '### d\nresolve lab.test cnme\n', '2:18-22', 'CNAME'],
+    ['capture line', `${CLIENT}recv\ncapture first lien 2\n`, '4:15-19', 'line'],
   ];
   for (const [what, text, at, replacement] of cases) {
     it(`${what}: ${text.split("\n")[Number(at.split(":")[0]) - 1]} suggests ${replacement}, replacing exactly the misspelt word`, () => {
@@ -66,6 +69,7 @@ describe('did you mean, at every keyword', () => {
       ['### s\nservice http quic\n', 'the protocol is tcp or udp, not "quic"'],
       [`${CLIENT}recv line later\n`, 'unexpected "later" (expected "timeout DURATION")'],
       ['### t\nrecieve\n', 'unknown statement "recieve"'],
+      [`@x = hi\n${CLIENT}send {{x}}\n`, 'a payload is quoted ("{{x}}"), hex 47 45 54, base64 R0VU, file PATH or a heredoc (<<END)'],
     ]) {
       const d = only(text);
       assert.equal(d.message, message);
@@ -104,6 +108,12 @@ describe('a variable where a literal goes', () => {
     assert.match(only(`${VARS}### c\nconnect tcp 127.0.0.1:7 timeout {{d}}\n`).message, /^\{\{d\}\} is a variable, and this place takes a duration/);
     assert.match(only(`${VARS}### l\nlisten tcp 0\nidle-timeout {{d}}\n`).message, /^\{\{d\}\} is a variable, and this place takes a duration/);
     assert.match(only(`${VARS}### l\nlisten tcp 0\nmax-conns {{n}}\n`).message, /^\{\{n\}\} is a variable, and this place takes a number of connections/);
+  });
+
+  it('a variable where a keyword goes says which keywords, pointing at the {{…}}', () => {
+    assert.deepEqual(only('@t = MX\n### d\nresolve lab.test {{t}}\n'), { at: '3:18-23', message: '{{t}} is a variable, and this place takes a keyword written out: A, AAAA, MX, TXT, SRV, NS, CNAME, PTR' });
+    assert.deepEqual(only('@e = lf\n### e\neol {{e}}\n'), { at: '3:5-10', message: '{{e}} is a variable, and this place takes a keyword written out: crlf, lf' });
+    assert.deepEqual(only('@p = tcp\n### c\nconnect {{p}} 127.0.0.1:7\n'), { at: '3:9-14', message: '{{p}} is a variable, and this place takes a keyword written out: tcp, udp, unix, tls' });
   });
 
   it('a port may be a variable: no error', () => {
