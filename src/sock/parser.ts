@@ -834,30 +834,42 @@ const DISTANCE_ROWS = [new Int32Array(32), new Int32Array(32), new Int32Array(32
 /**
  * The edit distance of `a` and `b` (optimal string alignment: insert, delete, replace, or swap two
  * neighbours, so `lien` is one edit from `line`), or `limit + 1` when it is over `limit`; for
- * "did you mean" hints. `b` is at most 30 characters.
+ * "did you mean" hints. Banded: a row computes only the cells within `limit` of its diagonal, as
+ * no other cell can be within the limit. `b` is at most 30 characters.
  */
 function distanceWithin(a: string, b: string, limit: number): number {
-  if (Math.abs(a.length - b.length) > limit || b.length > 30) return limit + 1;
+  const n = a.length;
+  const m = b.length;
+  const over = limit + 1;
+  if (Math.abs(n - m) > limit || m > 30) return over;
   let [before, prev, row] = DISTANCE_ROWS;
-  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  for (let j = 0; j <= m && j <= over; j++) prev[j] = j;
   let prevBest = 0;
-  for (let i = 1; i <= a.length; i++) {
-    row[0] = i;
-    let best = i;
+  for (let i = 1; i <= n; i++) {
+    const lo = Math.max(1, i - limit);
+    const hi = Math.min(m, i + limit);
+    // The cells just outside the band, which the next rows read, count as over the limit.
+    row[lo - 1] = i <= limit ? i : over;
+    if (hi < m) row[hi + 1] = over;
+    let best = row[lo - 1];
     const ca = a.charCodeAt(i - 1);
-    for (let j = 1; j <= b.length; j++) {
+    for (let j = lo; j <= hi; j++) {
       const cb = b.charCodeAt(j - 1);
       let d = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ca === cb ? 0 : 1));
       if (i > 1 && j > 1 && ca === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === cb) d = Math.min(d, before[j - 2] + 1);
+      if (d > over) d = over;
       row[j] = d;
       if (d < best) best = d;
     }
     // Every way on goes through this row or the one before it: once both are over the limit, so is the distance.
-    if (best > limit && prevBest > limit) return limit + 1;
+    if (best > limit && prevBest > limit) return over;
     prevBest = best;
-    [before, prev, row] = [prev, row, before];
+    const spare = before;
+    before = prev;
+    prev = row;
+    row = spare;
   }
-  return Math.min(prev[b.length], limit + 1);
+  return Math.min(prev[m], over);
 }
 
 /**
@@ -1624,6 +1636,10 @@ class Parser {
    */
   private heredocOfBrokenLine(): void {
     const { c, codes, text } = this;
+    // Most lines with a mistake have no `<<`: found without reading their words.
+    let i = this.lineStart + this.verbEnd;
+    while (i < this.lineEnd && !(codes[i] === 0x3c && codes[i + 1] === 0x3c)) i++;
+    if (i >= this.lineEnd) return;
     c.reset(text, codes, this.lineStart, this.lineEnd);
     c.pos = this.lineStart + this.verbEnd;
     while (!c.atEnd()) {
