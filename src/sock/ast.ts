@@ -35,6 +35,12 @@ export interface Template {
   readonly range: Range;
 }
 
+/**
+ * A count or a duration as written: a number (a duration in ms), or a template such as `{{len}}`
+ * or `{{t}}ms` that the step reads when it runs (§9, "Variables in counts and durations").
+ */
+export type Amount = number | Template;
+
 /** The built-in variables: `{{$timestamp}}`, `{{$randomInt A B}}`, `{{$env NAME}}`. */
 export type Builtin =
   | { readonly name: 'timestamp' }
@@ -86,7 +92,7 @@ export interface Header {
   readonly name?: string;
   /** `keep`: the connection stays open after its block, for `use NAME` blocks. */
   readonly keep?: boolean;
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: Amount;
   readonly range: Range;
   /** The statement's source text, for transcripts. */
   readonly source: string;
@@ -99,14 +105,14 @@ export type StepBody =
       readonly kind: 'recv';
       /** chunk: `recv`; bytes: `recv N`; exactly: `recv exactly N`; line: up to `\n`; until; all. */
       readonly mode: 'chunk' | 'bytes' | 'exactly' | 'line' | 'until' | 'all';
-      readonly max?: number;
+      readonly max?: Amount;
       readonly until?: Payload;
-      readonly timeoutMs?: number;
+      readonly timeoutMs?: Amount;
     }
   | { readonly kind: 'shutdown' }
   /** `repeat N [every D]` … `end`: the inner steps N times, starting one round every D. */
-  | { readonly kind: 'repeat'; readonly count: number; readonly everyMs?: number; readonly steps: readonly Step[] }
-  | { readonly kind: 'wait'; readonly ms: number }
+  | { readonly kind: 'repeat'; readonly count: Amount; readonly everyMs?: Amount; readonly steps: readonly Step[] }
+  | { readonly kind: 'wait'; readonly ms: Amount }
   | { readonly kind: 'expect'; readonly matcher: Matcher }
   /**
    * `capture NAME` (the whole last value), `capture NAME /REGEX/` (its first group, or the whole
@@ -117,7 +123,7 @@ export type StepBody =
   /** `set NAME = VALUE`: VALUE expanded (and its integer arithmetic computed) once, where it stands. */
   | { readonly kind: 'set'; readonly name: string; readonly value: Template }
   | { readonly kind: 'close' }
-  | { readonly kind: 'echo'; readonly timeoutMs?: number }
+  | { readonly kind: 'echo'; readonly timeoutMs?: Amount }
   | { readonly kind: 'hostname' }
   | { readonly kind: 'lookup'; readonly target: Template }
   | { readonly kind: 'service'; readonly target: Template; readonly proto: 'tcp' | 'udp' }

@@ -31,7 +31,7 @@ import { regexGroupCount, regexGroupNames, regexProblem, type RegexProblem } fro
 import { RECV_MAX_BYTES } from '../net/stream';
 import { checkEscapes, decodeBase64, decodeHex } from '../net/payload';
 import { SocketLabError } from '../net/errors';
-import type { Block, BlockTransport, Builtin, Diagnostic, Header, ListenerPolicy, Matcher, Payload, Position, Range, SockFile, Step, Template, TemplatePart, TlsSettings, UdpSettings, Variable } from './ast';
+import type { Amount, Block, BlockTransport, Builtin, Diagnostic, Header, ListenerPolicy, Matcher, Payload, Position, Range, SockFile, Step, Template, TemplatePart, TlsSettings, UdpSettings, Variable } from './ast';
 import { keywordSlotAt, VERBS, type VerbSpec } from './lang/verbs';
 
 /**
@@ -191,9 +191,9 @@ class HeaderNode extends Statement {
   declare readonly target: Template;
   declare readonly name?: string;
   declare readonly keep?: boolean;
-  declare readonly timeoutMs?: number;
+  declare readonly timeoutMs?: Amount;
 
-  constructor(at: StatementAt, kind: 'connect' | 'listen' | 'use', transport: BlockTransport, target: Template, name: string | undefined, keep: boolean, timeoutMs: number | undefined) {
+  constructor(at: StatementAt, kind: 'connect' | 'listen' | 'use', transport: BlockTransport, target: Template, name: string | undefined, keep: boolean, timeoutMs: Amount | undefined) {
     super(at);
     this.kind = kind;
     this.transport = transport;
@@ -228,11 +228,11 @@ class SendStep extends Statement {
 class RecvStep extends Statement {
   declare readonly kind: 'recv';
   declare readonly mode: RecvMode;
-  declare readonly max?: number;
+  declare readonly max?: Amount;
   declare readonly until?: Payload;
-  declare readonly timeoutMs?: number;
+  declare readonly timeoutMs?: Amount;
 
-  constructor(at: StatementAt, mode: RecvMode, max: number | undefined, until: Payload | undefined, timeoutMs: number | undefined) {
+  constructor(at: StatementAt, mode: RecvMode, max: Amount | undefined, until: Payload | undefined, timeoutMs: Amount | undefined) {
     super(at);
     this.kind = 'recv';
     this.mode = mode;
@@ -283,9 +283,9 @@ class SetStep extends Statement {
 
 class EchoStep extends Statement {
   declare readonly kind: 'echo';
-  declare readonly timeoutMs?: number;
+  declare readonly timeoutMs?: Amount;
 
-  constructor(at: StatementAt, timeoutMs: number | undefined) {
+  constructor(at: StatementAt, timeoutMs: Amount | undefined) {
     super(at);
     this.kind = 'echo';
     if (timeoutMs !== undefined) this.timeoutMs = timeoutMs;
@@ -294,9 +294,9 @@ class EchoStep extends Statement {
 
 class WaitStep extends Statement {
   declare readonly kind: 'wait';
-  declare readonly ms: number;
+  declare readonly ms: Amount;
 
-  constructor(at: StatementAt, ms: number) {
+  constructor(at: StatementAt, ms: Amount) {
     super(at);
     this.kind = 'wait';
     this.ms = ms;
@@ -305,11 +305,11 @@ class WaitStep extends Statement {
 
 class RepeatStep extends Statement {
   declare readonly kind: 'repeat';
-  declare readonly count: number;
-  declare readonly everyMs?: number;
+  declare readonly count: Amount;
+  declare readonly everyMs?: Amount;
   declare readonly steps: readonly Step[];
 
-  constructor(at: StatementAt, count: number, everyMs: number | undefined, steps: readonly Step[]) {
+  constructor(at: StatementAt, count: Amount, everyMs: Amount | undefined, steps: readonly Step[]) {
     super(at);
     this.kind = 'repeat';
     this.count = count;
@@ -953,7 +953,7 @@ function durationAt(text: string, codes: Uint16Array, start: number, end: number
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-const MAX_REPEAT = 1_000_000;
+export const MAX_REPEAT = 1_000_000;
 /** How deep `repeat`s may nest: deeper files are refused at parse time rather than run on a deep stack. */
 export const MAX_REPEAT_DEPTH = 16;
 /** The verbs, in the order "did you mean" tries them (the verb table's order). */
@@ -1080,8 +1080,8 @@ interface PendingHeredoc {
 }
 
 interface OpenRepeat {
-  count: number;
-  everyMs: number | undefined;
+  count: Amount;
+  everyMs: Amount | undefined;
   /** The repeat's steps (only when nodes are built) and how many it has (always). */
   steps: Step[];
   stepCount: number;
@@ -1564,7 +1564,7 @@ class Parser {
     const close = findPair(c.codes, open + 2, c.stop, 0x7d);
     const end = close < 0 ? c.stop : close + 2;
     const reference = c.text.slice(open, end);
-    return new LineError(`${reference} is a variable, and this place takes ${what} written out, e.g. ${example} (variables in counts and durations are planned)`, open - c.base, end - c.base);
+    return new LineError(`${reference} is a variable, and this place takes ${what} written out, e.g. ${example} (a listener's settings are read once, when it starts; a step's counts and durations may be variables)`, open - c.base, end - c.base);
   }
 
   /** Columns `[start, end)` of the current line. */
@@ -1729,12 +1729,13 @@ class Parser {
         // One error, at the first repeat past the limit.
         if (draft.repeats.length === MAX_REPEAT_DEPTH + 1) throw new LineError(`repeats nest at most ${MAX_REPEAT_DEPTH} deep`, this.verbStart, this.verbEnd);
         const n = c.word('a count, e.g. repeat 10');
-        if (!/^\d+$/.test(n.text) || Number(n.text) < 1 || Number(n.text) > MAX_REPEAT) throw this.literalRequired('a count', 'repeat 10') ?? new LineError(`repeat takes a count from 1 to ${MAX_REPEAT}`, n.start, n.end);
-        open.count = Number(n.text);
+        if (n.text.includes('{{')) open.count = this.template(this.lineStart + n.start, this.lineStart + n.end);
+        else if (!/^\d+$/.test(n.text) || Number(n.text) < 1 || Number(n.text) > MAX_REPEAT) throw this.literalRequired('a count', 'repeat 10') ?? new LineError(`repeat takes a count from 1 to ${MAX_REPEAT}`, n.start, n.end);
+        else open.count = Number(n.text);
         if (!c.atEnd()) {
           const kw = c.word('');
           if (kw.text !== 'every') throw this.keywordError(KEYWORDS.every, `unexpected "${kw.text}" (expected "every DURATION")`, `unexpected "${kw.text}"`);
-          open.everyMs = this.duration();
+          open.everyMs = this.durationOrVariable();
           c.expectEnd();
         }
         // Its source ends where the line's last word does: taken again once the line is read.
@@ -2072,7 +2073,7 @@ class Parser {
       this.checkHostPort(verb, { text: text.slice(targetStart, targetEnd), start: targetStart - base, end: targetEnd - base });
     }
     let name: Token | undefined;
-    let timeoutMs: number | undefined;
+    let timeoutMs: Amount | undefined;
     let keep: Token | undefined;
     while (!c.atEnd()) {
       c.next('');
@@ -2085,7 +2086,7 @@ class Parser {
         keep = c.token();
       } else if (verb === 'connect' && c.is('timeout')) {
         if (transport === 'udp') throw new LineError('a UDP connect sends nothing and does not wait; put the timeout on recv', c.start - base, c.stop - base);
-        timeoutMs = this.duration();
+        timeoutMs = this.durationOrVariable();
       } else {
         throw this.keywordError(verb === 'listen' ? KEYWORDS.listenOption : KEYWORDS.connectOption, `unexpected "${c.slice()}" (${verb === 'listen' ? 'expected "as NAME"' : 'expected "timeout DURATION", "as NAME" or "keep"'})`, `unexpected "${c.slice()}"`);
       }
@@ -2124,13 +2125,26 @@ class Parser {
     return ms;
   }
 
+  /**
+   * A duration written out, or a word with a `{{…}}` that holds one (`{{t}}`, `{{n}}ms`), read
+   * when the step runs.
+   */
+  private durationOrVariable(): Amount {
+    const { c } = this;
+    const save = c.pos;
+    c.next('a duration such as 2s or 500ms');
+    if (findPair(c.codes, c.start, c.stop, 0x7b) >= 0) return this.template(c.start, c.stop);
+    c.pos = save;
+    return this.duration();
+  }
+
   /** `[timeout D]` at the end of a statement; `words`: its keyword slot in the verb table. */
-  private optionalTimeout(words: readonly string[]): number | undefined {
+  private optionalTimeout(words: readonly string[]): Amount | undefined {
     const { c } = this;
     if (c.atEnd()) return undefined;
     c.next('');
     if (!c.is('timeout')) throw this.keywordError(words, `unexpected "${c.slice()}" (expected "timeout DURATION")`, `unexpected "${c.slice()}"`);
-    const ms = this.duration();
+    const ms = this.durationOrVariable();
     c.expectEnd();
     return ms;
   }
@@ -2343,7 +2357,7 @@ class Parser {
         return this.nodes ? new BareStep(this.at(), 'shutdown') : undefined;
       }
       case 'wait': {
-        const ms = this.duration();
+        const ms = this.durationOrVariable();
         c.expectEnd();
         return this.nodes ? new WaitStep(this.at(), ms) : undefined;
       }
@@ -2437,6 +2451,7 @@ class Parser {
     const { text, start: wordStart, stop: wordEnd } = c;
     const at = wordStart - c.base;
     const to = wordEnd - c.base;
+    if (findPair(c.codes, wordStart, wordEnd, 0x7b) >= 0) return this.recvStep('bytes', this.template(wordStart, wordEnd), undefined, this.optionalTimeout(KEYWORDS.recvTimeout));
     if (allDigits(c.codes, wordStart, wordEnd)) {
       const max = Number(c.slice());
       if (max < 1) throw new LineError('recv N needs N ≥ 1', at, to);
@@ -2448,6 +2463,7 @@ class Parser {
       if (mode === 'line' || mode === 'all') return this.recvStep(mode, undefined, undefined, this.optionalTimeout(KEYWORDS.recvTimeout));
       if (mode === 'exactly') {
         const n = c.word('a byte count after "exactly"');
+        if (n.text.includes('{{')) return this.recvStep('exactly', this.template(this.lineStart + n.start, this.lineStart + n.end), undefined, this.optionalTimeout(KEYWORDS.recvTimeout));
         if (!/^\d+$/.test(n.text) || Number(n.text) < 1 || Number(n.text) > RECV_MAX_BYTES) throw this.literalRequired('a byte count', 'recv exactly 16') ?? new LineError(`recv exactly N needs a byte count from 1 to ${RECV_MAX_BYTES}`, n.start, n.end);
         return this.recvStep('exactly', Number(n.text), undefined, this.optionalTimeout(KEYWORDS.recvTimeout));
       }
@@ -2462,7 +2478,7 @@ class Parser {
   }
 
   /** A recv step with exactly the keys it has. */
-  private recvStep(mode: RecvMode, max: number | undefined, until: Payload | undefined, timeoutMs: number | undefined): Step | undefined {
+  private recvStep(mode: RecvMode, max: Amount | undefined, until: Payload | undefined, timeoutMs: Amount | undefined): Step | undefined {
     return this.nodes ? new RecvStep(this.at(), mode, max, until, timeoutMs) : undefined;
   }
 

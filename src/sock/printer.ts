@@ -9,7 +9,7 @@
  * settings right after the block's header, durations in their largest whole unit (`8s`, `1500ms`), a `service`
  * step with its protocol, and every block with its `###` line.
  */
-import type { Block, Header, Matcher, Payload, SockFile, Step, Template, TemplatePart } from './ast';
+import type { Amount, Block, Header, Matcher, Payload, SockFile, Step, Template, TemplatePart } from './ast';
 
 /** `{{…}}` of one reference or built-in. */
 function reference(p: Exclude<TemplatePart, { text: string }>): string {
@@ -73,8 +73,14 @@ function printMatcher(m: Matcher): string {
   }
 }
 
-function timeout(ms: number | undefined): string {
-  return ms === undefined ? '' : ` timeout ${printDuration(ms)}`;
+/** A count or a duration as written: the number, or its `{{…}}`. */
+function amount(v: Amount, duration: boolean): string {
+  if (typeof v !== 'number') return printTemplate(v);
+  return duration ? printDuration(v) : String(v);
+}
+
+function timeout(ms: Amount | undefined): string {
+  return ms === undefined ? '' : ` timeout ${amount(ms, true)}`;
 }
 
 /** One step, as its line (or lines: a heredoc payload, a `repeat` with its steps and `end`). */
@@ -83,7 +89,7 @@ export function printStep(s: Step): string {
     case 'send':
       return `send ${printPayload(s.payload)}`;
     case 'recv': {
-      const what = s.mode === 'chunk' ? '' : s.mode === 'bytes' ? ` ${s.max}` : s.mode === 'exactly' ? ` exactly ${s.max}` : s.mode === 'until' && s.until ? ` until ${printPayload(s.until)}` : ` ${s.mode}`;
+      const what = s.mode === 'chunk' ? '' : s.mode === 'bytes' ? ` ${amount(s.max as Amount, false)}` : s.mode === 'exactly' ? ` exactly ${amount(s.max as Amount, false)}` : s.mode === 'until' && s.until ? ` until ${printPayload(s.until)}` : ` ${s.mode}`;
       // A heredoc ends the statement's text: the timeout goes on its first line.
       if (s.until?.kind === 'heredoc') {
         const [first, ...rest] = what.split('\n');
@@ -92,9 +98,9 @@ export function printStep(s: Step): string {
       return `recv${what}${timeout(s.timeoutMs)}`;
     }
     case 'repeat':
-      return [`repeat ${s.count}${s.everyMs === undefined ? '' : ` every ${printDuration(s.everyMs)}`}`, ...s.steps.map(printStep), 'end'].join('\n');
+      return [`repeat ${amount(s.count, false)}${s.everyMs === undefined ? '' : ` every ${amount(s.everyMs, true)}`}`, ...s.steps.map(printStep), 'end'].join('\n');
     case 'wait':
-      return `wait ${printDuration(s.ms)}`;
+      return `wait ${amount(s.ms, true)}`;
     case 'expect':
       return `expect ${printMatcher(s.matcher)}`;
     case 'set':

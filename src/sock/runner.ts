@@ -14,6 +14,7 @@ import type { Channel } from './channel';
 import type { RunEvent, StepEvent, SummaryEvent } from './runEvents';
 import { Scope, type ListenerInfo } from './scope';
 import { capture } from './run/captures';
+import { MAX_REPEAT } from './parser';
 import { evaluate } from './run/arithmetic';
 import { escapeBytes } from '../net/payload';
 import { connectBlockClient } from './run/blockClient';
@@ -347,7 +348,7 @@ export class SockRun {
     try {
       const ep = this.endpoint(header);
       what = `connect ${header.transport} ${ep.transport === 'unix' ? ep.path : formatHostPort(ep.host, ep.port)}`;
-      const client = await connectBlockClient(block, ep, { bus: this.bus, timeoutMs: header.timeoutMs ?? this.timeoutMs, signal, expand: (t) => this.expand(t), baseDir: this.options.baseDir });
+      const client = await connectBlockClient(block, ep, { bus: this.bus, timeoutMs: header.timeoutMs === undefined ? this.timeoutMs : this.scope.duration(header.timeoutMs, 'connect … timeout'), signal, expand: (t) => this.expand(t), baseDir: this.options.baseDir });
       channel = client.channel;
       this.headerEvent(block, header, t0, { connection: channel.id }, { detail: client.detail });
     } catch (err) {
@@ -440,13 +441,25 @@ export class SockRun {
       const t0 = performance.now();
       const base = { type: 'step' as const, block: block.index, line: step.range.start.line, column: step.range.start.column, source: step.source, verb: step.kind, ...ctx };
       if (step.kind === 'repeat') {
+        // Counts and rates from variables are read as the repeat starts.
+        let count: number;
+        let everyMs: number | undefined;
+        try {
+          count = this.scope.count(step.count, 'repeat', 1, MAX_REPEAT);
+          everyMs = step.everyMs === undefined ? undefined : this.scope.duration(step.everyMs, 'repeat … every');
+        } catch (err) {
+          const error = fromNodeError(err, step.source);
+          this.emit({ ...base, status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
+          this.errors++;
+          return 'error';
+        }
         let rounds = 0;
         const roundMs: number[] = [];
         const [out0, in0] = [state.bytesOut ?? 0, state.bytesIn ?? 0];
-        for (; rounds < step.count; rounds++) {
-          if (step.everyMs && rounds > 0) {
+        for (; rounds < count; rounds++) {
+          if (everyMs && rounds > 0) {
             // A rate, not a pause: round k starts k × every after the first.
-            const due = t0 + rounds * step.everyMs - performance.now();
+            const due = t0 + rounds * everyMs - performance.now();
             if (due > 0) await sleep(due, signal, 'repeat').catch(() => undefined);
           }
           if (signal.aborted) break;
@@ -457,9 +470,9 @@ export class SockRun {
         }
         const done = `${rounds} round${rounds === 1 ? '' : 's'}`;
         const repeat = { rounds, bytesOut: (state.bytesOut ?? 0) - out0, bytesIn: (state.bytesIn ?? 0) - in0, minMs: roundMs.reduce((a, b) => Math.min(a, b), roundMs[0] ?? 0), medianMs: median(roundMs), maxMs: roundMs.reduce((a, b) => Math.max(a, b), 0) };
-        if (rounds < step.count) {
+        if (rounds < count) {
           if (this.cancelled) this.interrupted = true;
-          this.emit({ ...base, status: 'error', code: 'ECANCELED', detail: `cancelled after ${done} of ${step.count}`, ms: elapsed(t0), repeat });
+          this.emit({ ...base, status: 'error', code: 'ECANCELED', detail: `cancelled after ${done} of ${count}`, ms: elapsed(t0), repeat });
           return 'error';
         }
         this.emit({ ...base, status: 'ok', detail: done, ms: elapsed(t0), repeat });

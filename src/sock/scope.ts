@@ -11,7 +11,9 @@
 import { isUtf8 } from 'node:buffer';
 import { randomInt } from 'node:crypto';
 import { createError } from '../net/errors';
-import type { SockFile, Template, TemplatePart } from './ast';
+import type { Amount, SockFile, Template, TemplatePart } from './ast';
+import { durationTooLong, MAX_DURATION_MS, parseDuration } from './parser';
+import { printTemplate } from './printer';
 
 /** The limits of one expansion (one payload, target or path of a step). */
 export const EXPANSION_LIMITS = {
@@ -85,6 +87,34 @@ export class Scope {
   /** Sets `{{name}}` for every later step of the run: the bytes a `capture` took, or a `set`'s value. */
   assign(name: string, value: Buffer): void {
     this.captures.set(name, value);
+  }
+
+  /**
+   * A count as its step reads it: the number written, or its `{{…}}` expanded and read as a
+   * whole number from `min` to `max`.
+   * @param what the statement, for the message (`recv exactly`)
+   * @throws SocketLabError `EVARIABLE` naming the variable and what it held
+   */
+  count(v: Amount, what: string, min: number, max: number): number {
+    if (typeof v === 'number') return v;
+    const text = this.expand(v).trim();
+    const n = /^\d{1,16}$/.test(text) ? Number(text) : NaN;
+    if (!(n >= min && n <= max)) throw createError('EVARIABLE', `${what} ${printTemplate(v)}: "${text}" is not a count from ${min} to ${max}`);
+    return n;
+  }
+
+  /**
+   * A duration as its step reads it, in ms: the one written, or its `{{…}}` expanded and read
+   * as a duration (`2s`, `500ms`, `1m`; a template such as `{{n}}ms` adds the unit).
+   * @throws SocketLabError `EVARIABLE` naming the variable and what it held
+   */
+  duration(v: Amount, what: string): number {
+    if (typeof v === 'number') return v;
+    const text = this.expand(v).trim();
+    const ms = parseDuration(text);
+    if (ms === undefined) throw createError('EVARIABLE', `${what} ${printTemplate(v)}: "${text}" is not a duration such as 2s, 500ms or 1m`);
+    if (ms > MAX_DURATION_MS) throw createError('EVARIABLE', `${what} ${printTemplate(v)}: ${durationTooLong(text)}`);
+    return ms;
   }
 
   /** Uses the variables of `file` from now on (the editor re-parses as the text changes). */

@@ -6,7 +6,8 @@
 import { createError, type SocketLabError } from '../../net/errors';
 import { byteCount } from '../../net/payload';
 import { sleep, type WaitOptions } from '../../net/wait';
-import type { Payload, Step } from '../ast';
+import { RECV_MAX_BYTES } from '../../net/stream';
+import type { Amount, Payload, Step } from '../ast';
 import type { Channel } from '../channel';
 import type { Scope } from '../scope';
 import { runLookup } from './lookups';
@@ -65,13 +66,13 @@ export class StepExecutor {
       }
       case 'recv': {
         const ch = this.channelFor(step, ctx);
-        const opts = this.waitOptions(step.timeoutMs, ctx.signal);
+        const opts = this.waitOptions(step.timeoutMs, ctx.signal, 'recv … timeout');
         let data: Buffer;
         if (step.mode === 'until') data = await ch.recvUntil(await this.payloads.bytes(step.until as Payload, ctx.eol), opts);
         else if (step.mode === 'line') data = await ch.recvUntil(LF, { ...opts, label: 'recv line' });
-        else if (step.mode === 'exactly') data = await ch.recvExactly(step.max as number, opts);
+        else if (step.mode === 'exactly') data = await ch.recvExactly(this.scope.count(step.max as Amount, 'recv exactly', 1, RECV_MAX_BYTES), opts);
         else if (step.mode === 'all') data = await ch.recvAll(opts);
-        else data = await ch.recv(step.max, opts);
+        else data = await ch.recv(step.max === undefined ? undefined : this.scope.count(step.max, 'recv', 1, RECV_MAX_BYTES), opts);
         const detail = data.length === 0 ? '0 bytes: the peer closed its side' : byteCount(data.length);
         return { value: data, payload: data, direction: 'in', detail };
       }
@@ -80,11 +81,13 @@ export class StepExecutor {
         return { detail: 'closed' };
       case 'shutdown':
         return { detail: this.channelFor(step, ctx).shutdown() ? 'sent FIN; still receiving' : 'already shut down; nothing sent' };
-      case 'wait':
-        await sleep(step.ms, ctx.signal, 'wait');
-        return { detail: `waited ${step.ms} ms` };
+      case 'wait': {
+        const ms = this.scope.duration(step.ms, 'wait');
+        await sleep(ms, ctx.signal, 'wait');
+        return { detail: `waited ${ms} ms` };
+      }
       case 'echo': {
-        const n = await this.channelFor(step, ctx).echo(this.waitOptions(step.timeoutMs, ctx.signal));
+        const n = await this.channelFor(step, ctx).echo(this.waitOptions(step.timeoutMs, ctx.signal, 'echo timeout'));
         return { detail: `${byteCount(n)} echoed` };
       }
       case 'expect':
@@ -97,8 +100,9 @@ export class StepExecutor {
     }
   }
 
-  private waitOptions(timeoutMs: number | undefined, signal: AbortSignal): WaitOptions {
-    return { timeoutMs: timeoutMs ?? this.timeoutMs, signal };
+  /** How long a step waits: its `timeout` (read now when it is a `{{…}}`), or the default. */
+  private waitOptions(timeoutMs: Amount | undefined, signal: AbortSignal, what = 'timeout'): WaitOptions {
+    return { timeoutMs: timeoutMs === undefined ? this.timeoutMs : this.scope.duration(timeoutMs, what), signal };
   }
 
   private channelFor(step: Step, ctx: StepContext): Channel {

@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import type { Block, Header, Matcher, Payload, SockFile, Step, Template, TemplatePart } from '../../../src/sock/ast';
+import type { Amount, Block, Header, Matcher, Payload, SockFile, Step, Template, TemplatePart } from '../../../src/sock/ast';
 import { parseSock } from '../../../src/sock/parser';
 import { printSock, printStep } from '../../../src/sock/printer';
 import { ROOT } from '../helpers';
@@ -43,7 +43,11 @@ const text = (t: string): Template => template([{ text: t }]);
 const VARIABLES = ['host', 'port', 'token'];
 const word = fc.stringMatching(/^[a-z][a-z0-9]{0,7}$/);
 const hexByte = fc.integer({ min: 0, max: 255 }).map((n) => n.toString(16).padStart(2, '0'));
-const duration = fc.integer({ min: 0, max: 600_000 });
+const durationMs = fc.integer({ min: 0, max: 600_000 });
+/** A duration written out, or one from a variable (`{{port}}ms`), as a step may have it. */
+const duration: fc.Arbitrary<Amount> = fc.oneof({ weight: 4, arbitrary: durationMs }, { weight: 1, arbitrary: fc.constant(0).map((): Amount => template([{ variable: 'port', range: R }, { text: 'ms' }])) });
+/** A count written out, or `{{port}}`. */
+const countOf = (min: number, max: number): fc.Arbitrary<Amount> => fc.oneof({ weight: 4, arbitrary: fc.integer({ min, max }) }, { weight: 1, arbitrary: fc.constant(0).map((): Amount => template([{ variable: 'port', range: R }])) });
 const variableRef = fc.constantFrom(...VARIABLES).map((v): TemplatePart => ({ variable: v, range: R }));
 const builtin = fc.oneof(
   fc.constant<TemplatePart>({ builtin: { name: 'timestamp' }, range: R }),
@@ -125,12 +129,12 @@ function recvStep(kind: Kind): fc.Arbitrary<Step> {
       ? []
       : [
           fc.tuple(fc.constantFrom<'line' | 'all'>('line', 'all'), t).map(([mode, timeoutMs]): Step => ({ kind: 'recv', mode, ...(timeoutMs !== undefined ? { timeoutMs } : {}), range: R, source: '' })),
-          fc.tuple(fc.integer({ min: 1, max: 16 * 1024 * 1024 }), t).map(([max, timeoutMs]): Step => ({ kind: 'recv', mode: 'exactly', max, ...(timeoutMs !== undefined ? { timeoutMs } : {}), range: R, source: '' })),
+          fc.tuple(countOf(1, 16 * 1024 * 1024), t).map(([max, timeoutMs]): Step => ({ kind: 'recv', mode: 'exactly', max, ...(timeoutMs !== undefined ? { timeoutMs } : {}), range: R, source: '' })),
           fc.tuple(payload.filter((p) => p.kind !== 'heredoc'), t).map(([until, timeoutMs]): Step => ({ kind: 'recv', mode: 'until', until, ...(timeoutMs !== undefined ? { timeoutMs } : {}), range: R, source: '' })),
         ];
   return fc.oneof(
     t.map((timeoutMs): Step => ({ kind: 'recv', mode: 'chunk', ...(timeoutMs !== undefined ? { timeoutMs } : {}), range: R, source: '' })),
-    fc.tuple(fc.integer({ min: 1, max: 65536 }), t).map(([max, timeoutMs]): Step => ({ kind: 'recv', mode: 'bytes', max, ...(timeoutMs !== undefined ? { timeoutMs } : {}), range: R, source: '' })),
+    fc.tuple(countOf(1, 65536), t).map(([max, timeoutMs]): Step => ({ kind: 'recv', mode: 'bytes', max, ...(timeoutMs !== undefined ? { timeoutMs } : {}), range: R, source: '' })),
     ...stream,
   );
 }
@@ -149,7 +153,7 @@ function steps(kind: Kind, depth: number): fc.Arbitrary<Step[]> {
           { weight: 6, arbitrary: fc.oneof(...simple) },
           {
             weight: 1,
-            arbitrary: fc.tuple(fc.integer({ min: 1, max: 1000 }), fc.option(duration, { nil: undefined }), steps(kind, depth - 1).filter((s) => s.length > 0)).map(
+            arbitrary: fc.tuple(countOf(1, 1000), fc.option(duration, { nil: undefined }), steps(kind, depth - 1).filter((s) => s.length > 0)).map(
               ([count, everyMs, inner]): Step => ({ kind: 'repeat', count, ...(everyMs !== undefined ? { everyMs } : {}), steps: inner, range: R, source: '' }),
             ),
           },
@@ -190,7 +194,7 @@ function block(index: number): fc.Arbitrary<Block> {
     base({ kind: 'connect', transport: 'udp', target: text(`${broadcast ? '<broadcast>' : '127.0.0.1'}:${p}`), range: R, source: '' }, s, { udp: { groups: [], ...(broadcast ? { broadcast: true } : {}) } }, t, e),
   );
   const listener = fc
-    .tuple(fc.constantFrom<'tcp' | 'udp' | 'tls' | 'unix'>('tcp', 'udp', 'tls', 'unix'), fc.constantFrom('0', ':0', '127.0.0.1:0', '[::1]:0'), fc.option(fc.integer({ min: 1, max: 1000 }), { nil: undefined }), fc.subarray(['127.0.0.0/8', '::1', '10.0.0.0/8']), fc.option(duration, { nil: undefined }), fc.boolean(), title, eol)
+    .tuple(fc.constantFrom<'tcp' | 'udp' | 'tls' | 'unix'>('tcp', 'udp', 'tls', 'unix'), fc.constantFrom('0', ':0', '127.0.0.1:0', '[::1]:0'), fc.option(fc.integer({ min: 1, max: 1000 }), { nil: undefined }), fc.subarray(['127.0.0.0/8', '::1', '10.0.0.0/8']), fc.option(durationMs, { nil: undefined }), fc.boolean(), title, eol)
     .chain(([transport, target, maxConnections, allow, idleTimeoutMs, selfSigned, t, e]) =>
       steps(transport === 'udp' ? 'udp' : 'listener', 2).map((s) => {
         const policy = {
