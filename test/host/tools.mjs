@@ -31,6 +31,7 @@ export const TOOLS = [
   { command: 'dnsmasq', debian: 'dnsmasq-base', why: 'a DNS server on loopback for resolve' },
   { command: 'tshark', debian: 'tshark', why: 'reads back the pcapng export' },
   { command: 'redis-server', debian: 'redis-server', why: 'examples/redis.sock against a real Redis' },
+  { command: 'nginx', debian: 'nginx', why: 'examples/http-keepalive.sock against a real web server' },
 ];
 
 /**
