@@ -98,6 +98,9 @@ export interface Header {
   readonly source: string;
 }
 
+/** What an `await` waits for: a listener's accepted connections or datagrams, a kept connection's bytes. */
+export type AwaitEvent = 'accepted' | 'datagram' | 'data';
+
 /** What a step does, without where it is written. */
 export type StepBody =
   | { readonly kind: 'send'; readonly payload: Payload }
@@ -113,6 +116,13 @@ export type StepBody =
   /** `repeat N [every D]` … `end`: the inner steps N times, starting one round every D. */
   | { readonly kind: 'repeat'; readonly count: Amount; readonly everyMs?: Amount; readonly steps: readonly Step[] }
   | { readonly kind: 'wait'; readonly ms: Amount }
+  /**
+   * `await NAME accepted|datagram|data [N] [timeout D]`: waits until the listener NAME has
+   * accepted N connections or received N datagrams in all, or the kept connection NAME has
+   * received N bytes in all (N defaults to 1; spec §8, `await`).
+   */
+  | { readonly kind: 'await'; readonly name: string; readonly event: AwaitEvent; readonly count?: Amount; readonly timeoutMs?: Amount }
+  | { readonly kind: 'expect'; readonly matcher: Matcher }
   | { readonly kind: 'expect'; readonly matcher: Matcher }
   /**
    * `capture NAME` (the whole last value), `capture NAME /REGEX/` (its first group, or the whole

@@ -303,6 +303,23 @@ class WaitStep extends Statement {
   }
 }
 
+class AwaitStep extends Statement {
+  declare readonly kind: 'await';
+  declare readonly name: string;
+  declare readonly event: 'accepted' | 'datagram' | 'data';
+  declare readonly count?: Amount;
+  declare readonly timeoutMs?: Amount;
+
+  constructor(at: StatementAt, name: string, event: 'accepted' | 'datagram' | 'data', count: Amount | undefined, timeoutMs: Amount | undefined) {
+    super(at);
+    this.kind = 'await';
+    this.name = name;
+    this.event = event;
+    if (count !== undefined) this.count = count;
+    if (timeoutMs !== undefined) this.timeoutMs = timeoutMs;
+  }
+}
+
 class RepeatStep extends Statement {
   declare readonly kind: 'repeat';
   declare readonly count: Amount;
@@ -954,6 +971,8 @@ function durationAt(text: string, codes: Uint16Array, start: number, end: number
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 export const MAX_REPEAT = 1_000_000;
+/** The largest N of `await NAME accepted|datagram|data N`: connections, datagrams or bytes. */
+export const MAX_AWAIT_COUNT = 1_000_000;
 /** How deep `repeat`s may nest: deeper files are refused at parse time rather than run on a deep stack. */
 export const MAX_REPEAT_DEPTH = 16;
 /** The verbs, in the order "did you mean" tries them (the verb table's order). */
@@ -987,6 +1006,8 @@ const KEYWORDS = {
   serviceProtocol: slotWords('service', 2),
   recordType: slotWords('resolve', 2),
   capture: slotWords('capture', 2),
+  awaitEvent: slotWords('await', 2),
+  awaitTimeout: slotWords('await', 4),
 };
 
 /** What the parser does with a verb: a header, a settings line, a block structure line or a step. */
@@ -2318,6 +2339,42 @@ class Parser {
     return this.nodes ? new SetStep(this.at(), t.text, value) : undefined;
   }
 
+  /**
+   * `await NAME accepted|datagram|data [N] [timeout D]`: NAME is a listener (`listen … as NAME`)
+   * or a kept connection (`connect … as NAME keep`) of an earlier block, and its event is the one
+   * that kind of name has: a stream listener accepts, a UDP listener receives datagrams, a
+   * connection receives data.
+   */
+  private awaitStep(): Step | undefined {
+    const { c } = this;
+    const n = c.word('the name of a listener (listen … as NAME) or of a kept connection (connect … as NAME keep)');
+    const known = this.nameBefore(n.text);
+    if (!known) throw new LineError(`no listener or kept connection named "${n.text}": an earlier block must say listen … as ${n.text}, or connect … as ${n.text} keep`, n.start, n.end);
+    if (known.kind === 'connection' && !known.keep) throw new LineError(`connection "${n.text}" closes at the end of its block: add keep to its connect line`, n.start, n.end);
+    const event = known.kind === 'connection' ? 'data' : known.transport === 'udp' ? 'datagram' : 'accepted';
+    const e = c.word(`what to await: await ${n.text} ${event}`);
+    if (!c.is('accepted') && !c.is('datagram') && !c.is('data')) throw this.keywordError(KEYWORDS.awaitEvent, `unexpected "${e.text}" (await ${n.text} ${event})`, `unexpected "${e.text}"`);
+    if (e.text !== event) {
+      const what = known.kind === 'connection' ? 'a kept connection: it receives data' : known.transport === 'udp' ? 'a UDP listener: it receives datagrams' : 'a stream listener: it accepts connections';
+      throw new LineError(`"${n.text}" is ${what}; write await ${n.text} ${event}`, e.start, e.end);
+    }
+    let count: Amount | undefined;
+    const save = c.pos;
+    if (!c.atEnd()) {
+      c.next('');
+      if (c.is('timeout')) c.pos = save;
+      else if (findPair(c.codes, c.start, c.stop, 0x7b) >= 0) count = this.template(c.start, c.stop);
+      else {
+        const t = c.token();
+        const v = /^\d+$/.test(t.text) ? Number(t.text) : NaN;
+        if (!(v >= 1 && v <= MAX_AWAIT_COUNT)) throw new LineError(`await ${n.text} ${event} takes a count from 1 to ${MAX_AWAIT_COUNT} or timeout DURATION, not "${t.text}"`, t.start, t.end);
+        count = v;
+      }
+    }
+    const timeoutMs = this.optionalTimeout(KEYWORDS.awaitTimeout);
+    return this.nodes ? new AwaitStep(this.at(), n.text, event, count, timeoutMs) : undefined;
+  }
+
   /** A step line (not a header, settings or repeat line), with its source text. */
   private step(verb: string, draft: BlockDraft): Step | undefined {
     const { c } = this;
@@ -2361,6 +2418,8 @@ class Parser {
         c.expectEnd();
         return this.nodes ? new WaitStep(this.at(), ms) : undefined;
       }
+      case 'await':
+        return this.awaitStep();
       case 'hostname': {
         c.expectEnd();
         return this.nodes ? new BareStep(this.at(), 'hostname') : undefined;

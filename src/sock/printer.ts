@@ -101,6 +101,8 @@ export function printStep(s: Step): string {
       return [`repeat ${amount(s.count, false)}${s.everyMs === undefined ? '' : ` every ${amount(s.everyMs, true)}`}`, ...s.steps.map(printStep), 'end'].join('\n');
     case 'wait':
       return `wait ${amount(s.ms, true)}`;
+    case 'await':
+      return `await ${s.name} ${s.event}${s.count === undefined ? '' : ` ${amount(s.count, false)}`}${timeout(s.timeoutMs)}`;
     case 'expect':
       return `expect ${printMatcher(s.matcher)}`;
     case 'set':

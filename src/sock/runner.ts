@@ -22,6 +22,7 @@ import { openBlockListener } from './run/blockListener';
 import { checkExpectation, type Verdict } from './run/expectations';
 import { PayloadBuilder } from './run/payloads';
 import { StepExecutor, type StepContext } from './run/steps';
+import { AwaitCounts } from './run/awaits';
 
 export { MAX_FILE_PAYLOAD } from './files';
 
@@ -113,6 +114,8 @@ export class SockRun {
   private readonly sessions = new Set<Promise<void>>();
   private readonly started = Date.now();
   private readonly unsubscribe: () => void;
+  /** What `await` steps wait for: the connections, datagrams and bytes each socket of the run has seen. */
+  private readonly awaitCounts = new AwaitCounts();
   private readonly scope: Scope;
   private readonly payloads: PayloadBuilder;
   private readonly executor: StepExecutor;
@@ -131,10 +134,13 @@ export class SockRun {
   ) {
     this.bus = options.bus ?? new TrafficBus();
     this.timeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.unsubscribe = this.bus.subscribe((event) => options.onEvent({ type: 'traffic', event }));
+    this.unsubscribe = this.bus.subscribe((event) => {
+      this.awaitCounts.observe(event);
+      options.onEvent({ type: 'traffic', event });
+    });
     this.scope = new Scope(file, (name) => this.listenerInfo.get(name), options.allowEnv !== false, options.variables);
     this.payloads = new PayloadBuilder(this.scope, options.baseDir);
-    this.executor = new StepExecutor(this.scope, this.payloads, this.timeoutMs);
+    this.executor = new StepExecutor(this.scope, this.payloads, this.timeoutMs, { counts: this.awaitCounts, target: (name) => this.awaitTarget(name) });
     options.signal?.addEventListener('abort', () => this.internal.abort(), { once: true });
   }
 
@@ -228,6 +234,12 @@ export class SockRun {
     return this.blockListeners.has(index);
   }
 
+  /** The bus id `await NAME` waits on: the running listener of a block `listen … as NAME`, or the kept connection NAME. */
+  private awaitTarget(name: string): string | undefined {
+    for (const l of this.blockListeners.values()) if (l.name === name) return l.id;
+    return this.kept.get(name)?.id;
+  }
+
   /** Stops the listener of listener block `index` (and its connections); later blocks no longer see its name. */
   async stopBlock(index: number): Promise<void> {
     const l = this.blockListeners.get(index);
@@ -290,6 +302,7 @@ export class SockRun {
     const summary: SummaryEvent = { type: 'summary', passed: this.passed, failed: this.failed, errors: this.errors, ms: Date.now() - this.started };
     this.options.onEvent(summary);
     this.unsubscribe();
+    this.awaitCounts.release();
     return summary;
   }
 

@@ -261,6 +261,21 @@ export const VERBS: readonly VerbSpec[] = [
     keywords: [],
   },
   {
+    name: 'await',
+    kind: 'step',
+    forms: [{ syntax: 'await LISTENER accepted [N] [timeout D]' }, { syntax: 'await LISTENER datagram [N] [timeout D]' }, { syntax: 'await CONNECTION data [N] [timeout D]' }],
+    placement: { headers: ANYWHERE, where: 'any' },
+    doc: 'Waits until a named listener of an earlier block has accepted N connections (TCP, Unix, TLS) or received N datagrams (UDP) in all, or a kept connection has received N bytes in all; N is 1 when not written. Fails with ETIMEDOUT after the timeout.',
+    python: 'threading.Event().wait(timeout)',
+    produces: false,
+    example: 'await greeter accepted 2 timeout 1s',
+    keywords: [
+      { at: 2, words: ['accepted', 'datagram', 'data'], role: 'keyword' },
+      { after: 'timeout', words: [], role: 'keyword' },
+      { words: ['timeout'], role: 'keyword' },
+    ],
+  },
+  {
     name: 'repeat',
     kind: 'repeat',
     forms: [{ syntax: 'repeat N [every D]' }],

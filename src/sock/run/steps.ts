@@ -10,6 +10,8 @@ import { RECV_MAX_BYTES } from '../../net/stream';
 import type { Amount, Payload, Step } from '../ast';
 import type { Channel } from '../channel';
 import type { Scope } from '../scope';
+import { MAX_AWAIT_COUNT } from '../parser';
+import { countOf, notRunning, type AwaitCounts } from './awaits';
 import { runLookup } from './lookups';
 import type { LineEnding, PayloadBuilder } from './payloads';
 
@@ -46,6 +48,8 @@ export class StepExecutor {
     private readonly payloads: PayloadBuilder,
     /** How long a receive, send or lookup may wait unless its step says `timeout`; ms. */
     private readonly timeoutMs: number,
+    /** For `await NAME`: the run's counts, and the bus id of the listener or kept connection NAME now. */
+    private readonly awaits?: { readonly counts: AwaitCounts; readonly target: (name: string) => string | undefined },
   ) {}
 
   /**
@@ -85,6 +89,14 @@ export class StepExecutor {
         const ms = this.scope.duration(step.ms, 'wait');
         await sleep(ms, ctx.signal, 'wait');
         return { detail: `waited ${ms} ms` };
+      }
+      case 'await': {
+        const id = this.awaits?.target(step.name);
+        if (id === undefined || !this.awaits) throw notRunning(step.name, step.event);
+        const n = step.count === undefined ? 1 : this.scope.count(step.count, 'await', 1, MAX_AWAIT_COUNT);
+        const opts = this.waitOptions(step.timeoutMs, ctx.signal, 'await … timeout');
+        const reached = await this.awaits.counts.await(id, step.event, n, opts, `await ${step.name} ${step.event}${n === 1 ? '' : ` ${n}`}`);
+        return { detail: countOf(step.event, reached) };
       }
       case 'echo': {
         const n = await this.channelFor(step, ctx).echo(this.waitOptions(step.timeoutMs, ctx.signal, 'echo timeout'));

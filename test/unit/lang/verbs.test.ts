@@ -106,7 +106,8 @@ describe('the verb table', () => {
     for (const v of VERBS) {
       for (const c of contexts) {
         // A header's example names the kept connection of the `use` context.
-        const prefix = v.name === 'use' && c.header === 'none' ? '### k\nconnect tcp 127.0.0.1:9 as kept keep\n### t\n' : c.prefix;
+        // await's example waits for the listener greeter of a block before.
+        const prefix = v.name === 'use' && c.header === 'none' ? '### k\nconnect tcp 127.0.0.1:9 as kept keep\n### t\n' : v.name === 'await' ? `### g\nlisten tcp 0 as greeter\n${c.prefix}` : c.prefix;
         const first = prefix.split('\n').length - 1;
         const lines = v.example.split('\n').length;
         const errors = parseSock(prefix + v.example + '\n').diagnostics.filter((d) => d.severity === 'error' && d.range.start.line >= first && d.range.start.line < first + lines);

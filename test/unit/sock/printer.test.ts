@@ -218,9 +218,27 @@ const variables = fc.tuple(fc.constantFrom('127.0.0.1', 'localhost', '[::1]'), f
   return new Map([v('host', text(host)), v('port', text(String(p))), v('token', text(token))]);
 });
 
+/** The blocks, some of them with an `await` appended on a listener or kept connection of a block before. */
+function withAwaits(blocks: Block[]): fc.Arbitrary<Block[]> {
+  const awaitable = (b: Block): { name: string; event: 'accepted' | 'datagram' | 'data' }[] => {
+    const h = b.header;
+    if (!h?.name || (h.kind === 'connect' && !h.keep)) return [];
+    return [{ name: h.name, event: h.kind === 'connect' ? 'data' : h.transport === 'udp' ? 'datagram' : 'accepted' }];
+  };
+  return fc.tuple(
+    ...blocks.map((b, i) => {
+      const targets = blocks.slice(0, i).flatMap(awaitable);
+      if (targets.length === 0) return fc.constant(b);
+      return fc
+        .option(fc.tuple(fc.constantFrom(...targets), fc.option(countOf(1, 1_000_000), { nil: undefined }), fc.option(duration, { nil: undefined })), { nil: undefined })
+        .map((a): Block => (a === undefined ? b : { ...b, steps: [...b.steps, { kind: 'await', ...a[0], ...(a[1] !== undefined ? { count: a[1] } : {}), ...(a[2] !== undefined ? { timeoutMs: a[2] } : {}), range: R, source: '' }] }));
+    }),
+  );
+}
+
 const sockFile: fc.Arbitrary<SockFile> = fc
   .tuple(variables, fc.integer({ min: 1, max: 5 }))
-  .chain(([vars, n]) => fc.tuple(...Array.from({ length: n }, (_, i) => block(i + 1))).map((blocks): SockFile => ({ blocks, variables: vars, diagnostics: [] })));
+  .chain(([vars, n]) => fc.tuple(...Array.from({ length: n }, (_, i) => block(i + 1))).chain(withAwaits).map((blocks): SockFile => ({ blocks, variables: vars, diagnostics: [] })));
 
 describe('the printer is the parser\'s inverse', function () {
   this.timeout(60_000);
