@@ -238,6 +238,11 @@ export class StreamConnection {
     return this.bytesOutTotal;
   }
 
+  /** True once the peer closed its side (its FIN, `'end'`), received bytes still queued or not. */
+  get peerClosed(): boolean {
+    return this.peerEnded;
+  }
+
   /** The connection's state: open, half-closed (either side sent FIN), closed or error. */
   get state(): ConnectionState {
     if (this.failure) return 'error';

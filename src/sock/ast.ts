@@ -72,7 +72,28 @@ export type Payload =
 export type Matcher =
   | { readonly kind: 'contains'; readonly payload: Payload }
   | { readonly kind: 'regex'; readonly source: string; readonly flags: string }
-  | { readonly kind: 'error'; readonly code?: string; readonly pattern?: Matcher };
+  | { readonly kind: 'error'; readonly code?: string; readonly pattern?: Matcher }
+  /** `expect time < 20ms`: the duration of the last step that connected, sent, received, waited or looked up. */
+  | { readonly kind: 'time'; readonly op: Comparison; readonly ms: Amount }
+  /** `expect bytes 5`, `expect bytes >= 5`: the byte count of the last value (`=` when no operator is written). */
+  | { readonly kind: 'bytes'; readonly op: Comparison; readonly count: Amount }
+  /** `expect closed`: the peer closed its side of the block's connection. */
+  | { readonly kind: 'closed' }
+  /** `expect tls verified`, `expect tls protocol TLSv1.3` …: a fact of the block's TLS session. */
+  | { readonly kind: 'tls'; readonly fact: TlsFact };
+
+/** How `expect time` and `expect bytes` compare the fact (left) with the amount written (right). */
+export type Comparison = '<' | '<=' | '>' | '>=' | '=';
+
+/**
+ * A fact of a TLS session that `expect tls` checks: verified; the protocol, cipher, ALPN
+ * protocol (`none` when none was agreed) or SHA-256 certificate fingerprint, each equal to a
+ * word; the peer certificate's subject matching a /regex/.
+ */
+export type TlsFact =
+  | { readonly name: 'verified' }
+  | { readonly name: 'protocol' | 'cipher' | 'alpn' | 'fingerprint'; readonly value: Template }
+  | { readonly name: 'subject'; readonly source: string; readonly flags: string };
 
 /** The transports a block can connect or listen with. */
 export type BlockTransport = 'tcp' | 'udp' | 'unix' | 'tls';

@@ -5,6 +5,7 @@
 import { createError } from '../net/errors';
 import type { Datagram, DatagramSocket } from '../net/datagram';
 import type { RecvOptions, StreamConnection } from '../net/stream';
+import type { TlsSummary } from '../net/tlsInfo';
 import type { WaitOptions } from '../net/wait';
 
 /** What the steps of a block can do with its connection. */
@@ -22,6 +23,10 @@ export interface Channel {
   /** Sends back what the peer sends; resolves with the byte count. */
   echo(opts: WaitOptions): Promise<number>;
   close(): Promise<void>;
+  /** The negotiated TLS session, for a TLS stream; absent for any other connection. */
+  readonly tls?: TlsSummary;
+  /** True once the peer closed its side of a stream (its FIN); absent for datagrams. */
+  readonly peerClosed?: boolean;
 }
 
 /** A TCP or Unix stream connection. */
@@ -63,6 +68,14 @@ export class StreamChannel implements Channel {
 
   close(): Promise<void> {
     return this.conn.close();
+  }
+
+  get tls(): TlsSummary | undefined {
+    return this.conn.tls;
+  }
+
+  get peerClosed(): boolean {
+    return this.conn.peerClosed;
   }
 }
 

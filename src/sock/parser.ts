@@ -31,7 +31,7 @@ import { regexGroupCount, regexGroupNames, regexProblem, type RegexProblem } fro
 import { RECV_MAX_BYTES } from '../net/stream';
 import { checkEscapes, decodeBase64, decodeHex } from '../net/payload';
 import { SocketLabError } from '../net/errors';
-import type { Amount, Block, BlockTransport, Builtin, Diagnostic, Header, ListenerPolicy, Matcher, Payload, Position, Range, SockFile, Step, Template, TemplatePart, TlsSettings, UdpSettings, Variable } from './ast';
+import type { Amount, Block, BlockTransport, Builtin, Comparison, Diagnostic, Header, ListenerPolicy, Matcher, Payload, Position, Range, SockFile, Step, Template, TemplatePart, TlsSettings, UdpSettings, Variable } from './ast';
 import { keywordSlotAt, VERBS, type VerbSpec } from './lang/verbs';
 
 /**
@@ -1000,6 +1000,7 @@ const KEYWORDS = {
   until: slotWords('recv', 2, 'until'),
   send: slotWords('send', 1),
   expect: slotWords('expect', 1),
+  expectTls: slotWords('expect', 2, 'tls'),
   echo: slotWords('echo', 1),
   every: slotWords('repeat', 2),
   eol: slotWords('eol', 1),
@@ -2272,8 +2273,66 @@ class Parser {
       }
       return code ? { kind: 'error', code, pattern } : { kind: 'error', pattern };
     }
+    const fact = this.factMatcher();
+    if (fact) return fact;
     const payload = this.payload(KEYWORDS.expect);
     return this.nodes ? { kind: 'contains', payload } : CHECKED_CONTAINS;
+  }
+
+  /**
+   * `expect time OP DURATION`, `expect bytes [OP] N`, `expect closed` and `expect tls FACT …`
+   * (§8.6.1); `undefined`, the cursor where it was, when the next word is none of their keywords.
+   */
+  private factMatcher(): Matcher | undefined {
+    const { c } = this;
+    if (c.atEnd()) return undefined;
+    const save = c.pos;
+    c.next('');
+    if (c.is('closed')) return { kind: 'closed' };
+    if (c.is('time')) {
+      const op = this.comparison('time', true);
+      return { kind: 'time', op, ms: this.durationOrVariable() };
+    }
+    if (c.is('bytes')) {
+      const op = this.comparison('bytes', false);
+      c.next('a byte count, e.g. expect bytes 5');
+      if (findPair(c.codes, c.start, c.stop, 0x7b) >= 0) return { kind: 'bytes', op, count: this.template(c.start, c.stop) };
+      const n = c.token();
+      if (!/^\d{1,9}$/.test(n.text)) throw new LineError(`expect bytes takes a byte count, e.g. expect bytes 5 or expect bytes >= 5; not "${n.text}"`, n.start, n.end);
+      return { kind: 'bytes', op, count: Number(n.text) };
+    }
+    if (!c.is('tls')) {
+      c.pos = save;
+      return undefined;
+    }
+    c.next(`a TLS fact: ${KEYWORDS.expectTls.join(', ')}`);
+    const name = c.slice();
+    if (name === 'verified') return { kind: 'tls', fact: { name } };
+    if (name === 'subject') {
+      if (c.peek() !== 0x2f /* / */) throw new LineError('expect tls subject takes a /regex/, e.g. /CN=localhost/', c.start - c.base, c.stop - c.base);
+      const source = c.regex(this.regexes);
+      return { kind: 'tls', fact: { name, source, flags: c.flags } };
+    }
+    if (name === 'protocol' || name === 'cipher' || name === 'alpn' || name === 'fingerprint') {
+      c.next(name === 'protocol' ? 'a protocol, e.g. TLSv1.3' : name === 'cipher' ? 'a cipher suite, e.g. TLS_AES_256_GCM_SHA384' : name === 'alpn' ? 'a protocol name, e.g. h2, or none' : 'a SHA-256 fingerprint, AB:CD:…');
+      return { kind: 'tls', fact: { name, value: this.template(c.start, c.stop) } };
+    }
+    throw this.keywordError(KEYWORDS.expectTls, `expect tls checks ${KEYWORDS.expectTls.join(', ')}; not "${name}"`);
+  }
+
+  /** The comparison after `expect time` or `expect bytes`; `=` when none is written and `required` is false. */
+  private comparison(what: string, required: boolean): Comparison {
+    const { c } = this;
+    const save = c.pos;
+    if (!c.atEnd()) {
+      c.next('');
+      const op = c.slice();
+      if (op === '<' || op === '<=' || op === '>' || op === '>=' || op === '=') return op;
+      if (/^[<>=]/.test(op)) throw new LineError(`write a space after the comparison: expect ${what} ${op.replace(/^([<>]=?|=)(.*)$/, '$1 $2')}`, c.start - c.base, c.stop - c.base);
+      c.pos = save;
+    }
+    if (required) throw new LineError(`expect ${what} takes a comparison, <, <=, >, >= or =, e.g. expect time < 20ms`, c.pos - c.base, c.pos - c.base + 1);
+    return '=';
   }
 
   /**
@@ -2390,7 +2449,7 @@ class Parser {
       case 'expect': {
         const matcher = this.matcher();
         c.expectEnd();
-        if (matcher.kind !== 'error' && !draft.produces) {
+        if ((matcher.kind === 'contains' || matcher.kind === 'regex' || matcher.kind === 'bytes') && !draft.produces) {
           this.error('expect checks the last receive or lookup, and none comes before it in this block', this.line, this.verbStart, this.verbEnd, 'warning');
         }
         return this.nodes ? new ExpectStep(this.at(), matcher) : undefined;

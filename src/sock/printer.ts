@@ -70,6 +70,16 @@ function printMatcher(m: Matcher): string {
       return `/${m.source}/${m.flags}`;
     case 'error':
       return ['error', ...(m.code ? [m.code] : []), ...(m.pattern ? [printMatcher(m.pattern)] : [])].join(' ');
+    case 'time':
+      return `time ${m.op} ${amount(m.ms, true)}`;
+    case 'bytes':
+      return m.op === '=' ? `bytes ${amount(m.count, false)}` : `bytes ${m.op} ${amount(m.count, false)}`;
+    case 'closed':
+      return 'closed';
+    case 'tls': {
+      const f = m.fact;
+      return f.name === 'verified' ? 'tls verified' : f.name === 'subject' ? `tls subject /${f.source}/${f.flags}` : `tls ${f.name} ${printTemplate(f.value)}`;
+    }
   }
 }
 

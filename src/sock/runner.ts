@@ -78,6 +78,12 @@ interface StepState {
   /** Bytes these steps sent and received so far, for a repeat's totals. */
   bytesOut?: number;
   bytesIn?: number;
+  /** How long the last step that connected, sent, received, waited or looked up took, for `expect time`; ms. */
+  lastMs?: number;
+  /** True once a `recv` returned 0 bytes (the peer closed its side), for `expect closed`. */
+  sawClose?: boolean;
+  /** The block's connection, for `expect closed` and `expect tls`. */
+  channel?: Channel;
 }
 
 /** True when `steps` (or the steps nested in them) hold an `expect`. */
@@ -348,6 +354,7 @@ export class SockRun {
     const t0 = performance.now();
     let channel: Channel | undefined;
     let what = header.source;
+    let connectMs: number | undefined;
     if (header.kind === 'use') {
       channel = this.kept.get(header.name ?? '');
       if (!channel) {
@@ -364,6 +371,7 @@ export class SockRun {
       const client = await connectBlockClient(block, ep, { bus: this.bus, timeoutMs: header.timeoutMs === undefined ? this.timeoutMs : this.scope.duration(header.timeoutMs, 'connect … timeout'), signal, expand: (t) => this.expand(t), baseDir: this.options.baseDir });
       channel = client.channel;
       this.headerEvent(block, header, t0, { connection: channel.id }, { detail: client.detail });
+      connectMs = elapsed(t0);
     } catch (err) {
       const error = fromNodeError(err, what);
       if (!this.headerEvent(block, header, t0, {}, { error })) return 'error';
@@ -372,11 +380,11 @@ export class SockRun {
     if (header.keep && header.name) {
       // Kept for later `use NAME` blocks; closed when the run stops.
       this.kept.set(header.name, channel);
-      return this.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, { signal });
+      return this.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, { signal, lastMs: connectMs });
     }
     this.open.set(channel.id, channel);
     try {
-      return await this.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, { signal });
+      return await this.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, { signal, lastMs: connectMs });
     } finally {
       this.open.delete(channel.id);
       await channel.close();
@@ -449,6 +457,7 @@ export class SockRun {
   private async runSteps(block: Block, steps: readonly Step[], channel: Channel | undefined, ctx: SessionContext, initialError?: SocketLabError, state: StepState = { lastError: initialError, connectError: initialError }): Promise<Outcome> {
     const signal = state.signal ?? this.internal.signal;
     const where: StepContext = { channel, connectError: state.connectError, eol: block.eol, signal };
+    if (channel) state.channel = channel;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
       const t0 = performance.now();
@@ -494,7 +503,7 @@ export class SockRun {
       if (step.kind === 'expect') {
         let verdict: Verdict;
         try {
-          verdict = await checkExpectation(step.matcher, state, block.eol, (payload, eol) => this.payloads.bytes(payload, eol));
+          verdict = await checkExpectation(step.matcher, state, block.eol, (payload, eol) => this.payloads.bytes(payload, eol), this.scope);
         } catch (err) {
           // The expected payload itself could not be made (a missing file, a bad variable).
           const error = fromNodeError(err, step.source);
@@ -515,6 +524,9 @@ export class SockRun {
         const r = step.kind === 'capture' ? this.capture(step, state.last) : step.kind === 'set' ? this.set(step) : await this.executor.exec(step, where);
         state.lastError = undefined;
         if (r.value) state.last = r.value;
+        if (step.kind === 'recv' && r.value?.length === 0) state.sawClose = true;
+        // capture and set keep what came before: `expect time` after them still times the step that did.
+        if (step.kind !== 'capture' && step.kind !== 'set') state.lastMs = elapsed(t0);
         if (r.payload && r.direction === 'out') state.bytesOut = (state.bytesOut ?? 0) + r.payload.length;
         else if (r.payload) state.bytesIn = (state.bytesIn ?? 0) + r.payload.length;
         const ev: StepEvent = { ...base, status: 'ok', ms: elapsed(t0), ...(r.detail !== undefined ? { detail: r.detail } : {}), ...(r.payload ? { payload: r.payload, direction: r.direction } : {}) };

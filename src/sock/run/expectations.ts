@@ -3,10 +3,12 @@
  * received or looked up, or its error) and a way to build payload bytes, a verdict and the
  * detail the transcript shows. Sends and reads nothing itself.
  */
-import type { SocketLabError } from '../../net/errors';
+import { createError, type SocketLabError } from '../../net/errors';
 import { byteCount, escapeBytes } from '../../net/payload';
 import { BytePattern } from '../../net/regex';
-import type { Matcher, Payload } from '../ast';
+import type { Comparison, Matcher, Payload } from '../ast';
+import type { Channel } from '../channel';
+import type { Scope } from '../scope';
 import type { LineEnding } from './payloads';
 
 /** The outcome of one `expect`: whether it held, and what the transcript says about it. */
@@ -21,7 +23,16 @@ export interface Evidence {
   readonly last?: Buffer;
   /** The error of the step just before, for `expect error`. */
   readonly lastError?: SocketLabError;
+  /** How long the last step that connected, sent, received, waited or looked up took, for `expect time`; ms. */
+  readonly lastMs?: number;
+  /** True once a receive of the block returned 0 bytes (the peer closed its side), for `expect closed`. */
+  readonly sawClose?: boolean;
+  /** The block's connection, for `expect closed` and `expect tls`; absent when it has none. */
+  readonly channel?: Pick<Channel, 'tls' | 'peerClosed'>;
 }
+
+/** Reads the amounts and words of a fact (`expect time < {{t}}`), as {@link Scope} does for steps. */
+export type FactValues = Pick<Scope, 'count' | 'duration' | 'expand'>;
 
 /** Builds the bytes of an expected payload (`expect "text"`, `expect hex …`), as {@link PayloadBuilder.bytes}. */
 export type PayloadBytes = (payload: Payload, eol: LineEnding) => Promise<Buffer>;
@@ -36,13 +47,93 @@ function describeBytes(bytes: Buffer): string {
  * `bytes`, a heredoc ending its lines with `eol`) in the last value; `regex` tests the last value
  * with the linear-time {@link BytePattern}; `error` checks the step before failed, with `code`
  * when given, and its message against `pattern` when given. A failed verdict's detail shows what
- * was looked at (the first 64 bytes, escaped).
+ * was looked at (the first 64 bytes, escaped). `time`, `bytes`, `closed` and `tls` check a fact
+ * of the evidence ({@link checkFact}), reading a `{{…}}` amount or word with `values` (literals
+ * only when absent).
  * @throws what `bytes` throws when the expected payload cannot be made (a missing file, a bad
- *   variable), and an `Error` for a regex the engine refuses (the parser reports those first); a
+ *   variable) and what `values` throws (`EVARIABLE`), and an `Error` for a regex the engine refuses (the parser reports those first); a
  *   failed check is a verdict, not an error.
  */
-export function checkExpectation(matcher: Matcher, evidence: Evidence, eol: LineEnding, bytes: PayloadBytes): Promise<Verdict> {
-  return matcher.kind === 'error' ? checkError(matcher, evidence.lastError, bytes) : check(matcher, evidence.last, eol, bytes);
+export function checkExpectation(matcher: Matcher, evidence: Evidence, eol: LineEnding, bytes: PayloadBytes, values: FactValues = LITERALS): Promise<Verdict> {
+  switch (matcher.kind) {
+    case 'error':
+      return checkError(matcher, evidence.lastError, bytes);
+    case 'time':
+    case 'bytes':
+    case 'closed':
+    case 'tls':
+      return Promise.resolve(checkFact(matcher, evidence, values));
+    default:
+      return check(matcher, evidence.last, eol, bytes);
+  }
+}
+
+/** Reads literal amounts only, for a caller without a scope. */
+const LITERALS: FactValues = {
+  count: (v, what) => (typeof v === 'number' ? v : noVariables(what)),
+  duration: (v, what) => (typeof v === 'number' ? v : noVariables(what)),
+  expand: (t) => t.parts.map((p) => ('text' in p ? p.text : noVariables('expect tls'))).join(''),
+};
+
+function noVariables(what: string): never {
+  throw createError('EVARIABLE', `${what}: no variables to read here`);
+}
+
+function compare(a: number, op: Comparison, b: number): boolean {
+  return op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : op === '>=' ? a >= b : a === b;
+}
+
+/** A fingerprint's hex digits in upper case: `ab:cd` and `ABCD` are one fingerprint. */
+function fingerprintDigits(text: string): string {
+  return text.replace(/[:\s]/g, '').toUpperCase();
+}
+
+/**
+ * Checks a fact (§8.6.1): the last step's time against a duration, the last value's byte count
+ * against a count, that the peer closed (a receive returned 0 bytes, or the stream saw its FIN),
+ * and the block's TLS session: verified, protocol, cipher, ALPN (`none`: none agreed), the peer
+ * certificate's SHA-256 fingerprint (colons and case aside) and subject (a /regex/).
+ * @throws SocketLabError `EVARIABLE` when `values` cannot read the amount written
+ */
+function checkFact(m: Extract<Matcher, { kind: 'time' | 'bytes' | 'closed' | 'tls' }>, e: Evidence, values: FactValues): Verdict {
+  if (m.kind === 'time') {
+    const limit = values.duration(m.ms, `expect time ${m.op}`);
+    if (e.lastMs === undefined) return { pass: false, detail: 'no step before this expect connected, sent, received, waited or looked up' };
+    return { pass: compare(e.lastMs, m.op, limit), detail: `took ${e.lastMs} ms` };
+  }
+  if (m.kind === 'bytes') {
+    const want = values.count(m.count, `expect bytes${m.op === '=' ? '' : ` ${m.op}`}`, 0, Number.MAX_SAFE_INTEGER);
+    if (e.last === undefined) return { pass: false, detail: 'nothing was received or looked up before this expect' };
+    return { pass: compare(e.last.length, m.op, want), detail: `got ${byteCount(e.last.length)}` };
+  }
+  if (m.kind === 'closed') {
+    if (!e.channel) return { pass: false, detail: 'the block has no connection' };
+    if (e.sawClose || e.channel.peerClosed) return { pass: true, detail: 'the peer closed its side' };
+    return { pass: false, detail: e.channel.peerClosed === undefined ? 'a datagram socket has no close from its peer' : 'the peer has not closed its side' };
+  }
+  const tls = e.channel?.tls;
+  if (!tls) return { pass: false, detail: e.channel ? "the block's connection is not TLS" : 'the block has no connection' };
+  const f = m.fact;
+  const cert = tls.peerCertificate;
+  switch (f.name) {
+    case 'verified':
+      return tls.verified ? { pass: true, detail: `verified${cert ? `: ${cert.subject}, issued by ${cert.issuer}` : ''}` } : { pass: false, detail: `not verified${tls.verifyError ? `: ${tls.verifyError}` : ''}` };
+    case 'subject': {
+      if (!cert) return { pass: false, detail: 'the peer sent no certificate' };
+      const pass = BytePattern.of(f.source, f.flags).test(Buffer.from(cert.subject));
+      return { pass, detail: pass ? `the subject ${cert.subject} matches` : `the subject is ${cert.subject}` };
+    }
+    case 'fingerprint': {
+      if (!cert) return { pass: false, detail: 'the peer sent no certificate' };
+      const pass = fingerprintDigits(values.expand(f.value)) === fingerprintDigits(cert.fingerprint256);
+      return { pass, detail: pass ? `SHA-256 ${cert.fingerprint256}` : `the SHA-256 fingerprint is ${cert.fingerprint256}` };
+    }
+    default: {
+      const want = values.expand(f.value);
+      const got = f.name === 'protocol' ? tls.protocol : f.name === 'cipher' ? tls.cipher : tls.alpn === false ? 'none' : tls.alpn;
+      return { pass: got === want, detail: got === want ? got : `the ${f.name === 'alpn' ? 'ALPN protocol' : f.name} is ${got}` };
+    }
+  }
 }
 
 async function checkError(m: Extract<Matcher, { kind: 'error' }>, error: SocketLabError | undefined, bytes: PayloadBytes): Promise<Verdict> {

@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import type { Amount, Block, Header, Matcher, Payload, SockFile, Step, Template, TemplatePart } from '../../../src/sock/ast';
+import type { Amount, Block, Comparison, Header, Matcher, Payload, SockFile, Step, Template, TemplatePart, TlsFact } from '../../../src/sock/ast';
 import { parseSock } from '../../../src/sock/parser';
 import { printSock, printStep } from '../../../src/sock/printer';
 import { ROOT } from '../helpers';
@@ -94,7 +94,25 @@ const expectStep = fc.oneof(
       .tuple(fc.option(fc.constantFrom('ECONNREFUSED', 'ETIMEDOUT', 'EOF'), { nil: undefined }), fc.option(fc.oneof(regex, quotedText.filter((t) => t.parts.every((p) => 'text' in p)).map((t): Matcher => ({ kind: 'contains', payload: { kind: 'text', template: t } }))), { nil: undefined }))
       .map(([code, pattern]): Matcher => ({ kind: 'error', ...(code ? { code } : {}), ...(pattern ? { pattern } : {}) })),
   },
+  { weight: 2, arbitrary: factMatcher() },
 ).map((matcher): Step => ({ kind: 'expect', matcher, range: R, source: '' }));
+
+/** `expect time`, `expect bytes`, `expect closed` and `expect tls …`. */
+function factMatcher(): fc.Arbitrary<Matcher> {
+  const op = fc.constantFrom<Comparison>('<', '<=', '>', '>=', '=');
+  const value = fc.oneof(fc.constantFrom('TLSv1.3', 'h2', 'none', 'TLS_AES_256_GCM_SHA384', 'AB:CD:01').map((text) => template([{ text }])), fc.constant(0).map(() => template([{ variable: 'token', range: R }])));
+  const fact = fc.oneof(
+    fc.constant<TlsFact>({ name: 'verified' }),
+    fc.tuple(fc.constantFrom('protocol' as const, 'cipher' as const, 'alpn' as const, 'fingerprint' as const), value).map(([name, v]): TlsFact => ({ name, value: v })),
+    regex.map((r): TlsFact => (r.kind === 'regex' ? { name: 'subject', source: r.source, flags: r.flags } : { name: 'verified' })),
+  );
+  return fc.oneof(
+    fc.tuple(op, duration).map(([o, ms]): Matcher => ({ kind: 'time', op: o, ms })),
+    fc.tuple(op, countOf(0, 1_000_000)).map(([o, count]): Matcher => ({ kind: 'bytes', op: o, count })),
+    fc.constant<Matcher>({ kind: 'closed' }),
+    fact.map((f): Matcher => ({ kind: 'tls', fact: f })),
+  );
+}
 
 const captureStep: fc.Arbitrary<Step> = fc.oneof(
   fc.constantFrom('token', 'len').map((name): Step => ({ kind: 'capture', name, range: R, source: '' })),
