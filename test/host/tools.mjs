@@ -27,7 +27,7 @@ export const TOOLS = [
   { command: 'mount', debian: 'mount', why: 'a private nsswitch.conf inside a mount namespace' },
   { command: 'ip', debian: 'iproute2', why: 'links and routes inside a private network namespace' },
   { command: 'socat', debian: 'socat', why: 'stream and Unix peers' },
-  { command: 'ncat', debian: 'ncat', why: 'UDP, TLS and max-conns peers' },
+  { command: 'ncat', debian: 'ncat', why: 'UDP, TLS and max-conns peers; examples/broker.sock against ncat --broker' },
   { command: 'dnsmasq', debian: 'dnsmasq-base', why: 'a DNS server on loopback for resolve' },
   { command: 'tshark', debian: 'tshark', why: 'reads back the pcapng export' },
   { command: 'redis-server', debian: 'redis-server', why: 'examples/redis.sock against a real Redis' },
