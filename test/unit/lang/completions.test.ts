@@ -27,7 +27,8 @@ describe('completion', () => {
     assert.deepEqual(labels('recv until '), ['hex', 'base64', 'file']);
     assert.deepEqual(labels('recv 10 '), ['timeout']);
     assert.deepEqual(labels('recv timeout '), [], 'a duration follows timeout');
-    assert.deepEqual(labels('expect '), ['error', 'hex', 'base64', 'file']);
+    assert.deepEqual(labels('expect '), ['error', 'time', 'bytes', 'closed', 'tls', 'hex', 'base64', 'file']);
+    assert.deepEqual(labels('expect tls '), ['verified', 'protocol', 'cipher', 'alpn', 'fingerprint', 'subject']);
     assert.deepEqual(labels('connect '), ['tcp', 'udp', 'unix', 'tls']);
     assert.deepEqual(labels('connect tcp 127.0.0.1:80 '), ['timeout', 'as', 'keep']);
     assert.deepEqual(labels('repeat 3 '), ['every']);
