@@ -135,7 +135,10 @@ export type StepBody =
     }
   | { readonly kind: 'shutdown' }
   /** `repeat N [every D]` … `end`: the inner steps N times, starting one round every D. */
-  | { readonly kind: 'repeat'; readonly count: Amount; readonly everyMs?: Amount; readonly steps: readonly Step[] }
+  /** With `until`: stops after the first round whose last value passes the test, and fails when none of the N does. */
+  | { readonly kind: 'repeat'; readonly count: Amount; readonly everyMs?: Amount; readonly until?: Matcher; readonly steps: readonly Step[] }
+  /** `if TEST` … [`else` …] `end`: `steps` when the last value passes the test (contains, or /regex/), else `otherwise`. */
+  | { readonly kind: 'if'; readonly test: Matcher; readonly steps: readonly Step[]; readonly otherwise: readonly Step[] }
   | { readonly kind: 'wait'; readonly ms: Amount }
   /**
    * `await NAME accepted|datagram|data [N] [timeout D]`: waits until the listener NAME has
@@ -143,7 +146,6 @@ export type StepBody =
    * received N bytes in all (N defaults to 1; spec §8, `await`).
    */
   | { readonly kind: 'await'; readonly name: string; readonly event: AwaitEvent; readonly count?: Amount; readonly timeoutMs?: Amount }
-  | { readonly kind: 'expect'; readonly matcher: Matcher }
   | { readonly kind: 'expect'; readonly matcher: Matcher }
   /**
    * `capture NAME` (the whole last value), `capture NAME /REGEX/` (its first group, or the whole

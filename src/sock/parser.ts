@@ -325,13 +325,30 @@ class RepeatStep extends Statement {
   declare readonly count: Amount;
   declare readonly everyMs?: Amount;
   declare readonly steps: readonly Step[];
+  declare readonly until?: Matcher;
 
-  constructor(at: StatementAt, count: Amount, everyMs: Amount | undefined, steps: readonly Step[]) {
+  constructor(at: StatementAt, count: Amount, everyMs: Amount | undefined, steps: readonly Step[], until: Matcher | undefined) {
     super(at);
     this.kind = 'repeat';
     this.count = count;
     if (everyMs !== undefined) this.everyMs = everyMs;
     this.steps = steps;
+    if (until !== undefined) this.until = until;
+  }
+}
+
+class IfStep extends Statement {
+  declare readonly kind: 'if';
+  declare readonly test: Matcher;
+  declare readonly steps: readonly Step[];
+  declare readonly otherwise: readonly Step[];
+
+  constructor(at: StatementAt, test: Matcher, steps: readonly Step[], otherwise: readonly Step[]) {
+    super(at);
+    this.kind = 'if';
+    this.test = test;
+    this.steps = steps;
+    this.otherwise = otherwise;
   }
 }
 
@@ -1003,6 +1020,8 @@ const KEYWORDS = {
   expectTls: slotWords('expect', 2, 'tls'),
   echo: slotWords('echo', 1),
   every: slotWords('repeat', 2),
+  repeatUntil: slotWords('repeat', 3, 'until'),
+  ifPayload: slotWords('if', 1),
   eol: slotWords('eol', 1),
   serviceProtocol: slotWords('service', 2),
   recordType: slotWords('resolve', 2),
@@ -1018,6 +1037,8 @@ const enum VerbClass {
   Tls,
   Udp,
   Repeat,
+  If,
+  Else,
   End,
   Eol,
   /** A step that needs the block's connection. */
@@ -1033,6 +1054,10 @@ function verbClassOf(v: VerbSpec): VerbClass {
       return VerbClass.Header;
     case 'repeat':
       return VerbClass.Repeat;
+    case 'if':
+      return VerbClass.If;
+    case 'else':
+      return VerbClass.Else;
     case 'end':
       return VerbClass.End;
     case 'setting':
@@ -1110,6 +1135,13 @@ interface OpenRepeat {
   at: StatementAt;
   /** False while (or after) its line had a mistake: that error is its only diagnostic. */
   lineOk: boolean;
+  /** `repeat … until MATCH`: the test that ends it early. */
+  until?: Matcher;
+  /** An `if` (the group closed by `end` is an `if`, not a `repeat`): its test, and its `else` steps. */
+  test?: Matcher;
+  elseSteps?: Step[];
+  /** True after its `else`: steps go to {@link elseSteps}. */
+  inElse?: boolean;
 }
 
 /**
@@ -1325,7 +1357,7 @@ function addStep(draft: BlockDraft, step: Step | undefined): void {
   const open = draft.repeats.length;
   if (open > 0) {
     const r = draft.repeats[open - 1];
-    if (step !== undefined) r.steps.push(step);
+    if (step !== undefined) (r.inElse ? (r.elseSteps ??= []) : r.steps).push(step);
     r.stepCount++;
   } else {
     if (step !== undefined) draft.steps[draft.stepCount] = step;
@@ -1754,19 +1786,44 @@ class Parser {
         if (n.text.includes('{{')) open.count = this.template(this.lineStart + n.start, this.lineStart + n.end);
         else if (!/^\d+$/.test(n.text) || Number(n.text) < 1 || Number(n.text) > MAX_REPEAT) throw this.literalRequired('a count', 'repeat 10') ?? new LineError(`repeat takes a count from 1 to ${MAX_REPEAT}`, n.start, n.end);
         else open.count = Number(n.text);
-        if (!c.atEnd()) {
+        while (!c.atEnd()) {
           const kw = c.word('');
-          if (kw.text !== 'every') throw this.keywordError(KEYWORDS.every, `unexpected "${kw.text}" (expected "every DURATION")`, `unexpected "${kw.text}"`);
-          open.everyMs = this.durationOrVariable();
-          c.expectEnd();
+          if (kw.text === 'every' && open.everyMs === undefined && open.until === undefined) {
+            open.everyMs = this.durationOrVariable();
+          } else if (kw.text === 'until' && open.until === undefined) {
+            open.until = this.test(KEYWORDS.repeatUntil, 'repeat N until');
+            c.expectEnd();
+          } else {
+            throw this.keywordError(KEYWORDS.every, `unexpected "${kw.text}" (expected "every DURATION" or "until PAYLOAD|/REGEX/")`, `unexpected "${kw.text}"`);
+          }
         }
         // Its source ends where the line's last word does: taken again once the line is read.
         open.at = this.at().copy();
         open.lineOk = true;
         return;
       }
+      case VerbClass.If: {
+        // Opened before its test is read, as a repeat is: its `end` closes it whatever the line holds.
+        const open: OpenRepeat = { count: 1, everyMs: undefined, steps: [], stepCount: 0, at: this.at().copy(), lineOk: false, test: CHECKED_REGEX, elseSteps: [] };
+        draft.repeats.push(open);
+        draft.hasStatements = true;
+        if (draft.repeats.length === MAX_REPEAT_DEPTH + 1) throw new LineError(`repeat and if nest at most ${MAX_REPEAT_DEPTH} deep`, this.verbStart, this.verbEnd);
+        open.test = this.test(KEYWORDS.ifPayload, 'if');
+        c.expectEnd();
+        open.at = this.at().copy();
+        open.lineOk = true;
+        return;
+      }
+      case VerbClass.Else: {
+        c.expectEnd();
+        const open = draft.repeats[draft.repeats.length - 1];
+        if (!open || open.test === undefined) throw new LineError('else without if', this.verbStart, this.verbEnd);
+        if (open.inElse) throw new LineError('a second else in one if', this.verbStart, this.verbEnd);
+        open.inElse = true;
+        return;
+      }
       case VerbClass.End:
-        if (draft.repeats.length === 0) throw new LineError('end without repeat', this.verbStart, this.verbEnd);
+        if (draft.repeats.length === 0) throw new LineError('end without repeat or if', this.verbStart, this.verbEnd);
         // Closed before the rest of the line is checked: a word after end is its one error.
         this.closeRepeat(draft);
         c.expectEnd();
@@ -1958,8 +2015,27 @@ class Parser {
   private closeRepeat(draft: BlockDraft): void {
     const r = draft.repeats.pop();
     if (!r) return;
+    if (r.test !== undefined) {
+      addStep(draft, this.nodes ? new IfStep(r.at, r.test, r.steps.slice(), (r.elseSteps ?? []).slice()) : undefined);
+      return;
+    }
     if (r.stepCount === 0 && r.lineOk) this.diagnostics.push({ severity: 'warning', message: 'this repeat has no steps', range: r.at.range() });
-    addStep(draft, this.nodes ? new RepeatStep(r.at, r.count, r.everyMs, r.steps.slice()) : undefined);
+    addStep(draft, this.nodes ? new RepeatStep(r.at, r.count, r.everyMs, r.steps.slice(), r.until) : undefined);
+  }
+
+  /**
+   * The test of `if` and `repeat … until`: a payload the last value contains, or a /regex/ it
+   * matches, as `expect` has them (no `expect error`).
+   */
+  private test(keywords: readonly string[], what: string): Matcher {
+    const { c } = this;
+    if (c.atEnd()) throw new LineError(`${what} needs a test: a payload such as "OK", or a /regex/`, this.verbStart, this.verbEnd);
+    if (c.peek() === 0x2f /* / */) {
+      const source = c.regex(this.regexes);
+      return this.nodes ? { kind: 'regex', source, flags: c.flags } : CHECKED_REGEX;
+    }
+    const payload = this.payload(keywords);
+    return this.nodes ? { kind: 'contains', payload } : CHECKED_CONTAINS;
   }
 
   /** Notes where the header just parsed is, for the block's diagnostics. */

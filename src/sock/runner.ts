@@ -9,7 +9,7 @@ import { formatHostPort, isWildcardAddress, parseHostPort, parseListenerHostPort
 import { createError, fromNodeError, SocketLabError } from '../net/errors';
 import { TrafficBus } from '../net/traffic';
 import { sleep } from '../net/wait';
-import type { Block, Header, SockFile, Step, Template } from './ast';
+import type { Block, Header, Matcher, SockFile, Step, Template } from './ast';
 import type { Channel } from './channel';
 import type { RunEvent, StepEvent, SummaryEvent } from './runEvents';
 import { Scope, type ListenerInfo } from './scope';
@@ -440,6 +440,21 @@ export class SockRun {
    * Runs steps in order. An error ends the steps unless the next step is `expect error`, which
    * then checks it; a failed expect ends the steps too.
    */
+  /**
+   * The test of an `if` or a `repeat … until` on the last value, as `expect` checks it but counted
+   * as nothing. A test whose payload cannot be made is an error of `step`, reported; then undefined.
+   */
+  private async test(matcher: Matcher, state: StepState, block: Block, base: Omit<StepEvent, 'status' | 'ms'>, t0: number): Promise<Verdict | undefined> {
+    try {
+      return await checkExpectation(matcher, state, block.eol, (payload, eol) => this.payloads.bytes(payload, eol));
+    } catch (err) {
+      const error = fromNodeError(err, base.source);
+      this.emit({ ...base, status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
+      this.errors++;
+      return undefined;
+    }
+  }
+
   /** Runs a `set` step: its value is expanded and computed once, here, for every later step. */
   private set(step: Extract<Step, { kind: 'set' }>): { detail: string; value?: undefined; payload?: undefined; direction?: undefined } {
     const value = evaluate(this.scope.expand(step.value), step.name);
@@ -476,9 +491,11 @@ export class SockRun {
           return 'error';
         }
         let rounds = 0;
+        /** With `until`: the verdict of the round that ended it, or of the last round. */
+        let test: Verdict | undefined;
         const roundMs: number[] = [];
         const [out0, in0] = [state.bytesOut ?? 0, state.bytesIn ?? 0];
-        for (; rounds < count; rounds++) {
+        for (; rounds < count && !test?.pass; rounds++) {
           if (everyMs && rounds > 0) {
             // A rate, not a pause: round k starts k × every after the first.
             const due = t0 + rounds * everyMs - performance.now();
@@ -489,15 +506,34 @@ export class SockRun {
           const outcome = await this.runSteps(block, step.steps, channel, { ...ctx, round: [...(ctx.round ?? []), rounds + 1] }, undefined, state);
           if (outcome !== 'pass') return outcome;
           roundMs.push(elapsed(r0));
+          if (step.until) {
+            const verdict = await this.test(step.until, state, block, base, t0);
+            if (verdict === undefined) return 'error';
+            test = verdict;
+          }
         }
         const done = `${rounds} round${rounds === 1 ? '' : 's'}`;
         const repeat = { rounds, bytesOut: (state.bytesOut ?? 0) - out0, bytesIn: (state.bytesIn ?? 0) - in0, minMs: roundMs.reduce((a, b) => Math.min(a, b), roundMs[0] ?? 0), medianMs: median(roundMs), maxMs: roundMs.reduce((a, b) => Math.max(a, b), 0) };
-        if (rounds < count) {
+        if (rounds < count && !test?.pass) {
           if (this.cancelled) this.interrupted = true;
           this.emit({ ...base, status: 'error', code: 'ECANCELED', detail: `cancelled after ${done} of ${count}`, ms: elapsed(t0), repeat });
           return 'error';
         }
-        this.emit({ ...base, status: 'ok', detail: done, ms: elapsed(t0), repeat });
+        if (test && !test.pass) {
+          // Polling that never saw what it waited for: a failed expectation, as `expect` would be.
+          this.emit({ ...base, status: 'fail', detail: `no round of ${count} passed the test: ${test.detail}`, ms: elapsed(t0), repeat });
+          this.failed++;
+          return 'fail';
+        }
+        this.emit({ ...base, status: 'ok', detail: test ? `${done}: the last passed the test (${test.detail})` : done, ms: elapsed(t0), repeat });
+        continue;
+      }
+      if (step.kind === 'if') {
+        const verdict = await this.test(step.test, state, block, base, t0);
+        if (verdict === undefined) return 'error';
+        this.emit({ ...base, status: 'ok', detail: verdict.pass ? `yes: ${verdict.detail}` : `no: ${verdict.detail}; ${step.otherwise.length > 0 ? 'the steps after else run' : 'nothing runs'}`, ms: elapsed(t0) });
+        const outcome = await this.runSteps(block, verdict.pass ? step.steps : step.otherwise, channel, ctx, undefined, state);
+        if (outcome !== 'pass') return outcome;
         continue;
       }
       if (step.kind === 'expect') {

@@ -19,7 +19,7 @@ export type VerbTransport = 'tcp' | 'udp' | 'unix' | 'tls';
  * - `repeat` / `end`: open and close a repeated run of steps;
  * - `setting`: a line that configures its block, wherever it stands (§2.2); see {@link VerbSpec.settingOf}.
  */
-export type VerbKind = 'header' | 'step' | 'lookup' | 'repeat' | 'end' | 'setting';
+export type VerbKind = 'header' | 'step' | 'lookup' | 'repeat' | 'if' | 'else' | 'end' | 'setting';
 
 /**
  * Where a statement may stand.
@@ -291,20 +291,47 @@ export const VERBS: readonly VerbSpec[] = [
   {
     name: 'repeat',
     kind: 'repeat',
-    forms: [{ syntax: 'repeat N [every D]' }],
+    forms: [{ syntax: 'repeat N [every D] [until PAYLOAD]' }, { syntax: 'repeat N [every D] until /REGEX/FLAGS' }],
     placement: { headers: ANYWHERE, where: 'any' },
-    doc: 'Runs the steps up to `end` N times, optionally one round every D.',
+    doc: 'Runs the steps up to `end` N times, optionally one round every D; with until, stops after the first round whose last value matches (polling), and fails when none of the N does.',
     python: 'for _ in range(n):',
     produces: false,
     example: 'repeat 2\nend',
-    keywords: [{ at: 2, words: ['every'], role: 'keyword' }],
+    keywords: [
+      { at: 2, words: ['every', 'until'], role: 'keyword' },
+      { after: 'every', words: [], role: 'keyword' },
+      { after: 'until', words: PAYLOAD_WORDS, role: 'payload' },
+      { words: ['until'], role: 'keyword' },
+    ],
+  },
+  {
+    name: 'if',
+    kind: 'if',
+    forms: [{ syntax: 'if PAYLOAD' }, { syntax: 'if /REGEX/FLAGS' }],
+    placement: { headers: ANYWHERE, where: 'any' },
+    doc: 'Runs the steps up to `else` (or `end`) when the last value received or looked up contains the payload or matches the regex; else the steps after `else`.',
+    python: 'if expected in data:',
+    produces: false,
+    example: 'if "OK"\nend',
+    keywords: [{ at: 1, words: PAYLOAD_WORDS, role: 'payload' }],
+  },
+  {
+    name: 'else',
+    kind: 'else',
+    forms: [{ syntax: 'else' }],
+    placement: { headers: ANYWHERE, where: 'any' },
+    doc: 'Starts the steps an `if` runs when its test does not hold, up to `end`.',
+    python: 'else:',
+    produces: false,
+    example: 'if "OK"\nelse\nend',
+    keywords: [],
   },
   {
     name: 'end',
     kind: 'end',
     forms: [{ syntax: 'end' }],
     placement: { headers: ANYWHERE, where: 'any' },
-    doc: 'Closes the innermost `repeat`.',
+    doc: 'Closes the innermost `repeat` or `if`.',
     produces: false,
     example: 'repeat 2\nend',
     keywords: [],

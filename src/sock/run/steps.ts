@@ -106,6 +106,7 @@ export class StepExecutor {
       case 'repeat':
       case 'capture':
       case 'set':
+      case 'if':
         throw new TypeError(`${step.kind} is run by runSteps`);
       default:
         return runLookup(step, (t) => this.scope.expand(t), this.timeoutMs);

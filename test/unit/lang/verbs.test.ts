@@ -40,6 +40,8 @@ const SCOPES: Record<VerbKind, string> = {
   header: 'keyword.control.header.sock',
   step: 'keyword.other.step.sock',
   repeat: 'keyword.other.step.sock',
+  if: 'keyword.other.step.sock',
+  else: 'keyword.other.step.sock',
   end: 'keyword.other.step.sock',
   lookup: 'support.function.lookup.sock',
   setting: 'storage.modifier.setting.sock',

@@ -114,6 +114,9 @@ function factMatcher(): fc.Arbitrary<Matcher> {
   );
 }
 
+/** The test of `if` and `repeat … until`: a payload on one line, or a regex. */
+const flowTest: fc.Arbitrary<Matcher> = fc.oneof(regex, payload.filter((p) => p.kind !== 'heredoc').map((p): Matcher => ({ kind: 'contains', payload: p })));
+
 const captureStep: fc.Arbitrary<Step> = fc.oneof(
   fc.constantFrom('token', 'len').map((name): Step => ({ kind: 'capture', name, range: R, source: '' })),
   fc.tuple(fc.constantFrom('token', 'len'), fc.integer({ min: 1, max: 1_000_000 })).map(([name, line]): Step => ({ kind: 'capture', name, line, range: R, source: '' })),
@@ -171,9 +174,13 @@ function steps(kind: Kind, depth: number): fc.Arbitrary<Step[]> {
           { weight: 6, arbitrary: fc.oneof(...simple) },
           {
             weight: 1,
-            arbitrary: fc.tuple(countOf(1, 1000), fc.option(duration, { nil: undefined }), steps(kind, depth - 1).filter((s) => s.length > 0)).map(
-              ([count, everyMs, inner]): Step => ({ kind: 'repeat', count, ...(everyMs !== undefined ? { everyMs } : {}), steps: inner, range: R, source: '' }),
+            arbitrary: fc.tuple(countOf(1, 1000), fc.option(duration, { nil: undefined }), fc.option(flowTest, { nil: undefined }), steps(kind, depth - 1).filter((s) => s.length > 0)).map(
+              ([count, everyMs, until, inner]): Step => ({ kind: 'repeat', count, ...(everyMs !== undefined ? { everyMs } : {}), ...(until ? { until } : {}), steps: inner, range: R, source: '' }),
             ),
+          },
+          {
+            weight: 1,
+            arbitrary: fc.tuple(flowTest, steps(kind, depth - 1), steps(kind, depth - 1)).map(([test, inner, otherwise]): Step => ({ kind: 'if', test, steps: inner, otherwise, range: R, source: '' })),
           },
         )
       : fc.oneof(...simple);
