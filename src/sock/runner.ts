@@ -446,7 +446,7 @@ export class SockRun {
    */
   private async test(matcher: Matcher, state: StepState, block: Block, base: Omit<StepEvent, 'status' | 'ms'>, t0: number): Promise<Verdict | undefined> {
     try {
-      return await checkExpectation(matcher, state, block.eol, (payload, eol) => this.payloads.bytes(payload, eol));
+      return await checkExpectation(matcher, state, block.eol, (payload, eol) => this.payloads.bytes(payload, eol), this.scope);
     } catch (err) {
       const error = fromNodeError(err, base.source);
       this.emit({ ...base, status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
