@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -157,4 +158,15 @@ export function listenerPort(events: readonly RunEvent[], name: string): number 
   const e = events.find((x) => x.type === 'listening' && x.name === name);
   if (!e || e.type !== 'listening') throw new Error(`no listener named ${name}`);
   return Number(e.local.slice(e.local.lastIndexOf(':') + 1));
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago, for a peer that takes its port on its command line. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
 }

@@ -1,17 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listenerPort, run, runSock, start } from './helpers';
+import { freePort, listenerPort, run, runSock, start } from './helpers';
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** Runs `sh -c` with a shell pipeline (stdin from printf), bounded by `timeout`. */
 function shell(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {

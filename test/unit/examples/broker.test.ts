@@ -2,18 +2,8 @@
 // port and passed to the example as --var port=N: two clients through the relay, paced by
 // `await a data N` instead of a wait, run several times over to show the pacing holds.
 import { strict as assert } from 'node:assert';
-import { createServer } from 'node:net';
-import { cli, start, type Running } from '../helpers';
+import { cli, freePort, type Running, start } from '../helpers';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 describe('examples/broker.sock against ncat --broker', function () {
   this.timeout(60_000);

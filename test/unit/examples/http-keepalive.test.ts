@@ -2,20 +2,11 @@
 // a free loopback port and passed to the example as --var port=N.
 import { strict as assert } from 'node:assert';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, start, type Running } from '../helpers';
+import { cli, freePort, type Running, start } from '../helpers';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 /** Resolves once something accepts on 127.0.0.1:port; tries for at most 10 s. */
 async function accepting(port: number): Promise<void> {

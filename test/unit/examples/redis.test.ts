@@ -1,18 +1,8 @@
 // examples/redis.sock against a real redis-server (Debian's), started on a free loopback port and
 // passed to the example as --var port=N, the way every example takes its server's port.
 import { strict as assert } from 'node:assert';
-import { createServer } from 'node:net';
-import { cli, start, type Running } from '../helpers';
+import { cli, freePort, type Running, start } from '../helpers';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 describe('examples/redis.sock against redis-server', function () {
   let redis: Running;

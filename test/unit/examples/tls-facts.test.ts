@@ -2,20 +2,10 @@
 // certificate made for the test, passed to the example as --var port=N, --var ca=PATH, --var fp=….
 import { strict as assert } from 'node:assert';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, run, start, type Running } from '../helpers';
+import { cli, freePort, run, type Running, start } from '../helpers';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 describe('examples/tls-facts.sock against openssl s_server', function () {
   let dir: string;
