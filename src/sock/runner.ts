@@ -21,7 +21,7 @@ import { connectBlockClient } from './run/blockClient';
 import { openBlockListener } from './run/blockListener';
 import { checkExpectation, type Verdict } from './run/expectations';
 import { PayloadBuilder } from './run/payloads';
-import { StepExecutor, type StepContext } from './run/steps';
+import { StepExecutor, type StepContext, type StepResult } from './run/steps';
 import { AwaitCounts } from './run/awaits';
 
 export { MAX_FILE_PAYLOAD } from './files';
@@ -456,14 +456,14 @@ export class SockRun {
   }
 
   /** Runs a `set` step: its value is expanded and computed once, here, for every later step. */
-  private set(step: Extract<Step, { kind: 'set' }>): { detail: string; value?: undefined; payload?: undefined; direction?: undefined } {
+  private set(step: Extract<Step, { kind: 'set' }>): StepResult {
     const value = evaluate(this.scope.expand(step.value), step.name);
     this.scope.assign(step.name, Buffer.from(value, 'utf8'));
     return { detail: `${step.name} = "${escapeBytes(Buffer.from(value, 'utf8'), 64)}"` };
   }
 
   /** Runs a `capture` step: its variables are set in the run's scope for every later step. */
-  private capture(step: Extract<Step, { kind: 'capture' }>, last: Buffer | undefined): { detail: string; value?: undefined; payload?: undefined; direction?: undefined } {
+  private capture(step: Extract<Step, { kind: 'capture' }>, last: Buffer | undefined): StepResult {
     const taken = capture(step, last);
     for (const [name, value] of taken.values) this.scope.assign(name, value);
     return { detail: taken.detail };

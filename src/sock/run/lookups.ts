@@ -25,41 +25,36 @@ export type LookupStep = Extract<Step, { kind: 'resolve' | 'pton' | 'ntop' | 'ho
  * @throws SocketLabError `ENOTFOUND`, `ENODATA`, `ETIMEOUT` … from the resolver; `ESERVICE` for an
  *   unknown service; `EBADADDR` for an address the conversion rejects; `EVARIABLE` from `expand`.
  */
+/** A lookup's answer as text: the value `expect` checks, and the detail shown. */
+function answer(text: string): StepResult {
+  return { value: Buffer.from(text), detail: text };
+}
+
+/** A packed address: its bytes, shown in hex and escaped. */
+function packedAnswer(packed: Buffer): StepResult {
+  return { value: packed, detail: `${toHex(packed)}  "${escapeBytes(packed)}"` };
+}
+
 export async function runLookup(step: LookupStep, expand: (t: Template) => string, timeoutMs: number): Promise<StepResult> {
   switch (step.kind) {
     case 'resolve': {
       const server = step.server ? parseNameServer(expand(step.server)) : undefined;
       const answers = await resolveRecords(expand(step.target), step.recordType, server, timeoutMs);
-      const text = answers.join(', ');
-      return { value: Buffer.from(text), detail: text };
+      return answer(answers.join(', '));
     }
-    case 'pton': {
-      const packed = pton(expand(step.target));
-      return { value: packed, detail: `${toHex(packed)}  "${escapeBytes(packed)}"` };
-    }
-    case 'ntop': {
-      const text = ntop(decodeHex(expand(step.target)));
-      return { value: Buffer.from(text), detail: text };
-    }
-    case 'hostname': {
-      const name = hostname();
-      return { value: Buffer.from(name), detail: name };
-    }
-    case 'lookup': {
-      const answer = await lookupHost(expand(step.target));
-      return { value: Buffer.from(answer), detail: answer };
-    }
-    case 'service': {
-      const answer = systemServices().lookup(expand(step.target), step.proto);
-      return { value: Buffer.from(answer), detail: answer };
-    }
-    case 'aton': {
-      const packed = aton(expand(step.target));
-      return { value: packed, detail: `${toHex(packed)}  "${escapeBytes(packed)}"` };
-    }
-    case 'ntoa': {
-      const dotted = ntoa(decodeHex(expand(step.target)));
-      return { value: Buffer.from(dotted), detail: dotted };
-    }
+    case 'pton':
+      return packedAnswer(pton(expand(step.target)));
+    case 'ntop':
+      return answer(ntop(decodeHex(expand(step.target))));
+    case 'hostname':
+      return answer(hostname());
+    case 'lookup':
+      return answer(await lookupHost(expand(step.target)));
+    case 'service':
+      return answer(systemServices().lookup(expand(step.target), step.proto));
+    case 'aton':
+      return packedAnswer(aton(expand(step.target)));
+    case 'ntoa':
+      return answer(ntoa(decodeHex(expand(step.target))));
   }
 }
