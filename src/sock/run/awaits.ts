@@ -39,14 +39,26 @@ export class AwaitCounts {
   /** Datagrams (UDP listener) or bytes (connection) received, by socket id. */
   private readonly datagrams = new Map<string, number>();
   private readonly bytes = new Map<string, number>();
+  /** Connections a listener accepted that are open now, whose data is not counted. */
+  private readonly sessions = new Set<string>();
   private readonly notifier = new Notifier();
 
-  /** Counts `event`: an `open` with a listener is an accepted connection; `data` in is a datagram and bytes. */
+  /**
+   * Counts `event`: an `open` with a listener is an accepted connection; `data` in is a datagram
+   * and bytes. A listener's accepted connections are never awaited (only listeners and kept
+   * connections are), so their bytes are not counted: a long run of many short sessions keeps
+   * no entry per connection.
+   */
   observe(event: TrafficEvent): void {
+    if (event.type === 'close') {
+      this.sessions.delete(event.id);
+      return;
+    }
     if (event.type === 'open') {
       if (event.listener === undefined) return;
       this.accepted.set(event.listener, (this.accepted.get(event.listener) ?? 0) + 1);
-    } else if (event.type === 'data' && event.direction === 'in') {
+      this.sessions.add(event.id);
+    } else if (event.type === 'data' && event.direction === 'in' && !this.sessions.has(event.id)) {
       this.datagrams.set(event.id, (this.datagrams.get(event.id) ?? 0) + 1);
       this.bytes.set(event.id, (this.bytes.get(event.id) ?? 0) + event.payload.length);
     } else {
