@@ -15,7 +15,8 @@ import { dirname } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 // esbuild inlines only the fields used: the version, kept in one place.
 import packageJson from '../package.json';
-import { durationTooLong, hasErrors, MAX_DURATION_MS, parseDuration, parseSock } from './sock/parser';
+import { durationTooLong, MAX_DURATION_MS, parseDuration } from './sock/parse/lexer';
+import { hasErrors, parseSock } from './sock/parser';
 import { DEFAULT_CAPTURE_LIMITS, TrafficCapture } from './net/capture';
 import { toPcapng } from './net/pcapng';
 import { TrafficBus } from './net/traffic';

@@ -10,6 +10,7 @@ import { decodeBase64, decodeEscapes, decodeHex } from '../net/payload';
 import { systemServices } from '../net/services';
 import type { Payload, SockFile, Step } from './ast';
 import { VERB_BY_NAME } from './lang/verbs';
+import { tokenAt } from './parse/lexer';
 
 /** What a hover can say, by kind. */
 export type HoverInfo =
@@ -32,37 +33,6 @@ export interface HoverAt {
   readonly end: number;
 }
 
-/**
- * The spans of a line: quoted strings and `{{…}}` kept whole, other words split at spaces; a
- * trailing comment (`#` or `//` after whitespace, as the parser reads it) ends the line.
- */
-function tokens(line: string): { text: string; start: number; end: number }[] {
-  const out: { text: string; start: number; end: number }[] = [];
-  let i = 0;
-  while (i < line.length) {
-    if (/\s/.test(line[i])) {
-      i++;
-      continue;
-    }
-    if (i > 0 && (line[i] === '#' || line.startsWith('//', i))) break;
-    const start = i;
-    if (line[i] === '"') {
-      i++;
-      while (i < line.length && line[i] !== '"') i += line[i] === '\\' ? 2 : 1;
-      i = Math.min(i + 1, line.length);
-    } else {
-      while (i < line.length && !/\s/.test(line[i])) {
-        if (line.startsWith('{{', i)) {
-          const close = line.indexOf('}}', i + 2);
-          i = close < 0 ? line.length : close + 2;
-        } else i++;
-      }
-    }
-    out.push({ text: line.slice(start, i), start, end: i });
-  }
-  return out;
-}
-
 function variableInfo(name: string, file: SockFile): HoverInfo {
   const [base, field] = name.trim().split('.');
   if (base.startsWith('$')) return { kind: 'variable', name, note: 'a built-in: ' + (base === '$timestamp' ? 'the time in Unix seconds' : base === '$randomInt' ? 'a random integer, MIN ≤ n < MAX' : 'an environment variable (not read in an untrusted workspace)') };
@@ -76,16 +46,18 @@ function variableInfo(name: string, file: SockFile): HoverInfo {
 }
 
 /**
- * Describes what is under `column` of line `line` of the text.
+ * Describes what is under `column` (a UTF-16 code unit) of line `line` (0-based, lines end at
+ * `\n`) of the text. The words are the parser's ({@link tokenAt}): a quoted string or a `{{…}}` is
+ * one word, spaces included, and a trailing comment (`#` or `//` after whitespace) is no word.
  *
  * @param file the parse of the same text (for variables)
- * @returns the info and its span, or undefined over blank space, comments and unknown words
+ * @returns the info and its span, or undefined over blank space, comments, `@name = …` lines and unknown words
  */
 export function hoverAt(text: string, file: SockFile, line: number, column: number): HoverAt | undefined {
-  const lineText = text.split('\n')[line]?.replace(/\r$/, '') ?? '';
-  const trimmed = lineText.trim();
-  if (!trimmed || trimmed.startsWith('#') || trimmed.startsWith('//') || trimmed.startsWith('@')) return undefined;
-  const toks = tokens(lineText);
+  const start = lineStart(text, line);
+  if (start < 0) return undefined;
+  const toks = tokenAt(text, start).tokens;
+  if (toks.length === 0 || toks[0].text.startsWith('@')) return undefined;
   const at = toks.findIndex((t) => column >= t.start && column < t.end);
   if (at < 0) return undefined;
   const t = toks[at];
@@ -142,6 +114,18 @@ export function hoverAt(text: string, file: SockFile, line: number, column: numb
   if (/^\d{1,5}$/.test(t.text) && (verb === 'listen' || prev === 'tcp' || prev === 'udp')) return { info: portInfo(Number(t.text), proto), start: t.start, end: t.end };
   if ((verb === 'lookup' || verb === 'resolve') && at === 1) return { info: { kind: 'host', name: t.text, hosts: systemHosts().addresses(t.text) }, start: t.start, end: t.end };
   return undefined;
+}
+
+/** The offset where line `line` (0-based) of the text starts, or -1 when the text has no such line. */
+function lineStart(text: string, line: number): number {
+  if (line < 0) return -1;
+  let offset = 0;
+  for (let l = 0; l < line; l++) {
+    const newline = text.indexOf('\n', offset);
+    if (newline < 0) return -1;
+    offset = newline + 1;
+  }
+  return offset;
 }
 
 /** The hex or base64 payload of the statement on `line` (0-based), as the parse has it, if any. */

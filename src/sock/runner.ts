@@ -14,7 +14,7 @@ import type { Channel } from './channel';
 import type { RunEvent, StepEvent, SummaryEvent } from './runEvents';
 import { Scope, type ListenerInfo } from './scope';
 import { capture } from './run/captures';
-import { MAX_REPEAT } from './parser';
+import { MAX_REPEAT } from './parse/flow';
 import { evaluate } from './run/arithmetic';
 import { escapeBytes } from '../net/payload';
 import { connectBlockClient } from './run/blockClient';

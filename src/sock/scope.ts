@@ -12,7 +12,7 @@ import { isUtf8 } from 'node:buffer';
 import { randomInt } from 'node:crypto';
 import { createError } from '../net/errors';
 import type { Amount, SockFile, Template, TemplatePart } from './ast';
-import { durationTooLong, MAX_DURATION_MS, parseDuration } from './parser';
+import { durationTooLong, MAX_DURATION_MS, parseDuration } from './parse/lexer';
 import { printTemplate } from './printer';
 
 /** The limits of one expansion (one payload, target or path of a step). */

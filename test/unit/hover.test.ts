@@ -88,6 +88,21 @@ describe('hover info (what is under the cursor)', () => {
     assert.equal(hoverAt(text, file, 3, text.split('\n')[3].indexOf('10.0'))?.info.kind, 'payload', 'a # inside quotes is payload, not a comment');
   });
 
+  it('reads words as the parser does: a # right after a closing quote is a word, not a comment', () => {
+    // The parser reads `#b` as a word (and reports it), so the rest of the line is statement, not comment.
+    const text = '### a\nconnect tcp 127.0.0.1:80\nsend "a"#b 10.0.0.1:80\nsend "{{$randomInt 0 100}}" # 10.0.0.2\n';
+    const file = parseSock(text);
+    const line = text.split('\n')[2];
+    assert.deepEqual(file.diagnostics.map((d) => [d.range.start.line, d.range.start.column, d.range.end.column]), [[2, line.indexOf('#'), line.indexOf('#') + 2]]);
+    const address = hoverAt(text, file, 2, line.indexOf('10.0'));
+    assert.ok(address?.info.kind === 'address' && address.info.address === '10.0.0.1');
+    const env = text.split('\n')[3];
+    const v = hoverAt(text, file, 3, env.indexOf('0 100'));
+    assert.ok(v?.info.kind === 'variable' && v.info.name === '$randomInt 0 100', 'a {{…}} with spaces inside a string');
+    assert.deepEqual([v.start, v.end], [env.indexOf('{{'), env.indexOf('}}') + 2]);
+    assert.equal(hoverAt(text, file, 3, env.indexOf('10.0')), undefined);
+  });
+
   it('says nothing over blank space, comments and variable lines, and never throws on any position', () => {
     assert.equal(at(1, 1), undefined);
     assert.equal(at(0, 3), undefined);

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import type { Diagnostic, Range } from '../../src/sock/ast';
-import { hasErrors, parseDuration, parseSock, parseSockEagerly } from '../../src/sock/parser';
+import { parseDuration } from '../../src/sock/parse/lexer';
+import { hasErrors, parseSock } from '../../src/sock/parser';
 import { ROOT } from './helpers';
 
 function errors(text: string): Diagnostic[] {
@@ -310,52 +311,42 @@ describe('the .sock parser: positions (the parser reads the file by offsets, not
     );
   });
 
-  it('builds a block\'s nodes when first asked, as one eager pass would, whichever block is asked first (property)', () => {
-    // Lines whose meaning depends on other blocks (names, use) or on the block's header and settings.
-    const contextual = fc.constantFrom(
-      'connect tcp 127.0.0.1:1 as c keep',
-      'connect unix /tmp/s as c',
-      'use c',
-      'listen tcp 0 as c',
-      'connect udp 255.255.255.255:9',
-      'connect udp <broadcast>:{{c.port}}',
-      'broadcast',
-      'join 239.1.2.3',
-      'listen tls 127.0.0.1:0',
-      'connect tls 127.0.0.1:1',
-      'self-signed',
-      'insecure',
-      'cert a.pem',
-      'key k.pem',
-      'max-conns 2',
-      'allow 127.0.0.1',
-      'idle-timeout 1s',
-      'eol lf',
-      'echo',
-      'shutdown',
-      'repeat 2',
-      'end',
-      'recv exactly 4',
-      'expect "x"',
-    );
-    const mixed = fc.array(fc.oneof(line, contextual), { maxLength: 30 }).map((ls) => ls.join('\n'));
-    fc.assert(
-      fc.property(mixed, fc.boolean(), fc.nat(), (text, crlf, seed) => {
-        const source = crlf ? text.replace(/\n/g, '\r\n') : text;
-        const eager = json(parseSockEagerly(source));
-        const file = parseSock(source);
-        // Ask the blocks for their nodes in an order of the seed's choosing, not the file's.
-        const order = file.blocks.map((_, i) => i).sort((a, b) => ((a * 7919 + seed) % 101) - ((b * 7919 + seed) % 101));
-        for (const i of order) {
-          const b = file.blocks[i];
-          // Some blocks are asked for their header first (built from its line alone), as CodeLens does.
-          const header = (i + seed) % 2 === 0 ? b.header : undefined;
-          assert.equal(b.steps, b.steps, 'a block builds its steps once and keeps them');
-          if (header !== undefined) assert.equal(b.header, header, 'a header built alone stays the block\'s header');
+  it('gives each template the text its range selects, read through its fields and through JSON alike (property)', () => {
+    // Ranges and literal templates are kept compact (src/sock/parse/lexer.ts): what they give must match the text.
+    type Node = Record<string, unknown>;
+    type Part = { text?: string; variable?: string; builtin?: unknown; range?: Range };
+    const selected = (lines: string[], r: Range): string => lines[r.start.line].slice(r.start.column, r.end.column);
+    const check = (lines: string[], t: { parts: readonly Part[]; range: Range }, path: string): void => {
+      const plain = JSON.parse(JSON.stringify(t)) as { parts: Part[]; range: Range };
+      assert.deepEqual(plain.range, { start: { ...t.range.start }, end: { ...t.range.end } }, `${path}: its JSON range`);
+      assert.equal(t.parts, t.parts, `${path}: its parts are made once`);
+      let text = '';
+      for (const part of t.parts) {
+        if (part.text !== undefined) text += part.text;
+        else {
+          const inner = selected(lines, part.range as Range);
+          assert.ok(inner.startsWith('{{') && inner.endsWith('}}') && inner.includes(part.variable ?? '$'), `${path}: a reference's range selects it: ${inner}`);
+          text += inner;
         }
-        assert.equal(json(file), eager);
+      }
+      if (t.range.start.line === t.range.end.line) assert.equal(text, selected(lines, t.range), `${path}: the template's parts are the text its range selects`);
+      assert.deepEqual(plain.parts, JSON.parse(JSON.stringify(t.parts)), `${path}: its JSON parts`);
+    };
+    const visit = (lines: string[], v: unknown, path: string): void => {
+      if (Array.isArray(v)) return v.forEach((x, i) => visit(lines, x, `${path}[${i}]`));
+      if (!v || typeof v !== 'object') return;
+      const n = v as Node;
+      if ('parts' in n && 'range' in n) return check(lines, n as unknown as { parts: Part[]; range: Range }, path);
+      for (const k of new Set([...Object.keys(n), 'header'])) if (k !== 'range' && k in n) visit(lines, n[k], `${path}.${k}`);
+    };
+    fc.assert(
+      fc.property(file, fc.boolean(), (text, crlf) => {
+        const parsed = parseSock(crlf ? text.replace(/\n/g, '\r\n') : text);
+        const lines = text.split('\n');
+        visit(lines, parsed.blocks, 'blocks');
+        visit(lines, [...parsed.variables.values()], 'variables');
       }),
-      { numRuns: 1500 },
+      { numRuns: 1000 },
     );
   });
 

@@ -10,7 +10,7 @@ import { RECV_MAX_BYTES } from '../../net/stream';
 import type { Amount, Payload, Step } from '../ast';
 import type { Channel } from '../channel';
 import type { Scope } from '../scope';
-import { MAX_AWAIT_COUNT } from '../parser';
+import { MAX_AWAIT_COUNT } from '../parse/flow';
 import { countOf, notRunning, type AwaitCounts } from './awaits';
 import { runLookup } from './lookups';
 import type { LineEnding, PayloadBuilder } from './payloads';

@@ -47,4 +47,22 @@ describe('completion', () => {
     assert.deepEqual(labels('listen udp ', { 'listen-udp': ['127.0.0.1:0', 42] }), ['127.0.0.1:0']);
     assert.deepEqual(labels('listen udp ', {}), []);
   });
+
+  it('reads words as the parser does: a quoted string is one word, spaces included', () => {
+    assert.deepEqual(labels('recv until "a b" '), ['timeout']);
+    assert.deepEqual(labels('connect tcp 127.0.0.1:80 as "x y" timeout '), [], 'a duration follows timeout');
+    assert.deepEqual(labels('connect unix "/tmp/lab so', { 'connect-unix': ['/tmp/lab.sock'] }), ['/tmp/lab.sock'], 'still typing the path: the recent paths, not the words after it');
+    assert.deepEqual(labels('connect tcp 127.0.0.1:{{$randomInt 8000 '), labels('send "{{'), 'a {{…}} with a space is still being typed');
+    assert.deepEqual(labels('send {{$randomInt 0 100}} '), [], 'a closed {{…}} is a word of its own');
+  });
+
+  it('offers no keyword inside a quoted string or a trailing comment', () => {
+    assert.deepEqual(labels('recv until "a b'), [], 'not timeout: the string is not closed');
+    assert.deepEqual(labels('send "he'), [], 'not hex: it would go inside the payload');
+    assert.deepEqual(labels('send "{{" '), [], 'the {{ is closed inside its string');
+    assert.deepEqual(labels('connect tcp 127.0.0.1:80 # '), []);
+    assert.deepEqual(labels('connect tcp 127.0.0.1:80 // {{'), []);
+    assert.deepEqual(labels('#'), []);
+    assert.deepEqual(labels('resolve a#b '), labels('resolve lab.test '), 'a # inside a word is no comment');
+  });
 });

@@ -1,0 +1,87 @@
+/**
+ * The block being parsed: what its lines have said so far, which the statement families read
+ * (its header and transport, its open `repeat`/`if` groups, whether a receive came before an
+ * `expect`) and add to (steps, settings).
+ */
+import type { Amount, BlockTransport, Header, ListenerPolicy, Matcher, Range, Step, TlsSettings, UdpSettings } from '../ast';
+
+/** What a block without policy, TLS or UDP lines holds: shared, and frozen so no block can change it for another. */
+export const NO_POLICY: ListenerPolicy = Object.freeze({ allow: Object.freeze([]), deny: Object.freeze([]) });
+export const NO_TLS: TlsSettings = Object.freeze({});
+export const NO_UDP: UdpSettings = Object.freeze({ groups: Object.freeze([]) });
+
+type MutablePolicy = { maxConnections?: number; allow: string[]; deny: string[]; idleTimeoutMs?: number; removeStale?: boolean };
+type MutableTls = { -readonly [K in keyof TlsSettings]: TlsSettings[K] };
+type MutableUdp = { broadcast?: boolean; groups: { group: string; iface?: string }[] };
+
+/** An open `repeat` or `if`: its steps collect here until its `end`. */
+export interface OpenGroup {
+  /** Its line's range and source, once the line has parsed (a placeholder before). */
+  range: Range;
+  source: string;
+  /** False while (or after) its line had a mistake: that error is its only diagnostic. */
+  lineOk: boolean;
+  steps: Step[];
+  /** `repeat`: its count, interval and early-ending test. */
+  count: Amount;
+  everyMs?: Amount;
+  until?: Matcher;
+  /** `if`: its test, and its `else` steps (steps go there after its `else`). */
+  test?: Matcher;
+  elseSteps?: Step[];
+  inElse?: boolean;
+}
+
+/** The block being read, from its `###` line (or the start of the file) to the next. */
+export class BlockDraft {
+  /** The header, once its line has parsed. */
+  header: Header | undefined;
+  /** The transport of a header that parsed; `undefined` when there is none. */
+  transport: BlockTransport | undefined;
+  /** The header statement is `text[headerFrom, headerTo)`. */
+  headerFrom = 0;
+  headerTo = 0;
+  /** The verb of the block's connect, listen or use line, even one with errors: its steps are not orphans. */
+  headerVerb: 'connect' | 'listen' | 'use' | undefined;
+  /** A `connect udp` to 255.255.255.255 or `<broadcast>`: the block needs a `broadcast` line. */
+  broadcastTarget = false;
+  readonly steps: Step[] = [];
+  eol: 'crlf' | 'lf' = 'crlf';
+  hasStatements = false;
+  /** A receive or lookup step is in the block (in a repeat too): an `expect` has something to check. */
+  produces = false;
+  /** A TLS or UDP setting line, or a near miss of a setting, had a mistake: the block's checks of its settings would follow from it. */
+  settingsBroken = false;
+  /** Made by the block's first setting line of each kind. */
+  policy: MutablePolicy | undefined;
+  tls: MutableTls | undefined;
+  udp: MutableUdp | undefined;
+  /** Open `repeat` and `if` groups, innermost last. */
+  readonly groups: OpenGroup[] = [];
+
+  constructor(
+    /** The text before the first ### line: a block only when it has statements. */
+    readonly preamble: boolean,
+    /** The title is `text[titleFrom, titleTo)`. */
+    readonly titleFrom: number,
+    readonly titleTo: number,
+    /** The block's first line (its `###` line, or line 0 for the text before the first `###`). */
+    readonly startLine: number,
+  ) {}
+
+  /** Adds a step to the innermost open group, or to the block. */
+  addStep(step: Step): void {
+    const open = this.groups.length;
+    if (open > 0) {
+      const g = this.groups[open - 1];
+      (g.inElse ? (g.elseSteps ??= []) : g.steps).push(step);
+    } else {
+      this.steps.push(step);
+    }
+  }
+
+  /** True once the block has a step or an open group: a header may no longer come. */
+  hasSteps(): boolean {
+    return this.steps.length > 0 || this.groups.length > 0;
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * The steps that shape a run (spec §8.8–§8.13): `repeat N [every D] [until TEST]` … `end`,
+ * `if TEST` … `else` … `end`, `set NAME = VALUE`, `wait D` and `await NAME EVENT [N] [timeout D]`.
+ * Every loop has a bound: a count of at most {@link MAX_REPEAT}, nesting at most
+ * {@link MAX_REPEAT_DEPTH} deep.
+ */
+import type { Amount, Step } from '../ast';
+import type { BlockDraft, OpenGroup } from './blockDraft';
+import { findPair, LineError } from './lexer';
+import { KEYWORDS, NAME, type LineParser } from './lineParser';
+import { parseTest } from './payloads';
+
+/** The largest count of `repeat N`. */
+export const MAX_REPEAT = 1_000_000;
+/** The largest N of `await NAME accepted|datagram|data N`: connections, datagrams or bytes. */
+export const MAX_AWAIT_COUNT = 1_000_000;
+/** How deep `repeat`s and `if`s may nest: deeper files are refused at parse time rather than run on a deep stack. */
+export const MAX_REPEAT_DEPTH = 16;
+
+/**
+ * Opens a group on the current line, before its line is checked: a mistake on the line is its
+ * one error, and its `end` still closes it instead of adding "end without repeat".
+ */
+export function openGroup(p: LineParser, draft: BlockDraft, test?: 'if'): OpenGroup {
+  const verb = p.text.slice(p.lineStart + p.verbStart, p.lineStart + p.verbEnd);
+  const group: OpenGroup = { range: p.range(p.verbStart, p.verbEnd), source: verb, lineOk: false, steps: [], count: 1 };
+  if (test) {
+    group.test = { kind: 'regex', source: '', flags: '' };
+    group.elseSteps = [];
+  }
+  draft.groups.push(group);
+  draft.hasStatements = true;
+  return group;
+}
+
+/** Marks a group's line as parsed: its range and source end where the line's last word does. */
+function placeGroup(p: LineParser, group: OpenGroup): void {
+  group.range = p.statementRange();
+  group.source = p.statementSource();
+  group.lineOk = true;
+}
+
+/** `repeat N [every D] [until TEST]`. */
+export function parseRepeat(p: LineParser, draft: BlockDraft): void {
+  const { c } = p;
+  const group = openGroup(p, draft);
+  // One error, at the first repeat past the limit.
+  if (draft.groups.length === MAX_REPEAT_DEPTH + 1) throw p.verbError(`repeats nest at most ${MAX_REPEAT_DEPTH} deep`);
+  const n = c.word('a count, e.g. repeat 10');
+  if (n.text.includes('{{')) group.count = p.template(p.lineStart + n.start, p.lineStart + n.end);
+  else if (!/^\d+$/.test(n.text) || Number(n.text) < 1 || Number(n.text) > MAX_REPEAT) throw p.literalRequired('a count', 'repeat 10') ?? new LineError(`repeat takes a count from 1 to ${MAX_REPEAT}`, n.start, n.end);
+  else group.count = Number(n.text);
+  while (!c.atEnd()) {
+    const kw = c.word('');
+    if (kw.text === 'every' && group.everyMs === undefined && group.until === undefined) {
+      group.everyMs = p.durationOrVariable();
+    } else if (kw.text === 'until' && group.until === undefined) {
+      group.until = parseTest(p, KEYWORDS.repeatUntil, 'repeat N until');
+      c.expectEnd();
+    } else {
+      throw p.keywordError(KEYWORDS.every, `unexpected "${kw.text}" (expected "every DURATION" or "until PAYLOAD|/REGEX/")`, `unexpected "${kw.text}"`);
+    }
+  }
+  placeGroup(p, group);
+}
+
+/** `if TEST`. */
+export function parseIf(p: LineParser, draft: BlockDraft): void {
+  const group = openGroup(p, draft, 'if');
+  if (draft.groups.length === MAX_REPEAT_DEPTH + 1) throw p.verbError(`repeat and if nest at most ${MAX_REPEAT_DEPTH} deep`);
+  group.test = parseTest(p, KEYWORDS.ifPayload, 'if');
+  p.c.expectEnd();
+  placeGroup(p, group);
+}
+
+/** `else`: the steps after it run when the `if`'s test fails. */
+export function parseElse(p: LineParser, draft: BlockDraft): void {
+  p.c.expectEnd();
+  const open = draft.groups[draft.groups.length - 1];
+  if (!open || open.test === undefined) throw p.verbError('else without if');
+  if (open.inElse) throw p.verbError('a second else in one if');
+  open.inElse = true;
+}
+
+/** `end`: closes the innermost `repeat` or `if`. */
+export function parseEnd(p: LineParser, draft: BlockDraft): void {
+  if (draft.groups.length === 0) throw p.verbError('end without repeat or if');
+  // Closed before the rest of the line is checked: a word after end is its one error.
+  closeGroup(p, draft);
+  p.c.expectEnd();
+}
+
+/** Closes the innermost open group, adding its step to the group or block around it. */
+export function closeGroup(p: LineParser, draft: BlockDraft): void {
+  const g = draft.groups.pop();
+  if (!g) return;
+  const { range, source } = g;
+  if (g.test !== undefined) {
+    draft.addStep({ kind: 'if', test: g.test, steps: g.steps, otherwise: g.elseSteps ?? [], range, source });
+    return;
+  }
+  if (g.steps.length === 0 && g.lineOk) p.diagnostics.push({ severity: 'warning', message: 'this repeat has no steps', range });
+  const step: { kind: 'repeat'; count: Amount; everyMs?: Amount; steps: Step[]; until?: unknown; range: unknown; source: string } = { kind: 'repeat', count: g.count, steps: g.steps, range, source };
+  if (g.everyMs !== undefined) step.everyMs = g.everyMs;
+  if (g.until !== undefined) step.until = g.until;
+  draft.addStep(step as Step);
+}
+
+/** `set NAME = VALUE`: NAME becomes a variable for later steps (§8.12). */
+export function parseSet(p: LineParser): Step {
+  const { c } = p;
+  const t = c.word('a variable name, e.g. set key = user-{{$randomInt 1 1000000}}');
+  if (t.text.includes('=')) throw new LineError('set NAME = VALUE: write spaces around the "="', t.start, t.end);
+  if (!NAME.test(t.text)) throw new LineError(`"${t.text}" is not a variable name: letters, digits, _ and -, starting with a letter or _`, t.start, t.end);
+  const eq = c.word(`= after set ${t.text}`);
+  if (eq.text !== '=') throw new LineError(`set ${t.text} = VALUE: expected "=" (with spaces around it), not "${eq.text}"`, eq.start, eq.end);
+  const v = c.rest();
+  if (!v.text) throw new LineError(`set ${t.text} = needs a value`, eq.start, eq.end);
+  const value = p.template(p.lineStart + v.start, p.lineStart + v.end);
+  p.captured.add(t.text);
+  return { kind: 'set', name: t.text, value, range: p.statementRange(), source: p.statementSource() };
+}
+
+/** `wait D`. */
+export function parseWait(p: LineParser): Step {
+  const ms = p.durationOrVariable();
+  p.c.expectEnd();
+  return { kind: 'wait', ms, range: p.statementRange(), source: p.statementSource() };
+}
+
+/**
+ * `await NAME accepted|datagram|data [N] [timeout D]`: NAME is a listener (`listen … as NAME`)
+ * or a kept connection (`connect … as NAME keep`) of an earlier block, and its event is the one
+ * that kind of name has: a stream listener accepts, a UDP listener receives datagrams, a
+ * connection receives data.
+ */
+export function parseAwait(p: LineParser): Step {
+  const { c } = p;
+  const n = c.word('the name of a listener (listen … as NAME) or of a kept connection (connect … as NAME keep)');
+  const known = p.nameBefore(n.text);
+  if (!known) throw new LineError(`no listener or kept connection named "${n.text}": an earlier block must say listen … as ${n.text}, or connect … as ${n.text} keep`, n.start, n.end);
+  if (known.kind === 'connection' && !known.keep) throw new LineError(`connection "${n.text}" closes at the end of its block: add keep to its connect line`, n.start, n.end);
+  const event = known.kind === 'connection' ? 'data' : known.transport === 'udp' ? 'datagram' : 'accepted';
+  const e = c.word(`what to await: await ${n.text} ${event}`);
+  if (!c.is('accepted') && !c.is('datagram') && !c.is('data')) throw p.keywordError(KEYWORDS.awaitEvent, `unexpected "${e.text}" (await ${n.text} ${event})`, `unexpected "${e.text}"`);
+  if (e.text !== event) {
+    const what = known.kind === 'connection' ? 'a kept connection: it receives data' : known.transport === 'udp' ? 'a UDP listener: it receives datagrams' : 'a stream listener: it accepts connections';
+    throw new LineError(`"${n.text}" is ${what}; write await ${n.text} ${event}`, e.start, e.end);
+  }
+  let count: Amount | undefined;
+  const save = c.pos;
+  if (!c.atEnd()) {
+    c.next('');
+    if (c.is('timeout')) c.pos = save;
+    else if (findPair(c.codes, c.start, c.stop, 0x7b) >= 0) count = p.wordTemplate();
+    else {
+      const t = c.token();
+      const v = /^\d+$/.test(t.text) ? Number(t.text) : NaN;
+      if (!(v >= 1 && v <= MAX_AWAIT_COUNT)) throw new LineError(`await ${n.text} ${event} takes a count from 1 to ${MAX_AWAIT_COUNT} or timeout DURATION, not "${t.text}"`, t.start, t.end);
+      count = v;
+    }
+  }
+  const timeoutMs = p.optionalTimeout(KEYWORDS.awaitTimeout);
+  const step: { kind: 'await'; name: string; event: typeof event; count?: Amount; timeoutMs?: Amount; range?: unknown; source?: string } = { kind: 'await', name: n.text, event };
+  if (count !== undefined) step.count = count;
+  if (timeoutMs !== undefined) step.timeoutMs = timeoutMs;
+  step.range = p.statementRange();
+  step.source = p.statementSource();
+  return step as Step;
+}

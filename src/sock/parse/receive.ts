@@ -1,0 +1,215 @@
+/**
+ * The steps that read from the peer and check what came (spec §7–§8): `recv` in its forms,
+ * `expect` with its matchers and facts, `capture`, and a listener's `echo`.
+ */
+import { regexGroupCount, regexGroupNames } from '../../net/regex';
+import { RECV_MAX_BYTES } from '../../net/stream';
+import type { Amount, BlockTransport, Comparison, Matcher, Payload, Step } from '../ast';
+import type { BlockDraft } from './blockDraft';
+import { allDigits, isSpace, LineError } from './lexer';
+import { KEYWORDS, NAME, type LineParser } from './lineParser';
+import { parsePayload } from './payloads';
+
+type RecvMode = 'chunk' | 'bytes' | 'exactly' | 'line' | 'until' | 'all';
+
+/** A recv step with exactly the keys it has, each shape written out once. */
+function recvStep(p: LineParser, mode: RecvMode, max: Amount | undefined, until: Payload | undefined, timeoutMs: Amount | undefined): Step {
+  const range = p.statementRange();
+  const source = p.statementSource();
+  if (until !== undefined) return timeoutMs === undefined ? { kind: 'recv', mode, until, range, source } : { kind: 'recv', mode, until, timeoutMs, range, source };
+  if (max !== undefined) return timeoutMs === undefined ? { kind: 'recv', mode, max, range, source } : { kind: 'recv', mode, max, timeoutMs, range, source };
+  return timeoutMs === undefined ? { kind: 'recv', mode, range, source } : { kind: 'recv', mode, timeoutMs, range, source };
+}
+
+/** `recv`, `recv N`, `recv exactly N`, `recv line`, `recv until PAYLOAD`, `recv all`, each with an optional timeout. */
+export function parseRecv(p: LineParser, transport: BlockTransport | undefined): Step {
+  const { c } = p;
+  if (c.atEnd()) return recvStep(p, 'chunk', undefined, undefined, undefined);
+  const save = c.pos;
+  c.next('');
+  const { text, start: wordStart, stop: wordEnd } = c;
+  const at = wordStart - c.base;
+  const to = wordEnd - c.base;
+  if (c.hasReference()) return recvStep(p, 'bytes', p.wordTemplate(), undefined, p.optionalTimeout(KEYWORDS.recvTimeout));
+  if (allDigits(c.codes, wordStart, wordEnd)) {
+    const max = Number(c.slice());
+    if (max < 1) throw new LineError('recv N needs N ≥ 1', at, to);
+    return recvStep(p, 'bytes', max, undefined, p.optionalTimeout(KEYWORDS.recvTimeout));
+  }
+  const mode = c.is('until') ? 'until' : c.is('all') ? 'all' : c.is('line') ? 'line' : c.is('exactly') ? 'exactly' : undefined;
+  if (mode !== undefined) {
+    if (transport === 'udp') throw new LineError(`recv ${mode} is for streams; a UDP recv returns one datagram`, at, to);
+    if (mode === 'line' || mode === 'all') return recvStep(p, mode, undefined, undefined, p.optionalTimeout(KEYWORDS.recvTimeout));
+    if (mode === 'exactly') {
+      const n = c.word('a byte count after "exactly"');
+      if (c.hasReference()) return recvStep(p, 'exactly', p.wordTemplate(), undefined, p.optionalTimeout(KEYWORDS.recvTimeout));
+      if (!/^\d+$/.test(n.text) || Number(n.text) < 1 || Number(n.text) > RECV_MAX_BYTES) throw p.literalRequired('a byte count', 'recv exactly 16') ?? new LineError(`recv exactly N needs a byte count from 1 to ${RECV_MAX_BYTES}`, n.start, n.end);
+      return recvStep(p, 'exactly', Number(n.text), undefined, p.optionalTimeout(KEYWORDS.recvTimeout));
+    }
+    const until = parsePayload(p, KEYWORDS.until, true);
+    return recvStep(p, 'until', undefined, until, p.optionalTimeout(KEYWORDS.recvTimeout));
+  }
+  if (c.is('timeout')) {
+    c.pos = save;
+    return recvStep(p, 'chunk', undefined, undefined, p.optionalTimeout(KEYWORDS.recvTimeout));
+  }
+  throw p.literalRequired('a byte count', 'recv 1024') ?? p.keywordError(KEYWORDS.recv, `recv takes N, exactly N, line, until PAYLOAD, all, or nothing; not "${text.slice(wordStart, wordEnd)}"`);
+}
+
+/** `echo [timeout D]`: a listener sends back what its peer sends. */
+export function parseEcho(p: LineParser, draft: BlockDraft): Step {
+  if (draft.headerVerb !== 'listen') throw p.verbError('echo is a listener step: it sends back what a peer sends');
+  const timeoutMs = p.optionalTimeout(KEYWORDS.echo);
+  return timeoutMs === undefined ? { kind: 'echo', range: p.statementRange(), source: p.statementSource() } : { kind: 'echo', timeoutMs, range: p.statementRange(), source: p.statementSource() };
+}
+
+/** `expect MATCHER`: what the last receive or lookup gave, or a fact of the last step (§8.6). */
+export function parseExpect(p: LineParser, draft: BlockDraft): Step {
+  const matcher = parseMatcher(p);
+  p.c.expectEnd();
+  if ((matcher.kind === 'contains' || matcher.kind === 'regex' || matcher.kind === 'bytes') && !draft.produces) {
+    p.warnAtVerb('expect checks the last receive or lookup, and none comes before it in this block');
+  }
+  return { kind: 'expect', matcher, range: p.statementRange(), source: p.statementSource() };
+}
+
+function parseMatcher(p: LineParser): Matcher {
+  const { codes, c, text } = p;
+  const ch = c.peek();
+  if (ch === 0x2f /* / */) {
+    const source = p.regex();
+    return { kind: 'regex', source, flags: c.flags };
+  }
+  if (text.startsWith('error', c.pos) && (c.pos + 5 >= c.end || isSpace(codes[c.pos + 5]))) {
+    c.next('error');
+    let code: string | undefined;
+    if (!c.atEnd() && c.peek() !== 0x22 && c.peek() !== 0x2f) {
+      const t = c.word('an error code');
+      if (!/^[A-Z][A-Z0-9_]+$/.test(t.text)) throw new LineError(`"${t.text}" is not an error code such as ECONNREFUSED; a message pattern is "text" or /regex/`, t.start, t.end);
+      code = t.text;
+    }
+    if (c.atEnd()) return code ? { kind: 'error', code } : { kind: 'error' };
+    let pattern: Matcher;
+    if (c.peek() === 0x2f) {
+      const source = p.regex();
+      pattern = { kind: 'regex', source, flags: c.flags };
+    } else if (c.peek() === 0x22) pattern = { kind: 'contains', payload: parsePayload(p, KEYWORDS.expect) };
+    else {
+      const t = c.word('');
+      throw new LineError(`after expect error${code ? ` ${code}` : ''}, a message pattern is "text" or /regex/`, t.start, t.end);
+    }
+    return code ? { kind: 'error', code, pattern } : { kind: 'error', pattern };
+  }
+  return parseFact(p) ?? { kind: 'contains', payload: parsePayload(p, KEYWORDS.expect) };
+}
+
+/**
+ * `expect time OP DURATION`, `expect bytes [OP] N`, `expect closed` and `expect tls FACT …`
+ * (§8.6.1); `undefined`, the cursor where it was, when the next word is none of their keywords.
+ */
+function parseFact(p: LineParser): Matcher | undefined {
+  const { c } = p;
+  if (c.atEnd()) return undefined;
+  const save = c.pos;
+  c.next('');
+  if (c.is('closed')) return { kind: 'closed' };
+  if (c.is('time')) {
+    const op = parseComparison(p, 'time', true);
+    return { kind: 'time', op, ms: p.durationOrVariable() };
+  }
+  if (c.is('bytes')) {
+    const op = parseComparison(p, 'bytes', false);
+    c.next('a byte count, e.g. expect bytes 5');
+    if (c.hasReference()) return { kind: 'bytes', op, count: p.wordTemplate() };
+    const n = c.token();
+    if (!/^\d{1,9}$/.test(n.text)) throw new LineError(`expect bytes takes a byte count, e.g. expect bytes 5 or expect bytes >= 5; not "${n.text}"`, n.start, n.end);
+    return { kind: 'bytes', op, count: Number(n.text) };
+  }
+  if (!c.is('tls')) {
+    c.pos = save;
+    return undefined;
+  }
+  c.next(`a TLS fact: ${KEYWORDS.expectTls.join(', ')}`);
+  const name = c.slice();
+  if (name === 'verified') return { kind: 'tls', fact: { name } };
+  if (name === 'subject') {
+    if (c.peek() !== 0x2f /* / */) throw new LineError('expect tls subject takes a /regex/, e.g. /CN=localhost/', c.start - c.base, c.stop - c.base);
+    const source = p.regex();
+    return { kind: 'tls', fact: { name, source, flags: c.flags } };
+  }
+  if (name === 'protocol' || name === 'cipher' || name === 'alpn' || name === 'fingerprint') {
+    c.next(name === 'protocol' ? 'a protocol, e.g. TLSv1.3' : name === 'cipher' ? 'a cipher suite, e.g. TLS_AES_256_GCM_SHA384' : name === 'alpn' ? 'a protocol name, e.g. h2, or none' : 'a SHA-256 fingerprint, AB:CD:…');
+    return { kind: 'tls', fact: { name, value: p.wordTemplate() } };
+  }
+  throw p.keywordError(KEYWORDS.expectTls, `expect tls checks ${KEYWORDS.expectTls.join(', ')}; not "${name}"`);
+}
+
+/** The comparison after `expect time` or `expect bytes`; `=` when none is written and `required` is false. */
+function parseComparison(p: LineParser, what: string, required: boolean): Comparison {
+  const { c } = p;
+  const save = c.pos;
+  if (!c.atEnd()) {
+    c.next('');
+    const op = c.slice();
+    if (op === '<' || op === '<=' || op === '>' || op === '>=' || op === '=') return op;
+    if (/^[<>=]/.test(op)) throw new LineError(`write a space after the comparison: expect ${what} ${op.replace(/^([<>]=?|=)(.*)$/, '$1 $2')}`, c.start - c.base, c.stop - c.base);
+    c.pos = save;
+  }
+  if (required) throw new LineError(`expect ${what} takes a comparison, <, <=, >, >= or =, e.g. expect time < 20ms`, c.pos - c.base, c.pos - c.base + 1);
+  return '=';
+}
+
+/**
+ * `capture NAME`, `capture NAME /REGEX/FLAGS`, `capture NAME line [N]` or `capture /REGEX/FLAGS`
+ * (named groups). Each name it gives becomes a variable `{{NAME}}` for later steps.
+ */
+export function parseCapture(p: LineParser, draft: BlockDraft): Step {
+  const { c } = p;
+  let name: string | undefined;
+  if (c.peek() !== 0x2f /* / */) {
+    const t = c.word('a variable name, e.g. capture token, or a /regex/ with named groups');
+    if (!NAME.test(t.text)) throw new LineError(`"${t.text}" is not a variable name: letters, digits, _ and -, starting with a letter or _`, t.start, t.end);
+    name = t.text;
+  }
+  let pattern: { source: string; flags: string } | undefined;
+  let line: number | undefined;
+  if (!c.atEnd()) {
+    if (c.peek() === 0x2f) {
+      const at = c.pos - p.lineStart;
+      const source = p.regex();
+      pattern = { source, flags: c.flags };
+      if (name === undefined) {
+        const groups = regexGroupNames(source, c.flags);
+        if (groups.length === 0) throw new LineError('capture /regex/ without a name takes its named groups, (?P<name>…), and this regex has none: name the variable (capture NAME /regex/) or the groups', at, c.lastEnd - p.lineStart);
+        for (const g of groups) {
+          if (!NAME.test(g)) throw new LineError(`the group name "${g}" is not a variable name`, at, c.lastEnd - p.lineStart);
+          p.captured.add(g);
+        }
+      } else if (regexGroupCount(source, c.flags) > 1 && regexGroupNames(source, c.flags).length === 0) {
+        p.error(`capture ${name} takes the first of this regex's groups; make the others (?:…) to say so`, p.line, at, c.lastEnd - p.lineStart, 'warning');
+      }
+    } else if (name !== undefined) {
+      const t = c.word('');
+      if (t.text !== 'line') throw p.keywordError(KEYWORDS.capture, `unexpected "${t.text}" (after capture ${name}: a /regex/, or line [N])`, `unexpected "${t.text}"`);
+      line = 1;
+      if (!c.atEnd()) {
+        const n = c.word('');
+        if (!/^\d+$/.test(n.text) || Number(n.text) < 1 || Number(n.text) > 1_000_000) throw new LineError('line takes a line number from 1 to 1000000', n.start, n.end);
+        line = Number(n.text);
+      }
+    }
+  } else if (name === undefined) {
+    throw p.verbError('capture takes a variable name, or a /regex/ with named groups');
+  }
+  c.expectEnd();
+  if (name !== undefined) p.captured.add(name);
+  if (!draft.produces) p.warnAtVerb('capture reads the last receive or lookup, and none comes before it in this block');
+  return {
+    kind: 'capture',
+    ...(name !== undefined ? { name } : {}),
+    ...(pattern !== undefined ? { pattern } : {}),
+    ...(line !== undefined ? { line } : {}),
+    range: p.statementRange(),
+    source: p.statementSource(),
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * The lines that configure their block wherever they stand (spec §5): a listener's policy
+ * (`max-conns`, `allow`, `deny`, `idle-timeout`, `remove-stale`), TLS settings, UDP settings
+ * (`broadcast`, `join`) and `eol`.
+ */
+import { isIP } from 'node:net';
+import { isMulticast } from '../../net/datagram';
+import { parseAddressPattern } from '../../net/policy';
+import type { BlockDraft } from './blockDraft';
+import { LineError, type Token } from './lexer';
+import { errorAt, KEYWORDS, type LineParser } from './lineParser';
+
+/** The text of a token that must be written out: `{{…}}` is not expanded in settings lines. */
+function literal(t: Token): string {
+  if (t.text.includes('{{')) throw new LineError('variables are not expanded here: write the value itself', t.start, t.end);
+  return t.text;
+}
+
+/** A listener block's policy line: `max-conns N`, `allow …`, `deny …`, `idle-timeout D`, `remove-stale`. */
+export function parsePolicy(p: LineParser, verb: string, draft: BlockDraft): void {
+  const { c } = p;
+  if (draft.headerVerb !== 'listen') throw p.verbError(`${verb} is a listener setting: put it in a block that starts with listen`);
+  const transport = draft.transport;
+  const policy = (draft.policy ??= { allow: [], deny: [] });
+  if (verb === 'max-conns') {
+    // On UDP it caps the sessions (one per datagram) that run at once.
+    const n = c.word('a number of connections');
+    if (!/^\d+$/.test(n.text) || Number(n.text) < 1) throw p.literalRequired('a number of connections', 'max-conns 10') ?? new LineError('max-conns takes a number ≥ 1', n.start, n.end);
+    c.expectEnd();
+    policy.maxConnections = Number(n.text);
+  } else if (verb === 'allow' || verb === 'deny') {
+    if (transport === 'unix') throw p.verbError(`${verb} filters addresses; Unix socket peers have none`);
+    if (c.atEnd()) throw p.verbError(`${verb} takes addresses or subnets, e.g. ${verb} 127.0.0.1 10.0.0.0/8`);
+    while (!c.atEnd()) {
+      const a = c.word('');
+      literal(a);
+      try {
+        parseAddressPattern(a.text);
+      } catch (err) {
+        throw errorAt(err, a.start, a.end);
+      }
+      policy[verb].push(a.text);
+    }
+  } else if (verb === 'idle-timeout') {
+    if (transport === 'udp') throw p.verbError('idle-timeout closes idle connections; UDP has none');
+    policy.idleTimeoutMs = p.duration();
+    c.expectEnd();
+  } else {
+    if (transport !== 'unix') throw p.verbError('remove-stale is for listen unix: it removes a stale socket file');
+    c.expectEnd();
+    policy.removeStale = true;
+  }
+}
+
+/** A UDP block's `broadcast` or `join GROUP [IFACE]` line. */
+export function parseUdpSetting(p: LineParser, verb: string, draft: BlockDraft): void {
+  const { c } = p;
+  if ((draft.transport !== undefined && draft.transport !== 'udp') || !draft.headerVerb) throw p.verbError(`${verb} is a UDP setting: put it in a block that starts with connect udp or listen udp`);
+  if (draft.headerVerb === 'use') throw p.verbError(`${verb} belongs to the connect udp block that opens the connection, not to use`);
+  if (verb === 'broadcast') {
+    c.expectEnd();
+    (draft.udp ??= { groups: [] }).broadcast = true;
+    return;
+  }
+  if (draft.headerVerb !== 'listen') throw p.verbError('join is a listener setting: a listen udp block joins a multicast group to receive from it');
+  const g = c.word('a multicast group, e.g. 239.1.2.3');
+  if (!isMulticast(g.text)) throw new LineError(`"${g.text}" is not a multicast group (224.0.0.0/4 or ff00::/8)`, g.start, g.end);
+  const iface = c.optionalWord();
+  if (iface && !isIP(iface.text)) throw new LineError(`"${iface.text}" is not an interface address, e.g. 127.0.0.1`, iface.start, iface.end);
+  c.expectEnd();
+  (draft.udp ??= { groups: [] }).groups.push(iface ? { group: g.text, iface: iface.text } : { group: g.text });
+}
+
+const CLIENT_ONLY = ['insecure', 'ca', 'servername'];
+const SERVER_ONLY = ['cert', 'key', 'self-signed'];
+
+/** A TLS block's setting line: `insecure`, `ca`, `servername`, `alpn` (clients); `cert`, `key`, `self-signed` (listeners). */
+export function parseTlsSetting(p: LineParser, verb: string, draft: BlockDraft): void {
+  const { c } = p;
+  if (draft.transport !== 'tls' && !(draft.headerVerb && draft.transport === undefined)) {
+    throw p.verbError(`${verb} is a TLS setting: put it in a block that starts with connect tls or listen tls`);
+  }
+  if (draft.headerVerb === 'use') throw p.verbError(`${verb} belongs to the connect tls block that opens the connection, not to use`);
+  const listen = draft.headerVerb === 'listen';
+  if (listen && CLIENT_ONLY.includes(verb)) throw p.verbError(`${verb} is a client setting (connect tls); a listener uses cert, key or self-signed`);
+  if (!listen && SERVER_ONLY.includes(verb)) throw p.verbError(`${verb} is a listener setting (listen tls)`);
+  const tls = (draft.tls ??= {});
+  if (verb === 'insecure' || verb === 'self-signed') {
+    c.expectEnd();
+    if (verb === 'insecure') {
+      tls.insecure = true;
+      p.warnAtVerb('insecure: the server certificate is not verified');
+    } else tls.selfSigned = true;
+  } else if (verb === 'alpn') {
+    const protocols: string[] = [];
+    while (!c.atEnd()) protocols.push(literal(c.word('')));
+    if (protocols.length === 0) throw p.verbError('alpn takes protocol names, e.g. alpn h2 http/1.1');
+    tls.alpn = protocols;
+  } else if (verb === 'servername') {
+    tls.servername = literal(c.word('a host name'));
+    c.expectEnd();
+  } else {
+    c.next('a file path');
+    const { start, stop } = c;
+    c.expectEnd();
+    tls[verb as 'ca' | 'cert' | 'key'] = p.template(start, stop);
+  }
+}
+
+/** `eol crlf|lf`: the line ending of the block's heredocs. */
+export function parseEol(p: LineParser, draft: BlockDraft): void {
+  const { c } = p;
+  const t = c.word('crlf or lf');
+  if (t.text !== 'crlf' && t.text !== 'lf') throw p.keywordError(KEYWORDS.eol, `eol is crlf or lf, not "${t.text}"`);
+  c.expectEnd();
+  draft.eol = t.text;
+}
