@@ -143,7 +143,7 @@ class FileParser {
 
   parse(): SockFile {
     const { p } = this;
-    let draft = new BlockDraft(true, 0, 0, 0);
+    const draft = new BlockDraft();
     p.setLine(0, 0);
     const { codes, text } = p;
     let previousLength = 0;
@@ -161,7 +161,7 @@ class FileParser {
             while (t < end && isSpace(codes[t])) t++;
             let e = end;
             while (e > t && isSpace(codes[e - 1])) e--;
-            draft = new BlockDraft(false, t, e, p.line);
+            draft.reset(false, t, e, p.line);
           }
           // Otherwise a comment line.
         } else if (!(ch === 0x2f /* / */ && codes[i + 1] === 0x2f)) {
@@ -209,8 +209,7 @@ class FileParser {
     const title = p.text.slice(draft.titleFrom, draft.titleTo);
     const range = rangeOf(draft.startLine, 0, endLine, lastLength);
     const { header, eol } = draft;
-    // An array of its own size: one that grew by push keeps room for 17 steps.
-    const steps = draft.steps.slice();
+    const steps = draft.takeSteps();
     const policy = draft.policy ?? NO_POLICY;
     const tls = draft.tls ?? NO_TLS;
     const udp = draft.udp ?? NO_UDP;

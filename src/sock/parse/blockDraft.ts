@@ -32,8 +32,19 @@ export interface OpenGroup {
   inElse?: boolean;
 }
 
-/** The block being read, from its `###` line (or the start of the file) to the next. */
+/**
+ * The block being read, from its `###` line (or the start of the file) to the next. One serves a
+ * whole parse ({@link reset} starts each block): a draft apiece was most of the garbage a parse
+ * made, and the collector's work grows with it.
+ */
 export class BlockDraft {
+  /** The text before the first ### line: a block only when it has statements. */
+  preamble = true;
+  /** The title is `text[titleFrom, titleTo)`. */
+  titleFrom = 0;
+  titleTo = 0;
+  /** The block's first line (its `###` line, or line 0 for the text before the first `###`). */
+  startLine = 0;
   /** The header, once its line has parsed. */
   header: Header | undefined;
   /** The transport of a header that parsed; `undefined` when there is none. */
@@ -45,7 +56,9 @@ export class BlockDraft {
   headerVerb: 'connect' | 'listen' | 'use' | undefined;
   /** A `connect udp` to 255.255.255.255 or `<broadcast>`: the block needs a `broadcast` line. */
   broadcastTarget = false;
-  readonly steps: Step[] = [];
+  /** The block's steps so far, `steps[0, stepCount)`: {@link takeSteps} copies them out. */
+  private readonly steps: Step[] = [];
+  private stepCount = 0;
   eol: 'crlf' | 'lf' = 'crlf';
   hasStatements = false;
   /** A receive or lookup step is in the block (in a repeat too): an `expect` has something to check. */
@@ -59,15 +72,28 @@ export class BlockDraft {
   /** Open `repeat` and `if` groups, innermost last. */
   readonly groups: OpenGroup[] = [];
 
-  constructor(
-    /** The text before the first ### line: a block only when it has statements. */
-    readonly preamble: boolean,
-    /** The title is `text[titleFrom, titleTo)`. */
-    readonly titleFrom: number,
-    readonly titleTo: number,
-    /** The block's first line (its `###` line, or line 0 for the text before the first `###`). */
-    readonly startLine: number,
-  ) {}
+  /** Starts a fresh block, titled `text[titleFrom, titleTo)`, on line `startLine`. */
+  reset(preamble: boolean, titleFrom: number, titleTo: number, startLine: number): void {
+    this.preamble = preamble;
+    this.titleFrom = titleFrom;
+    this.titleTo = titleTo;
+    this.startLine = startLine;
+    this.header = undefined;
+    this.transport = undefined;
+    this.headerFrom = 0;
+    this.headerTo = 0;
+    this.headerVerb = undefined;
+    this.broadcastTarget = false;
+    this.stepCount = 0;
+    this.eol = 'crlf';
+    this.hasStatements = false;
+    this.produces = false;
+    this.settingsBroken = false;
+    this.policy = undefined;
+    this.tls = undefined;
+    this.udp = undefined;
+    if (this.groups.length > 0) this.groups.length = 0;
+  }
 
   /** Adds a step to the innermost open group, or to the block. */
   addStep(step: Step): void {
@@ -76,12 +102,32 @@ export class BlockDraft {
       const g = this.groups[open - 1];
       (g.inElse ? (g.elseSteps ??= []) : g.steps).push(step);
     } else {
-      this.steps.push(step);
+      this.steps[this.stepCount++] = step;
     }
   }
 
   /** True once the block has a step or an open group: a header may no longer come. */
   hasSteps(): boolean {
-    return this.steps.length > 0 || this.groups.length > 0;
+    return this.stepCount > 0 || this.groups.length > 0;
+  }
+
+  /** The block's steps, as an array of their own, of their number's length. */
+  takeSteps(): Step[] {
+    const { steps } = this;
+    switch (this.stepCount) {
+      // A literal for the usual few steps: faster than slice.
+      case 0:
+        return [];
+      case 1:
+        return [steps[0]];
+      case 2:
+        return [steps[0], steps[1]];
+      case 3:
+        return [steps[0], steps[1], steps[2]];
+      case 4:
+        return [steps[0], steps[1], steps[2], steps[3]];
+      default:
+        return steps.slice(0, this.stepCount);
+    }
   }
 }
