@@ -4,6 +4,7 @@
  */
 
 import type { RecordType } from '../net/dnsQuery';
+import type { IntType } from '../net/fields';
 
 /** A place in the file. */
 export interface Position {
@@ -57,10 +58,24 @@ export type TemplatePart =
   | { readonly builtin: Builtin; readonly range: Range };
 
 /**
- * A payload as written: `"text with escapes"`, `hex 47 45 54`, `base64 R0VU`, `file PATH`, or a
- * heredoc whose lines each end with the block's line ending.
+ * One part of a field payload (spec §4.6): a payload written inline (text, hex, base64, file), an
+ * integer field of an {@link IntType} (`src/net/fields.ts`), a length field whose value is the byte
+ * length of the next group at its level, or a group `( … )` of parts.
+ */
+export type FieldPart =
+  | { readonly kind: 'payload'; readonly payload: Payload }
+  /** `value`: the literal as written (`60`, `0x10`, `-1`), or a template read when the step runs. */
+  | { readonly kind: 'int'; readonly type: IntType; readonly value: string | Template; readonly range: Range }
+  | { readonly kind: 'length'; readonly type: IntType; readonly range: Range }
+  | { readonly kind: 'group'; readonly parts: readonly FieldPart[]; readonly range: Range };
+
+/**
+ * A payload as written: `"text with escapes"`, `hex 47 45 54`, `base64 R0VU`, `file PATH`, a
+ * heredoc whose lines each end with the block's line ending, or a field payload: several parts in
+ * one line, with integer and length fields and groups (`u8 0x10 varint len ( u16 4 "MQTT" )`).
  */
 export type Payload =
+  | { readonly kind: 'fields'; readonly parts: readonly FieldPart[]; readonly range: Range }
   | { readonly kind: 'text'; readonly template: Template }
   | { readonly kind: 'hex'; readonly template: Template }
   | { readonly kind: 'base64'; readonly template: Template }

@@ -8,7 +8,8 @@ import { aton, pton } from '../net/address';
 import { systemHosts } from '../net/hosts';
 import { decodeBase64, decodeEscapes, decodeHex } from '../net/payload';
 import { systemServices } from '../net/services';
-import type { Payload, SockFile, Step } from './ast';
+import type { Payload, Range, SockFile, Step } from './ast';
+import { fieldLayout, type FieldRow } from './fieldLayout';
 import { VERB_BY_NAME } from './lang/verbs';
 import { tokenAt } from './parse/lexer';
 
@@ -17,6 +18,8 @@ export type HoverInfo =
   /** A statement's verb, with its text and Python call from the verb table (`lang/verbs.ts`). */
   | { readonly kind: 'verb'; readonly verb: string; readonly syntax: readonly string[]; readonly doc: string; readonly python?: string }
   | { readonly kind: 'payload'; readonly bytes: Buffer }
+  /** A field payload (§4.6): its parts with their offsets and bytes; `at`: the row of the part under the cursor. */
+  | { readonly kind: 'fields'; readonly rows: readonly FieldRow[]; readonly size?: number; readonly at?: number }
   | { readonly kind: 'payload-error'; readonly message: string }
   | { readonly kind: 'variable'; readonly name: string; readonly value?: string; readonly note?: string }
   /** An address: its family, its packed bytes, and its names in `/etc/hosts` (none when absent). */
@@ -72,6 +75,16 @@ export function hoverAt(text: string, file: SockFile, line: number, column: numb
     if (column >= s && column < s + m[0].length) return { info: variableInfo(m[1], file), start: s, end: s + m[0].length };
   }
   const prev = toks[at - 1]?.text;
+  const fields = fieldsOnLine(file, line);
+  if (fields && within(fields.range, column)) {
+    const { rows, size } = fieldLayout(fields.parts);
+    // The innermost part under the cursor: the last row whose range holds the column.
+    let under = -1;
+    rows.forEach((r, i) => {
+      if (r.range && within(r.range, column)) under = i;
+    });
+    return { info: { kind: 'fields', rows, ...(size !== undefined ? { size } : {}), ...(under >= 0 ? { at: under } : {}) }, start: fields.range.start.column, end: fields.range.end.column };
+  }
   try {
     if (t.text.startsWith('"')) return { info: { kind: 'payload', bytes: decodeEscapes(t.text.slice(1, t.text.endsWith('"') && t.text.length > 1 ? -1 : undefined)) }, start: t.start, end: t.end };
     if (prev === 'hex' || prev === 'base64') {
@@ -126,6 +139,26 @@ function lineStart(text: string, line: number): number {
     offset = newline + 1;
   }
   return offset;
+}
+
+/** True when `column` is within the one-line `range`. */
+function within(range: Range, column: number): boolean {
+  return column >= range.start.column && column < range.end.column;
+}
+
+/** The field payload of the `send` on `line` (0-based), as the parse has it, if any. */
+function fieldsOnLine(file: SockFile, line: number): Extract<Payload, { kind: 'fields' }> | undefined {
+  const block = file.blocks.find((b) => b.range.start.line <= line && line <= b.range.end.line);
+  const find = (steps: readonly Step[]): Extract<Payload, { kind: 'fields' }> | undefined => {
+    for (const s of steps) {
+      if (s.kind === 'repeat' || s.kind === 'if') {
+        const inner = find(s.steps) ?? (s.kind === 'if' ? find(s.otherwise) : undefined);
+        if (inner) return inner;
+      } else if (s.kind === 'send' && s.range.start.line === line && s.payload.kind === 'fields') return s.payload;
+    }
+    return undefined;
+  };
+  return block ? find(block.steps) : undefined;
 }
 
 /** The hex or base64 payload of the statement on `line` (0-based), as the parse has it, if any. */

@@ -25,8 +25,11 @@ function code(text: string): string {
   return text.includes('`') ? escapeMarkdown(text) : `\`${text}\``;
 }
 
+/** A fenced code block; its fence is longer than any run of backticks in `text` (CommonMark §4.5), so a payload's text cannot close it. */
 function codeBlock(text: string, language: string): string {
-  return `\n\n\`\`\`${language}\n${text}\n\`\`\`\n`;
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `\n\n${fence}${language}\n${text}\n${fence}\n`;
 }
 
 /** A `command:` link with its arguments as URI-encoded JSON; `(`, `)` and `'` encoded too, so the link destination stays whole. */
@@ -57,6 +60,17 @@ export function hoverMarkdown(info: HoverInfo, options: HoverMarkdownOptions = {
       return `**${info.verb}** — ${info.doc}` + codeBlock(info.syntax.join('\n'), 'text') + (info.python ? `\nPython: ${codeBlock(info.python, 'python')}` : '');
     case 'payload':
       return `**${byteCount(info.bytes.length)}**: ${escapeMarkdown(`"${escapeBytes(info.bytes, 200)}"`)}` + (info.bytes.length > 0 ? codeBlock(hexDump(info.bytes.subarray(0, 256)) + (info.bytes.length > 256 ? '…' : ''), 'text') : '');
+    case 'fields': {
+      const widths = [6, 24];
+      const lines = info.rows.map((r, i) => {
+        const offset = r.offset === undefined ? '?' : String(r.offset);
+        const bytes = r.bytes ? toHex(r.bytes.subarray(0, 8)) + (r.bytes.length > 8 ? ' …' : '') : r.label === '( … )' ? '' : r.size === undefined ? '(when sent)' : `(${r.size} bytes when sent)`;
+        const mark = i === info.at ? '▶' : ' ';
+        return `${mark} ${offset.padEnd(widths[0])} ${bytes.padEnd(widths[1])} ${'  '.repeat(r.depth)}${r.label}`;
+      });
+      const head = info.size !== undefined ? `**${byteCount(info.size)}**` : '**a field payload**: a variable or a file decides some of its bytes';
+      return head + codeBlock(['  offset bytes                    part', ...lines].join('\n'), 'text');
+    }
     case 'payload-error':
       return escapeMarkdown(info.message);
     case 'variable':

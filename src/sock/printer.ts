@@ -9,7 +9,7 @@
  * settings right after the block's header, durations in their largest whole unit (`8s`, `1500ms`), a `service`
  * step with its protocol, and every block with its `###` line.
  */
-import type { Amount, Block, Header, Matcher, Payload, SockFile, Step, Template, TemplatePart } from './ast';
+import type { Amount, Block, FieldPart, Header, Matcher, Payload, SockFile, Step, Template, TemplatePart } from './ast';
 
 /** `{{…}}` of one reference or built-in. */
 function reference(p: Exclude<TemplatePart, { text: string }>): string {
@@ -59,6 +59,22 @@ export function printPayload(p: Payload): string {
       const word = heredocWord(lines);
       return [`<<${word}`, ...lines, word].join('\n');
     }
+    case 'fields':
+      return p.parts.map(printFieldPart).join(' ');
+  }
+}
+
+/** A part of a field payload (§4.6). */
+function printFieldPart(part: FieldPart): string {
+  switch (part.kind) {
+    case 'payload':
+      return printPayload(part.payload);
+    case 'int':
+      return `${part.type} ${typeof part.value === 'string' ? part.value : printTemplate(part.value)}`;
+    case 'length':
+      return `${part.type} len`;
+    case 'group':
+      return part.parts.length === 0 ? '( )' : `( ${part.parts.map(printFieldPart).join(' ')} )`;
   }
 }
 

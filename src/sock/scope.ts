@@ -10,6 +10,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { randomInt } from 'node:crypto';
+import { parseIntLiteral } from '../net/fields';
 import { createError } from '../net/errors';
 import type { Amount, SockFile, Template, TemplatePart } from './ast';
 import { durationTooLong, MAX_DURATION_MS, parseDuration } from './parse/lexer';
@@ -100,6 +101,19 @@ export class Scope {
     const text = this.expand(v).trim();
     const n = /^\d{1,16}$/.test(text) ? Number(text) : NaN;
     if (!(n >= min && n <= max)) throw createError('EVARIABLE', `${what} ${printTemplate(v)}: "${text}" is not a count from ${min} to ${max}`);
+    return n;
+  }
+
+  /**
+   * An integer field's value as its step reads it: the literal written (`60`, `0x3c`, `-1`), or
+   * its `{{…}}` expanded and read as one (spec §4.6).
+   * @param what the field, for the message (`u16`)
+   * @throws SocketLabError `EVARIABLE` naming the variable and what it held
+   */
+  integer(v: string | Template, what: string): bigint {
+    const text = typeof v === 'string' ? v : this.expand(v).trim();
+    const n = parseIntLiteral(text);
+    if (n === undefined) throw createError('EVARIABLE', `${what} ${typeof v === 'string' ? v : printTemplate(v)}: "${text.slice(0, 40)}" is not an integer such as 60, 0x3c or -1`);
     return n;
   }
 

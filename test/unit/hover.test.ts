@@ -42,7 +42,7 @@ describe('hover info (what is under the cursor)', () => {
     const md = hoverMarkdown(setting.info);
     assert.match(md, /^\*\*max-conns\*\* — Serves at most N connections/);
     assert.match(md, /```text\nmax-conns N\n```/);
-    assert.match(hoverMarkdown(at(3, 1)?.info ?? setting.info), /```text\nsend PAYLOAD\n```\n\nPython: \n\n```python\ns\.sendall\(data\)\n```/);
+    assert.match(hoverMarkdown(at(3, 1)?.info ?? setting.info), /```text\nsend PAYLOAD\nsend PART PART…\n```\n\nPython: \n\n```python\ns\.sendall\(data\)\n```/);
   });
 
   it('shows the exact bytes of quoted and hex payloads', () => {

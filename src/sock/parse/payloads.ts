@@ -5,7 +5,8 @@
  * `if` and `repeat … until`, a payload or a `/regex/`.
  */
 import { decodeBase64, decodeHex } from '../../net/payload';
-import type { BlockTransport, Matcher, Payload, Step } from '../ast';
+import { intBounds, isIntType, INT_TYPES, parseIntLiteral, type IntType } from '../../net/fields';
+import type { BlockTransport, FieldPart, Matcher, Payload, Step } from '../ast';
 import { LineError } from './lexer';
 import { allText, errorAt, KEYWORDS, NAME, type LineParser, type PendingHeredoc } from './lineParser';
 
@@ -27,8 +28,10 @@ function timeoutAmong(p: LineParser, start: number, end: number): void {
  *
  * @param keywords the payload's slot in the verb table (`expect` adds `error`), for "did you mean"
  * @param stopAtTimeout hex or base64 words end at a `timeout` word (`recv until hex 0d0a timeout 2s`)
+ * @param inFields the payload is a part of a field payload: hex or base64 words end where the
+ *   next part starts ({@link endsFieldPayloadPart})
  */
-export function parsePayload(p: LineParser, keywords: readonly string[], stopAtTimeout = false): Payload {
+export function parsePayload(p: LineParser, keywords: readonly string[], stopAtTimeout = false, inFields = false): Payload {
   const { codes, c, text } = p;
   const base = p.lineStart;
   const ch = c.peek();
@@ -61,7 +64,7 @@ export function parsePayload(p: LineParser, keywords: readonly string[], stopAtT
     while (!c.atEnd()) {
       const save = c.pos;
       c.next('');
-      if (stopAtTimeout && c.is('timeout')) {
+      if ((stopAtTimeout && c.is('timeout')) || (inFields && endsFieldPayloadPart(p))) {
         c.pos = save;
         break;
       }
@@ -103,11 +106,117 @@ export function parseTest(p: LineParser, keywords: readonly string[], what: stri
   return { kind: 'contains', payload: parsePayload(p, keywords) };
 }
 
-/** `send PAYLOAD`. */
+/** `send PAYLOAD`, or `send PART PART…`, a field payload (§4.6). */
 export function parseSend(p: LineParser): Step {
-  const payload = parsePayload(p, KEYWORDS.send);
+  const payload = parseSendPayload(p);
   p.c.expectEnd();
   return { kind: 'send', payload, range: p.statementRange(), source: p.statementSource() };
+}
+
+/** How deep `( … )` groups of a field payload nest. */
+export const MAX_GROUP_DEPTH = 16;
+
+/** The words of a field payload's parts after the first, for "did you mean". */
+const FIELD_WORDS: readonly string[] = [...KEYWORDS.send, ...INT_TYPES, 'len'];
+
+/**
+ * True when the last word read starts the next part of a field payload, so a `hex` or `base64`
+ * run before it ends: an integer type, `(`, `)`, `hex`, `base64`, `file` or a quoted string.
+ */
+function endsFieldPayloadPart(p: LineParser): boolean {
+  const { c } = p;
+  return c.codes[c.start] === 0x22 /* " */ || c.is('(') || c.is(')') || c.is('hex') || c.is('base64') || c.is('file') || isIntType(c.slice());
+}
+
+/** True when the next word starts a part that only a field payload has: an integer type or `(`. */
+function startsField(p: LineParser): boolean {
+  const { c } = p;
+  if (c.atEnd()) return false;
+  const save = c.pos;
+  c.next('');
+  const yes = c.is('(') || isIntType(c.slice());
+  c.pos = save;
+  return yes;
+}
+
+/** The payload of `send`: one payload as before (§4.1–4.5), or a field payload of several parts (§4.6). */
+function parseSendPayload(p: LineParser): Payload {
+  const { c } = p;
+  c.skipSpace();
+  const from = c.pos - p.lineStart;
+  const parts: FieldPart[] = [];
+  if (!startsField(p)) {
+    const first = parsePayload(p, KEYWORDS.send, false, true);
+    if (first.kind === 'heredoc' || c.atEnd()) return first;
+    parts.push({ kind: 'payload', payload: first });
+  }
+  parseParts(p, parts, 0);
+  return { kind: 'fields', parts, range: p.range(from, c.lastEnd - p.lineStart) };
+}
+
+/**
+ * Reads the parts of one level of a field payload into `parts`, up to the end of the line (level
+ * 0) or the `)` that closes its group; then checks that every length field has a group after it.
+ */
+function parseParts(p: LineParser, parts: FieldPart[], depth: number, open = 0): void {
+  const { c } = p;
+  for (;;) {
+    if (c.atEnd()) {
+      if (depth > 0) throw new LineError('a ( without its ): close the group with ) as a word of its own', open, open + 1);
+      break;
+    }
+    const ch = c.peek();
+    const save = c.pos;
+    c.next('');
+    if (ch === 0x3c /* < */ && c.codes[c.start + 1] === 0x3c) throw new LineError('a heredoc is a payload of its own: it cannot be part of a field payload', c.start - c.base, c.stop - c.base);
+    if (ch === 0x22 /* " */ || c.is('hex') || c.is('base64') || c.is('file')) {
+      c.pos = save;
+      parts.push({ kind: 'payload', payload: parsePayload(p, KEYWORDS.send, false, true) });
+      continue;
+    }
+    const word = c.slice();
+    const start = c.start - c.base;
+    if (word === '(') {
+      if (depth + 1 > MAX_GROUP_DEPTH) throw new LineError(`groups nest at most ${MAX_GROUP_DEPTH} deep`, start, start + 1);
+      const inner: FieldPart[] = [];
+      parseParts(p, inner, depth + 1, start);
+      parts.push({ kind: 'group', parts: inner, range: p.range(start, c.lastEnd - c.base) });
+      continue;
+    }
+    if (word === ')') {
+      if (depth === 0) throw new LineError('a ) without its (', start, c.stop - c.base);
+      break;
+    }
+    if (isIntType(word)) {
+      parts.push(parseIntField(p, word, start));
+      continue;
+    }
+    if (c.hasReference()) throw new LineError(`a payload is quoted ("${word}"), or a field such as u16 {{n}}`, start, c.stop - c.base);
+    throw p.keywordError(FIELD_WORDS, `"${word}" is not a part of a payload: "text", hex, base64, file, an integer field (u8 … u64, i8 … i64, u16le …, varint, dec) or ( … )`, `"${word}" is not a part of a payload`);
+  }
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    if (part.kind !== 'length') continue;
+    if (!parts.slice(i + 1).some((q) => q.kind === 'group')) {
+      throw new LineError(`${part.type} len is the length of the ( … ) group after it, and none follows at its level`, part.range.start.column, part.range.end.column);
+    }
+  }
+}
+
+/** `TYPE len` (a length field) or `TYPE VALUE` (a literal or `{{…}}`), the type word just read at column `start`. */
+function parseIntField(p: LineParser, type: IntType, start: number): FieldPart {
+  const { c } = p;
+  c.next(`a value after ${type}, e.g. ${type} 1, ${type} 0x10, ${type} {{n}} or ${type} len`);
+  const end = c.stop - c.base;
+  if (c.is('len')) return { kind: 'length', type, range: p.range(start, end) };
+  if (c.hasReference()) return { kind: 'int', type, value: p.wordTemplate(), range: p.range(start, end) };
+  const text = c.slice();
+  const value = parseIntLiteral(text);
+  const valueStart = c.start - c.base;
+  if (value === undefined) throw new LineError(`${type} takes an integer (60, 0x3c, -1), a {{variable}} or len; not "${text}"`, valueStart, end);
+  const { min, max } = intBounds(type);
+  if (value < min || value > max) throw new LineError(`${text} does not fit ${type} (${min} to ${max})`, valueStart, end);
+  return { kind: 'int', type, value: text, range: p.range(start, end) };
 }
 
 /** `close`, or `shutdown` (a half-close: FIN, `socket.shutdown(SHUT_WR)`), which UDP has none of. */

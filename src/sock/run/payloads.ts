@@ -1,9 +1,11 @@
 /**
  * The bytes a payload stands for when its step runs: `"text"` with escapes, `hex`, `base64`,
- * `file PATH` and heredocs, with `{{…}}` expanded through the run's {@link Scope}.
+ * `file PATH`, heredocs and field payloads, with `{{…}}` expanded through the run's {@link Scope}.
  */
 import { decodeBase64, decodeEscapes, decodeHex } from '../../net/payload';
-import type { Block, Payload } from '../ast';
+import { encodeInt } from '../../net/fields';
+import type { Block, FieldPart, Payload } from '../ast';
+import { printTemplate } from '../printer';
 import { MAX_FILE_PAYLOAD, readRegularFile } from '../files';
 import { ExpansionBudget, type Scope } from '../scope';
 
@@ -35,7 +37,34 @@ export class PayloadBuilder {
       const budget = new ExpansionBudget();
       return Buffer.from(payload.lines.map((l) => this.scope.expand(l, budget) + ending).join(''), 'utf8');
     }
+    if (payload.kind === 'fields') return this.fieldBytes(payload.parts, eol);
     const budget = new ExpansionBudget();
     return Buffer.concat(payload.template.parts.map((p) => ('text' in p ? decodeEscapes(p.text) : this.scope.partBytes(p, budget))));
+  }
+
+  /**
+   * The bytes of one level of a field payload (§4.6): each part's bytes in order, a length field's
+   * value being the byte count of the next group at its level.
+   * @throws SocketLabError `EBADPAYLOAD` for a value or a length that does not fit its type;
+   *   `EVARIABLE` for a variable that is not an integer; and whatever {@link bytes} throws for a part
+   */
+  private async fieldBytes(parts: readonly FieldPart[], eol: LineEnding): Promise<Buffer> {
+    const chunks: Buffer[] = new Array<Buffer>(parts.length);
+    // Groups first: a length field before a group needs the group's size.
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i];
+      if (part.kind === 'group') chunks[i] = await this.fieldBytes(part.parts, eol);
+    }
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i];
+      if (part.kind === 'payload') chunks[i] = await this.bytes(part.payload, eol);
+      else if (part.kind === 'int') chunks[i] = encodeInt(part.type, this.scope.integer(part.value, part.type), `${part.type} ${typeof part.value === 'string' ? part.value : printTemplate(part.value)}`);
+      else if (part.kind === 'length') {
+        let g = i + 1;
+        while (parts[g].kind !== 'group') g++;
+        chunks[i] = encodeInt(part.type, BigInt(chunks[g].length), `${part.type} len (a group of ${chunks[g].length} bytes)`);
+      }
+    }
+    return Buffer.concat(chunks);
   }
 }

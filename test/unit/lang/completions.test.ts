@@ -39,6 +39,14 @@ describe('completion', () => {
     assert.deepEqual(labels('frob '), []);
   });
 
+  it('offers the parts of a field payload after send: payload kinds and integer types first, then len too', () => {
+    const first = labels('send ');
+    for (const w of ['hex', 'base64', 'file', 'u8', 'u16le', 'i64', 'varint', 'dec']) assert.ok(first.includes(w), `${w} after send`);
+    assert.ok(!first.includes('len'), 'len needs a type before it');
+    const later = labels('send u8 0x10 varint ');
+    for (const w of ['len', 'u16', 'hex']) assert.ok(later.includes(w), `${w} later in the payload`);
+  });
+
   it('offers services with their ports, variables inside {{, and recent endpoints after connect tcp', () => {
     const services = completionsAt('service ', FILE, {});
     assert.ok(services.some((c) => c.label === 'gopher' && c.kind === 'service'));
@@ -53,13 +61,13 @@ describe('completion', () => {
     assert.deepEqual(labels('connect tcp 127.0.0.1:80 as "x y" timeout '), [], 'a duration follows timeout');
     assert.deepEqual(labels('connect unix "/tmp/lab so', { 'connect-unix': ['/tmp/lab.sock'] }), ['/tmp/lab.sock'], 'still typing the path: the recent paths, not the words after it');
     assert.deepEqual(labels('connect tcp 127.0.0.1:{{$randomInt 8000 '), labels('send "{{'), 'a {{…}} with a space is still being typed');
-    assert.deepEqual(labels('send {{$randomInt 0 100}} '), [], 'a closed {{…}} is a word of its own');
+    assert.deepEqual(labels('lookup {{$randomInt 0 100}} '), [], 'a closed {{…}} is a word of its own');
   });
 
   it('offers no keyword inside a quoted string or a trailing comment', () => {
     assert.deepEqual(labels('recv until "a b'), [], 'not timeout: the string is not closed');
     assert.deepEqual(labels('send "he'), [], 'not hex: it would go inside the payload');
-    assert.deepEqual(labels('send "{{" '), [], 'the {{ is closed inside its string');
+    assert.deepEqual(labels('expect "{{" '), [], 'the {{ is closed inside its string');
     assert.deepEqual(labels('connect tcp 127.0.0.1:80 # '), []);
     assert.deepEqual(labels('connect tcp 127.0.0.1:80 // {{'), []);
     assert.deepEqual(labels('#'), []);

@@ -46,7 +46,7 @@ const SCOPES: Record<VerbKind, string> = {
   lookup: 'support.function.lookup.sock',
   setting: 'storage.modifier.setting.sock',
 };
-const ARGUMENT_SCOPES = ['storage.type.transport.sock', 'keyword.other.sock', 'support.type.payload.sock', 'support.constant.record-type.sock'];
+const ARGUMENT_SCOPES = ['storage.type.transport.sock', 'keyword.other.sock', 'support.type.payload.sock', 'support.type.field.sock', 'support.constant.record-type.sock'];
 
 const SPEC = readFileSync(join(ROOT, 'docs', 'sock-language.md'), 'utf8');
 

@@ -5,7 +5,8 @@ import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import type { Amount, Block, Comparison, Header, Matcher, Payload, SockFile, Step, Template, TemplatePart, TlsFact } from '../../../src/sock/ast';
+import { intBounds, INT_TYPES } from '../../../src/net/fields';
+import type { Amount, Block, Comparison, FieldPart, Header, Matcher, Payload, SockFile, Step, Template, TemplatePart, TlsFact } from '../../../src/sock/ast';
 import { parseSock } from '../../../src/sock/parser';
 import { printSock, printStep } from '../../../src/sock/printer';
 import { ROOT } from '../helpers';
@@ -160,11 +161,35 @@ function recvStep(kind: Kind): fc.Arbitrary<Step> {
   );
 }
 
+/** An integer field: a type, and a literal within its bounds (decimal or 0x) or a reference. */
+const intField: fc.Arbitrary<FieldPart> = fc.constantFrom(...INT_TYPES).chain((type) => {
+  const { min, max } = intBounds(type);
+  const literal = fc.tuple(fc.bigInt({ min, max }), fc.boolean()).map(([v, hex]) => (hex && v >= 0n ? `0x${v.toString(16)}` : v.toString()));
+  const value = fc.oneof({ weight: 4, arbitrary: literal }, { weight: 1, arbitrary: variableRef.map((r) => template([r])) });
+  return value.map((v): FieldPart => ({ kind: 'int', type, value: v, range: R }));
+});
+
+/** The parts of one level of a field payload; a length field always has a group after it. */
+const fieldParts: fc.Memo<FieldPart[]> = fc.memo((depth) => {
+  const leaf = fc.oneof(
+    { weight: 3, arbitrary: intField },
+    { weight: 2, arbitrary: payload.filter((q) => q.kind !== 'heredoc').map((q): FieldPart => ({ kind: 'payload', payload: q })) },
+  );
+  const group = depth > 1 ? fieldParts(depth - 1).map((parts): FieldPart => ({ kind: 'group', parts, range: R })) : fc.constant<FieldPart>({ kind: 'group', parts: [], range: R });
+  const lengthThenGroup = fc.tuple(fc.constantFrom(...INT_TYPES.filter((t) => !t.startsWith('i'))), group).map(([type, g]): FieldPart[] => [{ kind: 'length', type, range: R }, g]);
+  return fc.array(fc.oneof({ weight: 4, arbitrary: leaf.map((x) => [x]) }, { weight: 1, arbitrary: group.map((g) => [g]) }, { weight: 1, arbitrary: lengthThenGroup }), { maxLength: 4 }).map((runs) => runs.flat());
+});
+
+/** A field payload as the parser makes one: two parts or more, or one that only a field payload has. */
+const fieldsPayload: fc.Arbitrary<Payload> = fieldParts(3)
+  .filter((parts) => parts.length >= 2 || (parts.length === 1 && parts[0].kind !== 'payload'))
+  .map((parts): Payload => ({ kind: 'fields', parts, range: R }));
+
 /** The steps a block of `kind` allows, repeats nested at most `depth` deep. */
 function steps(kind: Kind, depth: number): fc.Arbitrary<Step[]> {
   const simple: fc.Arbitrary<Step>[] = [lookupStep, expectStep, captureStep, setStep, duration.map((ms): Step => ({ kind: 'wait', ms, range: R, source: '' }))];
   if (kind !== 'lookups') {
-    simple.push(payload.map((p): Step => ({ kind: 'send', payload: p, range: R, source: '' })), recvStep(kind), fc.constant<Step>({ kind: 'close', range: R, source: '' }));
+    simple.push(fc.oneof(payload, fieldsPayload).map((p): Step => ({ kind: 'send', payload: p, range: R, source: '' })), recvStep(kind), fc.constant<Step>({ kind: 'close', range: R, source: '' }));
     if (kind !== 'udp') simple.push(fc.constant<Step>({ kind: 'shutdown', range: R, source: '' }));
   }
   if (kind === 'listener') simple.push(fc.option(duration, { nil: undefined }).map((timeoutMs): Step => ({ kind: 'echo', ...(timeoutMs !== undefined ? { timeoutMs } : {}), range: R, source: '' })));

@@ -1,0 +1,97 @@
+/**
+ * Integer fields of binary protocols, as bytes: fixed-width integers in either byte order (as
+ * Python's `struct.pack('>H', n)` and Node's `Buffer.writeUInt16BE`), the unsigned base-128
+ * "varint" (MQTT 3.1.1 §1.5.5 "Remaining Length", protobuf's base-128 varints), and decimal text
+ * (RESP's `$N`, HTTP's `Content-Length`). Pure: no `vscode`.
+ */
+import { createError } from './errors';
+
+/**
+ * An integer field's type: `u8`…`u64` unsigned and `i8`…`i64` two's complement, big endian
+ * (network order) unless `le`; `varint`, least significant 7 bits first with the top bit set on
+ * every byte but the last; `dec`, ASCII decimal digits.
+ */
+export type IntType =
+  | 'u8'
+  | 'u16'
+  | 'u16le'
+  | 'u32'
+  | 'u32le'
+  | 'u64'
+  | 'u64le'
+  | 'i8'
+  | 'i16'
+  | 'i16le'
+  | 'i32'
+  | 'i32le'
+  | 'i64'
+  | 'i64le'
+  | 'varint'
+  | 'dec';
+
+/** Every {@link IntType}, in the order the spec lists them. */
+export const INT_TYPES: readonly IntType[] = ['u8', 'u16', 'u16le', 'u32', 'u32le', 'u64', 'u64le', 'i8', 'i16', 'i16le', 'i32', 'i32le', 'i64', 'i64le', 'varint', 'dec'];
+
+const INT_TYPE_SET: ReadonlySet<string> = new Set(INT_TYPES);
+
+/** True when `word` names an {@link IntType}. */
+export function isIntType(word: string): word is IntType {
+  return INT_TYPE_SET.has(word);
+}
+
+/** The width of a fixed-width type in bytes, or `undefined` for `varint` and `dec`. */
+export function intWidth(type: IntType): number | undefined {
+  if (type === 'varint' || type === 'dec') return undefined;
+  return Number.parseInt(type.slice(1), 10) / 8;
+}
+
+/** The smallest and largest value a field of `type` holds. `varint` and `dec` hold 0 … 2^64 − 1. */
+export function intBounds(type: IntType): { readonly min: bigint; readonly max: bigint } {
+  const width = intWidth(type);
+  if (width === undefined) return { min: 0n, max: 2n ** 64n - 1n };
+  const bits = BigInt(width * 8);
+  return type.startsWith('u') ? { min: 0n, max: 2n ** bits - 1n } : { min: -(2n ** (bits - 1n)), max: 2n ** (bits - 1n) - 1n };
+}
+
+/**
+ * Reads an integer as a `.sock` file writes it: decimal (`60`, `-1`) or hexadecimal after `0x`
+ * (`0x10`); at most 40 characters.
+ * @returns the value, or `undefined` when `text` is neither
+ */
+export function parseIntLiteral(text: string): bigint | undefined {
+  if (text.length > 40) return undefined;
+  if (/^-?\d+$/.test(text)) return BigInt(text);
+  if (/^-?0[xX][0-9a-fA-F]+$/.test(text)) return text.startsWith('-') ? -BigInt(text.slice(1)) : BigInt(text);
+  return undefined;
+}
+
+/**
+ * The bytes of `value` as a field of `type`.
+ * @throws SocketLabError `EBADPAYLOAD` when `value` is out of the type's {@link intBounds};
+ *   `what` names the field in the message (`u16 len`, `u8 {{n}}`)
+ */
+export function encodeInt(type: IntType, value: bigint, what: string = type): Buffer {
+  const { min, max } = intBounds(type);
+  if (value < min || value > max) throw createError('EBADPAYLOAD', `${what}: ${value} does not fit ${type} (${min} to ${max})`);
+  if (type === 'dec') return Buffer.from(value.toString(10), 'latin1');
+  if (type === 'varint') {
+    const bytes: number[] = [];
+    let v = value;
+    do {
+      const low = Number(v & 0x7fn);
+      v >>= 7n;
+      bytes.push(v > 0n ? low | 0x80 : low);
+    } while (v > 0n);
+    return Buffer.from(bytes);
+  }
+  const width = intWidth(type) as number;
+  const out = Buffer.alloc(width);
+  // Two's complement of the width: a negative value wraps into the unsigned range.
+  let v = value < 0n ? value + 2n ** BigInt(width * 8) : value;
+  const little = type.endsWith('le');
+  for (let i = 0; i < width; i++) {
+    out[little ? i : width - 1 - i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+}
