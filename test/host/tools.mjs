@@ -32,6 +32,7 @@ export const TOOLS = [
   { command: 'tshark', debian: 'tshark', why: 'reads back the pcapng export' },
   { command: 'redis-server', debian: 'redis-server', why: 'examples/redis.sock against a real Redis' },
   { command: 'nginx', debian: 'nginx', why: 'examples/http-keepalive.sock against a real web server' },
+  { command: 'mosquitto', debian: 'mosquitto', why: 'examples/mqtt.sock against a real MQTT broker' },
 ];
 
 /**
