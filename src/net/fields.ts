@@ -95,3 +95,37 @@ export function encodeInt(type: IntType, value: bigint, what: string = type): Bu
   }
   return out;
 }
+
+/**
+ * Reads a field of `type` from `bytes` at `offset` (as Python's `struct.unpack_from` and Node's
+ * `Buffer.readUInt16BE` do): a fixed width's bytes, a varint of at most 10 bytes, or the ASCII
+ * digits there (at most 20).
+ * @returns the value and the number of bytes it took, or `undefined` when the bytes there are too
+ *   few, a varint does not end, or no digit is there
+ */
+export function decodeInt(type: IntType, bytes: Uint8Array, offset: number): { readonly value: bigint; readonly size: number } | undefined {
+  if (offset < 0 || offset > bytes.length) return undefined;
+  if (type === 'dec') {
+    let end = offset;
+    while (end < bytes.length && end - offset < 20 && bytes[end] >= 0x30 && bytes[end] <= 0x39) end++;
+    if (end === offset) return undefined;
+    return { value: BigInt(Buffer.from(bytes.subarray(offset, end)).toString('latin1')), size: end - offset };
+  }
+  if (type === 'varint') {
+    let value = 0n;
+    for (let i = 0; i < 10 && offset + i < bytes.length; i++) {
+      const b = bytes[offset + i];
+      value |= BigInt(b & 0x7f) << BigInt(7 * i);
+      if ((b & 0x80) === 0) return { value, size: i + 1 };
+    }
+    return undefined;
+  }
+  const width = intWidth(type) as number;
+  if (offset + width > bytes.length) return undefined;
+  const little = type.endsWith('le');
+  let value = 0n;
+  for (let i = 0; i < width; i++) value = (value << 8n) | BigInt(bytes[offset + (little ? width - 1 - i : i)]);
+  // Two's complement: a signed type's top bit makes the value negative.
+  if (type.startsWith('i') && value >= 2n ** BigInt(width * 8 - 1)) value -= 2n ** BigInt(width * 8);
+  return { value, size: width };
+}

@@ -167,7 +167,19 @@ export type StepBody =
    * match), `capture NAME line N` (its Nth line, without the line ending), or `capture /REGEX/`
    * (each named group, under its own name): variables for every later step of the run.
    */
-  | { readonly kind: 'capture'; readonly name?: string; readonly pattern?: { readonly source: string; readonly flags: string }; readonly line?: number }
+  | {
+      readonly kind: 'capture';
+      readonly name?: string;
+      readonly pattern?: { readonly source: string; readonly flags: string };
+      readonly line?: number;
+      /** `capture NAME TYPE [at N]`: an integer field, kept as its decimal digits (§8.11). */
+      readonly field?: IntType;
+      /** `capture NAME bytes|hex N [at N]`: N bytes, kept as they are, or as hex digits (`hex`). */
+      readonly count?: number;
+      readonly hex?: boolean;
+      /** Where the field or bytes start: an offset from the start, or from the end when negative. */
+      readonly at?: number;
+    }
   /** `set NAME = VALUE`: VALUE expanded (and its integer arithmetic computed) once, where it stands. */
   | { readonly kind: 'set'; readonly name: string; readonly value: Template }
   | { readonly kind: 'close' }

@@ -136,7 +136,15 @@ export function printStep(s: Step): string {
     case 'set':
       return `set ${s.name} = ${printTemplate(s.value)}`;
     case 'capture':
-      return ['capture', ...(s.name !== undefined ? [s.name] : []), ...(s.pattern ? [`/${s.pattern.source}/${s.pattern.flags}`] : []), ...(s.line !== undefined ? [`line ${s.line}`] : [])].join(' ');
+      return [
+        'capture',
+        ...(s.name !== undefined ? [s.name] : []),
+        ...(s.pattern ? [`/${s.pattern.source}/${s.pattern.flags}`] : []),
+        ...(s.line !== undefined ? [`line ${s.line}`] : []),
+        ...(s.field !== undefined ? [s.field] : []),
+        ...(s.count !== undefined ? [`${s.hex ? 'hex' : 'bytes'} ${s.count}`] : []),
+        ...(s.at !== undefined && s.at !== 0 ? [`at ${s.at}`] : []),
+      ].join(' ');
     case 'echo':
       return `echo${timeout(s.timeoutMs)}`;
     case 'service':

@@ -2,6 +2,7 @@
  * The steps that read from the peer and check what came (spec §7–§8): `recv` in its forms,
  * `expect` with its matchers and facts, `capture`, and a listener's `echo`.
  */
+import { isIntType, type IntType } from '../../net/fields';
 import { regexGroupCount, regexGroupNames } from '../../net/regex';
 import { RECV_MAX_BYTES } from '../../net/stream';
 import type { Amount, BlockTransport, Comparison, Matcher, Payload, Step } from '../ast';
@@ -159,6 +160,33 @@ function parseComparison(p: LineParser, what: string, required: boolean): Compar
   return '=';
 }
 
+/** The largest offset of `at N` and count of `bytes N`: the most a receive can hold. */
+const MAX_OFFSET = RECV_MAX_BYTES;
+
+/** `at N` after a field: an offset from the start, or from the end when negative; 0 when absent. */
+function parseAt(p: LineParser): number {
+  const { c } = p;
+  if (c.atEnd()) return 0;
+  const t = c.word('');
+  if (t.text !== 'at') throw p.keywordError(['at'], `unexpected "${t.text}" (expected "at OFFSET")`, `unexpected "${t.text}"`);
+  const n = c.word('an offset in bytes, e.g. at 2, or at -4 from the end');
+  if (!/^-?\d{1,9}$/.test(n.text) || Math.abs(Number(n.text)) > MAX_OFFSET) throw p.literalRequired('an offset', 'at 2') ?? new LineError(`at takes an offset in bytes from -${MAX_OFFSET} to ${MAX_OFFSET} (negative: from the end), not "${n.text}"`, n.start, n.end);
+  return Number(n.text);
+}
+
+/** `TYPE [at N]`, `bytes N [at N]` or `hex N [at N]` after `capture NAME`, the first word (`kind`) just read. */
+function parseCaptureField(p: LineParser, kind: string): { field?: IntType; count?: number; hex?: boolean; at?: number } {
+  if (kind !== 'bytes' && kind !== 'hex') {
+    const at = parseAt(p);
+    return at === 0 ? { field: kind as IntType } : { field: kind as IntType, at };
+  }
+  const n = p.c.word(`a byte count, e.g. capture addr ${kind} 4 at -4`);
+  if (!/^\d{1,9}$/.test(n.text) || Number(n.text) < 1 || Number(n.text) > MAX_OFFSET) throw p.literalRequired('a byte count', `${kind} 4`) ?? new LineError(`${kind} takes a count from 1 to ${MAX_OFFSET}, not "${n.text}"`, n.start, n.end);
+  const at = parseAt(p);
+  const taken = kind === 'hex' ? { count: Number(n.text), hex: true } : { count: Number(n.text) };
+  return at === 0 ? taken : { ...taken, at };
+}
+
 /**
  * `capture NAME`, `capture NAME /REGEX/FLAGS`, `capture NAME line [N]` or `capture /REGEX/FLAGS`
  * (named groups). Each name it gives becomes a variable `{{NAME}}` for later steps.
@@ -190,7 +218,14 @@ export function parseCapture(p: LineParser, draft: BlockDraft): Step {
       }
     } else if (name !== undefined) {
       const t = c.word('');
-      if (t.text !== 'line') throw p.keywordError(KEYWORDS.capture, `unexpected "${t.text}" (after capture ${name}: a /regex/, or line [N])`, `unexpected "${t.text}"`);
+      if (isIntType(t.text) || t.text === 'bytes' || t.text === 'hex') {
+        const taken = parseCaptureField(p, t.text);
+        c.expectEnd();
+        if (!draft.produces) p.warnAtVerb('capture reads the last receive or lookup, and none comes before it in this block');
+        p.captured.add(name);
+        return { kind: 'capture', name, ...taken, range: p.statementRange(), source: p.statementSource() };
+      }
+      if (t.text !== 'line') throw p.keywordError(KEYWORDS.capture, `unexpected "${t.text}" (after capture ${name}: a /regex/, line [N], an integer type such as u16, or bytes N)`, `unexpected "${t.text}"`);
       line = 1;
       if (!c.atEnd()) {
         const n = c.word('');

@@ -4,6 +4,7 @@
  * captured value sent back in a payload is the same bytes, whatever they are.
  */
 import { createError } from '../../net/errors';
+import { decodeInt, type IntType } from '../../net/fields';
 import { byteCount, escapeBytes } from '../../net/payload';
 import { BytePattern } from '../../net/regex';
 import type { Step } from '../ast';
@@ -37,6 +38,25 @@ function lineOf(bytes: Buffer, n: number): Buffer | undefined {
 }
 
 /**
+ * The integer field (as its decimal digits) or the bytes (as they are, or as hex digits) that
+ * `capture NAME TYPE|bytes N|hex N [at N]` takes from `last`; a negative offset counts from the end.
+ * @throws SocketLabError `ECAPTURE` when the bytes there are too few (or hold no digits, for `dec`)
+ */
+function fieldOf(step: Extract<Step, { kind: 'capture' }>, last: Buffer): Buffer {
+  const at = step.at ?? 0;
+  const offset = at < 0 ? last.length + at : at;
+  if (step.count !== undefined) {
+    if (offset < 0 || offset + step.count > last.length) throw createError('ECAPTURE', `${step.count} bytes at offset ${at} are past the end of ${shown(last)}`);
+    const taken = last.subarray(offset, offset + step.count);
+    return step.hex ? Buffer.from(taken.toString('hex'), 'latin1') : Buffer.from(taken);
+  }
+  const type = step.field as IntType;
+  const read = decodeInt(type, last, offset);
+  if (read === undefined) throw createError('ECAPTURE', `no ${type} at offset ${at} of ${shown(last)}`);
+  return Buffer.from(read.value.toString(10), 'latin1');
+}
+
+/**
  * Runs a `capture` step on `last`, the value the steps before it left.
  * @throws SocketLabError `ECAPTURE` when there is no value yet, the regex does not match, a named
  *   group took no part in the match, or the value has no such line; the message shows the bytes
@@ -61,6 +81,8 @@ export function capture(step: Extract<Step, { kind: 'capture' }>, last: Buffer |
         values.push([name, value]);
       }
     }
+  } else if (step.field !== undefined || step.count !== undefined) {
+    values.push([step.name as string, fieldOf(step, last)]);
   } else if (step.line !== undefined) {
     const value = lineOf(last, step.line);
     if (value === undefined) throw createError('ECAPTURE', `there is no line ${step.line} in ${shown(last)}`);

@@ -157,4 +157,51 @@ describe('field payloads: integers, lengths and groups (spec §4.6)', () => {
     assert.equal(got, '0006deadbeeffeff21');
     assert.equal((await peer.exited).code, 0);
   });
+
+  it('captures integer fields and bytes at offsets from a real peer\'s binary reply, and sends them back', async () => {
+    // The peer sends a header of fields, then checks what comes back, as struct.unpack reads it.
+    const peer = start('python3', ['-c', [
+      'import socket, struct',
+      "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(1); s.settimeout(10)",
+      "print('listening', s.getsockname()[1], flush=True)",
+      'c, _ = s.accept(); c.settimeout(10)',
+      "c.sendall(struct.pack('>H', 0xbeef) + struct.pack('<i', -7) + bytes([0xac, 0x02]) + b'1234' + bytes([10, 0, 0, 7]))",
+      "got = b''",
+      'while True:',
+      '    b = c.recv(4096)',
+      '    if not b: break',
+      '    got += b',
+      "print('got', got.hex(), flush=True)",
+    ].join('\n')]);
+    const port = Number((await peer.waitFor(/listening (\d+)/))[1]);
+    const r = await runSock([
+      '### t',
+      `connect tcp 127.0.0.1:${port}`,
+      'recv exactly 16 timeout 3s',
+      'capture id u16',
+      'capture n i32le at 2',
+      'capture v varint at 6',
+      'capture digits dec at 8',
+      'capture addr hex 4 at -4',
+      'capture raw bytes 2 at -4',
+      'send u16 {{id}} i32 {{n}} u16 {{v}} u16 {{digits}} "{{raw}}"',
+      'shutdown',
+      '### the address as text',
+      'ntoa {{addr}}',
+      'expect "10.0.0.7"',
+    ].join('\n'));
+    assert.deepEqual(r.steps.filter((e) => e.status !== 'ok' && e.status !== 'pass').map((e) => `${e.source}: ${e.detail}`), []);
+    const captured = r.steps.filter((e) => e.verb === 'capture').map((e) => e.detail);
+    assert.deepEqual(captured, ['id = "48879"', 'n = "-7"', 'v = "300"', 'digits = "1234"', 'addr = "0a000007"', 'raw = "\\n\\0"']);
+    // 0xbeef, -7 as a big-endian i32, 300 and 1234 as u16, then the two raw bytes 0a 00.
+    assert.equal((await peer.waitFor(/got ([0-9a-f]*)/))[1], 'beef' + 'fffffff9' + '012c' + '04d2' + '0a00');
+  });
+
+  it('a field past the end of the reply fails its capture with ECAPTURE, showing the bytes', async () => {
+    const r = await runSock('### t\nhostname\ncapture x u64 at 0\n');
+    const step = r.steps.find((e) => e.verb === 'capture');
+    assert.equal(step?.status, 'error');
+    assert.equal(step?.code, 'ECAPTURE');
+    assert.match(String(step?.detail), /no u64 at offset 0 of \d+ bytes "/);
+  });
 });

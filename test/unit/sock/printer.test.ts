@@ -123,6 +123,8 @@ const captureStep: fc.Arbitrary<Step> = fc.oneof(
   fc.tuple(fc.constantFrom('token', 'len'), fc.integer({ min: 1, max: 1_000_000 })).map(([name, line]): Step => ({ kind: 'capture', name, line, range: R, source: '' })),
   fc.tuple(fc.constantFrom('token', 'len'), regex).map(([name, m]): Step => ({ kind: 'capture', name, pattern: { source: (m as { source: string }).source, flags: (m as { flags: string }).flags }, range: R, source: '' })),
   fc.constantFrom('(?P<id>\\d+)', 'x(?P<a>.)(?P<b>.)').map((source): Step => ({ kind: 'capture', pattern: { source, flags: '' }, range: R, source: '' })),
+  fc.tuple(fc.constantFrom('id', 'len'), fc.constantFrom(...INT_TYPES), fc.integer({ min: -1000, max: 1000 })).map(([name, field, at]): Step => ({ kind: 'capture', name, field, ...(at !== 0 ? { at } : {}), range: R, source: '' })),
+  fc.tuple(fc.constantFrom('addr', 'token'), fc.integer({ min: 1, max: 64 }), fc.boolean(), fc.integer({ min: -64, max: 64 })).map(([name, count, hex, at]): Step => ({ kind: 'capture', name, count, ...(hex ? { hex } : {}), ...(at !== 0 ? { at } : {}), range: R, source: '' })),
 );
 
 const setStep: fc.Arbitrary<Step> = fc.tuple(fc.constantFrom('key', 'count'), quotedText.filter((t) => t.parts.length > 0 && t.parts.every((p) => !('text' in p) || (!/^\s|\s$|#|\/\//.test(p.text) && !p.text.includes('\\')))))
