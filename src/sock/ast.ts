@@ -85,7 +85,10 @@ export type Payload =
 
 /** What an `expect` checks. */
 export type Matcher =
-  | { readonly kind: 'contains'; readonly payload: Payload }
+  /** The payload's bytes somewhere in the value, or at byte `at` (from the end when negative); `??` in hex matches any byte. */
+  | { readonly kind: 'contains'; readonly payload: Payload; readonly at?: number }
+  /** The value is the payload's bytes and nothing else (`expect exactly …`). */
+  | { readonly kind: 'exactly'; readonly payload: Payload }
   | { readonly kind: 'regex'; readonly source: string; readonly flags: string }
   | { readonly kind: 'error'; readonly code?: string; readonly pattern?: Matcher }
   /** `expect time < 20ms`: the duration of the last step that connected, sent, received, waited or looked up. */

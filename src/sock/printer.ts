@@ -81,7 +81,11 @@ function printFieldPart(part: FieldPart): string {
 function printMatcher(m: Matcher): string {
   switch (m.kind) {
     case 'contains':
-      return printPayload(m.payload);
+      if (m.at === undefined) return printPayload(m.payload);
+      // `at N` stands on the payload's own line: a heredoc's first line, before its body.
+      return printPayload(m.payload).replace(/^[^\n]*/, (first) => `${first} at ${m.at}`);
+    case 'exactly':
+      return `exactly ${printPayload(m.payload)}`;
     case 'regex':
       return `/${m.source}/${m.flags}`;
     case 'error':

@@ -41,6 +41,11 @@ export interface StepEvent extends StepLocation {
   readonly direction?: 'in' | 'out';
   /** The error's code when `status` is `error`. */
   readonly code?: string;
+  /**
+   * For an `expect` of bytes at an offset (`at N`, `exactly`) that failed: both sides in hex from
+   * the offset (`??` where any byte matches) and the first byte that differs (-1: the value ended).
+   */
+  readonly diff?: { readonly offset: number; readonly expected: string; readonly actual: string; readonly first: number };
   /** True when the error was caught by an `expect error` that follows. */
   readonly expected?: boolean;
   /** Duration of the step in ms. */

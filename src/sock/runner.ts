@@ -446,7 +446,7 @@ export class SockRun {
    */
   private async test(matcher: Matcher, state: StepState, block: Block, base: Omit<StepEvent, 'status' | 'ms'>, t0: number): Promise<Verdict | undefined> {
     try {
-      return await checkExpectation(matcher, state, block.eol, (payload, eol) => this.payloads.bytes(payload, eol), this.scope);
+      return await checkExpectation(matcher, state, block.eol, (payload, eol) => this.payloads.pattern(payload, eol), this.scope);
     } catch (err) {
       const error = fromNodeError(err, base.source);
       this.emit({ ...base, status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
@@ -539,7 +539,7 @@ export class SockRun {
       if (step.kind === 'expect') {
         let verdict: Verdict;
         try {
-          verdict = await checkExpectation(step.matcher, state, block.eol, (payload, eol) => this.payloads.bytes(payload, eol), this.scope);
+          verdict = await checkExpectation(step.matcher, state, block.eol, (payload, eol) => this.payloads.pattern(payload, eol), this.scope);
         } catch (err) {
           // The expected payload itself could not be made (a missing file, a bad variable).
           const error = fromNodeError(err, step.source);
@@ -548,7 +548,7 @@ export class SockRun {
           return 'error';
         }
         state.lastError = undefined;
-        this.emit({ ...base, status: verdict.pass ? 'pass' : 'fail', detail: verdict.detail, ms: elapsed(t0) });
+        this.emit({ ...base, status: verdict.pass ? 'pass' : 'fail', detail: verdict.detail, ...(verdict.diff ? { diff: verdict.diff } : {}), ms: elapsed(t0) });
         if (verdict.pass) this.passed++;
         else {
           this.failed++;

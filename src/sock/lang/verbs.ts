@@ -193,6 +193,8 @@ export const VERBS: readonly VerbSpec[] = [
     kind: 'step',
     forms: [
       { syntax: 'expect PAYLOAD' },
+      { syntax: 'expect PAYLOAD at OFFSET' },
+      { syntax: 'expect exactly PAYLOAD' },
       { syntax: 'expect /REGEX/FLAGS' },
       { syntax: 'expect error [CODE] [PATTERN]' },
       { syntax: 'expect time OP DURATION' },
@@ -203,13 +205,14 @@ export const VERBS: readonly VerbSpec[] = [
       { syntax: 'expect tls subject /REGEX/FLAGS', transports: ['tls'] },
     ],
     placement: { headers: ANYWHERE, where: 'any' },
-    doc: 'Checks the last thing received or looked up: contains a payload, matches a /regex/, or (expect error) the step before failed. Checks facts too: the last step\'s time (expect time < 20ms), the last value\'s byte count (expect bytes >= 5), that the peer closed (expect closed), and the TLS session (expect tls verified, expect tls protocol TLSv1.3 …).',
+    doc: 'Checks the last thing received or looked up: contains a payload (at OFFSET: at that byte; exactly: nothing else; ?? in hex matches any byte; a failed byte check shows both sides in hex and the first difference), matches a /regex/, or (expect error) the step before failed. Checks facts too: the last step\'s time (expect time < 20ms), the last value\'s byte count (expect bytes >= 5), that the peer closed (expect closed), and the TLS session (expect tls verified, expect tls protocol TLSv1.3 …).',
     python: 'assert expected in data',
     produces: false,
     example: 'expect error',
     keywords: [
-      { at: 1, words: ['error', 'time', 'bytes', 'closed', 'tls', ...PAYLOAD_WORDS], role: 'keyword' },
+      { at: 1, words: ['error', 'time', 'bytes', 'closed', 'tls', 'exactly', ...PAYLOAD_WORDS], role: 'keyword' },
       { after: 'tls', words: ['verified', 'protocol', 'cipher', 'alpn', 'fingerprint', 'subject'], role: 'keyword' },
+      { words: ['at', ...INT_TYPES], role: 'keyword' },
     ],
   },
   {

@@ -4,11 +4,24 @@
  * write to the peer (`send`, and `shutdown` and `close`, which end what it sends); and the test of
  * `if` and `repeat … until`, a payload or a `/regex/`.
  */
+import { decodeHexPattern } from '../../net/bytePattern';
 import { decodeBase64, decodeHex } from '../../net/payload';
 import { intBounds, isIntType, INT_TYPES, parseIntLiteral, type IntType } from '../../net/fields';
 import type { BlockTransport, FieldPart, Matcher, Payload, Step } from '../ast';
 import { LineError } from './lexer';
 import { allText, errorAt, KEYWORDS, NAME, type LineParser, type PendingHeredoc } from './lineParser';
+
+/** How {@link parsePayload} reads a payload. */
+export interface PayloadOptions {
+  /** Hex or base64 words end at a `timeout` word (`recv until hex 0d0a timeout 2s`). */
+  readonly stopAtTimeout?: boolean;
+  /** The payload is a part of a field payload: hex or base64 words end where the next part starts ({@link endsFieldPayloadPart}). */
+  readonly inFields?: boolean;
+  /** Hex words end at an `at` word (`expect hex 20 02 at 0`). */
+  readonly stopAtAt?: boolean;
+  /** `??` in hex stands for any byte (an expectation's pattern, §8.6). */
+  readonly wildcards?: boolean;
+}
 
 const EXPECTED_PAYLOAD = 'a payload: "text", hex 47 45 54, base64 R0VU, file PATH or <<END';
 
@@ -27,11 +40,10 @@ function timeoutAmong(p: LineParser, start: number, end: number): void {
  * {@link LineParser.heredoc} tells the parser to read next).
  *
  * @param keywords the payload's slot in the verb table (`expect` adds `error`), for "did you mean"
- * @param stopAtTimeout hex or base64 words end at a `timeout` word (`recv until hex 0d0a timeout 2s`)
- * @param inFields the payload is a part of a field payload: hex or base64 words end where the
- *   next part starts ({@link endsFieldPayloadPart})
+ * @param options where hex or base64 words end, and whether `??` may stand for a byte
  */
-export function parsePayload(p: LineParser, keywords: readonly string[], stopAtTimeout = false, inFields = false): Payload {
+export function parsePayload(p: LineParser, keywords: readonly string[], options: PayloadOptions = {}): Payload {
+  const { stopAtTimeout = false, inFields = false, wildcards = false, stopAtAt = false } = options;
   const { codes, c, text } = p;
   const base = p.lineStart;
   const ch = c.peek();
@@ -64,7 +76,7 @@ export function parsePayload(p: LineParser, keywords: readonly string[], stopAtT
     while (!c.atEnd()) {
       const save = c.pos;
       c.next('');
-      if ((stopAtTimeout && c.is('timeout')) || (inFields && endsFieldPayloadPart(p))) {
+      if ((stopAtTimeout && c.is('timeout')) || (inFields && endsFieldPayloadPart(p)) || (stopAtAt && c.is('at'))) {
         c.pos = save;
         break;
       }
@@ -76,7 +88,8 @@ export function parsePayload(p: LineParser, keywords: readonly string[], stopAtT
     if (allText(template)) {
       const digits = text.slice(start, end);
       try {
-        if (hex) decodeHex(digits);
+        if (hex && wildcards) decodeHexPattern(digits);
+        else if (hex) decodeHex(digits);
         else decodeBase64(digits);
       } catch (err) {
         // `recv until hex 0d0a tiemout 2s`: the misspelt timeout is the mistake, not the digits.
@@ -108,7 +121,7 @@ export function parseTest(p: LineParser, keywords: readonly string[], what: stri
 
 /** `send PAYLOAD`, or `send PART PART…`, a field payload (§4.6). */
 export function parseSend(p: LineParser): Step {
-  const payload = parseSendPayload(p);
+  const payload = parseMultiPayload(p, KEYWORDS.send);
   p.c.expectEnd();
   return { kind: 'send', payload, range: p.statementRange(), source: p.statementSource() };
 }
@@ -128,6 +141,17 @@ function endsFieldPayloadPart(p: LineParser): boolean {
   return c.codes[c.start] === 0x22 /* " */ || c.is('(') || c.is(')') || c.is('hex') || c.is('base64') || c.is('file') || isIntType(c.slice());
 }
 
+/** True when the next word is `word`; the cursor stays where it was. */
+function nextIs(p: LineParser, word: string): boolean {
+  const { c } = p;
+  if (c.atEnd()) return false;
+  const save = c.pos;
+  c.next('');
+  const yes = c.is(word);
+  c.pos = save;
+  return yes;
+}
+
 /** True when the next word starts a part that only a field payload has: an integer type or `(`. */
 function startsField(p: LineParser): boolean {
   const { c } = p;
@@ -139,18 +163,21 @@ function startsField(p: LineParser): boolean {
   return yes;
 }
 
-/** The payload of `send`: one payload as before (§4.1–4.5), or a field payload of several parts (§4.6). */
-function parseSendPayload(p: LineParser): Payload {
+/**
+ * One payload as before (§4.1–4.5), or a field payload of several parts (§4.6): `send`'s, and
+ * `expect`'s (`options`: `??` wildcards, and an `at OFFSET` after the payload).
+ */
+export function parseMultiPayload(p: LineParser, keywords: readonly string[], options: PayloadOptions = {}): Payload {
   const { c } = p;
   c.skipSpace();
   const from = c.pos - p.lineStart;
   const parts: FieldPart[] = [];
   if (!startsField(p)) {
-    const first = parsePayload(p, KEYWORDS.send, false, true);
-    if (first.kind === 'heredoc' || c.atEnd()) return first;
+    const first = parsePayload(p, keywords, { ...options, inFields: true });
+    if (first.kind === 'heredoc' || c.atEnd() || (options.stopAtAt && nextIs(p, 'at'))) return first;
     parts.push({ kind: 'payload', payload: first });
   }
-  parseParts(p, parts, 0);
+  parseParts(p, parts, 0, 0, options);
   return { kind: 'fields', parts, range: p.range(from, c.lastEnd - p.lineStart) };
 }
 
@@ -158,9 +185,10 @@ function parseSendPayload(p: LineParser): Payload {
  * Reads the parts of one level of a field payload into `parts`, up to the end of the line (level
  * 0) or the `)` that closes its group; then checks that every length field has a group after it.
  */
-function parseParts(p: LineParser, parts: FieldPart[], depth: number, open = 0): void {
+function parseParts(p: LineParser, parts: FieldPart[], depth: number, open: number, options: PayloadOptions): void {
   const { c } = p;
   for (;;) {
+    if (depth === 0 && options.stopAtAt && nextIs(p, 'at')) break;
     if (c.atEnd()) {
       if (depth > 0) throw new LineError('a ( without its ): close the group with ) as a word of its own', open, open + 1);
       break;
@@ -171,7 +199,7 @@ function parseParts(p: LineParser, parts: FieldPart[], depth: number, open = 0):
     if (ch === 0x3c /* < */ && c.codes[c.start + 1] === 0x3c) throw new LineError('a heredoc is a payload of its own: it cannot be part of a field payload', c.start - c.base, c.stop - c.base);
     if (ch === 0x22 /* " */ || c.is('hex') || c.is('base64') || c.is('file')) {
       c.pos = save;
-      parts.push({ kind: 'payload', payload: parsePayload(p, KEYWORDS.send, false, true) });
+      parts.push({ kind: 'payload', payload: parsePayload(p, KEYWORDS.send, { ...options, inFields: true }) });
       continue;
     }
     const word = c.slice();
@@ -179,7 +207,7 @@ function parseParts(p: LineParser, parts: FieldPart[], depth: number, open = 0):
     if (word === '(') {
       if (depth + 1 > MAX_GROUP_DEPTH) throw new LineError(`groups nest at most ${MAX_GROUP_DEPTH} deep`, start, start + 1);
       const inner: FieldPart[] = [];
-      parseParts(p, inner, depth + 1, start);
+      parseParts(p, inner, depth + 1, start, options);
       parts.push({ kind: 'group', parts: inner, range: p.range(start, c.lastEnd - c.base) });
       continue;
     }
@@ -192,7 +220,8 @@ function parseParts(p: LineParser, parts: FieldPart[], depth: number, open = 0):
       continue;
     }
     if (c.hasReference()) throw new LineError(`a payload is quoted ("${word}"), or a field such as u16 {{n}}`, start, c.stop - c.base);
-    throw p.keywordError(FIELD_WORDS, `"${word}" is not a part of a payload: "text", hex, base64, file, an integer field (u8 … u64, i8 … i64, u16le …, varint, dec) or ( … )`, `"${word}" is not a part of a payload`);
+    const atToo = depth === 0 && options.stopAtAt;
+    throw p.keywordError(atToo ? [...FIELD_WORDS, 'at'] : FIELD_WORDS, `"${word}" is not a part of a payload: "text", hex, base64, file, an integer field (u8 … u64, i8 … i64, u16le …, varint, dec) or ( … )${atToo ? ', nor at OFFSET' : ''}`, `"${word}" is not a part of a payload`);
   }
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i];

@@ -9,7 +9,7 @@ import type { Amount, BlockTransport, Comparison, Matcher, Payload, Step } from 
 import type { BlockDraft } from './blockDraft';
 import { allDigits, isSpace, LineError } from './lexer';
 import { KEYWORDS, NAME, type LineParser } from './lineParser';
-import { parsePayload } from './payloads';
+import { parseMultiPayload, parsePayload } from './payloads';
 
 type RecvMode = 'chunk' | 'bytes' | 'exactly' | 'line' | 'until' | 'all';
 
@@ -47,7 +47,7 @@ export function parseRecv(p: LineParser, transport: BlockTransport | undefined):
       if (!/^\d+$/.test(n.text) || Number(n.text) < 1 || Number(n.text) > RECV_MAX_BYTES) throw p.literalRequired('a byte count', 'recv exactly 16') ?? new LineError(`recv exactly N needs a byte count from 1 to ${RECV_MAX_BYTES}`, n.start, n.end);
       return recvStep(p, 'exactly', Number(n.text), undefined, p.optionalTimeout(KEYWORDS.recvTimeout));
     }
-    const until = parsePayload(p, KEYWORDS.until, true);
+    const until = parsePayload(p, KEYWORDS.until, { stopAtTimeout: true });
     return recvStep(p, 'until', undefined, until, p.optionalTimeout(KEYWORDS.recvTimeout));
   }
   if (c.is('timeout')) {
@@ -68,7 +68,7 @@ export function parseEcho(p: LineParser, draft: BlockDraft): Step {
 export function parseExpect(p: LineParser, draft: BlockDraft): Step {
   const matcher = parseMatcher(p);
   p.c.expectEnd();
-  if ((matcher.kind === 'contains' || matcher.kind === 'regex' || matcher.kind === 'bytes') && !draft.produces) {
+  if ((matcher.kind === 'contains' || matcher.kind === 'exactly' || matcher.kind === 'regex' || matcher.kind === 'bytes') && !draft.produces) {
     p.warnAtVerb('expect checks the last receive or lookup, and none comes before it in this block');
   }
   return { kind: 'expect', matcher, range: p.statementRange(), source: p.statementSource() };
@@ -101,7 +101,16 @@ function parseMatcher(p: LineParser): Matcher {
     }
     return code ? { kind: 'error', code, pattern } : { kind: 'error', pattern };
   }
-  return parseFact(p) ?? { kind: 'contains', payload: parsePayload(p, KEYWORDS.expect) };
+  const fact = parseFact(p);
+  if (fact) return fact;
+  if (nextWordIs(p, 'exactly')) {
+    c.next('exactly');
+    return { kind: 'exactly', payload: parseMultiPayload(p, KEYWORDS.expect, { wildcards: true }) };
+  }
+  const payload = parseMultiPayload(p, KEYWORDS.expect, { wildcards: true, stopAtAt: true });
+  if (c.atEnd()) return { kind: 'contains', payload };
+  const at = parseAt(p);
+  return { kind: 'contains', payload, at };
 }
 
 /**
@@ -162,6 +171,17 @@ function parseComparison(p: LineParser, what: string, required: boolean): Compar
 
 /** The largest offset of `at N` and count of `bytes N`: the most a receive can hold. */
 const MAX_OFFSET = RECV_MAX_BYTES;
+
+/** True when the next word is `word`; the cursor stays where it was. */
+function nextWordIs(p: LineParser, word: string): boolean {
+  const { c } = p;
+  if (c.atEnd()) return false;
+  const save = c.pos;
+  c.next('');
+  const yes = c.is(word);
+  c.pos = save;
+  return yes;
+}
 
 /** `at N` after a field: an offset from the start, or from the end when negative; 0 when absent. */
 function parseAt(p: LineParser): number {

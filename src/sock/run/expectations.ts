@@ -3,6 +3,7 @@
  * received or looked up, or its error) and a way to build payload bytes, a verdict and the
  * detail the transcript shows. Sends and reads nothing itself.
  */
+import { byteDiff, describeDiff, findPattern, patternHex, type ByteDiff, type BytePatternBytes } from '../../net/bytePattern';
 import { createError, type SocketLabError } from '../../net/errors';
 import { byteCount, escapeBytes } from '../../net/payload';
 import { BytePattern } from '../../net/regex';
@@ -15,6 +16,8 @@ import type { LineEnding } from './payloads';
 export interface Verdict {
   readonly pass: boolean;
   readonly detail: string;
+  /** For a byte expectation that failed at an offset (`at N`, `exactly`): both sides in hex and the first difference. */
+  readonly diff?: ByteDiff;
 }
 
 /** What the steps before an `expect` left for it to check. */
@@ -34,8 +37,8 @@ export interface Evidence {
 /** Reads the amounts and words of a fact (`expect time < {{t}}`), as {@link Scope} does for steps. */
 export type FactValues = Pick<Scope, 'count' | 'duration' | 'expand'>;
 
-/** Builds the bytes of an expected payload (`expect "text"`, `expect hex …`), as {@link PayloadBuilder.bytes}. */
-export type PayloadBytes = (payload: Payload, eol: LineEnding) => Promise<Buffer>;
+/** Builds the bytes of an expected payload (`expect "text"`, `expect hex 20 ?? 00`), as {@link PayloadBuilder.pattern}. */
+export type PayloadBytes = (payload: Payload, eol: LineEnding) => Promise<BytePatternBytes>;
 
 /** `N bytes "escaped…"`, the first 64 bytes escaped, for a detail. */
 function describeBytes(bytes: Buffer): string {
@@ -154,10 +157,22 @@ async function check(m: Matcher, last: Buffer | undefined, eol: LineEnding, byte
     const pass = BytePattern.of(m.source, m.flags).test(last);
     return { pass, detail: pass ? `matches /${m.source}/${m.flags}` : `/${m.source}/${m.flags} does not match ${describeBytes(last)}` };
   }
-  if (m.kind === 'contains') {
+  if (m.kind === 'contains' || m.kind === 'exactly') {
     const want = await bytes(m.payload, eol);
-    const pass = last.includes(want);
-    return { pass, detail: pass ? `found "${escapeBytes(want, 64)}"` : `"${escapeBytes(want, 64)}" not in ${describeBytes(last)}` };
+    const shown = want.mask ? patternHex(want) : `"${escapeBytes(want.bytes, 64)}"`;
+    if (m.kind === 'exactly') {
+      const diff = byteDiff(last, 0, want);
+      if (diff === undefined && last.length === want.bytes.length) return { pass: true, detail: `exactly ${shown}` };
+      const lengths = last.length === want.bytes.length ? '' : `expected ${byteCount(want.bytes.length)}, found ${byteCount(last.length)}; `;
+      return { pass: false, detail: lengths + (diff ? describeDiff(diff, last.length) : `the first ${byteCount(want.bytes.length)} match and ${byteCount(last.length - want.bytes.length)} more follow: ${describeBytes(last)}`), ...(diff ? { diff } : {}) };
+    }
+    if (m.at !== undefined) {
+      const offset = m.at < 0 ? last.length + m.at : m.at;
+      const diff = byteDiff(last, offset, want);
+      return diff === undefined ? { pass: true, detail: `found ${shown} at offset ${m.at}` } : { pass: false, detail: describeDiff(diff, last.length), diff };
+    }
+    const pass = findPattern(last, want) >= 0;
+    return { pass, detail: pass ? `found ${shown}` : `${shown} not in ${describeBytes(last)}` };
   }
   return { pass: false, detail: 'expect error follows a step that did not fail' };
 }

@@ -3,6 +3,7 @@
  * `file PATH`, heredocs and field payloads, with `{{…}}` expanded through the run's {@link Scope}.
  */
 import { decodeBase64, decodeEscapes, decodeHex } from '../../net/payload';
+import { decodeHexPattern, type BytePatternBytes } from '../../net/bytePattern';
 import { encodeInt } from '../../net/fields';
 import type { Block, FieldPart, Payload } from '../ast';
 import { printTemplate } from '../printer';
@@ -11,6 +12,11 @@ import { ExpansionBudget, type Scope } from '../scope';
 
 /** The line ending a heredoc's lines get: the block's `eol crlf` (default) or `eol lf`. */
 export type LineEnding = Block['eol'];
+
+/** True when a hex part of `parts`, at any depth, holds a `??`. */
+function hasWildcard(parts: readonly FieldPart[]): boolean {
+  return parts.some((p) => (p.kind === 'group' ? hasWildcard(p.parts) : p.kind === 'payload' && p.payload.kind === 'hex' && p.payload.template.parts.some((t) => 'text' in t && t.text.includes('?'))));
+}
 
 /** Builds the bytes of payloads for one run. */
 export class PayloadBuilder {
@@ -40,6 +46,39 @@ export class PayloadBuilder {
     if (payload.kind === 'fields') return this.fieldBytes(payload.parts, eol);
     const budget = new ExpansionBudget();
     return Buffer.concat(payload.template.parts.map((p) => ('text' in p ? decodeEscapes(p.text) : this.scope.partBytes(p, budget))));
+  }
+
+  /**
+   * The bytes an expectation looks for: {@link bytes}, where `??` in hex (in a field payload's hex
+   * parts too) matches any byte (`mask` 0 there).
+   * @throws what {@link bytes} throws
+   */
+  async pattern(payload: Payload, eol: LineEnding): Promise<BytePatternBytes> {
+    if (payload.kind === 'hex') return decodeHexPattern(this.scope.expand(payload.template));
+    if (payload.kind !== 'fields' || !hasWildcard(payload.parts)) return { bytes: await this.bytes(payload, eol) };
+    return this.fieldPattern(payload.parts, eol);
+  }
+
+  /** {@link fieldBytes} with `??` wildcards in hex parts. */
+  private async fieldPattern(parts: readonly FieldPart[], eol: LineEnding): Promise<BytePatternBytes> {
+    const chunks: BytePatternBytes[] = new Array<BytePatternBytes>(parts.length);
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i];
+      if (part.kind === 'group') chunks[i] = await this.fieldPattern(part.parts, eol);
+    }
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i];
+      if (part.kind === 'payload') chunks[i] = await this.pattern(part.payload, eol);
+      else if (part.kind === 'int') chunks[i] = { bytes: encodeInt(part.type, this.scope.integer(part.value, part.type), `${part.type} ${typeof part.value === 'string' ? part.value : printTemplate(part.value)}`) };
+      else if (part.kind === 'length') {
+        const group = chunks[parts.findIndex((q, k) => k > i && q.kind === 'group')];
+        chunks[i] = { bytes: encodeInt(part.type, BigInt(group.bytes.length), `${part.type} len (a group of ${group.bytes.length} bytes)`) };
+      }
+    }
+    return {
+      bytes: Buffer.concat(chunks.map((c) => c.bytes)),
+      mask: Buffer.concat(chunks.map((c) => c.mask ?? Buffer.alloc(c.bytes.length, 0xff))),
+    };
   }
 
   /**

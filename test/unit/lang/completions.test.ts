@@ -27,7 +27,7 @@ describe('completion', () => {
     assert.deepEqual(labels('recv until '), ['hex', 'base64', 'file']);
     assert.deepEqual(labels('recv 10 '), ['timeout']);
     assert.deepEqual(labels('recv timeout '), [], 'a duration follows timeout');
-    assert.deepEqual(labels('expect '), ['error', 'time', 'bytes', 'closed', 'tls', 'hex', 'base64', 'file']);
+    assert.deepEqual(labels('expect '), ['error', 'time', 'bytes', 'closed', 'tls', 'exactly', 'hex', 'base64', 'file']);
     assert.deepEqual(labels('expect tls '), ['verified', 'protocol', 'cipher', 'alpn', 'fingerprint', 'subject']);
     assert.deepEqual(labels('connect '), ['tcp', 'udp', 'unix', 'tls']);
     assert.deepEqual(labels('connect tcp 127.0.0.1:80 '), ['timeout', 'as', 'keep']);
@@ -67,7 +67,7 @@ describe('completion', () => {
   it('offers no keyword inside a quoted string or a trailing comment', () => {
     assert.deepEqual(labels('recv until "a b'), [], 'not timeout: the string is not closed');
     assert.deepEqual(labels('send "he'), [], 'not hex: it would go inside the payload');
-    assert.deepEqual(labels('expect "{{" '), [], 'the {{ is closed inside its string');
+    assert.deepEqual(labels('lookup "{{" '), [], 'the {{ is closed inside its string');
     assert.deepEqual(labels('connect tcp 127.0.0.1:80 # '), []);
     assert.deepEqual(labels('connect tcp 127.0.0.1:80 // {{'), []);
     assert.deepEqual(labels('#'), []);

@@ -7,6 +7,7 @@ import { parseSock } from '../../../src/sock/parser';
 import { printSock } from '../../../src/sock/printer';
 import { hoverAt } from '../../../src/sock/hoverInfo';
 import { hoverMarkdown } from '../../../src/sock/hoverMarkdown';
+import { checkExpectation } from '../../../src/sock/run/expectations';
 import { PayloadBuilder } from '../../../src/sock/run/payloads';
 import { Scope } from '../../../src/sock/scope';
 import { python, runSock, start } from '../helpers';
@@ -203,5 +204,45 @@ describe('field payloads: integers, lengths and groups (spec §4.6)', () => {
     assert.equal(step?.status, 'error');
     assert.equal(step?.code, 'ECAPTURE');
     assert.match(String(step?.detail), /no u64 at offset 0 of \d+ bytes "/);
+  });
+
+  it('checks bytes at an offset, from the end, exactly, and with ?? wildcards; a failure shows both sides in hex and the first difference', async () => {
+    const reply = Buffer.from('2002000548656c6c6f0d0a', 'hex'); // 20 02 00 05 "Hello" CRLF
+    const judge = async (line: string): Promise<{ pass: boolean; detail: string; diff?: unknown }> => {
+      const file = parseSock(`### t\nhostname\n${line}\n`);
+      assert.deepEqual(file.diagnostics.filter((d) => d.severity === 'error'), [], line);
+      const step = file.blocks[0].steps[1];
+      if (step.kind !== 'expect') throw new Error('no expect');
+      const builder = new PayloadBuilder(new Scope(file, () => undefined, true), tmpdir());
+      return checkExpectation(step.matcher, { last: reply }, 'crlf', (q, eol) => builder.pattern(q, eol));
+    };
+    assert.equal((await judge('expect hex 20 02 at 0')).pass, true);
+    assert.equal((await judge('expect hex 20 ?? 00 05 at 0')).pass, true);
+    assert.equal((await judge('expect hex 2002 ????')).pass, true, '?? in packed hex, matched anywhere');
+    assert.equal((await judge('expect "\\r\\n" at -2')).pass, true);
+    assert.equal((await judge('expect "Hello" at 4')).pass, true);
+    assert.equal((await judge('expect u16 5 at 2')).pass, true, 'a field payload');
+    assert.equal((await judge('expect exactly hex 20 02 00 05 48 65 6c 6c 6f 0d 0a')).pass, true);
+    const off = await judge('expect hex 20 02 00 00 at 0');
+    assert.deepEqual({ pass: off.pass, detail: off.detail, diff: off.diff }, { pass: false, detail: 'at offset 0: expected 20 02 00 00, found 20 02 00 05 … (first difference at byte 3)', diff: { offset: 0, expected: '20 02 00 00', actual: '20 02 00 05 …', first: 3 } });
+    const short = await judge('expect exactly hex 20 02 00 05');
+    assert.equal(short.pass, false);
+    assert.match(short.detail, /^expected 4 bytes, found 11 bytes; the first 4 bytes match and 7 bytes more follow/);
+    const past = await judge('expect "Hello!" at 4');
+    assert.match(past.detail, /^at offset 4: expected 48 65 6c 6c 6f 21, found 48 65 6c 6c 6f 0d … \(first difference at byte 9\)$/);
+  });
+
+  it('refuses half wildcards and a bad offset where they are written', () => {
+    const file = parseSock('### t\nhostname\nexpect hex 2? 00\nexpect "a" at x\nexpect "a" zz\nexpect "a" ay 2\n');
+    assert.deepEqual(file.diagnostics.map((d) => `${d.range.start.line}:${d.message}`), [
+      '2:"2?" is half a wildcard: ?? stands for a whole byte',
+      '3:at takes an offset in bytes from -16777216 to 16777216 (negative: from the end), not "x"',
+      '4:"zz" is not a part of a payload: "text", hex, base64, file, an integer field (u8 … u64, i8 … i64, u16le …, varint, dec) or ( … ), nor at OFFSET',
+      '5:"ay" is not a part of a payload (did you mean "at"?)',
+    ]);
+  });
+
+  it('sends ?? as a mistake: a wildcard only matches, it makes no byte', () => {
+    assert.match(errorOf('send hex 20 ?? 00').message, /"\?" is not a hex digit/);
   });
 });

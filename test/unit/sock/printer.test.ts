@@ -88,6 +88,9 @@ const regex = fc
 
 const expectStep = fc.oneof(
   { weight: 3, arbitrary: payload.map((p): Matcher => ({ kind: 'contains', payload: p })) },
+  { weight: 1, arbitrary: fc.tuple(payload, fc.integer({ min: -1000, max: 1000 })).map(([p, at]): Matcher => ({ kind: 'contains', payload: p, at })) },
+  { weight: 1, arbitrary: payload.map((p): Matcher => ({ kind: 'exactly', payload: p })) },
+  { weight: 1, arbitrary: fc.array(fc.oneof(hexByte, fc.constant('??')), { minLength: 1, maxLength: 6 }).map((b): Matcher => ({ kind: 'contains', payload: { kind: 'hex', template: text(b.join(' ')) } })) },
   { weight: 2, arbitrary: regex },
   {
     weight: 1,

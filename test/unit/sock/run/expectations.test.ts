@@ -13,7 +13,7 @@ async function judge(line: string, evidence: Evidence, opts: { vars?: string; eo
   const step = file.blocks[0].steps[1];
   if (step.kind !== 'expect') throw new Error('no expect step');
   const builder = new PayloadBuilder(new Scope(file, () => undefined, true), '/');
-  return checkExpectation(step.matcher as Matcher, evidence, opts.eol ?? 'crlf', (p, eol) => builder.bytes(p, eol));
+  return checkExpectation(step.matcher as Matcher, evidence, opts.eol ?? 'crlf', (p, eol) => builder.pattern(p, eol));
 }
 
 const reply = (text: string): Evidence => ({ last: Buffer.from(text) });
