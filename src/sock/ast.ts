@@ -145,10 +145,16 @@ export type StepBody =
   | { readonly kind: 'send'; readonly payload: Payload }
   | {
       readonly kind: 'recv';
-      /** chunk: `recv`; bytes: `recv N`; exactly: `recv exactly N`; line: up to `\n`; until; all. */
-      readonly mode: 'chunk' | 'bytes' | 'exactly' | 'line' | 'until' | 'all';
+      /** chunk: `recv`; bytes: `recv N`; exactly: `recv exactly N`; line: up to `\n`; until; all; frame: `recv frame TYPE …`. */
+      readonly mode: 'chunk' | 'bytes' | 'exactly' | 'line' | 'until' | 'all' | 'frame';
       readonly max?: Amount;
       readonly until?: Payload;
+      /**
+       * `recv frame TYPE [after N] [inclusive]` (§8.1): N bytes of header, a length of TYPE (a
+       * fixed width or varint), then that many bytes; `inclusive`: the length counts the header
+       * and itself too. The step's value is the whole frame.
+       */
+      readonly frame?: { readonly type: IntType; readonly after: number; readonly inclusive: boolean };
       readonly timeoutMs?: Amount;
     }
   | { readonly kind: 'shutdown' }

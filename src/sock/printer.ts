@@ -119,7 +119,8 @@ export function printStep(s: Step): string {
     case 'send':
       return `send ${printPayload(s.payload)}`;
     case 'recv': {
-      const what = s.mode === 'chunk' ? '' : s.mode === 'bytes' ? ` ${amount(s.max as Amount, false)}` : s.mode === 'exactly' ? ` exactly ${amount(s.max as Amount, false)}` : s.mode === 'until' && s.until ? ` until ${printPayload(s.until)}` : ` ${s.mode}`;
+      const frame = s.frame ? ` frame ${s.frame.type}${s.frame.after > 0 ? ` after ${s.frame.after}` : ''}${s.frame.inclusive ? ' inclusive' : ''}` : '';
+      const what = s.mode === 'chunk' ? '' : s.mode === 'bytes' ? ` ${amount(s.max as Amount, false)}` : s.mode === 'exactly' ? ` exactly ${amount(s.max as Amount, false)}` : s.mode === 'until' && s.until ? ` until ${printPayload(s.until)}` : s.mode === 'frame' ? frame : ` ${s.mode}`;
       // A heredoc ends the statement's text: the timeout goes on its first line.
       if (s.until?.kind === 'heredoc') {
         const [first, ...rest] = what.split('\n');

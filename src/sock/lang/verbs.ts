@@ -78,6 +78,8 @@ const TRANSPORTS: readonly VerbTransport[] = ['tcp', 'udp', 'unix', 'tls'];
 const CONNECTED: Placement['headers'] = ['connect', 'listen', 'use'];
 const ANYWHERE: Placement['headers'] = ['none', 'connect', 'listen', 'use'];
 const PAYLOAD_WORDS = ['hex', 'base64', 'file'];
+/** The types a frame's length may have: every integer type but `dec`. */
+const FRAME_TYPES = INT_TYPES.filter((t) => t !== 'dec');
 /** The DNS record types of `resolve`, as `RECORD_TYPES` of net/dnsQuery lists them (a test checks it): written out so hover does not load the resolver. */
 const RECORD_TYPE_WORDS = ['A', 'AAAA', 'MX', 'TXT', 'SRV', 'NS', 'CNAME', 'PTR'];
 /** The services completion offers after `service`: the ones a socket tutorial meets. */
@@ -174,15 +176,19 @@ export const VERBS: readonly VerbSpec[] = [
       { syntax: 'recv all [timeout D]', transports: STREAMS },
       { syntax: 'recv line [timeout D]', transports: STREAMS },
       { syntax: 'recv exactly N [timeout D]', transports: STREAMS },
+      { syntax: 'recv frame TYPE [after N] [inclusive] [timeout D]', transports: STREAMS },
     ],
     placement: { headers: CONNECTED, where: 'client, listener' },
-    doc: 'Receives: the next chunk or datagram, up to N bytes, exactly N, a line, until a delimiter, or all until the peer closes.',
+    doc: 'Receives: the next chunk or datagram, up to N bytes, exactly N, a line, until a delimiter, all until the peer closes, or a length-prefixed frame (recv frame u16; after N header bytes; inclusive when the length counts itself).',
     python: 's.recv(1024)',
     produces: true,
     example: 'recv timeout 2s',
     keywords: [
-      { at: 1, words: ['until', 'all', 'line', 'exactly', 'timeout'], role: 'keyword' },
+      { at: 1, words: ['until', 'all', 'line', 'exactly', 'frame', 'timeout'], role: 'keyword' },
       { after: 'until', words: PAYLOAD_WORDS, role: 'payload' },
+      { after: 'frame', words: FRAME_TYPES, role: 'keyword' },
+      ...FRAME_TYPES.map((type): KeywordSlot => ({ after: type, words: ['after', 'inclusive', 'timeout'], role: 'keyword' })),
+      { after: 'after', words: [], role: 'keyword' },
       { after: 'exactly', words: [], role: 'keyword' },
       { after: 'timeout', words: [], role: 'keyword' },
       { words: ['timeout'], role: 'keyword' },

@@ -2,7 +2,7 @@
  * The steps that read from the peer and check what came (spec §7–§8): `recv` in its forms,
  * `expect` with its matchers and facts, `capture`, and a listener's `echo`.
  */
-import { isIntType, type IntType } from '../../net/fields';
+import { INT_TYPES, isIntType, type IntType } from '../../net/fields';
 import { regexGroupCount, regexGroupNames } from '../../net/regex';
 import { RECV_MAX_BYTES } from '../../net/stream';
 import type { Amount, BlockTransport, Comparison, Matcher, Payload, Step } from '../ast';
@@ -11,7 +11,7 @@ import { allDigits, isSpace, LineError } from './lexer';
 import { KEYWORDS, NAME, type LineParser } from './lineParser';
 import { parseMultiPayload, parsePayload } from './payloads';
 
-type RecvMode = 'chunk' | 'bytes' | 'exactly' | 'line' | 'until' | 'all';
+type RecvMode = 'chunk' | 'bytes' | 'exactly' | 'line' | 'until' | 'all' | 'frame';
 
 /** A recv step with exactly the keys it has, each shape written out once. */
 function recvStep(p: LineParser, mode: RecvMode, max: Amount | undefined, until: Payload | undefined, timeoutMs: Amount | undefined): Step {
@@ -20,6 +20,31 @@ function recvStep(p: LineParser, mode: RecvMode, max: Amount | undefined, until:
   if (until !== undefined) return timeoutMs === undefined ? { kind: 'recv', mode, until, range, source } : { kind: 'recv', mode, until, timeoutMs, range, source };
   if (max !== undefined) return timeoutMs === undefined ? { kind: 'recv', mode, max, range, source } : { kind: 'recv', mode, max, timeoutMs, range, source };
   return timeoutMs === undefined ? { kind: 'recv', mode, range, source } : { kind: 'recv', mode, timeoutMs, range, source };
+}
+
+/** `TYPE [after N] [inclusive]` after `recv frame`: a fixed-width or varint length. */
+function parseFrame(p: LineParser): { type: IntType; after: number; inclusive: boolean } {
+  const { c } = p;
+  const t = c.word('the length field\'s type, e.g. recv frame u16');
+  if (!isIntType(t.text) || t.text === 'dec') throw p.keywordError(INT_TYPES.filter((x) => x !== 'dec'), `recv frame takes its length's type: u8 … u64, u16le …, i8 … i64 or varint; not "${t.text}"`, `"${t.text}" is not a length type`);
+  let after = 0;
+  let inclusive = false;
+  for (;;) {
+    if (c.atEnd()) break;
+    const save = c.pos;
+    c.next('');
+    if (c.is('after') && after === 0) {
+      const n = c.word('a header size in bytes, e.g. after 1');
+      if (!/^\d{1,4}$/.test(n.text) || Number(n.text) > 1024) throw p.literalRequired('a header size', 'after 1') ?? new LineError(`after takes the header's size in bytes, 0 to 1024, not "${n.text}"`, n.start, n.end);
+      after = Number(n.text);
+    } else if (c.is('inclusive') && !inclusive) {
+      inclusive = true;
+    } else {
+      c.pos = save;
+      break;
+    }
+  }
+  return { type: t.text, after, inclusive };
 }
 
 /** `recv`, `recv N`, `recv exactly N`, `recv line`, `recv until PAYLOAD`, `recv all`, each with an optional timeout. */
@@ -37,9 +62,16 @@ export function parseRecv(p: LineParser, transport: BlockTransport | undefined):
     if (max < 1) throw new LineError('recv N needs N ≥ 1', at, to);
     return recvStep(p, 'bytes', max, undefined, p.optionalTimeout(KEYWORDS.recvTimeout));
   }
-  const mode = c.is('until') ? 'until' : c.is('all') ? 'all' : c.is('line') ? 'line' : c.is('exactly') ? 'exactly' : undefined;
+  const mode = c.is('until') ? 'until' : c.is('all') ? 'all' : c.is('line') ? 'line' : c.is('exactly') ? 'exactly' : c.is('frame') ? 'frame' : undefined;
   if (mode !== undefined) {
     if (transport === 'udp') throw new LineError(`recv ${mode} is for streams; a UDP recv returns one datagram`, at, to);
+    if (mode === 'frame') {
+      const frame = parseFrame(p);
+      const timeoutMs = p.optionalTimeout(KEYWORDS.recvTimeout);
+      const range = p.statementRange();
+      const source = p.statementSource();
+      return timeoutMs === undefined ? { kind: 'recv', mode, frame, range, source } : { kind: 'recv', mode, frame, timeoutMs, range, source };
+    }
     if (mode === 'line' || mode === 'all') return recvStep(p, mode, undefined, undefined, p.optionalTimeout(KEYWORDS.recvTimeout));
     if (mode === 'exactly') {
       const n = c.word('a byte count after "exactly"');

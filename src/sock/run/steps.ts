@@ -3,6 +3,7 @@
  * `shutdown`, `echo`, `wait`, and the lookups ({@link runLookup}). `expect` and `repeat` are the
  * runner's: they decide what happens to the steps around them.
  */
+import { recvFrame } from './frames';
 import { createError, type SocketLabError } from '../../net/errors';
 import { byteCount } from '../../net/payload';
 import { sleep, type WaitOptions } from '../../net/wait';
@@ -76,6 +77,7 @@ export class StepExecutor {
         else if (step.mode === 'line') data = await ch.recvUntil(LF, { ...opts, label: 'recv line' });
         else if (step.mode === 'exactly') data = await ch.recvExactly(this.scope.count(step.max as Amount, 'recv exactly', 1, RECV_MAX_BYTES), opts);
         else if (step.mode === 'all') data = await ch.recvAll(opts);
+        else if (step.mode === 'frame' && step.frame) data = await recvFrame(ch, step.frame, opts);
         else data = await ch.recv(step.max === undefined ? undefined : this.scope.count(step.max, 'recv', 1, RECV_MAX_BYTES), opts);
         const detail = data.length === 0 ? '0 bytes: the peer closed its side' : byteCount(data.length);
         return { value: data, payload: data, direction: 'in', detail };

@@ -23,7 +23,7 @@ describe('completion', () => {
   });
 
   it("offers a verb's own keywords after it, where they go", () => {
-    assert.deepEqual(labels('recv '), ['until', 'all', 'line', 'exactly', 'timeout']);
+    assert.deepEqual(labels('recv '), ['until', 'all', 'line', 'exactly', 'frame', 'timeout']);
     assert.deepEqual(labels('recv until '), ['hex', 'base64', 'file']);
     assert.deepEqual(labels('recv 10 '), ['timeout']);
     assert.deepEqual(labels('recv timeout '), [], 'a duration follows timeout');

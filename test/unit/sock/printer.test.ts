@@ -158,6 +158,9 @@ function recvStep(kind: Kind): fc.Arbitrary<Step> {
           fc.tuple(fc.constantFrom<'line' | 'all'>('line', 'all'), t).map(([mode, timeoutMs]): Step => ({ kind: 'recv', mode, ...(timeoutMs !== undefined ? { timeoutMs } : {}), range: R, source: '' })),
           fc.tuple(countOf(1, 16 * 1024 * 1024), t).map(([max, timeoutMs]): Step => ({ kind: 'recv', mode: 'exactly', max, ...(timeoutMs !== undefined ? { timeoutMs } : {}), range: R, source: '' })),
           fc.tuple(payload.filter((p) => p.kind !== 'heredoc'), t).map(([until, timeoutMs]): Step => ({ kind: 'recv', mode: 'until', until, ...(timeoutMs !== undefined ? { timeoutMs } : {}), range: R, source: '' })),
+          fc
+            .tuple(fc.constantFrom(...INT_TYPES.filter((x) => x !== 'dec')), fc.integer({ min: 0, max: 1024 }), fc.boolean(), t)
+            .map(([type, after, inclusive, timeoutMs]): Step => ({ kind: 'recv', mode: 'frame', frame: { type, after, inclusive }, ...(timeoutMs !== undefined ? { timeoutMs } : {}), range: R, source: '' })),
         ];
   return fc.oneof(
     t.map((timeoutMs): Step => ({ kind: 'recv', mode: 'chunk', ...(timeoutMs !== undefined ? { timeoutMs } : {}), range: R, source: '' })),
