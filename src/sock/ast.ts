@@ -4,6 +4,7 @@
  */
 
 import type { RecordType } from '../net/dnsQuery';
+import type { ChecksumType } from '../net/checksums';
 import type { IntType } from '../net/fields';
 
 /** A place in the file. */
@@ -67,6 +68,8 @@ export type FieldPart =
   /** `value`: the literal as written (`60`, `0x10`, `-1`), or a template read when the step runs. */
   | { readonly kind: 'int'; readonly type: IntType; readonly value: string | Template; readonly range: Range }
   | { readonly kind: 'length'; readonly type: IntType; readonly range: Range }
+  /** A checksum of the group right before it at its level (`( … ) crc16-modbus`). */
+  | { readonly kind: 'checksum'; readonly type: ChecksumType; readonly range: Range }
   | { readonly kind: 'group'; readonly parts: readonly FieldPart[]; readonly range: Range };
 
 /**

@@ -3,6 +3,7 @@
  * and bytes, for hover. Synchronous and local: a `file` part or a `{{variable}}` is not read, so
  * its bytes (and, when its size depends on them, the offsets after it) are left unknown.
  */
+import { checksumBytes } from '../net/checksums';
 import { encodeInt, intWidth, parseIntLiteral } from '../net/fields';
 import { decodeBase64, decodeEscapes, decodeHex } from '../net/payload';
 import type { FieldPart, Payload, Range } from './ast';
@@ -35,6 +36,37 @@ function literalBytes(p: Payload): Buffer | undefined {
   }
 }
 
+/** The bytes of a level when the text alone decides every one of them, else `undefined`. */
+function groupBytes(parts: readonly FieldPart[]): Buffer | undefined {
+  try {
+    return knownBytes(parts);
+  } catch {
+    // A literal that does not fit its length field: the step fails when it runs; hover shows no bytes.
+    return undefined;
+  }
+}
+
+function knownBytes(parts: readonly FieldPart[]): Buffer | undefined {
+  const chunks: (Buffer | undefined)[] = parts.map((part) => (part.kind === 'group' ? knownBytes(part.parts) : undefined));
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    if (part.kind === 'payload') chunks[i] = literalBytes(part.payload);
+    else if (part.kind === 'int') {
+      const value = typeof part.value === 'string' ? parseIntLiteral(part.value) : undefined;
+      chunks[i] = value === undefined ? undefined : encodeInt(part.type, value);
+    } else if (part.kind === 'length') {
+      const g = parts.findIndex((q, k) => k > i && q.kind === 'group');
+      const group = chunks[g];
+      chunks[i] = group === undefined ? undefined : encodeInt(part.type, BigInt(group.length));
+    } else if (part.kind === 'checksum') {
+      const group = chunks[i - 1];
+      chunks[i] = group === undefined ? undefined : checksumBytes(part.type, group);
+    }
+    if (chunks[i] === undefined) return undefined;
+  }
+  return Buffer.concat(chunks as Buffer[]);
+}
+
 /** The size of an integer or length field, when the text tells it (a fixed width, or a literal's bytes). */
 function intSize(part: Extract<FieldPart, { kind: 'int' | 'length' }>, groupSize: number | undefined): number | undefined {
   const width = intWidth(part.type);
@@ -58,6 +90,7 @@ function sizeOf(parts: readonly FieldPart[], sizes: Map<FieldPart, number | unde
       sizes.set(part, size);
     } else if (part.kind === 'payload') size = literalBytes(part.payload)?.length;
     else if (part.kind === 'int') size = intSize(part, undefined);
+    else if (part.kind === 'checksum') size = checksumBytes(part.type, new Uint8Array(0)).length;
     else {
       const group = parts.slice(i + 1).find((q) => q.kind === 'group');
       size = intSize(part, group && group.kind === 'group' ? sizeOf(group.parts, sizes) : undefined);
@@ -112,6 +145,13 @@ function layOut(parts: readonly FieldPart[], depth: number, start: number | unde
       }
       const size = bytes?.length ?? intWidth(part.type);
       rows.push({ offset: at(), bytes, size, label: `${part.type} len${groupSize === undefined ? '' : ` = ${groupSize}`}`, depth, range: part.range });
+      advance(size);
+    } else if (part.kind === 'checksum') {
+      const before = parts[i - 1];
+      const covered = before?.kind === 'group' ? groupBytes(before.parts) : undefined;
+      const bytes = covered === undefined ? undefined : checksumBytes(part.type, covered);
+      const size = checksumBytes(part.type, new Uint8Array(0)).length;
+      rows.push({ offset: at(), bytes, size, label: part.type, depth, range: part.range });
       advance(size);
     } else {
       const size = sizes.get(part);

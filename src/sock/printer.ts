@@ -73,6 +73,8 @@ function printFieldPart(part: FieldPart): string {
       return `${part.type} ${typeof part.value === 'string' ? part.value : printTemplate(part.value)}`;
     case 'length':
       return `${part.type} len`;
+    case 'checksum':
+      return part.type;
     case 'group':
       return part.parts.length === 0 ? '( )' : `( ${part.parts.map(printFieldPart).join(' ')} )`;
   }

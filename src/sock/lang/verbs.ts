@@ -5,6 +5,7 @@
  * verbs and their classes from here, hover its text, completion its words; a unit test holds
  * the TextMate grammar and the spec's verb table (§8) to it. Pure: no `vscode`, no `node:*`.
  */
+import { CHECKSUM_TYPES } from '../../net/checksums';
 import { INT_TYPES } from '../../net/fields';
 
 /** A block's header verb. */
@@ -157,13 +158,13 @@ export const VERBS: readonly VerbSpec[] = [
     kind: 'step',
     forms: [{ syntax: 'send PAYLOAD' }, { syntax: 'send PART PART…' }],
     placement: { headers: CONNECTED, where: 'client, listener' },
-    doc: 'Sends a payload, waiting while the peer is not reading (backpressure). Several parts make one payload: text, hex, base64, file, integer fields as struct.pack writes them (u8 … u64, i8 … i64, u16le …, varint, dec) and ( … ) groups, with TYPE len for the byte length of the group after it.',
+    doc: 'Sends a payload, waiting while the peer is not reading (backpressure). Several parts make one payload: text, hex, base64, file, integer fields as struct.pack writes them (u8 … u64, i8 … i64, u16le …, varint, dec) and ( … ) groups, with TYPE len for the byte length of the group after it and a checksum (crc16-modbus, crc32, crc32le, inet16) of the group before it.',
     python: 's.sendall(data)',
     produces: false,
     example: 'send u8 0x10 varint len ( u16 len ( "MQTT" ) u8 4 )',
     keywords: [
       { at: 1, words: [...PAYLOAD_WORDS, ...INT_TYPES], role: 'payload' },
-      { words: [...PAYLOAD_WORDS, ...INT_TYPES, 'len'], role: 'payload' },
+      { words: [...PAYLOAD_WORDS, ...INT_TYPES, 'len', ...CHECKSUM_TYPES], role: 'payload' },
     ],
   },
   {

@@ -5,6 +5,7 @@
  * `if` and `repeat … until`, a payload or a `/regex/`.
  */
 import { decodeHexPattern } from '../../net/bytePattern';
+import { CHECKSUM_TYPES, isChecksumType } from '../../net/checksums';
 import { decodeBase64, decodeHex } from '../../net/payload';
 import { intBounds, isIntType, INT_TYPES, parseIntLiteral, type IntType } from '../../net/fields';
 import type { BlockTransport, FieldPart, Matcher, Payload, Step } from '../ast';
@@ -130,7 +131,7 @@ export function parseSend(p: LineParser): Step {
 export const MAX_GROUP_DEPTH = 16;
 
 /** The words of a field payload's parts after the first, for "did you mean". */
-const FIELD_WORDS: readonly string[] = [...KEYWORDS.send, ...INT_TYPES, 'len'];
+const FIELD_WORDS: readonly string[] = [...KEYWORDS.send, ...INT_TYPES, 'len', ...CHECKSUM_TYPES];
 
 /**
  * True when the last word read starts the next part of a field payload, so a `hex` or `base64`
@@ -138,7 +139,7 @@ const FIELD_WORDS: readonly string[] = [...KEYWORDS.send, ...INT_TYPES, 'len'];
  */
 function endsFieldPayloadPart(p: LineParser): boolean {
   const { c } = p;
-  return c.codes[c.start] === 0x22 /* " */ || c.is('(') || c.is(')') || c.is('hex') || c.is('base64') || c.is('file') || isIntType(c.slice());
+  return c.codes[c.start] === 0x22 /* " */ || c.is('(') || c.is(')') || c.is('hex') || c.is('base64') || c.is('file') || isIntType(c.slice()) || isChecksumType(c.slice());
 }
 
 /** True when the next word is `word`; the cursor stays where it was. */
@@ -219,12 +220,19 @@ function parseParts(p: LineParser, parts: FieldPart[], depth: number, open: numb
       parts.push(parseIntField(p, word, start));
       continue;
     }
+    if (isChecksumType(word)) {
+      parts.push({ kind: 'checksum', type: word, range: p.range(start, c.stop - c.base) });
+      continue;
+    }
     if (c.hasReference()) throw new LineError(`a payload is quoted ("${word}"), or a field such as u16 {{n}}`, start, c.stop - c.base);
     const atToo = depth === 0 && options.stopAtAt;
-    throw p.keywordError(atToo ? [...FIELD_WORDS, 'at'] : FIELD_WORDS, `"${word}" is not a part of a payload: "text", hex, base64, file, an integer field (u8 … u64, i8 … i64, u16le …, varint, dec) or ( … )${atToo ? ', nor at OFFSET' : ''}`, `"${word}" is not a part of a payload`);
+    throw p.keywordError(atToo ? [...FIELD_WORDS, 'at'] : FIELD_WORDS, `"${word}" is not a part of a payload: "text", hex, base64, file, an integer field (u8 … u64, i8 … i64, u16le …, varint, dec), ( … ) or a checksum after one (crc16-modbus, crc32, crc32le, inet16)${atToo ? ', nor at OFFSET' : ''}`, `"${word}" is not a part of a payload`);
   }
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i];
+    if (part.kind === 'checksum' && parts[i - 1]?.kind !== 'group') {
+      throw new LineError(`${part.type} is the checksum of the ( … ) group right before it, and none is there`, part.range.start.column, part.range.end.column);
+    }
     if (part.kind !== 'length') continue;
     if (!parts.slice(i + 1).some((q) => q.kind === 'group')) {
       throw new LineError(`${part.type} len is the length of the ( … ) group after it, and none follows at its level`, part.range.start.column, part.range.end.column);

@@ -4,6 +4,7 @@
  */
 import { decodeBase64, decodeEscapes, decodeHex } from '../../net/payload';
 import { decodeHexPattern, type BytePatternBytes } from '../../net/bytePattern';
+import { checksumBytes } from '../../net/checksums';
 import { encodeInt } from '../../net/fields';
 import type { Block, FieldPart, Payload } from '../ast';
 import { printTemplate } from '../printer';
@@ -70,6 +71,7 @@ export class PayloadBuilder {
       const part = parts[i];
       if (part.kind === 'payload') chunks[i] = await this.pattern(part.payload, eol);
       else if (part.kind === 'int') chunks[i] = { bytes: encodeInt(part.type, this.scope.integer(part.value, part.type), `${part.type} ${typeof part.value === 'string' ? part.value : printTemplate(part.value)}`) };
+      else if (part.kind === 'checksum') chunks[i] = { bytes: checksumBytes(part.type, chunks[i - 1].bytes) };
       else if (part.kind === 'length') {
         const group = chunks[parts.findIndex((q, k) => k > i && q.kind === 'group')];
         chunks[i] = { bytes: encodeInt(part.type, BigInt(group.bytes.length), `${part.type} len (a group of ${group.bytes.length} bytes)`) };
@@ -98,6 +100,7 @@ export class PayloadBuilder {
       const part = parts[i];
       if (part.kind === 'payload') chunks[i] = await this.bytes(part.payload, eol);
       else if (part.kind === 'int') chunks[i] = encodeInt(part.type, this.scope.integer(part.value, part.type), `${part.type} ${typeof part.value === 'string' ? part.value : printTemplate(part.value)}`);
+      else if (part.kind === 'checksum') chunks[i] = checksumBytes(part.type, chunks[i - 1]);
       else if (part.kind === 'length') {
         let g = i + 1;
         while (parts[g].kind !== 'group') g++;

@@ -237,12 +237,22 @@ describe('field payloads: integers, lengths and groups (spec §4.6)', () => {
     assert.deepEqual(file.diagnostics.map((d) => `${d.range.start.line}:${d.message}`), [
       '2:"2?" is half a wildcard: ?? stands for a whole byte',
       '3:at takes an offset in bytes from -16777216 to 16777216 (negative: from the end), not "x"',
-      '4:"zz" is not a part of a payload: "text", hex, base64, file, an integer field (u8 … u64, i8 … i64, u16le …, varint, dec) or ( … ), nor at OFFSET',
+      '4:"zz" is not a part of a payload: "text", hex, base64, file, an integer field (u8 … u64, i8 … i64, u16le …, varint, dec), ( … ) or a checksum after one (crc16-modbus, crc32, crc32le, inet16), nor at OFFSET',
       '5:"ay" is not a part of a payload (did you mean "at"?)',
     ]);
   });
 
   it('sends ?? as a mistake: a wildcard only matches, it makes no byte', () => {
     assert.match(errorOf('send hex 20 ?? 00').message, /"\?" is not a hex digit/);
+  });
+
+  it('appends a checksum of the group before it: a Modbus RTU request with its CRC, a CRC-32 over a header; with no group before it, a parse error', async () => {
+    assert.equal((await bytesOf('send ( u8 1 u8 3 u16 0 u16 10 ) crc16-modbus')).toString('hex'), '01030000000ac5cd');
+    assert.equal((await bytesOf('send u32 len ( "123456789" ) crc32 u8 0')).toString('hex'), '00000009' + Buffer.from('123456789').toString('hex') + 'cbf43926' + '00');
+    assert.match(errorOf('send u8 1 crc32').message, /crc32 is the checksum of the \( … \) group right before it, and none is there/);
+    const text = '### t\nconnect tcp 127.0.0.1:9\nsend ( u8 1 u8 3 u16 0 u16 10 ) crc16-modbus\n';
+    const h = hoverAt(text, parseSock(text), 2, 40);
+    assert.ok(h?.info.kind === 'fields');
+    assert.match(hoverMarkdown(h.info), /▶ 6\s+c5 cd\s+crc16-modbus/);
   });
 });

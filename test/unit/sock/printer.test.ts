@@ -5,6 +5,7 @@ import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { CHECKSUM_TYPES } from '../../../src/net/checksums';
 import { intBounds, INT_TYPES } from '../../../src/net/fields';
 import type { Amount, Block, Comparison, FieldPart, Header, Matcher, Payload, SockFile, Step, Template, TemplatePart, TlsFact } from '../../../src/sock/ast';
 import { parseSock } from '../../../src/sock/parser';
@@ -185,7 +186,10 @@ const fieldParts: fc.Memo<FieldPart[]> = fc.memo((depth) => {
   );
   const group = depth > 1 ? fieldParts(depth - 1).map((parts): FieldPart => ({ kind: 'group', parts, range: R })) : fc.constant<FieldPart>({ kind: 'group', parts: [], range: R });
   const lengthThenGroup = fc.tuple(fc.constantFrom(...INT_TYPES.filter((t) => !t.startsWith('i'))), group).map(([type, g]): FieldPart[] => [{ kind: 'length', type, range: R }, g]);
-  return fc.array(fc.oneof({ weight: 4, arbitrary: leaf.map((x) => [x]) }, { weight: 1, arbitrary: group.map((g) => [g]) }, { weight: 1, arbitrary: lengthThenGroup }), { maxLength: 4 }).map((runs) => runs.flat());
+  const groupThenChecksum = fc.tuple(group, fc.constantFrom(...CHECKSUM_TYPES)).map(([g, type]): FieldPart[] => [g, { kind: 'checksum', type, range: R }]);
+  return fc
+    .array(fc.oneof({ weight: 4, arbitrary: leaf.map((x) => [x]) }, { weight: 1, arbitrary: group.map((g) => [g]) }, { weight: 1, arbitrary: lengthThenGroup }, { weight: 1, arbitrary: groupThenChecksum }), { maxLength: 4 })
+    .map((runs) => runs.flat());
 });
 
 /** A field payload as the parser makes one: two parts or more, or one that only a field payload has. */
