@@ -18,13 +18,14 @@ import { StreamConnection } from '../src/net/stream';
 import { TrafficBus } from '../src/net/traffic';
 import { StreamChannel } from '../src/sock/channel';
 import { parseSock } from '../src/sock/parser';
+import { SockRun } from '../src/sock/runner';
 
 const BYTES = Number(process.env.BENCH_BYTES ?? 2 ** 30);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20_000);
 const CONNS = Number(process.env.BENCH_CONNS ?? 1000);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
-/** BENCH_ONLY=echo,parse runs only those parts: throughput, echo, conns, parse. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'throughput,echo,conns,parse').split(','));
+/** BENCH_ONLY=echo,parse runs only those parts: throughput, echo, conns, parse, fields. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'throughput,echo,conns,parse,fields').split(','));
 // The bench runs bundled (as the extension and CLI ship), from out/bench; its peers stay in bench/.
 const HERE = join(process.cwd(), 'bench');
 const MiB = 1024 * 1024;
@@ -364,6 +365,7 @@ async function main(): Promise<void> {
   if (ONLY.has('echo')) await echoRows(rows);
   if (ONLY.has('conns')) await connectionRows(rows);
   if (ONLY.has('parse')) parseRows(rows);
+  if (ONLY.has('fields')) await fieldRows(rows);
   printAndSave(rows);
 }
 
@@ -445,6 +447,53 @@ function parseRows(rows: Row[]): void {
   rows.push({ measure: '.sock parse and build, 10,000 blocks, in turn with the split (its garbage collected during the parse) (ms)', socketLab: fmt(parse.turnsMs, 1), baseline: split, ratio: fmt(parse.turnsMs / parse.baselineMs, 2), goal: 'reported', met: true });
   const mistakesMs = mistakesBench();
   rows.push({ measure: 'Editor refresh of 10,000 pasted lines, each a mistake (ms)', socketLab: fmt(mistakesMs, 1), baseline: 'typing pause 150', ratio: fmt(mistakesMs / 150, 2), goal: '< 150 ms', met: mistakesMs < 150 });
+}
+
+/**
+ * A `.sock` run of `rounds` request/response rounds against a raw Node echo server: each round
+ * sends the 16-byte framed message `send` writes and reads it back with `recv exactly 16`.
+ * @returns the run's wall time (ms)
+ */
+async function sockEchoRun(send: string, rounds: number): Promise<number> {
+  // The client's close may meet a write of the echo: an error listener, as on every socket.
+  const server = createServer((s) => s.on('error', () => undefined).pipe(s));
+  const port = await listen(server);
+  const file = parseSock(`@n = 0x01020304\n@h = 01020304\n### echo\nconnect tcp 127.0.0.1:${port}\nrepeat ${rounds}\n${send}\nrecv exactly 16\nend\n`);
+  if (file.diagnostics.some((d) => d.severity === 'error')) throw new Error(`the fields bench file does not parse: ${JSON.stringify(file.diagnostics)}`);
+  let failed = 0;
+  const run = new SockRun(file, { baseDir: process.cwd(), onEvent: (e) => void (e.type === 'step' && e.status !== 'ok' && e.status !== 'pass' && failed++) });
+  const t0 = performance.now();
+  await run.run();
+  const ms = performance.now() - t0;
+  await run.stop();
+  await new Promise<void>((r) => server.close(() => r()));
+  if (failed > 0) throw new Error(`the fields bench run had ${failed} failed steps`);
+  return ms;
+}
+
+/**
+ * Issue 16: building a payload from fields (a computed length, integers) against the same 16
+ * bytes written as literal hex, in a 20,000-round echo through the runner; interleaved repeats,
+ * the median of each.
+ */
+async function fieldRows(rows: Row[]): Promise<void> {
+  // With a variable the payload is built every round; without one, once (src/sock/run/payloads.ts).
+  const built = 'send u16 len ( u32 {{n}} u32 0x05060708 u16 9 u16 10 u8 11 u8 12 u8 13 u8 14 )';
+  const constant = 'send u16 len ( u32 0x01020304 u32 0x05060708 u16 9 u16 10 u8 11 u8 12 u8 13 u8 14 )';
+  const literal = 'send hex 000e {{h}} 05060708 0009 000a 0b 0c 0d 0e';
+  const contenders: [number[], string][] = [[[], built], [[], constant], [[], literal]];
+  for (const [, send] of contenders) await sockEchoRun(send, 1000);
+  for (let i = 0; i < REPEATS; i++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const [times, send] = contenders[(i + k) % contenders.length];
+      times.push(await sockEchoRun(send, ROUNDS));
+    }
+    process.stderr.write(`bench: fields round ${i + 1}/${REPEATS}\n`);
+  }
+  const [b, c, h] = contenders.map(([times]) => median(times));
+  const base = `hex with a variable ${fmt(h)}`;
+  rows.push({ measure: `${ROUNDS} echo rounds of a 16-byte message built from fields with a variable (u16 len, u32 {{n}}, integers), built every round (ms)`, socketLab: fmt(b), baseline: base, ratio: fmt(b / h, 2), goal: '≤ 1.10 × hex', met: b / h <= 1.1 });
+  rows.push({ measure: `${ROUNDS} echo rounds of the same message from literal fields, built once (ms)`, socketLab: fmt(c), baseline: base, ratio: fmt(c / h, 2), goal: 'reported', met: true });
 }
 
 function printAndSave(rows: Row[]): void {

@@ -47,11 +47,18 @@ export function intWidth(type: IntType): number | undefined {
 
 /** The smallest and largest value a field of `type` holds. `varint` and `dec` hold 0 … 2^64 − 1. */
 export function intBounds(type: IntType): { readonly min: bigint; readonly max: bigint } {
-  const width = intWidth(type);
-  if (width === undefined) return { min: 0n, max: 2n ** 64n - 1n };
-  const bits = BigInt(width * 8);
-  return type.startsWith('u') ? { min: 0n, max: 2n ** bits - 1n } : { min: -(2n ** (bits - 1n)), max: 2n ** (bits - 1n) - 1n };
+  return BOUNDS.get(type) as { readonly min: bigint; readonly max: bigint };
 }
+
+/** Each type's bounds, computed once: a step that sends fields checks them every round. */
+const BOUNDS: ReadonlyMap<IntType, { readonly min: bigint; readonly max: bigint }> = new Map(
+  INT_TYPES.map((type) => {
+    const width = intWidth(type);
+    if (width === undefined) return [type, { min: 0n, max: 2n ** 64n - 1n }];
+    const bits = BigInt(width * 8);
+    return [type, type.startsWith('u') ? { min: 0n, max: 2n ** bits - 1n } : { min: -(2n ** (bits - 1n)), max: 2n ** (bits - 1n) - 1n }];
+  }),
+);
 
 /**
  * Reads an integer as a `.sock` file writes it: decimal (`60`, `-1`) or hexadecimal after `0x`
@@ -86,9 +93,16 @@ export function encodeInt(type: IntType, value: bigint, what: string = type): Bu
   }
   const width = intWidth(type) as number;
   const out = Buffer.alloc(width);
+  const little = type.endsWith('le');
+  if (width <= 4) {
+    // The usual widths in one call of Buffer's own writer (two's complement for the signed types).
+    const n = Number(value);
+    if (type.startsWith('i')) little ? out.writeIntLE(n, 0, width) : out.writeIntBE(n, 0, width);
+    else little ? out.writeUIntLE(n, 0, width) : out.writeUIntBE(n, 0, width);
+    return out;
+  }
   // Two's complement of the width: a negative value wraps into the unsigned range.
   let v = value < 0n ? value + 2n ** BigInt(width * 8) : value;
-  const little = type.endsWith('le');
   for (let i = 0; i < width; i++) {
     out[little ? i : width - 1 - i] = Number(v & 0xffn);
     v >>= 8n;

@@ -14,6 +14,17 @@ import { ExpansionBudget, type Scope } from '../scope';
 /** The line ending a heredoc's lines get: the block's `eol crlf` (default) or `eol lf`. */
 export type LineEnding = Block['eol'];
 
+/** True when `parts` hold no `{{…}}` and no file at any depth: their bytes never change. */
+function isConstant(parts: readonly FieldPart[]): boolean {
+  return parts.every((p) => {
+    if (p.kind === 'group') return isConstant(p.parts);
+    if (p.kind === 'int') return typeof p.value === 'string';
+    if (p.kind !== 'payload') return true;
+    const q = p.payload;
+    return q.kind !== 'file' && q.kind !== 'heredoc' && q.kind !== 'fields' && q.template.parts.every((t) => 'text' in t);
+  });
+}
+
 /** True when a hex part of `parts`, at any depth, holds a `??`. */
 function hasWildcard(parts: readonly FieldPart[]): boolean {
   return parts.some((p) => (p.kind === 'group' ? hasWildcard(p.parts) : p.kind === 'payload' && p.payload.kind === 'hex' && p.payload.template.parts.some((t) => 'text' in t && t.text.includes('?'))));
@@ -21,6 +32,11 @@ function hasWildcard(parts: readonly FieldPart[]): boolean {
 
 /** Builds the bytes of payloads for one run. */
 export class PayloadBuilder {
+  /** The bytes of field payloads that hold no variable and no file, by payload: the same every time. */
+  private readonly literalFields = new WeakMap<Payload, Buffer>();
+  /** The bytes of literal integer fields, by part. */
+  private readonly literalInts = new WeakMap<FieldPart, Buffer>();
+
   constructor(
     private readonly scope: Scope,
     /** The folder of the `.sock` file: `file PATH` resolves against it. */
@@ -44,7 +60,14 @@ export class PayloadBuilder {
       const budget = new ExpansionBudget();
       return Buffer.from(payload.lines.map((l) => this.scope.expand(l, budget) + ending).join(''), 'utf8');
     }
-    if (payload.kind === 'fields') return this.fieldBytes(payload.parts, eol);
+    if (payload.kind === 'fields') {
+      // A field payload without variables or files is the same bytes every time: built once.
+      const known = this.literalFields.get(payload);
+      if (known) return known;
+      const built = await this.fieldBytes(payload.parts, eol);
+      if (isConstant(payload.parts)) this.literalFields.set(payload, built);
+      return built;
+    }
     const budget = new ExpansionBudget();
     return Buffer.concat(payload.template.parts.map((p) => ('text' in p ? decodeEscapes(p.text) : this.scope.partBytes(p, budget))));
   }
@@ -60,6 +83,15 @@ export class PayloadBuilder {
     return this.fieldPattern(payload.parts, eol);
   }
 
+  /** An integer field's bytes; a literal's are made once and kept (the bounds checked then). */
+  private intBytes(part: Extract<FieldPart, { kind: 'int' }>): Buffer {
+    const known = this.literalInts.get(part);
+    if (known) return known;
+    const bytes = encodeInt(part.type, this.scope.integer(part.value, part.type), `${part.type} ${typeof part.value === 'string' ? part.value : printTemplate(part.value)}`);
+    if (typeof part.value === 'string') this.literalInts.set(part, bytes);
+    return bytes;
+  }
+
   /** {@link fieldBytes} with `??` wildcards in hex parts. */
   private async fieldPattern(parts: readonly FieldPart[], eol: LineEnding): Promise<BytePatternBytes> {
     const chunks: BytePatternBytes[] = new Array<BytePatternBytes>(parts.length);
@@ -70,7 +102,7 @@ export class PayloadBuilder {
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i];
       if (part.kind === 'payload') chunks[i] = await this.pattern(part.payload, eol);
-      else if (part.kind === 'int') chunks[i] = { bytes: encodeInt(part.type, this.scope.integer(part.value, part.type), `${part.type} ${typeof part.value === 'string' ? part.value : printTemplate(part.value)}`) };
+      else if (part.kind === 'int') chunks[i] = { bytes: this.intBytes(part) };
       else if (part.kind === 'checksum') chunks[i] = { bytes: checksumBytes(part.type, chunks[i - 1].bytes) };
       else if (part.kind === 'length') {
         const group = chunks[parts.findIndex((q, k) => k > i && q.kind === 'group')];
@@ -99,7 +131,7 @@ export class PayloadBuilder {
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i];
       if (part.kind === 'payload') chunks[i] = await this.bytes(part.payload, eol);
-      else if (part.kind === 'int') chunks[i] = encodeInt(part.type, this.scope.integer(part.value, part.type), `${part.type} ${typeof part.value === 'string' ? part.value : printTemplate(part.value)}`);
+      else if (part.kind === 'int') chunks[i] = this.intBytes(part);
       else if (part.kind === 'checksum') chunks[i] = checksumBytes(part.type, chunks[i - 1]);
       else if (part.kind === 'length') {
         let g = i + 1;
