@@ -97,8 +97,11 @@ export function encodeInt(type: IntType, value: bigint, what: string = type): Bu
   if (width <= 4) {
     // The usual widths in one call of Buffer's own writer (two's complement for the signed types).
     const n = Number(value);
-    if (type.startsWith('i')) little ? out.writeIntLE(n, 0, width) : out.writeIntBE(n, 0, width);
-    else little ? out.writeUIntLE(n, 0, width) : out.writeUIntBE(n, 0, width);
+    if (type.startsWith('i')) {
+      if (little) out.writeIntLE(n, 0, width);
+      else out.writeIntBE(n, 0, width);
+    } else if (little) out.writeUIntLE(n, 0, width);
+    else out.writeUIntBE(n, 0, width);
     return out;
   }
   // Two's complement of the width: a negative value wraps into the unsigned range.
