@@ -3,6 +3,7 @@
  * `inet_aton(3)` / `inet_ntoa(3)`.
  */
 import { isIP } from 'node:net';
+import { resolve } from 'node:path';
 import { createError } from './errors';
 
 /** The transports a socket can use; `tls` is TLS over TCP. */
@@ -94,9 +95,27 @@ export function formatHostPort(host: string, port: number): string {
   return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-/** Formats an endpoint as written in `.sock` files: `tcp 127.0.0.1:80`, `unix /tmp/s`. */
+/** Formats an endpoint as written in `.sock` files: `tcp 127.0.0.1:80`, `unix /tmp/s`, `unix @name`. */
 export function formatEndpoint(ep: Endpoint): string {
-  return ep.transport === 'unix' ? `unix ${ep.path}` : `${ep.transport} ${formatHostPort(ep.host, ep.port)}`;
+  return ep.transport === 'unix' ? `unix ${formatUnixPath(ep.path)}` : `${ep.transport} ${formatHostPort(ep.host, ep.port)}`;
+}
+
+/**
+ * The Unix socket path a `.sock` target names: `@NAME` is Linux's abstract name NAME (unix(7):
+ * `sun_path` starting with NUL; no file is made, and it goes when the listener closes), anything
+ * else a file path, relative to `baseDir`.
+ * @throws SocketLabError `EBADADDR` for an abstract name on a system other than Linux, or an empty one
+ */
+export function unixSocketPath(target: string, baseDir: string): string {
+  if (!target.startsWith('@')) return resolve(baseDir, target);
+  if (process.platform !== 'linux') throw createError('EBADADDR', `${target}: abstract Unix socket names (@NAME) are Linux's; this is ${process.platform}`);
+  if (target.length === 1) throw createError('EBADADDR', '@: an abstract Unix socket name needs a name after the @');
+  return `\0${target.slice(1)}`;
+}
+
+/** A Unix socket path as people write it: an abstract name (NUL first) as `@NAME`. */
+export function formatUnixPath(path: string): string {
+  return path.startsWith('\0') ? `@${path.slice(1)}` : path;
 }
 
 /**

@@ -6,7 +6,7 @@ import { lstatSync, readFileSync, unlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { checkUnixPath, formatHostPort, type Endpoint } from './address';
+import { checkUnixPath, formatHostPort, formatUnixPath, type Endpoint } from './address';
 import { createError, fromNodeError, SocketLabError } from './errors';
 import { StreamConnection } from './stream';
 import type { AddressFilter } from './policy';
@@ -139,7 +139,7 @@ export class StreamListener {
    */
   static async listen(endpoint: Endpoint, options: ListenOptions, bus: TrafficBus, onConnection: (conn: StreamConnection) => void): Promise<StreamListener> {
     if (endpoint.transport === 'udp') throw new TypeError('StreamListener.listen: udp is not a stream');
-    const what = endpoint.transport === 'unix' ? `listen unix ${endpoint.path}` : `listen ${endpoint.transport} ${formatHostPort(endpoint.host, endpoint.port)}`;
+    const what = endpoint.transport === 'unix' ? `listen unix ${formatUnixPath(endpoint.path)}` : `listen ${endpoint.transport} ${formatHostPort(endpoint.host, endpoint.port)}`;
     if (endpoint.transport === 'unix') checkUnixPath(endpoint.path, what);
     const id = bus.nextId('l');
     const secure = endpoint.transport === 'tls';
@@ -245,7 +245,7 @@ export class StreamListener {
     if (endpoint.transport !== 'unix' && addr && typeof addr === 'object') local = { transport: endpoint.transport, host: addr.address, port: addr.port };
     const listener = new StreamListener(server, id, local, bus, unixFile);
     bound.listener = listener;
-    bus.emit({ type: 'listening', id, transport: endpoint.transport, local: local.transport === 'unix' ? local.path : formatHostPort(local.host, local.port) });
+    bus.emit({ type: 'listening', id, transport: endpoint.transport, local: local.transport === 'unix' ? formatUnixPath(local.path) : formatHostPort(local.host, local.port) });
     return listener;
   }
 

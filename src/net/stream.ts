@@ -7,7 +7,7 @@
  */
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
-import { checkUnixPath, formatHostPort, type Endpoint, type Transport } from './address';
+import { checkUnixPath, formatHostPort, formatUnixPath, type Endpoint, type Transport } from './address';
 import { createError, fromNodeError, SocketLabError } from './errors';
 import { byteCount, escapeBytes } from './payload';
 import { summarizeTls, type TlsClientOptions, type TlsSummary } from './tlsInfo';
@@ -39,7 +39,7 @@ export interface RecvOptions extends WaitOptions {
 function describe(socket: Socket, side: 'local' | 'remote', transport: Transport, path: string | undefined, accepted: boolean): string {
   if (transport === 'unix') {
     // The listening side's end is the path; a connecting Unix socket has no name of its own.
-    return (side === 'local') === accepted ? (path ?? '(unix)') : '(unnamed)';
+    return (side === 'local') === accepted ? (path === undefined ? '(unix)' : formatUnixPath(path)) : '(unnamed)';
   }
   const addr = side === 'local' ? socket.localAddress : socket.remoteAddress;
   const port = side === 'local' ? socket.localPort : socket.remotePort;
@@ -127,7 +127,7 @@ export class StreamConnection {
    */
   static connect(endpoint: Endpoint, opts: WaitOptions & { readonly tls?: TlsClientOptions }, bus: TrafficBus): Promise<StreamConnection> {
     if (endpoint.transport === 'udp') throw new TypeError('StreamConnection.connect: udp is not a stream');
-    const what = endpoint.transport === 'unix' ? `connect unix ${endpoint.path}` : `connect ${endpoint.transport} ${formatHostPort(endpoint.host, endpoint.port)}`;
+    const what = endpoint.transport === 'unix' ? `connect unix ${formatUnixPath(endpoint.path)}` : `connect ${endpoint.transport} ${formatHostPort(endpoint.host, endpoint.port)}`;
     if (endpoint.transport === 'unix') {
       try {
         checkUnixPath(endpoint.path, what);

@@ -4,8 +4,7 @@
  * on, the listener's steps running for each accepted connection or datagram, until
  * {@link SockRun.stop}.
  */
-import { resolve as resolvePath } from 'node:path';
-import { formatHostPort, isWildcardAddress, parseHostPort, parseListenerHostPort, DEFAULT_BIND_HOST, type Endpoint } from '../net/address';
+import { formatHostPort, isWildcardAddress, parseHostPort, parseListenerHostPort, DEFAULT_BIND_HOST, unixSocketPath, type Endpoint } from '../net/address';
 import { createError, fromNodeError, SocketLabError } from '../net/errors';
 import { TrafficBus } from '../net/traffic';
 import { sleep } from '../net/wait';
@@ -332,7 +331,7 @@ export class SockRun {
 
   private endpoint(header: Header): Endpoint {
     const target = this.expand(header.target);
-    if (header.transport === 'unix') return { transport: 'unix', path: resolvePath(this.options.baseDir, target) };
+    if (header.transport === 'unix') return { transport: 'unix', path: unixSocketPath(target, this.options.baseDir) };
     const { host, port } = header.kind === 'listen' ? parseListenerHostPort(target, DEFAULT_BIND_HOST) : parseHostPort(target);
     return { transport: header.transport, host, port };
   }

@@ -3,7 +3,7 @@
  * a TCP, Unix or TLS stream listener whose connections each start one, with the block's policy
  * (`max-conns`, `allow`/`deny`, `idle-timeout`, `remove-stale`), UDP and TLS lines.
  */
-import { formatHostPort, parseHostPort, type Endpoint } from '../../net/address';
+import { formatHostPort, formatUnixPath, parseHostPort, type Endpoint } from '../../net/address';
 import { DatagramSocket } from '../../net/datagram';
 import { StreamListener } from '../../net/listener';
 import { AddressFilter } from '../../net/policy';
@@ -67,6 +67,6 @@ export async function openBlockListener(block: Block, ep: Endpoint, o: ListenerO
   };
   const listener = await StreamListener.listen(ep, options, o.bus, (conn) => void o.onSession(new StreamChannel(conn), conn.id));
   const bound = listener.endpoint;
-  const info = bound.transport === 'unix' ? { path: bound.path, address: bound.path } : { host: bound.host, port: bound.port, address: formatHostPort(bound.host, bound.port) };
+  const info = bound.transport === 'unix' ? { path: formatUnixPath(bound.path), address: formatUnixPath(bound.path) } : { host: bound.host, port: bound.port, address: formatHostPort(bound.host, bound.port) };
   return { id: listener.id, info, note: tls ? `; ${tls.note}` : '', close: () => listener.close() };
 }
