@@ -146,7 +146,14 @@ export class StreamListener {
     if (secure && !options.tls) throw new TypeError('StreamListener.listen: a tls endpoint needs options.tls');
     const handshakeTimeout = Math.min(options.handshakeTimeoutMs ?? DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS, options.idleTimeoutMs || Infinity);
     const server: Server = secure
-      ? createTlsServer({ allowHalfOpen: true, handshakeTimeout, cert: options.tls?.cert, key: options.tls?.key, ...(options.tls?.alpn ? { ALPNProtocols: [...options.tls.alpn] } : {}) })
+      ? createTlsServer({
+          allowHalfOpen: true,
+          handshakeTimeout,
+          cert: options.tls?.cert,
+          key: options.tls?.key,
+          ...(options.tls?.alpn ? { ALPNProtocols: [...options.tls.alpn] } : {}),
+          ...(options.tls?.clientCa ? { requestCert: true, rejectUnauthorized: true, ca: options.tls.clientCa } : {}),
+        })
       : createServer({ allowHalfOpen: true, pauseOnConnect: false });
     server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     // Set once bound; the handlers below ignore what happens before.

@@ -148,6 +148,7 @@ export class StreamConnection {
         rejectUnauthorized: !t.insecure,
         ...(servername ? { servername } : {}),
         ...(t.ca ? { ca: t.ca } : {}),
+        ...(t.cert && t.key ? { cert: t.cert, key: t.key } : {}),
         ...(t.alpn ? { ALPNProtocols: [...t.alpn] } : {}),
       };
       socket = tlsConnect(options);

@@ -16,12 +16,20 @@ export interface TlsClientOptions {
   readonly servername?: string;
   /** ALPN protocols to offer, e.g. `h2`, `http/1.1`. */
   readonly alpn?: readonly string[];
+  /** A client certificate (PEM chain) and its key, for a server that asks for one (mutual TLS). */
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
 }
 
 /** Options of a TLS listener: a PEM certificate (chain) and its key. */
 export interface TlsServerOptions {
   readonly cert: Buffer | string;
   readonly key: Buffer | string;
+  /**
+   * Mutual TLS: require every client to present a certificate issued by these PEM certificates,
+   * and refuse the handshake of one that does not (Node's `requestCert` and `rejectUnauthorized`).
+   */
+  readonly clientCa?: Buffer;
   /** ALPN protocols to accept, in order of preference. */
   readonly alpn?: readonly string[];
 }

@@ -200,6 +200,9 @@ class FileParser {
       if (t.selfSigned && (t.cert || t.key)) p.diagnostics.push({ severity: 'error', message: 'self-signed makes its own certificate: drop cert and key, or self-signed', range: headerRange() });
       else if (!t.selfSigned && !(t.cert && t.key)) p.diagnostics.push({ severity: 'error', message: 'listen tls needs cert FILE and key FILE, or self-signed', range: headerRange() });
     }
+    if (draft.headerVerb === 'connect' && draft.transport === 'tls' && !draft.settingsBroken && Boolean(draft.tls?.cert) !== Boolean(draft.tls?.key)) {
+      p.diagnostics.push({ severity: 'error', message: "a client certificate needs both cert FILE and key FILE (mutual TLS)", range: headerRange() });
+    }
     if (draft.broadcastTarget && !draft.udp?.broadcast && !draft.settingsBroken) {
       p.diagnostics.push({ severity: 'error', message: "sending to the broadcast address needs a broadcast line in the block (SO_BROADCAST, as Node's setBroadcast requires)", range: headerRange() });
     }

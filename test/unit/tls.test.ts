@@ -110,7 +110,10 @@ describe('TLS against OpenSSL', () => {
     assert.match(msgs('### a\nlisten tls 0\nclose')[0], /needs cert FILE and key FILE, or self-signed/);
     assert.match(msgs('### a\nconnect tcp 127.0.0.1:1\ninsecure')[0], /TLS setting/);
     assert.match(msgs('### a\nlisten tls 0\ninsecure\nself-signed')[0], /client setting/);
-    assert.match(msgs('### a\nconnect tls 127.0.0.1:1\ncert x.pem')[0], /listener setting/);
+    assert.match(msgs('### a\nconnect tls 127.0.0.1:1\nself-signed')[0], /listener setting/);
+    // A client's cert and key are its certificate for mutual TLS: together, or an error.
+    assert.deepEqual(msgs('### a\nconnect tls 127.0.0.1:1\ncert x.pem'), ['a client certificate needs both cert FILE and key FILE (mutual TLS)']);
+    assert.deepEqual(msgs('### a\nconnect tls 127.0.0.1:1\ncert x.pem\nkey x.key'), []);
     assert.deepEqual(msgs('### a\nconnect tls 127.0.0.1:443\ninsecure'), ['insecure: the server certificate is not verified']);
   });
 });

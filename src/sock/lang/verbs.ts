@@ -96,6 +96,7 @@ function lookup(name: string, forms: readonly string[], doc: string, python: str
 
 const TLS_CLIENT: Placement = { headers: ['connect'], transports: ['tls'], where: '`connect tls` blocks only' };
 const TLS_LISTENER: Placement = { headers: ['listen'], transports: ['tls'], where: '`listen tls` blocks only' };
+const TLS_ANY: Placement = { headers: ['connect', 'listen'], transports: ['tls'], where: '`connect tls` and `listen tls` blocks' };
 
 /**
  * Every statement, in the order "did you mean" tries them: headers, steps, block structure,
@@ -368,11 +369,11 @@ export const VERBS: readonly VerbSpec[] = [
   setting('idle-timeout', 'listener', 'idle-timeout D', { headers: ['listen'], transports: STREAMS, where: 'listener only' }, 'Closes a connection on which nothing is sent or received for a duration.', 'idle-timeout 5s'),
   setting('remove-stale', 'listener', 'remove-stale', { headers: ['listen'], transports: ['unix'], where: 'listener only' }, 'Removes a stale socket file (one no listener is listening on) in the way of a Unix listener.', 'remove-stale'),
   setting('insecure', 'tls', 'insecure', TLS_CLIENT, 'Connects without verifying the server certificate or its name (the parser warns).', 'insecure', { python: 'ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE' }),
-  setting('ca', 'tls', 'ca FILE', TLS_CLIENT, 'Trusts the PEM certificates in FILE instead of the default roots.', 'ca ca.pem', { python: 'ctx.load_verify_locations(cafile)' }),
+  setting('ca', 'tls', 'ca FILE', TLS_ANY, 'A client trusts the PEM certificates in FILE instead of the default roots; a listener requires each client to show a certificate they signed (mutual TLS) and refuses the others.', 'ca ca.pem', { python: 'ctx.load_verify_locations(cafile)  # a listener: ctx.verify_mode = ssl.CERT_REQUIRED' }),
   setting('servername', 'tls', 'servername NAME', TLS_CLIENT, 'The name sent in SNI and checked against the certificate; the target host by default.', 'servername lab.test', { python: 'ctx.wrap_socket(s, server_hostname=name)' }),
   setting('alpn', 'tls', 'alpn PROTOCOL…', { headers: ['connect', 'listen'], transports: ['tls'], where: '`connect tls` and `listen tls` blocks only' }, 'The ALPN protocols to offer (client) or accept (listener), in order of preference.', 'alpn h2 http/1.1', { python: "ctx.set_alpn_protocols(['h2', 'http/1.1'])" }),
-  setting('cert', 'tls', 'cert FILE', TLS_LISTENER, "The listener's certificate in PEM (the chain, server certificate first).", 'cert cert.pem', { python: 'ctx.load_cert_chain(certfile, keyfile)' }),
-  setting('key', 'tls', 'key FILE', TLS_LISTENER, "The private key of the listener's certificate, in PEM, not encrypted.", 'key key.pem', { python: 'ctx.load_cert_chain(certfile, keyfile)' }),
+  setting('cert', 'tls', 'cert FILE', TLS_ANY, "The block's certificate in PEM (the chain, its own certificate first): a listener's, or a client's for mutual TLS.", 'cert cert.pem', { python: 'ctx.load_cert_chain(certfile, keyfile)' }),
+  setting('key', 'tls', 'key FILE', TLS_ANY, "The private key of the block's certificate, in PEM, not encrypted.", 'key key.pem', { python: 'ctx.load_cert_chain(certfile, keyfile)' }),
   setting('self-signed', 'tls', 'self-signed', TLS_LISTENER, 'Makes a new self-signed certificate for the listener each time the block runs.', 'self-signed'),
   setting('broadcast', 'udp', 'broadcast', { headers: ['connect', 'listen'], transports: ['udp'], where: '`connect udp` and `listen udp` blocks' }, 'Allows sending to broadcast addresses (SO_BROADCAST).', 'broadcast', { python: 's.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)' }),
   setting('join', 'udp', 'join GROUP [INTERFACE_ADDRESS]', { headers: ['listen'], transports: ['udp'], where: '`listen udp` blocks only' }, 'Joins a multicast group, on an interface if given, to receive its datagrams.', 'join 239.1.2.3', { python: 's.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)' }),

@@ -71,10 +71,14 @@ export function parseUdpSetting(p: LineParser, verb: string, draft: BlockDraft):
   (draft.udp ??= { groups: [] }).groups.push(iface ? { group: g.text, iface: iface.text } : { group: g.text });
 }
 
-const CLIENT_ONLY = ['insecure', 'ca', 'servername'];
-const SERVER_ONLY = ['cert', 'key', 'self-signed'];
+const CLIENT_ONLY = ['insecure', 'servername'];
+const SERVER_ONLY = ['self-signed'];
 
-/** A TLS block's setting line: `insecure`, `ca`, `servername`, `alpn` (clients); `cert`, `key`, `self-signed` (listeners). */
+/**
+ * A TLS block's setting line: `insecure`, `servername` (clients); `self-signed` (listeners);
+ * `ca`, `cert`, `key` and `alpn` (both: a client's `cert` and `key` are its certificate for
+ * mutual TLS, a listener's `ca` the authority its clients' certificates must come from).
+ */
 export function parseTlsSetting(p: LineParser, verb: string, draft: BlockDraft): void {
   const { c } = p;
   if (draft.transport !== 'tls' && !(draft.headerVerb && draft.transport === undefined)) {
@@ -82,7 +86,7 @@ export function parseTlsSetting(p: LineParser, verb: string, draft: BlockDraft):
   }
   if (draft.headerVerb === 'use') throw p.verbError(`${verb} belongs to the connect tls block that opens the connection, not to use`);
   const listen = draft.headerVerb === 'listen';
-  if (listen && CLIENT_ONLY.includes(verb)) throw p.verbError(`${verb} is a client setting (connect tls); a listener uses cert, key or self-signed`);
+  if (listen && CLIENT_ONLY.includes(verb)) throw p.verbError(`${verb} is a client setting (connect tls); a listener uses cert, key or self-signed, and ca to require client certificates`);
   if (!listen && SERVER_ONLY.includes(verb)) throw p.verbError(`${verb} is a listener setting (listen tls)`);
   const tls = (draft.tls ??= {});
   if (verb === 'insecure' || verb === 'self-signed') {
