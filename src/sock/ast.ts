@@ -158,6 +158,11 @@ export type StepBody =
        * and itself too. The step's value is the whole frame.
        */
       readonly frame?: { readonly type: IntType; readonly after: number; readonly inclusive: boolean };
+      /**
+       * `recv frame from START to END` (§8.1): bytes before START are skipped; the frame is START,
+       * what follows, and END (STX … ETX).
+       */
+      readonly delimited?: { readonly start: Payload; readonly end: Payload };
       readonly timeoutMs?: Amount;
     }
   | { readonly kind: 'shutdown' }

@@ -121,7 +121,11 @@ export function printStep(s: Step): string {
     case 'send':
       return `send ${printPayload(s.payload)}`;
     case 'recv': {
-      const frame = s.frame ? ` frame ${s.frame.type}${s.frame.after > 0 ? ` after ${s.frame.after}` : ''}${s.frame.inclusive ? ' inclusive' : ''}` : '';
+      const frame = s.frame
+        ? ` frame ${s.frame.type}${s.frame.after > 0 ? ` after ${s.frame.after}` : ''}${s.frame.inclusive ? ' inclusive' : ''}`
+        : s.delimited
+          ? ` frame from ${printPayload(s.delimited.start)} to ${printPayload(s.delimited.end)}`
+          : '';
       const what = s.mode === 'chunk' ? '' : s.mode === 'bytes' ? ` ${amount(s.max as Amount, false)}` : s.mode === 'exactly' ? ` exactly ${amount(s.max as Amount, false)}` : s.mode === 'until' && s.until ? ` until ${printPayload(s.until)}` : s.mode === 'frame' ? frame : ` ${s.mode}`;
       // A heredoc ends the statement's text: the timeout goes on its first line.
       if (s.until?.kind === 'heredoc') {

@@ -22,6 +22,8 @@ export interface PayloadOptions {
   readonly stopAtAt?: boolean;
   /** `??` in hex stands for any byte (an expectation's pattern, §8.6). */
   readonly wildcards?: boolean;
+  /** Hex or base64 words end at any of these words (`recv frame from hex 02 to hex 03`). */
+  readonly stopWords?: readonly string[];
 }
 
 const EXPECTED_PAYLOAD = 'a payload: "text", hex 47 45 54, base64 R0VU, file PATH or <<END';
@@ -44,7 +46,7 @@ function timeoutAmong(p: LineParser, start: number, end: number): void {
  * @param options where hex or base64 words end, and whether `??` may stand for a byte
  */
 export function parsePayload(p: LineParser, keywords: readonly string[], options: PayloadOptions = {}): Payload {
-  const { stopAtTimeout = false, inFields = false, wildcards = false, stopAtAt = false } = options;
+  const { stopAtTimeout = false, inFields = false, wildcards = false, stopAtAt = false, stopWords = [] } = options;
   const { codes, c, text } = p;
   const base = p.lineStart;
   const ch = c.peek();
@@ -77,7 +79,7 @@ export function parsePayload(p: LineParser, keywords: readonly string[], options
     while (!c.atEnd()) {
       const save = c.pos;
       c.next('');
-      if ((stopAtTimeout && c.is('timeout')) || (inFields && endsFieldPayloadPart(p)) || (stopAtAt && c.is('at'))) {
+      if ((stopAtTimeout && c.is('timeout')) || (inFields && endsFieldPayloadPart(p)) || (stopAtAt && c.is('at')) || stopWords.some((w) => c.is(w))) {
         c.pos = save;
         break;
       }

@@ -65,6 +65,19 @@ export function parseRecv(p: LineParser, transport: BlockTransport | undefined):
   const mode = c.is('until') ? 'until' : c.is('all') ? 'all' : c.is('line') ? 'line' : c.is('exactly') ? 'exactly' : c.is('frame') ? 'frame' : undefined;
   if (mode !== undefined) {
     if (transport === 'udp') throw new LineError(`recv ${mode} is for streams; a UDP recv returns one datagram`, at, to);
+    if (mode === 'frame' && nextWordIs(p, 'from')) {
+      c.next('from');
+      const start = parsePayload(p, KEYWORDS.until, { stopWords: ['to'] });
+      const to = c.word('to END, e.g. recv frame from hex 02 to hex 03');
+      if (to.text !== 'to') throw p.keywordError(['to'], `recv frame from START takes to END next, not "${to.text}"`, `unexpected "${to.text}"`);
+      const end = parsePayload(p, KEYWORDS.until, { stopAtTimeout: true });
+      if (start.kind === 'heredoc' || end.kind === 'heredoc') throw p.verbError('a frame\'s delimiters are written on its line: "text", hex, base64 or file');
+      const timeoutMs = p.optionalTimeout(KEYWORDS.recvTimeout);
+      const range = p.statementRange();
+      const source = p.statementSource();
+      const delimited = { start, end };
+      return timeoutMs === undefined ? { kind: 'recv', mode, delimited, range, source } : { kind: 'recv', mode, delimited, timeoutMs, range, source };
+    }
     if (mode === 'frame') {
       const frame = parseFrame(p);
       const timeoutMs = p.optionalTimeout(KEYWORDS.recvTimeout);

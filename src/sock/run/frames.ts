@@ -49,3 +49,17 @@ export async function recvFrame(ch: Pick<Channel, 'recvExactly'>, frame: { reado
   if (body > 0n) parts.push(await ch.recvExactly(Number(body), left()));
   return Buffer.concat(parts);
 }
+
+/**
+ * Reads one delimited frame (STX … ETX): everything up to and including `start`, of which only
+ * `start` is kept, then everything up to and including `end`. All of it within one timeout.
+ * @returns the frame (`start`, the body, `end`) and how many bytes before `start` were skipped
+ * @throws what `recvUntil` throws (`EOF`, `ETOOBIG` past 16 MiB, `ETIMEDOUT`, `ECANCELED`)
+ */
+export async function recvDelimited(ch: Pick<Channel, 'recvUntil'>, start: Buffer, end: Buffer, opts: WaitOptions): Promise<{ frame: Buffer; skipped: number }> {
+  const deadline = Date.now() + opts.timeoutMs;
+  const left = (): WaitOptions => ({ ...opts, timeoutMs: Math.max(1, deadline - Date.now()) });
+  const head = start.length > 0 ? await ch.recvUntil(start, { ...left(), label: 'recv frame from' }) : Buffer.alloc(0);
+  const body = await ch.recvUntil(end, { ...left(), label: 'recv frame … to' });
+  return { frame: Buffer.concat([start, body]), skipped: head.length - start.length };
+}

@@ -3,7 +3,7 @@
  * `shutdown`, `echo`, `wait`, and the lookups ({@link runLookup}). `expect` and `repeat` are the
  * runner's: they decide what happens to the steps around them.
  */
-import { recvFrame } from './frames';
+import { recvDelimited, recvFrame } from './frames';
 import { createError, type SocketLabError } from '../../net/errors';
 import { byteCount } from '../../net/payload';
 import { sleep, type WaitOptions } from '../../net/wait';
@@ -78,6 +78,13 @@ export class StepExecutor {
         else if (step.mode === 'exactly') data = await ch.recvExactly(this.scope.count(step.max as Amount, 'recv exactly', 1, RECV_MAX_BYTES), opts);
         else if (step.mode === 'all') data = await ch.recvAll(opts);
         else if (step.mode === 'frame' && step.frame) data = await recvFrame(ch, step.frame, opts);
+        else if (step.mode === 'frame' && step.delimited) {
+          const start = await this.payloads.bytes(step.delimited.start, ctx.eol);
+          const end = await this.payloads.bytes(step.delimited.end, ctx.eol);
+          const framed = await recvDelimited(ch, start, end, opts);
+          const skipped = framed.skipped > 0 ? `; ${byteCount(framed.skipped)} before the start skipped` : '';
+          return { value: framed.frame, payload: framed.frame, direction: 'in', detail: `${byteCount(framed.frame.length)}${skipped}` };
+        }
         else data = await ch.recv(step.max === undefined ? undefined : this.scope.count(step.max, 'recv', 1, RECV_MAX_BYTES), opts);
         const detail = data.length === 0 ? '0 bytes: the peer closed its side' : byteCount(data.length);
         return { value: data, payload: data, direction: 'in', detail };

@@ -75,4 +75,23 @@ describe('recv frame: length-prefixed frames from a real peer (spec §8.1)', () 
       '7:recv frame is for streams; a UDP recv returns one datagram',
     ]);
   });
+
+  it('reads delimited frames (STX … ETX), skipping what comes before the start and saying so', async () => {
+    const { port } = await peerSending("b'noise' + b'\\x02hello\\x03' + b'\\x02wor' + b'ld\\x03tail'");
+    const r = await runSock([
+      '### t',
+      `connect tcp 127.0.0.1:${port}`,
+      'recv frame from hex 02 to hex 03 timeout 3s',
+      'expect exactly hex 02 "hello" hex 03',
+      'recv frame from hex 02 to hex 03 timeout 3s',
+      'expect exactly hex 02 "world" hex 03',
+      'recv exactly 4 timeout 3s',
+      'expect exactly "tail"',
+    ].join('\n'));
+    assert.deepEqual(r.steps.filter((e) => e.status !== 'ok' && e.status !== 'pass').map((e) => `${e.source}: ${e.detail}`), []);
+    assert.deepEqual(r.steps.filter((e) => e.verb === 'recv').map((e) => e.detail), ['7 bytes; 5 bytes before the start skipped', '7 bytes', '4 bytes']);
+    const printed = printSock(parseSock('### t\nconnect tcp 127.0.0.1:9\nrecv frame from "<" to ">" timeout 2s\n'));
+    assert.match(printed, /recv frame from "<" to ">" timeout 2s/);
+    assert.deepEqual(parseSock('### t\nconnect tcp 127.0.0.1:9\nrecv frame from "<" tu ">"\n').diagnostics.map((d) => d.message), ['unexpected "tu" (did you mean "to"?)']);
+  });
 });

@@ -162,6 +162,9 @@ function recvStep(kind: Kind): fc.Arbitrary<Step> {
           fc
             .tuple(fc.constantFrom(...INT_TYPES.filter((x) => x !== 'dec')), fc.integer({ min: 0, max: 1024 }), fc.boolean(), t)
             .map(([type, after, inclusive, timeoutMs]): Step => ({ kind: 'recv', mode: 'frame', frame: { type, after, inclusive }, ...(timeoutMs !== undefined ? { timeoutMs } : {}), range: R, source: '' })),
+          fc
+            .tuple(payload.filter((p) => p.kind !== 'heredoc'), payload.filter((p) => p.kind !== 'heredoc'), t)
+            .map(([start, end, timeoutMs]): Step => ({ kind: 'recv', mode: 'frame', delimited: { start, end }, ...(timeoutMs !== undefined ? { timeoutMs } : {}), range: R, source: '' })),
         ];
   return fc.oneof(
     t.map((timeoutMs): Step => ({ kind: 'recv', mode: 'chunk', ...(timeoutMs !== undefined ? { timeoutMs } : {}), range: R, source: '' })),
