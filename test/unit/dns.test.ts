@@ -1,15 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { createSocket } from 'node:dgram';
 import { parseSock } from '../../src/sock/parser';
-import { runSock, start, type Running } from './helpers';
-
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const { port } = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+import { freeUdpPort, runSock, start, type Running } from './helpers';
 
 describe('resolve NAME TYPE @SERVER, against dnsmasq on loopback', () => {
   let dnsmasq: Running;

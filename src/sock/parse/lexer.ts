@@ -353,6 +353,16 @@ export class LineCursor {
     return true;
   }
 
+  /** True when the next word is `word`; the cursor stays where it was. */
+  nextIs(word: string): boolean {
+    if (this.atEnd()) return false;
+    const save = this.pos;
+    this.next('');
+    const yes = this.is(word);
+    this.pos = save;
+    return yes;
+  }
+
   /** True when the last word read holds a `{{`. */
   hasReference(): boolean {
     return findPair(this.codes, this.start, this.stop, 0x7b) >= 0;

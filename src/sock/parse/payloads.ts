@@ -144,17 +144,6 @@ function endsFieldPayloadPart(p: LineParser): boolean {
   return c.codes[c.start] === 0x22 /* " */ || c.is('(') || c.is(')') || c.is('hex') || c.is('base64') || c.is('file') || isIntType(c.slice()) || isChecksumType(c.slice());
 }
 
-/** True when the next word is `word`; the cursor stays where it was. */
-function nextIs(p: LineParser, word: string): boolean {
-  const { c } = p;
-  if (c.atEnd()) return false;
-  const save = c.pos;
-  c.next('');
-  const yes = c.is(word);
-  c.pos = save;
-  return yes;
-}
-
 /** True when the next word starts a part that only a field payload has: an integer type or `(`. */
 function startsField(p: LineParser): boolean {
   const { c } = p;
@@ -177,7 +166,7 @@ export function parseMultiPayload(p: LineParser, keywords: readonly string[], op
   const parts: FieldPart[] = [];
   if (!startsField(p)) {
     const first = parsePayload(p, keywords, { ...options, inFields: true });
-    if (first.kind === 'heredoc' || c.atEnd() || (options.stopAtAt && nextIs(p, 'at'))) return first;
+    if (first.kind === 'heredoc' || c.atEnd() || (options.stopAtAt && c.nextIs('at'))) return first;
     parts.push({ kind: 'payload', payload: first });
   }
   parseParts(p, parts, 0, 0, options);
@@ -191,7 +180,7 @@ export function parseMultiPayload(p: LineParser, keywords: readonly string[], op
 function parseParts(p: LineParser, parts: FieldPart[], depth: number, open: number, options: PayloadOptions): void {
   const { c } = p;
   for (;;) {
-    if (depth === 0 && options.stopAtAt && nextIs(p, 'at')) break;
+    if (depth === 0 && options.stopAtAt && c.nextIs('at')) break;
     if (c.atEnd()) {
       if (depth > 0) throw new LineError('a ( without its ): close the group with ) as a word of its own', open, open + 1);
       break;

@@ -65,7 +65,7 @@ export function parseRecv(p: LineParser, transport: BlockTransport | undefined):
   const mode = c.is('until') ? 'until' : c.is('all') ? 'all' : c.is('line') ? 'line' : c.is('exactly') ? 'exactly' : c.is('frame') ? 'frame' : undefined;
   if (mode !== undefined) {
     if (transport === 'udp') throw new LineError(`recv ${mode} is for streams; a UDP recv returns one datagram`, at, to);
-    if (mode === 'frame' && nextWordIs(p, 'from')) {
+    if (mode === 'frame' && c.nextIs('from')) {
       c.next('from');
       const start = parsePayload(p, KEYWORDS.until, { stopWords: ['to'] });
       const to = c.word('to END, e.g. recv frame from hex 02 to hex 03');
@@ -148,7 +148,7 @@ function parseMatcher(p: LineParser): Matcher {
   }
   const fact = parseFact(p);
   if (fact) return fact;
-  if (nextWordIs(p, 'exactly')) {
+  if (c.nextIs('exactly')) {
     c.next('exactly');
     return { kind: 'exactly', payload: parseMultiPayload(p, KEYWORDS.expect, { wildcards: true }) };
   }
@@ -216,17 +216,6 @@ function parseComparison(p: LineParser, what: string, required: boolean): Compar
 
 /** The largest offset of `at N` and count of `bytes N`: the most a receive can hold. */
 const MAX_OFFSET = RECV_MAX_BYTES;
-
-/** True when the next word is `word`; the cursor stays where it was. */
-function nextWordIs(p: LineParser, word: string): boolean {
-  const { c } = p;
-  if (c.atEnd()) return false;
-  const save = c.pos;
-  c.next('');
-  const yes = c.is(word);
-  c.pos = save;
-  return yes;
-}
 
 /** `at N` after a field: an offset from the start, or from the end when negative; 0 when absent. */
 function parseAt(p: LineParser): number {

@@ -2,17 +2,7 @@
 // which forwards to the example's UDP listener (--server=127.0.0.1#UPSTREAM); both ports are free
 // loopback ports passed as --var port=N --var upstream=M.
 import { strict as assert } from 'node:assert';
-import { createSocket } from 'node:dgram';
-import { cli, freePort, type Running, start } from '../helpers';
-
-/** A UDP port free on loopback just now. */
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const { port } = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+import { cli, freePort, freeUdpPort, type Running, start } from '../helpers';
 
 describe('examples/dns-upstream.sock behind a forwarding dnsmasq', function () {
   let dnsmasq: Running;
