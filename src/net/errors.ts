@@ -18,6 +18,7 @@ export type SocketLabCode =
   | 'EVARIABLE' // a {{variable}} that has no value when the step runs
   | 'ECAPTURE' // a capture found nothing to take in the last value
   | 'EINTERNAL' // a defect of Socket Lab escaped a block; the run closed every socket
+  | 'ESTARTTLS' // STARTTLS asked of a connection that cannot take it (not TCP, TLS already, closed, unread bytes)
   | 'ENOTCAPTURED'; // a traffic capture that does not hold what was asked of it (a connection to replay)
 
 /** Known errno codes with a sentence a person can act on. */

@@ -76,7 +76,7 @@ export class StreamConnection {
   private idleTimeoutMs = 0;
 
   private constructor(
-    private readonly socket: Socket,
+    private socket: Socket,
     readonly id: string,
     readonly transport: Transport,
     private readonly bus: TrafficBus,
@@ -85,36 +85,57 @@ export class StreamConnection {
   ) {
     this.local = describe(socket, 'local', transport, path, listener !== undefined);
     this.remote = describe(socket, 'remote', transport, path, listener !== undefined);
-    this.attachErrorHandler();
+    this.attach(socket);
     // Each send goes out at once, as a person typing into nc expects (no Nagle delay).
     if (transport !== 'unix') socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      this.bytesInTotal += chunk.length;
-      const ts = bus.emitData(id, 'in', chunk);
-      // An echoed or discarded chunk changes nothing a wait checks: no waiter is woken for it.
-      if (this.echoing) {
-        this.echoActiveAt = performance.now();
-        this.echoChunk(chunk, ts);
-      } else if (!this.discarding) {
-        this.queue.push(chunk);
-        this.queued += chunk.length;
-        if (this.queued >= Math.max(RECV_HIGH_WATER, this.demand)) socket.pause();
-        this.changed.notify();
-      }
-    });
-    socket.on('timeout', () => this.onSocketTimeout());
-    socket.on('end', () => {
-      this.peerEnded = true;
-      bus.emit({ type: 'half-close', id, direction: 'in' });
-      this.changed.notify();
-    });
-    socket.on('close', () => {
-      this.closed = true;
-      bus.emit({ type: 'close', id, bytesIn: this.bytesInTotal, bytesOut: this.bytesOutTotal });
-      this.changed.notify();
-      this.changed.release();
-    });
     bus.emit({ type: 'open', id, transport, local: this.local, remote: this.remote, ...(listener ? { listener } : {}) });
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.bytesInTotal += chunk.length;
+    const ts = this.bus.emitData(this.id, 'in', chunk);
+    // An echoed or discarded chunk changes nothing a wait checks: no waiter is woken for it.
+    if (this.echoing) {
+      this.echoActiveAt = performance.now();
+      this.echoChunk(chunk, ts);
+    } else if (!this.discarding) {
+      this.queue.push(chunk);
+      this.queued += chunk.length;
+      if (this.queued >= Math.max(RECV_HIGH_WATER, this.demand)) this.socket.pause();
+      this.changed.notify();
+    }
+  };
+
+  private readonly onTimeout = (): void => this.onSocketTimeout();
+
+  private readonly onEnd = (): void => {
+    this.peerEnded = true;
+    this.bus.emit({ type: 'half-close', id: this.id, direction: 'in' });
+    this.changed.notify();
+  };
+
+  private readonly onClose = (): void => {
+    this.closed = true;
+    this.bus.emit({ type: 'close', id: this.id, bytesIn: this.bytesInTotal, bytesOut: this.bytesOutTotal });
+    this.changed.notify();
+    this.changed.release();
+  };
+
+  /** Handles socket errors: remembers the first, reports it, wakes waiting receives. */
+  private readonly onError = (err: Error): void => {
+    const e = fromNodeError(err, `${this.transport} ${this.remote}`);
+    this.failure ??= e;
+    this.bus.emit({ type: 'error', id: this.id, code: e.code, message: e.message });
+    this.changed.notify();
+  };
+
+  /** Listens to `socket`'s events: the connection's own socket, or the TLS socket that STARTTLS put over it. */
+  private attach(socket: Socket): void {
+    socket.on('error', this.onError);
+    socket.on('data', this.onData);
+    socket.on('timeout', this.onTimeout);
+    socket.on('end', this.onEnd);
+    socket.on('close', this.onClose);
   }
 
   /**
@@ -189,6 +210,70 @@ export class StreamConnection {
   }
 
   /**
+   * STARTTLS (RFC 3207 for SMTP, RFC 2595 for IMAP and POP3, and their kin): makes a TLS handshake
+   * on this open TCP connection, as Python's `ctx.wrap_socket(s, server_hostname=host)` does on a
+   * connected socket, with the same verification as {@link connect} to a `tls` endpoint. From then
+   * on every send and receive is encrypted on the wire and plain here.
+   * @param host the name or address the certificate must name (unless `tls.servername` says another)
+   * @throws SocketLabError `ESTARTTLS` when bytes the steps have not read are queued (they came
+   *   before the handshake, in the clear), or the connection is not an open TCP one; the handshake's
+   *   errors as a TLS connect has them (`DEPTH_ZERO_SELF_SIGNED_CERT`, `ERR_TLS_CERT_ALTNAME_INVALID`,
+   *   `ERR_SSL_…`), `ETIMEDOUT` after `opts.timeoutMs`, `ECANCELED`
+   */
+  async startTls(host: string, tls: TlsClientOptions, opts: WaitOptions): Promise<TlsSummary> {
+    const what = `starttls on ${this.id}`;
+    if (this.transport !== 'tcp') throw createError('ESTARTTLS', `${what}: STARTTLS upgrades a TCP connection, and this one is ${this.transport}`);
+    if (this.tls) throw createError('ESTARTTLS', `${what}: the connection is TLS already`);
+    if (this.closed || this.peerEnded || this.socket.writableEnded) throw createError('ESTARTTLS', `${what}: the connection is closed or half-closed`);
+    if (this.queued > 0) throw createError('ESTARTTLS', `${what}: ${byteCount(this.queued)} arrived before the handshake and were not read: read the server's reply first ("${escapeBytes(this.peek(ERROR_PREVIEW_BYTES + 1), ERROR_PREVIEW_BYTES)}")`);
+    const raw = this.socket;
+    raw.off('error', this.onError);
+    raw.off('data', this.onData);
+    raw.off('timeout', this.onTimeout);
+    raw.off('end', this.onEnd);
+    raw.off('close', this.onClose);
+    const servername = tls.servername ?? (isIP(host) ? undefined : host);
+    const secure = tlsConnect({
+      socket: raw,
+      host,
+      rejectUnauthorized: !tls.insecure,
+      ...(servername ? { servername } : {}),
+      ...(tls.ca ? { ca: tls.ca } : {}),
+      ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
+      ...(tls.alpn ? { ALPNProtocols: [...tls.alpn] } : {}),
+    });
+    // The TLS socket is the connection's from now on, in this tick: its errors are ours to report.
+    this.socket = secure;
+    this.attach(secure);
+    secure.setNoDelay(true);
+    if (this.idleTimeoutMs > 0) secure.setTimeout(this.idleTimeoutMs);
+    await new Promise<void>((resolve, reject) => {
+      const fail = (err: SocketLabError): void => {
+        cleanup();
+        secure.destroy();
+        reject(err);
+      };
+      const onHandshakeError = (err: Error): void => fail(fromNodeError(err, what));
+      const timer = setTimeout(() => fail(createError('ETIMEDOUT', `${what}: the TLS handshake timed out after ${opts.timeoutMs} ms`)), timerDelay(opts.timeoutMs));
+      const offAbort = opts.signal ? onAbort(opts.signal, () => fail(createError('ECANCELED', `${what}: cancelled`))) : undefined;
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        secure.off('error', onHandshakeError);
+        secure.off('secureConnect', onSecure);
+        offAbort?.();
+      };
+      const onSecure = (): void => {
+        cleanup();
+        resolve();
+      };
+      secure.on('error', onHandshakeError);
+      secure.once('secureConnect', onSecure);
+    });
+    this.reportTls(Boolean(tls.insecure));
+    return summarizeTls(secure);
+  }
+
+  /**
    * Wraps a socket that a listener accepted. Call in the `'connection'` handler, so the error
    * listener is attached in the tick that created the socket.
    */
@@ -196,15 +281,6 @@ export class StreamConnection {
     return new StreamConnection(socket, bus.nextId('c'), transport, bus, listenerId, path);
   }
 
-  /** Handles socket errors: remembers the first, reports it, wakes waiting receives. */
-  private attachErrorHandler(): void {
-    this.socket.on('error', (err) => {
-      const e = fromNodeError(err, `${this.transport} ${this.remote}`);
-      this.failure ??= e;
-      this.bus.emit({ type: 'error', id: this.id, code: e.code, message: e.message });
-      this.changed.notify();
-    });
-  }
 
   /**
    * Destroys the connection when nothing is sent or received for `ms` (Node's

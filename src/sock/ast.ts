@@ -166,6 +166,8 @@ export type StepBody =
       readonly timeoutMs?: Amount;
     }
   | { readonly kind: 'shutdown' }
+  /** `starttls [timeout D]`: a TLS handshake on the block's open TCP connection (§6.1.1). */
+  | { readonly kind: 'starttls'; readonly timeoutMs?: Amount }
   /** `repeat N [every D]` … `end`: the inner steps N times, starting one round every D. */
   /** With `until`: stops after the first round whose last value passes the test, and fails when none of the N does. */
   | { readonly kind: 'repeat'; readonly count: Amount; readonly everyMs?: Amount; readonly until?: Matcher; readonly steps: readonly Step[] }

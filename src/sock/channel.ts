@@ -5,7 +5,7 @@
 import { createError } from '../net/errors';
 import type { Datagram, DatagramSocket } from '../net/datagram';
 import type { RecvOptions, StreamConnection } from '../net/stream';
-import type { TlsSummary } from '../net/tlsInfo';
+import type { TlsClientOptions, TlsSummary } from '../net/tlsInfo';
 import type { WaitOptions } from '../net/wait';
 
 /** What the steps of a block can do with its connection. */
@@ -27,6 +27,8 @@ export interface Channel {
   readonly tls?: TlsSummary;
   /** True once the peer closed its side of a stream (its FIN); absent for datagrams. */
   readonly peerClosed?: boolean;
+  /** STARTTLS on a TCP stream ({@link StreamConnection.startTls}); absent where it cannot be. */
+  startTls?(host: string, tls: TlsClientOptions, opts: WaitOptions): Promise<TlsSummary>;
 }
 
 /** A TCP or Unix stream connection. */
@@ -55,6 +57,10 @@ export class StreamChannel implements Channel {
 
   recvExactly(n: number, opts: WaitOptions): Promise<Buffer> {
     return this.conn.recvExactly(n, opts);
+  }
+
+  startTls(host: string, tls: TlsClientOptions, opts: WaitOptions): Promise<TlsSummary> {
+    return this.conn.startTls(host, tls, opts);
   }
 
   shutdown(): boolean {

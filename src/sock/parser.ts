@@ -13,7 +13,7 @@ import type { Block, Range, SockFile, Step } from './ast';
 import { VERBS, type VerbSpec } from './lang/verbs';
 import { BlockDraft, NO_POLICY, NO_TLS, NO_UDP } from './parse/blockDraft';
 import { closeGroup, openGroup, parseAwait, parseElse, parseEnd, parseIf, parseRepeat, parseSet, parseWait } from './parse/flow';
-import { nameOfBrokenHeader, parseHeader, parseUseHeader } from './parse/header';
+import { nameOfBrokenHeader, parseHeader, parseStarttls, parseUseHeader } from './parse/header';
 import { isSpace, LineError, rangeOf } from './parse/lexer';
 import { LineParser } from './parse/lineParser';
 import { parseLookup, type LookupVerb } from './parse/lookups';
@@ -35,6 +35,7 @@ const STEP_GRAMMARS: Readonly<Record<string, StepGrammar>> = {
   set: (p) => parseSet(p),
   echo: (p, draft) => parseEcho(p, draft),
   close: (p) => parseEnding(p, 'close', undefined),
+  starttls: (p, draft) => parseStarttls(p, draft),
   shutdown: (p, draft) => parseEnding(p, 'shutdown', draft.transport),
   wait: (p) => parseWait(p),
   await: (p) => parseAwait(p),
@@ -200,7 +201,10 @@ class FileParser {
       if (t.selfSigned && (t.cert || t.key)) p.diagnostics.push({ severity: 'error', message: 'self-signed makes its own certificate: drop cert and key, or self-signed', range: headerRange() });
       else if (!t.selfSigned && !(t.cert && t.key)) p.diagnostics.push({ severity: 'error', message: 'listen tls needs cert FILE and key FILE, or self-signed', range: headerRange() });
     }
-    if (draft.headerVerb === 'connect' && draft.transport === 'tls' && !draft.settingsBroken && Boolean(draft.tls?.cert) !== Boolean(draft.tls?.key)) {
+    if (draft.tlsLineOfTcp && !draft.starttls) {
+      p.diagnostics.push({ severity: 'error', message: 'TLS lines in a connect tcp block are for its starttls step, and it has none: add starttls, or connect tls', range: draft.tlsLineOfTcp });
+    }
+    if (draft.headerVerb === 'connect' && (draft.transport === 'tls' || draft.starttls) && !draft.settingsBroken && Boolean(draft.tls?.cert) !== Boolean(draft.tls?.key)) {
       p.diagnostics.push({ severity: 'error', message: "a client certificate needs both cert FILE and key FILE (mutual TLS)", range: headerRange() });
     }
     if (draft.broadcastTarget && !draft.udp?.broadcast && !draft.settingsBroken) {

@@ -158,6 +158,8 @@ export function printStep(s: Step): string {
       ].join(' ');
     case 'echo':
       return `echo${timeout(s.timeoutMs)}`;
+    case 'starttls':
+      return `starttls${timeout(s.timeoutMs)}`;
     case 'service':
       return `service ${printTemplate(s.target)} ${s.proto}`;
     case 'resolve':

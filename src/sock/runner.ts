@@ -7,6 +7,7 @@
 import { formatHostPort, isWildcardAddress, parseHostPort, parseListenerHostPort, DEFAULT_BIND_HOST, unixSocketPath, type Endpoint } from '../net/address';
 import { createError, fromNodeError, SocketLabError } from '../net/errors';
 import { TrafficBus } from '../net/traffic';
+import type { TlsClientOptions } from '../net/tlsInfo';
 import { sleep } from '../net/wait';
 import type { Block, Header, Matcher, SockFile, Step, Template } from './ast';
 import type { Channel } from './channel';
@@ -18,6 +19,7 @@ import { evaluate } from './run/arithmetic';
 import { escapeBytes } from '../net/payload';
 import { connectBlockClient } from './run/blockClient';
 import { openBlockListener } from './run/blockListener';
+import { tlsClientOptions } from './run/tlsOptions';
 import { checkExpectation, type Verdict } from './run/expectations';
 import { PayloadBuilder } from './run/payloads';
 import { StepExecutor, type StepContext, type StepResult } from './run/steps';
@@ -470,7 +472,15 @@ export class SockRun {
 
   private async runSteps(block: Block, steps: readonly Step[], channel: Channel | undefined, ctx: SessionContext, initialError?: SocketLabError, state: StepState = { lastError: initialError, connectError: initialError }): Promise<Outcome> {
     const signal = state.signal ?? this.internal.signal;
-    const where: StepContext = { channel, connectError: state.connectError, eol: block.eol, signal };
+    const header = block.header;
+    // STARTTLS needs the host the certificate must name and the block's TLS lines: a connect tcp block's.
+    const tlsTarget = header?.kind === 'connect' && header.transport === 'tcp'
+      ? async (): Promise<{ host: string; tls: TlsClientOptions }> => {
+          const ep = this.endpoint(header);
+          return { host: ep.transport === 'unix' ? '' : ep.host, tls: await tlsClientOptions(block.tls, (t) => this.expand(t), this.options.baseDir) };
+        }
+      : undefined;
+    const where: StepContext = { channel, connectError: state.connectError, eol: block.eol, signal, ...(tlsTarget ? { tlsTarget } : {}) };
     if (channel) state.channel = channel;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];

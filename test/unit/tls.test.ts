@@ -108,7 +108,9 @@ describe('TLS against OpenSSL', () => {
   it('the parser keeps TLS lines to TLS blocks and requires a certificate for listen tls', () => {
     const msgs = (t: string): string[] => parseSock(t).diagnostics.map((d) => d.message);
     assert.match(msgs('### a\nlisten tls 0\nclose')[0], /needs cert FILE and key FILE, or self-signed/);
-    assert.match(msgs('### a\nconnect tcp 127.0.0.1:1\ninsecure')[0], /TLS setting/);
+    assert.match(msgs('### a\nconnect udp 127.0.0.1:1\ninsecure')[0], /TLS setting/);
+    // In a connect tcp block, TLS lines are for a starttls step (§6.1.1).
+    assert.ok(msgs('### a\nconnect tcp 127.0.0.1:1\ninsecure').includes('TLS lines in a connect tcp block are for its starttls step, and it has none: add starttls, or connect tls'));
     assert.match(msgs('### a\nlisten tls 0\ninsecure\nself-signed')[0], /client setting/);
     assert.match(msgs('### a\nconnect tls 127.0.0.1:1\nself-signed')[0], /listener setting/);
     // A client's cert and key are its certificate for mutual TLS: together, or an error.

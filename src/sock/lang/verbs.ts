@@ -260,6 +260,17 @@ export const VERBS: readonly VerbSpec[] = [
     keywords: [],
   },
   {
+    name: 'starttls',
+    kind: 'step',
+    forms: [{ syntax: 'starttls [timeout D]', transports: ['tcp'] }],
+    placement: { headers: ['connect'], transports: ['tcp'], where: '`connect tcp` blocks' },
+    doc: "Makes a TLS handshake on the block's open TCP connection (STARTTLS: SMTP, IMAP, POP3, XMPP …), verified as connect tls is, with the block's TLS lines (ca, servername, insecure, alpn, cert, key); every later step is encrypted on the wire. Read the server's go-ahead first: bytes not read when it starts are an error.",
+    python: 's = ctx.wrap_socket(s, server_hostname=host)',
+    produces: false,
+    example: 'starttls',
+    keywords: [{ at: 1, words: ['timeout'], role: 'keyword' }],
+  },
+  {
     name: 'close',
     kind: 'step',
     forms: [{ syntax: 'close' }],

@@ -65,6 +65,10 @@ export class BlockDraft {
   produces = false;
   /** A TLS or UDP setting line, or a near miss of a setting, had a mistake: the block's checks of its settings would follow from it. */
   settingsBroken = false;
+  /** The block has a `starttls` step: its TLS lines are for it. */
+  starttls = false;
+  /** The first TLS line of a `connect tcp` block, which needs a `starttls` step to mean anything. */
+  tlsLineOfTcp: Range | undefined;
   /** Made by the block's first setting line of each kind. */
   policy: MutablePolicy | undefined;
   tls: MutableTls | undefined;
@@ -89,6 +93,8 @@ export class BlockDraft {
     this.hasStatements = false;
     this.produces = false;
     this.settingsBroken = false;
+    this.starttls = false;
+    this.tlsLineOfTcp = undefined;
     this.policy = undefined;
     this.tls = undefined;
     this.udp = undefined;

@@ -5,7 +5,7 @@
 import { isIP } from 'node:net';
 import { DEFAULT_BIND_HOST, isWildcardAddress, parseHostPort, parseListenerHostPort } from '../../net/address';
 import { SocketLabError } from '../../net/errors';
-import type { Amount, BlockTransport } from '../ast';
+import type { Amount, BlockTransport, Step } from '../ast';
 import type { BlockDraft } from './blockDraft';
 import { findPair, LineError, type Token } from './lexer';
 import { allText, KEYWORDS, NAME, type LineParser } from './lineParser';
@@ -134,4 +134,16 @@ export function nameOfBrokenHeader(p: LineParser, verb: 'connect' | 'listen'): v
     }
   }
   if (name !== undefined && !p.names.has(name)) p.names.set(name, { kind: verb === 'listen' ? 'listener' : 'connection', transport, keep, block: p.blockIndex });
+}
+
+/** `starttls [timeout D]`: in a `connect tcp` block, a TLS handshake on its connection (§6.1.1). */
+export function parseStarttls(p: LineParser, draft: BlockDraft): Step {
+  if (draft.headerVerb !== 'connect' || (draft.transport !== undefined && draft.transport !== 'tcp')) {
+    throw p.verbError('starttls upgrades the TCP connection of a connect tcp block (a connect tls block is TLS from the start)');
+  }
+  draft.starttls = true;
+  const timeoutMs = p.optionalTimeout(KEYWORDS.starttls);
+  const range = p.statementRange();
+  const source = p.statementSource();
+  return timeoutMs === undefined ? { kind: 'starttls', range, source } : { kind: 'starttls', timeoutMs, range, source };
 }

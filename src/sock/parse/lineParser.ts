@@ -48,6 +48,7 @@ export const KEYWORDS = {
   capture: slotWords('capture', 2),
   awaitEvent: slotWords('await', 2),
   awaitTimeout: slotWords('await', 4),
+  starttls: slotWords('starttls', 1),
 };
 
 /** A name given with `as NAME`, by block `block` (1-based). */

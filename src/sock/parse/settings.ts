@@ -81,9 +81,12 @@ const SERVER_ONLY = ['self-signed'];
  */
 export function parseTlsSetting(p: LineParser, verb: string, draft: BlockDraft): void {
   const { c } = p;
-  if (draft.transport !== 'tls' && !(draft.headerVerb && draft.transport === undefined)) {
-    throw p.verbError(`${verb} is a TLS setting: put it in a block that starts with connect tls or listen tls`);
+  // A connect tcp block's TLS lines are for its starttls step, checked once the block is read.
+  const forStarttls = draft.headerVerb === 'connect' && draft.transport === 'tcp';
+  if (draft.transport !== 'tls' && !forStarttls && !(draft.headerVerb && draft.transport === undefined)) {
+    throw p.verbError(`${verb} is a TLS setting: put it in a block that starts with connect tls or listen tls (or connect tcp with a starttls step)`);
   }
+  if (forStarttls) draft.tlsLineOfTcp ??= p.range(p.verbStart, p.verbEnd);
   if (draft.headerVerb === 'use') throw p.verbError(`${verb} belongs to the connect tls block that opens the connection, not to use`);
   const listen = draft.headerVerb === 'listen';
   if (listen && CLIENT_ONLY.includes(verb)) throw p.verbError(`${verb} is a client setting (connect tls); a listener uses cert, key or self-signed, and ca to require client certificates`);

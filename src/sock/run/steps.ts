@@ -3,16 +3,17 @@
  * `shutdown`, `echo`, `wait`, and the lookups ({@link runLookup}). `expect` and `repeat` are the
  * runner's: they decide what happens to the steps around them.
  */
-import { recvDelimited, recvFrame } from './frames';
 import { createError, type SocketLabError } from '../../net/errors';
 import { byteCount } from '../../net/payload';
 import { sleep, type WaitOptions } from '../../net/wait';
 import { RECV_MAX_BYTES } from '../../net/stream';
+import { describeTls, type TlsClientOptions } from '../../net/tlsInfo';
 import type { Amount, Payload, Step } from '../ast';
 import type { Channel } from '../channel';
 import type { Scope } from '../scope';
 import { MAX_AWAIT_COUNT } from '../parse/flow';
 import { countOf, notRunning, type AwaitCounts } from './awaits';
+import { recvDelimited, recvFrame } from './frames';
 import { runLookup } from './lookups';
 import type { LineEnding, PayloadBuilder } from './payloads';
 
@@ -40,6 +41,8 @@ export interface StepContext {
   readonly eol: LineEnding;
   /** Ends a waiting step with `ECANCELED`. */
   readonly signal: AbortSignal;
+  /** For `starttls` in a `connect tcp` block: the host its certificate must name, and the block's TLS lines as options. */
+  readonly tlsTarget?: () => Promise<{ readonly host: string; readonly tls: TlsClientOptions }>;
 }
 
 /** Runs the steps of one run, one at a time. */
@@ -88,6 +91,13 @@ export class StepExecutor {
         else data = await ch.recv(step.max === undefined ? undefined : this.scope.count(step.max, 'recv', 1, RECV_MAX_BYTES), opts);
         const detail = data.length === 0 ? '0 bytes: the peer closed its side' : byteCount(data.length);
         return { value: data, payload: data, direction: 'in', detail };
+      }
+      case 'starttls': {
+        const ch = this.channelFor(step, ctx);
+        if (!ctx.tlsTarget || !ch.startTls) throw createError('ESTARTTLS', 'starttls upgrades the TCP connection of a connect tcp block');
+        const { host, tls } = await ctx.tlsTarget();
+        const session = await ch.startTls(host, tls, this.waitOptions(step.timeoutMs, ctx.signal, 'starttls … timeout'));
+        return { detail: describeTls(session, Boolean(tls.insecure)) };
       }
       case 'close':
         await this.channelFor(step, ctx).close();
