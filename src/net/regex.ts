@@ -7,11 +7,13 @@
  * `\x{HHHH}`, `\p{Greek}`, counted repeats up to 1000, `(?P<name>…)` and `(?<name>…)` groups,
  * inline flags such as `(?i)`. There are no backreferences (`\1`, `\k<name>`) and no lookaround
  * (`(?=…)`, `(?!…)`, `(?<=…)`, `(?<!…)`): both need backtracking. Flags after the closing slash:
- * `i` (case-insensitive), `m` (`^` and `$` at line ends), `s` (`.` matches `\n`).
+ * `i` (case-insensitive), `m` (`^` and `$` at line ends), `s` (`.` matches `\n`), and `b` (bytes).
  *
  * How a pattern sees bytes: a value that is valid UTF-8 (RFC 3629) is matched as the text it
  * decodes to, so `/café/` matches `63 61 66 c3 a9`; any other value is matched as Latin-1, one
  * character per byte (U+0000–U+00FF), so `/^\xbe\xef/` matches a reply that begins `be ef`.
+ * With `b`, every value is matched one character per byte, valid UTF-8 too: `/^\xc3\xa9/b`
+ * matches `c3 a9`, and `.{4}` is four bytes whatever they are.
  * Either way a match maps back to exact byte offsets ({@link RegexMatch}).
  *
  * Pure Node: the parser, the runner and (later) captures and responders share it.
@@ -20,7 +22,7 @@ import { isUtf8 } from 'node:buffer';
 import { RE2JS, RE2JSSyntaxException } from 're2js';
 
 /** The flags a `/regex/flags` literal may carry. */
-export const REGEX_FLAGS = 'ims';
+export const REGEX_FLAGS = 'imsb';
 
 /** Why a `/source/flags` literal cannot be compiled, with the span of `source` at fault (0-based UTF-16 offsets). */
 export interface RegexProblem {
@@ -66,7 +68,7 @@ export function regexProblem(source: string, flags: string): RegexProblem | unde
   for (let i = 0; i < flags.length; i++) {
     const f = flags[i];
     if (!REGEX_FLAGS.includes(f)) {
-      return { message: `flag "${f}" is not supported: a regex takes the flags i, m and s (the engine is RE2)`, start: source.length + 1 + i, end: source.length + 2 + i };
+      return { message: `flag "${f}" is not supported: a regex takes the flags i, m, s and b (bytes; the engine is RE2)`, start: source.length + 1 + i, end: source.length + 2 + i };
     }
     if (flags.indexOf(f) !== i) return { message: `flag "${f}" is given twice`, start: source.length + 1 + i, end: source.length + 2 + i };
   }
@@ -99,12 +101,15 @@ export class BytePattern {
   private static readonly cache = new Map<string, BytePattern>();
   private static readonly CACHE_SIZE = 256;
   private readonly re: RE2JS;
+  /** The `b` flag: one character per byte, valid UTF-8 too. */
+  private readonly bytesOnly: boolean;
 
   private constructor(
     readonly source: string,
     readonly flags: string,
   ) {
     this.re = RE2JS.compile(source, flagBits(flags));
+    this.bytesOnly = flags.includes('b');
   }
 
   /**
@@ -127,12 +132,12 @@ export class BytePattern {
 
   /** True when the pattern matches somewhere in `bytes` (unanchored unless it says `^`/`$`). */
   test(bytes: Uint8Array): boolean {
-    return this.re.test(asText(bytes).text);
+    return this.re.test(asText(bytes, this.bytesOnly).text);
   }
 
   /** The first match in `bytes`, or `undefined`. */
   exec(bytes: Uint8Array): RegexMatch | undefined {
-    const { text, utf8 } = asText(bytes);
+    const { text, utf8 } = asText(bytes, this.bytesOnly);
     const m = this.re.matcher(text);
     if (!m.find()) return undefined;
     const encode = (s: string): Buffer => Buffer.from(s, utf8 ? 'utf8' : 'latin1');
@@ -146,9 +151,9 @@ export class BytePattern {
   }
 }
 
-/** The text a pattern sees for `bytes`: UTF-8 when valid, else Latin-1. */
-function asText(bytes: Uint8Array): { text: string; utf8: boolean } {
+/** The text a pattern sees for `bytes`: UTF-8 when valid (and not `bytesOnly`), else Latin-1. */
+function asText(bytes: Uint8Array, bytesOnly: boolean): { text: string; utf8: boolean } {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const utf8 = isUtf8(buf);
+  const utf8 = !bytesOnly && isUtf8(buf);
   return { text: buf.toString(utf8 ? 'utf8' : 'latin1'), utf8 };
 }

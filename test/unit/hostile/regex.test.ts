@@ -82,12 +82,21 @@ describe('regex syntax the engine does not run is a parse error at its column', 
 
   it('a flag other than i, m and s points at the flag', () => {
     const d = diagnostic('expect /abc/ig');
-    assert.match(d.message, /flag "g" is not supported: a regex takes the flags i, m and s/);
+    assert.match(d.message, /flag "g" is not supported: a regex takes the flags i, m, s and b/);
     assert.deepEqual([d.column, d.end], [13, 14]);
   });
 
   it('accepts the RE2 forms a JavaScript user reaches for first', () => {
     for (const ok of ['^\\d+\\s\\w\\b$', '(?<name>x)', '(?i)abc', '\\x{2603}', '[^\\r\\n]{1,1000}']) assert.equal(regexProblem(ok, ''), undefined, ok);
     assert.match(regexProblem('\\u00e9', '')?.message ?? '', /RE2 writes a code point as `\\x\{00e9\}`/);
+  });
+
+  it('with the b flag matches one character per byte even when the value is valid UTF-8', () => {
+    const e = Buffer.from('c3a9414243', 'hex'); // "éABC", valid UTF-8
+    assert.equal(BytePattern.of('^\\xc3\\xa9', '').test(e), false, 'as text, é is one character, not two bytes');
+    assert.equal(BytePattern.of('^\\xc3\\xa9', 'b').test(e), true);
+    const m = BytePattern.of('^.{3}(.)', 'b').exec(e);
+    assert.deepEqual([m?.start, m?.end, m?.groups[1]?.toString()], [0, 4, 'B'], 'offsets and groups are bytes');
+    assert.deepEqual(parseSock('### t\nhostname\nexpect /^\\xc3/b\n').diagnostics, []);
   });
 });
