@@ -533,9 +533,9 @@ export class StreamConnection {
    * @throws SocketLabError `EOF` when the peer closes first (the message says how many bytes
    *   came), `ETIMEDOUT`, `ECONNRESET`, `ECANCELED`
    */
-  recvExactly(n: number, opts: WaitOptions): Promise<Buffer> {
-    if (n > RECV_MAX_BYTES) return Promise.reject(createError('ETOOBIG', `recv exactly ${n}: at most ${RECV_MAX_BYTES} bytes`));
-    const what = `recv exactly ${n}`;
+  recvExactly(n: number, opts: WaitOptions & { readonly label?: string }): Promise<Buffer> {
+    const what = opts.label ?? `recv exactly ${n}`;
+    if (n > RECV_MAX_BYTES) return Promise.reject(createError('ETOOBIG', `${what}: at most ${RECV_MAX_BYTES} bytes`));
     return this.withDemand(n, () =>
       this.changed.waitFor(() => {
         if (this.queued >= n) return this.take(n);

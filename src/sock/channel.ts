@@ -17,7 +17,8 @@ export interface Channel {
   recv(max: number | undefined, opts: WaitOptions): Promise<Buffer>;
   recvUntil(delimiter: Buffer, opts: RecvOptions): Promise<Buffer>;
   recvAll(opts: RecvOptions): Promise<Buffer>;
-  recvExactly(n: number, opts: WaitOptions): Promise<Buffer>;
+  /** Exactly `n` bytes; `opts.label` names the step in errors (default `recv exactly N`). */
+  recvExactly(n: number, opts: WaitOptions & { readonly label?: string }): Promise<Buffer>;
   /** Half-closes the sending side (FIN), as `shutdown(SHUT_WR)`; streams only. False if already done. */
   shutdown(): boolean;
   /** Sends back what the peer sends; resolves with the byte count. */
@@ -55,7 +56,7 @@ export class StreamChannel implements Channel {
     return this.conn.recvAll(opts);
   }
 
-  recvExactly(n: number, opts: WaitOptions): Promise<Buffer> {
+  recvExactly(n: number, opts: WaitOptions & { readonly label?: string }): Promise<Buffer> {
     return this.conn.recvExactly(n, opts);
   }
 

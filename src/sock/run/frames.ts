@@ -23,7 +23,8 @@ const MAX_VARINT_BYTES = 10;
  */
 export async function recvFrame(ch: Pick<Channel, 'recvExactly'>, frame: { readonly type: IntType; readonly after: number; readonly inclusive: boolean }, opts: WaitOptions): Promise<Buffer> {
   const deadline = Date.now() + opts.timeoutMs;
-  const left = (): WaitOptions => ({ ...opts, timeoutMs: Math.max(1, deadline - Date.now()) });
+  const label = `recv frame ${frame.type}`;
+  const left = (): WaitOptions & { label: string } => ({ ...opts, timeoutMs: Math.max(1, deadline - Date.now()), label });
   const parts: Buffer[] = [];
   if (frame.after > 0) parts.push(await ch.recvExactly(frame.after, left()));
   const width = intWidth(frame.type);

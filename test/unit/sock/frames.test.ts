@@ -51,7 +51,7 @@ describe('recv frame: length-prefixed frames from a real peer (spec §8.1)', () 
     const r1 = await runSock(`### t\nconnect tcp 127.0.0.1:${cut.port}\nrecv frame u16 timeout 3s\n`);
     const s1 = r1.steps.find((e) => e.verb === 'recv');
     assert.equal(s1?.code, 'EOF', String(s1?.detail));
-    assert.match(String(s1?.detail), /the peer closed the connection after 5 of 10 bytes: "short"/);
+    assert.match(String(s1?.detail), /^recv frame u16: the peer closed the connection after 5 of 10 bytes: "short"/);
     const huge = await peerSending("struct.pack('>I', 0x7fffffff)");
     const r2 = await runSock(`### t\nconnect tcp 127.0.0.1:${huge.port}\nrecv frame u32 timeout 3s\n`);
     const s2 = r2.steps.find((e) => e.verb === 'recv');

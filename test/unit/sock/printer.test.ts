@@ -248,12 +248,18 @@ function block(index: number): fc.Arbitrary<Block> {
   const eol = fc.constantFrom<'crlf' | 'lf'>('crlf', 'lf');
   const lookups = fc.tuple(steps('lookups', 2), title, eol).map(([s, t, e]) => base(undefined, s, {}, t, e));
   const client = fc
-    .tuple(fc.constantFrom<'tcp' | 'tls' | 'unix'>('tcp', 'tls', 'unix'), port, fc.option(duration, { nil: undefined }), fc.boolean(), fc.boolean(), steps('stream', 2), title, eol, fc.boolean(), fc.option(fc.constantFrom('h2', 'http/1.1'), { nil: undefined }))
-    .map(([transport, p, timeoutMs, named, keep, s, t, e, insecure, alpn]) => {
+    .tuple(fc.constantFrom<'tcp' | 'tls' | 'unix'>('tcp', 'tls', 'unix'), port, fc.option(duration, { nil: undefined }), fc.boolean(), fc.boolean(), steps('stream', 2), title, eol, fc.boolean(), fc.option(fc.constantFrom('h2', 'http/1.1'), { nil: undefined }), fc.boolean(), fc.boolean())
+    .map(([transport, p, timeoutMs, named, keep, s, t, e, insecure, alpn, clientCert, starttls]) => {
       const target = transport === 'unix' ? text(`./b${index}.socket`) : template([{ variable: 'host', range: R }, { text: `:${p}` }]);
       const header: Header = { kind: 'connect', transport, target, ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(named ? { name: `c${index}`, ...(keep ? { keep: true } : {}) } : {}), range: R, source: '' };
-      const tls = transport === 'tls' ? { ...(insecure ? { insecure: true } : { ca: text('certs/ca.pem'), servername: 'localhost' }), ...(alpn ? { alpn: [alpn] } : {}) } : {};
-      return base(header, s, { tls }, t, e);
+      // A connect tcp block with starttls takes the TLS lines too (§6.1.1); mutual TLS adds a client certificate.
+      const upgraded = transport === 'tcp' && starttls;
+      const tls =
+        transport === 'tls' || upgraded
+          ? { ...(insecure ? { insecure: true } : { ca: text('certs/ca.pem'), servername: 'localhost' }), ...(alpn ? { alpn: [alpn] } : {}), ...(clientCert ? { cert: text('certs/client.pem'), key: text('certs/client.key') } : {}) }
+          : {};
+      const body: Step[] = upgraded ? [{ kind: 'starttls', ...(timeoutMs !== undefined ? { timeoutMs } : {}), range: R, source: '' }, ...s] : s;
+      return base(header, body, { tls }, t, e);
     });
   const udpClient = fc.tuple(port, fc.boolean(), steps('udp', 1), title, eol).map(([p, broadcast, s, t, e]) =>
     base({ kind: 'connect', transport: 'udp', target: text(`${broadcast ? '<broadcast>' : '127.0.0.1'}:${p}`), range: R, source: '' }, s, { udp: { groups: [], ...(broadcast ? { broadcast: true } : {}) } }, t, e),
@@ -269,7 +275,7 @@ function block(index: number): fc.Arbitrary<Block> {
           ...(idleTimeoutMs !== undefined && transport !== 'udp' ? { idleTimeoutMs } : {}),
           ...(transport === 'unix' ? { removeStale: true } : {}),
         };
-        const tls = transport === 'tls' ? (selfSigned ? { selfSigned: true } : { cert: text('cert.pem'), key: text('key.pem') }) : {};
+        const tls = transport === 'tls' ? (selfSigned ? { selfSigned: true } : { cert: text('cert.pem'), key: text('key.pem'), ...(maxConnections !== undefined && maxConnections % 2 === 0 ? { ca: text('certs/ca.pem') } : {}) }) : {};
         const udp = transport === 'udp' && selfSigned ? { groups: [{ group: '239.1.2.3' }] } : { groups: [] };
         const header: Header = { kind: 'listen', transport, target: text(transport === 'unix' ? `./l${index}.socket` : target), name: `l${index}`, range: R, source: '' };
         return base(header, s, { policy, tls, udp }, t, e);
