@@ -112,7 +112,7 @@ describe('every error a user can meet is one typed, clear error with its errno',
     const bus = new TrafficBus();
     // A Python listener with backlog 0 that never accepts: once its queue is full, new SYNs are dropped.
     const py = start('python3', ['-c', "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(0); print('listening', s.getsockname()[1], flush=True); time.sleep(20)"]);
-    const port = Number((await py.waitFor(/listening (\d+)/))[1]);
+    const port = Number((await py.waitFor(/listening (\d+)\r?\n/))[1]);
     const fillers = Array.from({ length: 4 }, () => {
       const c = connect({ host: '127.0.0.1', port });
       c.on('error', () => undefined);

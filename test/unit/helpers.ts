@@ -113,7 +113,7 @@ export async function python(code: string): Promise<string> {
 /** Starts a Python peer from test/peers that prints `listening PORT`; resolves with its port. */
 export async function startPeer(script: string, args: readonly string[]): Promise<{ peer: Running; port: number }> {
   const peer = start('python3', [join(PEERS, script), ...args]);
-  const m = await peer.waitFor(/listening (\d+)/);
+  const m = await peer.waitFor(/listening (\d+)\r?\n/);
   return { peer, port: Number(m[1]) };
 }
 

@@ -133,7 +133,7 @@ async function listenTcp(bus: TrafficBus, host: string, tls?: { cert: string; ke
 /** Starts a Python 3 peer from inline code that prints `listening PORT`. */
 async function pythonPeer(code: string): Promise<{ port: number; exited: Promise<unknown> }> {
   const peer = start('python3', ['-c', code]);
-  const m = await peer.waitFor(/listening (\d+)/);
+  const m = await peer.waitFor(/listening (\d+)\r?\n/);
   return { port: Number(m[1]), exited: peer.exited };
 }
 

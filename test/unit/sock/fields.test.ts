@@ -149,11 +149,12 @@ describe('field payloads: integers, lengths and groups (spec §4.6)', () => {
       "print('got', got.hex(), flush=True)",
       "print('want', (struct.pack('>H', 6) + struct.pack('>I', 0xdeadbeef) + struct.pack('<h', -2) + b'!').hex(), flush=True)",
     ].join('\n')]);
-    const port = Number((await peer.waitFor(/listening (\d+)/))[1]);
+    const port = Number((await peer.waitFor(/listening (\d+)\r?\n/))[1]);
     const r = await runSock(`### t\nconnect tcp 127.0.0.1:${port}\nsend u16 len ( u32 0xdeadbeef i16le -2 ) "!"\nshutdown\n`);
     assert.equal(r.summary.failed, 0);
-    const got = (await peer.waitFor(/got ([0-9a-f]*)/))[1];
-    const want = (await peer.waitFor(/want ([0-9a-f]*)/))[1];
+    // The whole line: with PYTHONUNBUFFERED a print's pieces may arrive apart.
+    const got = (await peer.waitFor(/got ([0-9a-f]*)\n/))[1];
+    const want = (await peer.waitFor(/want ([0-9a-f]*)\n/))[1];
     assert.equal(got, want);
     assert.equal(got, '0006deadbeeffeff21');
     assert.equal((await peer.exited).code, 0);
@@ -174,7 +175,7 @@ describe('field payloads: integers, lengths and groups (spec §4.6)', () => {
       '    got += b',
       "print('got', got.hex(), flush=True)",
     ].join('\n')]);
-    const port = Number((await peer.waitFor(/listening (\d+)/))[1]);
+    const port = Number((await peer.waitFor(/listening (\d+)\r?\n/))[1]);
     const r = await runSock([
       '### t',
       `connect tcp 127.0.0.1:${port}`,
@@ -195,7 +196,7 @@ describe('field payloads: integers, lengths and groups (spec §4.6)', () => {
     const captured = r.steps.filter((e) => e.verb === 'capture').map((e) => e.detail);
     assert.deepEqual(captured, ['id = "48879"', 'n = "-7"', 'v = "300"', 'digits = "1234"', 'addr = "0a000007"', 'raw = "\\n\\0"']);
     // 0xbeef, -7 as a big-endian i32, 300 and 1234 as u16, then the two raw bytes 0a 00.
-    assert.equal((await peer.waitFor(/got ([0-9a-f]*)/))[1], 'beef' + 'fffffff9' + '012c' + '04d2' + '0a00');
+    assert.equal((await peer.waitFor(/got ([0-9a-f]*)\n/))[1], 'beef' + 'fffffff9' + '012c' + '04d2' + '0a00');
   });
 
   it('a field past the end of the reply fails its capture with ECAPTURE, showing the bytes', async () => {

@@ -13,7 +13,7 @@ async function peerSending(payload: string, close = false): Promise<{ peer: Runn
     `c.sendall(${payload})`,
     close ? 'c.close()' : 'c.recv(1)',
   ].join('\n')]);
-  return { peer, port: Number((await peer.waitFor(/listening (\d+)/))[1]) };
+  return { peer, port: Number((await peer.waitFor(/listening (\d+)\r?\n/))[1]) };
 }
 
 describe('recv frame: length-prefixed frames from a real peer (spec §8.1)', () => {
