@@ -7,6 +7,7 @@ import { checksumBytes } from '../net/checksums';
 import { encodeInt, intWidth, parseIntLiteral } from '../net/fields';
 import { decodeBase64, decodeEscapes, decodeHex } from '../net/payload';
 import type { FieldPart, Payload, Range } from './ast';
+import { coveredGroup } from './fieldRules';
 import { printPayload } from './printer';
 
 /** One row of a {@link fieldLayout}: a part at `depth` (0 outside every group). */
@@ -55,11 +56,10 @@ function knownBytes(parts: readonly FieldPart[]): Buffer | undefined {
       const value = typeof part.value === 'string' ? parseIntLiteral(part.value) : undefined;
       chunks[i] = value === undefined ? undefined : encodeInt(part.type, value);
     } else if (part.kind === 'length') {
-      const g = parts.findIndex((q, k) => k > i && q.kind === 'group');
-      const group = chunks[g];
+      const group = chunks[coveredGroup(parts, i)];
       chunks[i] = group === undefined ? undefined : encodeInt(part.type, BigInt(group.length));
     } else if (part.kind === 'checksum') {
-      const group = chunks[i - 1];
+      const group = chunks[coveredGroup(parts, i)];
       chunks[i] = group === undefined ? undefined : checksumBytes(part.type, group);
     }
     if (chunks[i] === undefined) return undefined;
@@ -92,8 +92,8 @@ function sizeOf(parts: readonly FieldPart[], sizes: Map<FieldPart, number | unde
     else if (part.kind === 'int') size = intSize(part, undefined);
     else if (part.kind === 'checksum') size = checksumBytes(part.type, new Uint8Array(0)).length;
     else {
-      const group = parts.slice(i + 1).find((q) => q.kind === 'group');
-      size = intSize(part, group && group.kind === 'group' ? sizeOf(group.parts, sizes) : undefined);
+      const group = parts[coveredGroup(parts, i)];
+      size = intSize(part, group?.kind === 'group' ? sizeOf(group.parts, sizes) : undefined);
     }
     if (size === undefined) total = undefined;
     else if (total !== undefined) total += size;
@@ -135,7 +135,7 @@ function layOut(parts: readonly FieldPart[], depth: number, start: number | unde
       rows.push({ offset: at(), bytes, size, label: `${part.type} ${typeof part.value === 'string' ? part.value : printPayload({ kind: 'text', template: part.value }).slice(1, -1)}`, depth, range: part.range });
       advance(size);
     } else if (part.kind === 'length') {
-      const group = parts.slice(i + 1).find((q) => q.kind === 'group');
+      const group = parts[coveredGroup(parts, i)];
       const groupSize = group ? sizes.get(group) : undefined;
       let bytes: Buffer | undefined;
       try {
@@ -147,7 +147,7 @@ function layOut(parts: readonly FieldPart[], depth: number, start: number | unde
       rows.push({ offset: at(), bytes, size, label: `${part.type} len${groupSize === undefined ? '' : ` = ${groupSize}`}`, depth, range: part.range });
       advance(size);
     } else if (part.kind === 'checksum') {
-      const before = parts[i - 1];
+      const before = parts[coveredGroup(parts, i)];
       const covered = before?.kind === 'group' ? groupBytes(before.parts) : undefined;
       const bytes = covered === undefined ? undefined : checksumBytes(part.type, covered);
       const size = checksumBytes(part.type, new Uint8Array(0)).length;

@@ -9,6 +9,7 @@ import { CHECKSUM_TYPES, isChecksumType } from '../../net/checksums';
 import { decodeBase64, decodeHex } from '../../net/payload';
 import { intBounds, isIntType, INT_TYPES, parseIntLiteral, type IntType } from '../../net/fields';
 import type { BlockTransport, FieldPart, Matcher, Payload, Step } from '../ast';
+import { coveredGroup } from '../fieldRules';
 import { LineError } from './lexer';
 import { allText, errorAt, KEYWORDS, NAME, type LineParser, type PendingHeredoc } from './lineParser';
 
@@ -221,11 +222,11 @@ function parseParts(p: LineParser, parts: FieldPart[], depth: number, open: numb
   }
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i];
-    if (part.kind === 'checksum' && parts[i - 1]?.kind !== 'group') {
+    if (part.kind === 'checksum' && coveredGroup(parts, i) < 0) {
       throw new LineError(`${part.type} is the checksum of the ( … ) group right before it, and none is there`, part.range.start.column, part.range.end.column);
     }
     if (part.kind !== 'length') continue;
-    if (!parts.slice(i + 1).some((q) => q.kind === 'group')) {
+    if (coveredGroup(parts, i) < 0) {
       throw new LineError(`${part.type} len is the length of the ( … ) group after it, and none follows at its level`, part.range.start.column, part.range.end.column);
     }
   }

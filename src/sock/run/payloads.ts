@@ -7,6 +7,7 @@ import { decodeHexPattern, type BytePatternBytes } from '../../net/bytePattern';
 import { checksumBytes } from '../../net/checksums';
 import { encodeInt } from '../../net/fields';
 import type { Block, FieldPart, Payload } from '../ast';
+import { coveredGroup } from '../fieldRules';
 import { printTemplate } from '../printer';
 import { MAX_FILE_PAYLOAD, readRegularFile } from '../files';
 import { ExpansionBudget, type Scope } from '../scope';
@@ -103,9 +104,9 @@ export class PayloadBuilder {
       const part = parts[i];
       if (part.kind === 'payload') chunks[i] = await this.pattern(part.payload, eol);
       else if (part.kind === 'int') chunks[i] = { bytes: this.intBytes(part) };
-      else if (part.kind === 'checksum') chunks[i] = { bytes: checksumBytes(part.type, chunks[i - 1].bytes) };
+      else if (part.kind === 'checksum') chunks[i] = { bytes: checksumBytes(part.type, chunks[coveredGroup(parts, i)].bytes) };
       else if (part.kind === 'length') {
-        const group = chunks[parts.findIndex((q, k) => k > i && q.kind === 'group')];
+        const group = chunks[coveredGroup(parts, i)];
         chunks[i] = { bytes: encodeInt(part.type, BigInt(group.bytes.length), `${part.type} len (a group of ${group.bytes.length} bytes)`) };
       }
     }
@@ -132,10 +133,9 @@ export class PayloadBuilder {
       const part = parts[i];
       if (part.kind === 'payload') chunks[i] = await this.bytes(part.payload, eol);
       else if (part.kind === 'int') chunks[i] = this.intBytes(part);
-      else if (part.kind === 'checksum') chunks[i] = checksumBytes(part.type, chunks[i - 1]);
+      else if (part.kind === 'checksum') chunks[i] = checksumBytes(part.type, chunks[coveredGroup(parts, i)]);
       else if (part.kind === 'length') {
-        let g = i + 1;
-        while (parts[g].kind !== 'group') g++;
+        const g = coveredGroup(parts, i);
         chunks[i] = encodeInt(part.type, BigInt(chunks[g].length), `${part.type} len (a group of ${chunks[g].length} bytes)`);
       }
     }
