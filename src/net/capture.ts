@@ -65,6 +65,8 @@ export class TrafficCapture {
   /** For a small stream data event: its connection id, stamp, direction, and where its bytes are. */
   private ids: (string | undefined)[] = [];
   private stamps = new Float64Array(0);
+  /** The event's stream offset (`DataEvent.offset`). */
+  private streamOffsets = new Float64Array(0);
   private outgoing = new Uint8Array(0);
   private slabOf: (Buffer | undefined)[] = [];
   private offsets = new Uint32Array(0);
@@ -122,7 +124,7 @@ export class TrafficCapture {
     const slab = this.slabOf[slot];
     const at = this.offsets[slot];
     const payload = slab ? slab.subarray(at, at + this.lengths[slot]) : EMPTY;
-    return { type: 'data', id: this.ids[slot] as string, direction: this.outgoing[slot] ? 'out' : 'in', payload, ts: this.stamps[slot] };
+    return { type: 'data', id: this.ids[slot] as string, direction: this.outgoing[slot] ? 'out' : 'in', payload, offset: this.streamOffsets[slot], ts: this.stamps[slot] };
   }
 
   private add(event: TrafficEvent): void {
@@ -145,6 +147,7 @@ export class TrafficCapture {
       this.objects[slot] = undefined;
       this.ids[slot] = e.id;
       this.stamps[slot] = e.ts;
+      this.streamOffsets[slot] = e.offset;
       this.outgoing[slot] = e.direction === 'out' ? 1 : 0;
       this.lengths[slot] = bytes;
       this.slabOf[slot] = bytes > 0 ? this.copyToSlab(e.payload, slot) : undefined;
@@ -191,6 +194,7 @@ export class TrafficCapture {
     const ids = new Array<string | undefined>(slots).fill(undefined);
     const slabOf = new Array<Buffer | undefined>(slots).fill(undefined);
     const stamps = new Float64Array(slots);
+    const streamOffsets = new Float64Array(slots);
     const outgoing = new Uint8Array(slots);
     const offsets = new Uint32Array(slots);
     const lengths = new Uint32Array(slots);
@@ -200,6 +204,7 @@ export class TrafficCapture {
       ids[i] = this.ids[from];
       slabOf[i] = this.slabOf[from];
       stamps[i] = this.stamps[from];
+      streamOffsets[i] = this.streamOffsets[from];
       outgoing[i] = this.outgoing[from];
       offsets[i] = this.offsets[from];
       lengths[i] = this.lengths[from];
@@ -208,6 +213,7 @@ export class TrafficCapture {
     this.ids = ids;
     this.slabOf = slabOf;
     this.stamps = stamps;
+    this.streamOffsets = streamOffsets;
     this.outgoing = outgoing;
     this.offsets = offsets;
     this.lengths = lengths;

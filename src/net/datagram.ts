@@ -23,6 +23,8 @@ export interface Datagram {
   readonly port: number;
   /** The sender as `host:port` (`[::1]:5000` for IPv6). */
   readonly from: string;
+  /** The stream offset of its first byte: the bytes of the datagrams this socket received before it (`DataEvent.offset`). */
+  readonly offset: number;
 }
 
 async function resolveHost(host: string, what: string): Promise<string> {
@@ -124,9 +126,10 @@ export class DatagramSocket {
         bus.emit({ type: 'drop', id, remote: from, reason: 'max-conns' });
         return;
       }
+      const offset = this.bytesInTotal;
       this.bytesInTotal += payload.length;
-      const d: Datagram = { payload, address: rinfo.address, port: rinfo.port, from };
-      bus.emit({ type: 'data', id, direction: 'in', payload, peer: from });
+      const d: Datagram = { payload, address: rinfo.address, port: rinfo.port, from, offset };
+      bus.emit({ type: 'data', id, direction: 'in', payload, offset, peer: from });
       if (this.onSession) {
         this.sessions++;
         const ended = (): void => void this.sessions--;
@@ -267,8 +270,9 @@ export class DatagramSocket {
           reject(broadcastHint(err, `send udp ${peer ?? ''}`));
           return;
         }
+        const offset = this.bytesOutTotal;
         this.bytesOutTotal += payload.length;
-        this.bus.emit({ type: 'data', id: this.id, direction: 'out', payload, ...(peer ? { peer } : {}) });
+        this.bus.emit({ type: 'data', id: this.id, direction: 'out', payload, offset, ...(peer ? { peer } : {}) });
         resolve();
       };
       if (to) this.socket.send(payload, to.port, to.address, done);

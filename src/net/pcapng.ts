@@ -570,7 +570,7 @@ export function toPcapng(events: readonly TrafficEvent[]): PcapngExport {
         break;
       }
       default:
-        // drop, tls: nothing on the wire to show beyond what the connection's events give.
+        // drop, tls, mark: nothing on the wire to show beyond what the connection's events give.
         break;
     }
   }

@@ -63,6 +63,8 @@ export class StreamConnection {
   private closing: Promise<void> | undefined;
   private bytesInTotal = 0;
   private bytesOutTotal = 0;
+  /** The stream offset of the first queued byte; once the queue is empty, where the last receive ended. */
+  private queueStart = 0;
   /** While {@link StreamConnection.echo} runs, chunks are written back as they arrive. */
   private echoing = false;
   /** Set by {@link StreamConnection.discardIncoming}: chunks are reported, not queued. */
@@ -92,13 +94,15 @@ export class StreamConnection {
   }
 
   private readonly onData = (chunk: Buffer): void => {
+    const offset = this.bytesInTotal;
     this.bytesInTotal += chunk.length;
-    const ts = this.bus.emitData(this.id, 'in', chunk);
+    const ts = this.bus.emitData(this.id, 'in', chunk, offset);
     // An echoed or discarded chunk changes nothing a wait checks: no waiter is woken for it.
     if (this.echoing) {
       this.echoActiveAt = performance.now();
       this.echoChunk(chunk, ts);
     } else if (!this.discarding) {
+      if (this.queued === 0) this.queueStart = offset;
       this.queue.push(chunk);
       this.queued += chunk.length;
       if (this.queued >= Math.max(RECV_HIGH_WATER, this.demand)) this.socket.pause();
@@ -305,6 +309,14 @@ export class StreamConnection {
     this.changed.notify();
   }
 
+  /**
+   * The stream offset just past the last byte a receive returned (the `offset` of the `in` data
+   * events counts the same bytes): a receive's result of N bytes began at `receivedEnd - N`.
+   */
+  get receivedEnd(): number {
+    return this.queueStart;
+  }
+
   /** Bytes received so far. */
   get bytesIn(): number {
     return this.bytesInTotal;
@@ -342,8 +354,8 @@ export class StreamConnection {
     if (this.closed || this.socket.writableEnded) {
       return Promise.reject(createError('ECLOSED', `send on ${this.id}: the connection is closed for sending`));
     }
+    this.bus.emitData(this.id, 'out', data, this.bytesOutTotal);
     this.bytesOutTotal += data.length;
-    this.bus.emitData(this.id, 'out', data);
     // The common case, a socket buffer with room, needs no waiting (and no async frame).
     if (this.socket.write(data)) return RESOLVED;
     return this.waitForDrain(data.length, opts);
@@ -396,6 +408,7 @@ export class StreamConnection {
       out = parts.length === 1 ? parts[0] : Buffer.concat(parts);
     }
     this.queued -= out.length;
+    this.queueStart += out.length;
     this.resumeIfRoom();
     return out;
   }
@@ -609,8 +622,8 @@ export class StreamConnection {
   /** Writes a chunk back; `ts` is the stamp of its arrival, in this same tick. */
   private echoChunk(chunk: Buffer, ts: number): void {
     if (this.socket.writableEnded || this.closed) return;
+    this.bus.emitData(this.id, 'out', chunk, this.bytesOutTotal, ts);
     this.bytesOutTotal += chunk.length;
-    this.bus.emitData(this.id, 'out', chunk, ts);
     if (!this.socket.write(chunk)) {
       this.socket.pause();
       this.socket.once('drain', () => {

@@ -38,6 +38,12 @@ export interface DataEvent extends EventBase {
   readonly direction: 'in' | 'out';
   /** The payload: one chunk as `'data'` delivered it, or one datagram. */
   readonly payload: Buffer;
+  /**
+   * The stream offset of the payload's first byte: how many bytes went this direction on this
+   * socket before it (TCP's relative sequence number; for a datagram socket, the sum of the
+   * datagrams before it). {@link MarkEvent}s point into these offsets.
+   */
+  readonly offset: number;
   /** For datagrams, the peer's address (`host:port`). */
   readonly peer?: string;
 }
@@ -79,8 +85,25 @@ export interface TlsEvent extends EventBase {
   readonly insecure: boolean;
 }
 
+/**
+ * How a block read bytes that crossed a socket: a frame it cut (`recv frame`, spec §8.1), or a
+ * field that a capture or expectation looked at (§8.4, §8.5). Views draw these over the payloads;
+ * they are not traffic of their own (pcapng and the replay leave them out).
+ */
+export interface MarkEvent extends EventBase {
+  readonly type: 'mark';
+  readonly mark: 'frame' | 'field';
+  readonly direction: 'in' | 'out';
+  /** Where the marked bytes begin: a stream offset of this socket and direction, as {@link DataEvent.offset}. */
+  readonly offset: number;
+  /** How many bytes are marked. */
+  readonly length: number;
+  /** What read them: the step (`recv frame u16`, `expect hex 20 02 at 0`) or the capture (`id = 4660`). */
+  readonly label: string;
+}
+
 /** Any traffic event, discriminated by `type`. */
-export type TrafficEvent = ListeningEvent | OpenEvent | DataEvent | HalfCloseEvent | CloseEvent | ErrorEvent | DropEvent | TlsEvent;
+export type TrafficEvent = ListeningEvent | OpenEvent | DataEvent | HalfCloseEvent | CloseEvent | ErrorEvent | DropEvent | TlsEvent | MarkEvent;
 
 /** Distributive omit, so each member of the union keeps its own fields. */
 export type WithoutStamp<E> = E extends unknown ? Omit<E, 'ts'> : never;
@@ -111,16 +134,17 @@ export class TrafficBus {
 
   /**
    * Reports bytes that crossed a stream socket: the same event as
-   * `emit({ type: 'data', id, direction, payload })`, built with its stamp in one literal: it is
+   * `emit({ type: 'data', id, direction, payload, offset })`, built with its stamp in one literal: it is
    * the event of every chunk, and stamping afterwards gives each one a separate property array
    * (a second allocation, and a third more memory while a subscriber keeps it).
    *
+   * @param offset the stream offset of the payload's first byte ({@link DataEvent.offset})
    * @param ts the stamp, when the caller has the time of this same tick already (an echo's
    *   reply to the chunk just received); default `Date.now()`
    * @returns the stamp
    */
-  emitData(id: string, direction: 'in' | 'out', payload: Buffer, ts = Date.now()): number {
-    const event: DataEvent = { type: 'data', id, direction, payload, ts };
+  emitData(id: string, direction: 'in' | 'out', payload: Buffer, offset: number, ts = Date.now()): number {
+    const event: DataEvent = { type: 'data', id, direction, payload, offset, ts };
     for (const l of this.listeners) l(event);
     return ts;
   }

@@ -28,6 +28,12 @@ export interface Channel {
   readonly tls?: TlsSummary;
   /** True once the peer closed its side of a stream (its FIN); absent for datagrams. */
   readonly peerClosed?: boolean;
+  /**
+   * Where the bytes the last receive returned sit: the bus socket whose `in` data events carried
+   * them, and the stream offset just past them (`DataEvent.offset`); a result of N bytes
+   * began at `end - N`. Absent before the first receive.
+   */
+  readonly received?: { readonly id: string; readonly end: number };
   /** STARTTLS on a TCP stream ({@link StreamConnection.startTls}); absent where it cannot be. */
   startTls?(host: string, tls: TlsClientOptions, opts: WaitOptions): Promise<TlsSummary>;
 }
@@ -84,6 +90,10 @@ export class StreamChannel implements Channel {
   get peerClosed(): boolean {
     return this.conn.peerClosed;
   }
+
+  get received(): { id: string; end: number } {
+    return { id: this.conn.id, end: this.conn.receivedEnd };
+  }
 }
 
 function notForDatagrams(what: string): never {
@@ -111,6 +121,8 @@ abstract class DatagramChannelBase {
 
 /** A UDP client connected to one peer. */
 export class DatagramClientChannel extends DatagramChannelBase implements Channel {
+  received: { id: string; end: number } | undefined;
+
   constructor(private readonly socket: DatagramSocket) {
     super();
   }
@@ -124,7 +136,9 @@ export class DatagramClientChannel extends DatagramChannelBase implements Channe
   }
 
   async recv(max: number | undefined, opts: WaitOptions): Promise<Buffer> {
-    return (await this.socket.recv(max, opts)).payload;
+    const d = await this.socket.recv(max, opts);
+    this.received = { id: this.socket.id, end: d.offset + d.payload.length };
+    return d.payload;
   }
 
   async echo(): Promise<number> {
@@ -142,6 +156,7 @@ export class DatagramClientChannel extends DatagramChannelBase implements Channe
  */
 export class DatagramSessionChannel extends DatagramChannelBase implements Channel {
   private taken = false;
+  received: { id: string; end: number } | undefined;
 
   constructor(
     private readonly socket: DatagramSocket,
@@ -162,7 +177,9 @@ export class DatagramSessionChannel extends DatagramChannelBase implements Chann
     if (this.taken) throw createError('EOF', 'a UDP listener runs its steps once per datagram; this recv has no second datagram');
     this.taken = true;
     const p = this.datagram.payload;
-    return max !== undefined && p.length > max ? p.subarray(0, max) : p;
+    const out = max !== undefined && p.length > max ? p.subarray(0, max) : p;
+    this.received = { id: this.socket.id, end: this.datagram.offset + out.length };
+    return out;
   }
 
   async echo(): Promise<number> {

@@ -6,7 +6,7 @@
  */
 import { formatHostPort, isWildcardAddress, parseHostPort, parseListenerHostPort, DEFAULT_BIND_HOST, unixSocketPath, type Endpoint } from '../net/address';
 import { createError, fromNodeError, SocketLabError } from '../net/errors';
-import { TrafficBus } from '../net/traffic';
+import { TrafficBus, type MarkEvent } from '../net/traffic';
 import type { TlsClientOptions } from '../net/tlsInfo';
 import { sleep } from '../net/wait';
 import type { Block, Header, Matcher, SockFile, Step, Template } from './ast';
@@ -70,6 +70,8 @@ type Outcome = 'pass' | 'fail' | 'error';
 interface StepState {
   /** The last value received or looked up, for `expect`. */
   last?: Buffer;
+  /** For a received `last`: the bus socket it came from and the stream offset of its first byte, for marks. */
+  lastAt?: { readonly id: string; readonly offset: number };
   /** The error of the step before, for `expect error`. */
   lastError?: SocketLabError;
   /** Why the block has no connection, when its connect failed. */
@@ -463,11 +465,22 @@ export class SockRun {
     return { detail: `${step.name} = "${escapeBytes(Buffer.from(value, 'utf8'), 64)}"` };
   }
 
-  /** Runs a `capture` step: its variables are set in the run's scope for every later step. */
-  private capture(step: Extract<Step, { kind: 'capture' }>, last: Buffer | undefined): StepResult {
-    const taken = capture(step, last);
+  /** Runs a `capture` step: its variables are set in the run's scope for every later step; a field at an offset is marked. */
+  private capture(step: Extract<Step, { kind: 'capture' }>, state: StepState): StepResult {
+    const taken = capture(step, state.last);
     for (const [name, value] of taken.values) this.scope.assign(name, value);
+    if (taken.span) this.mark(state, 'field', taken.span, taken.detail);
     return { detail: taken.detail };
+  }
+
+  /**
+   * Reports which received bytes a step read ({@link MarkEvent}): `span` is within `state.last`,
+   * which must have been received (a looked-up value has no bytes on a socket).
+   */
+  private mark(state: StepState, mark: MarkEvent['mark'], span: { readonly offset: number; readonly length: number }, label: string): void {
+    const at = state.lastAt;
+    if (!at || span.length <= 0) return;
+    this.bus.emit({ type: 'mark', mark, id: at.id, direction: 'in', offset: at.offset + span.offset, length: span.length, label });
   }
 
   private async runSteps(block: Block, steps: readonly Step[], channel: Channel | undefined, ctx: SessionContext, initialError?: SocketLabError, state: StepState = { lastError: initialError, connectError: initialError }): Promise<Outcome> {
@@ -557,6 +570,7 @@ export class SockRun {
           return 'error';
         }
         state.lastError = undefined;
+        if (verdict.span) this.mark(state, 'field', verdict.span, step.source);
         this.emit({ ...base, status: verdict.pass ? 'pass' : 'fail', detail: verdict.detail, ...(verdict.diff ? { diff: verdict.diff } : {}), ms: elapsed(t0) });
         if (verdict.pass) this.passed++;
         else {
@@ -566,9 +580,14 @@ export class SockRun {
         continue;
       }
       try {
-        const r = step.kind === 'capture' ? this.capture(step, state.last) : step.kind === 'set' ? this.set(step) : await this.executor.exec(step, where);
+        const r = step.kind === 'capture' ? this.capture(step, state) : step.kind === 'set' ? this.set(step) : await this.executor.exec(step, where);
         state.lastError = undefined;
-        if (r.value) state.last = r.value;
+        if (r.value) {
+          state.last = r.value;
+          const received = step.kind === 'recv' ? channel?.received : undefined;
+          state.lastAt = received ? { id: received.id, offset: received.end - r.value.length } : undefined;
+          if (step.kind === 'recv' && step.mode === 'frame') this.mark(state, 'frame', { offset: 0, length: r.value.length }, step.source);
+        }
         if (step.kind === 'recv' && r.value?.length === 0) state.sawClose = true;
         // capture and set keep what came before: `expect time` after them still times the step that did.
         if (step.kind !== 'capture' && step.kind !== 'set') state.lastMs = elapsed(t0);

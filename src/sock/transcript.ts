@@ -272,5 +272,7 @@ export function formatTrafficLine(e: TrafficEvent, maxPreview: number, encoding:
       return `[${e.id}] turned away ${e.remote}: ${e.reason === 'denied' ? 'not allowed' : 'over max-conns'}`;
     case 'tls':
       return `[${e.id}] TLS ${e.session.protocol} ${e.session.cipher}${e.session.alpn ? `, ALPN ${e.session.alpn}` : ''}${e.insecure ? ', NOT VERIFIED (insecure)' : ''}`;
+    case 'mark':
+      return `[${e.id}] ${e.mark} of ${byteCount(e.length)} ${e.direction === 'in' ? 'received' : 'sent'} at offset ${e.offset}: ${e.label}`;
   }
 }

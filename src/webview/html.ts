@@ -54,6 +54,7 @@ ${a.codiconsUri ? `<link rel="stylesheet" href="${attr(a.codiconsUri)}">` : ''}
     <option value="text">Text</option>
   </select>
   <select id="encoding" aria-label="Text encoding" title="Encoding of Text view">${encodings}</select>
+  <label class="toggle" title="Show the bytes a block read with recv frame one row per frame, instead of the chunks they came in"><input type="checkbox" id="frames" checked> Frames</label>
   <span class="spacer"></span>
   <button id="follow" type="button" aria-pressed="true" title="Pause or resume following new events">Pause</button>
   <button id="clear" type="button" title="Clear the view (the capture is kept for export)">Clear</button>

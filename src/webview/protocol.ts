@@ -11,7 +11,7 @@
 export type Direction = 'in' | 'out';
 
 /** The kinds of traffic event the view shows (the socket core's `TrafficEvent` types). */
-export type WireKind = 'listening' | 'open' | 'data' | 'half-close' | 'close' | 'error' | 'drop' | 'tls';
+export type WireKind = 'listening' | 'open' | 'data' | 'half-close' | 'close' | 'error' | 'drop' | 'tls' | 'mark';
 
 /** One traffic event as the page receives it. */
 export interface WireEvent {
@@ -22,10 +22,16 @@ export interface WireEvent {
   /** The connection, listener or datagram socket (`c3`, `l1`). */
   readonly id: string;
   readonly kind: WireKind;
-  /** For `data` and `half-close`. */
+  /** For `data`, `mark` and `half-close`. */
   readonly direction?: Direction;
-  /** For `data`: the payload's full length in bytes. */
+  /** For `data`: the payload's full length in bytes; for `mark`: the bytes marked. */
   readonly bytes?: number;
+  /** For `data` and `mark`: the stream offset of the first byte (the socket core's `DataEvent.offset`). */
+  readonly offset?: number;
+  /** For `mark`: a frame a block read, or a field a capture or expectation looked at. */
+  readonly mark?: 'frame' | 'field';
+  /** For `mark`: what read the bytes (`recv frame u16`, `id = "4660"`), at most {@link LABEL_MAX} characters. */
+  readonly label?: string;
   /** For `data`: the payload as base64, at most {@link VIEW_PAYLOAD_MAX} bytes of it. */
   readonly payload?: string;
   /** For a datagram: the peer's address. */
@@ -35,6 +41,9 @@ export interface WireEvent {
   /** What happened, in words, for every kind but `data` (`accepted from 127.0.0.1:50312`). */
   readonly summary?: string;
 }
+
+/** Characters of a mark's label the view receives. */
+export const LABEL_MAX = 200;
 
 /** Bytes of one payload that the view receives; the rest is counted, and in every export. */
 export const VIEW_PAYLOAD_MAX = 64 * 1024;

@@ -6,7 +6,7 @@
 import type { EndpointRecord } from '../net/registry';
 import type { TrafficEvent } from '../net/traffic';
 import { formatTrafficLine } from '../sock/transcript';
-import { VIEW_PAYLOAD_MAX, type WireConnection, type WireEvent } from './protocol';
+import { LABEL_MAX, VIEW_PAYLOAD_MAX, type WireConnection, type WireEvent } from './protocol';
 
 /**
  * One traffic event for the page.
@@ -16,8 +16,12 @@ import { VIEW_PAYLOAD_MAX, type WireConnection, type WireEvent } from './protoco
 export function toWireEvent(e: TrafficEvent, seq: number): WireEvent {
   if (e.type === 'data') {
     const shown = e.payload.length > VIEW_PAYLOAD_MAX ? e.payload.subarray(0, VIEW_PAYLOAD_MAX) : e.payload;
-    const w = { seq, ts: e.ts, id: e.id, kind: e.type, direction: e.direction, bytes: e.payload.length, payload: shown.toString('base64') };
+    const w = { seq, ts: e.ts, id: e.id, kind: e.type, direction: e.direction, bytes: e.payload.length, offset: e.offset, payload: shown.toString('base64') };
     return e.peer ? { ...w, peer: e.peer } : w;
+  }
+  if (e.type === 'mark') {
+    const label = e.label.length > LABEL_MAX ? `${e.label.slice(0, LABEL_MAX - 1)}…` : e.label;
+    return { seq, ts: e.ts, id: e.id, kind: e.type, direction: e.direction, bytes: e.length, offset: e.offset, mark: e.mark, label };
   }
   // The log line without its `[id] ` prefix: the page shows the id in its own column.
   const summary = formatTrafficLine(e, 0).replace(/^\[[^\]]*\] /, '');

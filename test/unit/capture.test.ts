@@ -10,7 +10,7 @@ import { TrafficBus } from '../../src/net/traffic';
 import { cli, run, runSock, startPeer, tempSock } from './helpers';
 
 function emitData(bus: TrafficBus, n: number, size: number): void {
-  for (let i = 0; i < n; i++) bus.emit({ type: 'data', id: 'c1', direction: 'in', payload: Buffer.alloc(size, i % 256) });
+  for (let i = 0; i < n; i++) bus.emit({ type: 'data', id: 'c1', direction: 'in', payload: Buffer.alloc(size, i % 256), offset: i * size });
 }
 
 describe('bounded capture', () => {
@@ -35,8 +35,8 @@ describe('bounded capture', () => {
       const payload = Buffer.alloc(sizes[i % sizes.length], i % 251);
       if (payload.length > 0) payload[0] = i % 256;
       if (i % 97 === 0) bus.emit({ type: 'half-close', id: `c${i % 5}`, direction: 'in' });
-      else if (i % 13 === 0) bus.emit({ type: 'data', id: 'u9', direction: 'in', payload, peer: '127.0.0.1:5353' });
-      else bus.emitData(`c${i % 5}`, i % 2 ? 'out' : 'in', payload);
+      else if (i % 13 === 0) bus.emit({ type: 'data', id: 'u9', direction: 'in', payload, offset: i * 3, peer: '127.0.0.1:5353' });
+      else bus.emitData(`c${i % 5}`, i % 2 ? 'out' : 'in', payload, 2 ** 40 + i * 1001);
     }
     keep();
     const kept = emitted.slice(-3000);
@@ -50,16 +50,16 @@ describe('bounded capture', () => {
     const small = new TrafficCapture(bus, { maxEvents: 3000, maxBytes: 150_000 });
     const second: TrafficEvent[] = [];
     const keepSecond = bus.subscribe((e) => second.push(e));
-    for (let i = 0; i < 3; i++) bus.emitData('c7', 'in', Buffer.alloc(70_000, i));
-    for (let i = 0; i < 2000; i++) bus.emitData('c7', 'out', Buffer.from([i % 256]));
+    for (let i = 0; i < 3; i++) bus.emitData('c7', 'in', Buffer.alloc(70_000, i), i * 70_000);
+    for (let i = 0; i < 2000; i++) bus.emitData('c7', 'out', Buffer.from([i % 256]), i);
     keepSecond();
     assert.equal(small.length, 2002);
     assert.deepEqual(small.events().map(plain), second.slice(-2002).map(plain));
     await small.dispose();
     cap.clear();
     assert.deepEqual(cap.events(), []);
-    bus.emitData('c1', 'in', Buffer.from('after clear'));
-    assert.deepEqual(cap.events().map(plain), [{ type: 'data', id: 'c1', direction: 'in', payload: Buffer.from('after clear').toString('hex'), ts: cap.events()[0].ts }]);
+    bus.emitData('c1', 'in', Buffer.from('after clear'), 12);
+    assert.deepEqual(cap.events().map(plain), [{ type: 'data', id: 'c1', direction: 'in', payload: Buffer.from('after clear').toString('hex'), offset: 12, ts: cap.events()[0].ts }]);
     await cap.dispose();
   });
 
@@ -147,6 +147,33 @@ describe('socket-lab run --pcapng', () => {
     const sent = Buffer.concat([Buffer.from('GET / HTTP/1.0\r\n\r\n'), Buffer.from([0x00, 0xff])]).toString('hex');
     assert.equal(side(false), sent, 'what the client sent');
     assert.equal(side(true), sent, 'what the echo listener sent back');
+    await f.remove();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('leaves out an abstract Unix socket’s traffic and says how many events, keeping the TCP flow beside it', async function () {
+    if (process.platform !== 'linux') this.skip();
+    const dir = await mkdtemp(join(tmpdir(), 'socket-lab-pcapng-'));
+    const name = `socket-lab-pcapng-${process.pid}`;
+    const f = await tempSock([
+      '### tcp\nlisten tcp 127.0.0.1:0 as t\necho',
+      `### abstract\nlisten unix @${name} as u\necho`,
+      '### over tcp\nconnect tcp {{t}}\nsend "over tcp"\nshutdown\nrecv all\nexpect exactly "over tcp"',
+      `### over the abstract socket\nconnect unix @${name}\nsend "over unix"\nshutdown\nrecv all\nexpect exactly "over unix"\n`,
+    ].join('\n'));
+    const out = join(dir, 'run.pcapng');
+    const r = await cli(['run', f.file, '--pcapng', out]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    // Two connections (the client and the accepted one), each: open, one chunk each way, two half-closes, close.
+    assert.match(r.stderr, /^socket-lab: (\d+) events without an IP flow \(Unix sockets\) are not in .*run\.pcapng\n$/);
+    const skipped = Number(/(\d+) events/.exec(r.stderr)?.[1]);
+    assert.ok(skipped >= 10, `${skipped} Unix events counted as skipped`);
+    const follow = await run('tshark', ['-r', out, '-q', '-z', 'follow,tcp,ascii,0']);
+    assert.equal(follow.code, 0, follow.stderr);
+    assert.match(follow.stdout, /over tcp/);
+    assert.doesNotMatch(follow.stdout, /over unix/);
+    const flows = await run('tshark', ['-r', out, '-T', 'fields', '-e', 'tcp.stream']);
+    assert.deepEqual([...new Set(flows.stdout.trim().split('\n'))], ['0'], 'one TCP conversation and nothing else');
     await f.remove();
     await rm(dir, { recursive: true, force: true });
   });

@@ -444,7 +444,7 @@ describe('pcapng export, read back with tshark', function () {
         const id = `c${c}`;
         const ts = base + c;
         events.push({ type: 'open', id, ts, transport: 'tcp', local: `127.0.0.1:${20_000 + c}`, remote: '127.0.0.1:8080' });
-        for (let i = 0; i < 17; i++) events.push({ type: 'data', id, ts, direction: i % 2 === 0 ? 'out' : 'in', payload: Buffer.from(`${id} chunk ${i}\n`) });
+        for (let i = 0; i < 17; i++) events.push({ type: 'data', id, ts, direction: i % 2 === 0 ? 'out' : 'in', payload: Buffer.from(`${id} chunk ${i}\n`), offset: 0 });
         events.push({ type: 'half-close', id, ts, direction: 'out' }, { type: 'close', id, ts, bytesIn: 0, bytesOut: 0 });
       }
       return events;

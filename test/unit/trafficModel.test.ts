@@ -85,7 +85,7 @@ describe('traffic view model', () => {
   });
 
   it('the host sends at most 64 KiB of a payload and its full length', async () => {
-    const e: TrafficEvent = { type: 'data', ts: 1, id: 'c1', direction: 'in', payload: Buffer.alloc(VIEW_PAYLOAD_MAX + 10, 0x41) };
+    const e: TrafficEvent = { type: 'data', ts: 1, id: 'c1', direction: 'in', payload: Buffer.alloc(VIEW_PAYLOAD_MAX + 10, 0x41), offset: 0 };
     const w = toWireEvent(e, 7);
     assert.equal(w.bytes, VIEW_PAYLOAD_MAX + 10);
     assert.equal(Buffer.from(w.payload ?? '', 'base64').length, VIEW_PAYLOAD_MAX);

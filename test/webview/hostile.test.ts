@@ -75,11 +75,20 @@ describe('traffic view page: hostile payloads stay text', function () {
     });
     const events: WireEvent[] = [];
     payloads.forEach((b, i) => events.push(dataEvent(i % 3 === 0 ? 'c9' : 'c2', i % 2 ? 'in' : 'out', b)));
+    // c7 is read as frames, and fields are marked with labels carrying the seeds (a capture's label shows captured bytes).
+    let offset = 0;
+    payloads.slice(0, 60).forEach((b, i) => {
+      events.push({ ...dataEvent('c7', 'in', b), offset });
+      const m = { ts: 0, id: 'c7', kind: 'mark' as const, direction: 'in' as const };
+      if (i % 2 === 0) events.push({ ...m, seq: 100_000 + 2 * i, offset, bytes: b.length, mark: 'frame', label: SEEDS[i % SEEDS.length] });
+      events.push({ ...m, seq: 100_001 + 2 * i, offset: offset + 1, bytes: 3, mark: 'field', label: `x = "${SEEDS[(i + 1) % SEEDS.length]}"` });
+      offset += b.length;
+    });
     // Peer-controlled text also reaches summaries (an error message, a peer address) and labels.
     SEEDS.forEach((seed) => events.push(lifeEvent('c2', 'error', `ECONNRESET: ${seed}`)));
     await p.post({ type: 'init', events, connections: [{ id: 'c2', kind: 'client', transport: 'tcp', label: `tcp 127.0.0.1:1 → ${SEEDS[1]}`, canSend: true }], dropped: 0, focus: null });
 
-    const allowed = /^(DIV\.(row (in|out|life) kind-[a-z-]+( selected)?|head|more)|SPAN\.(time|conn|arrow|what)|PRE\.body mode-(escaped|hex|text))$/;
+    const allowed = /^(DIV\.(row (in|out|life) kind-[a-z-]+( frame| unframed)?( selected)?|head|more|legend)|SPAN\.(time|conn|arrow|what|field field-[0-3])|PRE\.body mode-(escaped|hex|text))$/;
     let checkedRows = 0;
     for (const mode of ['escaped', 'hex', 'text'] as const) {
       await p.page.selectOption('#mode', mode);
@@ -126,7 +135,7 @@ describe('traffic view page: hostile payloads stay text', function () {
     await p.page.selectOption('#mode', 'escaped');
     await p.page.fill('#search', '<img src=x onerror');
     await p.page.waitForFunction(() => {
-      const m = /^([\d,]+) of ([\d,]+)/.exec(document.getElementById('status')?.textContent ?? '');
+      const m = /^([\d,]+) (?:of|rows from) ([\d,]+)/.exec(document.getElementById('status')?.textContent ?? '');
       return m !== null && m[1] !== m[2] && m[1] !== '0';
     });
     const first = (await p.rows())[0];

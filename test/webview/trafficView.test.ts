@@ -346,4 +346,56 @@ describe('traffic view page (Chromium, fake host)', function () {
     assert.ok(new Set(colors).size >= 3, `arrow colors ${colors.join(', ')}`);
     await p.page.screenshot({ path: join(RESULTS, 'traffic-view-high-contrast.png') });
   });
+  it('cuts received bytes at the frames a block read, one row per frame, and marks in the hex dump the fields its captures and expectations read', async () => {
+    p = await host.open();
+    const at = (e: WireEvent, offset: number): WireEvent => ({ ...e, offset });
+    const mark = (kind: 'frame' | 'field', offset: number, bytes: number, label: string, seq: number): WireEvent => ({ seq, ts: Date.UTC(2026, 10, 21, 10, 0, 1), id: 'c3', kind: 'mark', direction: 'in', offset, bytes, mark: kind, label });
+    // Two Modbus/TCP responses arrive in chunks that do not follow the frames: 13 + 6 bytes, then 3.
+    const first = Buffer.from('1a2b 0000 0007 01 03 04 03e8 07d0'.replace(/ /g, ''), 'hex');
+    const second = Buffer.from('1a2c 0000 0005 01 03 02 0bb9'.replace(/ /g, ''), 'hex');
+    const wire = Buffer.concat([first, second]);
+    await init(p, [
+      lifeEvent('c3', 'open', 'connected tcp 127.0.0.1:40400 → 127.0.0.1:5020'),
+      at(dataEvent('c3', 'out', Buffer.from('1a2b000000060103000000 02'.replace(/ /g, ''), 'hex')), 0),
+      at(dataEvent('c3', 'in', wire.subarray(0, 19)), 0),
+      at(dataEvent('c3', 'in', wire.subarray(19)), 19),
+      mark('frame', 0, 13, 'recv frame u16 after 4 timeout 3s', 9001),
+      mark('field', 0, 2, 'expect u16 {{tid}} at 0', 9002),
+      mark('field', 9, 2, 'first = "1000"', 9003),
+      mark('field', 11, 2, 'second = "2000"', 9004),
+      mark('frame', 13, 11, 'recv frame u16 after 4 timeout 3s', 9005),
+    ]);
+    let rows = await p.rows();
+    assert.deepEqual(rows.map((r) => r.head.replace(/^[\d:.]+/, '')), [
+      'c3●connected tcp 127.0.0.1:40400 → 127.0.0.1:5020',
+      'c3→12 bytes',
+      'c3←frame of 13 bytes · recv frame u16 after 4 timeout 3s',
+      'c3←frame of 11 bytes · recv frame u16 after 4 timeout 3s',
+    ]);
+    assert.equal(rows[3].body, '\\x1a,\\0\\0\\0\\x05\\x01\\x03\\x02\\x0b\\xb9', 'the second frame’s bytes, from both chunks');
+    assert.match(await p.status(), /^4 rows from 4 events, received frames as rows/);
+
+    await p.page.selectOption('#mode', 'hex');
+    await p.frames();
+    rows = await p.rows();
+    assert.equal(rows[2].body + '\n', execFileSync('xxd', [], { input: first }).toString(), 'the frame’s dump is xxd’s, from offset 0 of the frame');
+    const fields = await p.page.$$eval('#list .row.frame .body .field', (spans) => spans.map((s) => [s.textContent, (s as HTMLElement).title]));
+    assert.deepEqual(fields, [
+      ['1a2b', 'expect u16 {{tid}} at 0'],
+      ['03 e8', 'first = "1000"'],
+      ['07 d0', 'second = "2000"'],
+      ['.+', 'expect u16 {{tid}} at 0'],
+      ['..', 'first = "1000"'],
+      ['..', 'second = "2000"'],
+    ]);
+    const legend = await p.page.$$eval('#list .row.frame .legend', (ls) => ls.map((l) => l.textContent));
+    assert.deepEqual(legend, ['bytes 0–1: expect u16 {{tid}} at 0bytes 9–10: first = "1000"bytes 11–12: second = "2000"']);
+    await p.page.screenshot({ path: join(RESULTS, 'traffic-view-frames-hex.png') });
+
+    await p.page.click('#frames');
+    await p.frames();
+    rows = await p.rows();
+    assert.deepEqual(rows.map((r) => r.head.replace(/^[\d:.]+/, '')).slice(1), ['c3→12 bytes', 'c3←19 bytes', 'c3←5 bytes'], 'Frames off: the chunks as they came');
+    assert.equal(await p.page.$$eval('#list .row .field', (s) => s.length) > 0, true, 'the chunks’ dumps still mark the fields');
+  });
 });

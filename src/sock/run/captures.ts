@@ -17,6 +17,8 @@ export interface Captured {
   readonly values: readonly (readonly [name: string, value: Buffer])[];
   /** For the transcript and inline results: `token = "abc123"`. */
   readonly detail: string;
+  /** For a field or byte range at an offset: the bytes of the value it read (offset and length, bytes), for the traffic view's marks. */
+  readonly span?: { readonly offset: number; readonly length: number };
 }
 
 function shown(bytes: Buffer): string {
@@ -42,18 +44,18 @@ function lineOf(bytes: Buffer, n: number): Buffer | undefined {
  * `capture NAME TYPE|bytes N|hex N [at N]` takes from `last`; a negative offset counts from the end.
  * @throws SocketLabError `ECAPTURE` when the bytes there are too few (or hold no digits, for `dec`)
  */
-function fieldOf(step: Extract<Step, { kind: 'capture' }>, last: Buffer): Buffer {
+function fieldOf(step: Extract<Step, { kind: 'capture' }>, last: Buffer): { value: Buffer; offset: number; length: number } {
   const at = step.at ?? 0;
   const offset = at < 0 ? last.length + at : at;
   if (step.count !== undefined) {
     if (offset < 0 || offset + step.count > last.length) throw createError('ECAPTURE', `${step.count} bytes at offset ${at} are past the end of ${shown(last)}`);
     const taken = last.subarray(offset, offset + step.count);
-    return step.hex ? Buffer.from(taken.toString('hex'), 'latin1') : Buffer.from(taken);
+    return { value: step.hex ? Buffer.from(taken.toString('hex'), 'latin1') : Buffer.from(taken), offset, length: step.count };
   }
   const type = step.field as IntType;
   const read = decodeInt(type, last, offset);
   if (read === undefined) throw createError('ECAPTURE', `no ${type} at offset ${at} of ${shown(last)}`);
-  return Buffer.from(read.value.toString(10), 'latin1');
+  return { value: Buffer.from(read.value.toString(10), 'latin1'), offset, length: read.size };
 }
 
 /**
@@ -65,6 +67,7 @@ function fieldOf(step: Extract<Step, { kind: 'capture' }>, last: Buffer): Buffer
 export function capture(step: Extract<Step, { kind: 'capture' }>, last: Buffer | undefined): Captured {
   if (last === undefined) throw createError('ECAPTURE', `${step.source}: nothing was received or looked up before it`);
   const values: [string, Buffer][] = [];
+  let span: { offset: number; length: number } | undefined;
   if (step.pattern) {
     const { source, flags } = step.pattern;
     const m = BytePattern.of(source, flags).exec(last);
@@ -82,7 +85,9 @@ export function capture(step: Extract<Step, { kind: 'capture' }>, last: Buffer |
       }
     }
   } else if (step.field !== undefined || step.count !== undefined) {
-    values.push([step.name as string, fieldOf(step, last)]);
+    const field = fieldOf(step, last);
+    values.push([step.name as string, field.value]);
+    span = { offset: field.offset, length: field.length };
   } else if (step.line !== undefined) {
     const value = lineOf(last, step.line);
     if (value === undefined) throw createError('ECAPTURE', `there is no line ${step.line} in ${shown(last)}`);
@@ -90,5 +95,6 @@ export function capture(step: Extract<Step, { kind: 'capture' }>, last: Buffer |
   } else {
     values.push([step.name as string, last]);
   }
-  return { values, detail: values.map(([name, v]) => `${name} = "${escapeBytes(v, SHOWN_BYTES)}"`).join(', ') };
+  const detail = values.map(([name, v]) => `${name} = "${escapeBytes(v, SHOWN_BYTES)}"`).join(', ');
+  return span ? { values, detail, span } : { values, detail };
 }

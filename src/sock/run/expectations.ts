@@ -18,6 +18,8 @@ export interface Verdict {
   readonly detail: string;
   /** For a byte expectation that failed at an offset (`at N`, `exactly`): both sides in hex and the first difference. */
   readonly diff?: ByteDiff;
+  /** The bytes of the last value it compared (offset and length, bytes): where a payload was found, or the place `at`/`exactly` looked; for the traffic view's marks. */
+  readonly span?: { readonly offset: number; readonly length: number };
 }
 
 /** What the steps before an `expect` left for it to check. */
@@ -162,17 +164,21 @@ async function check(m: Matcher, last: Buffer | undefined, eol: LineEnding, byte
     const shown = want.mask ? patternHex(want) : `"${escapeBytes(want.bytes, 64)}"`;
     if (m.kind === 'exactly') {
       const diff = byteDiff(last, 0, want);
-      if (diff === undefined && last.length === want.bytes.length) return { pass: true, detail: `exactly ${shown}` };
+      const span = { offset: 0, length: last.length };
+      if (diff === undefined && last.length === want.bytes.length) return { pass: true, detail: `exactly ${shown}`, span };
       const lengths = last.length === want.bytes.length ? '' : `expected ${byteCount(want.bytes.length)}, found ${byteCount(last.length)}; `;
-      return { pass: false, detail: lengths + (diff ? describeDiff(diff, last.length) : `the first ${byteCount(want.bytes.length)} match and ${byteCount(last.length - want.bytes.length)} more follow: ${describeBytes(last)}`), ...(diff ? { diff } : {}) };
+      return { pass: false, detail: lengths + (diff ? describeDiff(diff, last.length) : `the first ${byteCount(want.bytes.length)} match and ${byteCount(last.length - want.bytes.length)} more follow: ${describeBytes(last)}`), span, ...(diff ? { diff } : {}) };
     }
     if (m.at !== undefined) {
       const offset = m.at < 0 ? last.length + m.at : m.at;
       const diff = byteDiff(last, offset, want);
-      return diff === undefined ? { pass: true, detail: `found ${shown} at offset ${m.at}` } : { pass: false, detail: describeDiff(diff, last.length), diff };
+      const start = Math.min(Math.max(0, offset), last.length);
+      const span = { offset: start, length: Math.max(0, Math.min(last.length, offset + want.bytes.length) - start) };
+      return diff === undefined ? { pass: true, detail: `found ${shown} at offset ${m.at}`, span } : { pass: false, detail: describeDiff(diff, last.length), diff, span };
     }
-    const pass = findPattern(last, want) >= 0;
-    return { pass, detail: pass ? `found ${shown}` : `${shown} not in ${describeBytes(last)}` };
+    const found = findPattern(last, want);
+    if (found < 0) return { pass: false, detail: `${shown} not in ${describeBytes(last)}` };
+    return { pass: true, detail: `found ${shown}`, span: { offset: found, length: want.bytes.length } };
   }
   return { pass: false, detail: 'expect error follows a step that did not fail' };
 }

@@ -6,7 +6,8 @@
 import { elementScroll, observeElementOffset, observeElementRect, Virtualizer } from '@tanstack/virtual-core';
 import { escapeControls } from '../../net/bytes';
 import { VIEW_PAYLOAD_MAX, type ExportFormat, type HostMessage, type PageMessage, type WireConnection } from '../protocol';
-import { chooseSendTarget, emptyMessage, EventStore, makeMatcher, payloadLines, rowConnection, visibleBody, type ViewEvent, type ViewFilter, type ViewMode } from './model';
+import { cutAtFrames, markedHexLines, UNFRAMED, type MarkSpan } from './marks';
+import { chooseSendTarget, COLLAPSED_LINES, emptyMessage, EventStore, makeMatcher, payloadLines, rowConnection, visibleBody, type ViewEvent, type ViewFilter, type ViewMode } from './model';
 
 interface VsCodeApi {
   postMessage(message: PageMessage): void;
@@ -19,6 +20,8 @@ declare function acquireVsCodeApi(): VsCodeApi;
 interface PageState {
   readonly mode: ViewMode;
   readonly encoding: string;
+  /** Received bytes that a block read as frames are shown one row per frame, not as the chunks they came in. */
+  readonly frames: boolean;
   readonly filter: ViewFilter;
   readonly follow: boolean;
   readonly history: readonly string[];
@@ -39,6 +42,7 @@ const els = {
   search: $<HTMLInputElement>('search'),
   mode: $<HTMLSelectElement>('mode'),
   encoding: $<HTMLSelectElement>('encoding'),
+  frames: $<HTMLInputElement>('frames'),
   follow: $<HTMLButtonElement>('follow'),
   clear: $<HTMLButtonElement>('clear'),
   status: $('status'),
@@ -56,6 +60,7 @@ const saved = (vscode.getState() ?? {}) as Partial<PageState>;
 let state: PageState = {
   mode: saved.mode ?? 'escaped',
   encoding: saved.encoding ?? 'utf-8',
+  frames: saved.frames ?? true,
   filter: saved.filter ?? { connection: null, directions: ['in', 'out'], lifecycle: true, search: '' },
   follow: saved.follow ?? true,
   history: saved.history ?? [],
@@ -161,14 +166,31 @@ function buildRow(e: ViewEvent, index: number): HTMLElement {
     const n = w.bytes ?? 0;
     arrow.textContent = w.direction === 'in' ? '←' : '→';
     arrow.title = w.direction === 'in' ? 'received from the peer' : 'sent to the peer';
-    what.textContent = `${n} byte${n === 1 ? '' : 's'}${w.peer ? ` ${w.direction === 'in' ? 'from' : 'to'} ${w.peer}` : ''}${e.payload && e.payload.length < n ? ` (first ${e.payload.length} shown; exports have all)` : ''}`;
+    const held = e.payload && e.payload.length < n ? ` (${e.payload.length === 0 ? 'none' : `first ${e.payload.length}`} held; exports have all)` : '';
+    if (w.mark === 'frame') {
+      row.classList.add('frame');
+      // Labels are .sock source and captured values: controls and bidi overrides show as escapes.
+      what.textContent = `frame of ${n} byte${n === 1 ? '' : 's'} · ${escapeControls(w.label ?? '', false)}${held}`;
+    } else if (w.label === UNFRAMED) {
+      row.classList.add('unframed');
+      what.textContent = `${n} byte${n === 1 ? '' : 's'} ${UNFRAMED}${held}`;
+    } else {
+      what.textContent = `${n} byte${n === 1 ? '' : 's'}${w.peer ? ` ${w.direction === 'in' ? 'from' : 'to'} ${w.peer}` : ''}${held}`;
+    }
     if (e.payload && e.payload.length > 0) {
       const isExpanded = expanded.has(w.seq);
-      const body = visibleBody(payloadLines(e.payload, state.mode, state.encoding), isExpanded);
+      const lines = payloadLines(e.payload, state.mode, state.encoding);
+      const body = visibleBody(lines, isExpanded);
       const pre = document.createElement('pre');
       pre.className = `body mode-${state.mode}`;
-      pre.textContent = body.text;
-      row.append(pre);
+      const fields = state.mode === 'hex' && w.offset !== undefined ? store.marks.fieldsIn(w.id, w.direction, w.offset, w.offset + e.payload.length) : [];
+      if (fields.length > 0) {
+        fillMarkedHex(pre, markedHexLines(e.payload, w.offset as number, fields, isExpanded ? Infinity : COLLAPSED_LINES), fields);
+        row.append(pre, legend(fields, w.offset as number));
+      } else {
+        pre.textContent = body.text;
+        row.append(pre);
+      }
       if (body.hiddenLines > 0 || isExpanded) {
         const more = document.createElement('div');
         more.className = 'more';
@@ -182,6 +204,48 @@ function buildRow(e: ViewEvent, index: number): HTMLElement {
     what.textContent = escapeControls(w.summary ?? w.kind, false);
   }
   return row;
+}
+
+/** Fills a hex dump with its marked bytes as spans (titled with what read them); every byte goes in as text. */
+function fillMarkedHex(pre: HTMLElement, lines: ReturnType<typeof markedHexLines>, fields: readonly MarkSpan[]): void {
+  lines.forEach((segments, i) => {
+    if (i > 0) pre.append('\n');
+    for (const seg of segments) {
+      if (seg.mark === undefined) {
+        pre.append(seg.text);
+        continue;
+      }
+      const span = document.createElement('span');
+      span.className = `field field-${seg.mark % 4}`;
+      span.title = escapeControls(fields[seg.mark].label, false);
+      span.textContent = seg.text;
+      pre.append(span);
+    }
+  });
+}
+
+/** The marks of a row in words, so they read without a mouse: `bytes 0–1: id = "4660"`, offsets within the row. */
+function legend(fields: readonly MarkSpan[], base: number): HTMLElement {
+  const div = document.createElement('div');
+  div.className = 'legend';
+  const shown = fields.slice(0, 8);
+  shown.forEach((m, k) => {
+    const item = document.createElement('span');
+    item.className = `field field-${k % 4}`;
+    const from = Math.max(0, m.start - base);
+    const to = m.end - base - 1;
+    item.textContent = `${to > from ? `bytes ${from}–${to}` : `byte ${from}`}: ${escapeControls(m.label, false)}`;
+    div.append(item);
+  });
+  if (fields.length > shown.length) div.append(`+${fields.length - shown.length} more`);
+  return div;
+}
+
+/** Drops the built rows, so those on screen are built again (new marks to draw, another mode). */
+function invalidateRows(): void {
+  for (const r of rows.values()) r.remove();
+  rows.clear();
+  scheduleRender();
 }
 
 function render(): void {
@@ -230,7 +294,11 @@ function rebuildRow(index: number): void {
 }
 
 function updateStatus(): void {
-  const parts = [`${shown.length.toLocaleString()} of ${store.length.toLocaleString()} events shown`];
+  const events = (store.length - store.markCount).toLocaleString();
+  const cut = state.frames && store.marks.hasFrames;
+  // Cut at frames, rows are no longer events: a frame may join two chunks, a chunk hold two frames.
+  const parts = [cut ? `${shown.length.toLocaleString()} rows from ${events} events, received frames as rows` : `${shown.length.toLocaleString()} of ${events} events shown`];
+  if (store.marks.hasFrames && !state.frames) parts.push('chunks as they came (turn on Frames for the frames blocks read)');
   if (store.dropped > 0) parts.push(`${store.dropped.toLocaleString()} older events dropped (the capture's bounds: socketLab.capture.*)`);
   if (!state.follow) parts.push('paused: new events are added below');
   const search = state.filter.search.trim();
@@ -249,9 +317,14 @@ function describeEmpty(): string {
   return emptyMessage({ filter: f, held: store.length, heldOfConnection, dropped: store.dropped, cleared, connections });
 }
 
+/** The rows before the filter: the events, or with Frames on, the bytes blocks read as frames cut at their frames. */
+function rowsOf(): readonly ViewEvent[] {
+  return state.frames ? cutAtFrames(store.all(), store.marks) : store.all();
+}
+
 function refilter(): void {
   matcher = makeMatcher(state.filter, connections);
-  shown = store.all().filter(matcher);
+  shown = rowsOf().filter(matcher);
   selected = Math.min(selected, shown.length - 1);
   setCount();
 }
@@ -336,10 +409,14 @@ function onHost(msg: HostMessage): void {
     case 'events': {
       const cut = store.push(msg.events);
       store.dropped += msg.dropped;
-      if (cut > 0) {
+      const marked = msg.events.some((e) => e.kind === 'mark');
+      // With frames shown, new bytes and marks can change earlier rows (a frame, the bytes after it): all are cut again.
+      if (cut > 0 || (state.frames && store.marks.hasFrames)) {
+        if (marked) invalidateRows();
         refilter();
         return;
       }
+      if (marked && state.mode === 'hex') invalidateRows();
       let added = 0;
       for (const e of store.all().slice(store.length - msg.events.length)) {
         if (!matcher(e)) continue;
@@ -394,6 +471,7 @@ function wire(): void {
   els.mode.value = state.mode;
   els.encoding.value = state.encoding;
   els.encoding.hidden = state.mode !== 'text';
+  els.frames.checked = state.frames;
   els.dirIn.checked = state.filter.directions.includes('in');
   els.dirOut.checked = state.filter.directions.includes('out');
   els.lifecycle.checked = state.filter.lifecycle;
@@ -415,6 +493,12 @@ function wire(): void {
     els.encoding.hidden = state.mode !== 'text';
     virtualizer.measure();
     scheduleRender();
+  });
+  els.frames.addEventListener('change', () => {
+    save({ frames: els.frames.checked });
+    selected = -1;
+    invalidateRows();
+    refilter();
   });
   els.encoding.addEventListener('change', () => {
     save({ encoding: els.encoding.value });

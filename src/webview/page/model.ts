@@ -5,32 +5,16 @@
  */
 import { escapeBytes, escapeControls, hexDump } from '../../net/bytes';
 import type { Direction, WireConnection, WireEvent } from '../protocol';
+import { MarkIndex } from './marks';
+import { ViewEvent } from './viewEvent';
+
+export { ViewEvent } from './viewEvent';
 
 /** How payloads are shown: text with escapes, an `xxd` hex dump, or text decoded in an encoding. */
 export type ViewMode = 'escaped' | 'hex' | 'text';
 
 /** The encodings `text` mode offers (WHATWG labels, as `TextDecoder` takes them). */
 export const TEXT_ENCODINGS = ['utf-8', 'windows-1252', 'utf-16le', 'utf-16be', 'iso-8859-2', 'shift_jis', 'euc-kr', 'gb18030'] as const;
-
-/** One event the page holds: the wire event, and its payload bytes decoded on first use. */
-export class ViewEvent {
-  private bytes: Uint8Array | undefined;
-
-  constructor(readonly wire: WireEvent) {}
-
-  /** The payload bytes the page received (at most `VIEW_PAYLOAD_MAX`); decoded once, when first read. */
-  get payload(): Uint8Array | undefined {
-    if (this.bytes === undefined && this.wire.payload !== undefined) this.bytes = fromBase64(this.wire.payload);
-    return this.bytes;
-  }
-
-  /** The payload's size as held: what the base64 text decodes to, without decoding it. */
-  get heldBytes(): number {
-    const b64 = this.wire.payload;
-    if (b64 === undefined) return 0;
-    return (b64.length / 4) * 3 - (b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0);
-  }
-}
 
 /** What the list shows. */
 export interface ViewFilter {
@@ -52,14 +36,6 @@ export const VIEW_MAX_BYTES = 64 * 1024 * 1024;
 export const COLLAPSED_LINES = 16;
 /** Characters a collapsed row shows of its payload. */
 export const COLLAPSED_CHARS = 4096;
-
-/** Decodes base64 without `Buffer` (the page has none). */
-export function fromBase64(b64: string): Uint8Array {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
 
 /**
  * Parses a search: `hex 0d 0a` (or `hex 0d0a`) as bytes, anything else as UTF-8 text.
@@ -110,6 +86,8 @@ export function makeMatcher(filter: ViewFilter, connections: readonly WireConnec
   const needleText = filter.search.trim().toLowerCase();
   return (e) => {
     const w = e.wire;
+    // Marks are drawn over the payloads (and cut them into frames), never rows of their own.
+    if (w.kind === 'mark') return false;
     // A listener's new connections join the filter as their accept arrives (events come in order).
     if (ids && w.kind === 'open' && w.listener !== undefined && ids.has(w.listener)) ids.add(w.id);
     if (peer) {
@@ -185,16 +163,25 @@ export function visibleBody(lines: readonly string[], expanded: boolean): { text
 export class EventStore {
   private items: ViewEvent[] = [];
   private heldBytes = 0;
+  private heldMarks = 0;
   /** Events let go: by this page's bounds, by the host's history before the view opened, or in transit. */
   dropped = 0;
+  /** The frames and fields of the held events, by stream offset. */
+  readonly marks = new MarkIndex();
 
   constructor(
     private readonly maxEvents = VIEW_MAX_EVENTS,
     private readonly maxBytes = VIEW_MAX_BYTES,
   ) {}
 
+  /** Events held, marks included. */
   get length(): number {
     return this.items.length;
+  }
+
+  /** Of the events held, the marks: drawn over payloads, never rows of their own. */
+  get markCount(): number {
+    return this.heldMarks;
   }
 
   /** Every event held, oldest first (do not modify). */
@@ -207,18 +194,24 @@ export class EventStore {
    * @returns how many old events were let go to make room
    */
   push(events: readonly WireEvent[]): number {
+    const added: ViewEvent[] = [];
     for (const wire of events) {
       const e = new ViewEvent(wire);
       this.heldBytes += e.heldBytes;
+      if (wire.kind === 'mark') this.heldMarks++;
       this.items.push(e);
+      added.push(e);
     }
+    this.marks.add(added);
     let cut = 0;
     let bytes = this.heldBytes;
     while (this.items.length - cut > this.maxEvents || (bytes > this.maxBytes && cut < this.items.length - 1)) {
       bytes -= this.items[cut].heldBytes;
+      if (this.items[cut].wire.kind === 'mark') this.heldMarks--;
       cut++;
     }
     if (cut > 0) {
+      this.marks.remove(this.items.slice(0, cut));
       this.items = this.items.slice(cut);
       this.heldBytes = bytes;
       this.dropped += cut;
@@ -230,7 +223,9 @@ export class EventStore {
   clear(): void {
     this.items = [];
     this.heldBytes = 0;
+    this.heldMarks = 0;
     this.dropped = 0;
+    this.marks.clear();
   }
 }
 

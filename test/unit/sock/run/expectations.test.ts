@@ -20,8 +20,9 @@ const reply = (text: string): Evidence => ({ last: Buffer.from(text) });
 
 describe('expect verdicts', () => {
   it('a payload holds when its bytes appear anywhere in the last value', async () => {
-    assert.deepEqual(await judge('expect "OK"', reply('+OK ready\r\n')), { pass: true, detail: 'found "OK"' });
-    assert.deepEqual(await judge('expect hex 2b4f', reply('+OK')), { pass: true, detail: 'found "+O"' });
+    // The span is where the payload was found: the traffic view marks those bytes.
+    assert.deepEqual(await judge('expect "OK"', reply('+OK ready\r\n')), { pass: true, detail: 'found "OK"', span: { offset: 1, length: 2 } });
+    assert.deepEqual(await judge('expect hex 2b4f', reply('+OK')), { pass: true, detail: 'found "+O"', span: { offset: 0, length: 2 } });
   });
 
   it('a payload that is missing fails and shows what was received', async () => {
