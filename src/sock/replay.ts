@@ -10,7 +10,7 @@ import { parseHostPort, formatHostPort } from '../net/address';
 import { createError } from '../net/errors';
 import { RECV_MAX_BYTES } from '../net/stream';
 import type { DataEvent, TlsEvent, TrafficEvent } from '../net/traffic';
-import type { Payload, Step, Template } from './ast';
+import type { FieldPart, Payload, Step, Template } from './ast';
 import { printHeader, printStep, printVariable } from './printer';
 import { DEFAULT_TIMEOUT_MS } from './runner';
 
@@ -91,8 +91,9 @@ interface Role {
  * `timeout` of twice the wait.
  *
  * Payloads: text as a quoted string with escapes (`\r \n \t \0 \\ \" \xHH`, `{{` escaped as
- * `\x7b{`), lines of text that end with the block's line ending as a heredoc, anything else as
- * `hex`. The text parses with no diagnostics (`parseSock`) and each payload decodes back to the
+ * `\x7b{`), lines of text that end with the block's line ending as a heredoc, a binary send that
+ * begins with a length of the rest as fields with a computed `len` ({@link lengthPrefixed}),
+ * anything else as `hex`. The text parses with no diagnostics (`parseSock`) and each payload decodes back to the
  * captured bytes.
  *
  * @param events the capture, oldest first (`TrafficCapture.events()`), any connections mixed
@@ -377,11 +378,54 @@ function pieces(bytes: Buffer, text: boolean): [number, number][] {
   return out;
 }
 
-/** `VERB PAYLOAD`: a heredoc when the bytes are lines of text, else quoted text or hex. */
+/** `VERB PAYLOAD`: a heredoc when the bytes are lines of text, else quoted text, else (to send) fields with a computed length, else hex. */
 function payloadLine(verb: 'send' | 'expect', bytes: Buffer, eol: 'crlf' | 'lf'): string {
   const doc = heredoc(bytes, eol);
-  const payload: Payload = doc ? { kind: 'heredoc', lines: doc.map((l) => ({ parts: [{ text: l }], range: NOWHERE })), range: NOWHERE } : isText(bytes) ? quoted(bytes) : hexWords(bytes);
+  const payload: Payload = doc
+    ? { kind: 'heredoc', lines: doc.map((l) => ({ parts: [{ text: l }], range: NOWHERE })), range: NOWHERE }
+    : isText(bytes)
+      ? quoted(bytes)
+      : ((verb === 'send' ? lengthPrefixed(bytes) : undefined) ?? hexWords(bytes));
   return verb === 'send' ? print({ kind: 'send', payload }) : print({ kind: 'expect', matcher: { kind: 'contains', payload } });
+}
+
+/** The shortest varint (LEB128, as MQTT's remaining length and protobuf write it) of `n`: its size in bytes. */
+function varintSize(n: number): number {
+  let size = 1;
+  for (let v = n; v >= 0x80; v = Math.floor(v / 0x80)) size++;
+  return size;
+}
+
+/**
+ * A binary payload as fields (§4.6) when it begins with a length that counts every byte after
+ * it: a 2- or 4-byte big-endian length (DNS over TCP, many RPC framings: `u16 len ( hex … )`), or
+ * a type byte and a varint length (an MQTT packet: `u8 0x30 varint len ( hex … )`). The fields make
+ * exactly the captured bytes: the length is the one the builder computes for the group, and a
+ * varint is taken only in the shortest form, the one the builder writes. At least one byte follows.
+ *
+ * @returns the payload, or undefined when no such length begins the bytes
+ */
+function lengthPrefixed(bytes: Buffer): Payload | undefined {
+  const counted = (parts: FieldPart[], rest: Buffer): Payload => ({ kind: 'fields', parts: [...parts, { kind: 'group', parts: [{ kind: 'payload', payload: hexWords(rest) }], range: NOWHERE }], range: NOWHERE });
+  if (bytes.length >= 3 && bytes.readUInt16BE(0) === bytes.length - 2) return counted([{ kind: 'length', type: 'u16', range: NOWHERE }], bytes.subarray(2));
+  if (bytes.length >= 5 && bytes.readUInt32BE(0) === bytes.length - 4) return counted([{ kind: 'length', type: 'u32', range: NOWHERE }], bytes.subarray(4));
+  // MQTT: the fixed header's packet type (1–14) in the high nibble, then the remaining length.
+  const type = bytes[0] >> 4;
+  if (bytes.length >= 3 && type >= 1 && type <= 14) {
+    let value = 0;
+    let size = 0;
+    for (let mul = 1; size < 4 && 1 + size < bytes.length; mul *= 0x80) {
+      const b = bytes[1 + size++];
+      value += (b & 0x7f) * mul;
+      if ((b & 0x80) === 0) {
+        if (value === bytes.length - 1 - size && value > 0 && varintSize(value) === size) {
+          return counted([{ kind: 'int', type: 'u8', value: `0x${bytes[0].toString(16).padStart(2, '0')}`, range: NOWHERE }, { kind: 'length', type: 'varint', range: NOWHERE }], bytes.subarray(1 + size));
+        }
+        break;
+      }
+    }
+  }
+  return undefined;
 }
 
 /** One rendered character of a quoted payload and the bytes it stands for. */

@@ -7,13 +7,14 @@ import { TrafficCapture } from '../../src/net/capture';
 import { DatagramSocket } from '../../src/net/datagram';
 import { SocketLabError } from '../../src/net/errors';
 import { StreamListener } from '../../src/net/listener';
+import { encodeInt, parseIntLiteral } from '../../src/net/fields';
 import { decodeEscapes, decodeHex } from '../../src/net/payload';
 import { StreamConnection } from '../../src/net/stream';
 import { TrafficBus, type TrafficEvent } from '../../src/net/traffic';
-import type { Payload, Step, Template } from '../../src/sock/ast';
+import type { FieldPart, Payload, Step, Template } from '../../src/sock/ast';
 import { parseSock } from '../../src/sock/parser';
 import { replayBlock } from '../../src/sock/replay';
-import { cli, run, start, startPeer, tempSock, type Finished } from './helpers';
+import { cli, freePort, run, start, startPeer, tempSock, type Finished } from './helpers';
 
 const T0 = Date.UTC(2026, 10, 21, 8, 50, 31, 123);
 const OPTS = { timeoutMs: 5000 };
@@ -30,7 +31,26 @@ function bytesOf(p: Payload, eol: 'crlf' | 'lf'): Buffer {
   if (p.kind === 'text') return decodeEscapes(text(p.template));
   if (p.kind === 'hex') return decodeHex(text(p.template));
   if (p.kind === 'heredoc') return Buffer.from(p.lines.map((l) => text(l) + (eol === 'crlf' ? '\r\n' : '\n')).join(''), 'utf8');
+  if (p.kind === 'fields') return fieldBytes(p.parts, eol);
   assert.fail(`unexpected payload kind ${p.kind}`);
+}
+
+/** The bytes of literal field parts, read as §4.6 says: a `len` is the byte length of the group after it. */
+function fieldBytes(parts: readonly FieldPart[], eol: 'crlf' | 'lf'): Buffer {
+  const out: Buffer[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    if (part.kind === 'payload') out.push(bytesOf(part.payload, eol));
+    else if (part.kind === 'group') out.push(fieldBytes(part.parts, eol));
+    else if (part.kind === 'int') out.push(encodeInt(part.type, parseIntLiteral(part.value as string) as bigint));
+    else if (part.kind === 'length') {
+      const group = parts[++i];
+      assert.ok(group?.kind === 'group', 'a length is followed by its group');
+      const body = fieldBytes(group.parts, eol);
+      out.push(encodeInt(part.type, BigInt(body.length)), body);
+    } else assert.fail(`unexpected field part ${part.kind}`);
+  }
+  return Buffer.concat(out);
 }
 
 /**
@@ -179,6 +199,25 @@ describe('replay: a captured connection as a .sock block', () => {
       assert.deepEqual(mergeIn(back.steps)[1].bytes, binary);
     });
 
+    it('a binary send that begins with a length of the rest is written with a computed len: u16, u32, MQTT\'s type byte and varint', () => {
+      clock = T0;
+      const rest = (n: number): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => (i * 29 + 1) & 0xff));
+      const dnsOverTcp = Buffer.concat([Buffer.from([0x00, 0x21]), rest(33)]);
+      const rpc = Buffer.concat([Buffer.from([0x00, 0x00, 0x01, 0x2c]), rest(300)]);
+      const mqttPublish = Buffer.concat([Buffer.from([0x30, 0xc8, 0x01]), rest(200)]);
+      // A varint of 200 written in 3 bytes is not the shortest form: the builder would write 2, so hex it stays.
+      const longForm = Buffer.concat([Buffer.from([0x30, 0xc8, 0x81, 0x00]), rest(200)]);
+      const miscounted = Buffer.concat([Buffer.from([0x00, 0x22]), rest(33)]);
+      const { text } = replayBlock([clientOpen(), ...[dnsOverTcp, rpc, mqttPublish, longForm, miscounted].map((b) => data('out', b))], 'c3');
+      const sends = text.split('\n').filter((l) => l.startsWith('send '));
+      assert.match(sends[0], /^send u16 len \( hex 011e3b58 [0-9a-f ]+ \)$/);
+      assert.match(sends[1], /^send u32 len \( hex [0-9a-f ]+ \)$/);
+      assert.match(sends[2], /^send u8 0x30 varint len \( hex [0-9a-f ]+ \)$/);
+      assert.match(sends[3], /^send hex 30c88100 /);
+      assert.match(sends[4], /^send hex 0022011e /, 'a length that does not count the rest is not a length');
+      assert.deepEqual(readBack(text).steps.map((s) => s.bytes.toString('hex')), [dnsOverTcp, rpc, mqttPublish, longForm, miscounted].map((b) => b.toString('hex')));
+    });
+
     it('a reply that took long when recorded gets a timeout of twice the wait', () => {
       clock = T0;
       const sent = data('out', 'slow?\n');
@@ -265,6 +304,13 @@ describe('replay: a captured connection as a .sock block', () => {
         fc.uint8Array({ minLength: 1, maxLength: 120 }).map((a) => Buffer.from(a)),
         fc.array(texty, { minLength: 1, maxLength: 4 }).map((parts) => Buffer.from(parts.join(''))),
         fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }).map((s) => Buffer.from(s)),
+        // Binary that begins with a length of the rest (u16, or an MQTT type byte and a 1- or 2-byte varint): written as fields.
+        fc.uint8Array({ minLength: 1, maxLength: 200 }).chain((a) =>
+          fc.constantFrom(
+            Buffer.concat([Buffer.from([a.length >> 8, a.length & 0xff]), a]),
+            Buffer.concat([Buffer.from(a.length < 128 ? [0x82, a.length] : [0x82, (a.length & 0x7f) | 0x80, a.length >> 7]), a]),
+          ),
+        ),
       );
       const conversation = fc.array(fc.record({ dir: fc.constantFrom<'in' | 'out'>('in', 'out'), bytes: chunk }), { minLength: 1, maxLength: 8 });
       fc.assert(
@@ -442,6 +488,35 @@ describe('replay: a captured connection as a .sock block', () => {
       } finally {
         await capture.dispose();
         await sock.close();
+      }
+    });
+
+    it('MQTT to mosquitto: the CONNECT is written with its computed remaining length, and the replay connects again and gets CONNACK', async () => {
+      const port = await freePort();
+      const broker = start('mosquitto', ['-p', String(port), '-v'], { timeoutMs: 30_000 });
+      try {
+        await broker.waitFor(/Opening ipv4 listen socket on port \d+/, 15_000);
+        // CONNECT, MQTT 3.1.1: protocol name, level 4, clean session, keep-alive 60, client id.
+        const variable = Buffer.concat([Buffer.from([0, 4]), Buffer.from('MQTT'), Buffer.from([4, 2, 0, 60, 0, 13]), Buffer.from('socket-lab-rr')]);
+        const connect = Buffer.concat([Buffer.from([0x10, variable.length]), variable]);
+        const events = await record(async (bus) => {
+          const conn = await StreamConnection.connect({ transport: 'tcp', host: '127.0.0.1', port }, OPTS, bus);
+          await conn.send(connect, OPTS);
+          assert.equal((await conn.recvExactly(4, OPTS)).toString('hex'), '20020000', 'CONNACK, accepted');
+          await conn.send(Buffer.from([0xe0, 0x00]), OPTS);
+          assert.equal((await conn.recvAll(OPTS)).length, 0, 'the broker closes after DISCONNECT');
+          await conn.close();
+        });
+        const { text } = replayBlock(events, idOf(events, (e) => e.type === 'open'));
+        assert.match(text, /^send u8 0x10 varint len \( hex 00044d51 54540402 003c000d [0-9a-f ]+ \)$/m);
+        assert.match(text, /^recv exactly 4\nexpect hex 20020000$/m);
+        const again = await replay(text);
+        assert.equal(again.code, 0, again.stdout + again.stderr);
+        assert.match(again.stdout, /2 passed, 0 failed/);
+        // Both times the broker read the CONNECT of that client: the computed length was right.
+        await broker.waitFor(/New client connected from [^\n]* as socket-lab-rr[\s\S]*New client connected from [^\n]* as socket-lab-rr/);
+      } finally {
+        broker.child.kill('SIGKILL');
       }
     });
 
