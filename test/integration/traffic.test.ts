@@ -123,4 +123,43 @@ describe('the traffic view in VS Code', () => {
       clients.forEach((c) => c.destroy());
     }
   });
+  it('a run that reads frames from a Python Modbus/TCP server: the capture holds its frame and field marks, and the view shows the frames in a hex dump', async function () {
+    this.timeout(60_000);
+    const server = spawn('python3', [join(ROOT, 'test', 'peers', 'modbus_server.py'), '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    server.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      const port = await until('the Modbus server to listen', () => /listening (\d+)\r?\n/.exec(out)?.[1], 10_000).then(Number);
+      const doc = await vscode.workspace.openTextDocument({
+        language: 'sock',
+        content: `### read two registers, twice\nconnect tcp 127.0.0.1:${port}\nrepeat 2\n  send u16 7 u16 0 u16 len ( u8 1 u8 3 u16 0 u16 2 )\n  recv frame u16 after 4 timeout 3s\n  expect u16 7 at 0\n  capture first u16 at 9\nend\n`,
+      });
+      await vscode.window.showTextDocument(doc);
+      const result = await vscode.commands.executeCommand<{ passed: number; failed: number; errors: number }>('socketLab.runFile', doc.uri);
+      assert.deepEqual(result, { passed: 2, failed: 0, errors: 0 });
+      const client = api.endpoints().find((r) => r.kind === 'client' && r.remote === `127.0.0.1:${port}`)?.id;
+      assert.ok(client, 'the run\'s connection is in the tree');
+      const file = await vscode.commands.executeCommand<string>('socketLab.exportTraffic', 'jsonl', client, join(dir, 'modbus.jsonl'));
+      const events = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; mark?: string; offset?: number; length?: number; label?: string });
+      const marks = events.filter((e) => e.type === 'mark').map((e) => [e.mark, e.offset, e.length, e.label]);
+      // Each round: the frame as recv frame returned it, then the bytes expect and capture read in it (stream offsets).
+      assert.deepEqual(marks, [
+        ['frame', 0, 13, 'recv frame u16 after 4 timeout 3s'],
+        ['field', 0, 2, 'expect u16 7 at 0'],
+        ['field', 9, 2, 'first = "1000"'],
+        ['frame', 13, 13, 'recv frame u16 after 4 timeout 3s'],
+        ['field', 13, 2, 'expect u16 7 at 0'],
+        ['field', 22, 2, 'first = "1000"'],
+      ]);
+      await vscode.commands.executeCommand('socketLab.showTraffic', client);
+      await until('the traffic page to show it', () => (api.trafficView().ready && api.trafficView().focus === client ? true : undefined), 20_000);
+      console.log(`[webview] select #mode ${JSON.stringify('hex')}`);
+      await new Promise((r) => setTimeout(r, 800));
+      console.log('[screenshot] traffic-view-frames');
+      await new Promise((r) => setTimeout(r, 1500));
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    } finally {
+      server.kill();
+    }
+  });
 });
