@@ -34,6 +34,8 @@ export interface EndpointRecord {
   readonly remote?: string;
   /** For an accepted connection or a UDP peer, the id of its listener. */
   readonly listener?: string;
+  /** For a relay's upstream leg (`forward`, a client): the accepted connection it carries, whose child it is. */
+  readonly via?: string;
   readonly state: EndpointState;
   /** Bytes received and sent; for a listener, over all its connections. */
   readonly bytesIn: number;
@@ -74,8 +76,15 @@ export class EndpointRegistry {
   }
 
   /** The accepted connections (or UDP peers) of a listener. */
-  childrenOf(listenerId: string): EndpointRecord[] {
-    return this.all().filter((r) => r.listener === listenerId);
+  childrenOf(id: string): EndpointRecord[] {
+    return this.all().filter((r) => r.listener === id || r.via === id);
+  }
+
+  /** The record a record is listed under: an accepted connection's listener, a relay leg's accepted connection (while it is listed). */
+  parentOf(id: string): string | undefined {
+    const r = this.records.get(id);
+    const parent = r?.listener ?? r?.via;
+    return parent !== undefined && this.records.has(parent) ? parent : undefined;
   }
 
   /** Counts for the status bar: listeners listening, connections open or half-closed. */
@@ -141,6 +150,7 @@ export class EndpointRegistry {
       case 'open': {
         const rec: Mutable<EndpointRecord> = { id: e.id, kind: e.listener ? 'accepted' : 'client', transport: e.transport, local: e.local, remote: e.remote, state: 'open', bytesIn: 0, bytesOut: 0, accepted: 0, dropped: 0, since: e.ts };
         if (e.listener) rec.listener = e.listener;
+        if (e.via) rec.via = e.via;
         this.records.set(e.id, rec);
         const parent = e.listener ? this.records.get(e.listener) : undefined;
         if (parent) parent.accepted++;

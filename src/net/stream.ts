@@ -67,6 +67,13 @@ export class StreamConnection {
   private queueStart = 0;
   /** While {@link StreamConnection.echo} runs, chunks are written back as they arrive. */
   private echoing = false;
+  /**
+   * Where arriving chunks are written while {@link StreamConnection.echo} (this connection) or
+   * {@link StreamConnection.forward} (another) runs; undefined otherwise.
+   */
+  private sink: StreamConnection | undefined;
+  /** True while this connection's writes wait for 'drain' and a source of them is paused for it. */
+  private draining = false;
   /** Set by {@link StreamConnection.discardIncoming}: chunks are reported, not queued. */
   private discarding = false;
   private echoTimeoutMs = 0;
@@ -84,13 +91,14 @@ export class StreamConnection {
     private readonly bus: TrafficBus,
     listener: string | undefined,
     path: string | undefined,
+    via?: string,
   ) {
     this.local = describe(socket, 'local', transport, path, listener !== undefined);
     this.remote = describe(socket, 'remote', transport, path, listener !== undefined);
     this.attach(socket);
     // Each send goes out at once, as a person typing into nc expects (no Nagle delay).
     if (transport !== 'unix') socket.setNoDelay(true);
-    bus.emit({ type: 'open', id, transport, local: this.local, remote: this.remote, ...(listener ? { listener } : {}) });
+    bus.emit({ type: 'open', id, transport, local: this.local, remote: this.remote, ...(listener ? { listener } : {}), ...(via ? { via } : {}) });
   }
 
   private readonly onData = (chunk: Buffer): void => {
@@ -98,9 +106,9 @@ export class StreamConnection {
     this.bytesInTotal += chunk.length;
     const ts = this.bus.emitData(this.id, 'in', chunk, offset);
     // An echoed or discarded chunk changes nothing a wait checks: no waiter is woken for it.
-    if (this.echoing) {
+    if (this.sink) {
       this.echoActiveAt = performance.now();
-      this.echoChunk(chunk, ts);
+      this.sink.passChunk(chunk, ts, this);
     } else if (!this.discarding) {
       if (this.queued === 0) this.queueStart = offset;
       this.queue.push(chunk);
@@ -150,7 +158,7 @@ export class StreamConnection {
    *   `EBADADDR` (a Unix path longer than `sun_path` holds), `ETIMEDOUT` after
    *   `opts.timeoutMs`, `ECANCELED`
    */
-  static connect(endpoint: Endpoint, opts: WaitOptions & { readonly tls?: TlsClientOptions }, bus: TrafficBus): Promise<StreamConnection> {
+  static connect(endpoint: Endpoint, opts: WaitOptions & { readonly tls?: TlsClientOptions; /** For a relay's upstream leg: the accepted connection it serves (`OpenEvent.via`). */ readonly via?: string }, bus: TrafficBus): Promise<StreamConnection> {
     if (endpoint.transport === 'udp') throw new TypeError('StreamConnection.connect: udp is not a stream');
     const what = endpoint.transport === 'unix' ? `connect unix ${formatUnixPath(endpoint.path)}` : `connect ${endpoint.transport} ${formatHostPort(endpoint.host, endpoint.port)}`;
     if (endpoint.transport === 'unix') {
@@ -197,7 +205,7 @@ export class StreamConnection {
       socket.once(ready, () => {
         cleanup();
         const path = endpoint.transport === 'unix' ? endpoint.path : undefined;
-        const conn = new StreamConnection(socket, bus.nextId('c'), endpoint.transport, bus, undefined, path);
+        const conn = new StreamConnection(socket, bus.nextId('c'), endpoint.transport, bus, undefined, path, opts.via);
         if (endpoint.transport === 'tls') conn.reportTls(Boolean(opts.tls?.insecure));
         resolve(conn);
       });
@@ -569,10 +577,35 @@ export class StreamConnection {
    * @throws SocketLabError `ETIMEDOUT` when the peer is silent longer than `timeoutMs`,
    *   `ECONNRESET`, `ECANCELED`
    */
-  async echo(opts: WaitOptions): Promise<number> {
-    const before = this.bytesOutTotal;
-    // What arrived before the echo began is sent back first.
-    while (this.queued > 0) this.echoChunk(this.take(undefined), Date.now());
+  echo(opts: WaitOptions): Promise<number> {
+    return this.pass(this, opts, 'echo');
+  }
+
+  /**
+   * Sends everything this connection's peer sends on to `to`'s peer, each chunk in the tick it
+   * arrives, until this peer closes its side; then half-closes `to` (the FIN is passed on, as
+   * socat does). One direction of a relay: `a.forward(b)` with `b.forward(a)` relays both ways.
+   * While `to`'s peer does not read, reading from this peer pauses (backpressure), so memory stays
+   * bounded whatever the two peers do.
+   *
+   * @param opts `timeoutMs` bounds each wait for the next chunk (0: no limit; the connection's
+   *   idle timeout, if set, still applies)
+   * @returns the bytes forwarded
+   * @throws SocketLabError `ETIMEDOUT` when this peer is silent longer than `timeoutMs`,
+   *   `ECONNRESET` when it resets, `ECANCELED`
+   */
+  async forward(to: StreamConnection, opts: WaitOptions): Promise<number> {
+    const n = await this.pass(to, opts, 'forward');
+    to.shutdown();
+    return n;
+  }
+
+  /** Runs {@link StreamConnection.echo} (`to` is this connection) or {@link StreamConnection.forward}. */
+  private async pass(to: StreamConnection, opts: WaitOptions, what: string): Promise<number> {
+    const before = to.bytesOutTotal;
+    // What arrived before the echo or relay began goes first.
+    while (this.queued > 0) to.passChunk(this.take(undefined), Date.now(), this);
+    this.sink = to;
     this.echoing = true;
     this.echoTimedOut = false;
     this.echoTimeoutMs = opts.timeoutMs;
@@ -586,11 +619,12 @@ export class StreamConnection {
       await this.changed.waitFor(() => {
         if (this.peerEnded || this.closed) return true;
         if (this.failure) throw this.failure;
-        if (this.echoTimedOut) throw createError('ETIMEDOUT', `echo: no data for ${opts.timeoutMs} ms`);
+        if (this.echoTimedOut) throw createError('ETIMEDOUT', `${what}: no data for ${opts.timeoutMs} ms`);
         return undefined;
-      }, { ...opts, timeoutMs: MAX_TIMER_MS }, 'echo');
-      return this.bytesOutTotal - before;
+      }, { ...opts, timeoutMs: MAX_TIMER_MS }, what);
+      return to.bytesOutTotal - before;
     } finally {
+      this.sink = undefined;
       this.echoing = false;
       this.echoTimeoutMs = 0;
       clearTimeout(this.echoTimer);
@@ -619,19 +653,24 @@ export class StreamConnection {
     }, timerDelay(ms));
   }
 
-  /** Writes a chunk back; `ts` is the stamp of its arrival, in this same tick. */
-  private echoChunk(chunk: Buffer, ts: number): void {
+  /**
+   * Writes a chunk that `from`'s peer sent (this connection's own, for an echo); `ts` is the stamp
+   * of its arrival, in this same tick. When the socket's buffer is full, `from` stops reading
+   * until it drains.
+   */
+  private passChunk(chunk: Buffer, ts: number, from: StreamConnection): void {
     if (this.socket.writableEnded || this.closed) return;
     this.bus.emitData(this.id, 'out', chunk, this.bytesOutTotal, ts);
     this.bytesOutTotal += chunk.length;
-    if (!this.socket.write(chunk)) {
-      this.socket.pause();
-      this.socket.once('drain', () => {
-        // A peer that reads again counts as traffic, as a completed write refreshes Node's socket timer.
-        this.echoActiveAt = performance.now();
-        this.socket.resume();
-      });
-    }
+    if (this.socket.write(chunk) || this.draining) return;
+    from.socket.pause();
+    this.draining = true;
+    this.socket.once('drain', () => {
+      this.draining = false;
+      // A peer that reads again counts as traffic, as a completed write refreshes Node's socket timer.
+      from.echoActiveAt = performance.now();
+      from.socket.resume();
+    });
   }
 
   /**
@@ -683,5 +722,15 @@ export class StreamConnection {
   /** Destroys the socket at once (pending writes are dropped). Safe to call twice. */
   destroy(): void {
     this.socket.destroy();
+  }
+
+  /**
+   * Aborts the connection: a TCP peer gets a RST (`SO_LINGER` 0, Node's `resetAndDestroy`), and
+   * its next receive fails with `ECONNRESET`; other transports have no reset and are destroyed.
+   * Safe to call twice.
+   */
+  reset(): void {
+    if (this.transport === 'tcp' && !this.socket.destroyed) this.socket.resetAndDestroy();
+    else this.socket.destroy();
   }
 }

@@ -30,6 +30,8 @@ export interface OpenEvent extends EventBase {
   readonly remote: string;
   /** The id of the listener that accepted it; absent for a client. */
   readonly listener?: string;
+  /** For a relay's upstream connection (`forward`): the accepted connection whose bytes it carries, the other leg of one conversation. */
+  readonly via?: string;
 }
 
 /** Bytes crossed the socket: `in` received from the peer, `out` written to it. */

@@ -35,13 +35,13 @@ export function describeRecord(r: EndpointRecord): { label: string; description:
   const tls = r.tls ? ` · ${r.tls.protocol}${r.tls.verified ? '' : ' NOT VERIFIED'}` : '';
   // A UDP peer has no connection state: it is an address the listener can reply to while it runs.
   const state = r.kind === 'peer' && r.state === 'open' ? 'peer' : r.state;
-  const description = `${state} · ${counters}${extra}${tls}`;
-  const tooltip = [`${r.id}: ${r.kind} ${r.transport}`, `local ${r.local}`, r.remote ? `remote ${r.remote}` : '', `state ${r.state}${r.error ? ` (${r.error})` : ''}`, `received ${byteCount(r.bytesIn)}, sent ${byteCount(r.bytesOut)}`].filter(Boolean).join('\n');
+  const description = `${r.via ? 'upstream · ' : ''}${state} · ${counters}${extra}${tls}`;
+  const tooltip = [`${r.id}: ${r.via ? `relay upstream of ${r.via}` : r.kind} ${r.transport}`, `local ${r.local}`, r.remote ? `remote ${r.remote}` : '', `state ${r.state}${r.error ? ` (${r.error})` : ''}`, `received ${byteCount(r.bytesIn)}, sent ${byteCount(r.bytesOut)}`].filter(Boolean).join('\n');
   const open = r.state === 'listening' || r.state === 'open' || r.state === 'half-closed';
   return { label, description, tooltip, contextValue: `${r.kind}${open ? '.open' : '.closed'}` };
 }
 
-/** The sidebar tree: listeners with their accepted connections as children, and clients. */
+/** The sidebar tree: listeners with their accepted connections as children (a relayed one with its upstream leg under it), and clients. */
 export class ConnectionTreeProvider implements vscode.TreeDataProvider<string> {
   private readonly emitter = new vscode.EventEmitter<string | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
@@ -61,14 +61,14 @@ export class ConnectionTreeProvider implements vscode.TreeDataProvider<string> {
 
   getChildren(element?: string): string[] {
     if (element) return this.registry.childrenOf(element).map((r) => r.id);
-    return this.registry.all().filter((r) => r.listener === undefined).map((r) => r.id);
+    return this.registry.all().filter((r) => this.registry.parentOf(r.id) === undefined).map((r) => r.id);
   }
 
   getTreeItem(id: string): vscode.TreeItem {
     const r = this.registry.get(id);
     if (!r) return new vscode.TreeItem(id);
     const d = describeRecord(r);
-    const hasChildren = r.kind === 'listener' && this.registry.childrenOf(id).length > 0;
+    const hasChildren = (r.kind === 'listener' || r.kind === 'accepted') && this.registry.childrenOf(id).length > 0;
     const item = new vscode.TreeItem(d.label, hasChildren ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
     item.id = id;
     item.description = d.description;
@@ -80,7 +80,7 @@ export class ConnectionTreeProvider implements vscode.TreeDataProvider<string> {
   }
 
   getParent(id: string): string | undefined {
-    return this.registry.get(id)?.listener;
+    return this.registry.parentOf(id);
   }
 
   dispose(): void {

@@ -180,7 +180,7 @@ class TrafficPanel implements vscode.Disposable {
   }
 }
 
-/** The capture's events of one listener (with its accepted connections) or connection, or all. */
+/** The capture's events of one listener (with its accepted connections and their relay legs) or connection (with its relay leg), or all. */
 export function eventsOf(events: readonly TrafficEvent[], connection: string | null): TrafficEvent[] {
   if (connection === null) return [...events];
   const colon = connection.indexOf(':');
@@ -191,7 +191,8 @@ export function eventsOf(events: readonly TrafficEvent[], connection: string | n
     return events.filter((e) => e.id === listener && (e.type !== 'data' || e.peer === peer));
   }
   const ids = new Set([connection]);
-  for (const e of events) if (e.type === 'open' && e.listener === connection) ids.add(e.id);
+  // In order: a listener's accepted connections, then a relay's upstream legs of those (events come as they happened).
+  for (const e of events) if (e.type === 'open' && (e.listener === connection || (e.via !== undefined && ids.has(e.via)))) ids.add(e.id);
   return events.filter((e) => ids.has(e.id));
 }
 

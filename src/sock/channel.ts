@@ -2,7 +2,9 @@
  * The runner's view of a connection: one interface over a TCP/Unix stream, a connected UDP
  * client, and one datagram handled by a UDP listener, so a block's steps run the same way on each.
  */
+import type { Endpoint } from '../net/address';
 import { createError } from '../net/errors';
+import { relay, type RelayOptions, type RelayResult } from '../net/relay';
 import type { Datagram, DatagramSocket } from '../net/datagram';
 import type { RecvOptions, StreamConnection } from '../net/stream';
 import type { TlsClientOptions, TlsSummary } from '../net/tlsInfo';
@@ -34,6 +36,8 @@ export interface Channel {
    * began at `end - N`. Absent before the first receive.
    */
   readonly received?: { readonly id: string; readonly end: number };
+  /** Relays the connection to an upstream ({@link relay}); absent where it cannot be (datagrams). */
+  relay?(upstream: Endpoint, opts: RelayOptions): Promise<RelayResult>;
   /** STARTTLS on a TCP stream ({@link StreamConnection.startTls}); absent where it cannot be. */
   startTls?(host: string, tls: TlsClientOptions, opts: WaitOptions): Promise<TlsSummary>;
 }
@@ -68,6 +72,10 @@ export class StreamChannel implements Channel {
 
   startTls(host: string, tls: TlsClientOptions, opts: WaitOptions): Promise<TlsSummary> {
     return this.conn.startTls(host, tls, opts);
+  }
+
+  relay(upstream: Endpoint, opts: RelayOptions): Promise<RelayResult> {
+    return relay(this.conn, upstream, opts);
   }
 
   shutdown(): boolean {

@@ -18,7 +18,7 @@ import { isSpace, LineError, rangeOf } from './parse/lexer';
 import { LineParser } from './parse/lineParser';
 import { parseLookup, type LookupVerb } from './parse/lookups';
 import { parseEnding, parseSend } from './parse/payloads';
-import { parseCapture, parseEcho, parseExpect, parseRecv } from './parse/receive';
+import { parseCapture, parseEcho, parseForward, parseExpect, parseRecv } from './parse/receive';
 import { parseEol, parsePolicy, parseTlsSetting, parseUdpSetting } from './parse/settings';
 
 /** A step's grammar: reads the rest of the current line (and the block so far) into a step. */
@@ -34,6 +34,7 @@ const STEP_GRAMMARS: Readonly<Record<string, StepGrammar>> = {
   capture: (p, draft) => parseCapture(p, draft),
   set: (p) => parseSet(p),
   echo: (p, draft) => parseEcho(p, draft),
+  forward: (p, draft) => parseForward(p, draft),
   close: (p) => parseEnding(p, 'close', undefined),
   starttls: (p, draft) => parseStarttls(p, draft),
   shutdown: (p, draft) => parseEnding(p, 'shutdown', draft.transport),
@@ -312,6 +313,9 @@ class FileParser {
       throw new LineError(`unknown statement "${verb}"${hint ? ` (did you mean "${hint}"?)` : ''}`, p.verbStart, p.verbEnd, hint || undefined);
     }
     const { verb, verbClass, produces } = found;
+    if (draft.forwarded && verbClass !== VerbClass.Policy && verbClass !== VerbClass.Tls && verbClass !== VerbClass.Udp && verbClass !== VerbClass.Eol) {
+      throw p.verbError('nothing runs after forward: it relays until both peers have closed');
+    }
     switch (verbClass) {
       case VerbClass.Header: {
         const v = verb as 'connect' | 'listen' | 'use';

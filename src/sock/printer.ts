@@ -158,6 +158,8 @@ export function printStep(s: Step): string {
       ].join(' ');
     case 'echo':
       return `echo${timeout(s.timeoutMs)}`;
+    case 'forward':
+      return `forward ${s.transport} ${printTemplate(s.target)}${s.insecure ? ' insecure' : ''}${timeout(s.timeoutMs)}`;
     case 'starttls':
       return `starttls${timeout(s.timeoutMs)}`;
     case 'service':

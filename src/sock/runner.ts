@@ -6,6 +6,7 @@
  */
 import { formatHostPort, isWildcardAddress, parseHostPort, parseListenerHostPort, DEFAULT_BIND_HOST, unixSocketPath, type Endpoint } from '../net/address';
 import { createError, fromNodeError, SocketLabError } from '../net/errors';
+import type { RelayOptions } from '../net/relay';
 import { TrafficBus, type MarkEvent } from '../net/traffic';
 import type { TlsClientOptions } from '../net/tlsInfo';
 import { sleep } from '../net/wait';
@@ -340,6 +341,18 @@ export class SockRun {
     return { transport: header.transport, host, port };
   }
 
+  /**
+   * Where a `forward` relays to, read as a connect's target is (a Unix path against the file's
+   * folder), and the relay's options: the connect's timeout, a TLS upstream verified by its host.
+   * @throws SocketLabError `EBADADDR` for a target that is no address, `EVARIABLE`
+   */
+  private upstream(step: Extract<Step, { kind: 'forward' }>, signal: AbortSignal): { endpoint: Endpoint; options: RelayOptions } {
+    const target = this.expand(step.target);
+    const endpoint: Endpoint = step.transport === 'unix' ? { transport: 'unix', path: unixSocketPath(target, this.options.baseDir) } : { transport: step.transport, ...parseHostPort(target) };
+    const timeoutMs = step.timeoutMs === undefined ? this.timeoutMs : this.scope.duration(step.timeoutMs, 'forward … timeout');
+    return { endpoint, options: { bus: this.bus, timeoutMs, signal, ...(step.transport === 'tls' ? { tls: { insecure: step.insecure === true } } : {}) } };
+  }
+
   /** Reports the header as a step: ok, or an error (expected when `expect error` follows). */
   private headerEvent(block: Block, header: Header, t0: number, ctx: SessionContext, result: { detail: string } | { error: SocketLabError }): boolean {
     const base = { type: 'step' as const, block: block.index, line: header.range.start.line, column: header.range.start.column, source: header.source, verb: header.kind, ms: elapsed(t0), ...ctx };
@@ -493,7 +506,8 @@ export class SockRun {
           return { host: ep.transport === 'unix' ? '' : ep.host, tls: await tlsClientOptions(block.tls, (t) => this.expand(t), this.options.baseDir) };
         }
       : undefined;
-    const where: StepContext = { channel, connectError: state.connectError, eol: block.eol, signal, ...(tlsTarget ? { tlsTarget } : {}) };
+    const upstream = header?.kind === 'listen' ? (step: Extract<Step, { kind: 'forward' }>, stepSignal: AbortSignal) => this.upstream(step, stepSignal) : undefined;
+    const where: StepContext = { channel, connectError: state.connectError, eol: block.eol, signal, ...(tlsTarget ? { tlsTarget } : {}), ...(upstream ? { upstream } : {}) };
     if (channel) state.channel = channel;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];

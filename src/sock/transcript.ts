@@ -108,6 +108,8 @@ export class Transcript {
   private readonly names = new Map<string, string>();
   /** Connections that steps use, by id: their errors are the steps' to show. */
   private readonly stepSockets = new Set<string>();
+  /** The listener of each accepted connection still open, for the line of a relay's upstream leg. */
+  private readonly acceptedBy = new Map<string, string>();
   /** Errors of those connections that no step has shown yet: id → messages. */
   private readonly unshown = new Map<string, string[]>();
   /** Peers turned away, by listener id and reason: how many, and how many were listed. */
@@ -205,11 +207,19 @@ export class Transcript {
   private formatTraffic(t: TrafficEvent): string | undefined {
     // Steps already show what was sent and received; the transcript adds what no step shows.
     if (t.type === 'open') this.stepSockets.add(t.id);
-    if (t.type === 'open' && t.listener) return `  ↳ ${this.names.get(t.listener) ?? t.listener} accepted ${t.id} from ${t.remote}`;
+    if (t.type === 'open' && t.listener) {
+      this.acceptedBy.set(t.id, t.listener);
+      return `  ↳ ${this.names.get(t.listener) ?? t.listener} accepted ${t.id} from ${t.remote}`;
+    }
+    if (t.type === 'open' && t.via) {
+      const listener = this.acceptedBy.get(t.via);
+      return `  ↳ ${listener ? `${this.names.get(listener) ?? listener} ` : ''}${t.via} forwards to ${t.remote} through ${t.id}`;
+    }
     if (t.type === 'error' && this.stepSockets.has(t.id)) {
       this.unshown.set(t.id, [...(this.unshown.get(t.id) ?? []), t.message]);
       return undefined;
     }
+    if (t.type === 'close') this.acceptedBy.delete(t.id);
     if (t.type === 'close' && this.stepSockets.delete(t.id)) return this.flushUnshown(t.id);
     if (t.type === 'close') return this.flushDrops(t.id);
     if (t.type === 'error') return `  ! ${this.names.get(t.id) ?? t.id}: ${t.message}`;

@@ -38,6 +38,8 @@ export interface WireEvent {
   readonly peer?: string;
   /** For `open` of an accepted connection: the listener that accepted it. */
   readonly listener?: string;
+  /** For `open` of a relay's upstream leg: the accepted connection it carries. */
+  readonly via?: string;
   /** What happened, in words, for every kind but `data` (`accepted from 127.0.0.1:50312`). */
   readonly summary?: string;
 }
@@ -57,6 +59,8 @@ export interface WireConnection {
   readonly label: string;
   /** For an accepted connection or a UDP peer, its listener's id. */
   readonly listener?: string;
+  /** For a relay's upstream leg: the accepted connection it carries. */
+  readonly via?: string;
   /** For a UDP listener's peer: its address, as the listener's datagram events give it (`peer`). */
   readonly peer?: string;
   /** True while bytes can be sent on it from the send box. */

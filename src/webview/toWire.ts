@@ -27,6 +27,7 @@ export function toWireEvent(e: TrafficEvent, seq: number): WireEvent {
   const summary = formatTrafficLine(e, 0).replace(/^\[[^\]]*\] /, '');
   if (e.type === 'half-close') return { seq, ts: e.ts, id: e.id, kind: e.type, direction: e.direction, summary };
   if (e.type === 'open' && e.listener) return { seq, ts: e.ts, id: e.id, kind: e.type, listener: e.listener, summary };
+  if (e.type === 'open' && e.via) return { seq, ts: e.ts, id: e.id, kind: e.type, via: e.via, summary };
   return { seq, ts: e.ts, id: e.id, kind: e.type, summary };
 }
 
@@ -40,5 +41,6 @@ export function toWireConnection(r: EndpointRecord, sendable: boolean): WireConn
   const open = r.state === 'open' || r.state === 'half-closed';
   const w = { id: r.id, kind: r.kind, transport: r.transport, label, canSend: sendable && r.kind !== 'listener' && open };
   if (r.kind === 'peer' && r.listener && r.remote) return { ...w, listener: r.listener, peer: r.remote };
+  if (r.via) return { ...w, via: r.via };
   return r.listener ? { ...w, listener: r.listener } : w;
 }

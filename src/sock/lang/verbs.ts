@@ -303,6 +303,21 @@ export const VERBS: readonly VerbSpec[] = [
     keywords: [{ at: 1, words: ['timeout'], role: 'keyword' }],
   },
   {
+    name: 'forward',
+    kind: 'step',
+    forms: [{ syntax: 'forward tcp HOST:PORT [timeout D]' }, { syntax: 'forward tls HOST:PORT [insecure] [timeout D]' }, { syntax: 'forward unix PATH [timeout D]' }],
+    placement: { headers: ['listen'], transports: ['tcp', 'tls', 'unix'], where: 'stream listener only' },
+    doc: 'Relays the connection: opens a connection to the upstream (its connect waits up to the timeout) and forwards both ways until both peers have closed, passing each FIN on, with backpressure. Both legs are one conversation in the capture. `insecure` skips verifying a TLS upstream. Nothing may follow it.',
+    python: 'up = socket.create_connection((host, port)); then copy both ways (socat TCP-LISTEN:… TCP:…)',
+    produces: false,
+    example: 'forward tcp 127.0.0.1:8000',
+    keywords: [
+      { at: 1, words: ['tcp', 'tls', 'unix'], role: 'transport' },
+      { after: 'timeout', words: [], role: 'keyword' },
+      { words: ['insecure', 'timeout'], role: 'keyword' },
+    ],
+  },
+  {
     name: 'wait',
     kind: 'step',
     forms: [{ syntax: 'wait D' }],

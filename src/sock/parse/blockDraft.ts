@@ -67,6 +67,8 @@ export class BlockDraft {
   settingsBroken = false;
   /** The block has a `starttls` step: its TLS lines are for it. */
   starttls = false;
+  /** The block has a `forward` step: no step may follow it. */
+  forwarded = false;
   /** The first TLS line of a `connect tcp` block, which needs a `starttls` step to mean anything. */
   tlsLineOfTcp: Range | undefined;
   /** Made by the block's first setting line of each kind. */
@@ -94,6 +96,7 @@ export class BlockDraft {
     this.produces = false;
     this.settingsBroken = false;
     this.starttls = false;
+    this.forwarded = false;
     this.tlsLineOfTcp = undefined;
     this.policy = undefined;
     this.tls = undefined;

@@ -39,6 +39,8 @@ export const KEYWORDS = {
   expect: slotWords('expect', 1),
   expectTls: slotWords('expect', 2, 'tls'),
   echo: slotWords('echo', 1),
+  forwardTransport: slotWords('forward', 1),
+  forwardOption: slotWords('forward', 3),
   every: slotWords('repeat', 2),
   repeatUntil: slotWords('repeat', 3, 'until'),
   ifPayload: slotWords('if', 1),

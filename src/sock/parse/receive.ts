@@ -109,6 +109,29 @@ export function parseEcho(p: LineParser, draft: BlockDraft): Step {
   return timeoutMs === undefined ? { kind: 'echo', range: p.statementRange(), source: p.statementSource() } : { kind: 'echo', timeoutMs, range: p.statementRange(), source: p.statementSource() };
 }
 
+/** `forward TRANSPORT TARGET [insecure] [timeout D]`: a listener relays each connection to an upstream (§7.8). */
+export function parseForward(p: LineParser, draft: BlockDraft): Step {
+  if (draft.headerVerb !== 'listen') throw p.verbError('forward is a listener step: it relays each accepted connection to an upstream');
+  if (draft.transport === 'udp') throw p.verbError('forward relays a stream (TCP, TLS, Unix); a UDP listener cannot forward yet');
+  if (draft.groups.length > 0) throw p.verbError('forward relays the whole connection: it cannot sit in a repeat or an if');
+  const { c } = p;
+  c.next('tcp, tls or unix');
+  const transport = c.is('tcp') ? 'tcp' : c.is('tls') ? 'tls' : c.is('unix') ? 'unix' : undefined;
+  if (transport === undefined) throw p.keywordError(KEYWORDS.forwardTransport, `forward takes tcp, tls or unix, not "${c.slice()}"`);
+  c.next(transport === 'unix' ? 'a socket path' : 'HOST:PORT');
+  const target = p.template(c.start, c.stop);
+  let insecure = false;
+  let timeoutMs: Amount | undefined;
+  while (!c.atEnd()) {
+    c.next('');
+    if (c.is('insecure') && transport === 'tls') insecure = true;
+    else if (c.is('timeout')) timeoutMs = p.durationOrVariable();
+    else throw p.keywordError(KEYWORDS.forwardOption, `unexpected "${c.slice()}" (expected ${transport === 'tls' ? '"insecure" or ' : ''}"timeout DURATION")`, `unexpected "${c.slice()}"`);
+  }
+  draft.forwarded = true;
+  return { kind: 'forward', transport, target, ...(insecure ? { insecure } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}), range: p.statementRange(), source: p.statementSource() };
+}
+
 /** `expect MATCHER`: what the last receive or lookup gave, or a fact of the last step (§8.6). */
 export function parseExpect(p: LineParser, draft: BlockDraft): Step {
   const matcher = parseMatcher(p);

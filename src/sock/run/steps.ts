@@ -7,6 +7,8 @@ import { createError, type SocketLabError } from '../../net/errors';
 import { byteCount } from '../../net/payload';
 import { sleep, type WaitOptions } from '../../net/wait';
 import { RECV_MAX_BYTES } from '../../net/stream';
+import type { Endpoint } from '../../net/address';
+import type { RelayOptions } from '../../net/relay';
 import { describeTls, type TlsClientOptions } from '../../net/tlsInfo';
 import type { Amount, Payload, Step } from '../ast';
 import type { Channel } from '../channel';
@@ -43,6 +45,8 @@ export interface StepContext {
   readonly signal: AbortSignal;
   /** For `starttls` in a `connect tcp` block: the host its certificate must name, and the block's TLS lines as options. */
   readonly tlsTarget?: () => Promise<{ readonly host: string; readonly tls: TlsClientOptions }>;
+  /** For `forward` in a listener block: the upstream it names, and what a relay needs to reach it. */
+  readonly upstream?: (step: Extract<Step, { kind: 'forward' }>, signal: AbortSignal) => { readonly endpoint: Endpoint; readonly options: RelayOptions };
 }
 
 /** Runs the steps of one run, one at a time. */
@@ -98,6 +102,13 @@ export class StepExecutor {
         const { host, tls } = await ctx.tlsTarget();
         const session = await ch.startTls(host, tls, this.waitOptions(step.timeoutMs, ctx.signal, 'starttls … timeout'));
         return { detail: describeTls(session, Boolean(tls.insecure)) };
+      }
+      case 'forward': {
+        const ch = this.channelFor(step, ctx);
+        if (!ch.relay || !ctx.upstream) throw createError('EBADPAYLOAD', 'forward relays a stream connection (TCP, TLS, Unix) of a listener');
+        const { endpoint, options } = ctx.upstream(step, ctx.signal);
+        const r = await ch.relay(endpoint, options);
+        return { detail: `relayed through ${r.upstream}: ${byteCount(r.up)} up, ${byteCount(r.down)} back` };
       }
       case 'close':
         await this.channelFor(step, ctx).close();

@@ -18,7 +18,7 @@ export const TEXT_ENCODINGS = ['utf-8', 'windows-1252', 'utf-16le', 'utf-16be', 
 
 /** What the list shows. */
 export interface ViewFilter {
-  /** A connection or listener id (a listener shows its accepted connections too), or null for all. */
+  /** A connection or listener id (a listener shows its accepted connections too, and a relayed connection its upstream leg), or null for all. */
   readonly connection: string | null;
   readonly directions: readonly Direction[];
   /** Show open, close, errors and the other events that carry no payload. */
@@ -81,6 +81,8 @@ export function makeMatcher(filter: ViewFilter, connections: readonly WireConnec
       if (c.listener === filter.connection) ids.add(c.id);
       if (c.id === filter.connection && c.kind === 'peer' && c.listener !== undefined && c.peer !== undefined) peer = { listener: c.listener, address: c.peer };
     }
+    // A relay's upstream legs go with the connections they carry: client → relay → upstream is one conversation.
+    for (const c of connections) if (c.via !== undefined && ids.has(c.via)) ids.add(c.id);
   }
   const needle = filter.search.trim() === '' ? null : searchBytes(filter.search);
   const needleText = filter.search.trim().toLowerCase();
@@ -89,7 +91,9 @@ export function makeMatcher(filter: ViewFilter, connections: readonly WireConnec
     // Marks are drawn over the payloads (and cut them into frames), never rows of their own.
     if (w.kind === 'mark') return false;
     // A listener's new connections join the filter as their accept arrives (events come in order).
+    // So does a relay's upstream leg as it opens, with the connection it carries.
     if (ids && w.kind === 'open' && w.listener !== undefined && ids.has(w.listener)) ids.add(w.id);
+    if (ids && w.kind === 'open' && w.via !== undefined && ids.has(w.via)) ids.add(w.id);
     if (peer) {
       if (w.id !== peer.listener || w.kind !== 'data' || w.peer !== peer.address) return false;
     } else if (ids && !ids.has(w.id)) return false;

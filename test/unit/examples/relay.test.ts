@@ -1,0 +1,135 @@
+// examples/relay.sock in front of Python's http.server, with curl as the client: the relay listens
+// on --var port=N and forwards to --var upstream=HOST:PORT. And `forward` against other real peers:
+// a FIN passed on (digest_server.py answers only after the client's FIN), an upstream that never
+// reads (sleeper.py: the relay stops reading the client, memory stays bounded), an upstream that
+// refuses.
+import { strict as assert } from 'node:assert';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EndpointRegistry } from '../../../src/net/registry';
+import { TrafficBus, type TrafficEvent } from '../../../src/net/traffic';
+import { makeMatcher, EventStore } from '../../../src/webview/page/model';
+import { toWireConnection, toWireEvent } from '../../../src/webview/toWire';
+import { freePort, run, runSock, start, startPeer, type Running } from '../helpers';
+
+describe('examples/relay.sock: a capturing relay in front of python3 -m http.server', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let server: Running;
+  let upstream = 0;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'socket-lab-relay-'));
+    await writeFile(join(dir, 'hello.txt'), 'hello through the relay\n');
+    upstream = await freePort();
+    server = start('python3', ['-m', 'http.server', String(upstream), '--bind', '127.0.0.1', '--directory', dir], { suite: true, timeoutMs: 60_000 });
+    await server.waitFor(/Serving HTTP on 127\.0\.0\.1 port \d+/, 15_000);
+  });
+
+  after(async () => {
+    server.child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('curl through the relay gets the file; the capture links both legs and pcapng holds two flows that tshark reads', async () => {
+    const port = await freePort();
+    const pcap = join(dir, 'relay.pcapng');
+    const capture = join(dir, 'relay.jsonl');
+    const relay = start(process.execPath, [join(__dirname, '..', '..', '..', 'dist', 'cli.js'), 'run', 'examples/relay.sock', '--var', `port=${port}`, '--var', `upstream=127.0.0.1:${upstream}`, '--serve', '--for', '4s', '--pcapng', pcap, '--capture', capture]);
+    await relay.waitFor(/serving: listeners stay open/);
+    const curl = await run('curl', ['-sS', '--max-time', '10', `http://127.0.0.1:${port}/hello.txt`]);
+    assert.equal(curl.code, 0, curl.stderr);
+    assert.equal(curl.stdout, 'hello through the relay\n');
+    const done = await relay.exited;
+    assert.equal(done.code, 0, done.stdout + done.stderr);
+    assert.match(done.stdout, /• \[relay c(\d+)\] forward tcp \{\{upstream\}\} timeout 3s\s+relayed through c\d+: \d+ bytes up, \d+ bytes back/);
+    assert.match(done.stdout, /↳ relay c(\d+) forwards to 127\.0\.0\.1:\d+ through c\d+/);
+
+    // The capture: the upstream leg's open names the client's leg it carries.
+    const events = (await readFile(capture, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string; id: string; listener?: string; via?: string; remote?: string; direction?: string; payload?: { base64: string } });
+    const accepted = events.find((e) => e.type === 'open' && e.listener !== undefined);
+    const leg = events.find((e) => e.type === 'open' && e.via !== undefined);
+    assert.ok(accepted && leg, 'both legs are in the capture');
+    assert.equal(leg.via, accepted.id);
+    assert.equal(leg.remote, `127.0.0.1:${upstream}`);
+    const bytes = (id: string, direction: string): string => Buffer.concat(events.filter((e) => e.type === 'data' && e.id === id && e.direction === direction).map((e) => Buffer.from(e.payload?.base64 ?? '', 'base64'))).toString();
+    assert.equal(bytes(leg.id, 'out'), bytes(accepted.id, 'in'), 'what the client sent went upstream, byte for byte');
+    assert.equal(bytes(accepted.id, 'out'), bytes(leg.id, 'in'), 'and what came back went to the client');
+    assert.match(bytes(accepted.id, 'in'), /^GET \/hello\.txt HTTP\/1\.1\r\n/);
+
+    // pcapng: two TCP conversations, client → relay and relay → upstream, the request in each.
+    const streams = await run('tshark', ['-r', pcap, '-Y', 'http.request', '-T', 'fields', '-e', 'tcp.stream', '-e', 'tcp.dstport', '-e', 'http.request.uri']);
+    assert.equal(streams.code, 0, streams.stderr);
+    const rows = streams.stdout.trim().split('\n').map((l) => l.split('\t'));
+    assert.deepEqual(rows.map((r) => [r[1], r[2]]).sort(), [[String(port), '/hello.txt'], [String(upstream), '/hello.txt']].sort());
+    assert.equal(new Set(rows.map((r) => r[0])).size, 2, 'two flows');
+  });
+});
+
+describe('forward against real peers', function () {
+  this.timeout(30_000);
+
+  it('passes the client’s FIN on: digest_server.py answers only after it, and the client gets its answer through the relay', async () => {
+    const { peer, port } = await startPeer('digest_server.py', ['1']);
+    const r = await runSock(`### relay\nlisten tcp 127.0.0.1:0 as relay\nforward tcp 127.0.0.1:${port}\n\n### client\nconnect tcp {{relay}}\nsend "abc"\nshutdown\nrecv all\nexpect exactly u32 3 hex ba7816bf 8f01cfea 414140de 5dae2223 b00361a3 96177a9c b410ff61 f20015ad\n`);
+    await peer.exited;
+    assert.deepEqual([r.summary.passed, r.summary.failed, r.summary.errors], [1, 0, 0], JSON.stringify(r.steps.filter((s) => s.status !== 'ok' && s.status !== 'pass')));
+    const forward = r.steps.find((s) => s.verb === 'forward');
+    assert.equal(forward?.status, 'ok');
+    assert.match(forward?.detail ?? '', /relayed through c\d+: 3 bytes up, 36 bytes back/);
+  });
+
+  it('an upstream that never reads: the relay stops reading the client, so the client’s send stalls and memory stays bounded', async () => {
+    const { peer, port } = await startPeer('sleeper.py', []);
+    const dir = await mkdtemp(join(tmpdir(), 'socket-lab-relay-bp-'));
+    await writeFile(join(dir, 'chunk.bin'), Buffer.alloc(1024 * 1024, 0x42));
+    const before = process.memoryUsage().rss;
+    const r = await runSock(`### relay\nlisten tcp 127.0.0.1:0 as relay\nforward tcp 127.0.0.1:${port}\n\n### flood\nconnect tcp {{relay}}\nrepeat 512\nsend file chunk.bin\nend\n`, { baseDir: dir, defaultTimeoutMs: 1500 });
+    const growth = process.memoryUsage().rss - before;
+    peer.child.kill();
+    await rm(dir, { recursive: true, force: true });
+    const stalled = r.steps.find((s) => s.verb === 'send' && s.status === 'error');
+    assert.equal(stalled?.code, 'ETIMEDOUT', JSON.stringify(stalled));
+    const sent = r.steps.filter((s) => s.verb === 'send' && s.status === 'ok').length;
+    assert.ok(sent < 64, `${sent} MiB were taken before the windows filled; 512 MiB were not buffered`);
+    assert.ok(growth < 96 * 1024 * 1024, `RSS grew by ${Math.round(growth / 1048576)} MiB`);
+  });
+
+  it('an upstream that refuses: the forward fails with ECONNREFUSED naming the upstream, and the client’s connection is reset', async () => {
+    const closed = await freePort();
+    const r = await runSock(`### relay\nlisten tcp 127.0.0.1:0 as relay\nforward tcp 127.0.0.1:${closed} timeout 2s\n\n### client\nconnect tcp {{relay}}\nrecv\nexpect error\n`);
+    const forward = r.steps.find((s) => s.verb === 'forward');
+    assert.equal(forward?.code, 'ECONNREFUSED');
+    assert.match(forward?.detail ?? '', new RegExp(`^forward to tcp 127\\.0\\.0\\.1:${closed}: `));
+    const recv = r.steps.find((s) => s.verb === 'recv');
+    assert.equal(recv?.status, 'error', 'the client sees its connection reset, not an answer');
+    assert.equal(recv?.code, 'ECONNRESET');
+  });
+  it('both legs are one conversation: the tree lists the upstream leg under the connection it carries, and the traffic view’s filter of the listener shows both', async () => {
+    const { peer, port } = await startPeer('digest_server.py', ['1']);
+    const bus = new TrafficBus();
+    const registry = new EndpointRegistry(bus);
+    const events: TrafficEvent[] = [];
+    bus.subscribe((e) => events.push(e));
+    const r = await runSock(`### relay\nlisten tcp 127.0.0.1:0 as relay\nforward tcp 127.0.0.1:${port}\n\n### client\nconnect tcp {{relay}}\nsend "abc"\nshutdown\nrecv all\nexpect bytes 36\n`, { bus });
+    await peer.exited;
+    assert.equal(r.summary.passed, 1);
+    const listener = registry.all().find((x) => x.kind === 'listener');
+    const accepted = registry.all().find((x) => x.kind === 'accepted');
+    const leg = registry.all().find((x) => x.via !== undefined);
+    assert.ok(listener && accepted && leg);
+    assert.equal(leg.via, accepted.id);
+    assert.equal(leg.remote, `127.0.0.1:${port}`);
+    assert.deepEqual(registry.childrenOf(accepted.id).map((x) => x.id), [leg.id]);
+    assert.equal(registry.parentOf(leg.id), accepted.id);
+    assert.equal(registry.parentOf(accepted.id), listener.id);
+    // The page, filtered to the listener: the accepted connection's bytes and the upstream leg's, not the client block's own.
+    const store = new EventStore();
+    store.push(events.map((e, i) => toWireEvent(e, i + 1)));
+    const shown = store.all().filter(makeMatcher({ connection: listener.id, directions: ['in', 'out'], lifecycle: false, search: '' }, registry.all().map((x) => toWireConnection(x, false))));
+    assert.deepEqual([...new Set(shown.map((e) => e.wire.id))].sort(), [accepted.id, leg.id].sort());
+    assert.equal(shown.filter((e) => e.wire.id === leg.id && e.wire.direction === 'out').length > 0, true, 'what went upstream');
+    registry.dispose();
+  });
+});
