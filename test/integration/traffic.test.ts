@@ -162,4 +162,39 @@ describe('the traffic view in VS Code', () => {
       server.kill();
     }
   });
+  it('a relay in front of python3 -m http.server: the tree lists the upstream leg under the relayed connection, and the view shows both legs', async function () {
+    this.timeout(60_000);
+    const root = mkdtempSync(join(tmpdir(), 'socket-lab-relay-'));
+    const server = spawn('python3', ['-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', root], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    server.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      const port = await until('http.server to listen', () => /Serving HTTP on 127\.0\.0\.1 port (\d+)/.exec(out)?.[1], 15_000).then(Number);
+      const doc = await vscode.workspace.openTextDocument({
+        language: 'sock',
+        content: `### relay\nlisten tcp 127.0.0.1:0 as relay\nforward tcp 127.0.0.1:${port}\n\n### through the relay\nconnect tcp {{relay}}\nsend "GET / HTTP/1.0\\r\\n\\r\\n"\nrecv all\nexpect /200 OK/\n`,
+      });
+      await vscode.window.showTextDocument(doc);
+      const result = await vscode.commands.executeCommand<{ passed: number; failed: number; errors: number }>('socketLab.runFile', doc.uri);
+      assert.deepEqual(result, { passed: 1, failed: 0, errors: 0 });
+      const leg = api.endpoints().find((r) => r.via !== undefined && r.remote === `127.0.0.1:${port}`);
+      assert.ok(leg, 'the upstream leg is listed');
+      const listener = api.endpoints().find((r) => r.id === api.endpoints().find((a) => a.id === leg.via)?.listener);
+      assert.ok(listener, 'the relayed connection was accepted by the relay');
+      const node = api.tree().find((n) => n.id === listener.id);
+      const relayed = node?.children.find((c) => c.id === leg.via);
+      assert.deepEqual(relayed?.children.map((c) => [c.id, c.label]), [[leg.id, `TCP → 127.0.0.1:${port}`]]);
+      assert.match(relayed?.children[0]?.description ?? '', /^upstream · (half-closed|closed) · ↓\d+ B ↑18 B/, 'the 18-byte request went upstream');
+      await vscode.commands.executeCommand('socketLab.showTraffic', listener.id);
+      await until('the traffic page to show the relay', () => (api.trafficView().ready && api.trafficView().focus === listener.id ? true : undefined), 20_000);
+      await vscode.commands.executeCommand('socketLab.revealTree');
+      await new Promise((r) => setTimeout(r, 800));
+      console.log('[screenshot] relay');
+      await new Promise((r) => setTimeout(r, 1500));
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    } finally {
+      server.kill();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 });
