@@ -14,6 +14,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CAPTURE_LIMITS, TrafficCapture } from '../src/net/capture';
 import { StreamListener } from '../src/net/listener';
+import { relay } from '../src/net/relay';
 import { StreamConnection } from '../src/net/stream';
 import { TrafficBus } from '../src/net/traffic';
 import { StreamChannel } from '../src/sock/channel';
@@ -24,8 +25,8 @@ const BYTES = Number(process.env.BENCH_BYTES ?? 2 ** 30);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20_000);
 const CONNS = Number(process.env.BENCH_CONNS ?? 1000);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
-/** BENCH_ONLY=echo,parse runs only those parts: throughput, echo, conns, parse, fields. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'throughput,echo,conns,parse,fields').split(','));
+/** BENCH_ONLY=echo,parse runs only those parts: throughput, relay, echo, conns, parse, fields. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'throughput,relay,echo,conns,parse,fields').split(','));
 // The bench runs bundled (as the extension and CLI ship), from out/bench; its peers stay in bench/.
 const HERE = join(process.cwd(), 'bench');
 const MiB = 1024 * 1024;
@@ -362,6 +363,7 @@ async function main(): Promise<void> {
   process.stderr.write(`bench: ${fmt(BYTES / MiB)} MiB streams, ${ROUNDS} echo rounds, ${CONNS} connections, median of ${REPEATS}\n`);
 
   if (ONLY.has('throughput')) await throughputRows(rows);
+  if (ONLY.has('relay')) await relayRows(rows);
   if (ONLY.has('echo')) await echoRows(rows);
   if (ONLY.has('conns')) await connectionRows(rows);
   if (ONLY.has('parse')) parseRows(rows);
@@ -370,6 +372,86 @@ async function main(): Promise<void> {
 }
 
 const fmt = (n: number, d = 0): string => n.toFixed(d);
+
+/** Starts the relay rows' upstream, a sink in a process of its own; resolves with its port and its end. */
+async function startSink(): Promise<{ port: number; done: Promise<string> }> {
+  const sink = run(process.execPath, [join(HERE, 'sink.mjs')]);
+  let out = '';
+  sink.child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  for (let i = 0; i < 500 && !/listening (\d+)\n/.test(out); i++) await new Promise((r) => setTimeout(r, 10));
+  const m = /listening (\d+)\n/.exec(out);
+  if (!m) throw new Error('the bench sink did not start');
+  return { port: Number(m[1]), done: sink.done };
+}
+
+/**
+ * BYTES from the sender through a relay to the sink, each a process of its own but the relay:
+ * `raw` is Node's `pipe()` both ways in this process, `lab` Socket Lab's `forward` (src/net/relay.ts)
+ * in this process with the default capture on, `socat` is `socat TCP-LISTEN:… TCP:…` with 64 KiB
+ * buffers (`-b 65536`; its default of 8 KiB moves a third as much). With `memory`, the peak RSS growth.
+ * @returns ms from the sender's connect to its close, and the peak growth (0 unless `memory`)
+ */
+async function relayRun(kind: 'raw' | 'lab' | 'socat', memory = false): Promise<{ ms: number; peakGrowth: number }> {
+  const sink = await startSink();
+  let port: number;
+  let stop: () => Promise<void>;
+  if (kind === 'socat') {
+    port = await freePort();
+    const socat = run('socat', ['-d', '-d', '-b', '65536', `TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr`, `TCP:127.0.0.1:${sink.port}`]);
+    for (let i = 0; i < 200 && !/listening on/.test(socat.stderr()); i++) await new Promise((r) => setTimeout(r, 10));
+    stop = async () => void (await socat.done);
+  } else if (kind === 'raw') {
+    const server = createServer((c) => {
+      const up = connect({ host: '127.0.0.1', port: sink.port });
+      c.pipe(up);
+      up.pipe(c);
+      c.on('error', () => up.destroy());
+      up.on('error', () => c.destroy());
+    });
+    port = await listen(server);
+    stop = () => new Promise((r) => server.close(() => r()));
+  } else {
+    const bus = new TrafficBus();
+    const capture = new TrafficCapture(bus, DEFAULT_CAPTURE_LIMITS);
+    const listener = await StreamListener.listen({ transport: 'tcp', host: '127.0.0.1', port: 0 }, {}, bus, (conn) => {
+      void relay(conn, { transport: 'tcp', host: '127.0.0.1', port: sink.port }, { bus, timeoutMs: 5000 })
+        .then(() => conn.close())
+        .catch(() => conn.destroy());
+    });
+    port = listener.endpoint.transport === 'tcp' ? listener.endpoint.port : 0;
+    stop = async () => {
+      await listener.close();
+      await capture.dispose();
+    };
+  }
+  if (memory) global.gc?.();
+  const base = process.memoryUsage().rss;
+  let peak = base;
+  const sampler = memory ? setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10) : undefined;
+  const ms = await sendFromPeer(port);
+  clearInterval(sampler);
+  await sink.done;
+  await stop();
+  return { ms, peakGrowth: peak - base };
+}
+
+async function relayRows(rows: Row[]): Promise<void> {
+  const times: Record<'raw' | 'lab' | 'socat', number[]> = { raw: [], lab: [], socat: [] };
+  const peak = Math.max((await relayRun('lab', true)).peakGrowth, (await relayRun('lab', true)).peakGrowth);
+  const kinds = ['raw', 'lab', 'socat'] as const;
+  for (let i = 0; i < REPEATS; i++) {
+    for (let k = 0; k < kinds.length; k++) {
+      const kind = kinds[(i + k) % kinds.length];
+      times[kind].push((await relayRun(kind)).ms);
+    }
+    process.stderr.write(`bench: relay round ${i + 1}/${REPEATS}\n`);
+  }
+  const [labT, rawT, socatT] = [mibps(median(times.lab)), mibps(median(times.raw)), mibps(median(times.socat))];
+  rows.push({ measure: 'Relay throughput, forward with capture on (MiB/s)', socketLab: fmt(labT), baseline: `raw Node pipe() ${fmt(rawT)}`, ratio: fmt(labT / rawT, 2), goal: '≥ 0.80 of raw Node', met: labT / rawT >= 0.8 });
+  rows.push({ measure: 'Relay throughput vs socat TCP-LISTEN … TCP:… -b 65536 (MiB/s)', socketLab: fmt(labT), baseline: `socat ${fmt(socatT)}`, ratio: fmt(labT / socatT, 2), goal: '> 1.00 (above socat)', met: labT > socatT });
+  const bound = DEFAULT_CAPTURE_LIMITS.maxBytes + 64 * MiB;
+  rows.push({ measure: `Peak RSS growth relaying ${fmt(BYTES / MiB)} MiB with capture on (MiB)`, socketLab: fmt(peak / MiB, 1), baseline: `bound ${fmt(bound / MiB)}`, ratio: fmt(peak / bound, 2), goal: '< capture bound + 64 MiB', met: peak < bound });
+}
 
 async function throughputRows(rows: Row[]): Promise<void> {
   const lab: number[] = [];
