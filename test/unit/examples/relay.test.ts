@@ -132,4 +132,39 @@ describe('forward against real peers', function () {
     assert.equal(shown.filter((e) => e.wire.id === leg.id && e.wire.direction === 'out').length > 0, true, 'what went upstream');
     registry.dispose();
   });
+  it('TLS on both sides: a listen tls relay (self-signed) forwards to openssl s_server over TLS; a TLS client gets the upstream’s answer', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'socket-lab-relay-tls-'));
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    const made = await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1']);
+    assert.equal(made.code, 0, made.stderr);
+    const port = await freePort();
+    // -rev: each line comes back reversed.
+    const upstream = start('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', cert, '-key', key, '-rev'], { timeoutMs: 30_000 });
+    try {
+      await upstream.waitFor(/ACCEPT/, 15_000);
+      const r = await runSock(`### relay\nlisten tls 127.0.0.1:0 as relay\nself-signed\nforward tls 127.0.0.1:${port} insecure\n\n### client\nconnect tls {{relay}}\ninsecure\nsend "through two TLS sessions\\n"\nrecv line\nexpect "snoisses SLT owt hguorht"\n`);
+      assert.deepEqual([r.summary.passed, r.summary.failed, r.summary.errors], [1, 0, 0], JSON.stringify(r.steps.filter((x) => x.status !== 'ok' && x.status !== 'pass')));
+      const tls = r.events.filter((e) => e.type === 'traffic' && e.event.type === 'tls').map((e) => (e.type === 'traffic' ? e.event.id : ''));
+      assert.equal(new Set(tls).size, 3, 'three TLS sessions: the client, the relay’s accepted connection and its upstream leg');
+    } finally {
+      upstream.child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a Unix upstream: the relay forwards to another program’s Unix listener (unix_listener.py)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'socket-lab-relay-unix-'));
+    const path = join(dir, 'upstream.socket');
+    const upstream = start('python3', [join(__dirname, '..', '..', 'peers', 'unix_listener.py'), path, '10']);
+    try {
+      await upstream.waitFor(/listening\r?\n/, 10_000);
+      const r = await runSock(`### relay\nlisten tcp 127.0.0.1:0 as relay\nforward unix ${path}\n\n### client\nconnect tcp {{relay}}\nrecv all\nexpect exactly "other program"\n`);
+      assert.deepEqual([r.summary.passed, r.summary.failed, r.summary.errors], [1, 0, 0], JSON.stringify(r.steps.filter((x) => x.status !== 'ok' && x.status !== 'pass')));
+      assert.match(r.steps.find((x) => x.verb === 'forward')?.detail ?? '', /relayed through c\d+: 0 bytes up, 13 bytes back/);
+    } finally {
+      upstream.child.kill();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
