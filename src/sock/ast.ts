@@ -166,6 +166,8 @@ export type StepBody =
       readonly timeoutMs?: Amount;
     }
   | { readonly kind: 'shutdown' }
+  /** Aborts the connection: a RST on TCP (§8, `reset`). */
+  | { readonly kind: 'reset' }
   /** `starttls [timeout D]`: a TLS handshake on the block's open TCP connection (§6.1.1). */
   | { readonly kind: 'starttls'; readonly timeoutMs?: Amount }
   /** `repeat N [every D]` … `end`: the inner steps N times, starting one round every D. */
@@ -173,6 +175,12 @@ export type StepBody =
   | { readonly kind: 'repeat'; readonly count: Amount; readonly everyMs?: Amount; readonly until?: Matcher; readonly steps: readonly Step[] }
   /** `if TEST` … [`else` …] `end`: `steps` when the last value passes the test (contains, or /regex/), else `otherwise`. */
   | { readonly kind: 'if'; readonly test: Matcher; readonly steps: readonly Step[]; readonly otherwise: readonly Step[] }
+  /**
+   * A responder rule (§7.9), `on EVENT` … `end`: `message` runs `steps` for a message that passes
+   * `test` (contains, `at`, `exactly`, or a regex); `other` for a message no rule took; `connect`
+   * when a peer connects; `half-close` when it sends FIN.
+   */
+  | { readonly kind: 'on'; readonly event: 'connect' | 'message' | 'half-close' | 'other'; readonly test?: Matcher; readonly steps: readonly Step[] }
   | { readonly kind: 'wait'; readonly ms: Amount }
   /**
    * `await NAME accepted|datagram|data [N] [timeout D]`: waits until the listener NAME has
@@ -266,6 +274,8 @@ export interface ListenerPolicy {
   readonly deny: readonly string[];
   readonly idleTimeoutMs?: number;
   readonly removeStale?: boolean;
+  /** How a responder cuts a peer's bytes into messages (`messages …`, §7.9): the `recv` that reads one; absent: each chunk as it comes. */
+  readonly messages?: Extract<Step, { kind: 'recv' }>;
 }
 
 /** A file variable: `@name = value`. */

@@ -21,6 +21,8 @@ export interface Channel {
   recvAll(opts: RecvOptions): Promise<Buffer>;
   /** Exactly `n` bytes; `opts.label` names the step in errors (default `recv exactly N`). */
   recvExactly(n: number, opts: WaitOptions & { readonly label?: string }): Promise<Buffer>;
+  /** Aborts a stream connection: a RST on TCP ({@link StreamConnection.reset}); absent for datagrams. */
+  reset?(): void;
   /** Half-closes the sending side (FIN), as `shutdown(SHUT_WR)`; streams only. False if already done. */
   shutdown(): boolean;
   /** Sends back what the peer sends; resolves with the byte count. */
@@ -80,6 +82,10 @@ export class StreamChannel implements Channel {
 
   shutdown(): boolean {
     return this.conn.shutdown();
+  }
+
+  reset(): void {
+    this.conn.reset();
   }
 
   /** Echoes until the peer closes its side; `opts.timeoutMs` bounds each wait for a chunk. */

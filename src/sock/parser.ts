@@ -12,7 +12,7 @@
 import type { Block, Range, SockFile, Step } from './ast';
 import { VERBS, type VerbSpec } from './lang/verbs';
 import { BlockDraft, NO_POLICY, NO_TLS, NO_UDP } from './parse/blockDraft';
-import { closeGroup, openGroup, parseAwait, parseElse, parseEnd, parseIf, parseRepeat, parseSet, parseWait } from './parse/flow';
+import { closeGroup, openGroup, parseAwait, parseElse, parseEnd, parseIf, parseOn, parseRepeat, parseSet, parseWait } from './parse/flow';
 import { nameOfBrokenHeader, parseHeader, parseStarttls, parseUseHeader } from './parse/header';
 import { isSpace, LineError, rangeOf } from './parse/lexer';
 import { LineParser } from './parse/lineParser';
@@ -38,6 +38,7 @@ const STEP_GRAMMARS: Readonly<Record<string, StepGrammar>> = {
   close: (p) => parseEnding(p, 'close', undefined),
   starttls: (p, draft) => parseStarttls(p, draft),
   shutdown: (p, draft) => parseEnding(p, 'shutdown', draft.transport),
+  reset: (p, draft) => parseEnding(p, 'reset', draft.transport),
   wait: (p) => parseWait(p),
   await: (p) => parseAwait(p),
   hostname: lookup,
@@ -58,6 +59,7 @@ const enum VerbClass {
   Udp,
   Repeat,
   If,
+  On,
   Else,
   End,
   Eol,
@@ -76,6 +78,8 @@ function verbClassOf(v: VerbSpec): VerbClass {
       return VerbClass.Repeat;
     case 'if':
       return VerbClass.If;
+    case 'on':
+      return VerbClass.On;
     case 'else':
       return VerbClass.Else;
     case 'end':
@@ -192,7 +196,8 @@ class FileParser {
     while (draft.groups.length > 0) {
       const open = draft.groups[draft.groups.length - 1];
       // A group whose line had a mistake has its error already.
-      if (open.lineOk) p.diagnostics.push({ severity: 'error', message: 'repeat without end: add a line "end" after its steps', range: open.range });
+      const verb = open.on !== undefined ? 'on' : open.test !== undefined ? 'if' : 'repeat';
+      if (open.lineOk) p.diagnostics.push({ severity: 'error', message: `${verb} without end: add a line "end" after its steps`, range: open.range });
       closeGroup(p, draft);
     }
     if (draft.preamble && !draft.hasStatements) return;
@@ -313,8 +318,13 @@ class FileParser {
       throw new LineError(`unknown statement "${verb}"${hint ? ` (did you mean "${hint}"?)` : ''}`, p.verbStart, p.verbEnd, hint || undefined);
     }
     const { verb, verbClass, produces } = found;
-    if (draft.forwarded && verbClass !== VerbClass.Policy && verbClass !== VerbClass.Tls && verbClass !== VerbClass.Udp && verbClass !== VerbClass.Eol) {
-      throw p.verbError('nothing runs after forward: it relays until both peers have closed');
+    const setting = verbClass === VerbClass.Policy || verbClass === VerbClass.Tls || verbClass === VerbClass.Udp || verbClass === VerbClass.Eol;
+    if (draft.forwarded && !setting) throw p.verbError('nothing runs after forward: it relays until both peers have closed');
+    if (draft.responder && draft.groups.length === 0 && !setting && verbClass !== VerbClass.On && verbClass !== VerbClass.End) {
+      throw p.verbError('after a rule come only more rules (on … end) and settings: the block\'s own steps go before its first rule');
+    }
+    if ((verb === 'recv' || verb === 'echo' || verb === 'forward') && draft.groups.some((g) => g.on !== undefined)) {
+      throw p.verbError(`a rule answers the message its block read: no ${verb} in it (the messages line says how messages are cut)`);
     }
     switch (verbClass) {
       case VerbClass.Header: {
@@ -356,6 +366,9 @@ class FileParser {
         return;
       case VerbClass.If:
         parseIf(p, draft);
+        return;
+      case VerbClass.On:
+        parseOn(p, draft);
         return;
       case VerbClass.Else:
         parseElse(p, draft);

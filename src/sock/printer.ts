@@ -138,6 +138,10 @@ export function printStep(s: Step): string {
       return [`repeat ${amount(s.count, false)}${s.everyMs === undefined ? '' : ` every ${amount(s.everyMs, true)}`}${s.until ? ` until ${printMatcher(s.until)}` : ''}`, ...s.steps.map(printStep), 'end'].join('\n');
     case 'if':
       return [`if ${printMatcher(s.test)}`, ...s.steps.map(printStep), ...(s.otherwise.length > 0 ? ['else', ...s.otherwise.map(printStep)] : []), 'end'].join('\n');
+    case 'on':
+      return [`on ${s.test ? printMatcher(s.test) : s.event}`, ...s.steps.map(printStep), 'end'].join('\n');
+    case 'reset':
+      return 'reset';
     case 'wait':
       return `wait ${amount(s.ms, true)}`;
     case 'await':
@@ -197,6 +201,7 @@ function settingLines(b: Block): string[] {
   if (p.deny.length > 0) out.push(`deny ${p.deny.join(' ')}`);
   if (p.idleTimeoutMs !== undefined) out.push(`idle-timeout ${printDuration(p.idleTimeoutMs)}`);
   if (p.removeStale) out.push('remove-stale');
+  if (p.messages) out.push(`messages${p.messages.mode === 'chunk' && p.messages.timeoutMs === undefined ? ' chunk' : printStep(p.messages).slice('recv'.length)}`);
   const t = b.tls;
   if (t.insecure) out.push('insecure');
   if (t.ca) out.push(`ca ${printTemplate(t.ca)}`);

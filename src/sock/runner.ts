@@ -9,7 +9,8 @@ import { createError, fromNodeError, SocketLabError } from '../net/errors';
 import type { RelayOptions } from '../net/relay';
 import { TrafficBus, type MarkEvent } from '../net/traffic';
 import type { TlsClientOptions } from '../net/tlsInfo';
-import { sleep } from '../net/wait';
+import { MAX_TIMER_MS, sleep } from '../net/wait';
+import { BytePattern } from '../net/regex';
 import type { Block, Header, Matcher, SockFile, Step, Template } from './ast';
 import type { Channel } from './channel';
 import type { RunEvent, StepEvent, SummaryEvent } from './runEvents';
@@ -17,7 +18,7 @@ import { Scope, type ListenerInfo } from './scope';
 import { capture } from './run/captures';
 import { MAX_REPEAT } from './parse/flow';
 import { evaluate } from './run/arithmetic';
-import { escapeBytes } from '../net/payload';
+import { byteCount, escapeBytes } from '../net/payload';
 import { connectBlockClient } from './run/blockClient';
 import { openBlockListener } from './run/blockListener';
 import { tlsClientOptions } from './run/tlsOptions';
@@ -90,6 +91,17 @@ interface StepState {
   channel?: Channel;
 }
 
+/** A responder rule (§7.9). */
+type OnRule = Extract<Step, { kind: 'on' }>;
+
+/** How a responder without a `messages` line reads: each chunk or datagram as it comes. */
+const CHUNK: Extract<Step, { kind: 'recv' }> = { kind: 'recv', mode: 'chunk', range: { start: { line: 0, column: 0 }, end: { line: 0, column: 0 } }, source: '' };
+
+/** True when `steps` close or reset the connection (at their top level): a rule's session ends after them. */
+function endsConnection(steps: readonly Step[]): boolean {
+  return steps.some((s) => s.kind === 'close' || s.kind === 'reset');
+}
+
 /** True when `steps` (or the steps nested in them) hold an `expect`. */
 function hasExpect(steps: readonly Step[]): boolean {
   return steps.some((s) => s.kind === 'expect' || ('steps' in s && hasExpect(s.steps)));
@@ -122,6 +134,8 @@ export class SockRun {
   /** The connections steps use now (clients, accepted connections, UDP sessions), by bus id, for {@link SockRun.closeSocket}. */
   private readonly open = new Map<string, Channel>();
   private readonly sessions = new Set<Promise<void>>();
+  /** Responder rules' hits, by `BLOCK:LINE`. */
+  private readonly ruleHits = new Map<string, number>();
   private readonly started = Date.now();
   private readonly unsubscribe: () => void;
   /** What `await` steps wait for: the connections, datagrams and bytes each socket of the run has seen. */
@@ -445,11 +459,111 @@ export class SockRun {
   private async runSession(block: Block, channel: Channel, ctx: SessionContext): Promise<void> {
     this.open.set(channel.id, channel);
     try {
-      await this.guard(block, this.runSteps(block, block.steps, channel, ctx), ctx);
+      const first = block.steps.findIndex((s) => s.kind === 'on');
+      if (first < 0) await this.guard(block, this.runSteps(block, block.steps, channel, ctx), ctx);
+      else await this.guard(block, this.respond(block, block.steps.slice(0, first), block.steps.slice(first) as OnRule[], channel, ctx), ctx);
     } finally {
       this.open.delete(channel.id);
       await channel.close();
     }
+  }
+
+  /**
+   * A responder (§7.9): the block's steps, then its `on connect` rule, then for each message the
+   * block's `messages` line reads, the first rule whose test the message passes (a regex's named
+   * groups set as variables first), else `on other`; at the peer's FIN, `on half-close`. The
+   * session ends there, when a rule closes or resets the connection, or when a rule's step fails.
+   * A datagram session has one message, its datagram.
+   */
+  private async respond(block: Block, script: readonly Step[], rules: readonly OnRule[], channel: Channel, ctx: SessionContext): Promise<void> {
+    const state: StepState = {};
+    if ((await this.runSteps(block, script, channel, ctx, undefined, state)) !== 'pass') return;
+    const rule = (event: OnRule['event']): OnRule | undefined => rules.find((r) => r.event === event);
+    const connect = rule('connect');
+    if (connect && (await this.runRule(block, connect, 'a peer connected', channel, ctx, state)) !== 'go on') return;
+    const reader = block.policy.messages ?? CHUNK;
+    // The wait for the next message has no limit of its own unless the messages line gives one:
+    // the listener's idle-timeout and the run's end bound it.
+    const read: Step = reader.timeoutMs === undefined ? { ...reader, timeoutMs: MAX_TIMER_MS } : reader;
+    const where: StepContext = { channel, connectError: undefined, eol: block.eol, signal: this.internal.signal };
+    for (;;) {
+      const t0 = performance.now();
+      // Without a messages line, a message read is told at the listen line.
+      const at = (reader === CHUNK ? block.header?.range.start : undefined) ?? reader.range.start;
+      const base = { type: 'step' as const, block: block.index, line: at.line, column: at.column, source: reader.source || 'message', verb: 'recv', ...ctx };
+      let message: Buffer;
+      try {
+        message = (await this.executor.exec(read, where)).value ?? Buffer.alloc(0);
+      } catch (err) {
+        const error = fromNodeError(err, reader.source || 'recv');
+        // A peer that closes between messages, or a datagram session's second read, ends the session.
+        if (error.code === 'EOF') message = Buffer.alloc(0);
+        else {
+          const stopped = this.stopping || this.internal.signal.aborted;
+          this.emit({ ...base, status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
+          if (!stopped) this.errors++;
+          return;
+        }
+      }
+      if (message.length === 0) {
+        if (channel.peerClosed === undefined) return; // a datagram session: its one message was answered
+        const halfClose = rule('half-close');
+        if (halfClose) await this.runRule(block, halfClose, 'the peer sent FIN', channel, ctx, state);
+        return;
+      }
+      this.emit({ ...base, status: 'ok', ms: elapsed(t0), detail: byteCount(message.length), payload: message, direction: 'in' });
+      state.last = message;
+      const received = channel.received;
+      state.lastAt = received ? { id: received.id, offset: received.end - message.length } : undefined;
+      state.lastError = undefined;
+      let taken: OnRule | undefined;
+      let detail = '';
+      for (const r of rules) {
+        if (r.event !== 'message' || r.test === undefined) continue;
+        const verdict = await this.test(r.test, state, block, { ...base, line: r.range.start.line, column: r.range.start.column, source: r.source, verb: 'on' }, t0);
+        if (verdict === undefined) return;
+        if (!verdict.pass) continue;
+        taken = r;
+        detail = verdict.detail;
+        if (r.test.kind === 'regex') {
+          // The rule's line already shows the regex: say what its named groups took instead.
+          const m = BytePattern.of(r.test.source, r.test.flags).exec(message);
+          const took: string[] = [];
+          for (const [name, index] of Object.entries(m?.names ?? {}).sort((a, b) => a[1] - b[1])) {
+            const value = m?.groups[index];
+            if (value === undefined) continue;
+            this.scope.assign(name, value);
+            took.push(`${name} = "${escapeBytes(value, 64)}"`);
+          }
+          detail = took.length > 0 ? took.join(', ') : 'matched';
+        }
+        if (verdict.span) this.mark(state, 'field', verdict.span, r.source);
+        break;
+      }
+      taken ??= rule('other');
+      if (!taken) {
+        this.emit({ ...base, verb: 'on', status: 'ok', ms: 0, detail: 'no rule took this message' });
+        continue;
+      }
+      if ((await this.runRule(block, taken, detail || 'no other rule took it', channel, ctx, state)) !== 'go on') return;
+    }
+  }
+
+  /**
+   * Runs a rule's steps and counts its hit; says whether the session goes on: not when a step
+   * failed, or the rule closed or reset the connection.
+   */
+  private async runRule(block: Block, rule: OnRule, why: string, channel: Channel, ctx: SessionContext, state: StepState): Promise<'go on' | 'end'> {
+    const key = `${block.index}:${rule.range.start.line}`;
+    this.ruleHits.set(key, (this.ruleHits.get(key) ?? 0) + 1);
+    this.emit({ type: 'step', block: block.index, line: rule.range.start.line, column: rule.range.start.column, source: rule.source, verb: 'on', status: 'ok', ms: 0, detail: why, ...ctx });
+    const outcome = await this.runSteps(block, rule.steps, channel, ctx, undefined, state);
+    return outcome === 'pass' && !endsConnection(rule.steps) ? 'go on' : 'end';
+  }
+
+  /** How often each responder rule answered, by `BLOCK:LINE` (0-based line), since the run began. */
+  get ruleHitCounts(): ReadonlyMap<string, number> {
+    return this.ruleHits;
   }
 
   /**

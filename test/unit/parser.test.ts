@@ -153,7 +153,7 @@ describe('the .sock parser: repeat, keep/use, built-ins', () => {
   it('reports repeat without end, end without repeat, and bad counts', () => {
     assert.deepEqual(where(errors('### a\nrepeat 2\nhostname\n### b\nend\nrepeat 0\n')), [
       '2:1 repeat without end: add a line "end" after its steps',
-      '5:1 end without repeat or if',
+      '5:1 end without repeat, if or on',
       '6:8 repeat takes a count from 1 to 1000000',
     ]);
   });

@@ -21,7 +21,7 @@ export type VerbTransport = 'tcp' | 'udp' | 'unix' | 'tls';
  * - `repeat` / `end`: open and close a repeated run of steps;
  * - `setting`: a line that configures its block, wherever it stands (§2.2); see {@link VerbSpec.settingOf}.
  */
-export type VerbKind = 'header' | 'step' | 'lookup' | 'repeat' | 'if' | 'else' | 'end' | 'setting';
+export type VerbKind = 'header' | 'step' | 'lookup' | 'repeat' | 'if' | 'on' | 'else' | 'end' | 'setting';
 
 /**
  * Where a statement may stand.
@@ -282,6 +282,17 @@ export const VERBS: readonly VerbSpec[] = [
     keywords: [],
   },
   {
+    name: 'reset',
+    kind: 'step',
+    forms: [{ syntax: 'reset' }],
+    placement: { headers: CONNECTED, transports: STREAMS, where: 'client, listener; stream only' },
+    doc: 'Aborts the connection: a TCP peer gets a RST (SO_LINGER 0) and its next receive fails with ECONNRESET; a TLS or Unix connection is closed at once, unsent bytes dropped.',
+    python: 's.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); s.close()',
+    produces: false,
+    example: 'reset',
+    keywords: [],
+  },
+  {
     name: 'shutdown',
     kind: 'step',
     forms: [{ syntax: 'shutdown' }],
@@ -371,6 +382,17 @@ export const VERBS: readonly VerbSpec[] = [
     keywords: [{ at: 1, words: PAYLOAD_WORDS, role: 'payload' }],
   },
   {
+    name: 'on',
+    kind: 'on',
+    forms: [{ syntax: 'on connect' }, { syntax: 'on PAYLOAD [at OFFSET]' }, { syntax: 'on exactly PAYLOAD' }, { syntax: 'on /REGEX/FLAGS' }, { syntax: 'on half-close' }, { syntax: 'on other' }],
+    placement: { headers: ['listen'], where: 'listener only' },
+    doc: 'A responder rule, closed by `end`: after the block\'s steps, a listener answers each message (cut as `messages` says) with the steps of the first rule whose test it passes (as `expect` tests: contains, `at`, `exactly`, a regex whose named groups become variables), else `on other`. `on connect` runs when a peer connects, `on half-close` when it sends FIN.',
+    python: 'while data := conn.recv(4096): if re.search(…, data): conn.sendall(reply)',
+    produces: false,
+    example: 'on /^PING/\nsend "+PONG\\r\\n"\nend',
+    keywords: [{ at: 1, words: ['connect', 'half-close', 'other', 'exactly', ...PAYLOAD_WORDS], role: 'keyword' }],
+  },
+  {
     name: 'else',
     kind: 'else',
     forms: [{ syntax: 'else' }],
@@ -395,6 +417,7 @@ export const VERBS: readonly VerbSpec[] = [
   setting('max-conns', 'listener', 'max-conns N', { headers: ['listen'], where: 'listener only' }, 'Serves at most N connections at once (on UDP, N sessions); the default is 100.', 'max-conns 1'),
   setting('allow', 'listener', 'allow ADDRESS…', { headers: ['listen'], transports: ['tcp', 'tls', 'udp'], where: 'listener only' }, 'Serves only peers that match one of these addresses or subnets.', 'allow 127.0.0.1 10.0.0.0/8'),
   setting('deny', 'listener', 'deny ADDRESS…', { headers: ['listen'], transports: ['tcp', 'tls', 'udp'], where: 'listener only' }, 'Never serves peers that match one of these addresses or subnets; deny wins over allow.', 'deny 10.0.0.0/8'),
+  setting('messages', 'listener', 'messages chunk|line|until PAYLOAD|exactly N|frame …|all', { headers: ['listen'], where: 'listener only' }, 'How a responder (`on` rules) cuts what a peer sends into messages: as a `recv` of that form reads (default `chunk`: each chunk or datagram as it arrives).', 'messages chunk', { keywords: [{ at: 1, words: ['chunk', 'line', 'until', 'exactly', 'frame', 'all'], role: 'keyword' }] }),
   setting('idle-timeout', 'listener', 'idle-timeout D', { headers: ['listen'], transports: STREAMS, where: 'listener only' }, 'Closes a connection on which nothing is sent or received for a duration.', 'idle-timeout 5s'),
   setting('remove-stale', 'listener', 'remove-stale', { headers: ['listen'], transports: ['unix'], where: 'listener only' }, 'Removes a stale socket file (one no listener is listening on) in the way of a Unix listener.', 'remove-stale'),
   setting('insecure', 'tls', 'insecure', TLS_CLIENT, 'Connects without verifying the server certificate or its name (the parser warns).', 'insecure', { python: 'ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE' }),

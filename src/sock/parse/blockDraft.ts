@@ -10,7 +10,7 @@ export const NO_POLICY: ListenerPolicy = Object.freeze({ allow: Object.freeze([]
 export const NO_TLS: TlsSettings = Object.freeze({});
 export const NO_UDP: UdpSettings = Object.freeze({ groups: Object.freeze([]) });
 
-type MutablePolicy = { maxConnections?: number; allow: string[]; deny: string[]; idleTimeoutMs?: number; removeStale?: boolean };
+type MutablePolicy = { maxConnections?: number; allow: string[]; deny: string[]; idleTimeoutMs?: number; removeStale?: boolean; messages?: Extract<Step, { kind: 'recv' }> };
 type MutableTls = { -readonly [K in keyof TlsSettings]: TlsSettings[K] };
 type MutableUdp = { broadcast?: boolean; groups: { group: string; iface?: string }[] };
 
@@ -26,6 +26,8 @@ export interface OpenGroup {
   count: Amount;
   everyMs?: Amount;
   until?: Matcher;
+  /** `on`: the responder rule's event and, for a message, its test. */
+  on?: { event: 'connect' | 'message' | 'half-close' | 'other'; test?: Matcher };
   /** `if`: its test, and its `else` steps (steps go there after its `else`). */
   test?: Matcher;
   elseSteps?: Step[];
@@ -69,6 +71,8 @@ export class BlockDraft {
   starttls = false;
   /** The block has a `forward` step: no step may follow it. */
   forwarded = false;
+  /** The block has a responder rule (`on … end`): only more rules and settings may follow it. */
+  responder = false;
   /** The first TLS line of a `connect tcp` block, which needs a `starttls` step to mean anything. */
   tlsLineOfTcp: Range | undefined;
   /** Made by the block's first setting line of each kind. */
@@ -97,6 +101,7 @@ export class BlockDraft {
     this.settingsBroken = false;
     this.starttls = false;
     this.forwarded = false;
+    this.responder = false;
     this.tlsLineOfTcp = undefined;
     this.policy = undefined;
     this.tls = undefined;

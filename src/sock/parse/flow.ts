@@ -4,11 +4,13 @@
  * Every loop has a bound: a count of at most {@link MAX_REPEAT}, nesting at most
  * {@link MAX_REPEAT_DEPTH} deep.
  */
+import { regexGroupNames } from '../../net/regex';
 import type { Amount, Step } from '../ast';
 import type { BlockDraft, OpenGroup } from './blockDraft';
 import { findPair, LineError } from './lexer';
 import { KEYWORDS, NAME, type LineParser } from './lineParser';
 import { parseTest } from './payloads';
+import { parseMessageMatcher } from './receive';
 
 /** The largest count of `repeat N`. */
 export const MAX_REPEAT = 1_000_000;
@@ -73,6 +75,36 @@ export function parseIf(p: LineParser, draft: BlockDraft): void {
   placeGroup(p, group);
 }
 
+/**
+ * `on connect|half-close|other|TEST`: opens a responder rule (§7.9), which `end` closes. Rules
+ * stand at the top of a listener block, after its steps; a rule holds no receive of its own (the
+ * block's `messages` line reads each message) and no other rule.
+ */
+export function parseOn(p: LineParser, draft: BlockDraft): void {
+  const { c } = p;
+  const inside = draft.groups.length > 0;
+  const group = openGroup(p, draft);
+  if (draft.headerVerb !== 'listen') throw p.verbError('on is a responder rule of a listener: put it in a block that starts with listen');
+  if (inside) throw p.verbError('a rule stands at the top of its block, not inside a repeat, an if or another rule');
+  if (c.atEnd()) throw p.verbError('on takes connect, half-close, other, or a test of the message: "text", hex …, exactly …, /regex/');
+  const save = c.pos;
+  c.next('');
+  if (c.is('connect') || c.is('half-close') || c.is('other')) {
+    group.on = { event: c.is('connect') ? 'connect' : c.is('half-close') ? 'half-close' : 'other' };
+    c.expectEnd();
+  } else {
+    c.pos = save;
+    const test = parseMessageMatcher(p);
+    c.expectEnd();
+    group.on = { event: 'message', test };
+    // Named groups become variables for the rule's steps and every later one, as capture's do.
+    if (test.kind === 'regex') for (const name of regexGroupNames(test.source, test.flags)) p.captured.add(name);
+  }
+  if (group.on.event === 'half-close' && draft.transport === 'udp') throw p.verbError('a UDP peer sends no FIN: on half-close is for streams');
+  draft.responder = true;
+  placeGroup(p, group);
+}
+
 /** `else`: the steps after it run when the `if`'s test fails. */
 export function parseElse(p: LineParser, draft: BlockDraft): void {
   p.c.expectEnd();
@@ -82,9 +114,9 @@ export function parseElse(p: LineParser, draft: BlockDraft): void {
   open.inElse = true;
 }
 
-/** `end`: closes the innermost `repeat` or `if`. */
+/** `end`: closes the innermost `repeat`, `if` or `on`. */
 export function parseEnd(p: LineParser, draft: BlockDraft): void {
-  if (draft.groups.length === 0) throw p.verbError('end without repeat or if');
+  if (draft.groups.length === 0) throw p.verbError('end without repeat, if or on');
   // Closed before the rest of the line is checked: a word after end is its one error.
   closeGroup(p, draft);
   p.c.expectEnd();
@@ -95,6 +127,10 @@ export function closeGroup(p: LineParser, draft: BlockDraft): void {
   const g = draft.groups.pop();
   if (!g) return;
   const { range, source } = g;
+  if (g.on !== undefined) {
+    draft.addStep(g.on.test ? { kind: 'on', event: g.on.event, test: g.on.test, steps: g.steps, range, source } : { kind: 'on', event: g.on.event, steps: g.steps, range, source });
+    return;
+  }
   if (g.test !== undefined) {
     draft.addStep({ kind: 'if', test: g.test, steps: g.steps, otherwise: g.elseSteps ?? [], range, source });
     return;

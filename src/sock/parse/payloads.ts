@@ -249,8 +249,9 @@ function parseIntField(p: LineParser, type: IntType, start: number): FieldPart {
 }
 
 /** `close`, or `shutdown` (a half-close: FIN, `socket.shutdown(SHUT_WR)`), which UDP has none of. */
-export function parseEnding(p: LineParser, verb: 'close' | 'shutdown', transport: BlockTransport | undefined): Step {
+export function parseEnding(p: LineParser, verb: 'close' | 'shutdown' | 'reset', transport: BlockTransport | undefined): Step {
   if (verb === 'shutdown' && transport === 'udp') throw p.verbError('shutdown half-closes a stream (TCP, Unix, TLS); UDP has no connection to close');
+  if (verb === 'reset' && transport === 'udp') throw p.verbError('reset aborts a stream (a RST on TCP); UDP has no connection to reset');
   p.c.expectEnd();
   return { kind: verb, range: p.statementRange(), source: p.statementSource() };
 }

@@ -171,6 +171,19 @@ function parseMatcher(p: LineParser): Matcher {
   }
   const fact = parseFact(p);
   if (fact) return fact;
+  return parseMessageMatcher(p);
+}
+
+/**
+ * A test of received bytes, as `expect` and a responder's `on` write it: `/REGEX/FLAGS`,
+ * `exactly PAYLOAD`, or `PAYLOAD [at OFFSET]` (§8.4, §8.5).
+ */
+export function parseMessageMatcher(p: LineParser): Matcher {
+  const { c } = p;
+  if (c.peek() === 0x2f /* / */) {
+    const source = p.regex();
+    return { kind: 'regex', source, flags: c.flags };
+  }
   if (c.nextIs('exactly')) {
     c.next('exactly');
     return { kind: 'exactly', payload: parseMultiPayload(p, KEYWORDS.expect, { wildcards: true }) };

@@ -6,7 +6,9 @@
 import { isIP } from 'node:net';
 import { isMulticast } from '../../net/datagram';
 import { parseAddressPattern } from '../../net/policy';
+import type { Step } from '../ast';
 import type { BlockDraft } from './blockDraft';
+import { parseRecv } from './receive';
 import { LineError, type Token } from './lexer';
 import { errorAt, KEYWORDS, type LineParser } from './lineParser';
 
@@ -40,6 +42,16 @@ export function parsePolicy(p: LineParser, verb: string, draft: BlockDraft): voi
         throw errorAt(err, a.start, a.end);
       }
       policy[verb].push(a.text);
+    }
+  } else if (verb === 'messages') {
+    // The recv that reads one message; `chunk` is a plain recv's mode, written out.
+    if (c.nextIs('chunk')) {
+      c.next('chunk');
+      c.expectEnd();
+      policy.messages = { kind: 'recv', mode: 'chunk', range: p.statementRange(), source: p.statementSource() };
+    } else {
+      policy.messages = parseRecv(p, transport) as Extract<Step, { kind: 'recv' }>;
+      c.expectEnd();
     }
   } else if (verb === 'idle-timeout') {
     if (transport === 'udp') throw p.verbError('idle-timeout closes idle connections; UDP has none');

@@ -113,6 +113,12 @@ export class StepExecutor {
       case 'close':
         await this.channelFor(step, ctx).close();
         return { detail: 'closed' };
+      case 'reset': {
+        const ch = this.channelFor(step, ctx);
+        if (!ch.reset) throw createError('EBADPAYLOAD', 'reset aborts a stream connection (TCP, TLS, Unix)');
+        ch.reset();
+        return { detail: 'reset (RST sent)' };
+      }
       case 'shutdown':
         return { detail: this.channelFor(step, ctx).shutdown() ? 'sent FIN; still receiving' : 'already shut down; nothing sent' };
       case 'wait': {
@@ -137,6 +143,7 @@ export class StepExecutor {
       case 'capture':
       case 'set':
       case 'if':
+      case 'on':
         throw new TypeError(`${step.kind} is run by runSteps`);
       default:
         return runLookup(step, (t) => this.scope.expand(t), this.timeoutMs);

@@ -41,6 +41,7 @@ const SCOPES: Record<VerbKind, string> = {
   step: 'keyword.other.step.sock',
   repeat: 'keyword.other.step.sock',
   if: 'keyword.other.step.sock',
+  on: 'keyword.other.step.sock',
   else: 'keyword.other.step.sock',
   end: 'keyword.other.step.sock',
   lookup: 'support.function.lookup.sock',

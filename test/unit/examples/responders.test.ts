@@ -1,0 +1,93 @@
+// Responders (spec §7.9) against real clients this project did not write: examples/mock-redis.sock
+// answers Debian's redis-cli, examples/mock-http.sock answers curl over one kept-alive connection,
+// a UDP rule answers Python's sendto, and faults (a drip, a reset mid-reply) reach the Python
+// tutorial client. Each mock takes its port as --var port=N and runs with --serve.
+import { strict as assert } from 'node:assert';
+import { join } from 'node:path';
+import { CLI, freePort, PEERS, run, runSock, start, type Running } from '../helpers';
+
+/** Serves `file` with `--serve --for`, on a free port; resolves once it listens. */
+async function serve(file: string, forS = 8): Promise<{ port: number; mock: Running }> {
+  const port = await freePort();
+  const mock = start(process.execPath, [CLI, 'run', file, '--var', `port=${port}`, '--serve', '--for', `${forS}s`]);
+  await mock.waitFor(/serving: listeners stay open/);
+  return { port, mock };
+}
+
+describe('responders against real clients', function () {
+  this.timeout(60_000);
+
+  it('examples/mock-redis.sock: redis-cli gets PONG, stores a value and reads it back, and sees the error for anything else', async () => {
+    const { port, mock } = await serve('examples/mock-redis.sock');
+    const cli = (...args: string[]) => run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args]);
+    try {
+      assert.equal((await cli('PING')).stdout, 'PONG\n');
+      assert.equal((await cli('SET', 'greeting', 'hello from redis-cli')).stdout, 'OK\n');
+      assert.equal((await cli('GET', 'greeting')).stdout, 'hello from redis-cli\n', 'the value SET stored, its length computed');
+      const unknown = await cli('DEL', 'greeting');
+      assert.match(unknown.stdout + unknown.stderr, /ERR unknown command: this mock knows PING, SET and GET/);
+    } finally {
+      mock.child.kill('SIGTERM');
+    }
+    const done = await mock.exited;
+    assert.match(done.stdout, /• \[redis c\d+\] on \/\^\\\*3[^\n]*\n\s+key = "greeting", stored = "hello from redis-cli"/);
+    assert.match(done.stdout, /• \[redis c\d+\] on other\s+no other rule took it/);
+  });
+
+  it('examples/mock-http.sock: curl gets / and /health over one connection, and a 404 that names what it asked for', async () => {
+    const { port, mock } = await serve('examples/mock-http.sock');
+    try {
+      const r = await run('curl', ['-sS', '--max-time', '10', '-w', '\n[%{http_code} %{num_connects}]\n', `http://127.0.0.1:${port}/`, `http://127.0.0.1:${port}/health`, `http://127.0.0.1:${port}/missing`]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'Hello from the Socket Lab mock\n\n[200 1]\n{"status":"ok"}\n[200 0]\nno GET /missing here\n\n[404 0]\n', 'one connect, then the same connection kept alive');
+      const head = await run('curl', ['-sS', '-I', '--max-time', '10', `http://127.0.0.1:${port}/health`]);
+      assert.match(head.stdout, /^HTTP\/1\.1 404 Not Found\r\n/, 'HEAD is not a GET the mock knows');
+    } finally {
+      mock.child.kill('SIGTERM');
+    }
+    await mock.exited;
+  });
+
+  it('UDP: a rule answers each datagram’s sender, a regex group in the reply (Python sendto/recvfrom)', async () => {
+    const said: string[] = [];
+    const r = await runSock('### udp mock\nlisten udp 127.0.0.1:0 as u\non /^hello (?P<name>\\w+)/\n  send "hi {{name}}"\nend\non other\n  send "?"\nend\n', {
+      during: async (events) => {
+        const listening = events.find((e) => e.type === 'listening');
+        const port = listening?.type === 'listening' ? listening.local.split(':')[1] : '0';
+        for (const message of ['hello lab', 'what']) said.push((await run('python3', [join(PEERS, 'udp.py'), 'send', port, message])).stdout);
+      },
+    });
+    assert.deepEqual(said, ["b'hi lab'\n", "b'?'\n"]);
+    assert.equal(r.summary.errors, 0, JSON.stringify(r.steps.filter((x) => x.status === 'error')));
+  });
+
+  it('faults reach the Python tutorial client: a drip arrives in pieces over time; a reset mid-reply is a ConnectionResetError', async () => {
+    const drip = '### drip\nlisten tcp 127.0.0.1:0 as m\non "GET"\n  repeat 4\n    send "."\n    wait 150ms\n  end\n  close\nend\n';
+    let dripped = '';
+    let ms = 0;
+    await runSock(drip, {
+      during: async (events) => {
+        const listening = events.find((e) => e.type === 'listening');
+        const port = listening?.type === 'listening' ? listening.local.split(':')[1] : '0';
+        const t0 = performance.now();
+        dripped = (await run('python3', [join(PEERS, 'client.py'), port, '127.0.0.1', 'GET'])).stdout;
+        ms = performance.now() - t0;
+      },
+    });
+    assert.equal(dripped, "b'....'\n");
+    assert.ok(ms >= 450, `the four bytes took ${Math.round(ms)} ms: they came 150 ms apart`);
+
+    const reset = '### reset\nlisten tcp 127.0.0.1:0 as m\non "GET"\n  send "HTTP/1.0 200 OK\\r\\nContent-Length: 1000\\r\\n\\r\\npart of"\n  wait 100ms\n  reset\nend\n';
+    let seen = { code: 0 as number | null, stdout: '', stderr: '' };
+    const r = await runSock(reset, {
+      during: async (events) => {
+        const listening = events.find((e) => e.type === 'listening');
+        const port = listening?.type === 'listening' ? listening.local.split(':')[1] : '0';
+        seen = await run('python3', [join(PEERS, 'client.py'), port, '127.0.0.1', 'GET']);
+      },
+    });
+    assert.notEqual(seen.code, 0);
+    assert.match(seen.stderr, /ConnectionResetError: \[Errno 104\] Connection reset by peer/);
+    assert.equal(r.steps.find((x) => x.verb === 'reset')?.status, 'ok');
+  });
+});
