@@ -51,6 +51,9 @@ export function activate(context: vscode.ExtensionContext): SocketLabApi {
   registerLookupCommands(context, log);
   const trafficView = registerTrafficPanel(context, { bus, capture: history.capture, registry, manager, log });
   const sock = registerSockLanguage(context, bus, log, owner);
+  // The tree lists a running responder's rules with their hits; a reload refreshes them at once.
+  tree.provider.rules = sock.rulesOf;
+  context.subscriptions.push(sock.onDidChange(() => tree.provider.refresh()));
   return { version: String(context.extension.packageJSON.version), endpoints: () => registry.all(), tree: tree.snapshot, capture: history.stats, inlineResults: sock.inlineResults, parses: sock.parses, trafficView };
 }
 

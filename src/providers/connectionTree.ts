@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { EndpointRecord, EndpointRegistry } from '../net/registry';
 import { byteCount } from '../net/payload';
 import { CONNECTIONS_VIEW } from './contributions';
+import type { RuleHits } from './sockLanguage';
 import { readSettings } from './settings';
 
 const STATE_ICONS: Record<EndpointRecord['state'], { icon: string; color?: string }> = {
@@ -41,12 +42,18 @@ export function describeRecord(r: EndpointRecord): { label: string; description:
   return { label, description, tooltip, contextValue: `${r.kind}${open ? '.open' : '.closed'}` };
 }
 
-/** The sidebar tree: listeners with their accepted connections as children (a relayed one with its upstream leg under it), and clients. */
+/** The id prefix of a responder rule's tree item: `rule:LISTENER:LINE`. */
+const RULE = 'rule:';
+
+/** The sidebar tree: listeners with their responder rules and accepted connections as children (a relayed one with its upstream leg under it), and clients. */
 export class ConnectionTreeProvider implements vscode.TreeDataProvider<string> {
   private readonly emitter = new vscode.EventEmitter<string | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
   private timer: NodeJS.Timeout | undefined;
   private readonly unsubscribe: () => void;
+
+  /** A running listener's responder rules, listed first under it; set once the `.sock` runs exist. */
+  rules: RuleHits = () => undefined;
 
   constructor(private readonly registry: EndpointRegistry) {
     // A flood of traffic changes the counters thousands of times a second: refresh at most
@@ -59,16 +66,23 @@ export class ConnectionTreeProvider implements vscode.TreeDataProvider<string> {
     });
   }
 
+  /** Fires the tree's refresh at once (a listener's rules were reloaded). */
+  refresh(): void {
+    this.emitter.fire(undefined);
+  }
+
   getChildren(element?: string): string[] {
-    if (element) return this.registry.childrenOf(element).map((r) => r.id);
+    if (element?.startsWith(RULE)) return [];
+    if (element) return [...(this.rules(element)?.map((r) => `${RULE}${element}:${r.line}`) ?? []), ...this.registry.childrenOf(element).map((r) => r.id)];
     return this.registry.all().filter((r) => this.registry.parentOf(r.id) === undefined).map((r) => r.id);
   }
 
   getTreeItem(id: string): vscode.TreeItem {
+    if (id.startsWith(RULE)) return this.ruleItem(id);
     const r = this.registry.get(id);
     if (!r) return new vscode.TreeItem(id);
     const d = describeRecord(r);
-    const hasChildren = (r.kind === 'listener' || r.kind === 'accepted') && this.registry.childrenOf(id).length > 0;
+    const hasChildren = (r.kind === 'listener' || r.kind === 'accepted') && this.getChildren(id).length > 0;
     const item = new vscode.TreeItem(d.label, hasChildren ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
     item.id = id;
     item.description = d.description;
@@ -80,7 +94,22 @@ export class ConnectionTreeProvider implements vscode.TreeDataProvider<string> {
   }
 
   getParent(id: string): string | undefined {
+    if (id.startsWith(RULE)) return id.slice(RULE.length, id.lastIndexOf(':'));
     return this.registry.parentOf(id);
+  }
+
+  /** A responder rule under its listener: its `on` line, and how often it answered. */
+  private ruleItem(id: string): vscode.TreeItem {
+    const listener = id.slice(RULE.length, id.lastIndexOf(':'));
+    const line = Number(id.slice(id.lastIndexOf(':') + 1));
+    const rule = this.rules(listener)?.find((r) => r.line === line);
+    const item = new vscode.TreeItem(rule?.source ?? 'rule', vscode.TreeItemCollapsibleState.None);
+    item.id = id;
+    item.description = rule ? `${rule.hits} hit${rule.hits === 1 ? '' : 's'}` : 'reloaded';
+    item.tooltip = rule ? `responder rule on line ${line + 1}: answered ${rule.hits} message${rule.hits === 1 ? '' : 's'} (or connects, FINs) since the run began` : '';
+    item.contextValue = 'rule';
+    item.iconPath = new vscode.ThemeIcon('symbol-event');
+    return item;
   }
 
   dispose(): void {
@@ -100,7 +129,7 @@ export interface TreeSnapshotNode {
 }
 
 /** Registers the tree view; returns it, and a snapshot of what it shows. */
-export function registerConnectionTree(context: vscode.ExtensionContext, registry: EndpointRegistry): { view: vscode.TreeView<string>; snapshot: () => TreeSnapshotNode[] } {
+export function registerConnectionTree(context: vscode.ExtensionContext, registry: EndpointRegistry): { view: vscode.TreeView<string>; snapshot: () => TreeSnapshotNode[]; provider: ConnectionTreeProvider } {
   const provider = new ConnectionTreeProvider(registry);
   const view = vscode.window.createTreeView(CONNECTIONS_VIEW, { treeDataProvider: provider, showCollapseAll: true });
   context.subscriptions.push(provider, view);
@@ -108,5 +137,5 @@ export function registerConnectionTree(context: vscode.ExtensionContext, registr
     const item = provider.getTreeItem(id);
     return { id, label: String(item.label), description: String(item.description ?? ''), contextValue: item.contextValue ?? '', children: provider.getChildren(id).map(node) };
   };
-  return { view, snapshot: () => provider.getChildren().map(node) };
+  return { view, snapshot: () => provider.getChildren().map(node), provider };
 }

@@ -9,11 +9,18 @@ import { registerQuickFixes } from './quickFixes';
 import { registerSockRuns } from './sockSessions';
 
 /** What the integration tests read of the `.sock` language's state. */
+/** A running listener's responder rules (their `on` line, its 0-based line number) and how often each answered. */
+export type RuleHits = (listenerId: string) => readonly { readonly source: string; readonly line: number; readonly hits: number }[] | undefined;
+
 export interface SockLanguageState {
   /** The run results shown at the end of the lines of a document, by line. */
   readonly inlineResults: (uri: vscode.Uri) => Map<number, string>;
   /** How many times a document has been parsed. */
   readonly parses: (uri: vscode.Uri) => number;
+  /** A running listener's responder rules and their hits, for the tree. */
+  readonly rulesOf: RuleHits;
+  /** Fires when a listener block starts, stops or reloads. */
+  readonly onDidChange: vscode.Event<void>;
 }
 
 /**
@@ -28,5 +35,5 @@ export function registerSockLanguage(context: vscode.ExtensionContext, bus: Traf
   registerLanguageFeatures(context, parsed);
   registerQuickFixes(context, parsed);
   const sessions = registerSockRuns(context, bus, log, parsed, owner);
-  return { inlineResults: (uri) => sessions.results.shown(uri), parses: (uri) => parsed.parses(uri) };
+  return { inlineResults: (uri) => sessions.results.shown(uri), parses: (uri) => parsed.parses(uri), rulesOf: (id) => sessions.rulesOf(id), onDidChange: sessions.onDidChange };
 }

@@ -132,6 +132,35 @@ export class SockSessions implements vscode.Disposable {
     return { passed: s.summary.passed - before.passed, failed: s.summary.failed - before.failed, errors: s.summary.errors - before.errors };
   }
 
+  /**
+   * After a save: each running listener of the document takes the saved file's block with the same
+   * `listen` line, its rules and steps, without closing its connections (they answer their next
+   * message by the new rules); the log says what was reloaded.
+   */
+  reload(doc: vscode.TextDocument): void {
+    const s = this.runs.get(doc.uri.toString());
+    if (!s) return;
+    const file = this.parsed.of(doc);
+    if (hasErrors(file)) {
+      if (s.run.listeningCount > 0) this.log.warn(`${vscode.workspace.asRelativePath(doc.uri)} was saved with errors: its running listeners keep the rules they had`);
+      return;
+    }
+    for (const r of s.run.reload(file)) {
+      if (r.reloaded) this.log.info(`[${r.listener}] reloaded from the saved file${r.rules > 0 ? `: ${r.rules} rule${r.rules === 1 ? '' : 's'}` : ''}; its open connections stay and answer by them`);
+      else this.log.info(`[${r.listener}] not reloaded: the saved file has no block with its listen line; stop and start it to apply the change`);
+    }
+    this.changed.fire();
+  }
+
+  /** A running listener's responder rules and their hits, whichever document's run started it. */
+  rulesOf(listenerId: string): { readonly source: string; readonly line: number; readonly hits: number }[] | undefined {
+    for (const s of this.runs.values()) {
+      const rules = s.run.rulesOf(listenerId);
+      if (rules) return rules;
+    }
+    return undefined;
+  }
+
   /** Stops listener block `index` of the document. */
   async stopBlock(uri: vscode.Uri, index: number): Promise<void> {
     await this.runs.get(uri.toString())?.run.stopBlock(index);
@@ -214,6 +243,9 @@ export function registerSockRuns(context: vscode.ExtensionContext, bus: TrafficB
       return sessions.runBlocks(doc);
     }),
     vscode.workspace.onDidCloseTextDocument((doc) => void sessions.stop(doc.uri)),
+    vscode.workspace.onDidSaveTextDocument((doc) => {
+      if (doc.languageId === SOCK_LANGUAGE) sessions.reload(doc);
+    }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => sessions.refresh()),
   );
   return sessions;

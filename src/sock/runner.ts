@@ -97,6 +97,17 @@ type OnRule = Extract<Step, { kind: 'on' }>;
 /** How a responder without a `messages` line reads: each chunk or datagram as it comes. */
 const CHUNK: Extract<Step, { kind: 'recv' }> = { kind: 'recv', mode: 'chunk', range: { start: { line: 0, column: 0 }, end: { line: 0, column: 0 } }, source: '' };
 
+/** A block's responder rules, or undefined when it has none. */
+function rulesOf(block: Block): OnRule[] | undefined {
+  const rules = block.steps.filter((s): s is OnRule => s.kind === 'on');
+  return rules.length > 0 ? rules : undefined;
+}
+
+/** A rule's key for its hit count: its block and its line's text, so a reload that keeps the line keeps the count. */
+function ruleKey(blockIndex: number, rule: OnRule): string {
+  return `${blockIndex}:${rule.source}`;
+}
+
 /** True when `steps` close or reset the connection (at their top level): a rule's session ends after them. */
 function endsConnection(steps: readonly Step[]): boolean {
   return steps.some((s) => s.kind === 'close' || s.kind === 'reset');
@@ -126,8 +137,11 @@ export class SockRun {
   private readonly timeoutMs: number;
   private readonly internal = new AbortController();
   private readonly listeners: { close(): Promise<void> }[] = [];
-  /** The listener each listener block started, by block number, for {@link SockRun.stopBlock}. */
-  private readonly blockListeners = new Map<number, { id: string; close(): Promise<void>; name?: string }>();
+  /**
+   * The listener each listener block started, by block number, for {@link SockRun.stopBlock}, and
+   * the block its sessions run now ({@link SockRun.reload} may give it a newer one).
+   */
+  private readonly blockListeners = new Map<number, { id: string; close(): Promise<void>; name?: string; block: Block }>();
   private readonly listenerInfo = new Map<string, ListenerInfo>();
   /** Connections opened with `connect … as NAME keep`, by name. */
   private readonly kept = new Map<string, Channel>();
@@ -256,6 +270,11 @@ export class SockRun {
   /** True while the listener of listener block `index` is running. */
   isListening(index: number): boolean {
     return this.blockListeners.has(index);
+  }
+
+  /** How many listener blocks are running. */
+  get listeningCount(): number {
+    return this.blockListeners.size;
   }
 
   /** The bus id `await NAME` waits on: the running listener of a block `listen … as NAME`, or the kept connection NAME. */
@@ -430,10 +449,10 @@ export class SockRun {
         bus: this.bus,
         expand: (t) => this.expand(t),
         baseDir: this.options.baseDir,
-        onSession: (channel, session) => this.track(this.runSession(block, channel, { session, listener: label })),
+        onSession: (channel, session) => this.track(this.runSession(this.blockListeners.get(block.index)?.block ?? block, channel, { session, listener: label })),
       });
       this.listeners.push(listener);
-      this.blockListeners.set(block.index, { id: listener.id, close: () => listener.close(), ...(header.name ? { name: header.name } : {}) });
+      this.blockListeners.set(block.index, { id: listener.id, close: () => listener.close(), block, ...(header.name ? { name: header.name } : {}) });
       const { id, info } = listener;
       if (header.name) this.listenerInfo.set(header.name, info);
       // A host from variables is checked here, by the bound address; a literal one was checked by the parser.
@@ -475,9 +494,10 @@ export class SockRun {
    * session ends there, when a rule closes or resets the connection, or when a rule's step fails.
    * A datagram session has one message, its datagram.
    */
-  private async respond(block: Block, script: readonly Step[], rules: readonly OnRule[], channel: Channel, ctx: SessionContext): Promise<void> {
+  private async respond(block: Block, script: readonly Step[], initialRules: readonly OnRule[], channel: Channel, ctx: SessionContext): Promise<void> {
     const state: StepState = {};
     if ((await this.runSteps(block, script, channel, ctx, undefined, state)) !== 'pass') return;
+    let rules = initialRules;
     const rule = (event: OnRule['event']): OnRule | undefined => rules.find((r) => r.event === event);
     const connect = rule('connect');
     if (connect && (await this.runRule(block, connect, 'a peer connected', channel, ctx, state)) !== 'go on') return;
@@ -512,6 +532,8 @@ export class SockRun {
         return;
       }
       this.emit({ ...base, status: 'ok', ms: elapsed(t0), detail: byteCount(message.length), payload: message, direction: 'in' });
+      // The rules as the file says now: a save reloads them for connections already open (§7.9).
+      rules = rulesOf(this.liveBlock(block)) ?? rules;
       state.last = message;
       const received = channel.received;
       state.lastAt = received ? { id: received.id, offset: received.end - message.length } : undefined;
@@ -541,6 +563,8 @@ export class SockRun {
         break;
       }
       taken ??= rule('other');
+      // The message is a frame in the traffic view, named for the rule that answered it.
+      this.mark(state, 'frame', { offset: 0, length: message.length }, taken ? `answered by ${taken.source}` : 'no rule took it');
       if (!taken) {
         this.emit({ ...base, verb: 'on', status: 'ok', ms: 0, detail: 'no rule took this message' });
         continue;
@@ -549,21 +573,62 @@ export class SockRun {
     }
   }
 
+  /** The block a running listener's sessions run now: `block`, or what {@link SockRun.reload} gave its listener since. */
+  private liveBlock(block: Block): Block {
+    const byIndex = this.blockListeners.get(block.index);
+    if (byIndex && byIndex.block.header?.source === block.header?.source) return byIndex.block;
+    for (const l of this.blockListeners.values()) if (l.block === block || l.block.header?.source === block.header?.source) return l.block;
+    return block;
+  }
+
   /**
    * Runs a rule's steps and counts its hit; says whether the session goes on: not when a step
    * failed, or the rule closed or reset the connection.
    */
   private async runRule(block: Block, rule: OnRule, why: string, channel: Channel, ctx: SessionContext, state: StepState): Promise<'go on' | 'end'> {
-    const key = `${block.index}:${rule.range.start.line}`;
+    const key = ruleKey(block.index, rule);
     this.ruleHits.set(key, (this.ruleHits.get(key) ?? 0) + 1);
     this.emit({ type: 'step', block: block.index, line: rule.range.start.line, column: rule.range.start.column, source: rule.source, verb: 'on', status: 'ok', ms: 0, detail: why, ...ctx });
     const outcome = await this.runSteps(block, rule.steps, channel, ctx, undefined, state);
     return outcome === 'pass' && !endsConnection(rule.steps) ? 'go on' : 'end';
   }
 
-  /** How often each responder rule answered, by `BLOCK:LINE` (0-based line), since the run began. */
-  get ruleHitCounts(): ReadonlyMap<string, number> {
-    return this.ruleHits;
+  /**
+   * The rules of the listener with bus id `listenerId` and how often each answered since the run
+   * began (a rule reloaded with the same line keeps its count); undefined for a listener of
+   * another run, or one without rules.
+   */
+  rulesOf(listenerId: string): { readonly source: string; readonly line: number; readonly hits: number }[] | undefined {
+    for (const l of this.blockListeners.values()) {
+      if (l.id !== listenerId) continue;
+      const rules = rulesOf(l.block);
+      return rules?.map((r) => ({ source: r.source, line: r.range.start.line, hits: this.ruleHits.get(ruleKey(l.block.index, r)) ?? 0 }));
+    }
+    return undefined;
+  }
+
+  /**
+   * Gives each running listener the block of `file` with the same `listen` line (by block number
+   * first), so its new connections run the new steps and rules, and its open connections answer
+   * their next message with the new rules; nothing is closed. A listener whose line changed keeps
+   * its block: it must be restarted.
+   * @returns for each running listener, its name (or block number) and what happened
+   */
+  reload(file: SockFile): { readonly listener: string; readonly rules: number; readonly reloaded: boolean }[] {
+    const out: { listener: string; rules: number; reloaded: boolean }[] = [];
+    for (const [index, l] of this.blockListeners) {
+      const source = l.block.header?.source;
+      const same = (b: Block): boolean => b.header?.kind === 'listen' && b.header.source === source;
+      const next = file.blocks.find((b) => b.index === index && same(b)) ?? file.blocks.find(same);
+      const label = l.name ?? `block ${index}`;
+      if (!next) {
+        out.push({ listener: label, rules: rulesOf(l.block)?.length ?? 0, reloaded: false });
+        continue;
+      }
+      l.block = next;
+      out.push({ listener: label, rules: rulesOf(next)?.length ?? 0, reloaded: true });
+    }
+    return out;
   }
 
   /**

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as vscode from 'vscode';
@@ -195,6 +195,45 @@ describe('the traffic view in VS Code', () => {
     } finally {
       server.kill();
       rmSync(root, { recursive: true, force: true });
+    }
+  });
+  it('a responder: the tree lists its rules with their hits, and saving the file reloads the rules for a connection that stays open', async function () {
+    this.timeout(60_000);
+    const file = join(dir, 'mock.sock');
+    writeFileSync(file, '### mock\nlisten tcp 127.0.0.1:0 as mock\nmessages line\non /^PING/\n  send "+PONG\\n"\nend\non other\n  send "-ERR\\n"\nend\n');
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+    await vscode.window.showTextDocument(doc);
+    await vscode.commands.executeCommand('socketLab.runBlock', doc.uri, 1);
+    const listener = await until('the mock to listen', () => api.endpoints().find((r) => r.kind === 'listener' && r.state === 'listening' && api.tree().find((n) => n.id === r.id)?.children.some((c) => c.id.startsWith('rule:'))));
+    const port = Number(listener.local.slice(listener.local.lastIndexOf(':') + 1));
+    const client = connect({ host: '127.0.0.1', port });
+    let got = '';
+    client.on('data', (d: Buffer) => (got += d.toString()));
+    try {
+      client.write('PING\nHELLO\nPING\n');
+      await until('three answers', () => (got === '+PONG\n-ERR\n+PONG\n' ? true : undefined), 10_000);
+      const rules = () => api.tree().find((n) => n.id === listener.id)?.children.filter((c) => c.id.startsWith('rule:')).map((c) => `${c.label} · ${c.description}`);
+      await until('the hits in the tree', () => (rules()?.join('|') === 'on /^PING/ · 2 hits|on other · 1 hit' ? true : undefined), 5000);
+      await vscode.commands.executeCommand('socketLab.clearClosed');
+      await vscode.commands.executeCommand('socketLab.revealTree');
+      await new Promise((r) => setTimeout(r, 500));
+      console.log('[screenshot] responder-rules');
+      await new Promise((r) => setTimeout(r, 1000));
+
+      // The user changes the answer and saves: the same connection answers by the new rule.
+      const edit = new vscode.WorkspaceEdit();
+      const line = doc.lineAt(4);
+      edit.replace(doc.uri, line.range, '  send "+PONG again\\n"');
+      await vscode.workspace.applyEdit(edit);
+      await doc.save();
+      client.write('PING\n');
+      await until('the new answer on the same connection', () => (got.endsWith('+PONG again\n') ? true : undefined), 10_000);
+      assert.equal(api.endpoints().filter((r) => r.listener === listener.id).length, 1, 'one connection all along');
+      assert.equal(api.endpoints().find((r) => r.listener === listener.id)?.state, 'open');
+    } finally {
+      client.destroy();
+      await vscode.commands.executeCommand('socketLab.stopBlock', doc.uri, 1);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     }
   });
 });

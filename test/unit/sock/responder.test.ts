@@ -2,9 +2,13 @@
 // line responder answering a Python client (the tutorial's client.py) message by message.
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
+import { connect } from 'node:net';
 import { parseSock } from '../../../src/sock/parser';
+import { SockRun } from '../../../src/sock/runner';
+import type { RunEvent } from '../../../src/sock/runEvents';
+import { until } from '../../shared/until';
 import { printSock } from '../../../src/sock/printer';
-import { PEERS, run, runSock } from '../helpers';
+import { PEERS, ROOT, run, runSock } from '../helpers';
 
 /** `line:column message` of each error, 1-based. */
 function errors(text: string): string[] {
@@ -60,6 +64,33 @@ describe('responder rules', () => {
     assert.equal(seen, "b'+READY\\n+PONG\\n+lab\\n-ERR unknown\\n+BYE\\n'\n", 'nothing after QUIT closed the connection');
     const rules = r.steps.filter((s) => s.verb === 'on').map((s) => `${s.source} → ${s.detail}`);
     assert.deepEqual(rules, ['on connect → a peer connected', 'on /^PING$/m → matched', 'on /^ECHO (?P<word>\\S+)/ → word = "lab"', 'on other → no other rule took it', 'on "QUIT" → found "QUIT"']);
+    // In the traffic view each message is a frame named for the rule that answered it.
+    const frames = r.events.flatMap((e) => (e.type === 'traffic' && e.event.type === 'mark' && e.event.mark === 'frame' ? [`${e.event.offset}+${e.event.length} ${e.event.label}`] : []));
+    assert.deepEqual(frames, ['0+5 answered by on /^PING$/m', '5+9 answered by on /^ECHO (?P<word>\\S+)/', '14+5 answered by on other', '19+5 answered by on "QUIT"']);
     assert.equal(r.summary.errors, 0);
+  });
+  it('reload: a running responder takes the saved rules for its open connection, and counts hits per rule line', async () => {
+    const text = (reply: string): string => `### mock\nlisten tcp 127.0.0.1:0 as mock\nmessages line\non "PING"\n  send "${reply}\\n"\nend\n`;
+    const events: RunEvent[] = [];
+    const run = new SockRun(parseSock(text('+PONG')), { baseDir: ROOT, onEvent: (e) => events.push(e) });
+    await run.runBlocks([1], parseSock(text('+PONG')));
+    const listening = events.find((e) => e.type === 'listening');
+    assert.ok(listening?.type === 'listening');
+    const socket = connect({ host: '127.0.0.1', port: Number(listening.local.split(':')[1]) });
+    let got = '';
+    socket.on('data', (d: Buffer) => (got += d.toString()));
+    try {
+      socket.write('PING\n');
+      await until('the first answer', () => (got === '+PONG\n' ? true : undefined));
+      assert.deepEqual(run.rulesOf(listening.id), [{ source: 'on "PING"', line: 3, hits: 1 }]);
+      assert.deepEqual(run.reload(parseSock(text('+PONG, reloaded'))), [{ listener: 'mock', rules: 1, reloaded: true }]);
+      socket.write('PING\n');
+      await until('the answer by the new rule', () => (got === '+PONG\n+PONG, reloaded\n' ? true : undefined));
+      assert.deepEqual(run.rulesOf(listening.id), [{ source: 'on "PING"', line: 3, hits: 2 }], 'the same rule line keeps its count');
+      assert.deepEqual(run.reload(parseSock(text('x').replace('127.0.0.1:0', '127.0.0.1:1'))), [{ listener: 'mock', rules: 1, reloaded: false }], 'a changed listen line is not reloaded');
+    } finally {
+      socket.destroy();
+      await run.stop(0);
+    }
   });
 });
