@@ -86,6 +86,17 @@ export type Payload =
   | { readonly kind: 'file'; readonly template: Template }
   | { readonly kind: 'heredoc'; readonly lines: readonly Template[]; readonly range: Range };
 
+/**
+ * A fault that `fault` injects into later sends (§8.14): a delay before each; a drip of `bytes`
+ * every `everyMs`; only the first `bytes` of each; a close (FIN) or reset (RST) once `bytes` more
+ * are out; nothing sent; or none (the faults end).
+ */
+export type Fault =
+  | { readonly kind: 'delay'; readonly ms: Amount }
+  | { readonly kind: 'drip'; readonly bytes: Amount; readonly everyMs: Amount }
+  | { readonly kind: 'partial' | 'close-after' | 'reset-after'; readonly bytes: Amount }
+  | { readonly kind: 'drop' | 'none' };
+
 /** What an `expect` checks. */
 export type Matcher =
   /** The payload's bytes somewhere in the value, or at byte `at` (from the end when negative); `??` in hex matches any byte. */
@@ -168,6 +179,8 @@ export type StepBody =
   | { readonly kind: 'shutdown' }
   /** Aborts the connection: a RST on TCP (§8, `reset`). */
   | { readonly kind: 'reset' }
+  /** A fault in every later send of the connection (§8.14): one kind, with its amounts. */
+  | { readonly kind: 'fault'; readonly fault: Fault }
   /** `starttls [timeout D]`: a TLS handshake on the block's open TCP connection (§6.1.1). */
   | { readonly kind: 'starttls'; readonly timeoutMs?: Amount }
   /** `repeat N [every D]` … `end`: the inner steps N times, starting one round every D. */

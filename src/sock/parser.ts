@@ -12,7 +12,7 @@
 import type { Block, Range, SockFile, Step } from './ast';
 import { VERBS, type VerbSpec } from './lang/verbs';
 import { BlockDraft, NO_POLICY, NO_TLS, NO_UDP } from './parse/blockDraft';
-import { closeGroup, openGroup, parseAwait, parseElse, parseEnd, parseIf, parseOn, parseRepeat, parseSet, parseWait } from './parse/flow';
+import { closeGroup, openGroup, parseAwait, parseElse, parseEnd, parseFault, parseIf, parseOn, parseRepeat, parseSet, parseWait } from './parse/flow';
 import { nameOfBrokenHeader, parseHeader, parseStarttls, parseUseHeader } from './parse/header';
 import { isSpace, LineError, rangeOf } from './parse/lexer';
 import { LineParser } from './parse/lineParser';
@@ -39,6 +39,7 @@ const STEP_GRAMMARS: Readonly<Record<string, StepGrammar>> = {
   starttls: (p, draft) => parseStarttls(p, draft),
   shutdown: (p, draft) => parseEnding(p, 'shutdown', draft.transport),
   reset: (p, draft) => parseEnding(p, 'reset', draft.transport),
+  fault: (p, draft) => parseFault(p, draft),
   wait: (p) => parseWait(p),
   await: (p) => parseAwait(p),
   hostname: lookup,

@@ -142,6 +142,12 @@ export function printStep(s: Step): string {
       return [`on ${s.test ? printMatcher(s.test) : s.event}`, ...s.steps.map(printStep), 'end'].join('\n');
     case 'reset':
       return 'reset';
+    case 'fault': {
+      const f = s.fault;
+      if (f.kind === 'delay') return `fault delay ${amount(f.ms, true)}`;
+      if (f.kind === 'drip') return `fault drip ${amount(f.bytes, false)} every ${amount(f.everyMs, true)}`;
+      return 'bytes' in f ? `fault ${f.kind} ${amount(f.bytes, false)}` : `fault ${f.kind}`;
+    }
     case 'wait':
       return `wait ${amount(s.ms, true)}`;
     case 'await':

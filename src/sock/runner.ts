@@ -24,7 +24,7 @@ import { openBlockListener } from './run/blockListener';
 import { tlsClientOptions } from './run/tlsOptions';
 import { checkExpectation, type Verdict } from './run/expectations';
 import { PayloadBuilder } from './run/payloads';
-import { StepExecutor, type StepContext, type StepResult } from './run/steps';
+import { StepExecutor, type Faults, type StepContext, type StepResult } from './run/steps';
 import { AwaitCounts } from './run/awaits';
 
 export { MAX_FILE_PAYLOAD } from './files';
@@ -89,6 +89,8 @@ interface StepState {
   sawClose?: boolean;
   /** The block's connection, for `expect closed` and `expect tls`. */
   channel?: Channel;
+  /** The faults its sends go through (`fault`, §8.14), for the whole session. */
+  faults?: Faults;
 }
 
 /** A responder rule (§7.9). */
@@ -686,7 +688,8 @@ export class SockRun {
         }
       : undefined;
     const upstream = header?.kind === 'listen' ? (step: Extract<Step, { kind: 'forward' }>, stepSignal: AbortSignal) => this.upstream(step, stepSignal) : undefined;
-    const where: StepContext = { channel, connectError: state.connectError, eol: block.eol, signal, ...(tlsTarget ? { tlsTarget } : {}), ...(upstream ? { upstream } : {}) };
+    const faults = channel ? (state.faults ??= new Map()) : undefined;
+    const where: StepContext = { channel, connectError: state.connectError, eol: block.eol, signal, ...(faults ? { faults } : {}), ...(tlsTarget ? { tlsTarget } : {}), ...(upstream ? { upstream } : {}) };
     if (channel) state.channel = channel;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];

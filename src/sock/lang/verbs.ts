@@ -282,6 +282,17 @@ export const VERBS: readonly VerbSpec[] = [
     keywords: [],
   },
   {
+    name: 'fault',
+    kind: 'step',
+    forms: [{ syntax: 'fault delay D' }, { syntax: 'fault drip N every D' }, { syntax: 'fault partial N' }, { syntax: 'fault close-after N' }, { syntax: 'fault reset-after N' }, { syntax: 'fault drop' }, { syntax: 'fault none' }],
+    placement: { headers: CONNECTED, where: 'client, listener' },
+    doc: 'Injects a fault into every later send of the connection (in a listener, of the session; at the top of a block, before its rules, for all of it): `delay D` waits first, `drip N every D` writes N bytes at a time, `partial N` writes only the first N bytes of each send, `close-after N` / `reset-after N` close (FIN) or reset (RST) the connection once N more bytes are out, mid-reply; `drop` sends nothing; `none` ends the faults. On UDP only `delay`, `drop` and `none`: a datagram goes whole or not at all.',
+    python: 'time.sleep(d); for i in range(0, len(b), n): s.send(b[i:i+n]); time.sleep(d)',
+    produces: false,
+    example: 'fault delay 100ms',
+    keywords: [{ at: 1, words: ['delay', 'drip', 'partial', 'close-after', 'reset-after', 'drop', 'none'], role: 'keyword' }, { after: 'drip', words: [], role: 'keyword' }, { words: ['every'], role: 'keyword' }],
+  },
+  {
     name: 'reset',
     kind: 'step',
     forms: [{ syntax: 'reset' }],

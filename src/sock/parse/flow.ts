@@ -5,7 +5,7 @@
  * {@link MAX_REPEAT_DEPTH} deep.
  */
 import { regexGroupNames } from '../../net/regex';
-import type { Amount, Step } from '../ast';
+import type { Amount, Fault, Step } from '../ast';
 import type { BlockDraft, OpenGroup } from './blockDraft';
 import { findPair, LineError } from './lexer';
 import { KEYWORDS, NAME, type LineParser } from './lineParser';
@@ -155,6 +155,35 @@ export function parseSet(p: LineParser): Step {
   const value = p.template(p.lineStart + v.start, p.lineStart + v.end);
   p.captured.add(t.text);
   return { kind: 'set', name: t.text, value, range: p.statementRange(), source: p.statementSource() };
+}
+
+/** A byte count of a fault: a number ≥ 1, or a `{{…}}` read when the step runs. */
+function faultBytes(p: LineParser, what: string): Amount {
+  const { c } = p;
+  const n = c.word(`a byte count, e.g. fault ${what} 4`);
+  if (c.hasReference()) return p.wordTemplate();
+  if (!/^\d+$/.test(n.text) || Number(n.text) < 1) throw p.literalRequired('a byte count', `fault ${what} 4`) ?? new LineError(`fault ${what} takes a byte count ≥ 1`, n.start, n.end);
+  return Number(n.text);
+}
+
+/** `fault delay D|drip N every D|partial N|close-after N|reset-after N|drop|none` (§8.14). */
+export function parseFault(p: LineParser, draft: BlockDraft): Step {
+  const { c } = p;
+  c.next('delay, drip, partial, close-after, reset-after, drop or none');
+  const kind = c.slice();
+  let fault: Fault;
+  if (kind === 'delay') fault = { kind, ms: p.durationOrVariable() };
+  else if (kind === 'drip') {
+    const bytes = faultBytes(p, 'drip');
+    const every = c.word('every D, e.g. fault drip 1 every 50ms');
+    if (every.text !== 'every') throw p.keywordError(KEYWORDS.faultEvery, `fault drip N takes every D next, not "${every.text}"`, `unexpected "${every.text}"`);
+    fault = { kind, bytes, everyMs: p.durationOrVariable() };
+  } else if (kind === 'partial' || kind === 'close-after' || kind === 'reset-after') fault = { kind, bytes: faultBytes(p, kind) };
+  else if (kind === 'drop' || kind === 'none') fault = { kind };
+  else throw p.keywordError(KEYWORDS.fault, `fault takes delay, drip, partial, close-after, reset-after, drop or none; not "${kind}"`, `"${kind}" is not a fault`);
+  c.expectEnd();
+  if (draft.transport === 'udp' && fault.kind !== 'delay' && fault.kind !== 'drop' && fault.kind !== 'none') throw p.verbError(`fault ${fault.kind} cuts a stream; a datagram goes whole or not at all (UDP takes delay, drop and none)`);
+  return { kind: 'fault', fault, range: p.statementRange(), source: p.statementSource() };
 }
 
 /** `wait D`. */

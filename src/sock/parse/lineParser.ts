@@ -51,6 +51,8 @@ export const KEYWORDS = {
   awaitEvent: slotWords('await', 2),
   awaitTimeout: slotWords('await', 4),
   starttls: slotWords('starttls', 1),
+  fault: slotWords('fault', 1),
+  faultEvery: slotWords('fault', 3, '4'),
 };
 
 /** A name given with `as NAME`, by block `block` (1-based). */

@@ -21,6 +21,9 @@ import type { LineEnding, PayloadBuilder } from './payloads';
 
 const LF = Buffer.from('\n');
 
+/** The faults a session's sends go through now, by kind, with their amounts (ms, bytes; a budget counts down). */
+export type Faults = Map<'delay' | 'drip' | 'partial' | 'close-after' | 'reset-after' | 'drop', { ms?: number; bytes?: number }>;
+
 /** What one step did, for the transcript and for the `expect` after it. */
 export interface StepResult {
   /** The bytes received or the answer looked up: what a following `expect` checks. */
@@ -45,6 +48,8 @@ export interface StepContext {
   readonly signal: AbortSignal;
   /** For `starttls` in a `connect tcp` block: the host its certificate must name, and the block's TLS lines as options. */
   readonly tlsTarget?: () => Promise<{ readonly host: string; readonly tls: TlsClientOptions }>;
+  /** The session's faults (`fault`, §8.14), which its later sends go through; absent without a connection. */
+  readonly faults?: Faults;
   /** For `forward` in a listener block: the upstream it names, and what a relay needs to reach it. */
   readonly upstream?: (step: Extract<Step, { kind: 'forward' }>, signal: AbortSignal) => { readonly endpoint: Endpoint; readonly options: RelayOptions };
 }
@@ -73,8 +78,24 @@ export class StepExecutor {
       case 'send': {
         const ch = this.channelFor(step, ctx);
         const data = await this.payloads.bytes(step.payload, ctx.eol);
+        if (ctx.faults && ctx.faults.size > 0) return this.sendWithFaults(ch, data, ctx.faults, ctx.signal);
         await ch.send(data, this.waitOptions(undefined, ctx.signal));
         return { payload: data, direction: 'out', detail: byteCount(data.length) };
+      }
+      case 'fault': {
+        const f = step.fault;
+        const faults = ctx.faults;
+        if (!faults) throw createError('ECLOSED', 'fault: no connection');
+        if (f.kind === 'none') faults.clear();
+        else if (f.kind === 'delay') faults.set('delay', { ms: this.scope.duration(f.ms, 'fault delay') });
+        else if (f.kind === 'drip') faults.set('drip', { bytes: this.scope.count(f.bytes, 'fault drip', 1, RECV_MAX_BYTES), ms: this.scope.duration(f.everyMs, 'fault drip … every') });
+        else if (!('bytes' in f)) faults.set('drop', {});
+        else {
+          // close-after and reset-after share one budget: the last one written wins.
+          if (f.kind !== 'partial') faults.delete(f.kind === 'close-after' ? 'reset-after' : 'close-after');
+          faults.set(f.kind, { bytes: this.scope.count(f.bytes, `fault ${f.kind}`, 1, Number.MAX_SAFE_INTEGER) });
+        }
+        return { detail: f.kind === 'none' ? 'no more faults' : `later sends: ${[...faults.keys()].join(', ')}` };
       }
       case 'recv': {
         const ch = this.channelFor(step, ctx);
@@ -148,6 +169,50 @@ export class StepExecutor {
       default:
         return runLookup(step, (t) => this.scope.expand(t), this.timeoutMs);
     }
+  }
+
+  /**
+   * Sends `data` through the session's faults (§8.14): dropped, or after a delay, cut to its first
+   * bytes, dripped a few bytes at a time, or up to a budget after which the connection is closed or
+   * reset mid-reply.
+   */
+  private async sendWithFaults(ch: Channel, data: Buffer, faults: Faults, signal: AbortSignal): Promise<StepResult> {
+    const notes: string[] = [];
+    if (faults.has('drop')) return { payload: data, direction: 'out', detail: `${byteCount(data.length)} not sent (fault drop)` };
+    const delay = faults.get('delay');
+    if (delay?.ms) {
+      await sleep(delay.ms, signal, 'fault delay');
+      notes.push(`after ${delay.ms} ms`);
+    }
+    let out = data;
+    const partial = faults.get('partial');
+    if (partial?.bytes !== undefined && out.length > partial.bytes) {
+      out = out.subarray(0, partial.bytes);
+      notes.push(`${byteCount(data.length - out.length)} left out (fault partial)`);
+    }
+    const ending = faults.has('close-after') ? 'close-after' : faults.has('reset-after') ? 'reset-after' : undefined;
+    const budget = ending ? faults.get(ending) : undefined;
+    let ends = false;
+    if (budget?.bytes !== undefined && out.length >= budget.bytes) {
+      out = out.subarray(0, budget.bytes);
+      ends = true;
+    }
+    const drip = faults.get('drip');
+    const opts = this.waitOptions(undefined, signal);
+    if (drip?.bytes !== undefined && drip.ms !== undefined) {
+      for (let at = 0; at < out.length; at += drip.bytes) {
+        if (at > 0) await sleep(drip.ms, signal, 'fault drip');
+        await ch.send(out.subarray(at, at + drip.bytes), opts);
+      }
+      notes.push(`dripped ${drip.bytes} at a time every ${drip.ms} ms`);
+    } else if (out.length > 0) await ch.send(out, opts);
+    if (budget?.bytes !== undefined) budget.bytes -= out.length;
+    if (ends && ending) {
+      if (ending === 'reset-after' && ch.reset) ch.reset();
+      else await ch.close();
+      notes.push(`then ${ending === 'reset-after' ? 'reset' : 'closed'} (fault ${ending})`);
+    }
+    return { payload: out, direction: 'out', detail: `${byteCount(out.length)}${notes.length > 0 ? `; ${notes.join('; ')}` : ''}` };
   }
 
   /** How long a step waits: its `timeout` (read now when it is a `{{…}}`), or the default. */

@@ -61,33 +61,46 @@ describe('responders against real clients', function () {
     assert.equal(r.summary.errors, 0, JSON.stringify(r.steps.filter((x) => x.status === 'error')));
   });
 
-  it('faults reach the Python tutorial client: a drip arrives in pieces over time; a reset mid-reply is a ConnectionResetError', async () => {
-    const drip = '### drip\nlisten tcp 127.0.0.1:0 as m\non "GET"\n  repeat 4\n    send "."\n    wait 150ms\n  end\n  close\nend\n';
-    let dripped = '';
-    let ms = 0;
-    await runSock(drip, {
-      during: async (events) => {
-        const listening = events.find((e) => e.type === 'listening');
-        const port = listening?.type === 'listening' ? listening.local.split(':')[1] : '0';
-        const t0 = performance.now();
-        dripped = (await run('python3', [join(PEERS, 'client.py'), port, '127.0.0.1', 'GET'])).stdout;
-        ms = performance.now() - t0;
-      },
-    });
-    assert.equal(dripped, "b'....'\n");
-    assert.ok(ms >= 450, `the four bytes took ${Math.round(ms)} ms: they came 150 ms apart`);
+  it('faults reach the Python tutorial client: a drip arrives over time, close-after cuts the reply with a FIN, reset-after with a RST, partial leaves the rest out, delay waits', async () => {
+    /** Runs a listener whose rule answers "GET" with `reply` under `faults`; client.py sends GET, half-closes and prints what came. */
+    const answer = async (faults: string, reply = 'HTTP/1.0 200 OK\\r\\n\\r\\nhello'): Promise<{ seen: { code: number | null; stdout: string; stderr: string }; ms: number; steps: string[] }> => {
+      let seen = { code: 0 as number | null, stdout: '', stderr: '' };
+      let ms = 0;
+      const r = await runSock(`### faulty\nlisten tcp 127.0.0.1:0 as m\n${faults}\non "GET"\n  send "${reply}"\n  close\nend\n`, {
+        during: async (events) => {
+          const listening = events.find((e) => e.type === 'listening');
+          const port = listening?.type === 'listening' ? listening.local.split(':')[1] : '0';
+          const t0 = performance.now();
+          seen = await run('python3', [join(PEERS, 'client.py'), port, '127.0.0.1', 'GET']);
+          ms = performance.now() - t0;
+        },
+      });
+      return { seen, ms, steps: r.steps.filter((x) => x.verb === 'send' || x.verb === 'fault').map((x) => x.detail ?? '') };
+    };
+    const drip = await answer('fault drip 4 every 150ms');
+    assert.equal(drip.seen.stdout, "b'HTTP/1.0 200 OK\\r\\n\\r\\nhello'\n");
+    assert.ok(drip.ms >= 900, `24 bytes, 4 every 150 ms, took ${Math.round(drip.ms)} ms`);
+    assert.match(drip.steps.at(-1) ?? '', /^24 bytes; dripped 4 at a time every 150 ms$/);
 
-    const reset = '### reset\nlisten tcp 127.0.0.1:0 as m\non "GET"\n  send "HTTP/1.0 200 OK\\r\\nContent-Length: 1000\\r\\n\\r\\npart of"\n  wait 100ms\n  reset\nend\n';
-    let seen = { code: 0 as number | null, stdout: '', stderr: '' };
-    const r = await runSock(reset, {
-      during: async (events) => {
-        const listening = events.find((e) => e.type === 'listening');
-        const port = listening?.type === 'listening' ? listening.local.split(':')[1] : '0';
-        seen = await run('python3', [join(PEERS, 'client.py'), port, '127.0.0.1', 'GET']);
-      },
-    });
-    assert.notEqual(seen.code, 0);
-    assert.match(seen.stderr, /ConnectionResetError: \[Errno 104\] Connection reset by peer/);
-    assert.equal(r.steps.find((x) => x.verb === 'reset')?.status, 'ok');
+    const cut = await answer('fault close-after 8');
+    assert.equal(cut.seen.stdout, "b'HTTP/1.0'\n", 'the reply stops after 8 bytes, then the FIN');
+    assert.match(cut.steps.at(-1) ?? '', /^8 bytes; then closed \(fault close-after\)$/);
+
+    const reset = await answer('fault reset-after 8');
+    assert.notEqual(reset.seen.code, 0);
+    assert.match(reset.seen.stderr, /ConnectionResetError/);
+
+    const partial = await answer('fault partial 12');
+    assert.equal(partial.seen.stdout, "b'HTTP/1.0 200'\n");
+
+    const delayed = await answer('fault delay 400ms', 'late');
+    assert.equal(delayed.seen.stdout, "b'late'\n");
+    assert.ok(delayed.ms >= 400, `${Math.round(delayed.ms)} ms`);
+  });
+
+  it('fault drop on UDP: the datagram is answered with nothing; the next datagram, a session of its own, is answered', async () => {
+    const r = await runSock('### udp\nlisten udp 127.0.0.1:0 as u\non "first"\n  fault drop\n  send "never"\nend\non other\n  send "answered"\nend\n\n### client\nconnect udp {{u}}\nsend "first"\nrecv timeout 300ms\nexpect error ETIMEDOUT\nsend "second"\nrecv timeout 2s\nexpect "answered"\n');
+    assert.deepEqual([r.summary.passed, r.summary.failed], [2, 0], JSON.stringify(r.steps.filter((x) => x.status !== 'ok' && x.status !== 'pass')));
+    assert.ok(r.steps.some((x) => x.verb === 'send' && /^5 bytes not sent \(fault drop\)$/.test(x.detail ?? '')));
   });
 });
