@@ -7,7 +7,7 @@ import { toPcapng } from '../net/pcapng';
 import { parsePayloadInput } from '../net/payloadInput';
 import type { EndpointRegistry } from '../net/registry';
 import type { TrafficBus, TrafficEvent } from '../net/traffic';
-import { replayBlock } from '../sock/replay';
+import { mockFile, replayBlock } from '../sock/replay';
 import { Batcher } from '../webview/batcher';
 import { trafficViewHtml } from '../webview/html';
 import { parsePageMessage, VIEW_PAYLOAD_MAX, type ExportFormat, type HostMessage } from '../webview/protocol';
@@ -199,6 +199,7 @@ export function eventsOf(events: readonly TrafficEvent[], connection: string | n
 const FORMATS: Record<ExportFormat, { label: string; detail: string; ext: string; filter: string }> = {
   jsonl: { label: 'JSON Lines', detail: 'every event, payloads as base64: for scripts and jq', ext: 'jsonl', filter: 'JSON Lines' },
   sock: { label: '.sock Replay', detail: 'a block that sends what the client sent and expects what came back', ext: 'sock', filter: 'Socket Lab' },
+  mock: { label: '.sock Mock', detail: 'a responder that answers like the server did, and the replay that checks it', ext: 'sock', filter: 'Socket Lab' },
   pcapng: { label: 'pcapng', detail: 'for Wireshark and tshark (synthesized Ethernet/IP/TCP or UDP headers)', ext: 'pcapng', filter: 'pcapng' },
 };
 
@@ -209,6 +210,11 @@ function render(format: ExportFormat, events: readonly TrafficEvent[]): { bytes:
       return { bytes: Buffer.from(events.map(captureLine).join('')), what: `${events.length} events` };
     case 'sock':
       return replayFile(events);
+    case 'mock': {
+      const m = mockFile(events);
+      if (m.mocks === 0) throw new Error('the capture holds no connection to mock');
+      return { bytes: Buffer.from(m.text), what: `${m.mocks} mock block${m.mocks === 1 ? '' : 's'} and ${m.replays} replay${m.replays === 1 ? '' : 's'}` };
+    }
     case 'pcapng': {
       const out = toPcapng(events);
       if (out.packets === 0) throw new Error(`none of the ${events.length} events is an IP flow (Unix socket traffic has no pcapng form)`);
@@ -254,7 +260,7 @@ async function exportCapture(deps: TrafficPanelDeps, format: ExportFormat, conne
   }
   try {
     const out = render(format, events);
-    if (format === 'sock' && !target) {
+    if ((format === 'sock' || format === 'mock') && !target) {
       const doc = await vscode.workspace.openTextDocument({ language: SOCK_LANGUAGE, content: out.bytes.toString('utf8') });
       await vscode.window.showTextDocument(doc, { preview: false });
       return undefined;

@@ -11,7 +11,7 @@ import { createError } from '../net/errors';
 import { RECV_MAX_BYTES } from '../net/stream';
 import type { DataEvent, TlsEvent, TrafficEvent } from '../net/traffic';
 import type { FieldPart, Payload, Step, Template } from './ast';
-import { printHeader, printStep, printVariable } from './printer';
+import { printHeader, printPayload, printStep, printVariable } from './printer';
 import { DEFAULT_TIMEOUT_MS } from './runner';
 
 /** Options of {@link replayBlock}. */
@@ -156,6 +156,128 @@ export function replayBlock(events: readonly TrafficEvent[], id: string, options
     }
   }
   return { text: lines.join('\n') + '\n', warnings };
+}
+
+/**
+ * Writes a `.sock` listener block that plays the other side of a captured connection: the server,
+ * for a client connection (a relay's upstream leg included), or the listener, for a connection it
+ * accepted ("record → mock"); the side {@link replayBlock} does not play. It listens where that side listened, and answers as it
+ * did: each run of bytes the recorded client sent becomes a rule (§7.9) whose test is its first
+ * line (text) or its exact bytes (binary), sending back what came back; bytes the server sent first
+ * become `on connect`; a server that closed after an answer closes there too. A request seen twice
+ * keeps its first answer. TLS listens with a self-signed certificate; UDP answers each datagram.
+ *
+ * @param events the capture, oldest first, any connections mixed
+ * @param ids the connections (`c3`) or UDP sockets (`u4`) whose other side to mock: one, or
+ *   several that talked to the same side (their rules are merged, the first answer kept)
+ * @throws SocketLabError as {@link replayBlock}: `ENOTCAPTURED`, `EBADADDR`; `TypeError` for
+ *   connections that talked to different sides
+ */
+export function mockBlock(events: readonly TrafficEvent[], ids: string | readonly string[], options: ReplayOptions = {}): ReplayResult {
+  const warnings: string[] = [];
+  const list = typeof ids === 'string' ? [ids] : ids;
+  const conversations = list.map((id) => {
+    const own = events.filter((e) => e.id === id);
+    const role = findRole(own, id, options.peer, warnings);
+    const { actions, complete } = collectActions(own, role, warnings);
+    if (!complete) warnings.push(`${id} was still open when exported: the mock answers what it saw so far`);
+    return { id, role, actions };
+  });
+  const { role } = conversations[0];
+  if (conversations.some((c) => c.role.target !== role.target || c.role.transport !== role.transport)) throw new TypeError('mockBlock: the connections must have one other side');
+  const datagram = role.transport === 'udp';
+  const eol = chooseEol(conversations.flatMap((c) => c.actions), datagram);
+  const lines: string[] = [];
+  lines.push(`# Recorded by Socket Lab at ${new Date(role.startTs).toISOString()}: the other side of ${conversations.map((c) => oneLine(c.role.described)).join('; ')}.`);
+  lines.push('# A mock: it listens where that side listened and answers what it was sent as it answered then.');
+  lines.push(`### ${oneLine(options.title ?? `Mock of ${role.target} (from ${list.join(', ')})`)}`);
+  if (role.transport === 'unix' && !isWord(role.target)) throw createError('EBADADDR', `the socket path ${JSON.stringify(role.target)} cannot be written in a .sock file`);
+  lines.push(printHeader({ kind: 'listen', transport: role.transport, target: template(role.target), range: NOWHERE, source: '' }));
+  if (eol === 'lf') lines.push('eol lf');
+  if (role.transport === 'tls') {
+    lines.push('self-signed');
+    warnings.push('the mock has a self-signed certificate: its clients need its certificate as ca, or insecure');
+  }
+  const tests = new Set<string>();
+  for (const { actions } of conversations) {
+    let pending: Buffer[] = [];
+    let first = true;
+    for (let i = 0; i < actions.length; i++) {
+      const a = actions[i];
+      if (a.kind === 'send') {
+        pending.push(a.payload);
+        continue;
+      }
+      if (a.kind !== 'receive') continue;
+      const answer = Buffer.concat(a.chunks.map((c) => c.payload));
+      // The recorded server closed after this answer, with nothing more asked: the mock closes too.
+      const rest = actions.slice(i + 1);
+      const closes = !datagram && rest.every((x) => x.kind !== 'send') && rest.some((x) => x.kind === 'fin');
+      const send = payloadLine('send', answer, eol);
+      // A heredoc's lines are its bytes: only a one-line send is indented.
+      const body = [send.includes('\n') ? send : `  ${send}`, ...(closes ? ['  close'] : [])];
+      const test = pending.length === 0 ? (first && !datagram ? 'connect' : undefined) : ruleTest(Buffer.concat(pending));
+      pending = [];
+      first = false;
+      if (test === undefined) continue;
+      if (tests.has(test)) {
+        if (test !== 'connect') warnings.push(`a request was sent again (${test}): the mock answers it as it was answered the first time`);
+        continue;
+      }
+      tests.add(test);
+      lines.push(`on ${test}`, ...body, 'end');
+    }
+  }
+  return { text: lines.join('\n') + '\n', warnings };
+}
+
+/**
+ * A `.sock` file that mocks the servers of a capture and checks the mocks ("record → mock →
+ * replay"): for each other side the connections talked to (a server, or a listener), one
+ * {@link mockBlock} of all of them, then a {@link replayBlock} of each connection, which connects
+ * where the mock listens. Run it to see that the mock answers as the server did; run its mock
+ * blocks with `--serve` to unplug the server from a client under test. A relay's accepted
+ * connection is left to its upstream leg, which talked to the real server.
+ * @returns the file's text, how many mock and replay blocks it has, and what could not be exported
+ */
+export function mockFile(events: readonly TrafficEvent[]): { text: string; mocks: number; replays: number } {
+  const relayed = new Set(events.flatMap((e) => (e.type === 'open' && e.via !== undefined ? [e.via] : [])));
+  const ids = [...new Set(events.filter((e) => (e.type === 'open' && !relayed.has(e.id)) || (e.type === 'listening' && e.transport === 'udp')).map((e) => e.id))];
+  const groups = new Map<string, string[]>();
+  const notes: string[] = [];
+  for (const id of ids) {
+    try {
+      const role = findRole(events.filter((e) => e.id === id), id, undefined, []);
+      const key = `${role.transport} ${role.target}`;
+      groups.set(key, [...(groups.get(key) ?? []), id]);
+    } catch (err) {
+      notes.push(`# ${id} cannot be mocked: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  const parts: string[] = [...notes];
+  let mocks = 0;
+  let replays = 0;
+  for (const group of groups.values()) {
+    const m = mockBlock(events, group);
+    parts.push([...m.warnings.map((w) => `# warning: ${w}`), m.text.trimEnd()].join('\n'));
+    mocks++;
+  }
+  for (const group of groups.values()) {
+    for (const id of group) {
+      const r = replayBlock(events, id);
+      parts.push([...r.warnings.map((w) => `# warning: ${w}`), r.text.trimEnd()].join('\n'));
+      replays++;
+    }
+  }
+  return { text: parts.join('\n\n') + '\n', mocks, replays };
+}
+
+/** A rule's test for a recorded request: its first line (text), or its exact bytes (binary, hex). */
+function ruleTest(request: Buffer): string {
+  const lf = request.indexOf(0x0a);
+  const first = lf < 0 ? request : request.subarray(0, lf > 0 && request[lf - 1] === 0x0d ? lf - 1 : lf);
+  if (first.length > 0 && isText(request) && isText(first)) return printPayload(quoted(first));
+  return `exactly ${printPayload(hexWords(request))}`;
 }
 
 function findRole(own: readonly TrafficEvent[], id: string, peer: string | undefined, warnings: string[]): Role {

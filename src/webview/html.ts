@@ -62,6 +62,7 @@ ${a.codiconsUri ? `<link rel="stylesheet" href="${attr(a.codiconsUri)}">` : ''}
     <span class="label">Export</span>
     <button id="export-jsonl" type="button" title="Save the shown connections' capture as JSON lines">JSON Lines</button>
     <button id="export-sock" type="button" title="Open a .sock block that replays what the client sent and expects what came back">.sock Replay</button>
+    <button id="export-mock" type="button" title="Open a .sock file with a mock that answers like the server did, and the replay that checks it">.sock Mock</button>
     <button id="export-pcapng" type="button" title="Save a pcapng file for Wireshark or tshark">pcapng</button>
   </span>
 </header>

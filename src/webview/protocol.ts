@@ -84,8 +84,8 @@ export type HostMessage =
   | { readonly type: 'focus'; readonly focus: string | null }
   | { readonly type: 'sendResult'; readonly ok: boolean; readonly message: string };
 
-/** The export formats: JSON lines, a replayable `.sock` block, a pcapng file. */
-export type ExportFormat = 'jsonl' | 'sock' | 'pcapng';
+/** The export formats: JSON lines, a replayable `.sock` block, a mock of the servers with its replay, a pcapng file. */
+export type ExportFormat = 'jsonl' | 'sock' | 'mock' | 'pcapng';
 
 /** The page's messages. */
 export type PageMessage =
@@ -98,7 +98,7 @@ export const SEND_TEXT_MAX = 1024 * 1024;
 
 /** Ids: `c3`, `l1`, and a UDP listener's peer `u9:127.0.0.1:40312`, `u9:[fe80::1%eth0]:40312`. */
 const ID = /^[A-Za-z0-9_.:%[\]-]{1,96}$/;
-const FORMATS: readonly string[] = ['jsonl', 'sock', 'pcapng'];
+const FORMATS: readonly string[] = ['jsonl', 'sock', 'mock', 'pcapng'];
 
 /**
  * Checks a message from the page. The page runs peer bytes through its DOM, so the host treats

@@ -536,7 +536,7 @@ function wire(): void {
     if (ev.key !== 'End' && state.follow) setFollow(false);
     ev.preventDefault();
   });
-  for (const format of ['jsonl', 'sock', 'pcapng'] as const) $(`export-${format}`).addEventListener('click', () => exportAs(format));
+  for (const format of ['jsonl', 'sock', 'mock', 'pcapng'] as const) $(`export-${format}`).addEventListener('click', () => exportAs(format));
 
   els.sendTarget.addEventListener('change', () => {
     save({ sendTarget: els.sendTarget.value || null });

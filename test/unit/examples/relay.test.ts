@@ -11,7 +11,8 @@ import { EndpointRegistry } from '../../../src/net/registry';
 import { TrafficBus, type TrafficEvent } from '../../../src/net/traffic';
 import { makeMatcher, EventStore } from '../../../src/webview/page/model';
 import { toWireConnection, toWireEvent } from '../../../src/webview/toWire';
-import { freePort, run, runSock, start, startPeer, type Running } from '../helpers';
+import { mockFile } from '../../../src/sock/replay';
+import { CLI, freePort, run, runSock, start, startPeer, type Running } from '../helpers';
 
 describe('examples/relay.sock: a capturing relay in front of python3 -m http.server', function () {
   this.timeout(60_000);
@@ -64,6 +65,56 @@ describe('examples/relay.sock: a capturing relay in front of python3 -m http.ser
     const rows = streams.stdout.trim().split('\n').map((l) => l.split('\t'));
     assert.deepEqual(rows.map((r) => [r[1], r[2]]).sort(), [[String(port), '/hello.txt'], [String(upstream), '/hello.txt']].sort());
     assert.equal(new Set(rows.map((r) => r[0])).size, 2, 'two flows');
+  });
+});
+
+describe('record → mock → replay: a relayed conversation with python3 -m http.server becomes a mock that answers curl without the server', function () {
+  this.timeout(60_000);
+
+  it('exports the server’s side as a responder and the client’s as a replay that checks it; with the server stopped, the mock answers curl the same way', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'socket-lab-mock-'));
+    await writeFile(join(dir, 'hello.txt'), 'hello from the real server\n');
+    const upstream = await freePort();
+    const server = start('python3', ['-m', 'http.server', String(upstream), '--bind', '127.0.0.1', '--directory', dir], { timeoutMs: 60_000 });
+    try {
+      await server.waitFor(/Serving HTTP on 127\.0\.0\.1 port \d+/, 15_000);
+      // Record: curl through the relay, the capture written as JSON lines.
+      const port = await freePort();
+      const capture = join(dir, 'relay.jsonl');
+      const relay = start(process.execPath, [CLI, 'run', 'examples/relay.sock', '--var', `port=${port}`, '--var', `upstream=127.0.0.1:${upstream}`, '--serve', '--for', '3s', '--capture', capture]);
+      await relay.waitFor(/serving: listeners stay open/);
+      const real = await run('curl', ['-sS', '--max-time', '10', `http://127.0.0.1:${port}/hello.txt`]);
+      assert.equal(real.stdout, 'hello from the real server\n');
+      assert.equal((await relay.exited).code, 0);
+      server.child.kill('SIGKILL');
+      await server.exited;
+
+      // Mock: the server's side as rules, the client's side as a replay of it.
+      const events = (await readFile(capture, 'utf8')).trim().split('\n').map((l) => {
+        const e = JSON.parse(l) as TrafficEvent & { payload?: { base64: string } };
+        return (e.type === 'data' ? { ...e, payload: Buffer.from((e.payload as unknown as { base64: string }).base64, 'base64') } : e) as TrafficEvent;
+      });
+      const file = mockFile(events);
+      assert.deepEqual([file.mocks, file.replays], [1, 1]);
+      assert.match(file.text, new RegExp(`^listen tcp 127\\.0\\.0\\.1:${upstream}$`, 'm'), 'the mock listens where the server did');
+      assert.match(file.text, /^on "GET \/hello\.txt HTTP\/1\.1"$/m);
+      const mock = join(dir, 'mock.sock');
+      await writeFile(mock, file.text);
+      const checked = await run(process.execPath, [CLI, 'run', mock]);
+      assert.equal(checked.code, 0, checked.stdout + checked.stderr);
+      assert.match(checked.stdout, /^\d+ passed, 0 failed/m);
+
+      // With the server gone, the mock alone answers curl.
+      const serving = start(process.execPath, [CLI, 'run', mock, '--block', '1', '--serve', '--for', '3s']);
+      await serving.waitFor(/serving: listeners stay open/);
+      const mocked = await run('curl', ['-sS', '--max-time', '10', '-i', `http://127.0.0.1:${upstream}/hello.txt`]);
+      assert.equal(mocked.code, 0, mocked.stderr);
+      assert.match(mocked.stdout, /^HTTP\/1\.0 200 OK\r\n[\s\S]*\r\n\r\nhello from the real server\n$/);
+      assert.equal((await serving.exited).code, 0);
+    } finally {
+      server.child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
