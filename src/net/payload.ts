@@ -131,3 +131,23 @@ export function previewBytes(bytes: Uint8Array, encoding: PreviewEncoding, maxBy
   const shown = escapeControls(Buffer.from(bytes.subarray(0, maxBytes)).toString(encoding), true);
   return cut ? shown + '…' : shown;
 }
+
+/**
+ * Replaces every run of `needle` in `bytes` with `replacement`, left to right, runs not
+ * overlapping (as `Buffer.indexOf` finds them). An empty needle replaces nothing.
+ * @returns the new bytes (`bytes` itself when nothing matched) and how many runs were replaced
+ */
+export function replaceBytes(bytes: Buffer, needle: Buffer, replacement: Buffer): { bytes: Buffer; count: number } {
+  if (needle.length === 0) return { bytes, count: 0 };
+  const parts: Buffer[] = [];
+  let from = 0;
+  let count = 0;
+  for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, from)) {
+    parts.push(bytes.subarray(from, at), replacement);
+    from = at + needle.length;
+    count++;
+  }
+  if (count === 0) return { bytes, count };
+  parts.push(bytes.subarray(from));
+  return { bytes: Buffer.concat(parts), count };
+}

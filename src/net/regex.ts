@@ -135,6 +135,23 @@ export class BytePattern {
     return this.re.test(asText(bytes, this.bytesOnly).text);
   }
 
+  /** Every match in `bytes`, left to right and not overlapping, as byte offsets. */
+  *matches(bytes: Uint8Array): Generator<{ start: number; end: number }> {
+    const { text, utf8 } = asText(bytes, this.bytesOnly);
+    const m = this.re.matcher(text);
+    // UTF-16 units to bytes, counted on from the last offset asked for (they only grow): linear in the text.
+    let units = 0;
+    let at = 0;
+    const offset = (to: number): number => {
+      if (!utf8) return to;
+      at += Buffer.byteLength(text.slice(units, to), 'utf8');
+      units = to;
+      return at;
+    };
+    // Bounded by the text: each find moves past the last match (RE2 steps over an empty one).
+    while (m.find()) yield { start: offset(m.start()), end: offset(m.end()) };
+  }
+
   /** The first match in `bytes`, or `undefined`. */
   exec(bytes: Uint8Array): RegexMatch | undefined {
     const { text, utf8 } = asText(bytes, this.bytesOnly);
@@ -149,6 +166,26 @@ export class BytePattern {
     }
     return { start: offset(m.start()), end: offset(m.end()), groups, names: this.re.namedGroups() };
   }
+}
+
+/**
+ * Replaces every match of `pattern` in `bytes` with `replacement` (the bytes as they are, no group
+ * references), left to right, matches not overlapping; an empty match replaces nothing.
+ * @returns the new bytes (`bytes` itself when nothing matched) and how many matches were replaced
+ */
+export function replaceAll(pattern: BytePattern, bytes: Buffer, replacement: Buffer): { bytes: Buffer; count: number } {
+  const parts: Buffer[] = [];
+  let from = 0;
+  let count = 0;
+  for (const { start, end } of pattern.matches(bytes)) {
+    if (end === start) continue;
+    parts.push(bytes.subarray(from, start), replacement);
+    from = end;
+    count++;
+  }
+  if (count === 0) return { bytes, count };
+  parts.push(bytes.subarray(from));
+  return { bytes: Buffer.concat(parts), count };
 }
 
 /** The text a pattern sees for `bytes`: UTF-8 when valid (and not `bytesOnly`), else Latin-1. */

@@ -19,6 +19,8 @@ export interface RelayOptions {
   readonly signal?: AbortSignal;
   /** For a TLS upstream: how to verify it (the host name, `insecure`, a CA). */
   readonly tls?: TlsClientOptions;
+  /** What each chunk becomes on its way: `up` the client's, `down` the upstream's (a relay's rewrites). */
+  readonly rewrite?: { readonly up?: (chunk: Buffer) => Buffer; readonly down?: (chunk: Buffer) => Buffer };
 }
 
 /** What a relay did. */
@@ -54,8 +56,8 @@ export async function relay(client: StreamConnection, upstream: Endpoint, opts: 
   const wait = { timeoutMs: 0, ...(opts.signal ? { signal: opts.signal } : {}) };
   try {
     const [sent, back] = await Promise.all([
-      client.forward(up, wait).catch((err: unknown) => fail(err, up, client)),
-      up.forward(client, wait).catch((err: unknown) => fail(err, client, up)),
+      client.forward(up, wait, opts.rewrite?.up).catch((err: unknown) => fail(err, up, client)),
+      up.forward(client, wait, opts.rewrite?.down).catch((err: unknown) => fail(err, client, up)),
     ]);
     return { upstream: up.id, up: sent, down: back };
   } finally {

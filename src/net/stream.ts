@@ -72,6 +72,8 @@ export class StreamConnection {
    * {@link StreamConnection.forward} (another) runs; undefined otherwise.
    */
   private sink: StreamConnection | undefined;
+  /** While {@link StreamConnection.forward} runs with one: what each arriving chunk becomes before it is passed on. */
+  private transform: ((chunk: Buffer) => Buffer) | undefined;
   /** True while this connection's writes wait for 'drain' and a source of them is paused for it. */
   private draining = false;
   /** Set by {@link StreamConnection.discardIncoming}: chunks are reported, not queued. */
@@ -108,7 +110,7 @@ export class StreamConnection {
     // An echoed or discarded chunk changes nothing a wait checks: no waiter is woken for it.
     if (this.sink) {
       this.echoActiveAt = performance.now();
-      this.sink.passChunk(chunk, ts, this);
+      this.sink.passChunk(this.transform ? this.transform(chunk) : chunk, ts, this);
     } else if (!this.discarding) {
       if (this.queued === 0) this.queueStart = offset;
       this.queue.push(chunk);
@@ -590,12 +592,20 @@ export class StreamConnection {
    *
    * @param opts `timeoutMs` bounds each wait for the next chunk (0: no limit; the connection's
    *   idle timeout, if set, still applies)
-   * @returns the bytes forwarded
+   * @param transform what each chunk becomes on its way (a relay's rewrites); the `in` data event
+   *   has the chunk as it came, `to`'s `out` event what was sent
+   * @returns the bytes forwarded (after `transform`)
    * @throws SocketLabError `ETIMEDOUT` when this peer is silent longer than `timeoutMs`,
    *   `ECONNRESET` when it resets, `ECANCELED`
    */
-  async forward(to: StreamConnection, opts: WaitOptions): Promise<number> {
-    const n = await this.pass(to, opts, 'forward');
+  async forward(to: StreamConnection, opts: WaitOptions, transform?: (chunk: Buffer) => Buffer): Promise<number> {
+    this.transform = transform;
+    let n: number;
+    try {
+      n = await this.pass(to, opts, 'forward');
+    } finally {
+      this.transform = undefined;
+    }
     to.shutdown();
     return n;
   }
@@ -604,7 +614,10 @@ export class StreamConnection {
   private async pass(to: StreamConnection, opts: WaitOptions, what: string): Promise<number> {
     const before = to.bytesOutTotal;
     // What arrived before the echo or relay began goes first.
-    while (this.queued > 0) to.passChunk(this.take(undefined), Date.now(), this);
+    while (this.queued > 0) {
+      const chunk = this.take(undefined);
+      to.passChunk(this.transform ? this.transform(chunk) : chunk, Date.now(), this);
+    }
     this.sink = to;
     this.echoing = true;
     this.echoTimedOut = false;

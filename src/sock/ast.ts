@@ -289,6 +289,17 @@ export interface ListenerPolicy {
   readonly removeStale?: boolean;
   /** How a responder cuts a peer's bytes into messages (`messages …`, §7.9): the `recv` that reads one; absent: each chunk as it comes. */
   readonly messages?: Extract<Step, { kind: 'recv' }>;
+  /** A relay's rewrites (`rewrite up|down MATCH with PAYLOAD`, §7.8), in order: `up` the client's bytes, `down` the upstream's. */
+  readonly rewrites?: readonly Rewrite[];
+}
+
+/** One rewrite of a relay (§7.8): every match of a regex or every run of a payload's bytes, in each chunk going one way, replaced. */
+export interface Rewrite {
+  readonly direction: 'up' | 'down';
+  readonly match: { readonly kind: 'regex'; readonly source: string; readonly flags: string } | { readonly kind: 'payload'; readonly payload: Payload };
+  readonly replacement: Payload;
+  readonly range: Range;
+  readonly source: string;
 }
 
 /** A file variable: `@name = value`. */

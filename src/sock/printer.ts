@@ -226,6 +226,8 @@ export function printBlock(b: Block): string {
   const lines = [b.title ? `### ${b.title}` : '###'];
   if (b.header) lines.push(printHeader(b.header));
   lines.push(...settingLines(b), ...b.steps.map(printStep));
+  // A relay's rewrites follow its forward line.
+  for (const r of b.policy.rewrites ?? []) lines.push(`rewrite ${r.direction} ${r.match.kind === 'regex' ? `/${r.match.source}/${r.match.flags}` : printPayload(r.match.payload)} with ${printPayload(r.replacement)}`);
   return lines.join('\n') + '\n';
 }
 

@@ -10,7 +10,8 @@ import type { RelayOptions } from '../net/relay';
 import { TrafficBus, type MarkEvent } from '../net/traffic';
 import type { TlsClientOptions } from '../net/tlsInfo';
 import { MAX_TIMER_MS, sleep } from '../net/wait';
-import { BytePattern } from '../net/regex';
+import { BytePattern, replaceAll } from '../net/regex';
+
 import type { Block, Header, Matcher, SockFile, Step, Template } from './ast';
 import type { Channel } from './channel';
 import type { RunEvent, StepEvent, SummaryEvent } from './runEvents';
@@ -18,7 +19,7 @@ import { Scope, type ListenerInfo } from './scope';
 import { capture } from './run/captures';
 import { MAX_REPEAT } from './parse/flow';
 import { evaluate } from './run/arithmetic';
-import { byteCount, escapeBytes } from '../net/payload';
+import { byteCount, escapeBytes, replaceBytes } from '../net/payload';
 import { connectBlockClient } from './run/blockClient';
 import { openBlockListener } from './run/blockListener';
 import { tlsClientOptions } from './run/tlsOptions';
@@ -381,11 +382,40 @@ export class SockRun {
    * folder), and the relay's options: the connect's timeout, a TLS upstream verified by its host.
    * @throws SocketLabError `EBADADDR` for a target that is no address, `EVARIABLE`
    */
-  private upstream(step: Extract<Step, { kind: 'forward' }>, signal: AbortSignal): { endpoint: Endpoint; options: RelayOptions } {
+  private async upstream(block: Block, step: Extract<Step, { kind: 'forward' }>, signal: AbortSignal): Promise<{ endpoint: Endpoint; options: RelayOptions; rewritten: () => string }> {
     const target = this.expand(step.target);
     const endpoint: Endpoint = step.transport === 'unix' ? { transport: 'unix', path: unixSocketPath(target, this.options.baseDir) } : { transport: step.transport, ...parseHostPort(target) };
     const timeoutMs = step.timeoutMs === undefined ? this.timeoutMs : this.scope.duration(step.timeoutMs, 'forward … timeout');
-    return { endpoint, options: { bus: this.bus, timeoutMs, signal, ...(step.transport === 'tls' ? { tls: { insecure: step.insecure === true } } : {}) } };
+    // The rewrites, their payloads built once for the connection, applied in order to each chunk.
+    const counts = { up: 0, down: 0 };
+    const ways: Record<'up' | 'down', ((chunk: Buffer) => { bytes: Buffer; count: number })[]> = { up: [], down: [] };
+    for (const r of block.policy.rewrites ?? []) {
+      const replacement = await this.payloads.bytes(r.replacement, block.eol);
+      if (r.match.kind === 'regex') {
+        const pattern = BytePattern.of(r.match.source, r.match.flags);
+        ways[r.direction].push((chunk) => replaceAll(pattern, chunk, replacement));
+      } else {
+        const needle = await this.payloads.bytes(r.match.payload, block.eol);
+        ways[r.direction].push((chunk) => replaceBytes(chunk, needle, replacement));
+      }
+    }
+    const rewrite = (way: 'up' | 'down') =>
+      ways[way].length === 0
+        ? undefined
+        : (chunk: Buffer): Buffer => {
+            let out = chunk;
+            for (const f of ways[way]) {
+              const r = f(out);
+              counts[way] += r.count;
+              out = r.bytes;
+            }
+            return out;
+          };
+    const up = rewrite('up');
+    const down = rewrite('down');
+    const rewritten = (): string => (['up', 'down'] as const).filter((w) => ways[w].length > 0).map((w) => `; ${counts[w]} rewrite${counts[w] === 1 ? '' : 's'} ${w}`).join('');
+    const options: RelayOptions = { bus: this.bus, timeoutMs, signal, ...(step.transport === 'tls' ? { tls: { insecure: step.insecure === true } } : {}), ...(up || down ? { rewrite: { ...(up ? { up } : {}), ...(down ? { down } : {}) } } : {}) };
+    return { endpoint, options, rewritten };
   }
 
   /** Reports the header as a step: ok, or an error (expected when `expect error` follows). */
@@ -687,7 +717,7 @@ export class SockRun {
           return { host: ep.transport === 'unix' ? '' : ep.host, tls: await tlsClientOptions(block.tls, (t) => this.expand(t), this.options.baseDir) };
         }
       : undefined;
-    const upstream = header?.kind === 'listen' ? (step: Extract<Step, { kind: 'forward' }>, stepSignal: AbortSignal) => this.upstream(step, stepSignal) : undefined;
+    const upstream = header?.kind === 'listen' ? (step: Extract<Step, { kind: 'forward' }>, stepSignal: AbortSignal) => this.upstream(block, step, stepSignal) : undefined;
     const faults = channel ? (state.faults ??= new Map()) : undefined;
     const where: StepContext = { channel, connectError: state.connectError, eol: block.eol, signal, ...(faults ? { faults } : {}), ...(tlsTarget ? { tlsTarget } : {}), ...(upstream ? { upstream } : {}) };
     if (channel) state.channel = channel;

@@ -3,14 +3,14 @@
  * (its header and transport, its open `repeat`/`if` groups, whether a receive came before an
  * `expect`) and add to (steps, settings).
  */
-import type { Amount, BlockTransport, Header, ListenerPolicy, Matcher, Range, Step, TlsSettings, UdpSettings } from '../ast';
+import type { Amount, BlockTransport, Header, ListenerPolicy, Matcher, Range, Rewrite, Step, TlsSettings, UdpSettings } from '../ast';
 
 /** What a block without policy, TLS or UDP lines holds: shared, and frozen so no block can change it for another. */
 export const NO_POLICY: ListenerPolicy = Object.freeze({ allow: Object.freeze([]), deny: Object.freeze([]) });
 export const NO_TLS: TlsSettings = Object.freeze({});
 export const NO_UDP: UdpSettings = Object.freeze({ groups: Object.freeze([]) });
 
-type MutablePolicy = { maxConnections?: number; allow: string[]; deny: string[]; idleTimeoutMs?: number; removeStale?: boolean; messages?: Extract<Step, { kind: 'recv' }> };
+type MutablePolicy = { maxConnections?: number; allow: string[]; deny: string[]; idleTimeoutMs?: number; removeStale?: boolean; messages?: Extract<Step, { kind: 'recv' }>; rewrites?: Rewrite[] };
 type MutableTls = { -readonly [K in keyof TlsSettings]: TlsSettings[K] };
 type MutableUdp = { broadcast?: boolean; groups: { group: string; iface?: string }[] };
 

@@ -52,6 +52,7 @@ export const KEYWORDS = {
   awaitTimeout: slotWords('await', 4),
   starttls: slotWords('starttls', 1),
   fault: slotWords('fault', 1),
+  rewriteDirection: slotWords('rewrite', 1),
   faultEvery: slotWords('fault', 3, '4'),
 };
 

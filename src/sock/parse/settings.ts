@@ -6,7 +6,8 @@
 import { isIP } from 'node:net';
 import { isMulticast } from '../../net/datagram';
 import { parseAddressPattern } from '../../net/policy';
-import type { Step } from '../ast';
+import type { Rewrite, Step } from '../ast';
+import { parsePayload } from './payloads';
 import type { BlockDraft } from './blockDraft';
 import { parseRecv } from './receive';
 import { LineError, type Token } from './lexer';
@@ -53,6 +54,25 @@ export function parsePolicy(p: LineParser, verb: string, draft: BlockDraft): voi
       policy.messages = parseRecv(p, transport) as Extract<Step, { kind: 'recv' }>;
       c.expectEnd();
     }
+  } else if (verb === 'rewrite') {
+    if (!draft.forwarded) throw p.verbError('rewrite changes what a relay forwards: put it after the block\'s forward line');
+    const way = c.word('up (the client\'s bytes) or down (the upstream\'s)');
+    if (way.text !== 'up' && way.text !== 'down') throw p.keywordError(KEYWORDS.rewriteDirection, `rewrite takes up or down, not "${way.text}"`, `"${way.text}" is not a direction`);
+    let match: Rewrite['match'];
+    if (c.peek() === 0x2f /* / */) {
+      const source = p.regex();
+      match = { kind: 'regex', source, flags: c.flags };
+    } else {
+      const payload = parsePayload(p, KEYWORDS.send, { stopWords: ['with'] });
+      if (payload.kind === 'heredoc') throw p.verbError('a rewrite matches a payload written on its line: "text", hex or base64, or a /regex/');
+      match = { kind: 'payload', payload };
+    }
+    const w = c.word('with PAYLOAD, e.g. rewrite down "hello" with "HELLO"');
+    if (w.text !== 'with') throw p.keywordError(['with'], `rewrite MATCH takes with PAYLOAD next, not "${w.text}"`, `unexpected "${w.text}"`);
+    const replacement = parsePayload(p, KEYWORDS.send);
+    if (replacement.kind === 'heredoc') throw p.verbError('a rewrite\'s replacement is written on its line: "text", hex or base64');
+    c.expectEnd();
+    (policy.rewrites ??= []).push({ direction: way.text, match, replacement, range: p.statementRange(), source: p.statementSource() });
   } else if (verb === 'idle-timeout') {
     if (transport === 'udp') throw p.verbError('idle-timeout closes idle connections; UDP has none');
     policy.idleTimeoutMs = p.duration();

@@ -51,7 +51,7 @@ export interface StepContext {
   /** The session's faults (`fault`, §8.14), which its later sends go through; absent without a connection. */
   readonly faults?: Faults;
   /** For `forward` in a listener block: the upstream it names, and what a relay needs to reach it. */
-  readonly upstream?: (step: Extract<Step, { kind: 'forward' }>, signal: AbortSignal) => { readonly endpoint: Endpoint; readonly options: RelayOptions };
+  readonly upstream?: (step: Extract<Step, { kind: 'forward' }>, signal: AbortSignal) => Promise<{ readonly endpoint: Endpoint; readonly options: RelayOptions; /** What the rewrites did, for the step's detail: `; 2 rewrites down`. */ readonly rewritten: () => string }>;
 }
 
 /** Runs the steps of one run, one at a time. */
@@ -127,9 +127,9 @@ export class StepExecutor {
       case 'forward': {
         const ch = this.channelFor(step, ctx);
         if (!ch.relay || !ctx.upstream) throw createError('EBADPAYLOAD', 'forward relays a stream connection (TCP, TLS, Unix) of a listener');
-        const { endpoint, options } = ctx.upstream(step, ctx.signal);
+        const { endpoint, options, rewritten } = await ctx.upstream(step, ctx.signal);
         const r = await ch.relay(endpoint, options);
-        return { detail: `relayed through ${r.upstream}: ${byteCount(r.up)} up, ${byteCount(r.down)} back` };
+        return { detail: `relayed through ${r.upstream}: ${byteCount(r.up)} up, ${byteCount(r.down)} back${rewritten()}` };
       }
       case 'close':
         await this.channelFor(step, ctx).close();

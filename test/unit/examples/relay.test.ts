@@ -218,4 +218,31 @@ describe('forward against real peers', function () {
       await rm(dir, { recursive: true, force: true });
     }
   });
+  it('rewrites on the way: redis-cli through a relay in front of redis-server reads a value changed on its way back, and a key changed on its way up', async () => {
+    const port = await freePort();
+    const redis = start('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { timeoutMs: 30_000 });
+    const dir = await mkdtemp(join(tmpdir(), 'socket-lab-rewrite-'));
+    try {
+      await redis.waitFor(/Ready to accept connections/, 15_000);
+      const relayPort = await freePort();
+      const file = join(dir, 'rewrite.sock');
+      await writeFile(file, `### relay\nlisten tcp 127.0.0.1:${relayPort} as relay\nforward tcp 127.0.0.1:${port}\nrewrite down "hello" with "HELLO"\nrewrite up /key-1\\b/ with "key-2"\n`);
+      const relay = start(process.execPath, [CLI, 'run', file, '--serve', '--for', '4s']);
+      await relay.waitFor(/serving: listeners stay open/);
+      const direct = (...args: string[]) => run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args]);
+      const relayed = (...args: string[]) => run('redis-cli', ['-h', '127.0.0.1', '-p', String(relayPort), ...args]);
+      assert.equal((await direct('SET', 'greeting', 'hello world')).stdout, 'OK\n');
+      assert.equal((await relayed('GET', 'greeting')).stdout, 'HELLO world\n', 'the value, changed on its way back (same length: the RESP header still holds)');
+      assert.equal((await direct('GET', 'greeting')).stdout, 'hello world\n', 'the server still has it as it was');
+      assert.equal((await relayed('SET', 'key-1', 'up')).stdout, 'OK\n');
+      assert.equal((await direct('GET', 'key-2')).stdout, 'up\n', 'the key, changed on its way up');
+      assert.equal((await direct('EXISTS', 'key-1')).stdout, '0\n');
+      const done = await relay.exited;
+      assert.match(done.stdout, /relayed through c\d+: \d+ bytes up, \d+ bytes back; 0 rewrites up; 1 rewrite down/);
+      assert.match(done.stdout, /relayed through c\d+: \d+ bytes up, \d+ bytes back; 1 rewrite up; 0 rewrites down/);
+    } finally {
+      redis.child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

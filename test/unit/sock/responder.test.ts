@@ -48,6 +48,11 @@ describe('responder rules', () => {
     assert.deepEqual(errors('### l\nlisten udp 0\nmessages line\n'), ['3:10 recv line is for streams; a UDP recv returns one datagram']);
     assert.deepEqual(errors('### c\nconnect udp 127.0.0.1:9\nreset\n'), ['3:1 reset aborts a stream (a RST on TCP); UDP has no connection to reset']);
     assert.deepEqual(errors('### l\nlisten tcp 0\non\nend\n'), ['3:1 on takes connect, half-close, other, or a test of the message: "text", hex …, exactly …, /regex/']);
+    assert.deepEqual(errors('### l\nlisten tcp 0\nrewrite down "a" with "b"\nforward tcp 127.0.0.1:9\n'), ["3:1 rewrite changes what a relay forwards: put it after the block's forward line"]);
+    assert.deepEqual(errors('### l\nlisten tcp 0\nforward tcp 127.0.0.1:9\nrewrite sideways "a" with "b"\n'), ['4:9 rewrite takes up or down, not "sideways"']);
+    const relay = parseSock('### l\nlisten tcp 0\nforward tcp 127.0.0.1:9\nrewrite down hex 00 ff with "x"\nrewrite up /a+/i with ""\n');
+    assert.deepEqual(relay.diagnostics, []);
+    assert.match(printSock(relay), /forward tcp 127\.0\.0\.1:9\nrewrite down hex 00 ff with "x"\nrewrite up \/a\+\/i with ""\n/);
   });
 
   it('answers a Python client line by line: the banner, rules in order, a regex group, on other, and QUIT closing', async () => {
