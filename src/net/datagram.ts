@@ -59,6 +59,8 @@ export interface DatagramOptions {
    * listener turns away a connection over its limit. Default {@link DEFAULT_MAX_CONNECTIONS}.
    */
   readonly maxSessions?: number;
+  /** For a UDP relay's upstream socket: the listener's peer it carries (`OpenEvent.via`). */
+  readonly via?: string;
   /** Multicast groups to join (`IP_ADD_MEMBERSHIP`, Node's `addMembership`), with an optional interface address. */
   readonly groups?: readonly { readonly group: string; readonly iface?: string }[];
 }
@@ -86,6 +88,8 @@ function broadcastHint(err: unknown, what: string): SocketLabError {
 export class DatagramSocket {
   /** When set, each datagram is handed here instead of being queued. */
   onDatagram: ((d: Datagram) => void) | undefined;
+  /** When set, called once the socket has closed (a UDP relay closes its upstream sockets with its listener). */
+  onClose: (() => void) | undefined;
   /**
    * When set, each datagram starts a session here instead (a listener's steps, run for it); the
    * session counts against the `maxSessions` option until its promise settles.
@@ -149,6 +153,7 @@ export class DatagramSocket {
     });
     socket.on('close', () => {
       this.closed = true;
+      this.onClose?.();
       bus.emit({ type: 'close', id, bytesIn: this.bytesInTotal, bytesOut: this.bytesOutTotal });
       this.changed.notify();
       this.changed.release();
@@ -236,7 +241,7 @@ export class DatagramSocket {
     const remote = formatHostPort(address, port);
     const ds = new DatagramSocket(socket, bus.nextId('u'), formatHostPort(bound.address, bound.port), remote, bus);
     ds.attachErrorHandler(`udp ${remote}`);
-    bus.emit({ type: 'open', id: ds.id, transport: 'udp', local: ds.local, remote });
+    bus.emit({ type: 'open', id: ds.id, transport: 'udp', local: ds.local, remote, ...(options.via ? { via: options.via } : {}) });
     return ds;
   }
 

@@ -7,6 +7,9 @@
  */
 import { formatHostPort, formatUnixPath, type Endpoint } from './address';
 import { SocketLabError } from './errors';
+import type { Datagram } from './datagram';
+import { DatagramSocket } from './datagram';
+import { udpPeerId } from './registry';
 import { StreamConnection } from './stream';
 import type { TlsClientOptions } from './tlsInfo';
 import type { TrafficBus } from './traffic';
@@ -27,9 +30,9 @@ export interface RelayOptions {
 export interface RelayResult {
   /** The upstream leg's bus id (`c7`). */
   readonly upstream: string;
-  /** Bytes the client sent that went upstream, and the upstream's bytes that went back. */
+  /** Bytes the client sent that went upstream, and the upstream's bytes that went back (a UDP relay's answers go back later: absent). */
   readonly up: number;
-  readonly down: number;
+  readonly down?: number;
 }
 
 /**
@@ -62,6 +65,93 @@ export async function relay(client: StreamConnection, upstream: Endpoint, opts: 
     return { upstream: up.id, up: sent, down: back };
   } finally {
     await up.close();
+  }
+}
+
+/** Peers a UDP relay keeps a session for at once; a new peer past this closes the longest idle. */
+export const DATAGRAM_RELAY_PEERS = 256;
+/** How long a UDP relay keeps a peer's upstream socket after its last datagram either way (ms). */
+export const DATAGRAM_RELAY_IDLE_MS = 60_000;
+
+/**
+ * A UDP relay's sessions, one per peer of the listener, as `socat UDP-LISTEN:…,fork UDP:…` keeps
+ * them: the first datagram from a peer opens a socket connected to the upstream (its `open` event
+ * names the peer, `via`), every datagram from that peer goes out on it, and every datagram the
+ * upstream sends back on it goes to that peer from the listener's address. A session ends after
+ * {@link DATAGRAM_RELAY_IDLE_MS} without a datagram either way, when
+ * {@link DATAGRAM_RELAY_PEERS} others are newer, or when the listener closes.
+ */
+export class DatagramRelay {
+  private static readonly relays = new WeakMap<DatagramSocket, DatagramRelay>();
+  /** Each peer's upstream socket, oldest first (a session moves to the end when used). */
+  private readonly peers = new Map<string, { socket: Promise<DatagramSocket>; timer: ReturnType<typeof setTimeout> | undefined }>();
+
+  private constructor(
+    private readonly listener: DatagramSocket,
+    private readonly upstream: Endpoint & { transport: 'udp' },
+    private readonly opts: RelayOptions,
+  ) {
+    listener.onClose = () => this.close();
+  }
+
+  /** The relay of `listener` to `upstream`, made on its first datagram. */
+  static of(listener: DatagramSocket, upstream: Endpoint & { transport: 'udp' }, opts: RelayOptions): DatagramRelay {
+    let r = DatagramRelay.relays.get(listener);
+    if (!r) DatagramRelay.relays.set(listener, (r = new DatagramRelay(listener, upstream, opts)));
+    return r;
+  }
+
+  /**
+   * Sends a datagram the listener received on to the upstream, in its sender's session.
+   * @returns the session's upstream socket id and the bytes sent
+   * @throws SocketLabError the upstream socket's errors (`ENOTFOUND`, `ECONNREFUSED` from an earlier ICMP error …)
+   */
+  async forward(d: Datagram): Promise<{ upstream: string; bytes: number }> {
+    let session = this.peers.get(d.from);
+    if (session) this.peers.delete(d.from);
+    else {
+      while (this.peers.size >= DATAGRAM_RELAY_PEERS) this.end(this.peers.keys().next().value as string);
+      const socket = DatagramSocket.connect(this.upstream.host, this.upstream.port, this.opts.bus, { via: udpPeerId(this.listener.id, d.from) });
+      session = { socket, timer: undefined };
+      socket.then(
+        (s) => {
+          s.onDatagram = (reply) => {
+            this.touch(d.from);
+            const out = this.opts.rewrite?.down ? this.opts.rewrite.down(reply.payload) : reply.payload;
+            void this.listener.send(out, d).catch(() => undefined);
+          };
+        },
+        () => this.peers.delete(d.from),
+      );
+    }
+    this.peers.set(d.from, session);
+    this.touch(d.from);
+    const s = await session.socket;
+    const out = this.opts.rewrite?.up ? this.opts.rewrite.up(d.payload) : d.payload;
+    await s.send(out);
+    return { upstream: s.id, bytes: out.length };
+  }
+
+  /** Restarts a session's idle timer. */
+  private touch(peer: string): void {
+    const session = this.peers.get(peer);
+    if (!session) return;
+    clearTimeout(session.timer);
+    session.timer = setTimeout(() => this.end(peer), DATAGRAM_RELAY_IDLE_MS);
+    session.timer.unref?.();
+  }
+
+  private end(peer: string): void {
+    const session = this.peers.get(peer);
+    if (!session) return;
+    this.peers.delete(peer);
+    clearTimeout(session.timer);
+    session.socket.then((s) => s.close(), () => undefined);
+  }
+
+  /** Ends every session. */
+  close(): void {
+    for (const peer of [...this.peers.keys()]) this.end(peer);
   }
 }
 

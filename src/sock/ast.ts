@@ -225,7 +225,7 @@ export type StepBody =
   | { readonly kind: 'close' }
   | { readonly kind: 'echo'; readonly timeoutMs?: Amount }
   /** A relay to an upstream (§7.8): `timeoutMs` bounds its connect; `insecure` skips verifying a TLS upstream. */
-  | { readonly kind: 'forward'; readonly transport: 'tcp' | 'tls' | 'unix'; readonly target: Template; readonly insecure?: boolean; readonly timeoutMs?: Amount }
+  | { readonly kind: 'forward'; readonly transport: 'tcp' | 'tls' | 'unix' | 'udp'; readonly target: Template; readonly insecure?: boolean; readonly timeoutMs?: Amount }
   | { readonly kind: 'hostname' }
   | { readonly kind: 'lookup'; readonly target: Template }
   | { readonly kind: 'service'; readonly target: Template; readonly proto: 'tcp' | 'udp' }

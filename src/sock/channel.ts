@@ -4,7 +4,7 @@
  */
 import type { Endpoint } from '../net/address';
 import { createError } from '../net/errors';
-import { relay, type RelayOptions, type RelayResult } from '../net/relay';
+import { DatagramRelay, relay, type RelayOptions, type RelayResult } from '../net/relay';
 import type { Datagram, DatagramSocket } from '../net/datagram';
 import type { RecvOptions, StreamConnection } from '../net/stream';
 import type { TlsClientOptions, TlsSummary } from '../net/tlsInfo';
@@ -200,6 +200,14 @@ export class DatagramSessionChannel extends DatagramChannelBase implements Chann
     this.taken = true;
     await this.socket.send(this.datagram.payload, this.datagram);
     return this.datagram.payload.length;
+  }
+
+  /** Sends the datagram on in its sender's session of the listener's UDP relay ({@link DatagramRelay}). */
+  async relay(upstream: Endpoint, opts: RelayOptions): Promise<RelayResult> {
+    if (upstream.transport !== 'udp') throw createError('EBADPAYLOAD', 'a UDP listener forwards to a UDP upstream');
+    this.taken = true;
+    const r = await DatagramRelay.of(this.socket, { ...upstream, transport: 'udp' }, opts).forward(this.datagram);
+    return { upstream: r.upstream, up: r.bytes };
   }
 
   async close(): Promise<void> {

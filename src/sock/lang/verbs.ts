@@ -327,14 +327,14 @@ export const VERBS: readonly VerbSpec[] = [
   {
     name: 'forward',
     kind: 'step',
-    forms: [{ syntax: 'forward tcp HOST:PORT [timeout D]' }, { syntax: 'forward tls HOST:PORT [insecure] [timeout D]' }, { syntax: 'forward unix PATH [timeout D]' }],
-    placement: { headers: ['listen'], transports: ['tcp', 'tls', 'unix'], where: 'stream listener only' },
+    forms: [{ syntax: 'forward tcp HOST:PORT [timeout D]' }, { syntax: 'forward tls HOST:PORT [insecure] [timeout D]' }, { syntax: 'forward unix PATH [timeout D]' }, { syntax: 'forward udp HOST:PORT' }],
+    placement: { headers: ['listen'], transports: ['tcp', 'tls', 'unix'], where: 'listener only (a UDP listener: forward udp)' },
     doc: 'Relays the connection: opens a connection to the upstream (its connect waits up to the timeout) and forwards both ways until both peers have closed, passing each FIN on, with backpressure. Both legs are one conversation in the capture. `insecure` skips verifying a TLS upstream. Nothing may follow it.',
     python: 'up = socket.create_connection((host, port)); then copy both ways (socat TCP-LISTEN:… TCP:…)',
     produces: false,
     example: 'forward tcp 127.0.0.1:8000',
     keywords: [
-      { at: 1, words: ['tcp', 'tls', 'unix'], role: 'transport' },
+      { at: 1, words: ['tcp', 'tls', 'unix', 'udp'], role: 'transport' },
       { after: 'timeout', words: [], role: 'keyword' },
       { words: ['insecure', 'timeout'], role: 'keyword' },
     ],

@@ -112,12 +112,13 @@ export function parseEcho(p: LineParser, draft: BlockDraft): Step {
 /** `forward TRANSPORT TARGET [insecure] [timeout D]`: a listener relays each connection to an upstream (§7.8). */
 export function parseForward(p: LineParser, draft: BlockDraft): Step {
   if (draft.headerVerb !== 'listen') throw p.verbError('forward is a listener step: it relays each accepted connection to an upstream');
-  if (draft.transport === 'udp') throw p.verbError('forward relays a stream (TCP, TLS, Unix); a UDP listener cannot forward yet');
   if (draft.groups.length > 0) throw p.verbError('forward relays the whole connection: it cannot sit in a repeat or an if');
   const { c } = p;
-  c.next('tcp, tls or unix');
-  const transport = c.is('tcp') ? 'tcp' : c.is('tls') ? 'tls' : c.is('unix') ? 'unix' : undefined;
-  if (transport === undefined) throw p.keywordError(KEYWORDS.forwardTransport, `forward takes tcp, tls or unix, not "${c.slice()}"`);
+  c.next('tcp, tls, unix or udp');
+  const transport = c.is('tcp') ? 'tcp' : c.is('tls') ? 'tls' : c.is('unix') ? 'unix' : c.is('udp') ? 'udp' : undefined;
+  if (transport === undefined) throw p.keywordError(KEYWORDS.forwardTransport, `forward takes tcp, tls, unix or udp, not "${c.slice()}"`);
+  // A stream relays to a stream, a datagram to a datagram (TLS may end on either side).
+  if ((transport === 'udp') !== (draft.transport === 'udp')) throw p.verbError(draft.transport === 'udp' ? 'a UDP listener forwards to a UDP upstream: forward udp HOST:PORT' : 'a stream listener forwards to a stream: forward tcp, tls or unix');
   c.next(transport === 'unix' ? 'a socket path' : 'HOST:PORT');
   const target = p.template(c.start, c.stop);
   let insecure = false;

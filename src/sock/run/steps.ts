@@ -129,6 +129,8 @@ export class StepExecutor {
         if (!ch.relay || !ctx.upstream) throw createError('EBADPAYLOAD', 'forward relays a stream connection (TCP, TLS, Unix) of a listener');
         const { endpoint, options, rewritten } = await ctx.upstream(step, ctx.signal);
         const r = await ch.relay(endpoint, options);
+        // A datagram's answers (and their rewrites) come after the step: only what went up is known.
+        if (r.down === undefined) return { detail: `sent ${byteCount(r.up)} upstream through ${r.upstream}; its answers go back to the sender` };
         return { detail: `relayed through ${r.upstream}: ${byteCount(r.up)} up, ${byteCount(r.down)} back${rewritten()}` };
       }
       case 'close':

@@ -245,4 +245,31 @@ describe('forward against real peers', function () {
       await rm(dir, { recursive: true, force: true });
     }
   });
+  it('UDP: a relay keeps a session per peer: Python’s sendto through it reaches a Python echo upstream, and the answer comes back from the relay’s address', async () => {
+    const { peer: upstream, port } = await startPeer('udp.py', ['echo', '0', '3']);
+    const bus = new TrafficBus();
+    const registry = new EndpointRegistry(bus);
+    const said: string[] = [];
+    try {
+      const r = await runSock(`### relay\nlisten udp 127.0.0.1:0 as relay\nforward udp 127.0.0.1:${port}\nrewrite down "ping" with "PONG"\n`, {
+        bus,
+        during: async (events) => {
+          const listening = events.find((e) => e.type === 'listening');
+          const relayPort = listening?.type === 'listening' ? listening.local.split(':')[1] : '0';
+          for (const message of ['one', 'two', 'ping']) said.push((await run('python3', [join(__dirname, '..', '..', 'peers', 'udp.py'), 'send', relayPort, message])).stdout);
+        },
+      });
+      assert.deepEqual(said, ["b'one'\n", "b'two'\n", "b'PONG'\n"], 'each answer through the relay, the last rewritten on its way back');
+      const forwards = r.steps.filter((x) => x.verb === 'forward');
+      assert.equal(forwards.length, 3);
+      assert.match(forwards[0].detail ?? '', /^sent 3 bytes upstream through u\d+; its answers go back to the sender$/);
+      // Each udp.py send is a new peer (a new port): three sessions, each upstream socket under its peer.
+      const legs = registry.all().filter((x) => x.via !== undefined);
+      assert.equal(legs.length, 3);
+      for (const leg of legs) assert.equal(registry.parentOf(leg.id), leg.via, `${leg.id} is listed under the peer it carries`);
+    } finally {
+      upstream.child.kill();
+      registry.dispose();
+    }
+  });
 });

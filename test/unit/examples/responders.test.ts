@@ -88,7 +88,9 @@ describe('responders against real clients', function () {
 
     const reset = await answer('fault reset-after 8');
     assert.notEqual(reset.seen.code, 0);
-    assert.match(reset.seen.stderr, /ConnectionResetError/);
+    // The RST ends the client's connection: at its next recv (ConnectionResetError), or, when it
+    // comes before the client's own shutdown on a busy machine, at that shutdown (ENOTCONN).
+    assert.match(reset.seen.stderr, /ConnectionResetError: \[Errno 104\]|OSError: \[Errno 107\] Transport endpoint is not connected/);
 
     const partial = await answer('fault partial 12');
     assert.equal(partial.seen.stdout, "b'HTTP/1.0 200'\n");
