@@ -10,6 +10,7 @@ import { SocketLabError } from './errors';
 import type { Datagram } from './datagram';
 import { DatagramSocket } from './datagram';
 import { udpPeerId } from './registry';
+import { MAX_TIMER_MS } from './wait';
 import { StreamConnection } from './stream';
 import type { TlsClientOptions } from './tlsInfo';
 import type { TrafficBus } from './traffic';
@@ -66,6 +67,65 @@ export async function relay(client: StreamConnection, upstream: Endpoint, opts: 
   } finally {
     await up.close();
   }
+}
+
+/**
+ * A relay's upstream leg whose client-to-upstream direction the caller drives (a relay with rules
+ * answers some messages itself and sends the others on); the upstream's bytes go to the client as
+ * they come, as {@link relay} forwards them.
+ */
+export interface UpstreamLeg {
+  /** The upstream connection's bus id. */
+  readonly id: string;
+  /** Sends bytes to the upstream (after the `up` rewrite). */
+  send(data: Buffer): Promise<void>;
+  /**
+   * Passes the client's FIN on, waits until the upstream's bytes have all gone to the client,
+   * then closes the leg.
+   * @returns the bytes sent up and back
+   * @throws SocketLabError as {@link relay} does
+   */
+  finish(): Promise<{ up: number; down: number }>;
+  /** Resets the leg (the client's connection was reset or its session failed). */
+  abort(): void;
+}
+
+/**
+ * Connects to `upstream` for `client` and starts forwarding the upstream's bytes to it.
+ * @throws SocketLabError the connect's errors, naming the upstream; the client is then reset
+ */
+export async function openUpstream(client: StreamConnection, upstream: Endpoint, opts: RelayOptions): Promise<UpstreamLeg> {
+  const where = upstream.transport === 'unix' ? `unix ${formatUnixPath(upstream.path)}` : `${upstream.transport} ${formatHostPort(upstream.host, upstream.port)}`;
+  let up: StreamConnection;
+  try {
+    up = await StreamConnection.connect(upstream, { timeoutMs: opts.timeoutMs, via: client.id, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.tls ? { tls: opts.tls } : {}) }, opts.bus);
+  } catch (err) {
+    client.reset();
+    if (err instanceof SocketLabError) throw new SocketLabError(err.code, `forward to ${where}: ${err.message}`, err.errno, { cause: err });
+    throw err;
+  }
+  const wait = { timeoutMs: 0, ...(opts.signal ? { signal: opts.signal } : {}) };
+  const down = up.forward(client, wait, opts.rewrite?.down).catch((err: unknown) => fail(err, client, up));
+  // Settled now or later, a failure is reported by finish(); this keeps it from being unhandled.
+  down.catch(() => undefined);
+  let sent = 0;
+  return {
+    id: up.id,
+    send: async (data) => {
+      const out = opts.rewrite?.up ? opts.rewrite.up(data) : data;
+      sent += out.length;
+      await up.send(out, { timeoutMs: MAX_TIMER_MS, ...(opts.signal ? { signal: opts.signal } : {}) });
+    },
+    finish: async () => {
+      up.shutdown();
+      try {
+        return { up: sent, down: await down };
+      } finally {
+        await up.close();
+      }
+    },
+    abort: () => up.reset(),
+  };
 }
 
 /** Peers a UDP relay keeps a session for at once; a new peer past this closes the longest idle. */

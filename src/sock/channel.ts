@@ -4,7 +4,7 @@
  */
 import type { Endpoint } from '../net/address';
 import { createError } from '../net/errors';
-import { DatagramRelay, relay, type RelayOptions, type RelayResult } from '../net/relay';
+import { DatagramRelay, openUpstream, relay, type RelayOptions, type RelayResult, type UpstreamLeg } from '../net/relay';
 import type { Datagram, DatagramSocket } from '../net/datagram';
 import type { RecvOptions, StreamConnection } from '../net/stream';
 import type { TlsClientOptions, TlsSummary } from '../net/tlsInfo';
@@ -40,6 +40,8 @@ export interface Channel {
   readonly received?: { readonly id: string; readonly end: number };
   /** Relays the connection to an upstream ({@link relay}); absent where it cannot be (datagrams). */
   relay?(upstream: Endpoint, opts: RelayOptions): Promise<RelayResult>;
+  /** Opens a relay's upstream leg whose upward bytes the caller sends ({@link openUpstream}); streams only. */
+  openUpstream?(upstream: Endpoint, opts: RelayOptions): Promise<UpstreamLeg>;
   /** STARTTLS on a TCP stream ({@link StreamConnection.startTls}); absent where it cannot be. */
   startTls?(host: string, tls: TlsClientOptions, opts: WaitOptions): Promise<TlsSummary>;
 }
@@ -78,6 +80,10 @@ export class StreamChannel implements Channel {
 
   relay(upstream: Endpoint, opts: RelayOptions): Promise<RelayResult> {
     return relay(this.conn, upstream, opts);
+  }
+
+  openUpstream(upstream: Endpoint, opts: RelayOptions): Promise<UpstreamLeg> {
+    return openUpstream(this.conn, upstream, opts);
   }
 
   shutdown(): boolean {

@@ -320,7 +320,8 @@ class FileParser {
     }
     const { verb, verbClass, produces } = found;
     const setting = verbClass === VerbClass.Policy || verbClass === VerbClass.Tls || verbClass === VerbClass.Udp || verbClass === VerbClass.Eol;
-    if (draft.forwarded && !setting) throw p.verbError('nothing runs after forward: it relays until both peers have closed');
+    // After forward: rules that answer in the relay's place (streams), their steps, and settings.
+    if (draft.forwarded && draft.groups.length === 0 && !setting && verbClass !== VerbClass.On) throw p.verbError('after forward come only rules (on … end), which answer in the relay\'s place, and settings: it relays the rest until both peers have closed');
     if (draft.responder && draft.groups.length === 0 && !setting && verbClass !== VerbClass.On && verbClass !== VerbClass.End) {
       throw p.verbError('after a rule come only more rules (on … end) and settings: the block\'s own steps go before its first rule');
     }

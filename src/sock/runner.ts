@@ -6,7 +6,7 @@
  */
 import { formatHostPort, isWildcardAddress, parseHostPort, parseListenerHostPort, DEFAULT_BIND_HOST, unixSocketPath, type Endpoint } from '../net/address';
 import { createError, fromNodeError, SocketLabError } from '../net/errors';
-import type { RelayOptions } from '../net/relay';
+import type { RelayOptions, UpstreamLeg } from '../net/relay';
 import { TrafficBus, type MarkEvent } from '../net/traffic';
 import type { TlsClientOptions } from '../net/tlsInfo';
 import { MAX_TIMER_MS, sleep } from '../net/wait';
@@ -96,6 +96,8 @@ interface StepState {
 
 /** A responder rule (§7.9). */
 type OnRule = Extract<Step, { kind: 'on' }>;
+/** A relay's `forward` step (§7.8). */
+type ForwardStep = Extract<Step, { kind: 'forward' }>;
 
 /** How a responder without a `messages` line reads: each chunk or datagram as it comes. */
 const CHUNK: Extract<Step, { kind: 'recv' }> = { kind: 'recv', mode: 'chunk', range: { start: { line: 0, column: 0 }, end: { line: 0, column: 0 } }, source: '' };
@@ -511,7 +513,10 @@ export class SockRun {
     this.open.set(channel.id, channel);
     try {
       const first = block.steps.findIndex((s) => s.kind === 'on');
+      const forward = block.steps.findIndex((s) => s.kind === 'forward');
       if (first < 0) await this.guard(block, this.runSteps(block, block.steps, channel, ctx), ctx);
+      // A relay with rules: they answer what they take, the rest goes upstream.
+      else if (forward >= 0 && forward < first) await this.guard(block, this.respond(block, block.steps.slice(0, forward), block.steps.slice(first) as OnRule[], channel, ctx, block.steps[forward] as ForwardStep), ctx);
       else await this.guard(block, this.respond(block, block.steps.slice(0, first), block.steps.slice(first) as OnRule[], channel, ctx), ctx);
     } finally {
       this.open.delete(channel.id);
@@ -526,13 +531,59 @@ export class SockRun {
    * session ends there, when a rule closes or resets the connection, or when a rule's step fails.
    * A datagram session has one message, its datagram.
    */
-  private async respond(block: Block, script: readonly Step[], initialRules: readonly OnRule[], channel: Channel, ctx: SessionContext): Promise<void> {
+  private async respond(block: Block, script: readonly Step[], initialRules: readonly OnRule[], channel: Channel, ctx: SessionContext, forward?: ForwardStep): Promise<void> {
     const state: StepState = {};
     if ((await this.runSteps(block, script, channel, ctx, undefined, state)) !== 'pass') return;
+    let leg: UpstreamLeg | undefined;
+    let answered = 0;
+    const forwardEvent = { type: 'step' as const, block: block.index, line: forward?.range.start.line ?? 0, column: forward?.range.start.column ?? 0, source: forward?.source ?? '', verb: 'forward', ...ctx };
+    if (forward) {
+      const t0 = performance.now();
+      try {
+        if (!channel.openUpstream) throw createError('EBADPAYLOAD', 'a relay with rules relays a stream connection');
+        const up = await this.upstream(block, forward, this.internal.signal);
+        leg = await channel.openUpstream(up.endpoint, up.options);
+      } catch (err) {
+        const error = fromNodeError(err, forward.source);
+        this.emit({ ...forwardEvent, status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
+        this.errors++;
+        return;
+      }
+    }
+    let ending: 'eof' | 'ended';
+    try {
+      ending = await this.answerMessages(block, initialRules, channel, ctx, state, leg, () => answered++);
+    } catch (err) {
+      leg?.abort();
+      throw err;
+    }
+    if (!leg) return;
+    // A session that ended otherwise than by the client's FIN (a rule closed it, a step failed) resets the upstream leg.
+    if (ending === 'ended') {
+      leg.abort();
+      return;
+    }
+    const t0 = performance.now();
+    try {
+      const r = await leg.finish();
+      this.emit({ ...forwardEvent, status: 'ok', ms: elapsed(t0), detail: `relayed through ${leg.id}: ${byteCount(r.up)} up, ${byteCount(r.down)} back; ${answered} message${answered === 1 ? '' : 's'} answered by rules` });
+    } catch (err) {
+      const error = fromNodeError(err, forward?.source ?? 'forward');
+      this.emit({ ...forwardEvent, status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
+      if (!this.stopping) this.errors++;
+    }
+  }
+
+  /**
+   * The responder's loop (§7.9): each message to the first rule that takes it, else `on other`, else
+   * (in a relay with rules, `leg`) upstream. Ends at the peer's FIN, a failed step, or a rule that
+   * closes or resets the connection (a relay's upstream leg is then reset too).
+   */
+  private async answerMessages(block: Block, initialRules: readonly OnRule[], channel: Channel, ctx: SessionContext, state: StepState, leg: UpstreamLeg | undefined, onAnswered: () => void): Promise<'eof' | 'ended'> {
     let rules = initialRules;
     const rule = (event: OnRule['event']): OnRule | undefined => rules.find((r) => r.event === event);
     const connect = rule('connect');
-    if (connect && (await this.runRule(block, connect, 'a peer connected', channel, ctx, state)) !== 'go on') return;
+    if (connect && (await this.runRule(block, connect, 'a peer connected', channel, ctx, state)) !== 'go on') return 'ended';
     const reader = block.policy.messages ?? CHUNK;
     // The wait for the next message has no limit of its own unless the messages line gives one:
     // the listener's idle-timeout and the run's end bound it.
@@ -554,14 +605,14 @@ export class SockRun {
           const stopped = this.stopping || this.internal.signal.aborted;
           this.emit({ ...base, status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
           if (!stopped) this.errors++;
-          return;
+          return 'ended';
         }
       }
       if (message.length === 0) {
-        if (channel.peerClosed === undefined) return; // a datagram session: its one message was answered
+        if (channel.peerClosed === undefined) return 'eof'; // a datagram session: its one message was answered
         const halfClose = rule('half-close');
         if (halfClose) await this.runRule(block, halfClose, 'the peer sent FIN', channel, ctx, state);
-        return;
+        return 'eof';
       }
       this.emit({ ...base, status: 'ok', ms: elapsed(t0), detail: byteCount(message.length), payload: message, direction: 'in' });
       // The rules as the file says now: a save reloads them for connections already open (§7.9).
@@ -575,7 +626,7 @@ export class SockRun {
       for (const r of rules) {
         if (r.event !== 'message' || r.test === undefined) continue;
         const verdict = await this.test(r.test, state, block, { ...base, line: r.range.start.line, column: r.range.start.column, source: r.source, verb: 'on' }, t0);
-        if (verdict === undefined) return;
+        if (verdict === undefined) return 'ended';
         if (!verdict.pass) continue;
         taken = r;
         detail = verdict.detail;
@@ -596,12 +647,17 @@ export class SockRun {
       }
       taken ??= rule('other');
       // The message is a frame in the traffic view, named for the rule that answered it.
-      this.mark(state, 'frame', { offset: 0, length: message.length }, taken ? `answered by ${taken.source}` : 'no rule took it');
+      this.mark(state, 'frame', { offset: 0, length: message.length }, taken ? `answered by ${taken.source}` : leg ? `forwarded upstream through ${leg.id}` : 'no rule took it');
+      if (!taken && leg) {
+        await leg.send(message);
+        continue;
+      }
       if (!taken) {
         this.emit({ ...base, verb: 'on', status: 'ok', ms: 0, detail: 'no rule took this message' });
         continue;
       }
-      if ((await this.runRule(block, taken, detail || 'no other rule took it', channel, ctx, state)) !== 'go on') return;
+      onAnswered();
+      if ((await this.runRule(block, taken, detail || 'no other rule took it', channel, ctx, state)) !== 'go on') return 'ended';
     }
   }
 

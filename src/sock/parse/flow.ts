@@ -101,6 +101,8 @@ export function parseOn(p: LineParser, draft: BlockDraft): void {
     if (test.kind === 'regex') for (const name of regexGroupNames(test.source, test.flags)) p.captured.add(name);
   }
   if (group.on.event === 'half-close' && draft.transport === 'udp') throw p.verbError('a UDP peer sends no FIN: on half-close is for streams');
+  if (draft.forwarded && draft.transport === 'udp') throw p.verbError('a UDP relay forwards every datagram: rules in a relay are for streams');
+  if (draft.forwarded && group.on.event !== 'message') throw p.verbError(`a relay forwards what no rule takes, and passes connects and FINs on: on ${group.on.event} has no place after forward`);
   draft.responder = true;
   placeGroup(p, group);
 }

@@ -272,4 +272,30 @@ describe('forward against real peers', function () {
       registry.dispose();
     }
   });
+  it('a relay with rules answers what they take itself and forwards the rest: curl gets /health from the relay and a file from python3 -m http.server', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'socket-lab-relay-rules-'));
+    await writeFile(join(dir, 'file.txt'), 'from the real server\n');
+    const port = await freePort();
+    const server = start('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dir], { timeoutMs: 30_000 });
+    try {
+      await server.waitFor(/Serving HTTP on 127\.0\.0\.1 port \d+/, 15_000);
+      const got: string[] = [];
+      const r = await runSock(`### relay\nlisten tcp 127.0.0.1:0 as relay\nmessages until "\\r\\n\\r\\n"\nforward tcp 127.0.0.1:${port}\non /^GET \\/health /\n  send "HTTP/1.1 200 OK\\r\\nContent-Length: 3\\r\\nConnection: close\\r\\n\\r\\nok\\n"\n  close\nend\n`, {
+        during: async (events) => {
+          const listening = events.find((e) => e.type === 'listening');
+          const relayPort = listening?.type === 'listening' ? listening.local.split(':')[1] : '0';
+          for (const path of ['health', 'file.txt']) got.push((await run('curl', ['-sS', '--max-time', '10', `http://127.0.0.1:${relayPort}/${path}`])).stdout);
+        },
+      });
+      assert.deepEqual(got, ['ok\n', 'from the real server\n']);
+      assert.ok(r.steps.some((x) => x.verb === 'on' && x.source === 'on /^GET \\/health /'), 'the rule answered /health');
+      const relayed = r.steps.filter((x) => x.verb === 'forward' && x.status === 'ok').map((x) => x.detail);
+      assert.equal(relayed.length, 1, JSON.stringify(r.steps.filter((x) => x.verb === 'forward')));
+      assert.match(relayed[0] ?? '', /^relayed through c\d+: \d+ bytes up, \d+ bytes back; 0 messages answered by rules$/);
+      assert.equal(r.summary.errors, 0, JSON.stringify(r.steps.filter((x) => x.status === 'error')));
+    } finally {
+      server.child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -49,6 +49,9 @@ describe('responder rules', () => {
     assert.deepEqual(errors('### c\nconnect udp 127.0.0.1:9\nreset\n'), ['3:1 reset aborts a stream (a RST on TCP); UDP has no connection to reset']);
     assert.deepEqual(errors('### l\nlisten tcp 0\non\nend\n'), ['3:1 on takes connect, half-close, other, or a test of the message: "text", hex …, exactly …, /regex/']);
     assert.deepEqual(errors('### l\nlisten tcp 0\nrewrite down "a" with "b"\nforward tcp 127.0.0.1:9\n'), ["3:1 rewrite changes what a relay forwards: put it after the block's forward line"]);
+    assert.deepEqual(errors('### l\nlisten tcp 0\nforward tcp 127.0.0.1:9\non other\nend\n'), ['4:1 a relay forwards what no rule takes, and passes connects and FINs on: on other has no place after forward']);
+    assert.deepEqual(errors('### l\nlisten tcp 0\nforward tcp 127.0.0.1:9\nsend "x"\n'), ["4:1 after forward come only rules (on … end), which answer in the relay's place, and settings: it relays the rest until both peers have closed"]);
+    assert.deepEqual(errors('### l\nlisten udp 0\nforward udp 127.0.0.1:9\non "x"\nend\n'), ['4:1 a UDP relay forwards every datagram: rules in a relay are for streams']);
     assert.deepEqual(errors('### l\nlisten tcp 0\nforward tcp 127.0.0.1:9\nrewrite sideways "a" with "b"\n'), ['4:9 rewrite takes up or down, not "sideways"']);
     const relay = parseSock('### l\nlisten tcp 0\nforward tcp 127.0.0.1:9\nrewrite down hex 00 ff with "x"\nrewrite up /a+/i with ""\n');
     assert.deepEqual(relay.diagnostics, []);
