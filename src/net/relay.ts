@@ -25,6 +25,40 @@ export interface RelayOptions {
   readonly tls?: TlsClientOptions;
   /** What each chunk becomes on its way: `up` the client's, `down` the upstream's (a relay's rewrites). */
   readonly rewrite?: { readonly up?: (chunk: Buffer) => Buffer; readonly down?: (chunk: Buffer) => Buffer };
+  /**
+   * When given, the upstream's bytes do not flow to the client on the data path: each chunk (after
+   * the `down` rewrite) is read and handed here, which sends it to the client its own way (a
+   * relay's faults: a delay, a drip, a cut) and resolves with the bytes it sent, and `end` when the
+   * relay must stop there.
+   */
+  readonly pumpDown?: (chunk: Buffer) => Promise<{ readonly sent: number; readonly end: boolean }>;
+}
+
+/**
+ * The upstream's bytes to the client: on the data path ({@link StreamConnection.forward}), or
+ * through `opts.pumpDown`, chunk by chunk as `up` receives them, then a FIN.
+ * @returns the bytes that went down
+ */
+function downward(up: StreamConnection, client: StreamConnection, opts: RelayOptions): Promise<number> {
+  const signal = opts.signal ? { signal: opts.signal } : {};
+  if (!opts.pumpDown) return up.forward(client, { timeoutMs: 0, ...signal }, opts.rewrite?.down);
+  const pump = opts.pumpDown;
+  return (async () => {
+    let n = 0;
+    for (;;) {
+      const chunk = await up.recv(undefined, { timeoutMs: MAX_TIMER_MS, ...signal });
+      if (chunk.length === 0) break;
+      const out = opts.rewrite?.down ? opts.rewrite.down(chunk) : chunk;
+      const r = await pump(out);
+      n += r.sent;
+      if (r.end) {
+        up.reset();
+        return n;
+      }
+    }
+    client.shutdown();
+    return n;
+  })();
 }
 
 /** What a relay did. */
@@ -61,7 +95,7 @@ export async function relay(client: StreamConnection, upstream: Endpoint, opts: 
   try {
     const [sent, back] = await Promise.all([
       client.forward(up, wait, opts.rewrite?.up).catch((err: unknown) => fail(err, up, client)),
-      up.forward(client, wait, opts.rewrite?.down).catch((err: unknown) => fail(err, client, up)),
+      downward(up, client, opts).catch((err: unknown) => fail(err, client, up)),
     ]);
     return { upstream: up.id, up: sent, down: back };
   } finally {
@@ -104,8 +138,7 @@ export async function openUpstream(client: StreamConnection, upstream: Endpoint,
     if (err instanceof SocketLabError) throw new SocketLabError(err.code, `forward to ${where}: ${err.message}`, err.errno, { cause: err });
     throw err;
   }
-  const wait = { timeoutMs: 0, ...(opts.signal ? { signal: opts.signal } : {}) };
-  const down = up.forward(client, wait, opts.rewrite?.down).catch((err: unknown) => fail(err, client, up));
+  const down = downward(up, client, opts).catch((err: unknown) => fail(err, client, up));
   // Settled now or later, a failure is reported by finish(); this keeps it from being unhandled.
   down.catch(() => undefined);
   let sent = 0;

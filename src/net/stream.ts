@@ -743,7 +743,8 @@ export class StreamConnection {
    * Safe to call twice.
    */
   reset(): void {
-    if (this.transport === 'tcp' && !this.socket.destroyed) this.socket.resetAndDestroy();
+    // After a FIN of its own the kernel takes no SO_LINGER (EINVAL): such a socket is destroyed.
+    if (this.transport === 'tcp' && !this.socket.destroyed && !this.socket.writableEnded) this.socket.resetAndDestroy();
     else this.socket.destroy();
   }
 }

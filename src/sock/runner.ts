@@ -542,7 +542,14 @@ export class SockRun {
       try {
         if (!channel.openUpstream) throw createError('EBADPAYLOAD', 'a relay with rules relays a stream connection');
         const up = await this.upstream(block, forward, this.internal.signal);
-        leg = await channel.openUpstream(up.endpoint, up.options);
+        // The session's faults hit what the upstream sends back, as in a relay without rules.
+        const faults = state.faults;
+        const signal = this.internal.signal;
+        const options = faults && faults.size > 0 ? { ...up.options, pumpDown: async (chunk: Buffer) => {
+                const r = await this.executor.sendWithFaults(channel, chunk, faults, signal);
+                return { sent: r.sent, end: r.ended };
+              } } : up.options;
+        leg = await channel.openUpstream(up.endpoint, options);
       } catch (err) {
         const error = fromNodeError(err, forward.source);
         this.emit({ ...forwardEvent, status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });

@@ -495,7 +495,8 @@ describe('replay: a captured connection as a .sock block', () => {
       const port = await freePort();
       const broker = start('mosquitto', ['-p', String(port), '-v'], { timeoutMs: 30_000 });
       try {
-        await broker.waitFor(/Opening ipv4 listen socket on port \d+/, 15_000);
+        // "running" comes once every listen socket is open (the "Opening …" line comes before it is).
+        await broker.waitFor(/mosquitto version [\d.]+ running/, 15_000);
         // CONNECT, MQTT 3.1.1: protocol name, level 4, clean session, keep-alive 60, client id.
         const variable = Buffer.concat([Buffer.from([0, 4]), Buffer.from('MQTT'), Buffer.from([4, 2, 0, 60, 0, 13]), Buffer.from('socket-lab-rr')]);
         const connect = Buffer.concat([Buffer.from([0x10, variable.length]), variable]);

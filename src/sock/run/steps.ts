@@ -78,7 +78,7 @@ export class StepExecutor {
       case 'send': {
         const ch = this.channelFor(step, ctx);
         const data = await this.payloads.bytes(step.payload, ctx.eol);
-        if (ctx.faults && ctx.faults.size > 0) return this.sendWithFaults(ch, data, ctx.faults, ctx.signal);
+        if (ctx.faults && ctx.faults.size > 0) return (await this.sendWithFaults(ch, data, ctx.faults, ctx.signal)).result;
         await ch.send(data, this.waitOptions(undefined, ctx.signal));
         return { payload: data, direction: 'out', detail: byteCount(data.length) };
       }
@@ -127,7 +127,14 @@ export class StepExecutor {
       case 'forward': {
         const ch = this.channelFor(step, ctx);
         if (!ch.relay || !ctx.upstream) throw createError('EBADPAYLOAD', 'forward relays a stream connection (TCP, TLS, Unix) of a listener');
-        const { endpoint, options, rewritten } = await ctx.upstream(step, ctx.signal);
+        const up = await ctx.upstream(step, ctx.signal);
+        const { endpoint, rewritten } = up;
+        // The session's faults hit what the upstream sends back: the client meets a slow, cut or lost server.
+        const faults = ctx.faults;
+        const options = faults && faults.size > 0 && step.transport !== 'udp' ? { ...up.options, pumpDown: async (chunk: Buffer) => {
+                const r = await this.sendWithFaults(ch, chunk, faults, ctx.signal);
+                return { sent: r.sent, end: r.ended };
+              } } : up.options;
         const r = await ch.relay(endpoint, options);
         // A datagram's answers (and their rewrites) come after the step: only what went up is known.
         if (r.down === undefined) return { detail: `sent ${byteCount(r.up)} upstream through ${r.upstream}; its answers go back to the sender` };
@@ -176,11 +183,11 @@ export class StepExecutor {
   /**
    * Sends `data` through the session's faults (§8.14): dropped, or after a delay, cut to its first
    * bytes, dripped a few bytes at a time, or up to a budget after which the connection is closed or
-   * reset mid-reply.
+   * reset mid-reply (`ended`). A `send` step's way, and a relay's for the upstream's bytes.
    */
-  private async sendWithFaults(ch: Channel, data: Buffer, faults: Faults, signal: AbortSignal): Promise<StepResult> {
+  async sendWithFaults(ch: Channel, data: Buffer, faults: Faults, signal: AbortSignal): Promise<{ result: StepResult; sent: number; ended: boolean }> {
     const notes: string[] = [];
-    if (faults.has('drop')) return { payload: data, direction: 'out', detail: `${byteCount(data.length)} not sent (fault drop)` };
+    if (faults.has('drop')) return { result: { payload: data, direction: 'out', detail: `${byteCount(data.length)} not sent (fault drop)` }, sent: 0, ended: false };
     const delay = faults.get('delay');
     if (delay?.ms) {
       await sleep(delay.ms, signal, 'fault delay');
@@ -214,7 +221,7 @@ export class StepExecutor {
       else await ch.close();
       notes.push(`then ${ending === 'reset-after' ? 'reset' : 'closed'} (fault ${ending})`);
     }
-    return { payload: out, direction: 'out', detail: `${byteCount(out.length)}${notes.length > 0 ? `; ${notes.join('; ')}` : ''}` };
+    return { result: { payload: out, direction: 'out', detail: `${byteCount(out.length)}${notes.length > 0 ? `; ${notes.join('; ')}` : ''}` }, sent: out.length, ended: ends };
   }
 
   /** How long a step waits: its `timeout` (read now when it is a `{{…}}`), or the default. */

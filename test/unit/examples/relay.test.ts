@@ -298,4 +298,39 @@ describe('forward against real peers', function () {
       await rm(dir, { recursive: true, force: true });
     }
   });
+  it('faults in a relay hit the upstream’s answers: curl gets a file dripped through the relay, and a cut one when the relay closes mid-reply', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'socket-lab-relay-faults-'));
+    const body = 'x'.repeat(600) + '\n';
+    await writeFile(join(dir, 'file.txt'), body);
+    const port = await freePort();
+    const server = start('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dir], { timeoutMs: 30_000 });
+    try {
+      await server.waitFor(/Serving HTTP on 127\.0\.0\.1 port \d+/, 15_000);
+      const through = async (fault: string): Promise<{ code: number | null; stdout: string; ms: number; steps: string[] }> => {
+        let out = { code: 0 as number | null, stdout: '', ms: 0 };
+        const r = await runSock(`### relay\nlisten tcp 127.0.0.1:0 as relay\n${fault}\nforward tcp 127.0.0.1:${port}\n`, {
+          during: async (events) => {
+            const listening = events.find((e) => e.type === 'listening');
+            const relayPort = listening?.type === 'listening' ? listening.local.split(':')[1] : '0';
+            const t0 = performance.now();
+            const c = await run('curl', ['-sS', '-i', '--max-time', '10', `http://127.0.0.1:${relayPort}/file.txt`]);
+            out = { code: c.code, stdout: c.stdout, ms: performance.now() - t0 };
+          },
+        });
+        return { ...out, steps: r.steps.filter((x) => x.verb === 'forward').map((x) => `${x.status} ${x.detail ?? ''}`) };
+      };
+      const dripped = await through('fault drip 100 every 40ms');
+      assert.equal(dripped.code, 0);
+      assert.match(dripped.stdout, /^HTTP\/1\.0 200 OK\r\n/);
+      assert.ok(dripped.stdout.endsWith(`\r\n\r\n${body}`), 'every byte, in pieces');
+      assert.ok(dripped.ms >= 240, `about 780 bytes, 100 every 40 ms, took ${Math.round(dripped.ms)} ms`);
+      const cut = await through('fault close-after 40');
+      // 40 bytes hold the status line and part of the next: curl shows the status line, and no body.
+      assert.equal(cut.stdout, 'HTTP/1.0 200 OK\r\n', 'the reply ends 40 bytes in, inside its header');
+      assert.match(cut.steps.join('\n'), /relayed through c\d+: \d+ bytes up, 40 bytes back/);
+    } finally {
+      server.child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
