@@ -5,10 +5,9 @@
  * report on the same traffic bus; the upstream leg's `open` names the client's leg (`via`), so the
  * capture, the traffic view and the tree show them as one conversation (and pcapng as two flows).
  */
-import { formatHostPort, formatUnixPath, type Endpoint } from './address';
+import { formatEndpoint, type Endpoint } from './address';
 import { SocketLabError } from './errors';
-import type { Datagram } from './datagram';
-import { DatagramSocket } from './datagram';
+import { DatagramSocket, type Datagram } from './datagram';
 import { udpPeerId } from './registry';
 import { MAX_TIMER_MS } from './wait';
 import { StreamConnection } from './stream';
@@ -32,6 +31,21 @@ export interface RelayOptions {
    * relay must stop there.
    */
   readonly pumpDown?: (chunk: Buffer) => Promise<{ readonly sent: number; readonly end: boolean }>;
+}
+
+/**
+ * A relay's upstream leg for `client`, its `open` naming the client's leg (`via`).
+ * @throws SocketLabError the connect's errors, the message naming the upstream; the client, which
+ *   learns nothing went through, is then reset
+ */
+async function connectUpstream(client: StreamConnection, upstream: Endpoint, opts: RelayOptions): Promise<StreamConnection> {
+  try {
+    return await StreamConnection.connect(upstream, { timeoutMs: opts.timeoutMs, via: client.id, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.tls ? { tls: opts.tls } : {}) }, opts.bus);
+  } catch (err) {
+    client.reset();
+    if (err instanceof SocketLabError) throw new SocketLabError(err.code, `forward to ${formatEndpoint(upstream)}: ${err.message}`, err.errno, { cause: err });
+    throw err;
+  }
 }
 
 /**
@@ -81,16 +95,7 @@ export interface RelayResult {
  *   from either leg; `ECANCELED`
  */
 export async function relay(client: StreamConnection, upstream: Endpoint, opts: RelayOptions): Promise<RelayResult> {
-  const where = upstream.transport === 'unix' ? `unix ${formatUnixPath(upstream.path)}` : `${upstream.transport} ${formatHostPort(upstream.host, upstream.port)}`;
-  let up: StreamConnection;
-  try {
-    up = await StreamConnection.connect(upstream, { timeoutMs: opts.timeoutMs, via: client.id, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.tls ? { tls: opts.tls } : {}) }, opts.bus);
-  } catch (err) {
-    // The client learns nothing went through: its connection is reset.
-    client.reset();
-    if (err instanceof SocketLabError) throw new SocketLabError(err.code, `forward to ${where}: ${err.message}`, err.errno, { cause: err });
-    throw err;
-  }
+  const up = await connectUpstream(client, upstream, opts);
   const wait = { timeoutMs: 0, ...(opts.signal ? { signal: opts.signal } : {}) };
   try {
     const [sent, back] = await Promise.all([
@@ -129,15 +134,7 @@ export interface UpstreamLeg {
  * @throws SocketLabError the connect's errors, naming the upstream; the client is then reset
  */
 export async function openUpstream(client: StreamConnection, upstream: Endpoint, opts: RelayOptions): Promise<UpstreamLeg> {
-  const where = upstream.transport === 'unix' ? `unix ${formatUnixPath(upstream.path)}` : `${upstream.transport} ${formatHostPort(upstream.host, upstream.port)}`;
-  let up: StreamConnection;
-  try {
-    up = await StreamConnection.connect(upstream, { timeoutMs: opts.timeoutMs, via: client.id, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.tls ? { tls: opts.tls } : {}) }, opts.bus);
-  } catch (err) {
-    client.reset();
-    if (err instanceof SocketLabError) throw new SocketLabError(err.code, `forward to ${where}: ${err.message}`, err.errno, { cause: err });
-    throw err;
-  }
+  const up = await connectUpstream(client, upstream, opts);
   const down = downward(up, client, opts).catch((err: unknown) => fail(err, client, up));
   // Settled now or later, a failure is reported by finish(); this keeps it from being unhandled.
   down.catch(() => undefined);
