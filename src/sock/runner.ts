@@ -6,10 +6,10 @@
  */
 import { formatHostPort, isWildcardAddress, parseHostPort, parseListenerHostPort, DEFAULT_BIND_HOST, unixSocketPath, type Endpoint } from '../net/address';
 import { createError, fromNodeError, SocketLabError } from '../net/errors';
-import type { RelayOptions, UpstreamLeg } from '../net/relay';
+import type { RelayOptions } from '../net/relay';
 import { TrafficBus, type MarkEvent } from '../net/traffic';
 import type { TlsClientOptions } from '../net/tlsInfo';
-import { MAX_TIMER_MS, sleep } from '../net/wait';
+import { sleep } from '../net/wait';
 import { BytePattern, replaceAll } from '../net/regex';
 
 import type { Block, Header, Matcher, SockFile, Step, Template } from './ast';
@@ -19,13 +19,14 @@ import { Scope, type ListenerInfo } from './scope';
 import { capture } from './run/captures';
 import { MAX_REPEAT } from './parse/flow';
 import { evaluate } from './run/arithmetic';
-import { byteCount, escapeBytes, replaceBytes } from '../net/payload';
+import { escapeBytes, replaceBytes } from '../net/payload';
 import { connectBlockClient } from './run/blockClient';
 import { openBlockListener } from './run/blockListener';
 import { tlsClientOptions } from './run/tlsOptions';
 import { checkExpectation, type Verdict } from './run/expectations';
 import { PayloadBuilder } from './run/payloads';
 import { StepExecutor, type Faults, type StepContext, type StepResult } from './run/steps';
+import { Responder, ruleKey, rulesOf, type ForwardStep, type OnRule } from './run/responder';
 import { AwaitCounts } from './run/awaits';
 
 export { MAX_FILE_PAYLOAD } from './files';
@@ -94,30 +95,6 @@ interface StepState {
   faults?: Faults;
 }
 
-/** A responder rule (§7.9). */
-type OnRule = Extract<Step, { kind: 'on' }>;
-/** A relay's `forward` step (§7.8). */
-type ForwardStep = Extract<Step, { kind: 'forward' }>;
-
-/** How a responder without a `messages` line reads: each chunk or datagram as it comes. */
-const CHUNK: Extract<Step, { kind: 'recv' }> = { kind: 'recv', mode: 'chunk', range: { start: { line: 0, column: 0 }, end: { line: 0, column: 0 } }, source: '' };
-
-/** A block's responder rules, or undefined when it has none. */
-function rulesOf(block: Block): OnRule[] | undefined {
-  const rules = block.steps.filter((s): s is OnRule => s.kind === 'on');
-  return rules.length > 0 ? rules : undefined;
-}
-
-/** A rule's key for its hit count: its block and its line's text, so a reload that keeps the line keeps the count. */
-function ruleKey(blockIndex: number, rule: OnRule): string {
-  return `${blockIndex}:${rule.source}`;
-}
-
-/** True when `steps` close or reset the connection (at their top level): a rule's session ends after them. */
-function endsConnection(steps: readonly Step[]): boolean {
-  return steps.some((s) => s.kind === 'close' || s.kind === 'reset');
-}
-
 /** True when `steps` (or the steps nested in them) hold an `expect`. */
 function hasExpect(steps: readonly Step[]): boolean {
   return steps.some((s) => s.kind === 'expect' || ('steps' in s && hasExpect(s.steps)));
@@ -153,8 +130,20 @@ export class SockRun {
   /** The connections steps use now (clients, accepted connections, UDP sessions), by bus id, for {@link SockRun.closeSocket}. */
   private readonly open = new Map<string, Channel>();
   private readonly sessions = new Set<Promise<void>>();
-  /** Responder rules' hits, by `BLOCK:LINE`. */
-  private readonly ruleHits = new Map<string, number>();
+  /** The loop of the listeners' responder rules (§7.9), and their hits. */
+  private readonly responder = new Responder<StepState>({
+    executor: () => this.executor,
+    signal: () => this.internal.signal,
+    stopping: () => this.stopping,
+    runSteps: (block, steps, channel, ctx, initialError, state) => this.runSteps(block, steps, channel, ctx, initialError, state),
+    emit: (e) => this.emit(e),
+    test: (matcher, state, block, base, t0) => this.test(matcher, state, block, base, t0),
+    mark: (state, mark, span, label) => this.mark(state, mark, span, label),
+    assign: (name, value) => this.scope.assign(name, value),
+    countError: () => void this.errors++,
+    liveBlock: (block) => this.liveBlock(block),
+    upstream: (block, step, signal) => this.upstream(block, step, signal),
+  });
   private readonly started = Date.now();
   private readonly unsubscribe: () => void;
   /** What `await` steps wait for: the connections, datagrams and bytes each socket of the run has seen. */
@@ -516,176 +505,20 @@ export class SockRun {
       const forward = block.steps.findIndex((s) => s.kind === 'forward');
       if (first < 0) await this.guard(block, this.runSteps(block, block.steps, channel, ctx), ctx);
       // A relay with rules: they answer what they take, the rest goes upstream.
-      else if (forward >= 0 && forward < first) await this.guard(block, this.respond(block, block.steps.slice(0, forward), block.steps.slice(first) as OnRule[], channel, ctx, block.steps[forward] as ForwardStep), ctx);
-      else await this.guard(block, this.respond(block, block.steps.slice(0, first), block.steps.slice(first) as OnRule[], channel, ctx), ctx);
+      else if (forward >= 0 && forward < first) await this.guard(block, this.responder.respond(block, block.steps.slice(0, forward), block.steps.slice(first) as OnRule[], channel, ctx, block.steps[forward] as ForwardStep), ctx);
+      else await this.guard(block, this.responder.respond(block, block.steps.slice(0, first), block.steps.slice(first) as OnRule[], channel, ctx), ctx);
     } finally {
       this.open.delete(channel.id);
       await channel.close();
     }
   }
 
-  /**
-   * A responder (§7.9): the block's steps, then its `on connect` rule, then for each message the
-   * block's `messages` line reads, the first rule whose test the message passes (a regex's named
-   * groups set as variables first), else `on other`; at the peer's FIN, `on half-close`. The
-   * session ends there, when a rule closes or resets the connection, or when a rule's step fails.
-   * A datagram session has one message, its datagram.
-   */
-  private async respond(block: Block, script: readonly Step[], initialRules: readonly OnRule[], channel: Channel, ctx: SessionContext, forward?: ForwardStep): Promise<void> {
-    const state: StepState = {};
-    if ((await this.runSteps(block, script, channel, ctx, undefined, state)) !== 'pass') return;
-    let leg: UpstreamLeg | undefined;
-    let answered = 0;
-    const forwardEvent = { type: 'step' as const, block: block.index, line: forward?.range.start.line ?? 0, column: forward?.range.start.column ?? 0, source: forward?.source ?? '', verb: 'forward', ...ctx };
-    if (forward) {
-      const t0 = performance.now();
-      try {
-        if (!channel.openUpstream) throw createError('EBADPAYLOAD', 'a relay with rules relays a stream connection');
-        const up = await this.upstream(block, forward, this.internal.signal);
-        // The session's faults hit what the upstream sends back, as in a relay without rules.
-        const faults = state.faults;
-        const signal = this.internal.signal;
-        const options = faults && faults.size > 0 ? { ...up.options, pumpDown: async (chunk: Buffer) => {
-                const r = await this.executor.sendWithFaults(channel, chunk, faults, signal);
-                return { sent: r.sent, end: r.ended };
-              } } : up.options;
-        leg = await channel.openUpstream(up.endpoint, options);
-      } catch (err) {
-        const error = fromNodeError(err, forward.source);
-        this.emit({ ...forwardEvent, status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
-        this.errors++;
-        return;
-      }
-    }
-    let ending: 'eof' | 'ended';
-    try {
-      ending = await this.answerMessages(block, initialRules, channel, ctx, state, leg, () => answered++);
-    } catch (err) {
-      leg?.abort();
-      throw err;
-    }
-    if (!leg) return;
-    // A session that ended otherwise than by the client's FIN (a rule closed it, a step failed) resets the upstream leg.
-    if (ending === 'ended') {
-      leg.abort();
-      return;
-    }
-    const t0 = performance.now();
-    try {
-      const r = await leg.finish();
-      this.emit({ ...forwardEvent, status: 'ok', ms: elapsed(t0), detail: `relayed through ${leg.id}: ${byteCount(r.up)} up, ${byteCount(r.down)} back; ${answered} message${answered === 1 ? '' : 's'} answered by rules` });
-    } catch (err) {
-      const error = fromNodeError(err, forward?.source ?? 'forward');
-      this.emit({ ...forwardEvent, status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
-      if (!this.stopping) this.errors++;
-    }
-  }
-
-  /**
-   * The responder's loop (§7.9): each message to the first rule that takes it, else `on other`, else
-   * (in a relay with rules, `leg`) upstream. Ends at the peer's FIN, a failed step, or a rule that
-   * closes or resets the connection (a relay's upstream leg is then reset too).
-   */
-  private async answerMessages(block: Block, initialRules: readonly OnRule[], channel: Channel, ctx: SessionContext, state: StepState, leg: UpstreamLeg | undefined, onAnswered: () => void): Promise<'eof' | 'ended'> {
-    let rules = initialRules;
-    const rule = (event: OnRule['event']): OnRule | undefined => rules.find((r) => r.event === event);
-    const connect = rule('connect');
-    if (connect && (await this.runRule(block, connect, 'a peer connected', channel, ctx, state)) !== 'go on') return 'ended';
-    const reader = block.policy.messages ?? CHUNK;
-    // The wait for the next message has no limit of its own unless the messages line gives one:
-    // the listener's idle-timeout and the run's end bound it.
-    const read: Step = reader.timeoutMs === undefined ? { ...reader, timeoutMs: MAX_TIMER_MS } : reader;
-    const where: StepContext = { channel, connectError: undefined, eol: block.eol, signal: this.internal.signal };
-    for (;;) {
-      const t0 = performance.now();
-      // Without a messages line, a message read is told at the listen line.
-      const at = (reader === CHUNK ? block.header?.range.start : undefined) ?? reader.range.start;
-      const base = { type: 'step' as const, block: block.index, line: at.line, column: at.column, source: reader.source || 'message', verb: 'recv', ...ctx };
-      let message: Buffer;
-      try {
-        message = (await this.executor.exec(read, where)).value ?? Buffer.alloc(0);
-      } catch (err) {
-        const error = fromNodeError(err, reader.source || 'recv');
-        // A peer that closes between messages, or a datagram session's second read, ends the session.
-        if (error.code === 'EOF') message = Buffer.alloc(0);
-        else {
-          const stopped = this.stopping || this.internal.signal.aborted;
-          this.emit({ ...base, status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
-          if (!stopped) this.errors++;
-          return 'ended';
-        }
-      }
-      if (message.length === 0) {
-        if (channel.peerClosed === undefined) return 'eof'; // a datagram session: its one message was answered
-        const halfClose = rule('half-close');
-        if (halfClose) await this.runRule(block, halfClose, 'the peer sent FIN', channel, ctx, state);
-        return 'eof';
-      }
-      this.emit({ ...base, status: 'ok', ms: elapsed(t0), detail: byteCount(message.length), payload: message, direction: 'in' });
-      // The rules as the file says now: a save reloads them for connections already open (§7.9).
-      rules = rulesOf(this.liveBlock(block)) ?? rules;
-      state.last = message;
-      const received = channel.received;
-      state.lastAt = received ? { id: received.id, offset: received.end - message.length } : undefined;
-      state.lastError = undefined;
-      let taken: OnRule | undefined;
-      let detail = '';
-      for (const r of rules) {
-        if (r.event !== 'message' || r.test === undefined) continue;
-        const verdict = await this.test(r.test, state, block, { ...base, line: r.range.start.line, column: r.range.start.column, source: r.source, verb: 'on' }, t0);
-        if (verdict === undefined) return 'ended';
-        if (!verdict.pass) continue;
-        taken = r;
-        detail = verdict.detail;
-        if (r.test.kind === 'regex') {
-          // The rule's line already shows the regex: say what its named groups took instead.
-          const m = BytePattern.of(r.test.source, r.test.flags).exec(message);
-          const took: string[] = [];
-          for (const [name, index] of Object.entries(m?.names ?? {}).sort((a, b) => a[1] - b[1])) {
-            const value = m?.groups[index];
-            if (value === undefined) continue;
-            this.scope.assign(name, value);
-            took.push(`${name} = "${escapeBytes(value, 64)}"`);
-          }
-          detail = took.length > 0 ? took.join(', ') : 'matched';
-        }
-        if (verdict.span) this.mark(state, 'field', verdict.span, r.source);
-        break;
-      }
-      taken ??= rule('other');
-      // The message is a frame in the traffic view, named for the rule that answered it.
-      this.mark(state, 'frame', { offset: 0, length: message.length }, taken ? `answered by ${taken.source}` : leg ? `forwarded upstream through ${leg.id}` : 'no rule took it');
-      if (!taken && leg) {
-        await leg.send(message);
-        continue;
-      }
-      if (!taken) {
-        this.emit({ ...base, verb: 'on', status: 'ok', ms: 0, detail: 'no rule took this message' });
-        continue;
-      }
-      onAnswered();
-      if ((await this.runRule(block, taken, detail || 'no other rule took it', channel, ctx, state)) !== 'go on') return 'ended';
-    }
-  }
-
   /** The block a running listener's sessions run now: `block`, or what {@link SockRun.reload} gave its listener since. */
-  private liveBlock(block: Block): Block {
+  liveBlock(block: Block): Block {
     const byIndex = this.blockListeners.get(block.index);
     if (byIndex && byIndex.block.header?.source === block.header?.source) return byIndex.block;
     for (const l of this.blockListeners.values()) if (l.block === block || l.block.header?.source === block.header?.source) return l.block;
     return block;
-  }
-
-  /**
-   * Runs a rule's steps and counts its hit; says whether the session goes on: not when a step
-   * failed, or the rule closed or reset the connection.
-   */
-  private async runRule(block: Block, rule: OnRule, why: string, channel: Channel, ctx: SessionContext, state: StepState): Promise<'go on' | 'end'> {
-    const key = ruleKey(block.index, rule);
-    this.ruleHits.set(key, (this.ruleHits.get(key) ?? 0) + 1);
-    this.emit({ type: 'step', block: block.index, line: rule.range.start.line, column: rule.range.start.column, source: rule.source, verb: 'on', status: 'ok', ms: 0, detail: why, ...ctx });
-    const outcome = await this.runSteps(block, rule.steps, channel, ctx, undefined, state);
-    return outcome === 'pass' && !endsConnection(rule.steps) ? 'go on' : 'end';
   }
 
   /**
@@ -697,7 +530,7 @@ export class SockRun {
     for (const l of this.blockListeners.values()) {
       if (l.id !== listenerId) continue;
       const rules = rulesOf(l.block);
-      return rules?.map((r) => ({ source: r.source, line: r.range.start.line, hits: this.ruleHits.get(ruleKey(l.block.index, r)) ?? 0 }));
+      return rules?.map((r) => ({ source: r.source, line: r.range.start.line, hits: this.responder.hits.get(ruleKey(l.block.index, r)) ?? 0 }));
     }
     return undefined;
   }
