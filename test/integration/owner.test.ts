@@ -31,10 +31,11 @@ describe('one owner of every socket: palette and .sock runs alike', () => {
   async function fileListener(): Promise<{ doc: vscode.TextDocument; id: string; port: number }> {
     const doc = await vscode.workspace.openTextDocument({ language: 'sock', content: ECHO_FILE });
     await vscode.window.showTextDocument(doc);
-    const before = new Set(api.endpoints().map((r) => r.id));
     await vscode.commands.executeCommand('socketLab.runBlock', doc.uri, 1);
-    const rec = api.endpoints().find((r) => r.kind === 'listener' && r.state === 'listening' && !before.has(r.id));
-    assert.ok(rec, 'the file listener is in the tree');
+    // Its own listener, by the id its listen line shows: another run may be starting listeners too.
+    const shown = /\((l\d+)\)/.exec(api.inlineResults(doc.uri).get(1) ?? '')?.[1];
+    const rec = api.endpoints().find((r) => r.id === shown && r.kind === 'listener' && r.state === 'listening');
+    assert.ok(rec, `the file listener is in the tree (${api.inlineResults(doc.uri).get(1) ?? 'no result on its listen line'})`);
     const port = Number(rec.local.split(':').pop());
     assert.equal(await echoOf(port, 'hello'), 'hello', 'the file listener echoes');
     return { doc, id: rec.id, port };
