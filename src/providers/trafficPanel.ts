@@ -7,7 +7,7 @@ import { toPcapng } from '../net/pcapng';
 import { parsePayloadInput } from '../net/payloadInput';
 import type { EndpointRegistry } from '../net/registry';
 import type { TrafficBus, TrafficEvent } from '../net/traffic';
-import { mockFile, replayBlock } from '../sock/replay';
+import { mockFile, replayFile } from '../sock/replay';
 import { Batcher } from '../webview/batcher';
 import { trafficViewHtml } from '../webview/html';
 import { parsePageMessage, VIEW_PAYLOAD_MAX, type ExportFormat, type HostMessage } from '../webview/protocol';
@@ -208,8 +208,10 @@ function render(format: ExportFormat, events: readonly TrafficEvent[]): { bytes:
   switch (format) {
     case 'jsonl':
       return { bytes: Buffer.from(events.map(captureLine).join('')), what: `${events.length} events` };
-    case 'sock':
-      return replayFile(events);
+    case 'sock': {
+      const r = replayFile(events);
+      return { bytes: Buffer.from(r.text), what: `${r.blocks} replay block${r.blocks === 1 ? '' : 's'}` };
+    }
     case 'mock': {
       const m = mockFile(events);
       if (m.mocks === 0) throw new Error('the capture holds no connection to mock');
@@ -221,27 +223,6 @@ function render(format: ExportFormat, events: readonly TrafficEvent[]): { bytes:
       return { bytes: out.bytes, what: `${out.packets} packets${out.skipped > 0 ? ` (${out.skipped} events without an IP flow skipped)` : ''}` };
     }
   }
-}
-
-/**
- * A `.sock` file with one replay block per connection in the events (clients, accepted
- * connections, UDP sockets); what cannot be replayed, and each block's warnings, are comments.
- */
-function replayFile(events: readonly TrafficEvent[]): { bytes: Buffer; what: string } {
-  const ids = [...new Set(events.filter((e) => e.type === 'open' || (e.type === 'listening' && e.transport === 'udp')).map((e) => e.id))];
-  const parts: string[] = [];
-  let blocks = 0;
-  for (const id of ids) {
-    try {
-      const r = replayBlock(events, id);
-      parts.push([...r.warnings.map((w) => `# warning: ${w}`), r.text.trimEnd()].join('\n'));
-      blocks++;
-    } catch (err) {
-      parts.push(`# ${id} cannot be replayed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-  if (blocks === 0) throw new Error(parts.length > 0 ? parts.join('; ').replace(/^# /, '') : 'the capture holds no connection to replay');
-  return { bytes: Buffer.from(parts.join('\n\n') + '\n'), what: `${blocks} replay block${blocks === 1 ? '' : 's'}` };
 }
 
 /**

@@ -232,6 +232,33 @@ export function mockBlock(events: readonly TrafficEvent[], ids: string | readonl
 }
 
 /**
+ * A `.sock` file with one replay block per connection in the events (clients, accepted
+ * connections, UDP sockets); what cannot be replayed, and each block's warnings, are comments.
+ * @returns the file's text and how many replay blocks it has
+ * @throws Error when no connection of the events can be replayed (saying why)
+ */
+export function replayFile(events: readonly TrafficEvent[]): { text: string; blocks: number } {
+  const ids = [...new Set(events.filter((e) => e.type === 'open' || (e.type === 'listening' && e.transport === 'udp')).map((e) => e.id))];
+  const parts: string[] = [];
+  let blocks = 0;
+  for (const id of ids) {
+    try {
+      parts.push(withWarnings(replayBlock(events, id)));
+      blocks++;
+    } catch (err) {
+      parts.push(`# ${id} cannot be replayed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (blocks === 0) throw new Error(parts.length > 0 ? parts.join('; ').replace(/^# /, '') : 'the capture holds no connection to replay');
+  return { text: parts.join('\n\n') + '\n', blocks };
+}
+
+/** A block's text after its warnings, each as a `# warning:` comment. */
+function withWarnings(r: ReplayResult): string {
+  return [...r.warnings.map((w) => `# warning: ${w}`), r.text.trimEnd()].join('\n');
+}
+
+/**
  * A `.sock` file that mocks the servers of a capture and checks the mocks ("record → mock →
  * replay"): for each other side the connections talked to (a server, or a listener), one
  * {@link mockBlock} of all of them, then a {@link replayBlock} of each connection, which connects
@@ -258,14 +285,12 @@ export function mockFile(events: readonly TrafficEvent[]): { text: string; mocks
   let mocks = 0;
   let replays = 0;
   for (const group of groups.values()) {
-    const m = mockBlock(events, group);
-    parts.push([...m.warnings.map((w) => `# warning: ${w}`), m.text.trimEnd()].join('\n'));
+    parts.push(withWarnings(mockBlock(events, group)));
     mocks++;
   }
   for (const group of groups.values()) {
     for (const id of group) {
-      const r = replayBlock(events, id);
-      parts.push([...r.warnings.map((w) => `# warning: ${w}`), r.text.trimEnd()].join('\n'));
+      parts.push(withWarnings(replayBlock(events, id)));
       replays++;
     }
   }
