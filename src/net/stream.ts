@@ -20,6 +20,16 @@ export type ConnectionState = 'open' | 'half-closed' | 'closed' | 'error';
 /** Bytes the receive queue holds before it pauses reading from the socket (1 MiB). */
 export const RECV_HIGH_WATER = 1024 * 1024;
 
+/**
+ * Bytes an echo or a relay lets wait in a connection's write queue before it pauses the peer it
+ * reads from (1 MiB). Above Node's 16 KiB, so the chunks of one read burst (libuv reads up to 32
+ * in one turn) go on while the first are written, and leave together in one `writev(2)`.
+ */
+export const PASS_HIGH_WATER = 1024 * 1024;
+
+/** What one read of a socket asks for in libuv (`uv__read`): a chunk this long may have more behind it. */
+const LIBUV_READ_BYTES = 64 * 1024;
+
 const RESOLVED: Promise<void> = Promise.resolve();
 
 /** The default bound of `recv until` and `recv all` (16 MiB). */
@@ -121,6 +131,8 @@ export class StreamConnection {
   };
 
   private readonly onTimeout = (): void => this.onSocketTimeout();
+
+  private readonly uncork = (): void => this.socket.uncork();
 
   private readonly onEnd = (): void => {
     this.peerEnded = true;
@@ -668,14 +680,22 @@ export class StreamConnection {
 
   /**
    * Writes a chunk that `from`'s peer sent (this connection's own, for an echo); `ts` is the stamp
-   * of its arrival, in this same tick. When the socket's buffer is full, `from` stops reading
-   * until it drains.
+   * of its arrival, in this same tick. When more than {@link PASS_HIGH_WATER} bytes wait to be
+   * written, `from` stops reading until they have all gone.
    */
   private passChunk(chunk: Buffer, ts: number, from: StreamConnection): void {
     if (this.socket.writableEnded || this.closed) return;
     this.bus.emitData(this.id, 'out', chunk, this.bytesOutTotal, ts);
     this.bytesOutTotal += chunk.length;
-    if (this.socket.write(chunk) || this.draining) return;
+    // A full read (libuv reads 64 KiB at a time) says more is waiting: corked until the loop's
+    // next turn, the burst's chunks leave in one writev(2), as socat's -b buffer would. A shorter
+    // read emptied the socket, and an interactive peer's message goes out at once.
+    if (chunk.length >= LIBUV_READ_BYTES && !this.socket.writableCorked) {
+      this.socket.cork();
+      setImmediate(this.uncork);
+    }
+    this.socket.write(chunk);
+    if (this.draining || this.socket.writableLength < PASS_HIGH_WATER) return;
     from.socket.pause();
     this.draining = true;
     this.socket.once('drain', () => {
