@@ -4,6 +4,8 @@
  *
  *   socket-lab run FILE.sock [--block N]... [--var NAME=VALUE]... [--json] [--hex] [--full] [--verbose] [--capture FILE] [--pcapng FILE]
  *                            [--serve [--for DURATION]] [--timeout DURATION]
+ *   socket-lab test [PATH]... [--jobs N] [--bail] [--filter PATTERN] [--repeat N] [--env NAME] [--env-file FILE]
+ *                             [--var NAME=VALUE]... [--reporter human|junit|tap|json] [--report-file FILE] [--timeout DURATION]
  *
  * Exit status: 0 every expectation held, 1 an expectation failed, 2 a parse, usage or network
  * error (an internal error too, after closing every socket), 130 interrupted (Ctrl-C, SIGTERM or
@@ -11,7 +13,8 @@
  * before the run ended (`| head -1`; 128 + SIGPIPE, as shells report a process SIGPIPE ended).
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 // esbuild inlines only the fields used: the version, kept in one place.
 import packageJson from '../package.json';
@@ -23,6 +26,11 @@ import { TrafficBus } from './net/traffic';
 import { SockRun } from './sock/runner';
 import type { RunEvent } from './sock/runEvents';
 import { eventToJson, formatDiagnostic, Transcript } from './sock/transcript';
+import { BytePattern } from './net/regex';
+import { discoverSockFiles } from './sock/suite/discover';
+import { ENV_FILE, EnvironmentFile, redact, type Environment } from './sock/suite/environments';
+import { exitStatus, humanReport, jsonReport, junitReport, REPORTERS, tapReport, totals, type ReporterName } from './sock/suite/reporters';
+import { fileStatus, runSuite, type FileResult } from './sock/suite/suite';
 
 interface RunFlags {
   capture?: string;
@@ -177,6 +185,126 @@ async function runFile(file: string, flags: RunFlags): Promise<number> {
   return run.exitCode;
 }
 
+interface TestFlags {
+  jobs: number;
+  bail?: boolean;
+  filter?: BytePattern;
+  repeat: number;
+  env?: string;
+  envFile?: string;
+  var?: Map<string, string>;
+  reporter: ReporterName;
+  reportFile?: string;
+  timeout?: number;
+}
+
+function positive(what: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 10_000) throw new InvalidArgumentError(`${what} is a whole number from 1 to 10000`);
+    return Number(value);
+  };
+}
+
+function titlePattern(value: string): BytePattern {
+  try {
+    return BytePattern.of(value, '');
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+/**
+ * The environment a test run uses: `--env NAME` of the environment file (`--env-file`, else
+ * sock.env.json in the current folder), or its `$shared` variables alone when the file exists.
+ * @throws Error when --env names an environment the file lacks, the file is missing or malformed,
+ *   or a secret's process variable is not set
+ */
+async function chooseEnvironment(flags: TestFlags): Promise<Environment> {
+  const path = flags.envFile ?? join(process.cwd(), ENV_FILE);
+  const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT' && flags.envFile === undefined && flags.env === undefined) return undefined;
+    throw new Error(`cannot read the environment file ${path}: ${e.code ?? e.message}`);
+  });
+  if (text === undefined) return { variables: new Map(), secrets: [] };
+  return EnvironmentFile.parse(text, path).resolve(flags.env, process.env);
+}
+
+/** One line per file run as it ends, for a log; on a terminal, one progress line rewritten in place. */
+function progressReporter(total: number): { done: (r: FileResult) => void; end: () => void } {
+  const tty = process.stderr.isTTY === true;
+  let finished = 0;
+  let failing = 0;
+  return {
+    done: (r) => {
+      finished++;
+      const status = fileStatus(r);
+      if (status !== 'passed') failing++;
+      if (tty) {
+        process.stderr.write(`\r\x1b[2K${finished}/${total} files${failing > 0 ? `, ${failing} failing` : ''}`);
+        return;
+      }
+      const t = totals([r]);
+      const counts = [`${t.passed} passed`, ...(t.failed ? [`${t.failed} failed`] : []), ...(t.errored ? [`${t.errored} errored`] : [])].join(', ');
+      process.stderr.write(`${status === 'passed' ? '✔' : '✘'} ${r.file}${r.round > 1 ? ` (round ${r.round})` : ''}: ${counts} (${Math.round(r.ms)} ms)\n`);
+    },
+    end: () => {
+      if (tty && finished > 0) process.stderr.write('\r\x1b[2K');
+    },
+  };
+}
+
+async function testFiles(paths: string[], flags: TestFlags): Promise<number> {
+  const err = (line: string): void => void process.stderr.write(`socket-lab: ${line}\n`);
+  let env: Environment;
+  let files: string[];
+  try {
+    env = await chooseEnvironment(flags);
+    files = await discoverSockFiles(paths, process.cwd());
+  } catch (e) {
+    err((e as Error).message);
+    return USAGE_ERROR;
+  }
+  if (files.length === 0) {
+    err(`no .sock files under ${paths.length > 0 ? paths.join(', ') : 'the current folder'}`);
+    return USAGE_ERROR;
+  }
+  const variables = new Map([...env.variables, ...(flags.var ?? [])]);
+  const interrupted = new AbortController();
+  const stop = (): void => interrupted.abort();
+  for (const s of STOP_SIGNALS) process.once(s, stop);
+  const progress = progressReporter(files.length * flags.repeat);
+  const t0 = performance.now();
+  const filter = flags.filter;
+  const results = await runSuite(files, {
+    jobs: flags.jobs,
+    repeat: flags.repeat,
+    ...(flags.bail ? { bail: true } : {}),
+    ...(filter ? { filter: (name: string) => filter.test(Buffer.from(name)) } : {}),
+    variables,
+    ...(flags.timeout !== undefined ? { defaultTimeoutMs: flags.timeout } : {}),
+    signal: interrupted.signal,
+    onFileDone: progress.done,
+  });
+  for (const s of STOP_SIGNALS) process.off(s, stop);
+  progress.end();
+  const ms = performance.now() - t0;
+  const report = (name: ReporterName): string => (name === 'junit' ? junitReport(results, env.secrets) : name === 'tap' ? tapReport(results, env.secrets) : name === 'json' ? jsonReport(results, env.secrets) : humanReport(results, ms, env.secrets));
+  if (flags.reportFile) {
+    try {
+      await writeFile(flags.reportFile, report(flags.reporter === 'human' ? 'junit' : flags.reporter));
+    } catch (e) {
+      err(`the report ${flags.reportFile} could not be written: ${(e as Error).message}`);
+      return USAGE_ERROR;
+    }
+    process.stdout.write(humanReport(results, ms, env.secrets));
+  } else process.stdout.write(report(flags.reporter));
+  if (interrupted.signal.aborted) {
+    err(redact('interrupted before every file had run', env.secrets));
+    return INTERRUPTED;
+  }
+  return exitStatus(results);
+}
+
 /** Builds the command line; exported for tests. */
 export function createProgram(setExit: (code: number) => void): Command {
   const program = new Command('socket-lab')
@@ -207,6 +335,21 @@ export function createProgram(setExit: (code: number) => void): Command {
       }
       setExit(await runFile(file, flags));
     });
+  program
+    .command('test')
+    .description('run .sock files as tests: each client block is a case, listener blocks are fixtures; files run in parallel')
+    .argument('[paths...]', '.sock files and folders (every .sock file under a folder, as .gitignore allows)', [])
+    .addOption(new Option('-j, --jobs <n>', 'files run at once').default(availableParallelism(), 'the number of cores').argParser(positive('--jobs')))
+    .option('--bail', 'stop after the first file with a failure or error')
+    .addOption(new Option('--filter <pattern>', 'run only the cases whose title matches this regular expression (RE2 syntax)').argParser(titlePattern))
+    .addOption(new Option('--repeat <n>', 'run each file N times').default(1).argParser(positive('--repeat')))
+    .option('--env <name>', `use environment NAME of the environment file (${ENV_FILE})`)
+    .option('--env-file <file>', `the environment file (default: ${ENV_FILE} in the current folder, if any)`)
+    .option('--var <name=value>', 'set the variable NAME to VALUE, over the environment and the files; repeat for more', variable)
+    .addOption(new Option('--reporter <name>', 'the report on stdout, or in --report-file').choices(REPORTERS).default('human'))
+    .option('--report-file <file>', 'write the report (junit unless --reporter says) to FILE; the summary still goes to stdout')
+    .addOption(new Option('--timeout <duration>', 'default timeout of connect, send and recv steps').default(undefined, '5s').argParser(duration))
+    .action(async (paths: string[], flags: TestFlags) => setExit(await testFiles(paths, flags)));
   return program;
 }
 

@@ -46,8 +46,15 @@ export interface StepEvent extends StepLocation {
    * the offset (`??` where any byte matches) and the first byte that differs (-1: the value ended).
    */
   readonly diff?: { readonly offset: number; readonly expected: string; readonly actual: string; readonly first: number };
+  /**
+   * For another comparison that failed (a payload not found, a regex, a count, a duration, a TLS
+   * fact, an error code): what was wanted and what was found, as text; escaped bytes at most 4 KiB each.
+   */
+  readonly compared?: { readonly expected: string; readonly actual: string };
   /** True when the error was caught by an `expect error` that follows. */
   readonly expected?: boolean;
+  /** True for an error that only says the run's end or a cancel cut the step short: reported, not counted (§7.2). */
+  readonly cut?: boolean;
   /** Duration of the step in ms. */
   readonly ms: number;
   /** For a listener's steps: the connection or peer the steps ran for, e.g. `c4`. */

@@ -322,6 +322,9 @@ export class SockRun {
   }
 
   private async stopNow(graceMs: number): Promise<SummaryEvent> {
+    // No block will use a kept connection now: closing it first lets a listener of this run that
+    // serves it see the close and finish its session within the grace time.
+    const keptClosed = Promise.allSettled([...this.kept.values()].map((c) => c.close()));
     if (this.sessions.size > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -334,7 +337,7 @@ export class SockRun {
     this.internal.abort();
     // Let the blocks still running see the abort and finish reporting before the summary.
     if (this.running) await this.running;
-    await this.closeAll();
+    await Promise.all([keptClosed, this.closeAll()]);
     await Promise.allSettled([...this.sessions]);
     const summary: SummaryEvent = { type: 'summary', passed: this.passed, failed: this.failed, errors: this.errors, ms: Date.now() - this.started };
     this.options.onEvent(summary);
@@ -693,7 +696,7 @@ export class SockRun {
         }
         state.lastError = undefined;
         if (verdict.span) this.mark(state, 'field', verdict.span, step.source);
-        this.emit({ ...base, status: verdict.pass ? 'pass' : 'fail', detail: verdict.detail, ...(verdict.diff ? { diff: verdict.diff } : {}), ms: elapsed(t0) });
+        this.emit({ ...base, status: verdict.pass ? 'pass' : 'fail', detail: verdict.detail, ...(verdict.diff ? { diff: verdict.diff } : {}), ...(verdict.compared ? { compared: verdict.compared } : {}), ms: elapsed(t0) });
         if (verdict.pass) this.passed++;
         else {
           this.failed++;
@@ -722,7 +725,7 @@ export class SockRun {
         const next = steps[i + 1];
         const expected = next?.kind === 'expect' && next.matcher.kind === 'error';
         const stopped = this.stopping || (signal.aborted && error.code === 'ECANCELED');
-        this.emit({ ...base, status: 'error', detail: stopped ? `${error.message} (${this.internal.signal.aborted ? 'the run was stopping' : 'cancelled'})` : error.message, code: error.code, ms: elapsed(t0), ...(expected ? { expected } : {}) });
+        this.emit({ ...base, status: 'error', detail: stopped ? `${error.message} (${this.internal.signal.aborted ? 'the run was stopping' : 'cancelled'})` : error.message, code: error.code, ms: elapsed(t0), ...(expected ? { expected } : {}), ...(stopped ? { cut: true } : {}) });
         if (expected) {
           state.lastError = error;
           continue;

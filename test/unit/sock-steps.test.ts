@@ -82,6 +82,13 @@ describe('.sock: repeat, kept connections and built-in variables', () => {
     assert.equal((await peer.exited).stdout.trim().split('\n').at(-1), "b'x'", 'the peer saw EOF once the run stopped');
   });
 
+  it("a kept connection to the run's own listener closes first when the run stops: the listener's echo ends with it, not cut short", async () => {
+    const r = await runSock('### echo\nlisten tcp 127.0.0.1:0 as echo\necho\n### keep\nconnect tcp {{echo}} as k keep\n### use\nuse k\nsend "a"\nrecv 1\nexpect "a"\n');
+    assert.equal(r.exitCode, 0);
+    const echo = r.steps.find((s) => s.verb === 'echo');
+    assert.deepEqual([echo?.status, echo?.cut, echo?.detail], ['ok', undefined, '1 byte echoed']);
+  });
+
   it('expands {{$timestamp}}, {{$randomInt A B}} and {{$env NAME}}, and refuses $env when the environment is off', async () => {
     process.env.SOCKET_LAB_TEST_VALUE = 'from-env';
     try {

@@ -18,8 +18,24 @@ export interface Verdict {
   readonly detail: string;
   /** For a byte expectation that failed at an offset (`at N`, `exactly`): both sides in hex and the first difference. */
   readonly diff?: ByteDiff;
+  /** For a comparison that failed: what was wanted and what was found, as text (escaped bytes, a count, a duration). */
+  readonly compared?: Compared;
   /** The bytes of the last value it compared (offset and length, bytes): where a payload was found, or the place `at`/`exactly` looked; for the traffic view's marks. */
   readonly span?: { readonly offset: number; readonly length: number };
+}
+
+/** Both sides of a failed comparison, for a test report's expected and actual. */
+export interface Compared {
+  readonly expected: string;
+  readonly actual: string;
+}
+
+/** Bytes of each side a {@link Compared} shows, escaped (4 KiB). */
+export const COMPARED_BYTES = 4096;
+
+/** Escaped text of up to {@link COMPARED_BYTES} bytes, with a mark when there were more. */
+function shownBytes(bytes: Uint8Array): string {
+  return escapeBytes(bytes, COMPARED_BYTES) + (bytes.length > COMPARED_BYTES ? ` … (${byteCount(bytes.length)})` : '');
 }
 
 /** What the steps before an `expect` left for it to check. */
@@ -104,12 +120,14 @@ function checkFact(m: Extract<Matcher, { kind: 'time' | 'bytes' | 'closed' | 'tl
   if (m.kind === 'time') {
     const limit = values.duration(m.ms, `expect time ${m.op}`);
     if (e.lastMs === undefined) return { pass: false, detail: 'no step before this expect connected, sent, received, waited or looked up' };
-    return { pass: compare(e.lastMs, m.op, limit), detail: `took ${e.lastMs} ms` };
+    const pass = compare(e.lastMs, m.op, limit);
+    return { pass, detail: `took ${e.lastMs} ms`, ...(pass ? {} : { compared: { expected: `${m.op} ${limit} ms`, actual: `${e.lastMs} ms` } }) };
   }
   if (m.kind === 'bytes') {
     const want = values.count(m.count, `expect bytes${m.op === '=' ? '' : ` ${m.op}`}`, 0, Number.MAX_SAFE_INTEGER);
     if (e.last === undefined) return { pass: false, detail: 'nothing was received or looked up before this expect' };
-    return { pass: compare(e.last.length, m.op, want), detail: `got ${byteCount(e.last.length)}` };
+    const pass = compare(e.last.length, m.op, want);
+    return { pass, detail: `got ${byteCount(e.last.length)}`, ...(pass ? {} : { compared: { expected: `${m.op} ${want}`, actual: String(e.last.length) } }) };
   }
   if (m.kind === 'closed') {
     if (!e.channel) return { pass: false, detail: 'the block has no connection' };
@@ -136,14 +154,14 @@ function checkFact(m: Extract<Matcher, { kind: 'time' | 'bytes' | 'closed' | 'tl
     default: {
       const want = values.expand(f.value);
       const got = f.name === 'protocol' ? tls.protocol : f.name === 'cipher' ? tls.cipher : tls.alpn === false ? 'none' : tls.alpn;
-      return { pass: got === want, detail: got === want ? got : `the ${f.name === 'alpn' ? 'ALPN protocol' : f.name} is ${got}` };
+      return got === want ? { pass: true, detail: got } : { pass: false, detail: `the ${f.name === 'alpn' ? 'ALPN protocol' : f.name} is ${got}`, compared: { expected: want, actual: got } };
     }
   }
 }
 
 async function checkError(m: Extract<Matcher, { kind: 'error' }>, error: SocketLabError | undefined, bytes: PayloadBytes): Promise<Verdict> {
   if (!error) return { pass: false, detail: 'expected an error, but the step before succeeded' };
-  if (m.code && m.code !== error.code) return { pass: false, detail: `expected ${m.code}, got ${error.code}: ${error.message}` };
+  if (m.code && m.code !== error.code) return { pass: false, detail: `expected ${m.code}, got ${error.code}: ${error.message}`, compared: { expected: m.code, actual: error.code } };
   if (m.pattern) {
     const message = Buffer.from(error.message);
     // The pattern of `expect error "…"` is a one-line text or regex: the default line ending.
@@ -157,7 +175,8 @@ async function check(m: Matcher, last: Buffer | undefined, eol: LineEnding, byte
   if (last === undefined) return { pass: false, detail: 'nothing was received or looked up before this expect' };
   if (m.kind === 'regex') {
     const pass = BytePattern.of(m.source, m.flags).test(last);
-    return { pass, detail: pass ? `matches /${m.source}/${m.flags}` : `/${m.source}/${m.flags} does not match ${describeBytes(last)}` };
+    if (pass) return { pass, detail: `matches /${m.source}/${m.flags}` };
+    return { pass, detail: `/${m.source}/${m.flags} does not match ${describeBytes(last)}`, compared: { expected: `/${m.source}/${m.flags}`, actual: shownBytes(last) } };
   }
   if (m.kind === 'contains' || m.kind === 'exactly') {
     const want = await bytes(m.payload, eol);
@@ -167,7 +186,7 @@ async function check(m: Matcher, last: Buffer | undefined, eol: LineEnding, byte
       const span = { offset: 0, length: last.length };
       if (diff === undefined && last.length === want.bytes.length) return { pass: true, detail: `exactly ${shown}`, span };
       const lengths = last.length === want.bytes.length ? '' : `expected ${byteCount(want.bytes.length)}, found ${byteCount(last.length)}; `;
-      return { pass: false, detail: lengths + (diff ? describeDiff(diff, last.length) : `the first ${byteCount(want.bytes.length)} match and ${byteCount(last.length - want.bytes.length)} more follow: ${describeBytes(last)}`), span, ...(diff ? { diff } : {}) };
+      return { pass: false, detail: lengths + (diff ? describeDiff(diff, last.length) : `the first ${byteCount(want.bytes.length)} match and ${byteCount(last.length - want.bytes.length)} more follow: ${describeBytes(last)}`), span, ...(diff ? { diff } : {}), compared: wanted(want, last) };
     }
     if (m.at !== undefined) {
       const offset = m.at < 0 ? last.length + m.at : m.at;
@@ -177,8 +196,13 @@ async function check(m: Matcher, last: Buffer | undefined, eol: LineEnding, byte
       return diff === undefined ? { pass: true, detail: `found ${shown} at offset ${m.at}`, span } : { pass: false, detail: describeDiff(diff, last.length), diff, span };
     }
     const found = findPattern(last, want);
-    if (found < 0) return { pass: false, detail: `${shown} not in ${describeBytes(last)}` };
+    if (found < 0) return { pass: false, detail: `${shown} not in ${describeBytes(last)}`, compared: wanted(want, last) };
     return { pass: true, detail: `found ${shown}`, span: { offset: found, length: want.bytes.length } };
   }
   return { pass: false, detail: 'expect error follows a step that did not fail' };
+}
+
+/** A byte expectation's sides: the pattern in hex when it has wildcards, else both as escaped text. */
+function wanted(want: BytePatternBytes, last: Buffer): Compared {
+  return want.mask ? { expected: patternHex(want, COMPARED_BYTES), actual: patternHex({ bytes: last }, COMPARED_BYTES) } : { expected: shownBytes(want.bytes), actual: shownBytes(last) };
 }
