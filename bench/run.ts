@@ -8,9 +8,9 @@
  * BENCH_REPEATS (5; the median is reported), BENCH_ONLY (a comma list of parts to run).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { cpus, totalmem } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CAPTURE_LIMITS, TrafficCapture } from '../src/net/capture';
 import { StreamListener } from '../src/net/listener';
@@ -25,8 +25,8 @@ const BYTES = Number(process.env.BENCH_BYTES ?? 2 ** 30);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20_000);
 const CONNS = Number(process.env.BENCH_CONNS ?? 1000);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
-/** BENCH_ONLY=echo,parse runs only those parts: throughput, relay, echo, conns, parse, fields. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'throughput,relay,echo,conns,parse,fields').split(','));
+/** BENCH_ONLY=echo,parse runs only those parts: throughput, relay, echo, conns, parse, fields, suite. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'throughput,relay,echo,conns,parse,fields,suite').split(','));
 // The bench runs bundled (as the extension and CLI ship), from out/bench; its peers stay in bench/.
 const HERE = join(process.cwd(), 'bench');
 const MiB = 1024 * 1024;
@@ -368,6 +368,7 @@ async function main(): Promise<void> {
   if (ONLY.has('conns')) await connectionRows(rows);
   if (ONLY.has('parse')) parseRows(rows);
   if (ONLY.has('fields')) await fieldRows(rows);
+  if (ONLY.has('suite')) await suiteRows(rows);
   printAndSave(rows);
 }
 
@@ -602,3 +603,53 @@ main().catch((e) => {
   console.error(`bench failed: ${(e as Error).message}`);
   process.exitCode = 1;
 });
+
+/** The suite rows' files: 100 files of 5 client blocks, and the same 500 blocks in one file. */
+const SUITE_FILES = 100;
+const SUITE_BLOCKS = 5;
+
+/** The built CLI, run as a user runs it (`npm run bench` builds it first). */
+const CLI = join(process.cwd(), 'dist', 'cli.js');
+
+/** Wall time of one `node dist/cli.js ARGS` to its exit (ms). */
+async function timeCli(args: string[]): Promise<number> {
+  const t0 = performance.now();
+  await run(process.execPath, [CLI, ...args]).done;
+  return performance.now() - t0;
+}
+
+/**
+ * `socket-lab test --jobs 2` of 100 files of 5 client blocks against one echo listener (raw Node,
+ * in this process), beside one `socket-lab run` of the same 500 blocks in one file; and the cost
+ * of a file as a test file of its own, from `--jobs 1` against the one run, per file.
+ */
+async function suiteRows(rows: Row[]): Promise<void> {
+  const server = createServer((s) => s.on('error', () => undefined).pipe(s));
+  const port = await listen(server);
+  const dir = mkdtempSync(join(tmpdir(), 'socket-lab-bench-suite-'));
+  const block = (f: number, b: number): string => `### case ${f}.${b}\nconnect tcp 127.0.0.1:{{port}}\nsend "ping ${f}.${b}\\n"\nrecv line\nexpect "ping ${f}.${b}"\n\n`;
+  const all: string[] = [];
+  mkdirSync(join(dir, 'files'));
+  for (let f = 0; f < SUITE_FILES; f++) {
+    const text = Array.from({ length: SUITE_BLOCKS }, (_, b) => block(f, b)).join('');
+    all.push(text);
+    writeFileSync(join(dir, 'files', `f${String(f).padStart(3, '0')}.sock`), text);
+  }
+  writeFileSync(join(dir, 'all.sock'), all.join(''));
+  const v = ['--var', `port=${port}`];
+  const times: Record<'one' | 'jobs2' | 'jobs1', number[]> = { one: [], jobs2: [], jobs1: [] };
+  try {
+    for (let i = 0; i < REPEATS; i++) {
+      times.one.push(await timeCli(['run', join(dir, 'all.sock'), ...v]));
+      times.jobs2.push(await timeCli(['test', join(dir, 'files'), '--jobs', '2', ...v]));
+      times.jobs1.push(await timeCli(['test', join(dir, 'files'), '--jobs', '1', ...v]));
+      process.stderr.write(`bench: suite round ${i + 1}/${REPEATS}\n`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+  const [one, jobs2, jobs1] = [median(times.one), median(times.jobs2), median(times.jobs1)];
+  rows.push({ measure: `socket-lab test --jobs 2: ${SUITE_FILES} files of ${SUITE_BLOCKS} blocks (ms)`, socketLab: fmt(jobs2), baseline: `one run of the ${SUITE_FILES * SUITE_BLOCKS} blocks ${fmt(one)}`, ratio: fmt(jobs2 / one, 2), goal: '≤ 1.50', met: jobs2 / one <= 1.5 });
+  rows.push({ measure: 'socket-lab test: cost of a test file of its own, --jobs 1 against the one run (ms per file)', socketLab: fmt((jobs1 - one) / SUITE_FILES, 2), baseline: `--jobs 1 ${fmt(jobs1)}`, ratio: '—', goal: 'reported', met: true });
+}
