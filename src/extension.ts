@@ -12,6 +12,7 @@ import { registerStatusBar } from './providers/statusBar';
 import { registerTrafficHistory, type CaptureStats } from './providers/trafficHistory';
 import { registerTrafficLog } from './providers/trafficLog';
 import { registerTrafficPanel, type TrafficViewState } from './providers/trafficPanel';
+import type { TestOutcome } from './providers/sockTests';
 
 /** What `activate()` returns: read-only views of the state, for the integration tests. */
 export interface SocketLabApi {
@@ -28,6 +29,12 @@ export interface SocketLabApi {
   parses(uri: vscode.Uri): number;
   /** Whether the traffic view is open, its page ready, and how many events it was sent. */
   trafficView(): TrafficViewState;
+  /** The Testing view's files and their cases. */
+  testItems(): { readonly label: string; readonly cases: readonly string[] }[];
+  /** What the Testing view's last run reported, case by case. */
+  testOutcomes(): readonly TestOutcome[];
+  /** The Testing view's run profiles (none in an untrusted workspace). */
+  testProfiles(): string[];
 }
 
 let manager: SocketManager | undefined;
@@ -54,7 +61,7 @@ export function activate(context: vscode.ExtensionContext): SocketLabApi {
   // The tree lists a running responder's rules with their hits; a reload refreshes them at once.
   tree.provider.rules = sock.rulesOf;
   context.subscriptions.push(sock.onDidChange(() => tree.provider.refresh()));
-  return { version: String(context.extension.packageJSON.version), endpoints: () => registry.all(), tree: tree.snapshot, capture: history.stats, inlineResults: sock.inlineResults, parses: sock.parses, trafficView };
+  return { version: String(context.extension.packageJSON.version), endpoints: () => registry.all(), tree: tree.snapshot, capture: history.stats, inlineResults: sock.inlineResults, parses: sock.parses, trafficView, testItems: () => sock.tests.items(), testOutcomes: () => sock.tests.outcomes(), testProfiles: () => sock.tests.profileLabels() };
 }
 
 /**

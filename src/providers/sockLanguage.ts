@@ -7,6 +7,7 @@ import { registerLanguageFeatures } from './languageFeatures';
 import { ParsedDocuments } from './parsedDocuments';
 import { registerQuickFixes } from './quickFixes';
 import { registerSockRuns } from './sockSessions';
+import { SockTests } from './sockTests';
 
 /** What the integration tests read of the `.sock` language's state. */
 /** A running listener's responder rules (their `on` line, its 0-based line number) and how often each answered. */
@@ -21,6 +22,8 @@ export interface SockLanguageState {
   readonly rulesOf: RuleHits;
   /** Fires when a listener block starts, stops or reloads. */
   readonly onDidChange: vscode.Event<void>;
+  /** The Testing view's files and cases, and what its last run reported. */
+  readonly tests: Pick<SockTests, 'items' | 'outcomes' | 'profileLabels'>;
 }
 
 /**
@@ -35,5 +38,7 @@ export function registerSockLanguage(context: vscode.ExtensionContext, bus: Traf
   registerLanguageFeatures(context, parsed);
   registerQuickFixes(context, parsed);
   const sessions = registerSockRuns(context, bus, log, parsed, owner);
-  return { inlineResults: (uri) => sessions.results.shown(uri), parses: (uri) => parsed.parses(uri), rulesOf: (id) => sessions.rulesOf(id), onDidChange: sessions.onDidChange };
+  const tests = new SockTests(sessions, parsed);
+  context.subscriptions.push(tests);
+  return { inlineResults: (uri) => sessions.results.shown(uri), parses: (uri) => parsed.parses(uri), rulesOf: (id) => sessions.rulesOf(id), onDidChange: sessions.onDidChange, tests };
 }

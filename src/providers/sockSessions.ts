@@ -2,9 +2,11 @@ import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { SocketOwner } from '../net/owner';
 import type { TrafficBus } from '../net/traffic';
-import { hasErrors } from '../sock/parser';
+import type { SockFile } from '../sock/ast';
+import { blockErrors, hasErrors } from '../sock/parser';
 import { SockRun } from '../sock/runner';
-import type { SummaryEvent } from '../sock/runEvents';
+import type { RunEvent, SummaryEvent } from '../sock/runEvents';
+import { caseName } from '../sock/suite/results';
 import { Transcript } from '../sock/transcript';
 import { Commands, SOCK_LANGUAGE } from './contributions';
 import { InlineResults } from './inlineResults';
@@ -16,6 +18,8 @@ interface Session {
   readonly run: SockRun;
   readonly summary: { passed: number; failed: number; errors: number };
   busy: boolean;
+  /** Told every event of the run while they watch (a Testing view run). */
+  readonly observers: Set<(e: RunEvent) => void>;
   /** Removes the run from the socket owner. */
   readonly unregister: () => void;
 }
@@ -47,11 +51,13 @@ export class SockSessions implements vscode.Disposable {
     if (!s) {
       const transcript = new Transcript(vscode.workspace.asRelativePath(doc.uri));
       const summary = { passed: 0, failed: 0, errors: 0 };
+      const observers = new Set<(e: RunEvent) => void>();
       const run = new SockRun(this.parsed.of(doc), {
         bus: this.bus,
         baseDir: doc.uri.scheme === 'file' ? dirname(doc.uri.fsPath) : (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd()),
         defaultTimeoutMs: readSettings().timeoutMs,
         onEvent: (e) => {
+          for (const o of observers) o(e);
           if (e.type === 'traffic') return; // the traffic log has it
           if (e.type === 'step') {
             this.results.record(doc.uri, e);
@@ -73,7 +79,7 @@ export class SockSessions implements vscode.Disposable {
         },
         closeAll: async () => void (await this.stop(doc.uri)),
       });
-      s = { run, summary, busy: false, unregister };
+      s = { run, summary, busy: false, observers, unregister };
       this.runs.set(key, s);
     }
     return s;
@@ -90,21 +96,27 @@ export class SockSessions implements vscode.Disposable {
   }
 
   /**
-   * Runs blocks of the document (all when `indices` is absent) with progress that can be
-   * cancelled; refuses in an untrusted workspace and for a file with errors.
+   * Runs blocks of the document (all when `indices` is absent), in one run with the blocks run
+   * before, so they see its listeners. A block with an error does not run (the message says which
+   * and on which line); the others do. With `opts.token` the caller shows progress and cancels (the
+   * Testing view); without, a notification does, with Cancel. Refuses in an untrusted workspace.
    *
-   * @returns the expectations that held and failed and the errors of these blocks
+   * @returns the expectations that held and failed and the errors of these blocks, and the blocks
+   *   an error kept from running (with the line of the first); undefined when the workspace is
+   *   untrusted or the file is running blocks already
    */
-  async runBlocks(doc: vscode.TextDocument, indices?: readonly number[]): Promise<{ passed: number; failed: number; errors: number } | undefined> {
+  async runBlocks(doc: vscode.TextDocument, indices?: readonly number[], opts: RunBlocksOptions = {}): Promise<BlockRunResult | undefined> {
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage('Socket Lab does not run .sock files in an untrusted workspace.');
       return undefined;
     }
     const file = this.parsed.of(doc);
-    if (hasErrors(file)) {
-      void vscode.window.showErrorMessage('Socket Lab: the .sock file has errors; see the Problems view.');
-      return undefined;
-    }
+    const wanted = indices ?? file.blocks.map((b) => b.index);
+    const errors = blockErrors(file);
+    const refused = new Map(wanted.filter((i) => errors.has(i)).map((i) => [i, errors.get(i) ?? 0]));
+    const blocks = wanted.filter((i) => !refused.has(i));
+    if (refused.size > 0 && !opts.token) void vscode.window.showErrorMessage(refusal(file, refused, blocks.length));
+    if (blocks.length === 0) return { passed: 0, failed: 0, errors: 0, refused };
     const s = this.session(doc);
     if (s.busy) {
       // One thing at a time per file: a second click while blocks run would interleave them.
@@ -113,23 +125,27 @@ export class SockSessions implements vscode.Disposable {
     }
     s.busy = true;
     const before = { ...s.summary };
-    const blocks = indices ?? file.blocks.map((b) => b.index);
-    await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Socket Lab: running ${blocks.length === 1 ? `block ${blocks[0]}` : `${blocks.length} blocks`}`, cancellable: true },
-      async (_p, token) => {
-        // Cancel stops these blocks only; the file's running listeners keep running (Stop stops them).
-        const cancelled = new AbortController();
-        const cancel = token.onCancellationRequested(() => cancelled.abort());
-        try {
-          await s.run.runBlocks(blocks, file, cancelled.signal);
-        } finally {
-          cancel.dispose();
-          s.busy = false;
-        }
-      },
-    );
+    if (opts.onEvent) s.observers.add(opts.onEvent);
+    const go = async (token: vscode.CancellationToken): Promise<void> => {
+      // Cancel stops these blocks only; the file's running listeners keep running (Stop stops them).
+      const cancelled = new AbortController();
+      const cancel = token.onCancellationRequested(() => cancelled.abort());
+      try {
+        await s.run.runBlocks(blocks, file, cancelled.signal);
+      } finally {
+        cancel.dispose();
+        if (opts.onEvent) s.observers.delete(opts.onEvent);
+        s.busy = false;
+      }
+    };
+    if (opts.token) await go(opts.token);
+    else {
+      const first = file.blocks[blocks[0] - 1];
+      const title = blocks.length === 1 && first ? caseName(first) : `${blocks.length} blocks`;
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Socket Lab: running ${title}`, cancellable: true }, (_p, token) => go(token));
+    }
     this.changed.fire();
-    return { passed: s.summary.passed - before.passed, failed: s.summary.failed - before.failed, errors: s.summary.errors - before.errors };
+    return { passed: s.summary.passed - before.passed, failed: s.summary.failed - before.failed, errors: s.summary.errors - before.errors, refused };
   }
 
   /**
@@ -181,6 +197,31 @@ export class SockSessions implements vscode.Disposable {
     for (const key of [...this.runs.keys()]) void this.stop(vscode.Uri.parse(key));
     this.changed.dispose();
   }
+}
+
+/** How {@link SockSessions.runBlocks} runs for a caller that shows its own progress. */
+export interface RunBlocksOptions {
+  /** Cancels the blocks; the caller shows progress (no notification, no message for refused blocks). */
+  readonly token?: vscode.CancellationToken;
+  /** Told every event of the run while these blocks run. */
+  readonly onEvent?: (e: RunEvent) => void;
+}
+
+/** What {@link SockSessions.runBlocks} ran. */
+export interface BlockRunResult {
+  readonly passed: number;
+  readonly failed: number;
+  readonly errors: number;
+  /** The blocks an error kept from running, with the 0-based line of each one's first error. */
+  readonly refused: ReadonlyMap<number, number>;
+}
+
+/** The message for blocks an error kept from running: which, on which line, and whether others ran. */
+function refusal(file: SockFile, refused: ReadonlyMap<number, number>, ran: number): string {
+  const [[index, line]] = refused;
+  const block = file.blocks[index - 1];
+  const which = refused.size === 1 ? `block ${index}${block?.title ? ` (${block.title})` : ''} has an error on line ${line + 1}` : `${refused.size} blocks have errors, the first on line ${line + 1}`;
+  return `Socket Lab: ${which} and did not run${ran > 0 ? '; the other blocks ran' : ''}. See the Problems view.`;
 }
 
 /** CodeLens above each block: Run, or Start/Stop for a listener block; Run All at the top. */

@@ -503,3 +503,22 @@ export function parseSock(text: string, options: ParseOptions = {}): SockFile {
 export function hasErrors(file: SockFile): boolean {
   return file.diagnostics.some((d) => d.severity === 'error');
 }
+
+/**
+ * The blocks an error keeps from running, each with the 0-based line of its first error: an
+ * error inside a block is that block's; an error outside every block (a file variable above the
+ * first one) is every block's, as each may read it.
+ */
+export function blockErrors(file: SockFile): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const d of file.diagnostics) {
+    if (d.severity !== 'error') continue;
+    const line = d.range.start.line;
+    const owner = file.blocks.find((b) => line >= b.range.start.line && line <= b.range.end.line);
+    for (const b of owner ? [owner] : file.blocks) {
+      const first = out.get(b.index);
+      if (first === undefined || line < first) out.set(b.index, line);
+    }
+  }
+  return out;
+}

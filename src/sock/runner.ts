@@ -31,6 +31,9 @@ import { AwaitCounts } from './run/awaits';
 
 export { MAX_FILE_PAYLOAD } from './files';
 
+/** The errors of a step whose peer closed or reset: while the run closes its kept connections, they come from its own end. */
+const PEER_CLOSED: ReadonlySet<string> = new Set(['EOF', 'ECONNRESET', 'EPIPE']);
+
 /** The default time a connect, receive or send may wait (5 s). */
 export const DEFAULT_TIMEOUT_MS = 5000;
 
@@ -155,6 +158,8 @@ export class SockRun {
   private failed = 0;
   private errors = 0;
   private stopping = false;
+  /** True once {@link SockRun.stop} closes the kept connections: a peer's close then is the run's own end. */
+  private closingKept = false;
   private interrupted = false;
   private internalError: Error | undefined;
   private running: Promise<void> | undefined;
@@ -323,7 +328,9 @@ export class SockRun {
 
   private async stopNow(graceMs: number): Promise<SummaryEvent> {
     // No block will use a kept connection now: closing it first lets a listener of this run that
-    // serves it see the close and finish its session within the grace time.
+    // serves it see the close and finish its session within the grace time. A session that still
+    // wanted bytes from it is cut by the run's end, as it would be after the grace.
+    this.closingKept = this.kept.size > 0;
     const keptClosed = Promise.allSettled([...this.kept.values()].map((c) => c.close()));
     if (this.sessions.size > 0) {
       let timer: NodeJS.Timeout | undefined;
@@ -724,8 +731,8 @@ export class SockRun {
         const error = fromNodeError(err, step.source);
         const next = steps[i + 1];
         const expected = next?.kind === 'expect' && next.matcher.kind === 'error';
-        const stopped = this.stopping || (signal.aborted && error.code === 'ECANCELED');
-        this.emit({ ...base, status: 'error', detail: stopped ? `${error.message} (${this.internal.signal.aborted ? 'the run was stopping' : 'cancelled'})` : error.message, code: error.code, ms: elapsed(t0), ...(expected ? { expected } : {}), ...(stopped ? { cut: true } : {}) });
+        const stopped = this.stopping || (signal.aborted && error.code === 'ECANCELED') || (this.closingKept && PEER_CLOSED.has(error.code));
+        this.emit({ ...base, status: 'error', detail: stopped ? `${error.message} (${this.internal.signal.aborted || this.closingKept ? 'the run was stopping' : 'cancelled'})` : error.message, code: error.code, ms: elapsed(t0), ...(expected ? { expected } : {}), ...(stopped ? { cut: true } : {}) });
         if (expected) {
           state.lastError = error;
           continue;

@@ -41,6 +41,24 @@ describe('an untrusted workspace', () => {
     assert.deepEqual(api.endpoints(), [], 'no listener was started');
   });
 
+  it('the Testing view lists the file but offers nothing to run: no run profile', async () => {
+    const ws = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(ws);
+    const uri = vscode.Uri.joinPath(ws.uri, 'untrusted.sock');
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(content));
+    try {
+      await vscode.window.showTextDocument(uri);
+      await vscode.commands.executeCommand('workbench.view.testing.focus');
+      for (let i = 0; i < 100 && !api.testItems().some((f) => f.label === 'untrusted.sock' && f.cases.length > 0); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(api.testItems(), [{ label: 'untrusted.sock', cases: ['lookup'] }]);
+      assert.deepEqual(api.testProfiles(), []);
+      assert.deepEqual(api.endpoints(), [], 'no listener was started');
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.workspace.fs.delete(uri);
+    }
+  });
+
   it('hovers only with what needs no network', async () => {
     const doc = await vscode.workspace.openTextDocument({ language: 'sock', content });
     await vscode.window.showTextDocument(doc);

@@ -30,7 +30,7 @@ describe('running .sock files in the editor', () => {
     const listener = api.endpoints().find((r) => r.kind === 'listener' && r.state === 'listening');
     assert.ok(listener, 'the started listener is in the tree');
     const result = await vscode.commands.executeCommand<{ passed: number; failed: number; errors: number }>(run.command!.command, ...(run.command!.arguments ?? []));
-    assert.deepEqual(result, { passed: 1, failed: 0, errors: 0 }, 'the client block ran against the listener started by the block above');
+    assert.deepEqual(result, { passed: 1, failed: 0, errors: 0, refused: new Map() }, 'the client block ran against the listener started by the block above');
     const shown = api.inlineResults(doc.uri);
     assert.equal(shown.get(7), '← 24 bytes  "Thank you for connecting"', 'recv 1024 shows what came');
     assert.equal(shown.get(8), '✓ found "Thank you"');
@@ -80,7 +80,7 @@ describe('running .sock files in the editor', () => {
       } finally {
         (vscode.window as { showInformationMessage: unknown }).showInformationMessage = original;
       }
-      assert.deepEqual(result, { passed: 1, failed: 0, errors: 0 });
+      assert.deepEqual(result, { passed: 1, failed: 0, errors: 0, refused: new Map() });
       assert.ok(infos.some((m) => /still running/.test(m)), infos.join('\n'));
       assert.equal(api.inlineResults(doc.uri).get(3), '← 24 bytes  "Thank you for connecting"');
       await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
@@ -94,7 +94,7 @@ describe('running .sock files in the editor', () => {
     await vscode.window.showTextDocument(doc);
     try {
       const result = await vscode.commands.executeCommand<{ passed: number; failed: number; errors: number }>('socketLab.runFile', doc.uri);
-      assert.deepEqual(result, { passed: 1, failed: 0, errors: 0 });
+      assert.deepEqual(result, { passed: 1, failed: 0, errors: 0, refused: new Map() });
       // Inline results are cut short: the fingerprint's first bytes show.
       assert.match(api.inlineResults(doc.uri).get(1) ?? '', /^→ listening on 127\.0\.0\.1:\d+ \(l\d+\); self-signed certificate CN=localhost, SHA-256 [0-9A-F]{2}:[0-9A-F]{2}:/);
       assert.equal(api.inlineResults(doc.uri).get(10), '✓ found "over TLS"');
@@ -108,10 +108,32 @@ describe('running .sock files in the editor', () => {
     const doc = await vscode.workspace.openTextDocument({ language: 'sock', content: '### a\nservice http tcp\nexpect "8080"\n' });
     await vscode.window.showTextDocument(doc);
     const result = await vscode.commands.executeCommand<{ passed: number; failed: number; errors: number }>('socketLab.runFile', doc.uri);
-    assert.deepEqual(result, { passed: 0, failed: 1, errors: 0 });
+    assert.deepEqual(result, { passed: 0, failed: 1, errors: 0, refused: new Map() });
     assert.equal(api.inlineResults(doc.uri).get(2), '✗ "8080" not in 2 bytes "80"');
     const d = vscode.languages.getDiagnostics(doc.uri).filter((x) => x.source === 'socket-lab run');
     assert.deepEqual(d.map((x) => [x.range.start.line, x.message]), [[2, 'expect "8080": "8080" not in 2 bytes "80"']]);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  it('an error in one block keeps only that block from running: Run All runs the others and says which block and line', async () => {
+    const doc = await vscode.workspace.openTextDocument({ language: 'sock', content: '### fine\nservice http tcp\nexpect "80"\n\n### broken\nservice http tcp\nexpectt "80"\n\n### also fine\nservice ssh tcp\nexpect "22"\n' });
+    await vscode.window.showTextDocument(doc);
+    const original = vscode.window.showErrorMessage;
+    const errors: string[] = [];
+    (vscode.window as { showErrorMessage: unknown }).showErrorMessage = (m: string) => (errors.push(m), Promise.resolve(undefined));
+    try {
+      const all = await vscode.commands.executeCommand('socketLab.runFile', doc.uri);
+      assert.deepEqual(all, { passed: 2, failed: 0, errors: 0, refused: new Map([[2, 6]]) });
+      const one = await vscode.commands.executeCommand('socketLab.runBlock', doc.uri, 2);
+      assert.deepEqual(one, { passed: 0, failed: 0, errors: 0, refused: new Map([[2, 6]]) });
+    } finally {
+      (vscode.window as { showErrorMessage: unknown }).showErrorMessage = original;
+    }
+    assert.deepEqual(errors, [
+      'Socket Lab: block 2 (broken) has an error on line 7 and did not run; the other blocks ran. See the Problems view.',
+      'Socket Lab: block 2 (broken) has an error on line 7 and did not run. See the Problems view.',
+    ]);
+    assert.equal(api.inlineResults(doc.uri).get(10), '✓ found "22"', 'the block after the broken one ran');
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
@@ -121,7 +143,7 @@ describe('running .sock files in the editor', () => {
     const doc = await vscode.workspace.openTextDocument(join(ROOT, 'examples', 'tutorial.sock'));
     await vscode.window.showTextDocument(doc);
     const result = await vscode.commands.executeCommand<{ passed: number; failed: number; errors: number }>('socketLab.runFile', doc.uri);
-    assert.deepEqual(result, { passed: 16, failed: 0, errors: 0 }, '15 expectations, and the block that asks the machine its name');
+    assert.deepEqual(result, { passed: 16, failed: 0, errors: 0, refused: new Map() }, '15 expectations, and the block that asks the machine its name');
     const listeners = api.endpoints().filter((r) => r.kind === 'listener');
     assert.deepEqual(listeners.map((l) => l.transport).sort(), ['tcp', 'tcp', 'udp', 'unix']);
     assert.ok(listeners.every((l) => l.state === 'listening'));

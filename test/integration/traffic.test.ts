@@ -136,7 +136,7 @@ describe('the traffic view in VS Code', () => {
       });
       await vscode.window.showTextDocument(doc);
       const result = await vscode.commands.executeCommand<{ passed: number; failed: number; errors: number }>('socketLab.runFile', doc.uri);
-      assert.deepEqual(result, { passed: 2, failed: 0, errors: 0 });
+      assert.deepEqual(result, { passed: 2, failed: 0, errors: 0, refused: new Map() });
       const client = api.endpoints().find((r) => r.kind === 'client' && r.remote === `127.0.0.1:${port}`)?.id;
       assert.ok(client, 'the run\'s connection is in the tree');
       const file = await vscode.commands.executeCommand<string>('socketLab.exportTraffic', 'jsonl', client, join(dir, 'modbus.jsonl'));
@@ -176,7 +176,7 @@ describe('the traffic view in VS Code', () => {
       });
       await vscode.window.showTextDocument(doc);
       const result = await vscode.commands.executeCommand<{ passed: number; failed: number; errors: number }>('socketLab.runFile', doc.uri);
-      assert.deepEqual(result, { passed: 1, failed: 0, errors: 0 });
+      assert.deepEqual(result, { passed: 1, failed: 0, errors: 0, refused: new Map() });
       const leg = api.endpoints().find((r) => r.via !== undefined && r.remote === `127.0.0.1:${port}`);
       assert.ok(leg, 'the upstream leg is listed');
       const listener = api.endpoints().find((r) => r.id === api.endpoints().find((a) => a.id === leg.via)?.listener);

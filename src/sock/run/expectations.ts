@@ -35,7 +35,7 @@ export const COMPARED_BYTES = 4096;
 
 /** Escaped text of up to {@link COMPARED_BYTES} bytes, with a mark when there were more. */
 function shownBytes(bytes: Uint8Array): string {
-  return escapeBytes(bytes, COMPARED_BYTES) + (bytes.length > COMPARED_BYTES ? ` … (${byteCount(bytes.length)})` : '');
+  return escapeBytes(bytes, COMPARED_BYTES) + (bytes.length > COMPARED_BYTES ? ` (${byteCount(bytes.length)})` : '');
 }
 
 /** What the steps before an `expect` left for it to check. */

@@ -1,0 +1,86 @@
+import { strict as assert } from 'node:assert';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { SocketLabApi } from '../../src/extension';
+
+/** Polls `check` every 50 ms until it returns a value (not undefined), for up to `ms`. */
+async function until<T>(check: () => T | undefined, ms: number, what: string): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = check();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("VS Code's Testing view", function () {
+  this.timeout(60_000);
+  let api: SocketLabApi;
+  let folder: string;
+  const files: string[] = [];
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<SocketLabApi>('socket-lab.socket-lab');
+    assert.ok(ext);
+    api = await ext.activate();
+    const ws = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(ws, 'the host opens a folder');
+    folder = ws.uri.fsPath;
+    const write = async (name: string, text: string): Promise<void> => {
+      files.push(join(folder, name));
+      await writeFile(join(folder, name), text);
+    };
+    await write('echo.sock', '### echo listener\nlisten tcp 127.0.0.1:0 as echo\necho\n\n### echoes a line\nconnect tcp {{echo}}\nsend "ping\\n"\nrecv line\nexpect "ping"\n\n### wants pong\nconnect tcp {{echo}}\nsend "ping\\n"\nrecv line\nexpect "pong"\n');
+    await write('lookups.sock', '### http is 80\nservice http tcp\nexpect "80"\n\n### waits for nothing\nlisten tcp 127.0.0.1:0 as quiet\nwait 30s\n\n### quiet peer\nconnect tcp {{quiet}}\nrecv timeout 30s\n');
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('socketLab.stopAll');
+    for (const f of files) await rm(f, { force: true });
+  });
+
+  it('lists every .sock file of the workspace with its client blocks as cases (listener blocks are fixtures)', async () => {
+    await vscode.commands.executeCommand('workbench.view.testing.focus');
+    await vscode.commands.executeCommand('testing.refreshTests');
+    await until(() => (api.testItems().length >= 2 ? true : undefined), 20_000, 'the two files in the Testing view');
+    // Files list their cases once the view expands them or they are opened.
+    for (const f of files) await vscode.window.showTextDocument(vscode.Uri.file(f), { preview: false });
+    const items = await until(() => {
+      const all = api.testItems();
+      return all.every((f) => f.cases.length > 0) ? all : undefined;
+    }, 20_000, 'the cases of both files');
+    assert.deepEqual(api.testProfiles(), ['Run', 'Run with Traffic View']);
+    assert.deepEqual(items, [
+      { label: 'echo.sock', cases: ['echoes a line', 'wants pong'] },
+      { label: 'lookups.sock', cases: ['http is 80', 'quiet peer'] },
+    ]);
+  });
+
+  it('a run reports one pass and one failure per file, the failure with expected and actual at its line; cancel ends a waiting case', async () => {
+    // A run of echo.sock alone: its listener starts, both cases run, the listener stops again.
+    const uri = vscode.Uri.file(join(folder, 'echo.sock'));
+    await vscode.window.showTextDocument(uri);
+    await vscode.commands.executeCommand('testing.runCurrentFile');
+    const outcomes = await until(() => (api.testOutcomes().length === 2 ? api.testOutcomes() : undefined), 30_000, 'the outcomes of echo.sock');
+    assert.deepEqual(outcomes.map((o) => [o.name, o.state]), [['echo.sock › echoes a line', 'passed'], ['echo.sock › wants pong', 'failed']]);
+    assert.deepEqual(outcomes[1].messages, [{ text: '"pong" not in 5 bytes "ping\\n"', line: 15, expected: 'pong', actual: 'ping\\n' }]);
+    assert.equal(api.endpoints().filter((r) => r.kind === 'listener' && r.state === 'listening').length, 0, 'the listener the run started stopped with it');
+    console.log('[screenshot] testing-view');
+    await new Promise((r) => setTimeout(r, 1500));
+    // A case that waits 30 s: cancel ends it at once, reported as not run to its end.
+    const quiet = vscode.Uri.file(join(folder, 'lookups.sock'));
+    await vscode.window.showTextDocument(quiet);
+    const t0 = Date.now();
+    const running = vscode.commands.executeCommand('testing.runCurrentFile');
+    await until(() => (api.endpoints().some((r) => r.kind === 'listener' && r.state === 'listening') ? true : undefined), 20_000, 'the quiet listener');
+    await new Promise((r) => setTimeout(r, 300));
+    await vscode.commands.executeCommand('testing.cancelRun');
+    await running;
+    const cancelled = await until(() => (api.testOutcomes().length === 2 ? api.testOutcomes() : undefined), 20_000, 'the outcomes after cancel');
+    assert.ok(Date.now() - t0 < 15_000, 'cancel did not wait for the 30 s receive');
+    assert.deepEqual(cancelled.map((o) => [o.name, o.state]), [['lookups.sock › http is 80', 'passed'], ['lookups.sock › quiet peer', 'skipped']]);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+});
