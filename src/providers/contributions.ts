@@ -24,6 +24,7 @@ export const Commands = {
   lookupService: 'socketLab.lookupService',
   convertAddress: 'socketLab.convertAddress',
   newScratchFile: 'socketLab.newScratchFile',
+  chooseEnvironment: 'socketLab.chooseEnvironment',
 } as const;
 
 /** The id of the connection tree view. */

@@ -37,6 +37,7 @@ export function registerDiagnostics(context: vscode.ExtensionContext, parsed: Pa
   context.subscriptions.push(
     collection,
     vscode.workspace.onDidOpenTextDocument(refresh),
+    parsed.onDidInvalidate(() => vscode.workspace.textDocuments.forEach(refresh)),
     vscode.workspace.onDidChangeTextDocument((e) => refreshSoon(e.document)),
     vscode.workspace.onDidCloseTextDocument((doc) => {
       clearTimeout(pending.get(doc.uri.toString()));

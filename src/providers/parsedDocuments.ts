@@ -27,9 +27,19 @@ export class ParsedDocuments implements vscode.Disposable {
   /** Parses by document, closed ones too (one number each), for {@link parses}. */
   readonly #counts = new Map<string, number>();
   readonly #closing: vscode.Disposable;
+  readonly #invalidated = new vscode.EventEmitter<void>();
+  /** Fires when every parse was dropped (the variables given from outside changed): consumers parse again. */
+  readonly onDidInvalidate = this.#invalidated.event;
 
-  constructor() {
+  /** @param given the names of variables given from outside the files (the active environment), which `{{NAME}}` may use */
+  constructor(private readonly given: () => ReadonlySet<string> = () => new Set()) {
     this.#closing = vscode.workspace.onDidCloseTextDocument((doc) => this.#parsed.delete(doc.uri.toString()));
+  }
+
+  /** Drops every parse: the variables given from outside changed, and with them what is declared. */
+  invalidate(): void {
+    this.#parsed.clear();
+    this.#invalidated.fire();
   }
 
   /** The parse of `doc` at its current version: made on the first ask for that version. */
@@ -37,7 +47,7 @@ export class ParsedDocuments implements vscode.Disposable {
     const key = doc.uri.toString();
     const known = this.#parsed.get(key);
     if (known !== undefined && known.doc === doc && known.version === doc.version) return known.file;
-    const file = parseSock(doc.getText());
+    const file = parseSock(doc.getText(), { given: this.given() });
     this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
     this.#parsed.set(key, { doc, version: doc.version, file });
     return file;
@@ -50,6 +60,7 @@ export class ParsedDocuments implements vscode.Disposable {
 
   dispose(): void {
     this.#closing.dispose();
+    this.#invalidated.dispose();
     this.#parsed.clear();
   }
 }

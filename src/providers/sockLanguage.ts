@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import type { SocketOwner } from '../net/owner';
 import type { TrafficBus } from '../net/traffic';
 import { registerDiagnostics } from './diagnostics';
+import { ActiveEnvironment } from './environments';
 import { registerHovers } from './hoverProvider';
 import { registerLanguageFeatures } from './languageFeatures';
 import { ParsedDocuments } from './parsedDocuments';
@@ -31,13 +32,15 @@ export interface SockLanguageState {
  * completion, CodeLens runs; all read one parse per document version.
  */
 export function registerSockLanguage(context: vscode.ExtensionContext, bus: TrafficBus, log: vscode.LogOutputChannel, owner: SocketOwner): SockLanguageState {
-  const parsed = new ParsedDocuments();
-  context.subscriptions.push(parsed);
+  const env = new ActiveEnvironment(context.workspaceState, log);
+  const parsed = new ParsedDocuments(() => env.names());
+  context.subscriptions.push(env, parsed, env.onDidChange(() => parsed.invalidate()));
+  void env.load();
   registerDiagnostics(context, parsed);
-  registerHovers(context, parsed);
+  registerHovers(context, parsed, env);
   registerLanguageFeatures(context, parsed);
   registerQuickFixes(context, parsed);
-  const sessions = registerSockRuns(context, bus, log, parsed, owner);
+  const sessions = registerSockRuns(context, bus, log, parsed, owner, env.variables);
   const tests = new SockTests(sessions, parsed);
   context.subscriptions.push(tests);
   return { inlineResults: (uri) => sessions.results.shown(uri), parses: (uri) => parsed.parses(uri), rulesOf: (id) => sessions.rulesOf(id), onDidChange: sessions.onDidChange, tests };

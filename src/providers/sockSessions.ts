@@ -43,6 +43,8 @@ export class SockSessions implements vscode.Disposable {
     readonly results: InlineResults,
     private readonly parsed: ParsedDocuments,
     private readonly owner: SocketOwner,
+    /** The active environment's variables, which runs read as they expand (updated in place). */
+    private readonly variables: ReadonlyMap<string, string>,
   ) {}
 
   private session(doc: vscode.TextDocument): Session {
@@ -56,6 +58,7 @@ export class SockSessions implements vscode.Disposable {
         bus: this.bus,
         baseDir: doc.uri.scheme === 'file' ? dirname(doc.uri.fsPath) : (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd()),
         defaultTimeoutMs: readSettings().timeoutMs,
+        variables: this.variables,
         onEvent: (e) => {
           for (const o of observers) o(e);
           if (e.type === 'traffic') return; // the traffic log has it
@@ -255,9 +258,9 @@ export class SockCodeLensProvider implements vscode.CodeLensProvider {
 }
 
 /** Registers the CodeLens provider and the commands it calls; returns the sessions. */
-export function registerSockRuns(context: vscode.ExtensionContext, bus: TrafficBus, log: vscode.LogOutputChannel, parsed: ParsedDocuments, owner: SocketOwner): SockSessions {
+export function registerSockRuns(context: vscode.ExtensionContext, bus: TrafficBus, log: vscode.LogOutputChannel, parsed: ParsedDocuments, owner: SocketOwner, variables: ReadonlyMap<string, string>): SockSessions {
   const results = new InlineResults(parsed);
-  const sessions = new SockSessions(bus, log, results, parsed, owner);
+  const sessions = new SockSessions(bus, log, results, parsed, owner, variables);
   const docOf = async (uri?: vscode.Uri): Promise<vscode.TextDocument | undefined> => {
     if (uri) return vscode.workspace.openTextDocument(uri);
     const doc = vscode.window.activeTextEditor?.document;

@@ -36,8 +36,18 @@ export interface HoverAt {
   readonly end: number;
 }
 
-function variableInfo(name: string, file: SockFile): HoverInfo {
+/** Variables given from outside the file (an environment): each one's value as a hover may show it, and where it comes from. */
+export interface GivenValues {
+  /** E.g. `environment "local"`. */
+  readonly source: string;
+  value(name: string): string | undefined;
+}
+
+function variableInfo(name: string, file: SockFile, given?: GivenValues): HoverInfo {
   const [base, field] = name.trim().split('.');
+  const outside = field === undefined ? given?.value(base) : undefined;
+  // A given value takes the place of the file's `@NAME = …`, as in a run.
+  if (outside !== undefined) return { kind: 'variable', name, value: outside, note: `from ${given?.source}${file.variables.has(base) ? `, over the file's @${base}` : ''}` };
   if (base.startsWith('$')) return { kind: 'variable', name, note: 'a built-in: ' + (base === '$timestamp' ? 'the time in Unix seconds' : base === '$randomInt' ? 'a random integer, MIN ≤ n < MAX' : 'an environment variable (not read in an untrusted workspace)') };
   const v = file.variables.get(base);
   if (v && field === undefined) {
@@ -54,9 +64,10 @@ function variableInfo(name: string, file: SockFile): HoverInfo {
  * one word, spaces included, and a trailing comment (`#` or `//` after whitespace) is no word.
  *
  * @param file the parse of the same text (for variables)
+ * @param given variables given from outside the file (the active environment), shown over the file's
  * @returns the info and its span, or undefined over blank space, comments, `@name = …` lines and unknown words
  */
-export function hoverAt(text: string, file: SockFile, line: number, column: number): HoverAt | undefined {
+export function hoverAt(text: string, file: SockFile, line: number, column: number, given?: GivenValues): HoverAt | undefined {
   const start = lineStart(text, line);
   if (start < 0) return undefined;
   const toks = tokenAt(text, start).tokens;
@@ -72,7 +83,7 @@ export function hoverAt(text: string, file: SockFile, line: number, column: numb
   // A variable inside the token under the cursor.
   for (const m of t.text.matchAll(/\{\{([^}]*)\}\}/g)) {
     const s = t.start + (m.index ?? 0);
-    if (column >= s && column < s + m[0].length) return { info: variableInfo(m[1], file), start: s, end: s + m[0].length };
+    if (column >= s && column < s + m[0].length) return { info: variableInfo(m[1], file, given), start: s, end: s + m[0].length };
   }
   const prev = toks[at - 1]?.text;
   const fields = fieldsOnLine(file, line);

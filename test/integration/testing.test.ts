@@ -83,4 +83,42 @@ describe("VS Code's Testing view", function () {
     assert.deepEqual(cancelled.map((o) => [o.name, o.state]), [['lookups.sock › http is 80', 'passed'], ['lookups.sock › quiet peer', 'skipped']]);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
+
+  it('environments: sock.env.json in the folder, switched from the status bar, change what a run sends and what a hover shows', async () => {
+    const envFile = join(folder, 'sock.env.json');
+    files.push(envFile);
+    await writeFile(envFile, JSON.stringify({ $shared: { word: 'shared' }, alpha: { word: 'alpha' }, beta: { word: 'beta' } }));
+    const doc = await vscode.workspace.openTextDocument({ language: 'sock', content: '### echo\nlisten tcp 127.0.0.1:0 as echo\necho\n\n### says the word\nconnect tcp {{echo}}\nsend "{{word}}\\n"\nrecv line\nexpect "alpha"\n' });
+    await vscode.window.showTextDocument(doc);
+    const hover = async (): Promise<string> => {
+      const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(6, 9))) ?? [];
+      return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
+    };
+    // The file is read when it appears: $shared alone until one is chosen.
+    for (let i = 0; i < 100 && !/= shared/.test(await hover()); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.match(await hover(), /\*\*\{\{word\}\}\*\* = shared — from the shared environment/);
+    assert.deepEqual(vscode.languages.getDiagnostics(doc.uri).filter((d) => d.severity === vscode.DiagnosticSeverity.Error), [], '{{word}} is declared by the environment');
+    const choose = async (name: string): Promise<void> => {
+      const original = vscode.window.showQuickPick;
+      (vscode.window as { showQuickPick: unknown }).showQuickPick = (items: readonly { label: string }[]) => Promise.resolve(items.find((i) => i.label === name));
+      try {
+        await vscode.commands.executeCommand('socketLab.chooseEnvironment');
+      } finally {
+        (vscode.window as { showQuickPick: unknown }).showQuickPick = original;
+      }
+    };
+    await choose('alpha');
+    assert.match(await hover(), /= alpha — from environment "alpha"/);
+    const ok = await vscode.commands.executeCommand('socketLab.runFile', doc.uri);
+    assert.deepEqual(ok, { passed: 1, failed: 0, errors: 0, refused: new Map() });
+    console.log('[screenshot] environment-status-bar');
+    await new Promise((r) => setTimeout(r, 1000));
+    await choose('beta');
+    const bad = await vscode.commands.executeCommand('socketLab.runBlock', doc.uri, 2);
+    assert.deepEqual(bad, { passed: 0, failed: 1, errors: 0, refused: new Map() });
+    assert.equal(api.inlineResults(doc.uri).get(8), '✗ "alpha" not in 5 bytes "beta\\n"');
+    await choose('No Environment');
+    await vscode.commands.executeCommand('socketLab.stopAll');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
 });
