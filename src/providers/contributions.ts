@@ -2,6 +2,7 @@
 export const Commands = {
   runFile: 'socketLab.runFile',
   runBlock: 'socketLab.runBlock',
+  runBlockAtCursor: 'socketLab.runBlockAtCursor',
   stopBlock: 'socketLab.stopBlock',
   startTcpListener: 'socketLab.startTcpListener',
   startUdpListener: 'socketLab.startUdpListener',

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { escapeBytes } from '../net/payload';
+import type { Block } from '../sock/ast';
 import type { StepEvent } from '../sock/runEvents';
 import type { ParsedDocuments } from './parsedDocuments';
 
@@ -21,6 +22,8 @@ export function resultText(e: StepEvent): string {
  */
 export class InlineResults implements vscode.Disposable {
   private readonly results = new Map<string, Map<number, StepEvent>>();
+  /** Lines of steps a block did not reach in its last run, by document: what they say instead. */
+  private readonly notRun = new Map<string, Map<number, string>>();
   private readonly passed = vscode.window.createTextEditorDecorationType({ after: { color: new vscode.ThemeColor('testing.iconPassed'), margin: '0 0 0 2em' } });
   private readonly failed = vscode.window.createTextEditorDecorationType({ after: { color: new vscode.ThemeColor('testing.iconFailed'), margin: '0 0 0 2em' } });
   private readonly info = vscode.window.createTextEditorDecorationType({ after: { color: new vscode.ThemeColor('editorCodeLens.foreground'), margin: '0 0 0 2em' } });
@@ -44,25 +47,59 @@ export class InlineResults implements vscode.Disposable {
     this.render(uri);
   }
 
+  /** A block begins: the results an earlier run left on its lines go. */
+  blockStarted(uri: vscode.Uri, block: Block): void {
+    const key = uri.toString();
+    for (const lines of [this.results.get(key), this.notRun.get(key)]) {
+      for (const line of [...(lines?.keys() ?? [])]) if (line >= block.range.start.line && line <= block.range.end.line) lines?.delete(line);
+    }
+    this.render(uri);
+  }
+
+  /**
+   * A client block ended early (an expect failed, a step raised an error): each of its steps that
+   * has no result from this run says it did not run, and why.
+   */
+  blockStopped(uri: vscode.Uri, block: Block): void {
+    const key = uri.toString();
+    const lines = this.results.get(key);
+    const reached = [...(lines?.keys() ?? [])].filter((l) => l >= block.range.start.line && l <= block.range.end.line);
+    if (reached.length === 0) return;
+    const last = Math.max(...reached);
+    let skipped = this.notRun.get(key);
+    if (!skipped) this.notRun.set(key, (skipped = new Map()));
+    for (const step of block.steps) {
+      const line = step.range.start.line;
+      if (line > last && !lines?.has(line)) skipped.set(line, `· not run: the step on line ${last + 1} ended the block`);
+    }
+    this.render(uri);
+  }
+
   /** The text shown at the end of each line, for the integration tests. */
   shown(uri: vscode.Uri): Map<number, string> {
-    return new Map([...(this.results.get(uri.toString()) ?? new Map<number, StepEvent>())].map(([line, e]) => [line, resultText(e)]));
+    const key = uri.toString();
+    return new Map([...[...(this.results.get(key) ?? new Map<number, StepEvent>())].map(([line, e]): [number, string] => [line, resultText(e)]), ...(this.notRun.get(key) ?? [])]);
   }
 
   clear(uri: vscode.Uri): void {
     this.results.delete(uri.toString());
+    this.notRun.delete(uri.toString());
     this.render(uri);
   }
 
   /** An edit inside a block clears the results of that block's lines. */
   private clearEdited(e: vscode.TextDocumentChangeEvent): void {
-    const lines = this.results.get(e.document.uri.toString());
-    if (!lines || e.contentChanges.length === 0) return;
+    const key = e.document.uri.toString();
+    const maps: Map<number, unknown>[] = [];
+    for (const m of [this.results.get(key), this.notRun.get(key)]) if (m) maps.push(m);
+    if (maps.length === 0 || e.contentChanges.length === 0) return;
     const blocks = this.parsed.of(e.document).blocks;
     for (const change of e.contentChanges) {
       const block = blocks.find((b) => change.range.start.line >= b.range.start.line && change.range.start.line <= b.range.end.line);
-      for (const line of [...lines.keys()]) {
-        if (!block || (line >= block.range.start.line && line <= block.range.end.line + change.text.split('\n').length)) lines.delete(line);
+      for (const lines of maps) {
+        for (const line of [...lines.keys()]) {
+          if (!block || (line >= block.range.start.line && line <= block.range.end.line + change.text.split('\n').length)) lines.delete(line);
+        }
       }
     }
     this.render(e.document.uri);
@@ -88,6 +125,9 @@ export class InlineResults implements vscode.Disposable {
         d.source = 'socket-lab run';
         problems.push(d);
       } else info.push(option);
+    }
+    for (const [line, text] of this.notRun.get(uri.toString()) ?? []) {
+      info.push({ range: new vscode.Range(line, Number.MAX_SAFE_INTEGER, line, Number.MAX_SAFE_INTEGER), renderOptions: { after: { contentText: text } } });
     }
     this.diagnostics.set(uri, problems);
     for (const editor of vscode.window.visibleTextEditors) {

@@ -32,8 +32,10 @@ const COMPLETION_KINDS: Record<CompletionKind, vscode.CompletionItemKind> = {
 /** Completion: what the pure {@link completionsAt} offers at the cursor, as completion items. */
 function completions(doc: vscode.TextDocument, position: vscode.Position, parsed: ParsedDocuments, recent: Record<string, string[]>): vscode.CompletionItem[] {
   const before = doc.lineAt(position.line).text.slice(0, position.character);
-  return completionsAt(before, parsed.of(doc), recent).map((c) => {
+  return completionsAt(before, parsed.of(doc), recent).map((c, i) => {
     const item = new vscode.CompletionItem(c.label, COMPLETION_KINDS[c.kind]);
+    // In the order the verb table gives (transports first after `connect `), not alphabetical.
+    item.sortText = String(i).padStart(5, '0');
     if (c.detail !== undefined) item.detail = c.detail;
     if (c.documentation !== undefined) item.documentation = new vscode.MarkdownString(c.documentation);
     return item;

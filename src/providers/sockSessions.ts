@@ -70,6 +70,9 @@ export class SockSessions implements vscode.Disposable {
           }
           // A block with no expect that ran cleanly counts one pass, as in the CLI's summary.
           if (e.type === 'block-end' && e.unchecked && e.status === 'pass') summary.passed++;
+          const block = e.type === 'block' || e.type === 'block-end' ? this.parsed.of(doc).blocks[e.block - 1] : undefined;
+          if (block && e.type === 'block') this.results.blockStarted(doc.uri, block);
+          if (block && e.type === 'block-end' && (e.status === 'fail' || e.status === 'error')) this.results.blockStopped(doc.uri, block);
           const line = transcript.format(e);
           if (line !== undefined) this.log.info(line.replace(/^\n/, ''));
         },
@@ -280,11 +283,24 @@ export function registerSockRuns(context: vscode.ExtensionContext, bus: TrafficB
       return doc ? sessions.runBlocks(doc, [index]) : undefined;
     }),
     vscode.commands.registerCommand(Commands.stopBlock, (uri: vscode.Uri, index: number) => sessions.stopBlock(uri, index)),
+    // The results show at the end of their lines and in the tree; the log stays where it is (Show Log opens it).
     vscode.commands.registerCommand(Commands.runFile, async (uri?: vscode.Uri) => {
       const doc = await docOf(uri);
-      if (!doc) return undefined;
-      if (vscode.workspace.isTrusted) log.show(true);
-      return sessions.runBlocks(doc);
+      return doc ? sessions.runBlocks(doc) : undefined;
+    }),
+    vscode.commands.registerCommand(Commands.runBlockAtCursor, async () => {
+      const editor = vscode.window.activeTextEditor;
+      if (editor?.document.languageId !== SOCK_LANGUAGE) {
+        void vscode.window.showInformationMessage('Put the cursor in a block of a .sock file to run it.');
+        return undefined;
+      }
+      const line = editor.selection.active.line;
+      const block = parsed.of(editor.document).blocks.find((b) => line >= b.range.start.line && line <= b.range.end.line);
+      if (!block) {
+        void vscode.window.showInformationMessage('The cursor is above the first block (### …); put it in a block to run it.');
+        return undefined;
+      }
+      return sessions.runBlocks(editor.document, [block.index]);
     }),
     vscode.workspace.onDidCloseTextDocument((doc) => void sessions.stop(doc.uri)),
     vscode.workspace.onDidSaveTextDocument((doc) => {

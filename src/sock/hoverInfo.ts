@@ -71,11 +71,15 @@ export function hoverAt(text: string, file: SockFile, line: number, column: numb
   const start = lineStart(text, line);
   if (start < 0) return undefined;
   const toks = tokenAt(text, start).tokens;
-  if (toks.length === 0 || toks[0].text.startsWith('@')) return undefined;
+  if (toks.length === 0) return undefined;
   const at = toks.findIndex((t) => column >= t.start && column < t.end);
   if (at < 0) return undefined;
   const t = toks[at];
   const verb = toks[0].text;
+  // `@NAME = VALUE`: the name is the variable (its value in a run); the value hovers as any word.
+  const declaration = verb.startsWith('@');
+  if (declaration && at === 0) return { info: variableInfo(verb.slice(1), file, given), start: t.start, end: t.end };
+  if (declaration && t.text === '=') return undefined;
   if (at === 0) {
     const d = VERB_BY_NAME.get(t.text);
     return d ? { info: { kind: 'verb', verb: d.name, syntax: d.forms.map((f) => f.syntax), doc: d.doc, ...(d.python ? { python: d.python } : {}) }, start: t.start, end: t.end } : undefined;
@@ -86,6 +90,14 @@ export function hoverAt(text: string, file: SockFile, line: number, column: numb
     if (column >= s && column < s + m[0].length) return { info: variableInfo(m[1], file, given), start: s, end: s + m[0].length };
   }
   const prev = toks[at - 1]?.text;
+  // Any word of a hex or base64 payload (`send hex 00 ff 10`): the words after the keyword, up to a `timeout`.
+  let keyword = -1;
+  for (let i = at - 1; i >= 1 && toks[i].text !== 'timeout'; i--) {
+    if (toks[i].text === 'hex' || toks[i].text === 'base64') {
+      keyword = i;
+      break;
+    }
+  }
   const fields = fieldsOnLine(file, line);
   if (fields && within(fields.range, column)) {
     const { rows, size } = fieldLayout(fields.parts);
@@ -98,7 +110,8 @@ export function hoverAt(text: string, file: SockFile, line: number, column: numb
   }
   try {
     if (t.text.startsWith('"')) return { info: { kind: 'payload', bytes: decodeEscapes(t.text.slice(1, t.text.endsWith('"') && t.text.length > 1 ? -1 : undefined)) }, start: t.start, end: t.end };
-    if (prev === 'hex' || prev === 'base64') {
+    if (keyword > 0) {
+      const kind = toks[keyword].text;
       // The payload as the parser read it: its words, not a `timeout D` after them.
       const parsed = payloadOnLine(file, line);
       if (parsed && (parsed.kind === 'hex' || parsed.kind === 'base64') && parsed.template.parts.every((p) => 'text' in p)) {
@@ -106,10 +119,10 @@ export function hoverAt(text: string, file: SockFile, line: number, column: numb
         return { info: { kind: 'payload', bytes: parsed.kind === 'hex' ? decodeHex(words) : decodeBase64(words) }, start: parsed.template.range.start.column, end: parsed.template.range.end.column };
       }
       // A line the parser refused: the words up to a `timeout`, for the error message.
-      const until = toks.findIndex((x, i) => i >= at && x.text === 'timeout');
-      const words = toks.slice(at, until < 0 ? undefined : until);
+      const until = toks.findIndex((x, i) => i > keyword && x.text === 'timeout');
+      const words = toks.slice(keyword + 1, until < 0 ? undefined : until);
       const rest = words.map((x) => x.text).join(' ');
-      return { info: { kind: 'payload', bytes: prev === 'hex' ? decodeHex(rest) : decodeBase64(rest) }, start: t.start, end: words[words.length - 1].end };
+      return { info: { kind: 'payload', bytes: kind === 'hex' ? decodeHex(rest) : decodeBase64(rest) }, start: words[0].start, end: words[words.length - 1].end };
     }
   } catch (err) {
     return { info: { kind: 'payload-error', message: (err as Error).message }, start: t.start, end: t.end };

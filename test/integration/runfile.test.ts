@@ -137,6 +137,29 @@ describe('running .sock files in the editor', () => {
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
+  it('steps after a failed expect say they did not run, and a new run of the block clears what the last one showed', async () => {
+    const doc = await vscode.workspace.openTextDocument({ language: 'sock', content: '### stops early\nservice http tcp\nexpect "8080"\nservice ssh tcp\nexpect "22"\n' });
+    const editor = await vscode.window.showTextDocument(doc);
+    // Run Block at Cursor (Ctrl+Alt+R): the block under the cursor.
+    editor.selection = new vscode.Selection(3, 2, 3, 2);
+    const r = await vscode.commands.executeCommand('socketLab.runBlockAtCursor');
+    assert.deepEqual(r, { passed: 0, failed: 1, errors: 0, refused: new Map() });
+    assert.equal(api.inlineResults(doc.uri).get(3), '· not run: the step on line 3 ended the block');
+    assert.equal(api.inlineResults(doc.uri).get(4), '· not run: the step on line 3 ended the block');
+    console.log('[screenshot] not-run-steps');
+    await new Promise((res) => setTimeout(res, 1000));
+    await editor.edit((b) => b.replace(new vscode.Range(2, 8, 2, 12), '80'));
+    const again = await vscode.commands.executeCommand('socketLab.runBlockAtCursor');
+    assert.deepEqual(again, { passed: 2, failed: 0, errors: 0, refused: new Map() });
+    assert.equal(api.inlineResults(doc.uri).get(4), '✓ found "22"');
+    // Completion after `connect `: the transports, in the verb table's order, first.
+    await editor.edit((b) => b.insert(new vscode.Position(5, 0), 'connect '));
+    const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, new vscode.Position(5, 8));
+    const sorted = [...list.items].sort((a, b) => (a.sortText ?? String(a.label)).localeCompare(b.sortText ?? String(b.label)));
+    assert.deepEqual(sorted.slice(0, 4).map((i) => i.label), ['tcp', 'udp', 'unix', 'tls']);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
   it('Run All runs the tutorial: every expectation holds, its listeners show in the tree and keep running until stopped', async () => {
     await vscode.commands.executeCommand('socketLab.clearClosed');
     const before = api.capture().events;

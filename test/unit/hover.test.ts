@@ -52,6 +52,26 @@ describe('hover info (what is under the cursor)', () => {
     const h = at(4, 10);
     assert.ok(h?.info.kind === 'payload');
     assert.deepEqual(h.info.bytes, Buffer.from('GET'));
+    // Every word of the hex payload hovers, not only the first.
+    for (const column of [12, 13, 15, 16]) {
+      const w = at(4, column);
+      assert.ok(w?.info.kind === 'payload', `column ${column}`);
+      assert.deepEqual([w.info.bytes, w.start, w.end], [Buffer.from('GET'), 9, 17]);
+    }
+    const bad = hoverAt('### a\nsend hex 00 zz\n', parseSock('### a\nsend hex 00 zz\n'), 1, 13);
+    assert.ok(bad?.info.kind === 'payload-error');
+  });
+
+  it('hovers a file variable line: the name gives its value, the value hovers as any address', () => {
+    const name = at(0, 2);
+    assert.ok(name?.info.kind === 'variable' && name.info.value === '127.0.0.1');
+    assert.deepEqual([name.start, name.end], [0, 5]);
+    assert.equal(at(0, 6), undefined, 'the = is nothing');
+    const value = at(0, 10);
+    assert.ok(value?.info.kind === 'address' && value.info.family === 4);
+    const env = hoverAt(TEXT, FILE, 0, 2, { source: 'environment "ci"', value: (n) => (n === 'host' ? '10.0.0.1' : undefined) });
+    assert.ok(env?.info.kind === 'variable');
+    assert.deepEqual([env.info.value, env.info.note], ['10.0.0.1', "from environment \"ci\", over the file's @host"]);
   });
 
   it('gives a variable its value, and a listener field its meaning', () => {
@@ -103,9 +123,11 @@ describe('hover info (what is under the cursor)', () => {
     assert.equal(hoverAt(text, file, 3, env.indexOf('10.0')), undefined);
   });
 
-  it('says nothing over blank space, comments and variable lines, and never throws on any position', () => {
+  it('says nothing over blank space, comments and the = of a variable line, and never throws on any position', () => {
     assert.equal(at(1, 1), undefined);
-    assert.equal(at(0, 3), undefined);
+    assert.equal(at(0, 6), undefined);
+    assert.equal(hoverAt('### a\n\nservice http tcp # 10.0.0.1\n', parseSock('### a\n\nservice http tcp # 10.0.0.1\n'), 1, 0), undefined);
+    assert.equal(hoverAt('### a\nservice http tcp # 10.0.0.1\n', parseSock('### a\nservice http tcp # 10.0.0.1\n'), 1, 22), undefined);
     const lines = TEXT.split('\n');
     for (let l = 0; l < lines.length + 2; l++) for (let c = 0; c < 30; c++) hoverAt(TEXT, FILE, l, c);
   });
