@@ -42,14 +42,16 @@ async function reportError(log: vscode.LogOutputChannel, err: unknown): Promise<
  * Resolves an endpoint from a command argument (`"127.0.0.1:0"`, as the tests and keybindings
  * pass it) or, without one, from an input box.
  */
-async function endpointFrom(context: vscode.ExtensionContext, arg: unknown, transport: Transport, listener: boolean): Promise<Endpoint | undefined> {
+async function endpointFrom(context: vscode.ExtensionContext, registry: EndpointRegistry, arg: unknown, transport: Transport, listener: boolean): Promise<Endpoint | undefined> {
   const host = readSettings().defaultBindHost;
   if (typeof arg === 'string') {
     const ep = parseEndpointInput(arg, transport, listener, host);
     if (typeof ep === 'string') throw new SocketLabError('EBADADDR', `"${arg}": ${ep}`);
     return ep;
   }
-  return askEndpoint(context, transport, listener, host);
+  // A client is offered the running listeners of its transport first.
+  const offered = listener ? [] : registry.all().filter((r) => r.kind === 'listener' && r.state === 'listening' && r.transport === transport).map((r) => ({ address: r.local, description: `running listener ${r.id}` }));
+  return askEndpoint(context, transport, listener, host, offered);
 }
 
 /** Picks an open connection when a command is run from the palette without a target. */
@@ -61,7 +63,7 @@ async function pickConnection(registry: EndpointRegistry, title: string, kinds: 
   }
   const pick = await vscode.window.showQuickPick(
     open.map((r) => ({ label: r.kind === 'listener' ? `${r.transport.toUpperCase()} ${r.local}` : `${r.transport.toUpperCase()} ${r.local} → ${r.remote ?? ''}`, description: `${r.id} · ${r.kind}`, id: r.id })),
-    { title, placeHolder: 'Choose a connection' },
+    { title, placeHolder: kinds.every((k) => k === 'listener') ? 'Choose a listener: its connections (or peers) each get the payload' : kinds.includes('listener') ? 'Choose a listener or a connection' : 'Choose a connection' },
   );
   return pick?.id;
 }
@@ -99,7 +101,7 @@ export function registerSocketCommands(context: vscode.ExtensionContext, deps: S
 
   const listen = (transport: Transport) =>
     guarded(async (arg?: unknown) => {
-      const ep = await endpointFrom(context, arg, transport, true);
+      const ep = await endpointFrom(context, registry, arg, transport, true);
       if (!ep) return undefined;
       const id = await manager.listen(ep);
       const rec = registry.get(id);
@@ -109,7 +111,7 @@ export function registerSocketCommands(context: vscode.ExtensionContext, deps: S
 
   const connect = (transport: Transport) =>
     guarded(async (arg?: unknown, options?: { insecure?: boolean }) => {
-      const ep = await endpointFrom(context, arg, transport, false);
+      const ep = await endpointFrom(context, registry, arg, transport, false);
       if (!ep) return undefined;
       const open = (insecure: boolean): Thenable<string> =>
         vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Connecting to ${formatEndpoint(ep)}` }, () => manager.connect(ep, transport === 'tls' ? { insecure } : undefined));

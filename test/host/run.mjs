@@ -411,6 +411,8 @@ async function main() {
 
     // The workbench calls these two in extension-test mode (--enable-smoke-test-driver): every log
     // line, the extension host's console included, and the exit code when the tests are done.
+    /** The keyboard actions of `[keyboard]` lines, chained. */
+    let keyboard = Promise.resolve();
     await page.exposeFunction('codeAutomationLog', (/** @type {string} */ type, /** @type {unknown[]} */ args) => {
       const text = formatLogArgs(args);
       process.stdout.write(type === 'info' || type === 'log' ? `${text}\n` : `[${type}] ${text}\n`);
@@ -423,6 +425,16 @@ async function main() {
         webviewAction(page, act[1], act[2], act[3]).then(
           () => say(`webview: ${act[1]} ${act[2]}`),
           (err) => say(`webview: ${act[1]} ${act[2]} failed: ${err instanceof Error ? err.message : String(err)}`),
+        );
+      }
+      // A test types into the workbench (a quick pick, an input box) by logging
+      // `[keyboard] type TEXT` or `[keyboard] press KEY` (Playwright's key names: Enter, Escape).
+      const key = /\[keyboard\] (type|press) (.+)$/.exec(text);
+      if (key) {
+        // One after another, in the order the test logged them.
+        keyboard = keyboard.then(() => (key[1] === 'type' ? page.keyboard.type(key[2], { delay: 20 }) : page.keyboard.press(key[2]))).then(
+          () => say(`keyboard: ${key[1]} ${key[2]}`),
+          (err) => say(`keyboard: ${key[1]} ${key[2]} failed: ${err instanceof Error ? err.message : String(err)}`),
         );
       }
       const shot = /\[screenshot\] ([\w.-]+)/.exec(text);

@@ -178,30 +178,36 @@ describe('connections from the palette and the tree', () => {
     assert.equal((await until('the client', () => record(client))).state, 'open');
   });
 
-  it('asks for the address in an input box that validates as you type, then offers it again as recent', async () => {
-    const w = vscode.window as unknown as { showInputBox: unknown; showQuickPick: unknown };
-    const originals = { showInputBox: w.showInputBox, showQuickPick: w.showQuickPick };
-    const validations: (string | undefined)[] = [];
-    let picks: string[] = [];
-    w.showInputBox = async (o: vscode.InputBoxOptions) => {
-      for (const typed of ['::1:80', 'localhost:99999', '127.0.0.1:0']) validations.push((await o.validateInput?.(typed)) as string | undefined);
-      return '127.0.0.1:0';
-    };
-    w.showQuickPick = async (items: readonly vscode.QuickPickItem[]) => {
-      picks = items.map((i) => i.label);
-      return items[0];
-    };
-    try {
-      // A fresh profile has no recent address for UDP listeners: straight to the input box.
-      const first = await vscode.commands.executeCommand<string>('socketLab.startUdpListener');
-      assert.equal(record(first)?.state, 'listening');
-      const second = await vscode.commands.executeCommand<string>('socketLab.startUdpListener');
-      assert.equal(record(second)?.state, 'listening');
-    } finally {
-      Object.assign(w, originals);
-    }
-    assert.deepEqual(validations, ['an IPv6 address needs brackets, e.g. [::1]:8080', '"99999" is not a port: expected a number from 0 to 65535', undefined]);
-    assert.deepEqual(picks, ['127.0.0.1:0', '$(add) New address…']);
+  it('pickers take what is typed: an address checked as you type, a free port offered, running listeners first for Connect, a payload typed into Send', async function () {
+    this.timeout(40_000);
+    const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+    const keys = (...actions: string[]): void => actions.forEach((a) => console.log(`[keyboard] ${a}`));
+    const open = <T>(p: Thenable<T>): Promise<string> => Promise.race([Promise.resolve(p).then(() => 'done'), sleep(400).then(() => 'open')]);
+    // Listen: type a bad address; Enter keeps the picker open with the problem under the text.
+    const listening = vscode.commands.executeCommand<string>('socketLab.startUdpListener');
+    await sleep(800);
+    keys('type ::1:80', 'press Enter');
+    await sleep(1200);
+    console.log('[screenshot] picker-typed-problem');
+    await sleep(600);
+    assert.equal(await open(listening), 'open', 'Enter on an address with a problem does nothing');
+    keys('press Control+A', 'type 127.0.0.1:0', 'press Enter');
+    const listener = await listening;
+    assert.equal(record(listener)?.state, 'listening');
+    // Connect: the running listener comes first; Enter takes it.
+    const connecting = vscode.commands.executeCommand<string>('socketLab.connectUdp');
+    await sleep(800);
+    console.log('[screenshot] picker-running-listeners');
+    await sleep(600);
+    keys('press Enter');
+    const client = await connecting;
+    assert.equal(record(client)?.remote, record(listener)?.local, 'the client connected to the running listener');
+    // Send: typed text is the payload, escapes and all; no picker in between.
+    const sending = vscode.commands.executeCommand<number>('socketLab.send', client);
+    await sleep(800);
+    keys('type hello\\n', 'press Enter');
+    assert.equal(await sending, 6);
+    await until('the datagram at the listener', () => (record(listener)?.bytesIn === 6 ? true : undefined));
   });
 
   it('UDP and Unix clients from the palette talk to listeners from the palette', async () => {

@@ -5,6 +5,10 @@ describe('endpoints typed in the palette', () => {
   it('reads HOST:PORT and [v6]:PORT for clients and listeners, ignoring surrounding spaces', () => {
     assert.deepEqual(parseEndpointInput(' 127.0.0.1:8080 ', 'tcp', false, '127.0.0.1'), { transport: 'tcp', host: '127.0.0.1', port: 8080 });
     assert.deepEqual(parseEndpointInput('[::1]:53', 'udp', false, '127.0.0.1'), { transport: 'udp', host: '::1', port: 53 });
+    // A URL pasted from a browser: its host and port, or its scheme's port.
+    assert.deepEqual(parseEndpointInput('http://localhost:8080/', 'tcp', false, '127.0.0.1'), { transport: 'tcp', host: 'localhost', port: 8080 });
+    assert.deepEqual(parseEndpointInput('https://[::1]/path?q=1', 'tls', false, '127.0.0.1'), { transport: 'tls', host: '::1', port: 443 });
+    assert.equal(parseEndpointInput('gopher://example.test/', 'tcp', false, '127.0.0.1'), 'The URL names no port and gopher has none Socket Lab knows: type HOST:PORT');
     assert.deepEqual(parseEndpointInput('localhost:443', 'tls', true, '127.0.0.1'), { transport: 'tls', host: 'localhost', port: 443 });
   });
 
