@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { EndpointRecord, EndpointRegistry } from '../net/registry';
 import { byteCount } from '../net/payload';
-import { CONNECTIONS_VIEW } from './contributions';
+import { Commands, CONNECTIONS_VIEW } from './contributions';
 import type { RuleHits } from './sockLanguage';
 import { readSettings } from './settings';
 
@@ -34,9 +34,10 @@ export function describeRecord(r: EndpointRecord): { label: string; description:
   const seen = r.transport === 'udp' ? `${r.accepted} peer${r.accepted === 1 ? '' : 's'}` : `${r.accepted} accepted`;
   const extra = r.kind === 'listener' ? ` · ${seen}${r.dropped ? `, ${r.dropped} turned away` : ''}` : '';
   const tls = r.tls ? ` · ${r.tls.protocol}${r.tls.verified ? '' : ' NOT VERIFIED'}` : '';
-  // A UDP peer has no connection state: it is an address the listener can reply to while it runs.
-  const state = r.kind === 'peer' && r.state === 'open' ? 'peer' : r.state;
-  const description = `${r.via ? 'upstream · ' : ''}${state} · ${counters}${extra}${tls}`;
+  // The icon says listening and open (a UDP peer: an address the listener can reply to); the
+  // description names only the states that need a word, so the counters fit a narrow sidebar.
+  const state = r.state === 'listening' || r.state === 'open' ? '' : `${r.state} · `;
+  const description = `${r.via ? 'upstream · ' : ''}${state}${counters}${extra}${tls}`;
   const tooltip = [`${r.id}: ${r.via ? `relay upstream of ${r.via}` : r.kind} ${r.transport}`, `local ${r.local}`, r.remote ? `remote ${r.remote}` : '', `state ${r.state}${r.error ? ` (${r.error})` : ''}`, `received ${byteCount(r.bytesIn)}, sent ${byteCount(r.bytesOut)}`].filter(Boolean).join('\n');
   const open = r.state === 'listening' || r.state === 'open' || r.state === 'half-closed';
   return { label, description, tooltip, contextValue: `${r.kind}${open ? '.open' : '.closed'}` };
@@ -44,6 +45,12 @@ export function describeRecord(r: EndpointRecord): { label: string; description:
 
 /** The id prefix of a responder rule's tree item: `rule:LISTENER:LINE`. */
 const RULE = 'rule:';
+/** The id of the group that holds closed listeners and clients, so they do not pile up among the open ones. */
+export const CLOSED_GROUP = 'group:closed';
+
+function isClosed(r: EndpointRecord): boolean {
+  return r.state === 'closed' || r.state === 'error';
+}
 
 /** The sidebar tree: listeners with their responder rules and accepted connections as children (a relayed one with its upstream leg under it), and clients. */
 export class ConnectionTreeProvider implements vscode.TreeDataProvider<string> {
@@ -73,18 +80,27 @@ export class ConnectionTreeProvider implements vscode.TreeDataProvider<string> {
 
   getChildren(element?: string): string[] {
     if (element?.startsWith(RULE)) return [];
+    const roots = (): EndpointRecord[] => this.registry.all().filter((r) => this.registry.parentOf(r.id) === undefined);
+    if (element === CLOSED_GROUP) return roots().filter(isClosed).map((r) => r.id);
     if (element) return [...(this.rules(element)?.map((r) => `${RULE}${element}:${r.line}`) ?? []), ...this.registry.childrenOf(element).map((r) => r.id)];
-    return this.registry.all().filter((r) => this.registry.parentOf(r.id) === undefined).map((r) => r.id);
+    const all = roots();
+    const closed = all.filter(isClosed).length;
+    return [...all.filter((r) => !isClosed(r)).map((r) => r.id), ...(closed > 0 ? [CLOSED_GROUP] : [])];
   }
 
   getTreeItem(id: string): vscode.TreeItem {
     if (id.startsWith(RULE)) return this.ruleItem(id);
+    if (id === CLOSED_GROUP) return this.closedGroupItem();
     const r = this.registry.get(id);
     if (!r) return new vscode.TreeItem(id);
     const d = describeRecord(r);
     const hasChildren = (r.kind === 'listener' || r.kind === 'accepted') && this.getChildren(id).length > 0;
     const item = new vscode.TreeItem(d.label, hasChildren ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
-    item.id = id;
+    // VS Code keeps a row's expansion by its id: a listener whose first connection arrives gets a
+    // new one, so it opens (a person who collapses it later keeps it collapsed).
+    item.id = hasChildren ? `${id}/` : id;
+    // Enter or a click shows the row's traffic.
+    item.command = { command: Commands.showTraffic, title: 'Show Traffic', arguments: [id] };
     item.description = d.description;
     item.tooltip = d.tooltip;
     item.contextValue = d.contextValue;
@@ -95,7 +111,22 @@ export class ConnectionTreeProvider implements vscode.TreeDataProvider<string> {
 
   getParent(id: string): string | undefined {
     if (id.startsWith(RULE)) return id.slice(RULE.length, id.lastIndexOf(':'));
-    return this.registry.parentOf(id);
+    if (id === CLOSED_GROUP) return undefined;
+    const parent = this.registry.parentOf(id);
+    if (parent !== undefined) return parent;
+    const r = this.registry.get(id);
+    return r && isClosed(r) ? CLOSED_GROUP : undefined;
+  }
+
+  /** Closed listeners and clients, collapsed at the bottom; Clear Closed empties it. */
+  private closedGroupItem(): vscode.TreeItem {
+    const n = this.getChildren(CLOSED_GROUP).length;
+    const item = new vscode.TreeItem(`Closed (${n})`, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = CLOSED_GROUP;
+    item.tooltip = `${n} closed listener${n === 1 ? '' : 's'} and client${n === 1 ? '' : 's'}; Clear Closed removes them`;
+    item.contextValue = 'closedGroup';
+    item.iconPath = new vscode.ThemeIcon('history');
+    return item;
   }
 
   /** A responder rule under its listener: its `on` line, and how often it answered. */
@@ -131,7 +162,7 @@ export interface TreeSnapshotNode {
 /** Registers the tree view; returns it, and a snapshot of what it shows. */
 export function registerConnectionTree(context: vscode.ExtensionContext, registry: EndpointRegistry): { view: vscode.TreeView<string>; snapshot: () => TreeSnapshotNode[]; provider: ConnectionTreeProvider } {
   const provider = new ConnectionTreeProvider(registry);
-  const view = vscode.window.createTreeView(CONNECTIONS_VIEW, { treeDataProvider: provider, showCollapseAll: true });
+  const view = vscode.window.createTreeView(CONNECTIONS_VIEW, { treeDataProvider: provider });
   context.subscriptions.push(provider, view);
   const node = (id: string): TreeSnapshotNode => {
     const item = provider.getTreeItem(id);

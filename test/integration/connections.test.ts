@@ -91,8 +91,8 @@ describe('connections from the palette and the tree', () => {
       return n && n.children.length === 2 && n.children.every((c) => /↓[56] B/.test(c.description)) && /↓11 B/.test(n.description) ? n : undefined;
     }, 8000);
     assert.match(node.label, new RegExp(`^TCP 127\\.0\\.0\\.1:${port}$`));
-    assert.match(node.description, /^listening · ↓11 B ↑0 B · 2 accepted$/);
-    assert.deepEqual(node.children.map((c) => c.description).sort(), ['open · ↓5 B ↑0 B', 'open · ↓6 B ↑0 B']);
+    assert.match(node.description, /^↓11 B ↑0 B · 2 accepted$/);
+    assert.deepEqual(node.children.map((c) => c.description).sort(), ['↓5 B ↑0 B', '↓6 B ↑0 B']);
     assert.deepEqual(node.children.map((c) => c.contextValue), ['accepted.open', 'accepted.open']);
     // Send to both children from the listener's context menu (the broker).
     assert.equal(await vscode.commands.executeCommand('socketLab.sendToAll', id, 'hi all\\n'), 2);
@@ -235,16 +235,16 @@ describe('connections from the palette and the tree', () => {
         await new Promise<void>((r) => p.send(i === 0 ? 'ping' : 'ping two', port, '127.0.0.1', () => r()));
       }
       const node = await until('two peers under the listener', () => api.tree().find((n) => n.id === id && n.children.length === 2 && /↓12 B/.test(n.description)), 8000);
-      assert.match(node.description, /^listening · ↓12 B ↑0 B · 2 peers$/);
+      assert.match(node.description, /^↓12 B ↑0 B · 2 peers$/);
       assert.deepEqual(node.children.map((c) => [c.label, c.description, c.contextValue]), [
-        [`127.0.0.1:${peers[0].address().port}`, 'peer · ↓4 B ↑0 B', 'peer.open'],
-        [`127.0.0.1:${peers[1].address().port}`, 'peer · ↓8 B ↑0 B', 'peer.open'],
+        [`127.0.0.1:${peers[0].address().port}`, '↓4 B ↑0 B', 'peer.open'],
+        [`127.0.0.1:${peers[1].address().port}`, '↓8 B ↑0 B', 'peer.open'],
       ]);
       assert.equal(await vscode.commands.executeCommand('socketLab.send', node.children[0].id, 'pong'), 4);
       await until('the reply at the first peer', () => (got[0].join() === 'pong' ? true : undefined));
       assert.equal(await vscode.commands.executeCommand('socketLab.sendToAll', id, 'to all'), 2);
       await until('both peers to get it', () => (got[0].join() === 'pong,to all' && got[1].join() === 'to all' ? true : undefined));
-      await until('the counters', () => api.tree().find((n) => n.id === id && n.children[0]?.description === 'peer · ↓4 B ↑10 B' && n.children[1]?.description === 'peer · ↓8 B ↑6 B'), 8000);
+      await until('the counters', () => api.tree().find((n) => n.id === id && n.children[0]?.description === '↓4 B ↑10 B' && n.children[1]?.description === '↓8 B ↑6 B'), 8000);
     } finally {
       peers.forEach((p) => p.close());
     }

@@ -23,5 +23,12 @@ describe('the Socket Lab view, for the closing screenshot', () => {
     await new Promise((r) => setTimeout(r, 800));
     console.log('[screenshot] connections-tree');
     await new Promise((r) => setTimeout(r, 1500));
+    // A closed client leaves the open rows for a Closed group at the bottom, where Clear Closed empties it.
+    await vscode.commands.executeCommand('socketLab.close', client);
+    for (let i = 0; i < 40 && api.tree().length !== 2; i++) await new Promise((r) => setTimeout(r, 50));
+    const [listenerRow, closed] = api.tree();
+    assert.deepEqual([listenerRow.id, closed.id, closed.label, closed.contextValue, closed.children.map((c) => c.id)], [id, 'group:closed', 'Closed (1)', 'closedGroup', [client]]);
+    await vscode.commands.executeCommand('socketLab.clearClosed');
+    assert.deepEqual(api.tree().map((n) => n.id), [id]);
   });
 });

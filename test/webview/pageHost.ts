@@ -16,7 +16,7 @@ const ROOT = join(__dirname, '..', '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** The colors VS Code gives a webview, for the three kinds of theme (a subset of the real sets). */
-export const THEMES: Record<'dark' | 'light' | 'high-contrast', Record<string, string>> = {
+export const THEMES: Record<'dark' | 'light' | 'high-contrast' | 'high-contrast-light', Record<string, string>> = {
   dark: {
     '--vscode-foreground': '#cccccc', '--vscode-editor-background': '#1f1f1f', '--vscode-descriptionForeground': '#9d9d9d',
     '--vscode-input-background': '#313131', '--vscode-input-foreground': '#cccccc', '--vscode-input-border': '#3c3c3c',
@@ -43,6 +43,23 @@ export const THEMES: Record<'dark' | 'light' | 'high-contrast', Record<string, s
     '--vscode-errorForeground': '#f48771', '--vscode-textLink-foreground': '#21a6ff', '--vscode-list-focusOutline': '#f38518',
     '--vscode-font-family': 'system-ui, sans-serif', '--vscode-font-size': '13px', '--vscode-editor-font-family': 'monospace', '--vscode-editor-font-size': '13px',
   },
+  // Light High Contrast: charts.orange is minimap.findMatchHighlight's #0F4A85, a blue.
+  'high-contrast-light': {
+    '--vscode-foreground': '#292929', '--vscode-editor-background': '#ffffff', '--vscode-descriptionForeground': '#292929',
+    '--vscode-input-background': '#ffffff', '--vscode-input-foreground': '#292929', '--vscode-input-border': '#0f4a85',
+    '--vscode-button-background': '#0f4a85', '--vscode-button-foreground': '#ffffff', '--vscode-button-border': '#0f4a85',
+    '--vscode-focusBorder': '#006bbd', '--vscode-panel-border': '#0f4a85', '--vscode-charts-blue': '#1a85ff', '--vscode-charts-orange': '#0f4a85',
+    '--vscode-charts-red': '#b5200d', '--vscode-errorForeground': '#b5200d', '--vscode-textLink-foreground': '#0f4a85', '--vscode-list-focusOutline': '#006bbd',
+    '--vscode-font-family': 'system-ui, sans-serif', '--vscode-font-size': '13px', '--vscode-editor-font-family': 'monospace', '--vscode-editor-font-size': '13px',
+  },
+};
+
+/** The classes VS Code gives a webview's body for each kind of theme. */
+const THEME_CLASSES: Record<keyof typeof THEMES, string[]> = {
+  dark: ['vscode-dark'],
+  light: ['vscode-light'],
+  'high-contrast': ['vscode-high-contrast'],
+  'high-contrast-light': ['vscode-high-contrast', 'vscode-high-contrast-light'],
 };
 
 /** A running browser and loopback server for page tests. */
@@ -135,9 +152,10 @@ export class TrafficPage {
   async load(reload = false): Promise<void> {
     if (reload) await this.page.reload();
     else await this.page.goto(`${this.origin}/`);
-    await this.page.evaluate((vars) => {
+    await this.page.evaluate(([vars, classes]) => {
       for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
-    }, THEMES[this.theme]);
+      document.body.classList.add(...classes);
+    }, [THEMES[this.theme], THEME_CLASSES[this.theme]] as const);
     await this.page.waitForFunction(() => ((window as unknown as { __posted: { type: string }[] }).__posted ?? []).some((m) => m.type === 'ready'), undefined, { timeout: 10_000 });
   }
 

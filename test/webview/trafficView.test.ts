@@ -346,6 +346,24 @@ describe('traffic view page (Chromium, fake host)', function () {
     assert.ok(new Set(colors).size >= 3, `arrow colors ${colors.join(', ')}`);
     await p.page.screenshot({ path: join(RESULTS, 'traffic-view-high-contrast.png') });
   });
+
+  it('Light High Contrast theme: in and out are different hues, not two blues', async () => {
+    p = await host.open('high-contrast-light');
+    await init(p, conversation());
+    const hue = (css: string): number => {
+      const [r, g, b] = (css.match(/\d+/g) ?? []).slice(0, 3).map((n) => Number(n) / 255);
+      const max = Math.max(r, g, b);
+      const d = max - Math.min(r, g, b);
+      if (d === 0) return 0;
+      const h = max === r ? ((g - b) / d) % 6 : max === g ? (b - r) / d + 2 : (r - g) / d + 4;
+      return (h * 60 + 360) % 360;
+    };
+    const color = (dir: string): Promise<string> => p.page.$eval(`#list .row.${dir} .arrow`, (a) => getComputedStyle(a).color);
+    const [inHue, outHue] = [hue(await color('in')), hue(await color('out'))];
+    const apart = Math.min(Math.abs(inHue - outHue), 360 - Math.abs(inHue - outHue));
+    assert.ok(apart >= 60, `in ${inHue}° and out ${outHue}° are ${apart}° apart`);
+    await p.page.screenshot({ path: join(RESULTS, 'traffic-view-high-contrast-light.png') });
+  });
   it('cuts received bytes at the frames a block read, one row per frame, and marks in the hex dump the fields its captures and expectations read', async () => {
     p = await host.open();
     const at = (e: WireEvent, offset: number): WireEvent => ({ ...e, offset });
