@@ -53,6 +53,17 @@ const HINTS: Record<string, string> = {
   ERR_SSL_WRONG_VERSION_NUMBER: 'TLS handshake failed: the peer does not speak TLS here',
 };
 
+/** The codes of a TLS peer certificate that did not verify (the errors `insecure` would skip). */
+export const TLS_VERIFY_CODES: ReadonlySet<string> = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+
+/**
+ * A message without the advice the `.sock` language gives after its `;` (`trust it with ca FILE,
+ * or add insecure`), for a place where those lines do not exist (the palette offers a button).
+ */
+export function withoutSockAdvice(message: string): string {
+  return message.replace(/; (trust (it|its root) with ca FILE|set servername|add insecure)[^;]*$/, '');
+}
+
 /**
  * An error of the socket core: `code` is stable (an errno name such as `ECONNREFUSED`, or one of
  * {@link SocketLabCode}), `errno` is the operating system's number when there is one, `cause` is

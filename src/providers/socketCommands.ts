@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { formatEndpoint, type Endpoint, type Transport } from '../net/address';
 import { parseEndpointInput } from '../net/endpointInput';
-import { SocketLabError } from '../net/errors';
+import { SocketLabError, TLS_VERIFY_CODES, withoutSockAdvice } from '../net/errors';
 import type { SocketManager } from '../net/manager';
 import type { SocketOwner } from '../net/owner';
 import { parsePayloadInput } from '../net/payloadInput';
@@ -22,7 +22,6 @@ export interface SocketCommandDeps {
 }
 
 /** Certificate verification failures, after which a person may choose to connect anyway. */
-const TLS_VERIFY_CODES = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID']);
 
 /** A tree node (its id) or nothing, as VS Code passes it to commands run from the tree. */
 type Target = string | undefined;
@@ -121,7 +120,7 @@ export function registerSocketCommands(context: vscode.ExtensionContext, deps: S
         // A certificate that does not verify: say why, and offer to connect anyway, explicitly.
         if (transport !== 'tls' || !(err instanceof SocketLabError) || !TLS_VERIFY_CODES.has(err.code)) throw err;
         log.warn(err.message);
-        const choice = await vscode.window.showWarningMessage(`Socket Lab: ${err.message}`, { modal: false }, 'Connect Without Verifying');
+        const choice = await vscode.window.showWarningMessage(`Socket Lab: ${withoutSockAdvice(err.message)}`, { modal: false }, 'Connect Without Verifying');
         if (choice !== 'Connect Without Verifying') return undefined;
         return open(true);
       }

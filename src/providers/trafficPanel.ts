@@ -242,8 +242,14 @@ async function exportCapture(deps: TrafficPanelDeps, format: ExportFormat, conne
   try {
     const out = render(format, events);
     if ((format === 'sock' || format === 'mock') && !target) {
-      const doc = await vscode.workspace.openTextDocument({ language: SOCK_LANGUAGE, content: out.bytes.toString('utf8') });
-      await vscode.window.showTextDocument(doc, { preview: false });
+      // A new untitled editor named for what it holds (replay-c2.sock), not after its first line.
+      const folder = vscode.workspace.workspaceFolders?.[0]?.uri.path ?? '';
+      const stem = `${format === 'mock' ? 'mock' : 'replay'}-${connection ?? 'capture'}`;
+      let uri = vscode.Uri.from({ scheme: 'untitled', path: `${folder}/${stem}.sock` });
+      for (let n = 2; vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString()); n++) uri = vscode.Uri.from({ scheme: 'untitled', path: `${folder}/${stem}-${n}.sock` });
+      const doc = await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), SOCK_LANGUAGE);
+      const editor = await vscode.window.showTextDocument(doc, { preview: false });
+      await editor.edit((b) => b.insert(new vscode.Position(0, 0), out.bytes.toString('utf8')));
       return undefined;
     }
     const f = FORMATS[format];

@@ -88,7 +88,7 @@ interface Role {
  * "contains"). The peer's FIN becomes `recv` + `expect /^$/` (zero bytes: the peer closed its
  * side); this side's FIN becomes `shutdown` (left out when it is the last step, as the block's end
  * closes anyway). A wait that took more than half the default timeout when recorded gets
- * `timeout` of twice the wait.
+ * `timeout` of twice the wait, at most 30 s (a longer wait is said in a comment).
  *
  * Payloads: text as a quoted string with escapes (`\r \n \t \0 \\ \" \xHH`, `{{` escaped as
  * `\x7b{`), lines of text that end with the block's line ending as a heredoc, a binary send that
@@ -145,7 +145,7 @@ export function replayBlock(events: readonly TrafficEvent[], id: string, options
         lines.push(print({ kind: 'shutdown' }));
         break;
       case 'fin':
-        lines.push(print({ kind: 'recv', mode: 'chunk', ...timeoutFor(a.waitMs) }), print({ kind: 'expect', matcher: { kind: 'regex', source: '^$', flags: '' } }));
+        lines.push(...recvLines({ kind: 'recv', mode: 'chunk' }, a.waitMs), print({ kind: 'expect', matcher: { kind: 'regex', source: '^$', flags: '' } }));
         break;
       case 'send':
         lines.push(payloadLine('send', a.payload, eol));
@@ -469,17 +469,27 @@ function print(body: DistributiveOmit<Step, 'range' | 'source'>): string {
 
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 
-/** The timeout of a wait that took more than half the default when recorded: twice the wait, in whole seconds. */
-function timeoutFor(waitMs: number): { timeoutMs?: number } {
-  return waitMs * 2 > DEFAULT_TIMEOUT_MS ? { timeoutMs: Math.ceil((waitMs * 2) / 1000) * 1000 } : {};
+/** The longest timeout a replay derives from a recorded wait (30 s): a longer wait was most likely a person typing the answer. */
+export const MAX_REPLAY_TIMEOUT_MS = 30_000;
+
+/**
+ * A `recv` line for bytes that took `waitMs` to come when recorded: a wait of more than half the
+ * default gets a timeout of twice the wait, in whole seconds, at most {@link MAX_REPLAY_TIMEOUT_MS};
+ * a wait past that is said in a comment above it, rather than made the replay's timeout.
+ */
+function recvLines(body: Extract<DistributiveOmit<Step, 'range' | 'source'>, { kind: 'recv' }>, waitMs: number): string[] {
+  if (waitMs * 2 <= DEFAULT_TIMEOUT_MS) return [print(body)];
+  const timeoutMs = Math.min(Math.ceil((waitMs * 2) / 1000) * 1000, MAX_REPLAY_TIMEOUT_MS);
+  const note = timeoutMs === MAX_REPLAY_TIMEOUT_MS && waitMs * 2 > MAX_REPLAY_TIMEOUT_MS ? [`# this answer took ${(waitMs / 1000).toFixed(1)} s when recorded (a person typing it?); the replay waits at most ${MAX_REPLAY_TIMEOUT_MS / 1000} s`] : [];
+  return [...note, print({ ...body, timeoutMs })];
 }
 
 function receiveLines(a: Extract<Action, { kind: 'receive' }>, datagram: boolean, eol: 'crlf' | 'lf'): string[] {
   const bytes = a.chunks.length === 1 ? a.chunks[0].payload : Buffer.concat(a.chunks.map((c) => c.payload));
   const last = a.chunks[a.chunks.length - 1].ts;
-  if (datagram) return [print({ kind: 'recv', mode: 'chunk', ...timeoutFor(last - a.sinceTs) }), payloadLine('expect', bytes, eol)];
+  if (datagram) return [...recvLines({ kind: 'recv', mode: 'chunk' }, last - a.sinceTs), payloadLine('expect', bytes, eol)];
   if (bytes.length <= RECV_MAX_BYTES && heredoc(bytes, eol)) {
-    return [print({ kind: 'recv', mode: 'exactly', max: bytes.length, ...timeoutFor(last - a.sinceTs) }), payloadLine('expect', bytes, eol)];
+    return [...recvLines({ kind: 'recv', mode: 'exactly', max: bytes.length }, last - a.sinceTs), payloadLine('expect', bytes, eol)];
   }
   // The time each piece was complete: when the chunk holding its last byte arrived.
   const ends: number[] = [];
@@ -493,7 +503,7 @@ function receiveLines(a: Extract<Action, { kind: 'receive' }>, datagram: boolean
     while (ends[chunk] < end) chunk++;
     const ts = a.chunks[chunk].ts;
     const piece = bytes.subarray(start, end);
-    lines.push(print({ kind: 'recv', mode: 'exactly', max: end - start, ...timeoutFor(ts - since) }), print({ kind: 'expect', matcher: { kind: 'contains', payload: text ? quoted(piece) : hexWords(piece) } }));
+    lines.push(...recvLines({ kind: 'recv', mode: 'exactly', max: end - start }, ts - since), print({ kind: 'expect', matcher: { kind: 'contains', payload: text ? quoted(piece) : hexWords(piece) } }));
     since = ts;
   }
   return lines;

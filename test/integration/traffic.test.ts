@@ -87,6 +87,15 @@ describe('the traffic view in VS Code', () => {
     assert.match(text, new RegExp(`connect tcp 127\\.0\\.0\\.1:${port}`));
     assert.match(text, /PING from the send box/);
     assert.match(text, /hello from python/);
+    // Without a file: a new untitled .sock editor named for what it holds, twice with two names.
+    for (const name of [`replay-${client}.sock`, `replay-${client}-2.sock`]) {
+      await vscode.commands.executeCommand('socketLab.exportTraffic', 'sock', client);
+      const doc = vscode.window.activeTextEditor?.document;
+      assert.deepEqual([doc?.uri.scheme, doc?.uri.path.split('/').pop(), doc?.languageId], ['untitled', name, 'sock']);
+      assert.match(doc?.getText() ?? '', /PING from the send box/);
+    }
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
   it('the send box sends to the connection the view shows, also after choosing another in the view', async function () {

@@ -225,6 +225,15 @@ describe('replay: a captured connection as a .sock block', () => {
       assert.match(replayBlock(events, 'c3').text, /^recv exactly 4 timeout 8s$/m);
     });
 
+    it('a person typing the answer does not become a long timeout: at most 30 s, and a comment says how long it took', () => {
+      clock = T0;
+      const sent = data('out', 'hello?\n');
+      const events = [clientOpen(), sent, { ...data('in', 'typed by hand\n'), ts: sent.ts + 49_200 }];
+      const text = replayBlock(events, 'c3').text;
+      assert.match(text, /^# this answer took 49\.2 s when recorded \(a person typing it\?\); the replay waits at most 30 s\nrecv exactly 14 timeout 30s$/m);
+      assert.deepEqual(parseSock(text).diagnostics, []);
+    });
+
     it('UDP: one send per datagram, one recv per reply; a UDP listener is replayed as one of its peers', () => {
       clock = T0;
       const client = [clientOpen('u4', 'udp', '127.0.0.1:5005'), data('out', 'a', 'u4'), data('out', 'b', 'u4'), data('in', 'A', 'u4', { peer: '127.0.0.1:5005' }), data('in', '', 'u4', { peer: '127.0.0.1:5005' })];

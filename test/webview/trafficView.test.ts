@@ -79,7 +79,12 @@ describe('traffic view page (Chromium, fake host)', function () {
     const xxd = execFileSync('xxd', [], { input: bytes }).toString();
     assert.equal((await p.rows())[0].body + '\n', xxd);
     await p.page.screenshot({ path: join(RESULTS, 'traffic-view-light-hex.png') });
+    // The toolbar keeps its layout: the encoding choice of Text mode has its place in every mode.
+    const after = (): Promise<number | undefined> => p.page.$eval('#frames', (e) => e.closest('label')?.getBoundingClientRect().x);
+    const before = await after();
+    assert.equal(await p.page.isDisabled('#encoding'), true, 'no encoding to choose in Hex mode');
     await p.page.selectOption('#mode', 'text');
+    assert.equal(await after(), before, 'switching to Text moved the toolbar');
     await p.page.selectOption('#encoding', 'windows-1252');
     await p.frames();
     assert.equal((await p.rows())[1].body, 'café über');
@@ -199,12 +204,22 @@ describe('traffic view page (Chromium, fake host)', function () {
       { type: 'send', connection: 'c3', payload: 'hex 00 ff' },
     ]);
     assert.equal(await p.page.inputValue('#send-input'), '');
+    // The host answers each: both were sent, so both are in the history.
+    await p.post({ type: 'sendResult', ok: true, message: 'Sent 6 bytes to c3' });
+    await p.post({ type: 'sendResult', ok: true, message: 'Sent 2 bytes to c3' });
     await p.page.press('#send-input', 'ArrowUp');
     assert.equal(await p.page.inputValue('#send-input'), 'hex 00 ff');
     await p.page.press('#send-input', 'ArrowUp');
     assert.equal(await p.page.inputValue('#send-input'), 'PING\\r\\n');
-    await p.post({ type: 'sendResult', ok: false, message: 'unknown escape "\\q" at offset 0' });
-    assert.equal(await p.page.textContent('[role=alert]'), 'unknown escape "\\q" at offset 0');
+    // A payload the host refuses says why, comes back to be mended, and stays out of the history.
+    await p.page.fill('#send-input', 'bad \\q');
+    await p.page.press('#send-input', 'Enter');
+    await p.post({ type: 'sendResult', ok: false, message: 'unknown escape "\\q" at offset 4' });
+    assert.equal(await p.page.textContent('[role=alert]'), 'unknown escape "\\q" at offset 4');
+    assert.equal(await p.page.inputValue('#send-input'), 'bad \\q');
+    await p.page.fill('#send-input', '');
+    await p.page.press('#send-input', 'ArrowUp');
+    assert.equal(await p.page.inputValue('#send-input'), 'hex 00 ff', 'the refused payload is not in the history');
   });
 
   it('the send target follows the connection shown and the selected row, and is never another connection', async () => {
@@ -329,6 +344,7 @@ describe('traffic view page (Chromium, fake host)', function () {
     await p.page.uncheck('#lifecycle');
     await p.page.fill('#send-input', 'remember me');
     await p.page.press('#send-input', 'Enter');
+    await p.post({ type: 'sendResult', ok: true, message: 'Sent 11 bytes to c3' });
     await p.load(true);
     await init(p, conversation());
     assert.equal(await p.page.inputValue('#mode'), 'hex');

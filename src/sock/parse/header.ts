@@ -9,6 +9,7 @@ import type { Amount, BlockTransport, Step } from '../ast';
 import type { BlockDraft } from './blockDraft';
 import { findPair, LineError, type Token } from './lexer';
 import { allText, KEYWORDS, NAME, type LineParser } from './lineParser';
+import { VERB_BY_NAME } from '../lang/verbs';
 
 /**
  * True when the target `text[start, end)` of a `connect udp` names the broadcast address: its host
@@ -75,6 +76,9 @@ export function parseHeader(p: LineParser, verb: 'connect' | 'listen', draft: Bl
     } else if (verb === 'connect' && c.is('timeout')) {
       if (transport === 'udp') throw new LineError('a UDP connect sends nothing and does not wait; put the timeout on recv', c.start - base, c.stop - base);
       timeoutMs = p.durationOrVariable();
+    } else if (VERB_BY_NAME.has(c.slice())) {
+      // A setting written on the header (`listen tls … self-signed as x`): it is a line of its own.
+      throw new LineError(`"${c.slice()}" is a line of its own: write it on the line after this ${verb} line`, c.start - base, c.stop - base);
     } else {
       throw p.keywordError(verb === 'listen' ? KEYWORDS.listenOption : KEYWORDS.connectOption, `unexpected "${c.slice()}" (${verb === 'listen' ? 'expected "as NAME"' : 'expected "timeout DURATION", "as NAME" or "keep"'})`, `unexpected "${c.slice()}"`);
     }

@@ -77,6 +77,8 @@ let target: string | null = null;
 let cleared = false;
 const expanded = new Set<number>(); // by seq
 let historyPos = -1;
+/** Payloads sent and not yet answered, oldest first: each joins the history only when the host sent it. */
+const pendingSends: string[] = [];
 /** Rendered rows by seq; rebuilt when the mode or encoding changes (`renderKey`). */
 const rows = new Map<number, HTMLElement>();
 let renderKey = '';
@@ -440,11 +442,24 @@ function onHost(msg: HostMessage): void {
       fillConnections();
       updateSendTarget(false);
       return;
-    case 'sendResult':
+    case 'sendResult': {
       els.sendMessage.textContent = msg.message;
       els.sendMessage.className = `send-message ${msg.ok ? 'ok' : 'error'}`;
+      const payload = pendingSends.shift();
+      if (payload === undefined) return;
+      // Only what was sent is worth recalling; a payload the host refused comes back to be mended.
+      if (msg.ok) save({ history: [payload, ...state.history.filter((h) => h !== payload)].slice(0, HISTORY_MAX) });
+      else if (els.sendInput.value === '') els.sendInput.value = payload;
       return;
+    }
   }
+}
+
+/** The encoding choice is for Text mode; it keeps its place in the other modes, so the toolbar does not move. */
+function showEncoding(): void {
+  const text = state.mode === 'text';
+  els.encoding.style.visibility = text ? 'visible' : 'hidden';
+  els.encoding.disabled = !text;
 }
 
 function toggleExpanded(index: number): void {
@@ -470,7 +485,7 @@ function exportAs(format: ExportFormat): void {
 function wire(): void {
   els.mode.value = state.mode;
   els.encoding.value = state.encoding;
-  els.encoding.hidden = state.mode !== 'text';
+  showEncoding();
   els.frames.checked = state.frames;
   els.dirIn.checked = state.filter.directions.includes('in');
   els.dirOut.checked = state.filter.directions.includes('out');
@@ -490,7 +505,7 @@ function wire(): void {
   });
   els.mode.addEventListener('change', () => {
     save({ mode: els.mode.value as ViewMode });
-    els.encoding.hidden = state.mode !== 'text';
+    showEncoding();
     virtualizer.measure();
     scheduleRender();
   });
@@ -548,7 +563,7 @@ function wire(): void {
     const connection = target;
     if (!connection || payload === '') return;
     vscode.postMessage({ type: 'send', connection, payload });
-    save({ history: [payload, ...state.history.filter((h) => h !== payload)].slice(0, HISTORY_MAX) });
+    pendingSends.push(payload);
     historyPos = -1;
     els.sendInput.value = '';
     els.sendMessage.textContent = '';

@@ -14,6 +14,11 @@ describe('diagnostics without follow-on errors', function () {
     ]);
   });
 
+  it('a setting written on the header line says it is a line of its own, at the word', () => {
+    assert.deepEqual(messages('### s\nlisten tls 127.0.0.1:0 self-signed as x\n'), ['2:24 error: "self-signed" is a line of its own: write it on the line after this listen line']);
+    assert.deepEqual(messages('### c\nconnect tls 127.0.0.1:443 insecure\n'), ['2:27 error: "insecure" is a line of its own: write it on the line after this connect line']);
+  });
+
   it('a good repeat keeps its whole line as its source, for the transcript', () => {
     const repeat = parseSock('### a\nrepeat 2 every 1s   # ticks\naton 127.0.0.1\nend\n').blocks[0].steps[0];
     assert.equal(repeat.source, 'repeat 2 every 1s');
