@@ -61,6 +61,8 @@ export interface DatagramOptions {
   readonly maxSessions?: number;
   /** For a UDP relay's upstream socket: the listener's peer it carries (`OpenEvent.via`). */
   readonly via?: string;
+  /** The name a `.sock` file gave the socket (`ListeningEvent.name`, `OpenEvent.name`). */
+  readonly name?: string;
   /** Multicast groups to join (`IP_ADD_MEMBERSHIP`, Node's `addMembership`), with an optional interface address. */
   readonly groups?: readonly { readonly group: string; readonly iface?: string }[];
 }
@@ -203,7 +205,7 @@ export class DatagramSocket {
     const ds = new DatagramSocket(socket, bus.nextId('u'), local, undefined, bus, filter);
     if (options.maxSessions !== undefined) ds.maxSessions = options.maxSessions;
     ds.attachErrorHandler(`udp ${local}`);
-    bus.emit({ type: 'listening', id: ds.id, transport: 'udp', local });
+    bus.emit({ type: 'listening', id: ds.id, transport: 'udp', local, ...(options.name ? { name: options.name } : {}) });
     return ds;
   }
 
@@ -241,7 +243,7 @@ export class DatagramSocket {
     const remote = formatHostPort(address, port);
     const ds = new DatagramSocket(socket, bus.nextId('u'), formatHostPort(bound.address, bound.port), remote, bus);
     ds.attachErrorHandler(`udp ${remote}`);
-    bus.emit({ type: 'open', id: ds.id, transport: 'udp', local: ds.local, remote, ...(options.via ? { via: options.via } : {}) });
+    bus.emit({ type: 'open', id: ds.id, transport: 'udp', local: ds.local, remote, ...(options.via ? { via: options.via } : {}), ...(options.name ? { name: options.name } : {}) });
     return ds;
   }
 

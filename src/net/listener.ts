@@ -50,6 +50,8 @@ export interface ListenOptions {
   readonly removeStale?: boolean;
   /** For a `tls` endpoint: the certificate, key and ALPN protocols. */
   readonly tls?: TlsServerOptions;
+  /** The name a `.sock` file gave the listener (`ListeningEvent.name`). */
+  readonly name?: string;
 }
 
 /** What is at a Unix socket path: a socket file, something else, or nothing. */
@@ -252,7 +254,7 @@ export class StreamListener {
     if (endpoint.transport !== 'unix' && addr && typeof addr === 'object') local = { transport: endpoint.transport, host: addr.address, port: addr.port };
     const listener = new StreamListener(server, id, local, bus, unixFile);
     bound.listener = listener;
-    bus.emit({ type: 'listening', id, transport: endpoint.transport, local: local.transport === 'unix' ? formatUnixPath(local.path) : formatHostPort(local.host, local.port) });
+    bus.emit({ type: 'listening', id, transport: endpoint.transport, local: local.transport === 'unix' ? formatUnixPath(local.path) : formatHostPort(local.host, local.port), ...(options.name ? { name: options.name } : {}) });
     return listener;
   }
 

@@ -36,6 +36,8 @@ export interface EndpointRecord {
   readonly listener?: string;
   /** For a relay's upstream leg (`forward`, a client): the accepted connection it carries, whose child it is. */
   readonly via?: string;
+  /** The name a `.sock` file gave a listener or client (`as greeter`). */
+  readonly name?: string;
   readonly state: EndpointState;
   /** Bytes received and sent; for a listener, over all its connections. */
   readonly bytesIn: number;
@@ -52,6 +54,17 @@ export interface EndpointRecord {
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * How every view names a listener, client, accepted connection or UDP peer: the name a `.sock`
+ * file gave it first, then its endpoint (`greeter · TCP 127.0.0.1:5000`, `TCP → 127.0.0.1:5000`,
+ * an accepted connection or a peer by its remote address). The tree, the pickers and the traffic
+ * view all show this; ids (`c3`) stay in tooltips and logs.
+ */
+export function endpointLabel(r: Pick<EndpointRecord, 'kind' | 'transport' | 'local' | 'remote' | 'name'>): string {
+  const endpoint = r.kind === 'listener' ? `${r.transport.toUpperCase()} ${r.local}` : r.kind === 'accepted' || r.kind === 'peer' ? `${r.remote ?? '?'}` : `${r.transport.toUpperCase()} → ${r.remote ?? '?'}`;
+  return r.name ? `${r.name} · ${endpoint}` : endpoint;
+}
 
 /** Keeps {@link EndpointRecord}s from traffic events; subscribers learn which ids changed. */
 export class EndpointRegistry {
@@ -144,13 +157,14 @@ export class EndpointRegistry {
     const r = this.records.get(e.id);
     switch (e.type) {
       case 'listening':
-        this.records.set(e.id, { id: e.id, kind: 'listener', transport: e.transport, local: e.local, state: 'listening', bytesIn: 0, bytesOut: 0, accepted: 0, dropped: 0, since: e.ts });
+        this.records.set(e.id, { id: e.id, kind: 'listener', transport: e.transport, local: e.local, state: 'listening', bytesIn: 0, bytesOut: 0, accepted: 0, dropped: 0, since: e.ts, ...(e.name ? { name: e.name } : {}) });
         this.changed([e.id]);
         return;
       case 'open': {
         const rec: Mutable<EndpointRecord> = { id: e.id, kind: e.listener ? 'accepted' : 'client', transport: e.transport, local: e.local, remote: e.remote, state: 'open', bytesIn: 0, bytesOut: 0, accepted: 0, dropped: 0, since: e.ts };
         if (e.listener) rec.listener = e.listener;
         if (e.via) rec.via = e.via;
+        if (e.name) rec.name = e.name;
         this.records.set(e.id, rec);
         const parent = e.listener ? this.records.get(e.listener) : undefined;
         if (parent) parent.accepted++;

@@ -103,14 +103,15 @@ export class StreamConnection {
     private readonly bus: TrafficBus,
     listener: string | undefined,
     path: string | undefined,
-    via?: string,
+    /** For a relay's upstream leg, the connection it carries (`via`); for a client, its `.sock` name. */
+    tags: { readonly via?: string; readonly name?: string } = {},
   ) {
     this.local = describe(socket, 'local', transport, path, listener !== undefined);
     this.remote = describe(socket, 'remote', transport, path, listener !== undefined);
     this.attach(socket);
     // Each send goes out at once, as a person typing into nc expects (no Nagle delay).
     if (transport !== 'unix') socket.setNoDelay(true);
-    bus.emit({ type: 'open', id, transport, local: this.local, remote: this.remote, ...(listener ? { listener } : {}), ...(via ? { via } : {}) });
+    bus.emit({ type: 'open', id, transport, local: this.local, remote: this.remote, ...(listener ? { listener } : {}), ...(tags.via ? { via: tags.via } : {}), ...(tags.name ? { name: tags.name } : {}) });
   }
 
   private readonly onData = (chunk: Buffer): void => {
@@ -172,7 +173,7 @@ export class StreamConnection {
    *   `EBADADDR` (a Unix path longer than `sun_path` holds), `ETIMEDOUT` after
    *   `opts.timeoutMs`, `ECANCELED`
    */
-  static connect(endpoint: Endpoint, opts: WaitOptions & { readonly tls?: TlsClientOptions; /** For a relay's upstream leg: the accepted connection it serves (`OpenEvent.via`). */ readonly via?: string }, bus: TrafficBus): Promise<StreamConnection> {
+  static connect(endpoint: Endpoint, opts: WaitOptions & { readonly tls?: TlsClientOptions; /** For a relay's upstream leg: the accepted connection it serves (`OpenEvent.via`). */ readonly via?: string; /** The `.sock` name of the client (`OpenEvent.name`). */ readonly name?: string }, bus: TrafficBus): Promise<StreamConnection> {
     if (endpoint.transport === 'udp') throw new TypeError('StreamConnection.connect: udp is not a stream');
     const what = endpoint.transport === 'unix' ? `connect unix ${formatUnixPath(endpoint.path)}` : `connect ${endpoint.transport} ${formatHostPort(endpoint.host, endpoint.port)}`;
     if (endpoint.transport === 'unix') {
@@ -219,7 +220,7 @@ export class StreamConnection {
       socket.once(ready, () => {
         cleanup();
         const path = endpoint.transport === 'unix' ? endpoint.path : undefined;
-        const conn = new StreamConnection(socket, bus.nextId('c'), endpoint.transport, bus, undefined, path, opts.via);
+        const conn = new StreamConnection(socket, bus.nextId('c'), endpoint.transport, bus, undefined, path, { ...(opts.via ? { via: opts.via } : {}), ...(opts.name ? { name: opts.name } : {}) });
         if (endpoint.transport === 'tls') conn.reportTls(Boolean(opts.tls?.insecure));
         resolve(conn);
       });

@@ -20,6 +20,8 @@ export interface ListeningEvent extends EventBase {
   readonly transport: Transport;
   /** The bound address, `127.0.0.1:40123` or a socket path. */
   readonly local: string;
+  /** The name a `.sock` file gave it (`listen … as greeter`), which every view shows first. */
+  readonly name?: string;
 }
 
 /** A connection is open: connected by a client, or accepted by a listener (`listener` set). */
@@ -32,6 +34,8 @@ export interface OpenEvent extends EventBase {
   readonly listener?: string;
   /** For a relay's upstream connection (`forward`): the accepted connection whose bytes it carries, the other leg of one conversation. */
   readonly via?: string;
+  /** For a client: the name a `.sock` file gave it (`connect … as session`), which every view shows first. */
+  readonly name?: string;
 }
 
 /** Bytes crossed the socket: `in` received from the peer, `out` written to it. */

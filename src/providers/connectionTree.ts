@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { EndpointRecord, EndpointRegistry } from '../net/registry';
+import { endpointLabel, type EndpointRecord, type EndpointRegistry } from '../net/registry';
 import { byteCount } from '../net/payload';
 import { Commands, CONNECTIONS_VIEW } from './contributions';
 import type { RuleHits } from './sockLanguage';
@@ -28,7 +28,7 @@ export function shortBytes(n: number): string {
 
 /** How a record reads in the tree: label, description, tooltip, icon and context value. */
 export function describeRecord(r: EndpointRecord): { label: string; description: string; tooltip: string; contextValue: string } {
-  const label = r.kind === 'listener' ? `${r.transport.toUpperCase()} ${r.local}` : r.kind === 'accepted' || r.kind === 'peer' ? `${r.remote ?? '?'}` : `${r.transport.toUpperCase()} → ${r.remote ?? '?'}`;
+  const label = endpointLabel(r);
   const counters = `↓${shortBytes(r.bytesIn)} ↑${shortBytes(r.bytesOut)}`;
   // A UDP listener accepts nothing: it counts the peers it has received from (listed under it).
   const seen = r.transport === 'udp' ? `${r.accepted} peer${r.accepted === 1 ? '' : 's'}` : `${r.accepted} accepted`;

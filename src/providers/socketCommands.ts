@@ -5,7 +5,7 @@ import { SocketLabError, TLS_VERIFY_CODES, withoutSockAdvice } from '../net/erro
 import type { SocketManager } from '../net/manager';
 import type { SocketOwner } from '../net/owner';
 import { parsePayloadInput } from '../net/payloadInput';
-import type { EndpointRegistry } from '../net/registry';
+import { endpointLabel, type EndpointRegistry } from '../net/registry';
 import { askEndpoint } from './endpointInput';
 import { askPayload } from './payloadInput';
 import { Commands, CONNECTIONS_VIEW } from './contributions';
@@ -49,7 +49,7 @@ async function endpointFrom(context: vscode.ExtensionContext, registry: Endpoint
     return ep;
   }
   // A client is offered the running listeners of its transport first.
-  const offered = listener ? [] : registry.all().filter((r) => r.kind === 'listener' && r.state === 'listening' && r.transport === transport).map((r) => ({ address: r.local, description: `running listener ${r.id}` }));
+  const offered = listener ? [] : registry.all().filter((r) => r.kind === 'listener' && r.state === 'listening' && r.transport === transport).map((r) => ({ address: r.local, description: `running listener${r.name ? ` ${r.name}` : ''} (${r.id})` }));
   return askEndpoint(context, transport, listener, host, offered);
 }
 
@@ -61,7 +61,7 @@ async function pickConnection(registry: EndpointRegistry, title: string, kinds: 
     return undefined;
   }
   const pick = await vscode.window.showQuickPick(
-    open.map((r) => ({ label: r.kind === 'listener' ? `${r.transport.toUpperCase()} ${r.local}` : `${r.transport.toUpperCase()} ${r.local} → ${r.remote ?? ''}`, description: `${r.id} · ${r.kind}`, id: r.id })),
+    open.map((r) => ({ label: endpointLabel(r), description: `${r.kind === 'accepted' ? `accepted by ${registry.get(r.listener ?? '')?.name ?? r.listener}` : r.kind} · ${r.id}`, id: r.id })),
     { title, placeHolder: kinds.every((k) => k === 'listener') ? 'Choose a listener: its connections (or peers) each get the payload' : kinds.includes('listener') ? 'Choose a listener or a connection' : 'Choose a connection' },
   );
   return pick?.id;

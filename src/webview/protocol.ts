@@ -55,8 +55,10 @@ export interface WireConnection {
   readonly id: string;
   readonly kind: 'listener' | 'client' | 'accepted' | 'peer';
   readonly transport: string;
-  /** `tcp 127.0.0.1:5000 → 127.0.0.1:40312`, as the tree shows it. */
+  /** As the tree shows it (`endpointLabel`): `greeter · TCP 127.0.0.1:5000`, `TCP → 127.0.0.1:5000`, `127.0.0.1:40312`. */
   readonly label: string;
+  /** The name a `.sock` file gave it, which its rows show in place of the id. */
+  readonly name?: string;
   /** For an accepted connection or a UDP peer, its listener's id. */
   readonly listener?: string;
   /** For a relay's upstream leg: the accepted connection it carries. */

@@ -3,7 +3,7 @@
  * (host side, Node). Payloads travel as base64, cut to {@link VIEW_PAYLOAD_MAX} bytes: the view
  * shows the start of a huge chunk and its full length; the exports always have every byte.
  */
-import type { EndpointRecord } from '../net/registry';
+import { endpointLabel, type EndpointRecord } from '../net/registry';
 import type { TrafficEvent } from '../net/traffic';
 import { formatTrafficLine } from '../sock/transcript';
 import { LABEL_MAX, VIEW_PAYLOAD_MAX, type WireConnection, type WireEvent } from './protocol';
@@ -37,9 +37,8 @@ export function toWireEvent(e: TrafficEvent, seq: number): WireEvent {
  * @param sendable whether the send box can send on it (a socket the extension owns, still open)
  */
 export function toWireConnection(r: EndpointRecord, sendable: boolean): WireConnection {
-  const label = r.kind === 'listener' ? `${r.transport} ${r.local}` : r.kind === 'accepted' || r.kind === 'peer' ? `${r.transport} ${r.local} ← ${r.remote ?? '?'}` : `${r.transport} ${r.local} → ${r.remote ?? '?'}`;
   const open = r.state === 'open' || r.state === 'half-closed';
-  const w = { id: r.id, kind: r.kind, transport: r.transport, label, canSend: sendable && r.kind !== 'listener' && open };
+  const w = { id: r.id, kind: r.kind, transport: r.transport, label: endpointLabel(r), ...(r.name ? { name: r.name } : {}), canSend: sendable && r.kind !== 'listener' && open };
   if (r.kind === 'peer' && r.listener && r.remote) return { ...w, listener: r.listener, peer: r.remote };
   if (r.via) return { ...w, via: r.via };
   return r.listener ? { ...w, listener: r.listener } : w;

@@ -6,11 +6,24 @@ async function hoverText(doc: vscode.TextDocument, line: number, character: numb
   return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
 }
 
+/**
+ * The hover once the editor answers: right after a document opens, VS Code's hover command can
+ * come back empty before the editor has taken the document in (seen once in ten runs).
+ */
+async function firstHover(doc: vscode.TextDocument, line: number, character: number): Promise<string> {
+  let text = '';
+  for (let i = 0; i < 20 && text === ''; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 100));
+    text = await hoverText(doc, line, character);
+  }
+  return text;
+}
+
 describe('hovers in .sock files', () => {
   it('answer over a host, an address, a port, an escaped payload and a verb', async () => {
     const doc = await vscode.workspace.openTextDocument({ language: 'sock', content: '### a\nlookup localhost\nconnect tcp 127.0.0.1:80\nsend "hi\\r\\n"\n' });
     await vscode.window.showTextDocument(doc);
-    assert.match(await hoverText(doc, 1, 9), /\/etc\/hosts: `127\.0\.0\.1`/);
+    assert.match(await firstHover(doc, 1, 9), /\/etc\/hosts: `127\.0\.0\.1`/);
     const address = await hoverText(doc, 2, 14);
     assert.match(address, /IPv4 address/);
     assert.match(address, /7f 00 00 01/);
@@ -26,7 +39,7 @@ describe('hovers in .sock files', () => {
   it('answer from local facts, offer the lookup as a link that runs it, and skip comments', async () => {
     const doc = await vscode.workspace.openTextDocument({ language: 'sock', content: '### a\nconnect tcp 10.0.0.1:80 # was 10.0.0.3\nlookup 127.0.0.1\n' });
     await vscode.window.showTextDocument(doc);
-    const address = await hoverText(doc, 1, 14);
+    const address = await firstHover(doc, 1, 14);
     assert.match(address, /not in \/etc\/hosts/);
     assert.match(address, /\[Look up 10\.0\.0\.1\]\(command:socketLab\.lookupHost\?%5B%2210\.0\.0\.1%22%5D/);
     assert.equal(await hoverText(doc, 1, 32), '', 'an address in a comment is not hovered');

@@ -29,6 +29,7 @@ describe('running .sock files in the editor', () => {
     assert.deepEqual(await titles(), ['0:$(run-all) Run All', '0:$(debug-stop) Stop', '5:$(play) Run', '10:$(play) Run'], 'the listener block now offers Stop');
     const listener = api.endpoints().find((r) => r.kind === 'listener' && r.state === 'listening');
     assert.ok(listener, 'the started listener is in the tree');
+    assert.match(api.tree().find((n) => n.id === listener.id)?.label ?? '', /^greeter · TCP 127\.0\.0\.1:\d+$/, 'the tree names it as the file does');
     const result = await vscode.commands.executeCommand<{ passed: number; failed: number; errors: number }>(run.command!.command, ...(run.command!.arguments ?? []));
     assert.deepEqual(result, { passed: 1, failed: 0, errors: 0, refused: new Map() }, 'the client block ran against the listener started by the block above');
     const shown = api.inlineResults(doc.uri);

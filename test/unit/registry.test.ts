@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { connect } from 'node:net';
 import { SocketManager } from '../../src/net/manager';
-import { EndpointRegistry } from '../../src/net/registry';
+import { endpointLabel, EndpointRegistry } from '../../src/net/registry';
 import { TrafficBus } from '../../src/net/traffic';
 import { formatTrafficLine } from '../../src/sock/transcript';
-import { PEERS, start } from './helpers';
+import { PEERS, runSock, start } from './helpers';
 import { join } from 'node:path';
 import { until } from '../shared/until';
 
@@ -46,6 +46,22 @@ describe('the endpoint registry and the socket manager (what the tree and comman
     assert.ok(lines.some((x) => /^\[l\d+\] listening on tcp 127\.0\.0\.1:\d+$/.test(x)));
     await manager.dispose();
     registry.dispose();
+  });
+
+  it("keeps the names a .sock file gives (listen … as, connect … as) and labels by them first, for every view", async () => {
+    const bus = new TrafficBus();
+    const registry = new EndpointRegistry(bus);
+    const r = await runSock('### greeter\nlisten tcp 127.0.0.1:0 as greeter\nsend "hi"\nclose\n### udp\nlisten udp 127.0.0.1:0 as echo\necho\n### session\nconnect tcp {{greeter}} as session keep\nrecv 2\nexpect "hi"\n### anonymous\nconnect udp {{echo}}\nsend "x"\n', { bus });
+    assert.equal(r.exitCode, 0);
+    const byName = (n: string) => registry.all().find((x) => x.name === n);
+    const greeter = byName('greeter');
+    assert.equal(greeter?.kind, 'listener');
+    assert.equal(endpointLabel(greeter!), `greeter · TCP ${greeter?.local}`);
+    assert.equal(byName('echo')?.transport, 'udp');
+    const session = byName('session');
+    assert.deepEqual([session?.kind, endpointLabel(session!)], ['client', `session · TCP → ${greeter?.local}`]);
+    const anonymous = registry.all().find((x) => x.kind === 'client' && x.transport === 'udp');
+    assert.equal(endpointLabel(anonymous!), `UDP → ${byName('echo')?.local}`, 'no name: the endpoint alone');
   });
 
   it('refuses to send to what is not an open connection, with a clear error', async () => {

@@ -40,12 +40,14 @@ export interface ClientOptions {
  *   file's errors.
  */
 export async function connectBlockClient(block: Block, ep: Endpoint, o: ClientOptions): Promise<BlockClient> {
+  // The block's `as NAME`, for the socket's events: the views show it first.
+  const name = block.header?.name ? { name: block.header.name } : {};
   if (ep.transport === 'udp') {
-    const socket = await DatagramSocket.connect(ep.host, ep.port, o.bus, { broadcast: block.udp.broadcast === true });
+    const socket = await DatagramSocket.connect(ep.host, ep.port, o.bus, { broadcast: block.udp.broadcast === true, ...name });
     return { channel: new DatagramClientChannel(socket), detail: `${socket.local} → ${socket.remote ?? ''} (${socket.id})` };
   }
   const tls = ep.transport === 'tls' ? await tlsClientOptions(block.tls, o.expand, o.baseDir) : undefined;
-  const conn = await StreamConnection.connect(ep, { timeoutMs: o.timeoutMs, signal: o.signal, ...(tls ? { tls } : {}) }, o.bus);
+  const conn = await StreamConnection.connect(ep, { timeoutMs: o.timeoutMs, signal: o.signal, ...(tls ? { tls } : {}), ...name }, o.bus);
   const session = conn.tls ? `; ${describeTls(conn.tls, Boolean(tls?.insecure))}` : '';
   return { channel: new StreamChannel(conn), detail: `${conn.local} → ${conn.remote} (${conn.id})${session}` };
 }

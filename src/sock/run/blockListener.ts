@@ -40,6 +40,11 @@ export interface ListenerOptions {
   readonly onSession: (channel: Channel, session: string) => Promise<void>;
 }
 
+/** The block's `as NAME`, for the socket's events. */
+function named(block: Block): { name?: string } {
+  return block.header?.name ? { name: block.header.name } : {};
+}
+
 /**
  * Starts the listener of `block` on `ep`: UDP binds (`bind(2)`, with `broadcast` and
  * `join GROUP`), streams listen ({@link StreamListener.listen}; with TLS, the block's certificate
@@ -52,7 +57,7 @@ export async function openBlockListener(block: Block, ep: Endpoint, o: ListenerO
   const filter = p.allow.length + p.deny.length > 0 ? new AddressFilter(p) : undefined;
   if (ep.transport === 'udp') {
     const maxSessions = p.maxConnections !== undefined ? { maxSessions: p.maxConnections } : {};
-    const socket = await DatagramSocket.bind(ep.host, ep.port, o.bus, filter, { broadcast: block.udp.broadcast === true, groups: block.udp.groups, ...maxSessions });
+    const socket = await DatagramSocket.bind(ep.host, ep.port, o.bus, filter, { broadcast: block.udp.broadcast === true, groups: block.udp.groups, ...maxSessions, ...named(block) });
     socket.onSession = (d) => o.onSession(new DatagramSessionChannel(socket, d), d.from);
     const { host, port } = parseHostPort(socket.local);
     return { id: socket.id, info: { host, port, address: socket.local }, note: '', close: () => socket.close() };
@@ -64,6 +69,7 @@ export async function openBlockListener(block: Block, ep: Endpoint, o: ListenerO
     ...(filter ? { filter } : {}),
     ...(tls ? { tls: tls.options } : {}),
     removeStale: p.removeStale === true,
+    ...named(block),
   };
   const listener = await StreamListener.listen(ep, options, o.bus, (conn) => void o.onSession(new StreamChannel(conn), conn.id));
   const bound = listener.endpoint;

@@ -156,7 +156,7 @@ function buildRow(e: ViewEvent, index: number): HTMLElement {
   time.textContent = clock(w.ts);
   const conn = document.createElement('span');
   conn.className = 'conn';
-  conn.textContent = w.id;
+  conn.textContent = connections.find((x) => x.id === w.id)?.name ?? w.id;
   conn.title = connectionName(w.id);
   const arrow = document.createElement('span');
   arrow.className = 'arrow';
