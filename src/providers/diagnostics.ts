@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Diagnostic as SockDiagnostic } from '../sock/ast';
 import { SOCK_LANGUAGE } from './contributions';
-import type { ParsedDocuments } from './parsedDocuments';
+import { closedForGood, type ParsedDocuments } from './parsedDocuments';
 
 /** Converts a parser diagnostic to a VS Code one. */
 export function toVscodeDiagnostic(d: SockDiagnostic): vscode.Diagnostic {
@@ -40,6 +40,7 @@ export function registerDiagnostics(context: vscode.ExtensionContext, parsed: Pa
     parsed.onDidInvalidate(() => vscode.workspace.textDocuments.forEach(refresh)),
     vscode.workspace.onDidChangeTextDocument((e) => refreshSoon(e.document)),
     vscode.workspace.onDidCloseTextDocument((doc) => {
+      if (!closedForGood(doc)) return;
       clearTimeout(pending.get(doc.uri.toString()));
       pending.delete(doc.uri.toString());
       collection.delete(doc.uri);

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { escapeBytes } from '../net/payload';
 import type { Block } from '../sock/ast';
 import type { StepEvent } from '../sock/runEvents';
-import type { ParsedDocuments } from './parsedDocuments';
+import { closedForGood, type ParsedDocuments } from './parsedDocuments';
 
 const MAX_TEXT = 120;
 
@@ -34,7 +34,7 @@ export class InlineResults implements vscode.Disposable {
     this.subscriptions = [
       vscode.window.onDidChangeVisibleTextEditors(() => this.renderAll()),
       vscode.workspace.onDidChangeTextDocument((e) => this.clearEdited(e)),
-      vscode.workspace.onDidCloseTextDocument((doc) => this.clear(doc.uri)),
+      vscode.workspace.onDidCloseTextDocument((doc) => closedForGood(doc) && this.clear(doc.uri)),
     ];
   }
 

@@ -2,6 +2,16 @@ import * as vscode from 'vscode';
 import type { SockFile } from '../sock/ast';
 import { parseSock } from '../sock/parser';
 
+/**
+ * True when the document that closed is the one open at its URI, not an older one: a new
+ * untitled document can take a closed one's URI (`untitled:Untitled-1`) before VS Code reports
+ * the old one's close, and that late close must not clear what belongs to the new one.
+ */
+export function closedForGood(doc: vscode.TextDocument): boolean {
+  const key = doc.uri.toString();
+  return !vscode.workspace.textDocuments.some((d) => d !== doc && d.uri.toString() === key);
+}
+
 /** A document's parse, for the document and version it was made from. */
 interface Parsed {
   /** The document object: a new document at a closed one's URI (`untitled:Untitled-1`) starts again at version 1. */
@@ -33,7 +43,9 @@ export class ParsedDocuments implements vscode.Disposable {
 
   /** @param given the names of variables given from outside the files (the active environment), which `{{NAME}}` may use */
   constructor(private readonly given: () => ReadonlySet<string> = () => new Set()) {
-    this.#closing = vscode.workspace.onDidCloseTextDocument((doc) => this.#parsed.delete(doc.uri.toString()));
+    this.#closing = vscode.workspace.onDidCloseTextDocument((doc) => {
+      if (this.#parsed.get(doc.uri.toString())?.doc === doc) this.#parsed.delete(doc.uri.toString());
+    });
   }
 
   /** Drops every parse: the variables given from outside changed, and with them what is declared. */

@@ -15,6 +15,8 @@ import { readSettings } from './settings';
 
 /** The run of one document, what it counted, and whether blocks are running now. */
 interface Session {
+  /** The document the run belongs to (a new document at a closed one's URI gets a run of its own). */
+  readonly doc: vscode.TextDocument;
   readonly run: SockRun;
   readonly summary: { passed: number; failed: number; errors: number };
   busy: boolean;
@@ -50,6 +52,11 @@ export class SockSessions implements vscode.Disposable {
   private session(doc: vscode.TextDocument): Session {
     const key = doc.uri.toString();
     let s = this.runs.get(key);
+    // The run of an older document at this URI (closed, its close not yet seen) ends; this one gets its own.
+    if (s && s.doc !== doc) {
+      void this.stop(doc.uri);
+      s = undefined;
+    }
     if (!s) {
       const transcript = new Transcript(vscode.workspace.asRelativePath(doc.uri));
       const summary = { passed: 0, failed: 0, errors: 0 };
@@ -85,7 +92,7 @@ export class SockSessions implements vscode.Disposable {
         },
         closeAll: async () => void (await this.stop(doc.uri)),
       });
-      s = { run, summary, busy: false, observers, unregister };
+      s = { doc, run, summary, busy: false, observers, unregister };
       this.runs.set(key, s);
     }
     return s;
@@ -187,6 +194,11 @@ export class SockSessions implements vscode.Disposable {
   async stopBlock(uri: vscode.Uri, index: number): Promise<void> {
     await this.runs.get(uri.toString())?.run.stopBlock(index);
     this.changed.fire();
+  }
+
+  /** A document closed: its run ends, unless a newer document at its URI has the run now. */
+  closed(doc: vscode.TextDocument): Promise<SummaryEvent | undefined> {
+    return this.runs.get(doc.uri.toString())?.doc === doc ? this.stop(doc.uri) : Promise.resolve(undefined);
   }
 
   /** Ends the document's run: its listeners and kept connections close. */
@@ -302,7 +314,7 @@ export function registerSockRuns(context: vscode.ExtensionContext, bus: TrafficB
       }
       return sessions.runBlocks(editor.document, [block.index]);
     }),
-    vscode.workspace.onDidCloseTextDocument((doc) => void sessions.stop(doc.uri)),
+    vscode.workspace.onDidCloseTextDocument((doc) => void sessions.closed(doc)),
     vscode.workspace.onDidSaveTextDocument((doc) => {
       if (doc.languageId === SOCK_LANGUAGE) sessions.reload(doc);
     }),
