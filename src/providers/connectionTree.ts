@@ -102,6 +102,8 @@ export class ConnectionTreeProvider implements vscode.TreeDataProvider<string> {
     // Enter or a click shows the row's traffic.
     item.command = { command: Commands.showTraffic, title: 'Show Traffic', arguments: [id] };
     item.description = d.description;
+    // A screen reader hears the state the icon shows.
+    item.accessibilityInformation = { label: `${d.label}, ${r.state}, ${d.description}` };
     item.tooltip = d.tooltip;
     item.contextValue = d.contextValue;
     const icon = STATE_ICONS[r.state];

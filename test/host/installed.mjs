@@ -4,7 +4,7 @@
 // the server's own `--install-extension`, opens the workbench in headless Chromium with no
 // extension under development, and uses it from the keyboard as a person would: F1, "Socket Lab:
 // New Scratch File", F1, "Socket Lab: Start TCP Listener…" with 127.0.0.1:0, then the Socket Lab
-// icon in the activity bar. The Connections view must list the listener as listening, and a
+// icon in the activity bar. The Sockets view must list the listener as listening, and a
 // client from this process must be accepted by it. Then the Get Started walkthrough must open with
 // its four steps, and each step's button must do what it says: a scratch file beside it, run (its
 // listener joins the tree), the traffic view rendering the run's bytes, a host looked up. No
@@ -119,11 +119,12 @@ async function noErrorNotifications(page, when) {
 }
 
 /**
- * The text of every row of the Socket Lab Connections view.
+ * What a screen reader hears of every row of the Socket Lab Sockets view (its label, its state,
+ * its counters), else the row's text.
  * @param {import('playwright-core').Page} page
  */
 async function treeRows(page) {
-  return page.locator('.pane:has(.pane-header[aria-label*="Connections"]) .monaco-list-row').allInnerTexts();
+  return page.locator('.pane:has(.pane-header[aria-label*="Sockets"]) .monaco-list-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? r.textContent ?? ''));
 }
 
 /**
@@ -157,7 +158,7 @@ async function checkWorkbench(opts, dirs, page, authority) {
 
   // Open the view from its activity bar icon, as a person does.
   await page.locator('.activitybar .action-item a[aria-label^="Socket Lab"]').click();
-  const row = await until(async () => (await treeRows(page)).find((t) => /TCP 127\.0\.0\.1:\d+/.test(t) && t.includes('listening')), 30_000, 'a "TCP 127.0.0.1:PORT listening" row in the Connections view');
+  const row = await until(async () => (await treeRows(page)).find((t) => /TCP 127\.0\.0\.1:\d+/.test(t) && t.includes('listening')), 30_000, 'a "TCP 127.0.0.1:PORT listening" row in the Sockets view');
   const port = Number(/TCP 127\.0\.0\.1:(\d+)/.exec(row)?.[1]);
   say(`the tree shows: ${row.replace(/\s+/g, ' ')}`);
 
