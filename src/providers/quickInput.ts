@@ -32,10 +32,13 @@ export function pickOrType(opts: { readonly title: string; readonly placeholder:
     // alwaysShow: the typed text stays whatever the filter hides.
     return c.ok ? { label: t, description: c.description ?? '', value: t, typed: true, alwaysShow: true } : { label: t, description: '', detail: `$(error) ${c.problem}`, value: t, typed: true, alwaysShow: true };
   };
+  /** An offered item that is exactly the typed text. */
+  const offered = (text: string): PickItem | undefined => opts.items.find((i) => i.value === text.trim());
   const refresh = (): void => {
     const typed = typedItem(qp.value);
     qp.items = typed ? [typed, ...opts.items] : [...opts.items];
-    if (typed) qp.activeItems = [typed];
+    const active = typed ?? offered(qp.value);
+    if (active) qp.activeItems = [active];
   };
   return new Promise<PickItem | undefined>((resolve) => {
     let done = false;
@@ -47,7 +50,8 @@ export function pickOrType(opts: { readonly title: string; readonly placeholder:
     };
     qp.onDidChangeValue(refresh);
     qp.onDidAccept(() => {
-      const item = qp.activeItems[0] ?? typedItem(qp.value);
+      // Enter takes the highlighted item; with none highlighted yet, what was typed.
+      const item = qp.activeItems[0] ?? typedItem(qp.value) ?? offered(qp.value);
       if (!item) return;
       if (item.typed && !opts.check(item.value).ok) return; // the problem shows under it
       finish(item);
