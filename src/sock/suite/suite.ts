@@ -9,7 +9,7 @@ import type { Block, SockFile } from '../ast';
 import { hasErrors, parseSock } from '../parser';
 import { SockRun } from '../runner';
 import { formatDiagnostic } from '../transcript';
-import { CaseCollector, isFixture, type CaseResult } from './results';
+import { CaseCollector, caseName, isFixture, type CaseResult } from './results';
 
 /** How a suite runs. */
 export interface SuiteOptions {
@@ -89,8 +89,11 @@ async function runOne(file: string, round: number, opts: SuiteOptions, signal: A
     const errors = parsed.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(file, d));
     return { file, round, cases: [], errors, ms: performance.now() - t0 };
   }
-  const selected = opts.filter ? selectBlocks(parsed, (b) => opts.filter!(b.title || `block ${b.index}`)) : undefined;
-  const shown = selected ? new Set([...selected].filter((i) => !isFixture(parsed.blocks[i - 1]) && opts.filter!(parsed.blocks[i - 1].title || `block ${i}`))) : undefined;
+  const filter = opts.filter;
+  const wanted = filter ? (b: Block): boolean => !isFixture(b) && filter(caseName(b)) : undefined;
+  // The blocks that run (the cases wanted and what they need) and the cases reported.
+  const selected = wanted ? selectBlocks(parsed, wanted) : undefined;
+  const shown = wanted ? new Set(parsed.blocks.filter(wanted).map((b) => b.index)) : undefined;
   const collector = new CaseCollector(parsed, shown);
   const run = new SockRun(parsed, {
     baseDir: dirname(file),
