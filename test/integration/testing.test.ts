@@ -3,17 +3,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { SocketLabApi } from '../../src/extension';
-
-/** Polls `check` every 50 ms until it returns a value (not undefined), for up to `ms`. */
-async function until<T>(check: () => T | undefined, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { until } from '../shared/until';
 
 describe("VS Code's Testing view", function () {
   this.timeout(60_000);
@@ -44,13 +34,13 @@ describe("VS Code's Testing view", function () {
   it('lists every .sock file of the workspace with its client blocks as cases (listener blocks are fixtures)', async () => {
     await vscode.commands.executeCommand('workbench.view.testing.focus');
     await vscode.commands.executeCommand('testing.refreshTests');
-    await until(() => (api.testItems().length >= 2 ? true : undefined), 20_000, 'the two files in the Testing view');
+    await until('the two files in the Testing view', () => (api.testItems().length >= 2 ? true : undefined), 20_000);
     // Files list their cases once the view expands them or they are opened.
     for (const f of files) await vscode.window.showTextDocument(vscode.Uri.file(f), { preview: false });
-    const items = await until(() => {
+    const items = await until('the cases of both files', () => {
       const all = api.testItems();
       return all.every((f) => f.cases.length > 0) ? all : undefined;
-    }, 20_000, 'the cases of both files');
+    }, 20_000);
     assert.deepEqual(api.testProfiles(), ['Run', 'Run with Traffic View']);
     assert.deepEqual(items, [
       { label: 'echo.sock', cases: ['echoes a line', 'wants pong'] },
@@ -63,7 +53,7 @@ describe("VS Code's Testing view", function () {
     const uri = vscode.Uri.file(join(folder, 'echo.sock'));
     await vscode.window.showTextDocument(uri);
     await vscode.commands.executeCommand('testing.runCurrentFile');
-    const outcomes = await until(() => (api.testOutcomes().length === 2 ? api.testOutcomes() : undefined), 30_000, 'the outcomes of echo.sock');
+    const outcomes = await until('the outcomes of echo.sock', () => (api.testOutcomes().length === 2 ? api.testOutcomes() : undefined), 30_000);
     assert.deepEqual(outcomes.map((o) => [o.name, o.state]), [['echo.sock › echoes a line', 'passed'], ['echo.sock › wants pong', 'failed']]);
     assert.deepEqual(outcomes[1].messages, [{ text: '"pong" not in 5 bytes "ping\\n"', line: 15, expected: 'pong', actual: 'ping\\n' }]);
     assert.equal(api.endpoints().filter((r) => r.kind === 'listener' && r.state === 'listening').length, 0, 'the listener the run started stopped with it');
@@ -74,11 +64,11 @@ describe("VS Code's Testing view", function () {
     await vscode.window.showTextDocument(quiet);
     const t0 = Date.now();
     const running = vscode.commands.executeCommand('testing.runCurrentFile');
-    await until(() => (api.endpoints().some((r) => r.kind === 'listener' && r.state === 'listening') ? true : undefined), 20_000, 'the quiet listener');
+    await until('the quiet listener', () => (api.endpoints().some((r) => r.kind === 'listener' && r.state === 'listening') ? true : undefined), 20_000);
     await new Promise((r) => setTimeout(r, 300));
     await vscode.commands.executeCommand('testing.cancelRun');
     await running;
-    const cancelled = await until(() => (api.testOutcomes().length === 2 ? api.testOutcomes() : undefined), 20_000, 'the outcomes after cancel');
+    const cancelled = await until('the outcomes after cancel', () => (api.testOutcomes().length === 2 ? api.testOutcomes() : undefined), 20_000);
     assert.ok(Date.now() - t0 < 15_000, 'cancel did not wait for the 30 s receive');
     assert.deepEqual(cancelled.map((o) => [o.name, o.state]), [['lookups.sock › http is 80', 'passed'], ['lookups.sock › quiet peer', 'skipped']]);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');

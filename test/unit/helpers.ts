@@ -117,6 +117,18 @@ export async function startPeer(script: string, args: readonly string[]): Promis
   return { peer, port: Number(m[1]) };
 }
 
+/**
+ * Starts `python3 -m http.server` on a free loopback port, serving `dir`, and waits for its
+ * "Serving HTTP" line.
+ * @param suite kill it when the suite ends, as {@link start} does with `suite`
+ */
+export async function startHttpServer(dir: string, opts: { timeoutMs: number; suite?: boolean }): Promise<{ server: Running; port: number }> {
+  const port = await freePort();
+  const server = start('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dir], { timeoutMs: opts.timeoutMs, ...(opts.suite ? { suite: true } : {}) });
+  await server.waitFor(/Serving HTTP on 127\.0\.0\.1 port \d+/, 15_000);
+  return { server, port };
+}
+
 /** Runs the built CLI (dist/cli.js). */
 export function cli(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Finished> {
   if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run "npm run build" first (npm test does)');

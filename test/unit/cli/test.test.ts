@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseJunit } from 'junit2json';
 import { Parser as TapParser, type FinalResults } from 'tap-parser';
-import { CLI, freePort, run, start, type Finished, type Running } from '../helpers';
+import { CLI, run, startHttpServer, type Finished, type Running } from '../helpers';
 
 /** Runs `socket-lab test ARGS` in `cwd`. */
 function slTest(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Finished> {
@@ -31,9 +31,7 @@ describe('socket-lab test: .sock files as tests, against python3 -m http.server'
   before(async () => {
     www = await mkdtemp(join(tmpdir(), 'socket-lab-www-'));
     await writeFile(join(www, 'hello.txt'), 'hello from http.server\n');
-    port = await freePort();
-    server = start('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', www], { suite: true, timeoutMs: 120_000 });
-    await server.waitFor(/Serving HTTP on 127\.0\.0\.1 port \d+/, 15_000);
+    ({ server, port } = await startHttpServer(www, { suite: true, timeoutMs: 120_000 }));
     dir = await mkdtemp(join(tmpdir(), 'socket-lab-suite-'));
     await mkdir(join(dir, 'http'));
     await mkdir(join(dir, 'build'));

@@ -12,7 +12,7 @@ import { TrafficBus, type TrafficEvent } from '../../../src/net/traffic';
 import { makeMatcher, EventStore } from '../../../src/webview/page/model';
 import { toWireConnection, toWireEvent } from '../../../src/webview/toWire';
 import { mockFile } from '../../../src/sock/replay';
-import { CLI, freePort, run, runSock, start, startPeer, type Running } from '../helpers';
+import { CLI, freePort, run, runSock, start, startHttpServer, startPeer, type Running } from '../helpers';
 
 describe('examples/relay.sock: a capturing relay in front of python3 -m http.server', function () {
   this.timeout(60_000);
@@ -23,9 +23,7 @@ describe('examples/relay.sock: a capturing relay in front of python3 -m http.ser
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'socket-lab-relay-'));
     await writeFile(join(dir, 'hello.txt'), 'hello through the relay\n');
-    upstream = await freePort();
-    server = start('python3', ['-m', 'http.server', String(upstream), '--bind', '127.0.0.1', '--directory', dir], { suite: true, timeoutMs: 60_000 });
-    await server.waitFor(/Serving HTTP on 127\.0\.0\.1 port \d+/, 15_000);
+    ({ server, port: upstream } = await startHttpServer(dir, { suite: true, timeoutMs: 60_000 }));
   });
 
   after(async () => {
@@ -74,10 +72,8 @@ describe('record → mock → replay: a relayed conversation with python3 -m htt
   it('exports the server’s side as a responder and the client’s as a replay that checks it; with the server stopped, the mock answers curl the same way', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'socket-lab-mock-'));
     await writeFile(join(dir, 'hello.txt'), 'hello from the real server\n');
-    const upstream = await freePort();
-    const server = start('python3', ['-m', 'http.server', String(upstream), '--bind', '127.0.0.1', '--directory', dir], { timeoutMs: 60_000 });
+    const { server, port: upstream } = await startHttpServer(dir, { timeoutMs: 60_000 });
     try {
-      await server.waitFor(/Serving HTTP on 127\.0\.0\.1 port \d+/, 15_000);
       // Record: curl through the relay, the capture written as JSON lines.
       const port = await freePort();
       const capture = join(dir, 'relay.jsonl');
@@ -275,10 +271,8 @@ describe('forward against real peers', function () {
   it('a relay with rules answers what they take itself and forwards the rest: curl gets /health from the relay and a file from python3 -m http.server', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'socket-lab-relay-rules-'));
     await writeFile(join(dir, 'file.txt'), 'from the real server\n');
-    const port = await freePort();
-    const server = start('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dir], { timeoutMs: 30_000 });
+    const { server, port } = await startHttpServer(dir, { timeoutMs: 30_000 });
     try {
-      await server.waitFor(/Serving HTTP on 127\.0\.0\.1 port \d+/, 15_000);
       const got: string[] = [];
       const r = await runSock(`### relay\nlisten tcp 127.0.0.1:0 as relay\nmessages until "\\r\\n\\r\\n"\nforward tcp 127.0.0.1:${port}\non /^GET \\/health /\n  send "HTTP/1.1 200 OK\\r\\nContent-Length: 3\\r\\nConnection: close\\r\\n\\r\\nok\\n"\n  close\nend\n`, {
         during: async (events) => {
@@ -302,10 +296,8 @@ describe('forward against real peers', function () {
     const dir = await mkdtemp(join(tmpdir(), 'socket-lab-relay-faults-'));
     const body = 'x'.repeat(600) + '\n';
     await writeFile(join(dir, 'file.txt'), body);
-    const port = await freePort();
-    const server = start('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dir], { timeoutMs: 30_000 });
+    const { server, port } = await startHttpServer(dir, { timeoutMs: 30_000 });
     try {
-      await server.waitFor(/Serving HTTP on 127\.0\.0\.1 port \d+/, 15_000);
       const through = async (fault: string): Promise<{ code: number | null; stdout: string; ms: number; steps: string[] }> => {
         let out = { code: 0 as number | null, stdout: '', ms: 0 };
         const r = await runSock(`### relay\nlisten tcp 127.0.0.1:0 as relay\n${fault}\nforward tcp 127.0.0.1:${port}\n`, {
