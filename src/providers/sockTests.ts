@@ -20,6 +20,8 @@ export interface TestOutcome {
 
 /** The id of Socket Lab's test controller. */
 export const TEST_CONTROLLER = 'socketLab';
+/** How long the Testing view waits after the last edit before listing a file's blocks again (ms). */
+const REFRESH_PAUSE_MS = 300;
 /** The most `.sock` files the Testing view lists. */
 const MAX_TEST_FILES = 10_000;
 /** The largest `.sock` file read from disk for the Testing view (bytes); larger ones list no cases until opened. */
@@ -41,6 +43,8 @@ export class SockTests implements vscode.Disposable {
   private readonly resolved = new WeakSet<vscode.TestItem>();
   /** What the last run reported, in order. */
   private last: TestOutcome[] = [];
+  /** Refreshes waiting for a pause in typing, by file. */
+  private readonly pending = new Map<string, NodeJS.Timeout>();
   /** The run profiles, once the workspace is trusted (disposed with the controller). */
   private readonly profiles: vscode.TestRunProfile[] = [];
 
@@ -136,10 +140,22 @@ export class SockTests implements vscode.Disposable {
     return child;
   }
 
-  /** After an edit or a change on disk: lists the blocks again, for a file whose blocks were listed. */
+  /**
+   * After an edit or a change on disk: lists the blocks again, for a file whose blocks were listed,
+   * once typing pauses (a large file takes tens of ms to parse; the diagnostics wait as long).
+   */
   private refresh(uri: vscode.Uri): void {
-    const item = this.controller.items.get(uri.toString());
-    if (item && this.resolved.has(item)) void this.listBlocks(item);
+    const key = uri.toString();
+    const item = this.controller.items.get(key);
+    if (!item || !this.resolved.has(item)) return;
+    clearTimeout(this.pending.get(key));
+    this.pending.set(
+      key,
+      setTimeout(() => {
+        this.pending.delete(key);
+        void this.listBlocks(item);
+      }, REFRESH_PAUSE_MS),
+    );
   }
 
   /** The cases a request asks for, by file item: all of a file's, or the blocks named. */
@@ -264,6 +280,7 @@ export class SockTests implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.pending.forEach((t) => clearTimeout(t));
     for (const d of this.disposables) d.dispose();
   }
 }

@@ -46,6 +46,13 @@ describe("VS Code's Testing view", function () {
       { label: 'echo.sock', cases: ['echoes a line', 'wants pong'] },
       { label: 'lookups.sock', cases: ['http is 80', 'quiet peer'] },
     ]);
+    // An edit adds a case once typing pauses; reverting it takes the case away again.
+    const editor = await vscode.window.showTextDocument(vscode.Uri.file(files[0]));
+    await editor.edit((b) => b.insert(new vscode.Position(editor.document.lineCount, 0), '\n### added by an edit\nservice http tcp\n'));
+    const cases = (): readonly string[] => api.testItems().find((f) => f.label === 'echo.sock')?.cases ?? [];
+    await until('the added case', () => (cases().includes('added by an edit') ? true : undefined), 10_000);
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await until('the cases as saved', () => (cases().length === 2 ? true : undefined), 10_000);
   });
 
   it('a run reports one pass and one failure per file, the failure with expected and actual at its line; cancel ends a waiting case', async () => {
