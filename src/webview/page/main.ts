@@ -104,7 +104,9 @@ function estimate(e: ViewEvent): number {
 const virtualizer = new Virtualizer<HTMLElement, HTMLElement>({
   count: 0,
   getScrollElement: () => els.list,
-  estimateSize: (i) => estimate(shown[i]),
+  // The virtualizer may ask for the size of an index the list no longer has (its count is set at
+  // the next render, after a filter or mode change): a one-line row, as it is not drawn.
+  estimateSize: (i) => (i < shown.length ? estimate(shown[i]) : LINE_PX + 6),
   getItemKey: (i) => shown[i]?.wire.seq ?? i,
   scrollToFn: elementScroll,
   observeElementRect,
