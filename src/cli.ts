@@ -29,7 +29,7 @@ import { eventToJson, formatDiagnostic, Transcript } from './sock/transcript';
 import { BytePattern } from './net/regex';
 import { discoverSockFiles } from './sock/suite/discover';
 import { ENV_FILE, EnvironmentFile, redact, type Environment } from './sock/suite/environments';
-import { exitStatus, humanReport, jsonReport, junitReport, REPORTERS, tapReport, totals, type ReporterName } from './sock/suite/reporters';
+import { countsText, exitStatus, humanReport, jsonReport, junitReport, REPORTERS, tapReport, totals, type ReporterName } from './sock/suite/reporters';
 import { fileStatus, runSuite, type FileResult } from './sock/suite/suite';
 
 interface RunFlags {
@@ -243,9 +243,7 @@ function progressReporter(total: number): { done: (r: FileResult) => void; end: 
         process.stderr.write(`\r\x1b[2K${finished}/${total} files${failing > 0 ? `, ${failing} failing` : ''}`);
         return;
       }
-      const t = totals([r]);
-      const counts = [`${t.passed} passed`, ...(t.failed ? [`${t.failed} failed`] : []), ...(t.errored ? [`${t.errored} errored`] : [])].join(', ');
-      process.stderr.write(`${status === 'passed' ? '✔' : '✘'} ${r.file}${r.round > 1 ? ` (round ${r.round})` : ''}: ${counts} (${Math.round(r.ms)} ms)\n`);
+      process.stderr.write(`${status === 'passed' ? '✔' : '✘'} ${r.file}${r.round > 1 ? ` (round ${r.round})` : ''}: ${countsText(totals([r]))} (${Math.round(r.ms)} ms)\n`);
     },
     end: () => {
       if (tty && finished > 0) process.stderr.write('\r\x1b[2K');

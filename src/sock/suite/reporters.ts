@@ -40,6 +40,11 @@ export function totals(results: readonly FileResult[]): Totals {
   return { files: results.length, passed, failed, errored, skipped };
 }
 
+/** Counts as the summary says them: `6 passed, 1 failed` (a zero count other than passed is left out). */
+export function countsText(t: Totals): string {
+  return [`${t.passed} passed`, ...(t.failed ? [`${t.failed} failed`] : []), ...(t.errored ? [`${t.errored} errored`] : []), ...(t.skipped ? [`${t.skipped} skipped`] : [])].join(', ');
+}
+
 /** The exit status of a test run: 2 for any error (parse, network), else 1 for any failure, else 0. */
 export function exitStatus(results: readonly FileResult[]): 0 | 1 | 2 {
   const s = results.map(fileStatus);
@@ -134,7 +139,6 @@ export function humanReport(results: readonly FileResult[], ms: number, secrets:
     }
   }
   const t = totals(results);
-  const parts = [`${t.passed} passed`, ...(t.failed ? [`${t.failed} failed`] : []), ...(t.errored ? [`${t.errored} errored`] : []), ...(t.skipped ? [`${t.skipped} skipped`] : [])];
-  out.push(`${parts.join(', ')} in ${t.files} file run${t.files === 1 ? '' : 's'} (${(ms / 1000).toFixed(2)} s)`);
+  out.push(`${countsText(t)} in ${t.files} file run${t.files === 1 ? '' : 's'} (${(ms / 1000).toFixed(2)} s)`);
   return redact(out.join('\n'), secrets) + '\n';
 }
