@@ -20,13 +20,15 @@ import { TrafficBus } from '../src/net/traffic';
 import { StreamChannel } from '../src/sock/channel';
 import { parseSock } from '../src/sock/parser';
 import { SockRun } from '../src/sock/runner';
+import { fmt, listen, median, run, type Row } from './common';
+import { loadRows, repeatRows, udpRows } from './load';
 
 const BYTES = Number(process.env.BENCH_BYTES ?? 2 ** 30);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20_000);
 const CONNS = Number(process.env.BENCH_CONNS ?? 1000);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
-/** BENCH_ONLY=echo,parse runs only those parts: throughput, relay, echo, conns, parse, fields, suite. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'throughput,relay,echo,conns,parse,fields,suite').split(','));
+/** BENCH_ONLY=echo,parse runs only those parts: throughput, relay, echo, conns, parse, fields, suite, repeat, udp, load. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'throughput,relay,echo,conns,parse,fields,suite,repeat,udp,load').split(','));
 // The bench runs bundled (as the extension and CLI ship), from out/bench; its peers stay in bench/.
 const HERE = join(process.cwd(), 'bench');
 const MiB = 1024 * 1024;
@@ -38,42 +40,6 @@ const MiB = 1024 * 1024;
  * figure is the median run (of REPEATS × ECHO_RUNS).
  */
 const ECHO_RUNS = 4;
-
-interface Row {
-  readonly measure: string;
-  readonly socketLab: string;
-  readonly baseline: string;
-  readonly ratio: string;
-  readonly goal: string;
-  readonly met: boolean;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-function run(cmd: string, args: string[], input?: string): { done: Promise<string>; child: ReturnType<typeof spawn>; stderr: () => string } {
-  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  if (input !== undefined) child.stdin.end(input);
-  const killer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-  const done = new Promise<string>((resolve, reject) =>
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}`));
-    }),
-  );
-  return { done, child, stderr: () => err };
-}
-
-function listen(server: Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
-}
 
 /** Sends BYTES from a separate process; resolves with the elapsed ms, connect to close. */
 async function sendFromPeer(port: number, bytes = BYTES): Promise<number> {
@@ -410,10 +376,12 @@ async function main(): Promise<void> {
   if (ONLY.has('parse')) parseRows(rows);
   if (ONLY.has('fields')) await fieldRows(rows);
   if (ONLY.has('suite')) await suiteRows(rows);
+  if (ONLY.has('repeat')) await repeatRows(rows, ROUNDS, REPEATS);
+  if (ONLY.has('udp')) await udpRows(rows, REPEATS);
+  if (ONLY.has('load')) await loadRows(rows, REPEATS);
   printAndSave(rows);
 }
 
-const fmt = (n: number, d = 0): string => n.toFixed(d);
 
 /** Starts the relay rows' upstream, a sink in a process of its own; resolves with its port and its end. */
 async function startSink(): Promise<{ port: number; done: Promise<string> }> {

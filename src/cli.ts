@@ -144,6 +144,7 @@ async function runFile(file: string, flags: RunFlags): Promise<number> {
     ...(flags.timeout !== undefined ? { defaultTimeoutMs: flags.timeout } : {}),
     onEvent,
     variables: given,
+    ...(flags.verbose ? { everyRound: true } : {}),
     // Only a signal or a closed stdout cancels the run; the end of the run stops it (§7.2).
     signal: AbortSignal.any([outputClosed.signal, interrupted.signal]),
   });

@@ -34,6 +34,7 @@ export function printTemplate(t: Template): string {
 export function printDuration(ms: number): string {
   if (ms > 0 && ms % 60_000 === 0) return `${ms / 60_000}m`;
   if (ms % 1000 === 0) return `${ms / 1000}s`;
+  if (!Number.isInteger(ms)) return `${Math.round(ms * 1000)}us`;
   return `${ms}ms`;
 }
 

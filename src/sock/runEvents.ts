@@ -4,6 +4,14 @@
  */
 import type { TrafficEvent } from '../net/traffic';
 
+/**
+ * Rounds of a `repeat` whose steps are reported one by one (§8.10); the steps of later rounds
+ * that go as they should are not reported (unless the run reports every round, `--verbose`),
+ * and the repeat's own step sums them up ({@link RepeatStats}). A failed `expect` or an error is
+ * reported in any round, with its round.
+ */
+export const FULL_ROUNDS = 3;
+
 /** Where a step is written: 1-based block number, 0-based line and column. */
 export interface StepLocation {
   readonly block: number;
@@ -79,10 +87,24 @@ export interface RepeatStats {
   /** Bytes the steps of those rounds sent and received, nested repeats included. */
   readonly bytesOut: number;
   readonly bytesIn: number;
-  /** The shortest, median and longest round, in ms (an `every` wait before a round is not part of it). */
+  /** The shortest, median, 99th percentile and longest round, in ms to 0.001 (an `every` wait before a round is not part of it). */
   readonly minMs: number;
   readonly medianMs: number;
+  readonly p99Ms: number;
   readonly maxMs: number;
+}
+
+/**
+ * A repeat began its round {@link FULL_ROUNDS} + 1: from here to its own step, the steps of its
+ * rounds that go as they should are not reported (§8.10), nor the repeats inside it.
+ * Sent only when the run does not report every round.
+ */
+export interface FoldEvent extends StepLocation {
+  readonly type: 'fold';
+  /** The repeat's connection, session and listener, as its steps would carry them. */
+  readonly connection?: string;
+  readonly session?: string;
+  readonly listener?: string;
 }
 
 /** A listener block started its listener. */
@@ -130,4 +152,4 @@ export interface SummaryEvent {
 }
 
 /** Anything a run reports, discriminated by `type`. */
-export type RunEvent = BlockStartEvent | StepEvent | ListeningRunEvent | BlockEndEvent | TrafficRunEvent | SummaryEvent;
+export type RunEvent = BlockStartEvent | StepEvent | FoldEvent | ListeningRunEvent | BlockEndEvent | TrafficRunEvent | SummaryEvent;

@@ -14,7 +14,8 @@ import { BytePattern, replaceAll } from '../net/regex';
 
 import type { Block, Header, Matcher, SockFile, Step, Template } from './ast';
 import type { Channel } from './channel';
-import type { RunEvent, StepEvent, SummaryEvent } from './runEvents';
+import { FULL_ROUNDS, type RunEvent, type StepEvent, type SummaryEvent } from './runEvents';
+import { Latency } from './run/latency';
 import { Scope, type ListenerInfo } from './scope';
 import { capture } from './run/captures';
 import { MAX_REPEAT } from './parse/flow';
@@ -26,7 +27,7 @@ import { tlsClientOptions } from './run/tlsOptions';
 import { checkExpectation, type Verdict } from './run/expectations';
 import { PayloadBuilder } from './run/payloads';
 import { StepExecutor, type Faults, type StepContext, type StepResult } from './run/steps';
-import { Responder, ruleKey, rulesOf, type ForwardStep, type OnRule } from './run/responder';
+import { Responder, ruleKey, rulesOf, type ForwardStep, type OnRule, type SessionContext } from './run/responder';
 import { AwaitCounts } from './run/awaits';
 
 export { MAX_FILE_PAYLOAD } from './files';
@@ -59,16 +60,13 @@ export interface RunOptions {
   readonly variables?: ReadonlyMap<string, string>;
   /** The bus the run's sockets report to; a new one when absent. */
   readonly bus?: TrafficBus;
-}
-
-/** What every step event of a block or session carries: whose steps they are, and in which repeat rounds. */
-interface SessionContext {
-  readonly session?: string;
-  readonly listener?: string;
-  /** A client or `use` block's connection id. */
-  readonly connection?: string;
-  /** The step's round in each repeat around it, outermost first. */
-  readonly round?: readonly number[];
+  /**
+   * Report the steps of every round of every `repeat` (`--verbose`). By default, past a
+   * repeat's first {@link FULL_ROUNDS} rounds only failures and errors are reported, after a
+   * {@link FoldEvent}, and the repeat's own step sums its rounds up: a long repeat then costs
+   * no event per step.
+   */
+  readonly everyRound?: boolean;
 }
 
 type Outcome = 'pass' | 'fail' | 'error';
@@ -96,19 +94,17 @@ interface StepState {
   channel?: Channel;
   /** The faults its sends go through (`fault`, §8.14), for the whole session. */
   faults?: Faults;
+  /** Where the steps run: made by the outermost {@link SockRun.runSteps} call, and kept by the rounds of its repeats. */
+  where?: StepContext;
+  /** True while a repeat is past its reported rounds ({@link FULL_ROUNDS}): steps that go as they should are not reported. */
+  folded?: boolean;
+  /** The round of each repeat running around the step, outermost first, 1-based; copied into the events that are reported. */
+  rounds?: number[];
 }
 
 /** True when `steps` (or the steps nested in them) hold an `expect`. */
 function hasExpect(steps: readonly Step[]): boolean {
   return steps.some((s) => s.kind === 'expect' || ('steps' in s && hasExpect(s.steps)));
-}
-
-/** The middle value of `values` (the mean of the two middle ones for an even count); 0 for none. */
-function median(values: readonly number[]): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : Math.round(((sorted[mid - 1] + sorted[mid]) / 2) * 10) / 10;
 }
 
 /** Milliseconds since `t0` (from `performance.now()`), to 0.1 ms. */
@@ -613,8 +609,8 @@ export class SockRun {
     this.bus.emit({ type: 'mark', mark, id: at.id, direction: 'in', offset: at.offset + span.offset, length: span.length, label });
   }
 
-  private async runSteps(block: Block, steps: readonly Step[], channel: Channel | undefined, ctx: SessionContext, initialError?: SocketLabError, state: StepState = { lastError: initialError, connectError: initialError }): Promise<Outcome> {
-    const signal = state.signal ?? this.internal.signal;
+  /** Where a block's steps run ({@link StepContext}): made once per block or session, and shared by the rounds of its repeats. */
+  private stepContext(block: Block, channel: Channel | undefined, state: StepState, signal: AbortSignal): StepContext {
     const header = block.header;
     // STARTTLS needs the host the certificate must name and the block's TLS lines: a connect tcp block's.
     const tlsTarget = header?.kind === 'connect' && header.transport === 'tcp'
@@ -625,12 +621,18 @@ export class SockRun {
       : undefined;
     const upstream = header?.kind === 'listen' ? (step: Extract<Step, { kind: 'forward' }>, stepSignal: AbortSignal) => this.upstream(block, step, stepSignal) : undefined;
     const faults = channel ? (state.faults ??= new Map()) : undefined;
-    const where: StepContext = { channel, connectError: state.connectError, eol: block.eol, signal, ...(faults ? { faults } : {}), ...(tlsTarget ? { tlsTarget } : {}), ...(upstream ? { upstream } : {}) };
+    return { channel, connectError: state.connectError, eol: block.eol, signal, ...(faults ? { faults } : {}), ...(tlsTarget ? { tlsTarget } : {}), ...(upstream ? { upstream } : {}) };
+  }
+
+  private async runSteps(block: Block, steps: readonly Step[], channel: Channel | undefined, ctx: SessionContext, initialError?: SocketLabError, state: StepState = { lastError: initialError, connectError: initialError }): Promise<Outcome> {
+    const signal = state.signal ?? this.internal.signal;
+    const where = (state.where ??= this.stepContext(block, channel, state, signal));
     if (channel) state.channel = channel;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
       const t0 = performance.now();
-      const base = { type: 'step' as const, block: block.index, line: step.range.start.line, column: step.range.start.column, source: step.source, verb: step.kind, ...ctx };
+      // Built when an event is: a step past a repeat's reported rounds that goes as it should has none.
+      const base = (): Omit<StepEvent, 'status' | 'ms'> => ({ type: 'step' as const, block: block.index, line: step.range.start.line, column: step.range.start.column, source: step.source, verb: step.kind, ...ctx, ...(state.rounds && state.rounds.length > 0 ? { round: state.rounds.slice() } : {}) });
       if (step.kind === 'repeat') {
         // Counts and rates from variables are read as the repeat starts.
         let count: number;
@@ -640,52 +642,75 @@ export class SockRun {
           everyMs = step.everyMs === undefined ? undefined : this.scope.duration(step.everyMs, 'repeat … every');
         } catch (err) {
           const error = fromNodeError(err, step.source);
-          this.emit({ ...base, status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
+          this.emit({ ...base(), status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
           this.errors++;
           return 'error';
         }
         let rounds = 0;
         /** With `until`: the verdict of the round that ended it, or of the last round. */
         let test: Verdict | undefined;
-        const roundMs: number[] = [];
+        const roundMs = new Latency(true);
         const [out0, in0] = [state.bytesOut ?? 0, state.bytesIn ?? 0];
+        const outerFolded = state.folded === true;
+        const path = (state.rounds ??= []);
+        const depth = path.length;
+        const restore = (): void => {
+          state.folded = outerFolded;
+          path.length = depth;
+        };
         for (; rounds < count && !test?.pass; rounds++) {
           if (everyMs && rounds > 0) {
-            // A rate, not a pause: round k starts k × every after the first.
+            // A rate, not a pause: round k starts k × every after the first. A round due within
+            // the next millisecond (a timer's grain) starts now, so rates past 1,000 rounds a
+            // second keep their average.
             const due = t0 + rounds * everyMs - performance.now();
-            if (due > 0) await sleep(due, signal, 'repeat').catch(() => undefined);
+            if (due >= 1) await sleep(due, signal, 'repeat').catch(() => undefined);
           }
           if (signal.aborted) break;
+          if (rounds === FULL_ROUNDS && !outerFolded && !this.options.everyRound) {
+            state.folded = true;
+            this.emit({ type: 'fold', block: block.index, line: step.range.start.line, column: step.range.start.column, ...(ctx.connection ? { connection: ctx.connection } : {}), ...(ctx.session ? { session: ctx.session } : {}), ...(ctx.listener ? { listener: ctx.listener } : {}) });
+          }
           const r0 = performance.now();
-          const outcome = await this.runSteps(block, step.steps, channel, { ...ctx, round: [...(ctx.round ?? []), rounds + 1] }, undefined, state);
-          if (outcome !== 'pass') return outcome;
-          roundMs.push(elapsed(r0));
+          path[depth] = rounds + 1;
+          const outcome = await this.runSteps(block, step.steps, channel, ctx, undefined, state);
+          path.length = depth;
+          if (outcome !== 'pass') {
+            restore();
+            return outcome;
+          }
+          roundMs.record(performance.now() - r0);
           if (step.until) {
-            const verdict = await this.test(step.until, state, block, base, t0);
-            if (verdict === undefined) return 'error';
+            const verdict = await this.test(step.until, state, block, base(), t0);
+            if (verdict === undefined) {
+              restore();
+              return 'error';
+            }
             test = verdict;
           }
         }
+        restore();
         const done = `${rounds} round${rounds === 1 ? '' : 's'}`;
-        const repeat = { rounds, bytesOut: (state.bytesOut ?? 0) - out0, bytesIn: (state.bytesIn ?? 0) - in0, minMs: roundMs.reduce((a, b) => Math.min(a, b), roundMs[0] ?? 0), medianMs: median(roundMs), maxMs: roundMs.reduce((a, b) => Math.max(a, b), 0) };
+        const spread = roundMs.summary();
+        const repeat = { rounds, bytesOut: (state.bytesOut ?? 0) - out0, bytesIn: (state.bytesIn ?? 0) - in0, minMs: spread.minMs, medianMs: spread.medianMs, p99Ms: spread.p99Ms, maxMs: spread.maxMs };
         if (rounds < count && !test?.pass) {
           if (this.cancelled) this.interrupted = true;
-          this.emit({ ...base, status: 'error', code: 'ECANCELED', detail: `cancelled after ${done} of ${count}`, ms: elapsed(t0), repeat });
+          this.emit({ ...base(), status: 'error', code: 'ECANCELED', detail: `cancelled after ${done} of ${count}`, ms: elapsed(t0), repeat });
           return 'error';
         }
         if (test && !test.pass) {
           // Polling that never saw what it waited for: a failed expectation, as `expect` would be.
-          this.emit({ ...base, status: 'fail', detail: `no round of ${count} passed the test: ${test.detail}`, ms: elapsed(t0), repeat });
+          this.emit({ ...base(), status: 'fail', detail: `no round of ${count} passed the test: ${test.detail}`, ms: elapsed(t0), repeat });
           this.failed++;
           return 'fail';
         }
-        this.emit({ ...base, status: 'ok', detail: test ? `${done}: the last passed the test (${test.detail})` : done, ms: elapsed(t0), repeat });
+        if (!outerFolded) this.emit({ ...base(), status: 'ok', detail: test ? `${done}: the last passed the test (${test.detail})` : done, ms: elapsed(t0), repeat });
         continue;
       }
       if (step.kind === 'if') {
-        const verdict = await this.test(step.test, state, block, base, t0);
+        const verdict = await this.test(step.test, state, block, base(), t0);
         if (verdict === undefined) return 'error';
-        this.emit({ ...base, status: 'ok', detail: verdict.pass ? `yes: ${verdict.detail}` : `no: ${verdict.detail}; ${step.otherwise.length > 0 ? 'the steps after else run' : 'nothing runs'}`, ms: elapsed(t0) });
+        if (!state.folded) this.emit({ ...base(), status: 'ok', detail: verdict.pass ? `yes: ${verdict.detail}` : `no: ${verdict.detail}; ${step.otherwise.length > 0 ? 'the steps after else run' : 'nothing runs'}`, ms: elapsed(t0) });
         const outcome = await this.runSteps(block, verdict.pass ? step.steps : step.otherwise, channel, ctx, undefined, state);
         if (outcome !== 'pass') return outcome;
         continue;
@@ -697,13 +722,13 @@ export class SockRun {
         } catch (err) {
           // The expected payload itself could not be made (a missing file, a bad variable).
           const error = fromNodeError(err, step.source);
-          this.emit({ ...base, status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
+          this.emit({ ...base(), status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
           this.errors++;
           return 'error';
         }
         state.lastError = undefined;
         if (verdict.span) this.mark(state, 'field', verdict.span, step.source);
-        this.emit({ ...base, status: verdict.pass ? 'pass' : 'fail', detail: verdict.detail, ...(verdict.diff ? { diff: verdict.diff } : {}), ...(verdict.compared ? { compared: verdict.compared } : {}), ms: elapsed(t0) });
+        if (!verdict.pass || !state.folded) this.emit({ ...base(), status: verdict.pass ? 'pass' : 'fail', detail: verdict.detail, ...(verdict.diff ? { diff: verdict.diff } : {}), ...(verdict.compared ? { compared: verdict.compared } : {}), ms: elapsed(t0) });
         if (verdict.pass) this.passed++;
         else {
           this.failed++;
@@ -725,14 +750,13 @@ export class SockRun {
         if (step.kind !== 'capture' && step.kind !== 'set') state.lastMs = elapsed(t0);
         if (r.payload && r.direction === 'out') state.bytesOut = (state.bytesOut ?? 0) + r.payload.length;
         else if (r.payload) state.bytesIn = (state.bytesIn ?? 0) + r.payload.length;
-        const ev: StepEvent = { ...base, status: 'ok', ms: elapsed(t0), ...(r.detail !== undefined ? { detail: r.detail } : {}), ...(r.payload ? { payload: r.payload, direction: r.direction } : {}) };
-        this.emit(ev);
+        if (!state.folded) this.emit({ ...base(), status: 'ok', ms: elapsed(t0), ...(r.detail !== undefined ? { detail: r.detail } : {}), ...(r.payload ? { payload: r.payload, direction: r.direction } : {}) });
       } catch (err) {
         const error = fromNodeError(err, step.source);
         const next = steps[i + 1];
         const expected = next?.kind === 'expect' && next.matcher.kind === 'error';
         const stopped = this.stopping || (signal.aborted && error.code === 'ECANCELED') || (this.closingKept && PEER_CLOSED.has(error.code));
-        this.emit({ ...base, status: 'error', detail: stopped ? `${error.message} (${this.internal.signal.aborted || this.closingKept ? 'the run was stopping' : 'cancelled'})` : error.message, code: error.code, ms: elapsed(t0), ...(expected ? { expected } : {}), ...(stopped ? { cut: true } : {}) });
+        if (!(expected && state.folded)) this.emit({ ...base(), status: 'error', detail: stopped ? `${error.message} (${this.internal.signal.aborted || this.closingKept ? 'the run was stopping' : 'cancelled'})` : error.message, code: error.code, ms: elapsed(t0), ...(expected ? { expected } : {}), ...(stopped ? { cut: true } : {}) });
         if (expected) {
           state.lastError = error;
           continue;

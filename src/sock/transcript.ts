@@ -4,7 +4,9 @@
  */
 import { byteCount, escapeBytes, hexDump, previewBytes, type PreviewEncoding } from '../net/payload';
 import type { TrafficEvent } from '../net/traffic';
-import type { RunEvent, StepEvent } from './runEvents';
+import { FULL_ROUNDS, type RunEvent, type StepEvent } from './runEvents';
+
+export { FULL_ROUNDS };
 
 /** How the transcript shows payloads. */
 export interface TranscriptOptions {
@@ -17,13 +19,6 @@ export interface TranscriptOptions {
   /** Show every round of every `repeat` (`--verbose`), not only the first {@link FULL_ROUNDS}. */
   readonly verbose?: boolean;
 }
-
-/**
- * Rounds of a `repeat` the transcript shows step by step; the later ones are summed up on the
- * repeat's `↻` line (rounds, bytes, time per round), unless `verbose`. A failed `expect` or an
- * error is shown in any round, with its round.
- */
-export const FULL_ROUNDS = 3;
 
 /** The column a step's result starts at; a longer statement puts its result on a line of its own. */
 export const RESULT_COLUMN = 45;
@@ -148,6 +143,10 @@ export class Transcript {
         // The block's outermost repeat ended: say what its rounds' listener sessions did unseen.
         if (!e.listener && e.repeat && !e.round) return [formatStep(e, this.opts), this.endFolding()].filter((l) => l !== undefined).join('\n');
         return formatStep(e, this.opts);
+      case 'fold':
+        // A client's repeat went past its shown rounds: its listeners' sessions are summed up too.
+        if (!e.listener) this.folding ??= new Map();
+        return undefined;
       case 'traffic':
         return this.formatTraffic(e.event);
       case 'listening':

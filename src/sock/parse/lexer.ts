@@ -488,7 +488,7 @@ export class LineCursor {
   }
 }
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)$/;
+const DURATION = /^(\d+(?:\.\d+)?)(us|ms|s|m)$/;
 
 /**
  * The longest duration a `.sock` file or the CLI may give: 2,147,483,647 ms (about 24.8 days),
@@ -502,12 +502,15 @@ export function durationTooLong(text: string): string {
 }
 
 /**
- * Parses a duration: `500ms`, `2s`, `1.5s`, `1m`.
- * @returns milliseconds, or `undefined` when `text` is not a duration; the caller checks {@link MAX_DURATION_MS}
+ * Parses a duration: `500ms`, `2s`, `1.5s`, `1m`, or `20us` (microseconds, for the rates of
+ * `repeat … every`: 20us is 50,000 rounds a second).
+ * @returns milliseconds: whole ones for `ms`, `s` and `m`, to 0.001 for `us`; `undefined` when
+ *   `text` is not a duration; the caller checks {@link MAX_DURATION_MS}
  */
 export function parseDuration(text: string): number | undefined {
   const m = DURATION.exec(text);
   if (!m) return undefined;
+  if (m[2] === 'us') return Math.round(Number(m[1])) / 1000;
   const scale = m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000;
   return Math.round(Number(m[1]) * scale);
 }

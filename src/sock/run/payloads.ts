@@ -35,6 +35,8 @@ function hasWildcard(parts: readonly FieldPart[]): boolean {
 export class PayloadBuilder {
   /** The bytes of field payloads that hold no variable and no file, by payload: the same every time. */
   private readonly literalFields = new WeakMap<Payload, Buffer>();
+  /** The bytes of text, hex and base64 payloads without a variable, by payload; `null` for the others. */
+  private readonly literals = new WeakMap<Payload, Buffer | null>();
   /** The bytes of literal integer fields, by part. */
   private readonly literalInts = new WeakMap<FieldPart, Buffer>();
 
@@ -53,6 +55,8 @@ export class PayloadBuilder {
    *   over {@link MAX_FILE_PAYLOAD} (64 MiB); the system's code (`ENOENT` …) for a file not read.
    */
   async bytes(payload: Payload, eol: LineEnding): Promise<Buffer> {
+    const literal = this.literal(payload);
+    if (literal) return literal;
     if (payload.kind === 'hex') return decodeHex(this.scope.expand(payload.template));
     if (payload.kind === 'base64') return decodeBase64(this.scope.expand(payload.template));
     if (payload.kind === 'file') return readRegularFile(this.baseDir, this.scope.expand(payload.template), 'file', MAX_FILE_PAYLOAD);
@@ -71,6 +75,24 @@ export class PayloadBuilder {
     }
     const budget = new ExpansionBudget();
     return Buffer.concat(payload.template.parts.map((p) => ('text' in p ? decodeEscapes(p.text) : this.scope.partBytes(p, budget))));
+  }
+
+  /**
+   * The bytes of a text, hex or base64 payload that holds no variable, made once and kept (a
+   * `send` in a long `repeat` then costs no decoding and no allocation); `undefined` for any
+   * other payload, whose bytes {@link bytes} makes each time.
+   * @throws what {@link bytes} throws, the first time
+   */
+  literal(payload: Payload): Buffer | undefined {
+    const known = this.literals.get(payload);
+    if (known !== undefined) return known ?? undefined;
+    let bytes: Buffer | null = null;
+    if ((payload.kind === 'text' || payload.kind === 'hex' || payload.kind === 'base64') && payload.template.parts.every((p) => 'text' in p)) {
+      const text = payload.template.parts.map((p) => ('text' in p ? p.text : '')).join('');
+      bytes = payload.kind === 'hex' ? decodeHex(text) : payload.kind === 'base64' ? decodeBase64(text) : decodeEscapes(text);
+    }
+    this.literals.set(payload, bytes);
+    return bytes ?? undefined;
   }
 
   /**

@@ -20,8 +20,8 @@ import type { Faults, StepContext, StepExecutor } from './steps';
 export interface SessionContext {
   readonly session?: string;
   readonly listener?: string;
+  /** A client or `use` block's connection id. */
   readonly connection?: string;
-  readonly round?: readonly number[];
 }
 
 /** What the steps of a session carry from step to step, as the run keeps it. */

@@ -5,8 +5,8 @@
  */
 import { createError, type SocketLabError } from '../../net/errors';
 import { byteCount } from '../../net/payload';
-import { sleep, type WaitOptions } from '../../net/wait';
-import { RECV_MAX_BYTES } from '../../net/stream';
+import { sleep } from '../../net/wait';
+import { RECV_MAX_BYTES, type RecvOptions } from '../../net/stream';
 import type { Endpoint } from '../../net/address';
 import type { RelayOptions } from '../../net/relay';
 import { describeTls, type TlsClientOptions } from '../../net/tlsInfo';
@@ -77,7 +77,7 @@ export class StepExecutor {
     switch (step.kind) {
       case 'send': {
         const ch = this.channelFor(step, ctx);
-        const data = await this.payloads.bytes(step.payload, ctx.eol);
+        const data = this.payloads.literal(step.payload) ?? (await this.payloads.bytes(step.payload, ctx.eol));
         if (ctx.faults && ctx.faults.size > 0) return (await this.sendWithFaults(ch, data, ctx.faults, ctx.signal)).result;
         await ch.send(data, this.waitOptions(undefined, ctx.signal));
         return { payload: data, direction: 'out', detail: byteCount(data.length) };
@@ -102,7 +102,7 @@ export class StepExecutor {
         const opts = this.waitOptions(step.timeoutMs, ctx.signal, 'recv … timeout');
         let data: Buffer;
         if (step.mode === 'until') data = await ch.recvUntil(await this.payloads.bytes(step.until as Payload, ctx.eol), opts);
-        else if (step.mode === 'line') data = await ch.recvUntil(LF, { ...opts, label: 'recv line' });
+        else if (step.mode === 'line') data = await ch.recvUntil(LF, this.waitOptions(step.timeoutMs, ctx.signal, 'recv … timeout', 'recv line'));
         else if (step.mode === 'exactly') data = await ch.recvExactly(this.scope.count(step.max as Amount, 'recv exactly', 1, RECV_MAX_BYTES), opts);
         else if (step.mode === 'all') data = await ch.recvAll(opts);
         else if (step.mode === 'frame' && step.frame) data = await recvFrame(ch, step.frame, opts);
@@ -225,8 +225,13 @@ export class StepExecutor {
   }
 
   /** How long a step waits: its `timeout` (read now when it is a `{{…}}`), or the default. */
-  private waitOptions(timeoutMs: Amount | undefined, signal: AbortSignal, what = 'timeout'): WaitOptions {
-    return { timeoutMs: timeoutMs === undefined ? this.timeoutMs : this.scope.duration(timeoutMs, what), signal };
+  /**
+   * The options of a wait. Every one has the same shape (the same properties, in the same
+   * order): the socket code that reads them then stays monomorphic on the data path.
+   * @param label how the operation is named in errors (`recv line`)
+   */
+  private waitOptions(timeoutMs: Amount | undefined, signal: AbortSignal, what = 'timeout', label?: string): RecvOptions {
+    return { timeoutMs: timeoutMs === undefined ? this.timeoutMs : this.scope.duration(timeoutMs, what), signal, maxBytes: undefined, label };
   }
 
   private channelFor(step: Step, ctx: StepContext): Channel {

@@ -46,11 +46,12 @@ describe('a long repeat in the transcript', function () {
 
   const echoAndRepeat = (rounds: number, extra = ''): string => `### echo\nlisten tcp 127.0.0.1:0 as echo\necho\n\n### pings\nconnect tcp {{echo}}\nrepeat ${rounds}\nsend "ping\\n"\nrecv line\n${extra}end\n`;
 
-  it(`shows the first ${FULL_ROUNDS} rounds, then one line with the rounds, the bytes and the time per round; --verbose shows every round; --json keeps every event`, async () => {
+  it(`shows the first ${FULL_ROUNDS} rounds, then one line with the rounds, the bytes and the time per round; --verbose shows every round; --json sums up as the transcript does, and --json --verbose has every step`, async () => {
     const f = await tempSock(echoAndRepeat(10));
     const r = await cli(['run', f.file]);
     const v = await cli(['run', f.file, '--verbose']);
-    const j = await cli(['run', f.file, '--json']);
+    const j = await cli(['run', f.file, '--json', '--verbose']);
+    const short = await cli(['run', f.file, '--json']);
     await f.remove();
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(r.stdout.match(/→ \[c\d+\] send "ping\\n"/g)?.length ?? 0, FULL_ROUNDS, r.stdout);
@@ -64,7 +65,26 @@ describe('a long repeat in the transcript', function () {
     assert.equal(repeat?.round, undefined, 'the repeat itself is in no round');
     const stats = repeat?.repeat;
     assert.ok(stats && stats.minMs <= stats.medianMs && stats.medianMs <= stats.maxMs, JSON.stringify(stats));
-    assert.deepEqual({ ...stats, minMs: 0, medianMs: 0, maxMs: 0 }, { rounds: 10, bytesOut: 50, bytesIn: 50, minMs: 0, medianMs: 0, maxMs: 0 });
+    assert.ok(stats && stats.medianMs <= stats.p99Ms && stats.p99Ms <= stats.maxMs, JSON.stringify(stats));
+    assert.deepEqual({ ...stats, minMs: 0, medianMs: 0, p99Ms: 0, maxMs: 0 }, { rounds: 10, bytesOut: 50, bytesIn: 50, minMs: 0, medianMs: 0, p99Ms: 0, maxMs: 0 });
+    const summed = jsonEvents(short.stdout);
+    const shortSteps = summed.filter((e): e is StepEvent => e.type === 'step' && e.block === 2);
+    assert.deepEqual(shortSteps.filter((e) => e.verb === 'send').map((e) => e.round), [[1], [2], [3]], 'the first 3 rounds, step by step');
+    assert.deepEqual(shortSteps.find((e) => e.verb === 'repeat')?.repeat?.rounds, 10, 'then the repeat sums up all 10');
+    const fold = summed.find((e) => e.type === 'fold');
+    assert.deepEqual(fold && { ...fold, connection: fold.connection?.replace(/\d+/, 'N') }, { type: 'fold', block: 2, line: 6, column: 0, connection: 'cN' });
+  });
+
+  it('still reports a failure in a round past the first 3, with its round, and stops there', async () => {
+    const f = await tempSock('### four oks, then bad\nlisten tcp 127.0.0.1:0 as srv\nrepeat 4\nsend "ok\\n"\nend\nsend "bad\\n"\n\n### reader\nconnect tcp {{srv}}\nrepeat 10\nrecv line\nexpect "ok"\nend\n');
+    const j = await cli(['run', f.file, '--json']);
+    const t = await cli(['run', f.file]);
+    await f.remove();
+    const client = jsonEvents(j.stdout).filter((e): e is StepEvent => e.type === 'step' && e.block === 2);
+    assert.deepEqual(client.filter((e) => e.status === 'fail').map((e) => e.round), [[5]], j.stdout);
+    assert.equal(client.filter((e) => e.verb === 'recv').length, 3, 'the recv of the first 3 rounds; those of rounds 4 and 5 went as they should');
+    assert.match(t.stdout, /✗ \[c\d+\] expect "ok" +round 5: /);
+    assert.equal(t.code, 1);
   });
 
   it('counts the steps of listener sessions during the hidden rounds, as a UDP echo answers each datagram; --verbose shows them', async () => {
