@@ -107,6 +107,10 @@ export type Matcher =
   | { readonly kind: 'error'; readonly code?: string; readonly pattern?: Matcher }
   /** `expect time < 20ms`: the duration of the last step that connected, sent, received, waited or looked up. */
   | { readonly kind: 'time'; readonly op: Comparison; readonly ms: Amount }
+  /** `expect [METRIC] STAT OP DURATION` in a load block (§8.15): a statistic of every session's timings, checked when the load ends. */
+  | { readonly kind: 'latency'; readonly metric: LoadMetric; readonly stat: LoadStat; readonly op: Comparison; readonly ms: Amount }
+  /** `expect errors [OP] N` in a load block: the sessions that failed or met an error, checked when the load ends. */
+  | { readonly kind: 'errors'; readonly op: Comparison; readonly count: number }
   /** `expect bytes 5`, `expect bytes >= 5`: the byte count of the last value (`=` when no operator is written). */
   | { readonly kind: 'bytes'; readonly op: Comparison; readonly count: Amount }
   /** `expect closed`: the peer closed its side of the block's connection. */
@@ -239,6 +243,28 @@ export type StepBody =
 /** One step of a block, with its range and source text. */
 export type Step = StepBody & { readonly range: Range; readonly source: string };
 
+/** What a load times (§8.15): the connect step, the TLS handshake, the first byte received after connecting, a send to the end of the recv after it, a whole session. */
+export type LoadMetric = 'connect' | 'tls' | 'first-byte' | 'round-trip' | 'session';
+/** A statistic of a load's timings. */
+export type LoadStat = 'min' | 'median' | 'p90' | 'p99' | 'max' | 'mean';
+
+/**
+ * A client block's `load N clients [ramp D] [rate R/s] [for D]` line (§8.15): the block runs as
+ * N virtual clients, each with its own connection and variables.
+ */
+export interface LoadPlan {
+  /** Virtual clients at once (closed loop), or at most at once (with `rate`). */
+  readonly clients: number;
+  /** The clients start spread evenly over this long, ms; 0 when absent. */
+  readonly rampMs: number;
+  /** Sessions started per second, whatever their replies (open loop); absent: each client starts its next session when its last ends. */
+  readonly rate?: number;
+  /** How long sessions keep starting, ms; absent: each client runs one session. */
+  readonly forMs?: number;
+  readonly range: Range;
+  readonly source: string;
+}
+
 /** A block: the text from one `###` line to the next. */
 export interface Block {
   /** 1-based number in the file, as `--block N` selects it. */
@@ -257,6 +283,8 @@ export interface Block {
   readonly tls: TlsSettings;
   /** A UDP block's `broadcast` and `join GROUP [IFACE]` lines. */
   readonly udp: UdpSettings;
+  /** A client block's `load` line. */
+  readonly load?: LoadPlan;
 }
 
 /** The UDP lines of a block: `broadcast` (SO_BROADCAST) and, for listeners, `join GROUP [IFACE]`. */

@@ -19,7 +19,7 @@ import { LineParser } from './parse/lineParser';
 import { parseLookup, type LookupVerb } from './parse/lookups';
 import { parseEnding, parseSend } from './parse/payloads';
 import { parseCapture, parseEcho, parseForward, parseExpect, parseRecv } from './parse/receive';
-import { parseEol, parsePolicy, parseTlsSetting, parseUdpSetting } from './parse/settings';
+import { parseEol, parseLoad, parsePolicy, parseTlsSetting, parseUdpSetting } from './parse/settings';
 
 /** A step's grammar: reads the rest of the current line (and the block so far) into a step. */
 type StepGrammar = (p: LineParser, draft: BlockDraft, verb: string) => Step;
@@ -58,6 +58,7 @@ const enum VerbClass {
   Policy,
   Tls,
   Udp,
+  Load,
   Repeat,
   If,
   On,
@@ -86,7 +87,7 @@ function verbClassOf(v: VerbSpec): VerbClass {
     case 'end':
       return VerbClass.End;
     case 'setting':
-      return v.settingOf === 'listener' ? VerbClass.Policy : v.settingOf === 'tls' ? VerbClass.Tls : v.settingOf === 'udp' ? VerbClass.Udp : VerbClass.Eol;
+      return v.settingOf === 'listener' ? VerbClass.Policy : v.settingOf === 'tls' ? VerbClass.Tls : v.settingOf === 'udp' ? VerbClass.Udp : v.settingOf === 'load' ? VerbClass.Load : VerbClass.Eol;
     default:
       return v.placement.headers.includes('none') ? VerbClass.Step : VerbClass.ChannelStep;
   }
@@ -217,6 +218,9 @@ class FileParser {
     if (draft.broadcastTarget && !draft.udp?.broadcast && !draft.settingsBroken) {
       p.diagnostics.push({ severity: 'error', message: "sending to the broadcast address needs a broadcast line in the block (SO_BROADCAST, as Node's setBroadcast requires)", range: headerRange() });
     }
+    if (draft.loadExpect && !draft.load) {
+      p.diagnostics.push({ severity: 'error', message: 'this expect checks a load as a whole: add a load line to the block, e.g. load 10 clients', range: draft.loadExpect });
+    }
     // A block always ends on its last line (the line before the next ###, or the file's last line).
     const index = this.blocks.length + 1;
     const endLine = Math.max(lastLine, draft.startLine);
@@ -227,7 +231,8 @@ class FileParser {
     const policy = draft.policy ?? NO_POLICY;
     const tls = draft.tls ?? NO_TLS;
     const udp = draft.udp ?? NO_UDP;
-    this.blocks.push(header === undefined ? { index, title, range, steps, eol, policy, tls, udp } : { index, title, range, header, steps, eol, policy, tls, udp });
+    const block: Block = header === undefined ? { index, title, range, steps, eol, policy, tls, udp } : { index, title, range, header, steps, eol, policy, tls, udp };
+    this.blocks.push(draft.load ? { ...block, load: draft.load } : block);
     p.blockIndex = index + 1;
   }
 
@@ -319,7 +324,7 @@ class FileParser {
       throw new LineError(`unknown statement "${verb}"${hint ? ` (did you mean "${hint}"?)` : ''}`, p.verbStart, p.verbEnd, hint || undefined);
     }
     const { verb, verbClass, produces } = found;
-    const setting = verbClass === VerbClass.Policy || verbClass === VerbClass.Tls || verbClass === VerbClass.Udp || verbClass === VerbClass.Eol;
+    const setting = verbClass === VerbClass.Policy || verbClass === VerbClass.Tls || verbClass === VerbClass.Udp || verbClass === VerbClass.Load || verbClass === VerbClass.Eol;
     // After forward: rules that answer in the relay's place (streams), their steps, and settings.
     if (draft.forwarded && draft.groups.length === 0 && !setting && verbClass !== VerbClass.On) throw p.verbError('after forward come only rules (on … end), which answer in the relay\'s place, and settings: it relays the rest until both peers have closed');
     if (draft.responder && draft.groups.length === 0 && !setting && verbClass !== VerbClass.On && verbClass !== VerbClass.End) {
@@ -362,6 +367,9 @@ class FileParser {
           draft.settingsBroken = true;
           throw err;
         }
+        return;
+      case VerbClass.Load:
+        parseLoad(p, draft);
         return;
       case VerbClass.Repeat:
         parseRepeat(p, draft);

@@ -9,7 +9,7 @@
  * settings right after the block's header, durations in their largest whole unit (`8s`, `1500ms`), a `service`
  * step with its protocol, and every block with its `###` line.
  */
-import type { Amount, Block, FieldPart, Header, Matcher, Payload, SockFile, Step, Template, TemplatePart } from './ast';
+import type { Amount, Block, FieldPart, Header, LoadPlan, Matcher, Payload, SockFile, Step, Template, TemplatePart } from './ast';
 
 /** `{{…}}` of one reference or built-in. */
 function reference(p: Exclude<TemplatePart, { text: string }>): string {
@@ -99,6 +99,10 @@ function printMatcher(m: Matcher): string {
       return m.op === '=' ? `bytes ${amount(m.count, false)}` : `bytes ${m.op} ${amount(m.count, false)}`;
     case 'closed':
       return 'closed';
+    case 'latency':
+      return `${m.metric === 'round-trip' ? '' : `${m.metric} `}${m.stat} ${m.op} ${amount(m.ms, true)}`;
+    case 'errors':
+      return m.op === '=' ? `errors ${m.count}` : `errors ${m.op} ${m.count}`;
     case 'tls': {
       const f = m.fact;
       return f.name === 'verified' ? 'tls verified' : f.name === 'subject' ? `tls subject /${f.source}/${f.flags}` : `tls ${f.name} ${printTemplate(f.value)}`;
@@ -218,8 +222,14 @@ function settingLines(b: Block): string[] {
   if (t.key) out.push(`key ${printTemplate(t.key)}`);
   if (t.selfSigned) out.push('self-signed');
   if (b.udp.broadcast) out.push('broadcast');
+  if (b.load) out.push(printLoad(b.load));
   for (const g of b.udp.groups) out.push(`join ${g.group}${g.iface ? ` ${g.iface}` : ''}`);
   return out;
+}
+
+/** A `load` line (§8.15). */
+export function printLoad(l: LoadPlan): string {
+  return `load ${l.clients} clients${l.rampMs > 0 ? ` ramp ${printDuration(l.rampMs)}` : ''}${l.rate !== undefined ? ` rate ${l.rate}/s` : ''}${l.forMs !== undefined ? ` for ${printDuration(l.forMs)}` : ''}`;
 }
 
 /** One block: its `###` line, header, settings and steps; ends with a newline. */

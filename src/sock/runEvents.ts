@@ -3,6 +3,7 @@
  * lines, and the extension will show them inline and in its views.
  */
 import type { TrafficEvent } from '../net/traffic';
+import type { LoadReport } from './run/load';
 
 /**
  * Rounds of a `repeat` whose steps are reported one by one (§8.10); the steps of later rounds
@@ -78,6 +79,8 @@ export interface StepEvent extends StepLocation {
   readonly round?: readonly number[];
   /** For a `repeat` itself (its `↻` line, or its cancellation): what its rounds did. */
   readonly repeat?: RepeatStats;
+  /** For a block's `load` line, after its load: every figure of it (§8.15). */
+  readonly load?: LoadReport;
 }
 
 /** What the rounds of one `repeat` did, reported with the repeat's own step. */

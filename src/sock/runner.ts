@@ -12,10 +12,11 @@ import type { TlsClientOptions } from '../net/tlsInfo';
 import { sleep } from '../net/wait';
 import { BytePattern, replaceAll } from '../net/regex';
 
-import type { Block, Header, Matcher, SockFile, Step, Template } from './ast';
+import type { Block, Header, LoadPlan, Matcher, SockFile, Step, Template } from './ast';
 import type { Channel } from './channel';
 import { FULL_ROUNDS, type RunEvent, type StepEvent, type SummaryEvent } from './runEvents';
 import { Latency } from './run/latency';
+import { compareStat, describeLoad, formatMs, LOAD_SHOWN_FAILURES, LoadStats, runLoad } from './run/load';
 import { Scope, type ListenerInfo } from './scope';
 import { capture } from './run/captures';
 import { MAX_REPEAT } from './parse/flow';
@@ -100,6 +101,24 @@ interface StepState {
   folded?: boolean;
   /** The round of each repeat running around the step, outermost first, 1-based; copied into the events that are reported. */
   rounds?: number[];
+  /** For a session of a load (§8.15): where its timings go, and how it ended. */
+  load?: LoadSession;
+}
+
+/** One virtual client's session of a load, as its steps run. */
+interface LoadSession {
+  readonly stats: LoadStats;
+  /** The first session reports its steps as a plain block does; the others only their first failures. */
+  readonly first: boolean;
+  /** When the session's connect ended (`performance.now()` ms), for the first byte. */
+  readonly connectedAt: number;
+  /** When the send that awaits its reply started, for the round trip. */
+  sentAt?: number;
+  gotFirst: boolean;
+  /** The code of the error that ended the session, `EXPECT` for a failed expectation. */
+  code?: string;
+  /** True when the load's time ran out (or the run was cancelled) while the session ran. */
+  cut?: boolean;
 }
 
 /** True when `steps` (or the steps nested in them) hold an `expect`. */
@@ -443,6 +462,7 @@ export class SockRun {
       this.headerEvent(block, header, t0, { connection: channel.id }, { detail: `on ${channel.id}` });
       return this.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, { signal });
     }
+    if (block.load && header.kind === 'connect') return this.runLoadBlock(block, header, block.load, signal);
     try {
       const ep = this.endpoint(header);
       what = `connect ${header.transport} ${ep.transport === 'unix' ? ep.path : formatHostPort(ep.host, ep.port)}`;
@@ -578,9 +598,120 @@ export class SockRun {
       return await checkExpectation(matcher, state, block.eol, (payload, eol) => this.payloads.pattern(payload, eol), this.scope);
     } catch (err) {
       const error = fromNodeError(err, base.source);
-      this.emit({ ...base, status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
-      this.errors++;
+      this.failure(state, { ...base, status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
       return undefined;
+    }
+  }
+
+  /**
+   * Reports a failed `expect` or an error that ends the steps, and counts it: in the run's
+   * summary, or for a load's session in the load's statistics, where only the first
+   * {@link LOAD_SHOWN_FAILURES} sessions after the first report theirs one by one.
+   */
+  private failure(state: StepState, event: StepEvent): void {
+    const load = state.load;
+    if (!load) {
+      this.emit(event);
+      if (event.status === 'fail') this.failed++;
+      else this.errors++;
+      return;
+    }
+    load.code = event.status === 'fail' ? 'EXPECT' : (event.code ?? 'EUNKNOWN');
+    if (load.stats.shown++ < LOAD_SHOWN_FAILURES) this.emit(event);
+  }
+
+  /**
+   * Runs a client block with a `load` line (§8.15) as its virtual clients, then reports the
+   * load's statistics on the load line and checks the block's load expectations (`expect p99 …`,
+   * `expect errors …`); without any, a session that failed or erred fails the load.
+   */
+  private async runLoadBlock(block: Block, header: Header, plan: LoadPlan, signal: AbortSignal): Promise<Outcome> {
+    const t0 = performance.now();
+    const stats = new LoadStats();
+    let sessions = 0;
+    await runLoad(plan, stats, signal, (_client, sessionSignal) => this.loadSession(block, header, stats, sessions++ === 0, sessionSignal));
+    if (signal.aborted && this.cancelled) this.interrupted = true;
+    const report = stats.report();
+    const checks = block.steps.filter((s): s is Extract<Step, { kind: 'expect' }> => s.kind === 'expect' && (s.matcher.kind === 'latency' || s.matcher.kind === 'errors'));
+    const at = { type: 'step' as const, block: block.index, line: plan.range.start.line, column: plan.range.start.column, source: plan.source, verb: 'load' as const };
+    const errors = stats.errors;
+    if (checks.length === 0 && errors > 0) {
+      this.emit({ ...at, status: 'fail', detail: `${describeLoad(report)}; ${errors} of ${report.sessions} sessions failed or erred (expect errors < N allows some)`, ms: elapsed(t0), load: report });
+      this.failed++;
+      return 'fail';
+    }
+    this.emit({ ...at, status: 'ok', detail: describeLoad(report), ms: elapsed(t0), load: report });
+    let outcome: Outcome = 'pass';
+    for (const step of checks) {
+      const m = step.matcher;
+      const base = { type: 'step' as const, block: block.index, line: step.range.start.line, column: step.range.start.column, source: step.source, verb: 'expect' as const };
+      let verdict: Verdict;
+      if (m.kind === 'errors') {
+        const pass = compareStat(errors, m.op, m.count);
+        verdict = { pass, detail: `${errors} of ${report.sessions} sessions failed or erred`, ...(pass ? {} : { compared: { expected: `${m.op} ${m.count}`, actual: String(errors) } }) };
+      } else if (m.kind === 'latency') {
+        let limit: number;
+        try {
+          limit = this.scope.duration(m.ms, `expect ${m.stat}`);
+        } catch (err) {
+          const error = fromNodeError(err, step.source);
+          this.emit({ ...base, status: 'error', detail: error.message, code: error.code, ms: 0 });
+          this.errors++;
+          outcome = 'error';
+          continue;
+        }
+        const value = stats.stat(m.metric, m.stat);
+        const pass = value !== undefined && compareStat(value, m.op, limit);
+        verdict = value === undefined
+          ? { pass, detail: `no ${m.metric} was measured` }
+          : { pass, detail: `${m.metric} ${m.stat} ${formatMs(value)}`, ...(pass ? {} : { compared: { expected: `${m.op} ${limit} ms`, actual: `${formatMs(value)}` } }) };
+      } else continue;
+      this.emit({ ...base, status: verdict.pass ? 'pass' : 'fail', detail: verdict.detail, ...(verdict.compared ? { compared: verdict.compared } : {}), ms: 0 });
+      if (verdict.pass) this.passed++;
+      else {
+        this.failed++;
+        if (outcome === 'pass') outcome = 'fail';
+      }
+    }
+    return outcome;
+  }
+
+  /** One virtual client's session of a load: connect, the block's steps, close; its timings and outcome go to `stats`. */
+  private async loadSession(block: Block, header: Header, stats: LoadStats, first: boolean, signal: AbortSignal): Promise<void> {
+    const t0 = performance.now();
+    let what = header.source;
+    let channel: Channel;
+    try {
+      const ep = this.endpoint(header);
+      what = `connect ${header.transport} ${ep.transport === 'unix' ? ep.path : formatHostPort(ep.host, ep.port)}`;
+      const client = await connectBlockClient(block, ep, { bus: this.bus, timeoutMs: header.timeoutMs === undefined ? this.timeoutMs : this.scope.duration(header.timeoutMs, 'connect … timeout'), signal, expand: (t) => this.expand(t), baseDir: this.options.baseDir });
+      channel = client.channel;
+      stats.record(header.transport === 'tls' ? 'tls' : 'connect', performance.now() - t0);
+      if (first) this.emit({ type: 'step', block: block.index, line: header.range.start.line, column: header.range.start.column, source: header.source, verb: header.kind, status: 'ok', detail: client.detail, ms: elapsed(t0), connection: channel.id });
+    } catch (err) {
+      const error = fromNodeError(err, what);
+      if (signal.aborted && error.code === 'ECANCELED') stats.cut++;
+      else {
+        stats.sessionEnded(error.code);
+        if (stats.shown++ < LOAD_SHOWN_FAILURES) this.emit({ type: 'step', block: block.index, line: header.range.start.line, column: header.range.start.column, source: header.source, verb: header.kind, status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
+      }
+      return;
+    }
+    const load: LoadSession = { stats, first, connectedAt: performance.now(), gotFirst: false };
+    const state: StepState = { signal, lastMs: elapsed(t0), load, folded: !first };
+    this.open.set(channel.id, channel);
+    try {
+      const outcome = await this.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, state);
+      if (load.cut) stats.cut++;
+      else {
+        stats.sessionEnded(outcome === 'pass' ? undefined : (load.code ?? 'EXPECT'));
+        stats.record('session', performance.now() - t0);
+      }
+    } finally {
+      this.open.delete(channel.id);
+      stats.bytesOut += state.bytesOut ?? 0;
+      stats.bytesIn += state.bytesIn ?? 0;
+      await channel.close();
     }
   }
 
@@ -642,14 +773,14 @@ export class SockRun {
           everyMs = step.everyMs === undefined ? undefined : this.scope.duration(step.everyMs, 'repeat … every');
         } catch (err) {
           const error = fromNodeError(err, step.source);
-          this.emit({ ...base(), status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
-          this.errors++;
+          this.failure(state, { ...base(), status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
           return 'error';
         }
         let rounds = 0;
         /** With `until`: the verdict of the round that ended it, or of the last round. */
         let test: Verdict | undefined;
-        const roundMs = new Latency(true);
+        // Round times are kept for the repeat's own event, which a folded repeat does not have.
+        const roundMs = state.folded ? undefined : new Latency(true);
         const [out0, in0] = [state.bytesOut ?? 0, state.bytesIn ?? 0];
         const outerFolded = state.folded === true;
         const path = (state.rounds ??= []);
@@ -679,7 +810,7 @@ export class SockRun {
             restore();
             return outcome;
           }
-          roundMs.record(performance.now() - r0);
+          roundMs?.record(performance.now() - r0);
           if (step.until) {
             const verdict = await this.test(step.until, state, block, base(), t0);
             if (verdict === undefined) {
@@ -691,17 +822,17 @@ export class SockRun {
         }
         restore();
         const done = `${rounds} round${rounds === 1 ? '' : 's'}`;
-        const spread = roundMs.summary();
-        const repeat = { rounds, bytesOut: (state.bytesOut ?? 0) - out0, bytesIn: (state.bytesIn ?? 0) - in0, minMs: spread.minMs, medianMs: spread.medianMs, p99Ms: spread.p99Ms, maxMs: spread.maxMs };
+        const spread = roundMs?.summary();
+        const repeat = { rounds, bytesOut: (state.bytesOut ?? 0) - out0, bytesIn: (state.bytesIn ?? 0) - in0, minMs: spread?.minMs ?? 0, medianMs: spread?.medianMs ?? 0, p99Ms: spread?.p99Ms ?? 0, maxMs: spread?.maxMs ?? 0 };
         if (rounds < count && !test?.pass) {
           if (this.cancelled) this.interrupted = true;
-          this.emit({ ...base(), status: 'error', code: 'ECANCELED', detail: `cancelled after ${done} of ${count}`, ms: elapsed(t0), repeat });
+          if (state.load) state.load.cut = true;
+          else this.emit({ ...base(), status: 'error', code: 'ECANCELED', detail: `cancelled after ${done} of ${count}`, ms: elapsed(t0), repeat });
           return 'error';
         }
         if (test && !test.pass) {
           // Polling that never saw what it waited for: a failed expectation, as `expect` would be.
-          this.emit({ ...base(), status: 'fail', detail: `no round of ${count} passed the test: ${test.detail}`, ms: elapsed(t0), repeat });
-          this.failed++;
+          this.failure(state, { ...base(), status: 'fail', detail: `no round of ${count} passed the test: ${test.detail}`, ms: elapsed(t0), repeat });
           return 'fail';
         }
         if (!outerFolded) this.emit({ ...base(), status: 'ok', detail: test ? `${done}: the last passed the test (${test.detail})` : done, ms: elapsed(t0), repeat });
@@ -715,6 +846,7 @@ export class SockRun {
         if (outcome !== 'pass') return outcome;
         continue;
       }
+      if (step.kind === 'expect' && (step.matcher.kind === 'latency' || step.matcher.kind === 'errors')) continue; // checked when the load ends
       if (step.kind === 'expect') {
         let verdict: Verdict;
         try {
@@ -722,18 +854,19 @@ export class SockRun {
         } catch (err) {
           // The expected payload itself could not be made (a missing file, a bad variable).
           const error = fromNodeError(err, step.source);
-          this.emit({ ...base(), status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
-          this.errors++;
+          this.failure(state, { ...base(), status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
           return 'error';
         }
         state.lastError = undefined;
         if (verdict.span) this.mark(state, 'field', verdict.span, step.source);
-        if (!verdict.pass || !state.folded) this.emit({ ...base(), status: verdict.pass ? 'pass' : 'fail', detail: verdict.detail, ...(verdict.diff ? { diff: verdict.diff } : {}), ...(verdict.compared ? { compared: verdict.compared } : {}), ms: elapsed(t0) });
-        if (verdict.pass) this.passed++;
-        else {
-          this.failed++;
+        const event: StepEvent = { ...base(), status: verdict.pass ? 'pass' : 'fail', detail: verdict.detail, ...(verdict.diff ? { diff: verdict.diff } : {}), ...(verdict.compared ? { compared: verdict.compared } : {}), ms: elapsed(t0) };
+        if (!verdict.pass) {
+          this.failure(state, event);
           return 'fail';
         }
+        if (!state.folded) this.emit(event);
+        // A load's sessions count their outcome in the load's statistics, not in the run's summary.
+        if (!state.load) this.passed++;
         continue;
       }
       try {
@@ -750,12 +883,29 @@ export class SockRun {
         if (step.kind !== 'capture' && step.kind !== 'set') state.lastMs = elapsed(t0);
         if (r.payload && r.direction === 'out') state.bytesOut = (state.bytesOut ?? 0) + r.payload.length;
         else if (r.payload) state.bytesIn = (state.bytesIn ?? 0) + r.payload.length;
+        const lt = state.load;
+        if (lt && step.kind === 'send') lt.sentAt ??= t0;
+        else if (lt && step.kind === 'recv') {
+          const now = performance.now();
+          if (!lt.gotFirst) {
+            lt.gotFirst = true;
+            lt.stats.record('first-byte', now - lt.connectedAt);
+          }
+          if (lt.sentAt !== undefined) lt.stats.record('round-trip', now - lt.sentAt);
+          lt.sentAt = undefined;
+        }
         if (!state.folded) this.emit({ ...base(), status: 'ok', ms: elapsed(t0), ...(r.detail !== undefined ? { detail: r.detail } : {}), ...(r.payload ? { payload: r.payload, direction: r.direction } : {}) });
       } catch (err) {
         const error = fromNodeError(err, step.source);
         const next = steps[i + 1];
         const expected = next?.kind === 'expect' && next.matcher.kind === 'error';
         const stopped = this.stopping || (signal.aborted && error.code === 'ECANCELED') || (this.closingKept && PEER_CLOSED.has(error.code));
+        if (state.load && !expected) {
+          // A load's session: cut when the load's time ran out, else an error of the load's, reported if among the first.
+          if (stopped) state.load.cut = true;
+          else this.failure(state, { ...base(), status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
+          return 'error';
+        }
         if (!(expected && state.folded)) this.emit({ ...base(), status: 'error', detail: stopped ? `${error.message} (${this.internal.signal.aborted || this.closingKept ? 'the run was stopping' : 'cancelled'})` : error.message, code: error.code, ms: elapsed(t0), ...(expected ? { expected } : {}), ...(stopped ? { cut: true } : {}) });
         if (expected) {
           state.lastError = error;

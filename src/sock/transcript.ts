@@ -5,6 +5,7 @@
 import { byteCount, escapeBytes, hexDump, previewBytes, type PreviewEncoding } from '../net/payload';
 import type { TrafficEvent } from '../net/traffic';
 import { FULL_ROUNDS, type RunEvent, type StepEvent } from './runEvents';
+import { loadTable } from './run/load';
 
 export { FULL_ROUNDS };
 
@@ -30,7 +31,7 @@ export const RESULT_COLUMN = 45;
  */
 export const DROP_LINES_PER_LISTENER = 10;
 
-const MARKS: Record<string, string> = { send: '→', recv: '←', connect: '⇄', use: '⇄', listen: '◉', repeat: '↻' };
+const MARKS: Record<string, string> = { send: '→', recv: '←', connect: '⇄', use: '⇄', listen: '◉', repeat: '↻', load: '≋' };
 
 function mark(e: StepEvent): string {
   if (e.status === 'pass') return '✓';
@@ -82,6 +83,7 @@ function formatStep(e: StepEvent, opts: TranscriptOptions): string {
     else detail = `${byteCount(e.payload.length)}  "${escapeBytes(e.payload, opts.full ? e.payload.length : (opts.previewBytes ?? 200))}"`;
   }
   if (e.status === 'error' && e.expected) detail = `${detail}  (expected)`;
+  if (e.load) dump = '\n' + loadTable(e.load).map((l) => `      ${l}`).join('\n');
   // A failure in a round whose steps are not shown says which round it was.
   if (!opts.verbose && e.round?.some((r) => r > FULL_ROUNDS)) detail = `round ${e.round.join('.')}: ${detail}`;
   const head = `  ${mark(e)} ${who}${e.source}`;

@@ -59,7 +59,7 @@ export interface VerbSpec {
   readonly name: string;
   readonly kind: VerbKind;
   /** For a setting: the block it configures (`block`: any, `listener`: a listener's policy, `tls`, `udp`). */
-  readonly settingOf?: 'block' | 'listener' | 'tls' | 'udp';
+  readonly settingOf?: 'block' | 'listener' | 'tls' | 'udp' | 'load';
   /** Its syntax lines, as the spec writes them. */
   readonly forms: readonly VerbForm[];
   readonly placement: Placement;
@@ -75,6 +75,9 @@ export interface VerbSpec {
 }
 
 const STREAMS: readonly VerbTransport[] = ['tcp', 'tls', 'unix'];
+/** What a load times, and its statistics, as `expect` names them (§8.15). */
+export const LOAD_METRICS = ['connect', 'tls', 'first-byte', 'round-trip', 'session'] as const;
+export const LOAD_STATS = ['min', 'median', 'p90', 'p99', 'max', 'mean'] as const;
 const TRANSPORTS: readonly VerbTransport[] = ['tcp', 'udp', 'unix', 'tls'];
 const CONNECTED: Placement['headers'] = ['connect', 'listen', 'use'];
 const ANYWHERE: Placement['headers'] = ['none', 'connect', 'listen', 'use'];
@@ -86,7 +89,7 @@ const RECORD_TYPE_WORDS = ['A', 'AAAA', 'MX', 'TXT', 'SRV', 'NS', 'CNAME', 'PTR'
 /** The services completion offers after `service`: the ones a socket tutorial meets. */
 const COMMON_SERVICES = ['http', 'https', 'ftp', 'ssh', 'telnet', 'smtp', 'domain', 'pop3', 'imap', 'nntp', 'gopher', 'ntp', 'snmp'];
 
-function setting(name: string, settingOf: 'block' | 'listener' | 'tls' | 'udp', forms: string, placement: Placement, doc: string, example: string, extra: { python?: string; keywords?: readonly KeywordSlot[] } = {}): VerbSpec {
+function setting(name: string, settingOf: 'block' | 'listener' | 'tls' | 'udp' | 'load', forms: string, placement: Placement, doc: string, example: string, extra: { python?: string; keywords?: readonly KeywordSlot[] } = {}): VerbSpec {
   return { name, kind: 'setting', settingOf, forms: [{ syntax: forms }], placement, doc, ...(extra.python ? { python: extra.python } : {}), produces: false, example, keywords: extra.keywords ?? [] };
 }
 
@@ -214,14 +217,16 @@ export const VERBS: readonly VerbSpec[] = [
       { syntax: 'expect tls verified', transports: ['tls'] },
       { syntax: 'expect tls protocol|cipher|alpn|fingerprint VALUE', transports: ['tls'] },
       { syntax: 'expect tls subject /REGEX/FLAGS', transports: ['tls'] },
+      { syntax: 'expect [connect|tls|first-byte|round-trip|session] min|median|p90|p99|max|mean OP DURATION' },
+      { syntax: 'expect errors [OP] N' },
     ],
     placement: { headers: ANYWHERE, where: 'any' },
-    doc: 'Checks the last thing received or looked up: contains a payload (at OFFSET: at that byte; exactly: nothing else; ?? in hex matches any byte; a failed byte check shows both sides in hex and the first difference), matches a /regex/, or (expect error) the step before failed. Checks facts too: the last step\'s time (expect time < 20ms), the last value\'s byte count (expect bytes >= 5), that the peer closed (expect closed), and the TLS session (expect tls verified, expect tls protocol TLSv1.3 …).',
+    doc: 'Checks the last thing received or looked up: contains a payload (at OFFSET: at that byte; exactly: nothing else; ?? in hex matches any byte; a failed byte check shows both sides in hex and the first difference), matches a /regex/, or (expect error) the step before failed. Checks facts too: the last step\'s time (expect time < 20ms), the last value\'s byte count (expect bytes >= 5), that the peer closed (expect closed), and the TLS session (expect tls verified, expect tls protocol TLSv1.3 …). In a load block, expect p99 < 20ms (round trips unless connect, tls, first-byte or session is named) and expect errors 0 check the load as a whole when it ends.',
     python: 'assert expected in data',
     produces: false,
     example: 'expect error',
     keywords: [
-      { at: 1, words: ['error', 'time', 'bytes', 'closed', 'tls', 'exactly', ...PAYLOAD_WORDS], role: 'keyword' },
+      { at: 1, words: ['error', 'time', 'bytes', 'closed', 'tls', 'exactly', ...PAYLOAD_WORDS, 'errors', ...LOAD_STATS, ...LOAD_METRICS.filter((m) => m !== 'tls')], role: 'keyword' },
       { after: 'tls', words: ['verified', 'protocol', 'cipher', 'alpn', 'fingerprint', 'subject'], role: 'keyword' },
       { words: ['at', ...INT_TYPES], role: 'keyword' },
     ],
@@ -439,6 +444,10 @@ export const VERBS: readonly VerbSpec[] = [
   setting('cert', 'tls', 'cert FILE', TLS_ANY, "The block's certificate in PEM (the chain, its own certificate first): a listener's, or a client's for mutual TLS.", 'cert cert.pem', { python: 'ctx.load_cert_chain(certfile, keyfile)' }),
   setting('key', 'tls', 'key FILE', TLS_ANY, "The private key of the block's certificate, in PEM, not encrypted.", 'key key.pem', { python: 'ctx.load_cert_chain(certfile, keyfile)' }),
   setting('self-signed', 'tls', 'self-signed', TLS_LISTENER, 'Makes a new self-signed certificate for the listener each time the block runs.', 'self-signed'),
+  setting('load', 'load', 'load N clients [ramp D] [rate R/s] [for D]', { headers: ['connect'], where: '`connect` blocks only' }, 'Runs the block as N virtual clients at once, each with its own connection and variables: each runs the steps once, or again and again `for D`; `rate R/s` starts R sessions a second whatever the replies (open loop), at most N at once; `ramp D` spreads the starts over D. The block then reports latency percentiles (connect, TLS, first byte, round trip, session), throughput and errors by code, which `expect p99 < 20ms` and `expect errors 0` check.', 'load 100 clients for 10s', {
+    python: 'threading.Thread(target=client).start()  # N times',
+    keywords: [{ at: 2, words: ['clients'], role: 'keyword' }, { words: ['ramp', 'rate', 'for'], role: 'keyword' }],
+  }),
   setting('broadcast', 'udp', 'broadcast', { headers: ['connect', 'listen'], transports: ['udp'], where: '`connect udp` and `listen udp` blocks' }, 'Allows sending to broadcast addresses (SO_BROADCAST).', 'broadcast', { python: 's.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)' }),
   setting('join', 'udp', 'join GROUP [INTERFACE_ADDRESS]', { headers: ['listen'], transports: ['udp'], where: '`listen udp` blocks only' }, 'Joins a multicast group, on an interface if given, to receive its datagrams.', 'join 239.1.2.3', { python: 's.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)' }),
   lookup('hostname', ['hostname'], "The machine's host name.", 'socket.gethostname()', 'hostname'),

@@ -3,7 +3,7 @@
  * (its header and transport, its open `repeat`/`if` groups, whether a receive came before an
  * `expect`) and add to (steps, settings).
  */
-import type { Amount, BlockTransport, Header, ListenerPolicy, Matcher, Range, Rewrite, Step, TlsSettings, UdpSettings } from '../ast';
+import type { Amount, BlockTransport, Header, ListenerPolicy, LoadPlan, Matcher, Range, Rewrite, Step, TlsSettings, UdpSettings } from '../ast';
 
 /** What a block without policy, TLS or UDP lines holds: shared, and frozen so no block can change it for another. */
 export const NO_POLICY: ListenerPolicy = Object.freeze({ allow: Object.freeze([]), deny: Object.freeze([]) });
@@ -79,6 +79,10 @@ export class BlockDraft {
   policy: MutablePolicy | undefined;
   tls: MutableTls | undefined;
   udp: MutableUdp | undefined;
+  /** The block's `load` line. */
+  load: LoadPlan | undefined;
+  /** The first `expect` of a load statistic (`expect p99 …`, `expect errors …`): it needs a load line. */
+  loadExpect: Range | undefined;
   /** Open `repeat` and `if` groups, innermost last. */
   readonly groups: OpenGroup[] = [];
 
@@ -106,6 +110,8 @@ export class BlockDraft {
     this.policy = undefined;
     this.tls = undefined;
     this.udp = undefined;
+    this.load = undefined;
+    this.loadExpect = undefined;
     if (this.groups.length > 0) this.groups.length = 0;
   }
 

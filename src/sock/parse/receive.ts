@@ -5,7 +5,8 @@
 import { INT_TYPES, isIntType, type IntType } from '../../net/fields';
 import { regexGroupCount, regexGroupNames } from '../../net/regex';
 import { RECV_MAX_BYTES } from '../../net/stream';
-import type { Amount, BlockTransport, Comparison, Matcher, Payload, Step } from '../ast';
+import type { Amount, BlockTransport, Comparison, LoadMetric, LoadStat, Matcher, Payload, Step } from '../ast';
+import { LOAD_METRICS, LOAD_STATS } from '../lang/verbs';
 import type { BlockDraft } from './blockDraft';
 import { allDigits, isSpace, LineError } from './lexer';
 import { KEYWORDS, NAME, type LineParser } from './lineParser';
@@ -140,6 +141,7 @@ export function parseExpect(p: LineParser, draft: BlockDraft): Step {
   if ((matcher.kind === 'contains' || matcher.kind === 'exactly' || matcher.kind === 'regex' || matcher.kind === 'bytes') && !draft.produces) {
     p.warnAtVerb('expect checks the last receive or lookup, and none comes before it in this block');
   }
+  if (matcher.kind === 'latency' || matcher.kind === 'errors') draft.loadExpect ??= p.statementRange();
   return { kind: 'expect', matcher, range: p.statementRange(), source: p.statementSource() };
 }
 
@@ -205,6 +207,21 @@ function parseFact(p: LineParser): Matcher | undefined {
   const save = c.pos;
   c.next('');
   if (c.is('closed')) return { kind: 'closed' };
+  if (c.is('errors')) {
+    const op = parseComparison(p, 'errors', false);
+    const n = c.word('a number of sessions, e.g. expect errors 0');
+    if (!/^\d{1,9}$/.test(n.text)) throw new LineError(`expect errors takes a number of sessions, e.g. expect errors 0 or expect errors < 5; not "${n.text}"`, n.start, n.end);
+    return { kind: 'errors', op, count: Number(n.text) };
+  }
+  const word = c.slice();
+  const metric = (LOAD_METRICS as readonly string[]).includes(word) ? (word as LoadMetric) : undefined;
+  if ((metric && (metric !== 'tls' || nextIsStat(p, save))) || (LOAD_STATS as readonly string[]).includes(word)) {
+    if (metric) c.next(`a statistic: ${LOAD_STATS.join(', ')}`);
+    const stat = c.slice();
+    if (!(LOAD_STATS as readonly string[]).includes(stat)) throw p.keywordError([...LOAD_STATS], `expect ${metric} takes a statistic, ${LOAD_STATS.join(', ')}, e.g. expect ${metric} p99 < 20ms; not "${stat}"`);
+    const op = parseComparison(p, stat, true);
+    return { kind: 'latency', metric: metric ?? 'round-trip', stat: stat as LoadStat, op, ms: p.durationOrVariable() };
+  }
   if (c.is('time')) {
     const op = parseComparison(p, 'time', true);
     return { kind: 'time', op, ms: p.durationOrVariable() };
@@ -234,6 +251,20 @@ function parseFact(p: LineParser): Matcher | undefined {
     return { kind: 'tls', fact: { name, value: p.wordTemplate() } };
   }
   throw p.keywordError(KEYWORDS.expectTls, `expect tls checks ${KEYWORDS.expectTls.join(', ')}; not "${name}"`);
+}
+
+/**
+ * True when the word after the current one is a statistic (`expect tls p99 …`, not `expect tls
+ * verified`). The cursor is left on the current word again, read from `start`.
+ */
+function nextIsStat(p: LineParser, start: number): boolean {
+  const { c } = p;
+  if (c.atEnd()) return false;
+  c.next('');
+  const yes = LOAD_STATS.some((s) => c.is(s));
+  c.pos = start;
+  c.next('');
+  return yes;
 }
 
 /** The comparison after `expect time` or `expect bytes`; `=` when none is written and `required` is false. */

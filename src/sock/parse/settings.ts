@@ -154,3 +154,37 @@ export function parseEol(p: LineParser, draft: BlockDraft): void {
   c.expectEnd();
   draft.eol = t.text;
 }
+
+/** The most virtual clients a `load` line may ask for; each takes a connection (and a file descriptor). */
+export const MAX_LOAD_CLIENTS = 100_000;
+/** The fastest `rate`: sessions started per second. */
+export const MAX_LOAD_RATE = 1_000_000;
+
+/** `load N clients [ramp D] [rate R/s] [for D]` (§8.15), in a `connect` block. */
+export function parseLoad(p: LineParser, draft: BlockDraft): void {
+  const { c } = p;
+  if (draft.headerVerb !== 'connect') throw p.verbError('load runs a client block as many clients: put it in a block that starts with connect');
+  if (draft.load) throw p.verbError('a block has one load line');
+  const n = c.word('a number of clients, e.g. load 100 clients');
+  if (!/^\d{1,6}$/.test(n.text) || Number(n.text) < 1 || Number(n.text) > MAX_LOAD_CLIENTS) throw p.literalRequired('a number of clients', 'load 100 clients') ?? new LineError(`load takes a number of clients from 1 to ${MAX_LOAD_CLIENTS}, not "${n.text}"`, n.start, n.end);
+  const w = c.word('clients');
+  if (w.text !== 'clients') throw p.keywordError(['clients'], `load N takes the word clients next, as in load ${n.text} clients; not "${w.text}"`, `unexpected "${w.text}"`);
+  const plan: { clients: number; rampMs: number; rate?: number; forMs?: number } = { clients: Number(n.text), rampMs: 0 };
+  const seen = new Set<string>();
+  while (!c.atEnd()) {
+    const k = c.word('ramp D, rate R/s or for D');
+    if (k.text !== 'ramp' && k.text !== 'rate' && k.text !== 'for') throw p.keywordError(['ramp', 'rate', 'for'], `load takes ramp D, rate R/s and for D; not "${k.text}"`, `unexpected "${k.text}"`);
+    if (seen.has(k.text)) throw new LineError(`${k.text} is written twice`, k.start, k.end);
+    seen.add(k.text);
+    if (k.text === 'ramp') plan.rampMs = p.duration();
+    else if (k.text === 'for') plan.forMs = p.duration();
+    else {
+      const r = c.word('a rate such as 500/s');
+      const m = /^(\d{1,7})\/s$/.exec(r.text);
+      if (!m || Number(m[1]) < 1 || Number(m[1]) > MAX_LOAD_RATE) throw new LineError(`rate takes sessions per second from 1 to ${MAX_LOAD_RATE}, e.g. rate 500/s; not "${r.text}"`, r.start, r.end);
+      plan.rate = Number(m[1]);
+    }
+  }
+  if (plan.rate !== undefined && plan.forMs === undefined) throw p.verbError('rate starts sessions for a while: add for D, e.g. load 50 clients rate 200/s for 10s');
+  draft.load = { ...plan, range: p.statementRange(), source: p.statementSource() };
+}

@@ -1,0 +1,223 @@
+/**
+ * Load generation (spec §8.15): a client block run as many virtual clients, closed loop (each
+ * client starts its next session when its last ends) or open loop (`rate`: sessions start on a
+ * schedule whatever the replies), and the statistics of all their sessions: latency per metric
+ * in HdrHistograms, throughput, and errors by code.
+ */
+import type { Comparison, LoadMetric, LoadPlan, LoadStat } from '../ast';
+import { LOAD_METRICS } from '../lang/verbs';
+import { sleep } from '../../net/wait';
+import { Latency, type LatencySummary } from './latency';
+
+/** Failures and errors of a load's sessions that are reported one by one; the rest are counted. */
+export const LOAD_SHOWN_FAILURES = 10;
+
+/** What a load did, reported with the block's `load` step and in `--json` (every figure). */
+export interface LoadReport {
+  /** Sessions that ran to their end: passed, failed (an `expect` did not hold) or erred. */
+  readonly sessions: number;
+  readonly passed: number;
+  readonly failed: number;
+  /** Sessions that met an error, by code (`ECONNREFUSED`, `ETIMEDOUT` …); a failed expect counts as `EXPECT`. */
+  readonly errors: Readonly<Record<string, number>>;
+  /** Sessions cut when the load's time ran out or the run was cancelled: not counted as errors. */
+  readonly cut: number;
+  /** Open loop only: starts skipped because every client was busy (as k6's dropped iterations). */
+  readonly dropped: number;
+  /** From the first start to the last session's end, ms. */
+  readonly ms: number;
+  /** Sessions ended per second. */
+  readonly sessionsPerSecond: number;
+  /** Round trips (a send to the end of the recv after it) per second. */
+  readonly roundTripsPerSecond: number;
+  readonly bytesOut: number;
+  readonly bytesIn: number;
+  /** Latency of each metric that was measured at least once; ms. */
+  readonly latency: Partial<Record<LoadMetric, LatencySummary>>;
+}
+
+/** The statistics of one load, which its sessions record into. */
+export class LoadStats {
+  private readonly latency = new Map<LoadMetric, Latency>();
+  private readonly errorCounts = new Map<string, number>();
+  passed = 0;
+  failed = 0;
+  cut = 0;
+  dropped = 0;
+  bytesOut = 0;
+  bytesIn = 0;
+  /** Failures and errors of later sessions reported so far (see {@link LOAD_SHOWN_FAILURES}). */
+  shown = 0;
+  private readonly t0 = performance.now();
+  private end = this.t0;
+
+  record(metric: LoadMetric, ms: number): void {
+    let h = this.latency.get(metric);
+    if (!h) {
+      h = new Latency();
+      this.latency.set(metric, h);
+    }
+    h.record(ms);
+  }
+
+  /** One session ended: `code` is its error's, `EXPECT` for a failed expectation, undefined when it passed. */
+  sessionEnded(code: string | undefined): void {
+    this.end = performance.now();
+    if (code === undefined) this.passed++;
+    else {
+      if (code === 'EXPECT') this.failed++;
+      this.errorCounts.set(code, (this.errorCounts.get(code) ?? 0) + 1);
+    }
+  }
+
+  /** Sessions that failed or erred. */
+  get errors(): number {
+    let n = 0;
+    for (const c of this.errorCounts.values()) n += c;
+    return n;
+  }
+
+  /** A statistic in ms; undefined when the metric was never measured. */
+  stat(metric: LoadMetric, stat: LoadStat): number | undefined {
+    const h = this.latency.get(metric);
+    if (!h || h.count === 0) return undefined;
+    const s = h.summary();
+    return stat === 'min' ? s.minMs : stat === 'median' ? s.medianMs : stat === 'p90' ? s.p90Ms : stat === 'p99' ? s.p99Ms : stat === 'max' ? s.maxMs : s.meanMs;
+  }
+
+  report(): LoadReport {
+    const ms = Math.max(0.001, this.end - this.t0);
+    const errors = this.errors;
+    const sessions = this.passed + errors;
+    const latency: Partial<Record<LoadMetric, LatencySummary>> = {};
+    for (const m of LOAD_METRICS) {
+      const h = this.latency.get(m);
+      if (h && h.count > 0) latency[m] = h.summary();
+    }
+    const roundTrips = this.latency.get('round-trip')?.count ?? 0;
+    return {
+      sessions,
+      passed: this.passed,
+      failed: this.failed,
+      errors: Object.fromEntries([...this.errorCounts].sort((a, b) => b[1] - a[1])),
+      cut: this.cut,
+      dropped: this.dropped,
+      ms: Math.round(ms * 10) / 10,
+      sessionsPerSecond: Math.round((sessions / ms) * 1000 * 10) / 10,
+      roundTripsPerSecond: Math.round((roundTrips / ms) * 1000 * 10) / 10,
+      bytesOut: this.bytesOut,
+      bytesIn: this.bytesIn,
+      latency,
+    };
+  }
+}
+
+/** Starts made back to back, when late, before the schedule lets the event loop turn. */
+const YIELD_EVERY = 64;
+
+/** Compares as `expect` does. */
+export function compareStat(a: number, op: Comparison, b: number): boolean {
+  return op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : op === '>=' ? a >= b : a === b;
+}
+
+/**
+ * Runs the sessions of a load plan until they are done, its time is up or `signal` aborts.
+ *
+ * - Closed loop (no `rate`): `clients` clients, client k starting at k × ramp / clients; each runs
+ *   `session` once, or again and again until `forMs` has passed since the load began.
+ * - Open loop (`rate`): a session starts every 1 / rate s (late starts catch up at once, so the
+ *   average holds past a timer's 1 ms grain) until `forMs`, at most `clients` at once; a start
+ *   that finds every client busy is counted in `stats.dropped`.
+ *
+ * When the time is up (or `signal` aborts), the sessions still running are cancelled through the
+ * signal they were given; the caller counts them as cut.
+ *
+ * @param session runs one session; never rejects (it records its own outcome)
+ */
+export async function runLoad(plan: LoadPlan, stats: LoadStats, signal: AbortSignal, session: (client: number, signal: AbortSignal) => Promise<void>): Promise<void> {
+  const stop = new AbortController();
+  const both = AbortSignal.any([signal, stop.signal]);
+  const timer = plan.forMs === undefined ? undefined : setTimeout(() => stop.abort(), plan.forMs);
+  const t0 = performance.now();
+  try {
+    if (plan.rate === undefined) {
+      const clients: Promise<void>[] = [];
+      for (let k = 0; k < plan.clients; k++) {
+        clients.push(
+          (async () => {
+            const due = plan.rampMs > 0 ? (k * plan.rampMs) / plan.clients : 0;
+            if (due >= 1) await sleep(due - (performance.now() - t0), both, 'load ramp').catch(() => undefined);
+            do {
+              if (both.aborted) return;
+              await session(k, both);
+            } while (plan.forMs !== undefined && !both.aborted);
+          })(),
+        );
+      }
+      await Promise.all(clients);
+      return;
+    }
+    const every = 1000 / plan.rate;
+    const running = new Set<Promise<void>>();
+    let started = 0;
+    let burst = 0;
+    for (;;) {
+      if (both.aborted) break;
+      const due = t0 + started * every - performance.now();
+      if (due >= 1) {
+        burst = 0;
+        await sleep(due, both, 'load rate').catch(() => undefined);
+      } else if (++burst >= YIELD_EVERY) {
+        // Behind the schedule: catch up, but let the sessions (and the time limit) run between bursts.
+        burst = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      if (both.aborted) break;
+      started++;
+      if (running.size >= plan.clients) {
+        stats.dropped++;
+        continue;
+      }
+      const p: Promise<void> = session(started - 1, both).finally(() => running.delete(p));
+      running.add(p);
+    }
+    await Promise.all(running);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A duration for people: `0.42 ms`, `12.3 ms`, `1.25 s`. */
+export function formatMs(ms: number): string {
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
+  return ms < 10 ? `${ms.toFixed(2)} ms` : `${ms.toFixed(1)} ms`;
+}
+
+/** The load step's detail, one line: sessions, rates, the round trip's median and p99, errors. */
+export function describeLoad(r: LoadReport): string {
+  const parts = [`${r.sessions} session${r.sessions === 1 ? '' : 's'} in ${formatMs(r.ms)}: ${r.sessionsPerSecond}/s`];
+  if (r.roundTripsPerSecond > 0) parts.push(`${r.roundTripsPerSecond} round trips/s`);
+  const main = r.latency['round-trip'] ?? r.latency.session;
+  if (main) parts.push(`${r.latency['round-trip'] ? 'round trip' : 'session'} median ${formatMs(main.medianMs)}, p99 ${formatMs(main.p99Ms)}`);
+  const errors = Object.entries(r.errors);
+  parts.push(errors.length === 0 ? 'no errors' : `errors ${errors.map(([code, n]) => `${code} ${n}`).join(', ')}`);
+  if (r.cut > 0) parts.push(`${r.cut} cut when the time ran out`);
+  if (r.dropped > 0) parts.push(`${r.dropped} starts dropped (every client busy)`);
+  return parts.join('; ');
+}
+
+/**
+ * The load's latency table, as the transcript and the inline results print it: a row per metric
+ * measured, with its count, min, median, p90, p99 and max.
+ */
+export function loadTable(r: LoadReport): string[] {
+  const head = ['', 'count', 'min', 'median', 'p90', 'p99', 'max'];
+  const rows = LOAD_METRICS.filter((m) => r.latency[m]).map((m) => {
+    const s = r.latency[m] as LatencySummary;
+    return [m, String(s.count), formatMs(s.minMs), formatMs(s.medianMs), formatMs(s.p90Ms), formatMs(s.p99Ms), formatMs(s.maxMs)];
+  });
+  if (rows.length === 0) return [];
+  const table = [head, ...rows];
+  const widths = head.map((_, i) => Math.max(...table.map((row) => row[i].length)));
+  return table.map((row) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd());
+}
