@@ -27,7 +27,9 @@ describe('completion', () => {
     assert.deepEqual(labels('recv until '), ['hex', 'base64', 'file']);
     assert.deepEqual(labels('recv 10 '), ['timeout']);
     assert.deepEqual(labels('recv timeout '), [], 'a duration follows timeout');
-    assert.deepEqual(labels('expect '), ['error', 'time', 'bytes', 'closed', 'tls', 'exactly', 'hex', 'base64', 'file']);
+    assert.deepEqual(labels('expect '), ['error', 'time', 'bytes', 'closed', 'tls', 'exactly', 'hex', 'base64', 'file', 'errors', 'min', 'median', 'p90', 'p99', 'max', 'mean', 'connect', 'first-byte', 'round-trip', 'session']);
+    assert.deepEqual(labels('load 10 '), ['clients']);
+    assert.deepEqual(labels('load 10 clients '), ['ramp', 'rate', 'for']);
     assert.deepEqual(labels('expect tls '), ['verified', 'protocol', 'cipher', 'alpn', 'fingerprint', 'subject']);
     assert.deepEqual(labels('connect '), ['tcp', 'udp', 'unix', 'tls']);
     assert.deepEqual(labels('connect tcp 127.0.0.1:80 '), ['timeout', 'as', 'keep']);
