@@ -67,3 +67,14 @@ export async function processCost(cmd: string, args: string[]): Promise<ProcessC
   if (!m) throw new Error(`rusage.py printed no figures: ${out}`);
   return { wallMs: Number(m[1]), cpuMs: Number(m[2]), peakMiB: Number(m[3]) / 1024, stdout: out.slice(0, out.length - last.length) };
 }
+
+/** Runs one measure in a fresh process of this bundle (`BENCH_CHILD=WHAT`); resolves with the JSON it prints. */
+export async function benchChild<T>(what: string): Promise<T> {
+  const child = spawn(process.execPath, ['--expose-gc', process.argv[1]], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_CHILD: what } });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((r) => child.on('close', r));
+  if (code !== 0) throw new Error(`the bench child ${what} exited ${code}`);
+  return JSON.parse(out) as T;
+}
+

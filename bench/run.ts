@@ -7,7 +7,6 @@
  * Environment: BENCH_BYTES (default 1 GiB), BENCH_ROUNDS (20,000), BENCH_CONNS (1,000),
  * BENCH_REPEATS (5; the median is reported), BENCH_ONLY (a comma list of parts to run).
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -20,8 +19,8 @@ import { TrafficBus } from '../src/net/traffic';
 import { StreamChannel } from '../src/sock/channel';
 import { parseSock } from '../src/sock/parser';
 import { SockRun } from '../src/sock/runner';
-import { fmt, listen, median, run, type Row } from './common';
-import { loadRows, repeatRows, udpRows } from './load';
+import { benchChild, fmt, listen, median, run, type Row } from './common';
+import { loadHeap, loadRows, repeatRows, udpRows } from './load';
 
 const BYTES = Number(process.env.BENCH_BYTES ?? 2 ** 30);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20_000);
@@ -260,20 +259,12 @@ function connectionsAlone(kind: 'raw' | 'lab'): Promise<ConnectionFigures> {
   return benchChild<ConnectionFigures>(`conns:${kind}`);
 }
 
-/** Runs one measure in a fresh process of this bundle (`BENCH_CHILD=WHAT`); resolves with the JSON it prints. */
-async function benchChild<T>(what: string): Promise<T> {
-  const child = spawn(process.execPath, ['--expose-gc', process.argv[1]], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_CHILD: what } });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const code = await new Promise<number | null>((r) => child.on('close', r));
-  if (code !== 0) throw new Error(`the bench child ${what} exited ${code}`);
-  return JSON.parse(out) as T;
-}
-
 /** The measure a bench child runs: `conns:lab|raw`, or `relay-peak` (the higher peak RSS growth of two relay runs). */
 async function childMeasure(what: string): Promise<unknown> {
   const conns = /^conns:(lab|raw)$/.exec(what);
   if (conns) return manyConnections(conns[1] as 'lab' | 'raw');
+  const load = /^load-heap:(lab|raw):(\d+)$/.exec(what);
+  if (load) return loadHeap(load[1] as 'lab' | 'raw', Number(load[2]));
   if (what === 'relay-peak') return { peak: Math.max((await relayRun('lab', true)).peakGrowth, (await relayRun('lab', true)).peakGrowth) };
   throw new Error(`no bench child ${what}`);
 }

@@ -155,6 +155,16 @@ export class TrafficBus {
     return ts;
   }
 
+  /**
+   * A bus that takes its ids from this one but delivers nothing: the sockets of a load's sessions
+   * past its sample, whose traffic no capture, view or transcript receives.
+   */
+  quiet(): TrafficBus {
+    const q = new TrafficBus();
+    q.nextId = (prefix) => this.nextId(prefix);
+    return q;
+  }
+
   /** Subscribes; the returned function unsubscribes. */
   subscribe(listener: (e: TrafficEvent) => void): () => void {
     this.listeners.add(listener);

@@ -16,7 +16,7 @@ import type { Block, Header, LoadPlan, Matcher, SockFile, Step, Template } from 
 import type { Channel } from './channel';
 import { FULL_ROUNDS, type RunEvent, type StepEvent, type SummaryEvent } from './runEvents';
 import { Latency } from './run/latency';
-import { compareStat, describeLoad, formatMs, LOAD_SHOWN_FAILURES, LoadStats, runLoad } from './run/load';
+import { checkLoadLimits, compareStat, describeLoad, formatMs, LOAD_SHOWN_FAILURES, loadSessionCaptured, LoadStats, runLoad } from './run/load';
 import { Scope, type ListenerInfo } from './scope';
 import { capture } from './run/captures';
 import { MAX_REPEAT } from './parse/flow';
@@ -628,12 +628,26 @@ export class SockRun {
   private async runLoadBlock(block: Block, header: Header, plan: LoadPlan, signal: AbortSignal): Promise<Outcome> {
     const t0 = performance.now();
     const stats = new LoadStats();
+    const at = { type: 'step' as const, block: block.index, line: plan.range.start.line, column: plan.range.start.column, source: plan.source, verb: 'load' as const };
+    try {
+      stats.notes.push(...(await checkLoadLimits(plan, header.transport)));
+    } catch (err) {
+      const error = fromNodeError(err, plan.source);
+      this.emit({ ...at, status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
+      this.errors++;
+      return 'error';
+    }
     let sessions = 0;
-    await runLoad(plan, stats, signal, (_client, sessionSignal) => this.loadSession(block, header, stats, sessions++ === 0, sessionSignal));
+    const quiet = this.bus.quiet();
+    await runLoad(plan, stats, signal, (_client, sessionSignal) => {
+      const n = sessions++;
+      const captured = loadSessionCaptured(n);
+      if (captured) stats.captured++;
+      return this.loadSession(block, header, stats, n === 0, sessionSignal, captured ? this.bus : quiet);
+    });
     if (signal.aborted && this.cancelled) this.interrupted = true;
     const report = stats.report();
     const checks = block.steps.filter((s): s is Extract<Step, { kind: 'expect' }> => s.kind === 'expect' && (s.matcher.kind === 'latency' || s.matcher.kind === 'errors'));
-    const at = { type: 'step' as const, block: block.index, line: plan.range.start.line, column: plan.range.start.column, source: plan.source, verb: 'load' as const };
     const errors = stats.errors;
     if (checks.length === 0 && errors > 0) {
       this.emit({ ...at, status: 'fail', detail: `${describeLoad(report)}; ${errors} of ${report.sessions} sessions failed or erred (expect errors < N allows some)`, ms: elapsed(t0), load: report });
@@ -677,14 +691,14 @@ export class SockRun {
   }
 
   /** One virtual client's session of a load: connect, the block's steps, close; its timings and outcome go to `stats`. */
-  private async loadSession(block: Block, header: Header, stats: LoadStats, first: boolean, signal: AbortSignal): Promise<void> {
+  private async loadSession(block: Block, header: Header, stats: LoadStats, first: boolean, signal: AbortSignal, bus: TrafficBus): Promise<void> {
     const t0 = performance.now();
     let what = header.source;
     let channel: Channel;
     try {
       const ep = this.endpoint(header);
       what = `connect ${header.transport} ${ep.transport === 'unix' ? ep.path : formatHostPort(ep.host, ep.port)}`;
-      const client = await connectBlockClient(block, ep, { bus: this.bus, timeoutMs: header.timeoutMs === undefined ? this.timeoutMs : this.scope.duration(header.timeoutMs, 'connect … timeout'), signal, expand: (t) => this.expand(t), baseDir: this.options.baseDir });
+      const client = await connectBlockClient(block, ep, { bus, timeoutMs: header.timeoutMs === undefined ? this.timeoutMs : this.scope.duration(header.timeoutMs, 'connect … timeout'), signal, expand: (t) => this.expand(t), baseDir: this.options.baseDir });
       channel = client.channel;
       stats.record(header.transport === 'tls' ? 'tls' : 'connect', performance.now() - t0);
       if (first) this.emit({ type: 'step', block: block.index, line: header.range.start.line, column: header.range.start.column, source: header.source, verb: header.kind, status: 'ok', detail: client.detail, ms: elapsed(t0), connection: channel.id });

@@ -7,10 +7,22 @@
 import type { Comparison, LoadMetric, LoadPlan, LoadStat } from '../ast';
 import { LOAD_METRICS } from '../lang/verbs';
 import { sleep } from '../../net/wait';
+import { SocketLabError } from '../../net/errors';
+import { ephemeralPorts, fdLimits, raiseFdLimit, TIME_WAIT_MS } from '../../net/limits';
 import { Latency, type LatencySummary } from './latency';
 
 /** Failures and errors of a load's sessions that are reported one by one; the rest are counted. */
 export const LOAD_SHOWN_FAILURES = 10;
+
+/** A load's first sessions whose traffic the run's bus receives (the capture, the views, `--json`)… */
+export const LOAD_CAPTURED_FIRST = 10;
+/** …and after them, one session in this many: a long load's capture stays bounded, and says so. */
+export const LOAD_CAPTURE_EVERY = 100;
+
+/** True when session `n` (0-based, in start order) of a load is captured. */
+export function loadSessionCaptured(n: number): boolean {
+  return n < LOAD_CAPTURED_FIRST || n % LOAD_CAPTURE_EVERY === 0;
+}
 
 /** What a load did, reported with the block's `load` step and in `--json` (every figure). */
 export interface LoadReport {
@@ -24,6 +36,8 @@ export interface LoadReport {
   readonly cut: number;
   /** Open loop only: starts skipped because every client was busy (as k6's dropped iterations). */
   readonly dropped: number;
+  /** Sessions whose traffic was captured (see {@link loadSessionCaptured}); the others' is not recorded. */
+  readonly captured: number;
   /** From the first start to the last session's end, ms. */
   readonly ms: number;
   /** Sessions ended per second. */
@@ -34,6 +48,8 @@ export interface LoadReport {
   readonly bytesIn: number;
   /** Latency of each metric that was measured at least once; ms. */
   readonly latency: Partial<Record<LoadMetric, LatencySummary>>;
+  /** What the load changed or met on this machine, e.g. `raised the open-file limit from 1024 to 5064`. */
+  readonly notes: readonly string[];
 }
 
 /** The statistics of one load, which its sessions record into. */
@@ -44,10 +60,12 @@ export class LoadStats {
   failed = 0;
   cut = 0;
   dropped = 0;
+  captured = 0;
   bytesOut = 0;
   bytesIn = 0;
   /** Failures and errors of later sessions reported so far (see {@link LOAD_SHOWN_FAILURES}). */
   shown = 0;
+  readonly notes: string[] = [];
   private readonly t0 = performance.now();
   private end = this.t0;
 
@@ -102,14 +120,32 @@ export class LoadStats {
       errors: Object.fromEntries([...this.errorCounts].sort((a, b) => b[1] - a[1])),
       cut: this.cut,
       dropped: this.dropped,
+      captured: this.captured,
       ms: Math.round(ms * 10) / 10,
       sessionsPerSecond: Math.round((sessions / ms) * 1000 * 10) / 10,
       roundTripsPerSecond: Math.round((roundTrips / ms) * 1000 * 10) / 10,
       bytesOut: this.bytesOut,
       bytesIn: this.bytesIn,
       latency,
+      notes: [...this.notes],
     };
   }
+}
+
+/** File descriptors a load keeps free beyond one per client: the run's own files, listeners and pipes. */
+export const FD_MARGIN = 64;
+
+/**
+ * What a load plan needs of this machine at most: an open file per client (and
+ * {@link FD_MARGIN}), and over TCP and TLS an ephemeral port per connection, held for
+ * `timeWaitMs` after it closes. A closed loop with `for` is counted as its clients only: how
+ * fast its sessions end is not known beforehand (a shortage then shows as `EADDRNOTAVAIL`).
+ */
+export function loadNeeds(plan: LoadPlan, transport: string, timeWaitMs: number): { readonly fds: number; readonly ports?: number } {
+  const fds = plan.clients + FD_MARGIN;
+  if (transport !== 'tcp' && transport !== 'tls') return { fds };
+  if (plan.rate === undefined || plan.forMs === undefined) return { fds, ports: plan.clients };
+  return { fds, ports: Math.ceil((plan.rate * Math.min(plan.forMs, timeWaitMs)) / 1000) + plan.clients };
 }
 
 /** Starts made back to back, when late, before the schedule lets the event loop turn. */
@@ -201,8 +237,11 @@ export function describeLoad(r: LoadReport): string {
   if (main) parts.push(`${r.latency['round-trip'] ? 'round trip' : 'session'} median ${formatMs(main.medianMs)}, p99 ${formatMs(main.p99Ms)}`);
   const errors = Object.entries(r.errors);
   parts.push(errors.length === 0 ? 'no errors' : `errors ${errors.map(([code, n]) => `${code} ${n}`).join(', ')}`);
-  if (r.cut > 0) parts.push(`${r.cut} cut when the time ran out`);
+  if (r.cut > 0) parts.push(`${r.cut} cut as the load stopped`);
   if (r.dropped > 0) parts.push(`${r.dropped} starts dropped (every client busy)`);
+  const started = r.sessions + r.cut;
+  if (r.captured < started) parts.push(`traffic of ${r.captured} of ${started} sessions captured (the first ${LOAD_CAPTURED_FIRST}, then 1 in ${LOAD_CAPTURE_EVERY})`);
+  parts.push(...r.notes);
   return parts.join('; ');
 }
 
@@ -220,4 +259,38 @@ export function loadTable(r: LoadReport): string[] {
   const table = [head, ...rows];
   const widths = head.map((_, i) => Math.max(...table.map((row) => row[i].length)));
   return table.map((row) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd());
+}
+
+/**
+ * Checks a load plan against this machine before it starts: raises the open-file limit when the
+ * plan needs more and the hard limit allows, and refuses a plan that cannot fit.
+ * @returns notes for the load's report (what was raised)
+ * @throws SocketLabError `EMFILE` when the open-file limit cannot be raised far enough,
+ *   `EADDRNOTAVAIL` when the free ephemeral ports are fewer than the plan needs
+ */
+export async function checkLoadLimits(plan: LoadPlan, transport: string): Promise<string[]> {
+  const needs = loadNeeds(plan, transport, TIME_WAIT_MS);
+  const notes: string[] = [];
+  const fds = await fdLimits();
+  if (fds && fds.soft < needs.fds) {
+    if (fds.hard < needs.fds) {
+      throw new SocketLabError('EMFILE', `load ${plan.clients} clients needs about ${needs.fds} open files (a socket each); this process may open ${fds.soft}, and at most ${fds.hard} (the hard limit): lower the clients, or raise the limit (ulimit -Hn as root, or /etc/security/limits.conf)`);
+    }
+    let raised;
+    try {
+      raised = await raiseFdLimit(needs.fds);
+    } catch (err) {
+      throw new SocketLabError('EMFILE', `load ${plan.clients} clients needs about ${needs.fds} open files; this process may open ${fds.soft}, and ${(err as Error).message}: run ulimit -n ${needs.fds} first`);
+    }
+    if (!raised || raised.soft < needs.fds) throw new SocketLabError('EMFILE', `load ${plan.clients} clients needs about ${needs.fds} open files; this process may open ${raised?.soft ?? fds.soft}: run ulimit -n ${needs.fds} first`);
+    notes.push(`raised the open-file limit from ${fds.soft} to ${raised.soft}`);
+  }
+  if (needs.ports !== undefined) {
+    const ports = await ephemeralPorts();
+    const free = ports ? ports.high - ports.low + 1 - ports.inUse : undefined;
+    if (ports && free !== undefined && free < needs.ports) {
+      throw new SocketLabError('EADDRNOTAVAIL', `load needs about ${needs.ports} ephemeral ports (a connection's port stays in TIME_WAIT for ${TIME_WAIT_MS / 1000} s after it closes); ${free} of this machine's ${ports.low}–${ports.high} are free (net.ipv4.ip_local_port_range): lower the rate, the time or the clients`);
+    }
+  }
+  return notes;
 }

@@ -80,6 +80,11 @@ describe('load blocks: against real peers', function () {
     const rt = load.latency['round-trip'];
     assert.ok(rt && rt.minMs <= rt.medianMs && rt.medianMs <= rt.p90Ms && rt.p90Ms <= rt.p99Ms && rt.p99Ms <= rt.maxMs, JSON.stringify(rt));
     assert.deepEqual(events.filter((e) => e.verb === 'expect' && e.line >= 8).map((e) => e.status), ['pass', 'pass']);
+    // The capture is sampled: the traffic of the first 10 sessions reaches the run's bus, not the other 10's.
+    const opened = json.stdout.split('\n').filter((l) => l.startsWith('{"type":"traffic"')).map((l) => JSON.parse(l) as { event: { type: string; id: string } }).filter((t) => t.event.type === 'open');
+    assert.equal(opened.length, 10, 'connections whose traffic was captured');
+    assert.equal(load.captured, 10);
+    assert.match(text.stdout, /traffic of 10 of 20 sessions captured \(the first 10, then 1 in 100\)/);
     assert.equal(events.filter((e) => e.verb === 'send').length, 3, "the first session's first 3 rounds, as a plain block's repeat reports them; the other sessions report none");
     assert.match(text.stdout, /≋ load 20 clients +20 sessions in [\d.]+ m?s: [\d.]+\/s; [\d.]+ round trips\/s; round trip median [\d.]+ m?s, p99 [\d.]+ m?s; no errors/);
     assert.match(text.stdout, /^ +count +min +median +p90 +p99 +max$/m);
@@ -96,10 +101,10 @@ describe('load blocks: against real peers', function () {
     await f.remove();
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.equal(r.stdout.match(/! connect tcp 127\.0\.0\.1:\d+ +connect tcp 127\.0\.0\.1:\d+: connection refused/g)?.length, 10 + 3, r.stdout);
-    assert.match(r.stdout, /✗ load 15 clients +15 sessions in .*errors ECONNREFUSED 15; 15 of 15 sessions failed or erred \(expect errors < N allows some\)/);
+    assert.match(r.stdout, /✗ load 15 clients +15 sessions in .*errors ECONNREFUSED 15; .*15 of 15 sessions failed or erred \(expect errors < N allows some\)/);
     assert.match(r.stdout, /✓ expect errors <= 3 +3 of 3 sessions failed or erred/);
     const loads = jsonEvents(j.stdout).filter((e) => e.verb === 'load');
-    assert.deepEqual(loads.map((e) => [e.status, e.load?.errors]), [['fail', { ECONNREFUSED: 15 }], ['ok', { ECONNREFUSED: 3 }]]);
+    assert.deepEqual(loads.map((e) => [e.status, e.load?.errors, e.load?.captured]), [['fail', { ECONNREFUSED: 15 }, 10], ['ok', { ECONNREFUSED: 3 }, 3]]);
   });
 
   it('fails a latency expectation that cannot hold, with expected and actual', async () => {

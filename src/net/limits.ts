@@ -1,0 +1,91 @@
+/**
+ * This machine's limits that a load meets first: open file descriptors (`RLIMIT_NOFILE`, one per
+ * socket) and ephemeral ports (one per outgoing TCP connection, held for 60 s in `TIME_WAIT`
+ * after it closes). Linux reads them from /proc; elsewhere they are unknown (`undefined`) and
+ * nothing is checked.
+ */
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+
+/** How long a closed TCP connection's port stays in `TIME_WAIT` on Linux (`TCP_TIMEWAIT_LEN`), ms. */
+export const TIME_WAIT_MS = 60_000;
+
+/** The open-file limits of this process (`getrlimit(RLIMIT_NOFILE)`). */
+export interface FdLimits {
+  readonly soft: number;
+  /** `Infinity` for `unlimited`. */
+  readonly hard: number;
+}
+
+/** Reads this process's open-file limits from /proc/self/limits; `undefined` where there is none. */
+export async function fdLimits(): Promise<FdLimits | undefined> {
+  let text: string;
+  try {
+    text = await readFile('/proc/self/limits', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const m = /^Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/m.exec(text);
+  if (!m) return undefined;
+  const n = (s: string): number => (s === 'unlimited' ? Infinity : Number(s));
+  return { soft: n(m[1]), hard: n(m[2]) };
+}
+
+/**
+ * Raises this process's soft open-file limit to `soft` (at most the hard limit), with util-linux's
+ * `prlimit --pid`: Node has no `setrlimit`. Resolves with the limits read back afterwards.
+ * @throws Error when prlimit is missing or refuses (the message says which)
+ */
+export async function raiseFdLimit(soft: number): Promise<FdLimits | undefined> {
+  const now = await fdLimits();
+  if (!now) return undefined;
+  const target = Math.min(soft, now.hard);
+  if (target <= now.soft) return now;
+  const hard = now.hard === Infinity ? 'unlimited' : String(now.hard);
+  await new Promise<void>((resolve, reject) =>
+    execFile('prlimit', ['--pid', String(process.pid), `--nofile=${target}:${hard}`], { timeout: 5000 }, (err, _out, stderr) => {
+      if (err) reject(new Error(`prlimit could not raise the open-file limit: ${(stderr || err.message).trim()}`));
+      else resolve();
+    }),
+  );
+  return fdLimits();
+}
+
+/** The ephemeral port range and how many of its ports local sockets hold now. */
+export interface EphemeralPorts {
+  readonly low: number;
+  readonly high: number;
+  /** Ports of the range that TCP sockets (any state, `TIME_WAIT` included) hold now, over IPv4 and IPv6. */
+  readonly inUse: number;
+}
+
+/**
+ * Reads `net.ipv4.ip_local_port_range` and counts the local TCP ports of that range in use
+ * (/proc/net/tcp and tcp6). `undefined` where /proc has neither.
+ */
+export async function ephemeralPorts(): Promise<EphemeralPorts | undefined> {
+  let range: string;
+  try {
+    range = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const [low, high] = range.trim().split(/\s+/).map(Number);
+  if (!(low > 0 && high >= low)) return undefined;
+  const used = new Set<number>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = await readFile(table, 'utf8');
+    } catch {
+      continue;
+    }
+    // Each line after the header: "sl local_address rem_address st …", the address as HEX:PORT.
+    for (const line of text.split('\n').slice(1)) {
+      const local = line.trim().split(/\s+/)[1];
+      const port = local ? parseInt(local.slice(local.lastIndexOf(':') + 1), 16) : NaN;
+      if (port >= low && port <= high) used.add(port);
+    }
+  }
+  return { low, high, inUse: used.size };
+}
