@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { Block, SockFile } from '../sock/ast';
 import type { RunEvent } from '../sock/runEvents';
 import { parseSock } from '../sock/parser';
-import { CaseCollector, caseName, isFixture, type CaseFailure } from '../sock/suite/results';
+import { CaseCollector, caseName, isFixture, loadChecks, type CaseFailure } from '../sock/suite/results';
 import { selectBlocks } from '../sock/suite/suite';
 import { Transcript } from '../sock/transcript';
 import { Commands, SOCK_LANGUAGE } from './contributions';
@@ -137,6 +137,14 @@ export class SockTests implements vscode.Disposable {
   private blockItem(uri: vscode.Uri, b: Block): vscode.TestItem {
     const child = this.controller.createTestItem(String(b.index), caseName(b), uri);
     child.range = new vscode.Range(b.range.start.line, 0, b.range.end.line, 0);
+    // A load block's expectations are cases of their own, under it (§8.15).
+    child.children.replace(
+      loadChecks(b).map((c) => {
+        const check = this.controller.createTestItem(`${b.index}:${c.range.start.line}`, c.source, uri);
+        check.range = new vscode.Range(c.range.start.line, 0, c.range.start.line, c.source.length);
+        return check;
+      }),
+    );
     return child;
   }
 
@@ -207,13 +215,17 @@ export class SockTests implements vscode.Disposable {
     const doc = await vscode.workspace.openTextDocument(uri);
     const file = this.parsed.of(doc);
     this.setBlocks(fileItem, file);
-    const wanted = new Set(cases.map((c) => Number(c.id)));
+    // A load expectation's item (`BLOCK:LINE`) runs its block.
+    const wanted = new Set(cases.map((c) => Number(c.id.split(':')[0])));
     const items = new Map<number, vscode.TestItem>();
     fileItem.children.forEach((c) => void (wanted.has(Number(c.id)) && items.set(Number(c.id), c)));
     const selected = selectBlocks(file, (b) => wanted.has(b.index));
     const fixtures = [...selected].filter((i) => isFixture(file.blocks[i - 1]));
     const startedBefore = new Set(fixtures.filter((i) => this.sessions.isListening(uri, i)));
-    for (const item of items.values()) run.started(item);
+    for (const item of items.values()) {
+      run.started(item);
+      item.children.forEach((c) => run.started(c));
+    }
     const collector = new CaseCollector(file, selected);
     // The transcript goes to the Test Results output, as the CLI prints it.
     const transcript = new Transcript(vscode.workspace.asRelativePath(uri));
@@ -234,7 +246,9 @@ export class SockTests implements vscode.Disposable {
       }
       if (!item) continue;
       if (result?.refused.has(r.block)) continue;
-      this.report(run, item, r.status, messages, r.ms);
+      const check = r.check ? item.children.get(`${r.block}:${r.check.line}`) : undefined;
+      if (r.check && !check) continue;
+      this.report(run, check ?? item, r.status, messages, r.ms);
     }
     for (const [index, line] of result?.refused ?? []) {
       const item = items.get(index);

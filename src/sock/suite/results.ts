@@ -4,7 +4,7 @@
  * found is lost). {@link CaseCollector} reads a run's events into these results, which the
  * reporters (JUnit, TAP, JSON, the summary) and VS Code's Testing view present.
  */
-import type { Block, SockFile } from '../ast';
+import type { Block, SockFile, Step } from '../ast';
 import type { RunEvent, StepEvent } from '../runEvents';
 
 /** A case's outcome: every expectation held, one failed, an error (network, input) ended it, or it never ran. */
@@ -41,6 +41,22 @@ export interface CaseResult {
   /** From the block's start to its end (a fixture: until its listener was up); ms. */
   readonly ms: number;
   readonly failures: readonly CaseFailure[];
+  /**
+   * For a load expectation (`expect p99 < 20ms`, `expect errors 0`, §8.15): a case of its own,
+   * after its block's, at the expectation's line.
+   */
+  readonly check?: { readonly line: number; readonly source: string };
+}
+
+/** The load expectations of a block with a `load` line, which are cases of their own (§8.15). */
+export function loadChecks(block: Block): Extract<Step, { kind: 'expect' }>[] {
+  if (!block.load) return [];
+  return block.steps.filter((s): s is Extract<Step, { kind: 'expect' }> => s.kind === 'expect' && (s.matcher.kind === 'latency' || s.matcher.kind === 'errors'));
+}
+
+/** The name of a load expectation's case: its block's name and the expectation as written. */
+export function checkName(block: Pick<Block, 'title' | 'index'>, source: string): string {
+  return `${caseName(block)}: ${source}`;
 }
 
 /** A block's name in reports: its title, or `block N`. */
@@ -62,20 +78,36 @@ interface Open {
 /** Collects a run's events into one result per block of `file` that was selected. */
 export class CaseCollector {
   private readonly byBlock = new Map<number, Open>();
+  /** The lines of each load block's load expectations, and their outcomes by `BLOCK:LINE`. */
+  private readonly checkLines = new Map<number, Set<number>>();
+  private readonly checks = new Map<string, Open>();
 
   constructor(
     private readonly file: SockFile,
     private readonly selected?: ReadonlySet<number>,
-  ) {}
+  ) {
+    for (const b of file.blocks) {
+      const lines = loadChecks(b).map((c) => c.range.start.line);
+      if (lines.length > 0) this.checkLines.set(b.index, new Set(lines));
+    }
+  }
 
   /** Reads one event of the run; pass every event, in order. */
   readonly onEvent = (e: RunEvent): void => {
+    if (e.type === 'step' && e.verb === 'expect' && this.checkLines.get(e.block)?.has(e.line)) {
+      const open: Open = { status: e.status === 'pass' ? 'passed' : e.status === 'fail' ? 'failed' : 'errored', ms: e.ms, failures: [] };
+      this.checks.set(`${e.block}:${e.line}`, open);
+      if (open.status !== 'passed') this.fail(e, open);
+      return;
+    }
     if (e.type === 'block') this.byBlock.set(e.block, { status: 'passed', ms: 0, failures: [] });
     else if (e.type === 'block-end') {
       const open = this.entry(e.block);
       this.ended.add(e.block);
       open.ms = e.ms;
-      if (e.status === 'fail' && (open.status === 'passed' || open.status === 'skipped')) open.status = 'failed';
+      // A load block that failed only by its load expectations: those are the cases that failed.
+      const byChecks = this.checkLines.has(e.block) && open.failures.length === 0;
+      if (e.status === 'fail' && !byChecks && (open.status === 'passed' || open.status === 'skipped')) open.status = 'failed';
       if (e.status === 'error' && open.failures.length > 0) open.status = 'errored';
     } else if (e.type === 'step' && e.status === 'fail') this.fail(e);
     else if (e.type === 'step' && e.status === 'error' && !e.expected) {
@@ -95,8 +127,7 @@ export class CaseCollector {
     return open;
   }
 
-  private fail(e: StepEvent): void {
-    const open = this.entry(e.block);
+  private fail(e: StepEvent, open: Open = this.entry(e.block)): void {
     if (e.status === 'error') open.status = 'errored';
     else if (open.status === 'passed') open.status = 'failed';
     const compared = e.compared ?? (e.diff ? { expected: e.diff.expected, actual: e.diff.actual } : undefined);
@@ -123,6 +154,11 @@ export class CaseCollector {
       const fixture = isFixture(block);
       if (fixture && (!open || open.failures.length === 0)) continue;
       out.push({ block: block.index, name: caseName(block), line: block.range.start.line, kind: fixture ? 'fixture' : 'case', status: open?.status ?? 'skipped', ms: open?.ms ?? 0, failures: open?.failures ?? [] });
+      for (const c of loadChecks(block)) {
+        // A load that never ran (or met an error before its end) checked nothing: its expectations were skipped.
+        const check = this.checks.get(`${block.index}:${c.range.start.line}`);
+        out.push({ block: block.index, name: checkName(block, c.source), line: c.range.start.line, kind: 'case', status: check?.status ?? 'skipped', ms: check?.ms ?? 0, failures: check?.failures ?? [], check: { line: c.range.start.line, source: c.source } });
+      }
     }
     return out;
   }

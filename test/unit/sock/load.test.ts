@@ -149,3 +149,29 @@ describe('load blocks: against real peers', function () {
     assert.equal(jsonEvents(r.stdout).find((e) => e.verb === 'repeat')?.repeat?.rounds, 3000);
   });
 });
+
+describe('load blocks in socket-lab test', function () {
+  this.timeout(60_000);
+
+  it('makes each load expectation a case of its own, after its block, in every report', async () => {
+    const { peer, port } = await startPeer('echo_server.py', []);
+    const f = await tempSock('### pings under load\nconnect tcp 127.0.0.1:{{port}}\nload 4 clients\nsend "PING\\n"\nrecv line\nexpect p99 < 10s\nexpect round-trip max < 0ms\n');
+    const json = await cli(['test', f.file, '--reporter', 'json', '--var', `port=${port}`]);
+    const junit = await cli(['test', f.file, '--reporter', 'junit', '--var', `port=${port}`]);
+    peer.child.kill();
+    await f.remove();
+    assert.equal(json.code, 1, json.stdout + json.stderr);
+    const doc = JSON.parse(json.stdout) as { files: { cases: { name: string; status: string; line: number; failures: { expected?: string }[] }[] }[] };
+    assert.deepEqual(
+      doc.files[0].cases.map((c) => [c.name, c.status, c.line]),
+      [
+        ['pings under load', 'passed', 0],
+        ['pings under load: expect p99 < 10s', 'passed', 5],
+        ['pings under load: expect round-trip max < 0ms', 'failed', 6],
+      ],
+    );
+    assert.equal(doc.files[0].cases[2].failures[0].expected, '< 0 ms');
+    assert.equal(junit.stdout.match(/<testcase /g)?.length, 3, junit.stdout);
+    assert.match(junit.stdout, /<testcase [^>]*name="pings under load: expect round-trip max &lt; 0ms"[^>]*>\s*<failure/);
+  });
+});
