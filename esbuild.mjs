@@ -41,4 +41,6 @@ await Promise.all([
   esbuild.build({ ...common, entryPoints: [createRequire(import.meta.url).resolve('selfsigned')], outfile: 'dist/selfsigned.js' }),
   // The traffic view's page: a browser script under media/ (the webview may load only media/).
   esbuild.build({ ...common, platform: 'browser', format: 'iife', target: 'chrome114', entryPoints: ['src/webview/page/main.ts'], outfile: 'media/dist/trafficView.js', minify: process.env.MINIFY !== '0' }),
+  // The load view's page, with uPlot; its stylesheet comes out beside it (media/dist/loadView.css).
+  esbuild.build({ ...common, platform: 'browser', format: 'iife', target: 'chrome114', entryPoints: ['src/webview/load/main.ts'], outfile: 'media/dist/loadView.js', minify: process.env.MINIFY !== '0' }),
 ]);

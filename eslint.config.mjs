@@ -81,6 +81,17 @@ export default tseslint.config(
     },
   },
   {
+    // The load view's page runs in a browser too: uPlot, its stylesheet and ./protocol, nothing else.
+    files: ['src/webview/load/main.ts', 'src/webview/load/protocol.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [noVscode('The load page'), ...noNodeBuiltins],
+        patterns: [noNodeScheme, { regex: '^\\.\\./', message: 'The load page runs in a browser: it imports only ./protocol and uplot.' }],
+      }],
+      'no-restricted-globals': ['error', ...noNodeGlobals],
+    },
+  },
+  {
     files: ['src/providers/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [above('src/providers', ['extension'])] }] },
   },

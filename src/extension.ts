@@ -12,6 +12,7 @@ import { registerStatusBar } from './providers/statusBar';
 import { registerTrafficHistory, type CaptureStats } from './providers/trafficHistory';
 import { registerTrafficLog } from './providers/trafficLog';
 import { registerTrafficPanel, type TrafficViewState } from './providers/trafficPanel';
+import type { LoadViewState } from './providers/loadView';
 import type { TestOutcome } from './providers/sockTests';
 
 /** What `activate()` returns: read-only views of the state, for the integration tests. */
@@ -35,6 +36,8 @@ export interface SocketLabApi {
   testOutcomes(): readonly TestOutcome[];
   /** The Testing view's run profiles (none in an untrusted workspace). */
   testProfiles(): string[];
+  /** The load blocks' live views: their titles, whether their page is ready, the points posted, whether the load ended. */
+  loadViews(): LoadViewState[];
 }
 
 let manager: SocketManager | undefined;
@@ -61,7 +64,7 @@ export function activate(context: vscode.ExtensionContext): SocketLabApi {
   // The tree lists a running responder's rules with their hits; a reload refreshes them at once.
   tree.provider.rules = sock.rulesOf;
   context.subscriptions.push(sock.onDidChange(() => tree.provider.refresh()));
-  return { version: String(context.extension.packageJSON.version), endpoints: () => registry.all(), tree: tree.snapshot, capture: history.stats, inlineResults: sock.inlineResults, parses: sock.parses, trafficView, testItems: () => sock.tests.items(), testOutcomes: () => sock.tests.outcomes(), testProfiles: () => sock.tests.profileLabels() };
+  return { version: String(context.extension.packageJSON.version), endpoints: () => registry.all(), tree: tree.snapshot, capture: history.stats, inlineResults: sock.inlineResults, parses: sock.parses, trafficView, testItems: () => sock.tests.items(), testOutcomes: () => sock.tests.outcomes(), testProfiles: () => sock.tests.profileLabels(), loadViews: sock.loadViews };
 }
 
 /**

@@ -33,6 +33,8 @@ export const CONNECTIONS_VIEW = 'socketLab.connections';
 
 /** The view type of the traffic view's webview panel. */
 export const TRAFFIC_VIEW = 'socketLab.traffic';
+/** The load view's webview panels (§8.15). */
+export const LOAD_VIEW = 'socketLab.loadView';
 
 /** The language id of `.sock` scratch files. */
 export const SOCK_LANGUAGE = 'sock';

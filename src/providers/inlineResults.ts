@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { loadTable } from '../sock/run/load';
 import { escapeBytes } from '../net/payload';
 import type { Block } from '../sock/ast';
 import type { StepEvent } from '../sock/runEvents';
@@ -9,7 +10,7 @@ const MAX_TEXT = 120;
 /** What a step line shows after a run, at the end of the line. */
 export function resultText(e: StepEvent): string {
   const arrow = e.direction === 'in' ? '←' : '→';
-  const mark = e.status === 'pass' ? '✓' : e.status === 'fail' ? '✗' : e.status === 'error' ? (e.expected ? '·' : '✗') : arrow;
+  const mark = e.status === 'pass' ? '✓' : e.status === 'fail' ? '✗' : e.status === 'error' ? (e.expected ? '·' : '✗') : e.verb === 'load' ? '≋' : arrow;
   const who = e.listener ? `[${e.listener} ${e.session ?? ''}] ` : '';
   const preview = e.payload && e.payload.length > 0 ? `  "${escapeBytes(e.payload, 40)}"` : '';
   const text = `${mark} ${who}${e.detail ?? e.status}${preview}`;
@@ -118,6 +119,12 @@ export class InlineResults implements vscode.Disposable {
     for (const [line, e] of lines) {
       const range = new vscode.Range(line, Number.MAX_SAFE_INTEGER, line, Number.MAX_SAFE_INTEGER);
       const option: vscode.DecorationOptions = { range, renderOptions: { after: { contentText: resultText(e) } } };
+      if (e.load) {
+        // A load's table is too wide for a line's end: it is the hover of the load line (§8.15).
+        const table = loadTable(e.load);
+        option.range = new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER);
+        option.hoverMessage = new vscode.MarkdownString(`**${e.source}**: ${e.detail ?? ''}\n\n\`\`\`text\n${table.join('\n')}\n\`\`\``);
+      }
       if (e.status === 'pass') passed.push(option);
       else if (e.status === 'fail' || (e.status === 'error' && !e.expected)) {
         failed.push(option);

@@ -1,6 +1,7 @@
 import type * as vscode from 'vscode';
 import type { SocketOwner } from '../net/owner';
 import type { TrafficBus } from '../net/traffic';
+import { LoadViews, type LoadViewState } from './loadView';
 import { registerDiagnostics } from './diagnostics';
 import { ActiveEnvironment } from './environments';
 import { registerHovers } from './hoverProvider';
@@ -25,6 +26,8 @@ export interface SockLanguageState {
   readonly onDidChange: vscode.Event<void>;
   /** The Testing view's files and cases, and what its last run reported. */
   readonly tests: Pick<SockTests, 'items' | 'outcomes' | 'profileLabels'>;
+  /** The load blocks' live views. */
+  readonly loadViews: () => LoadViewState[];
 }
 
 /**
@@ -40,8 +43,10 @@ export function registerSockLanguage(context: vscode.ExtensionContext, bus: Traf
   registerHovers(context, parsed, env);
   registerLanguageFeatures(context, parsed);
   registerQuickFixes(context, parsed);
-  const sessions = registerSockRuns(context, bus, log, parsed, owner, env.variables);
+  const loads = new LoadViews(context.extensionUri);
+  context.subscriptions.push(loads);
+  const sessions = registerSockRuns(context, bus, log, parsed, owner, env.variables, loads);
   const tests = new SockTests(sessions, parsed);
   context.subscriptions.push(tests);
-  return { inlineResults: (uri) => sessions.results.shown(uri), parses: (uri) => parsed.parses(uri), rulesOf: (id) => sessions.rulesOf(id), onDidChange: sessions.onDidChange, tests };
+  return { inlineResults: (uri) => sessions.results.shown(uri), parses: (uri) => parsed.parses(uri), rulesOf: (id) => sessions.rulesOf(id), onDidChange: sessions.onDidChange, tests, loadViews: () => loads.states() };
 }

@@ -9,6 +9,7 @@ import type { RunEvent, SummaryEvent } from '../sock/runEvents';
 import { caseName } from '../sock/suite/results';
 import { Transcript } from '../sock/transcript';
 import { Commands, SOCK_LANGUAGE } from './contributions';
+import type { LoadViews } from './loadView';
 import { InlineResults } from './inlineResults';
 import type { ParsedDocuments } from './parsedDocuments';
 import { readSettings } from './settings';
@@ -47,6 +48,8 @@ export class SockSessions implements vscode.Disposable {
     private readonly owner: SocketOwner,
     /** The active environment's variables, which runs read as they expand (updated in place). */
     private readonly variables: ReadonlyMap<string, string>,
+    /** The load blocks' live views. */
+    private readonly loads?: LoadViews,
   ) {}
 
   private session(doc: vscode.TextDocument): Session {
@@ -69,6 +72,8 @@ export class SockSessions implements vscode.Disposable {
         onEvent: (e) => {
           for (const o of observers) o(e);
           if (e.type === 'traffic') return; // the traffic log has it
+          if (this.loads && (e.type === 'load-progress' || e.type === 'block' || (e.type === 'step' && e.load))) this.loads.event(doc, this.parsed.of(doc).blocks, e);
+          if (e.type === 'load-progress') return;
           if (e.type === 'step') {
             this.results.record(doc.uri, e);
             if (e.status === 'pass') summary.passed++;
@@ -273,9 +278,9 @@ export class SockCodeLensProvider implements vscode.CodeLensProvider {
 }
 
 /** Registers the CodeLens provider and the commands it calls; returns the sessions. */
-export function registerSockRuns(context: vscode.ExtensionContext, bus: TrafficBus, log: vscode.LogOutputChannel, parsed: ParsedDocuments, owner: SocketOwner, variables: ReadonlyMap<string, string>): SockSessions {
+export function registerSockRuns(context: vscode.ExtensionContext, bus: TrafficBus, log: vscode.LogOutputChannel, parsed: ParsedDocuments, owner: SocketOwner, variables: ReadonlyMap<string, string>, loads?: LoadViews): SockSessions {
   const results = new InlineResults(parsed);
-  const sessions = new SockSessions(bus, log, results, parsed, owner, variables);
+  const sessions = new SockSessions(bus, log, results, parsed, owner, variables, loads);
   const docOf = async (uri?: vscode.Uri): Promise<vscode.TextDocument | undefined> => {
     if (uri) return vscode.workspace.openTextDocument(uri);
     const doc = vscode.window.activeTextEditor?.document;

@@ -155,4 +155,29 @@ export interface SummaryEvent {
 }
 
 /** Anything a run reports, discriminated by `type`. */
-export type RunEvent = BlockStartEvent | StepEvent | FoldEvent | ListeningRunEvent | BlockEndEvent | TrafficRunEvent | SummaryEvent;
+/**
+ * A running load's figures, every {@link LOAD_PROGRESS_MS} (§8.15): for a live view, or a program
+ * reading `--json`. The window is the time since the event before.
+ */
+export interface LoadProgressEvent {
+  readonly type: 'load-progress';
+  readonly block: number;
+  /** The `load` line, 0-based. */
+  readonly line: number;
+  /** Since the load began, ms. */
+  readonly ms: number;
+  /** Sessions ended so far, and those that failed or erred; sessions running now. */
+  readonly sessions: number;
+  readonly errors: number;
+  readonly running: number;
+  /** In the window: sessions ended and round trips per second, and the round trip's (else the session's) median and p99, ms (0 when none ended). */
+  readonly sessionsPerSecond: number;
+  readonly roundTripsPerSecond: number;
+  readonly medianMs: number;
+  readonly p99Ms: number;
+}
+
+/** How often a running load reports its figures, ms. */
+export const LOAD_PROGRESS_MS = 500;
+
+export type RunEvent = BlockStartEvent | StepEvent | FoldEvent | LoadProgressEvent | ListeningRunEvent | BlockEndEvent | TrafficRunEvent | SummaryEvent;

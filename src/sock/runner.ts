@@ -14,7 +14,7 @@ import { BytePattern, replaceAll } from '../net/regex';
 
 import type { Block, Header, LoadPlan, Matcher, SockFile, Step, Template } from './ast';
 import type { Channel } from './channel';
-import { FULL_ROUNDS, type RunEvent, type StepEvent, type SummaryEvent } from './runEvents';
+import { FULL_ROUNDS, LOAD_PROGRESS_MS, type RunEvent, type StepEvent, type SummaryEvent } from './runEvents';
 import { Latency } from './run/latency';
 import { checkLoadLimits, compareStat, describeLoad, formatMs, LOAD_SHOWN_FAILURES, loadSessionCaptured, LoadStats, runLoad } from './run/load';
 import { Scope, type ListenerInfo } from './scope';
@@ -639,12 +639,25 @@ export class SockRun {
     }
     let sessions = 0;
     const quiet = this.bus.quiet();
-    await runLoad(plan, stats, signal, (_client, sessionSignal) => {
-      const n = sessions++;
-      const captured = loadSessionCaptured(n);
-      if (captured) stats.captured++;
-      return this.loadSession(block, header, stats, n === 0, sessionSignal, captured ? this.bus : quiet);
-    });
+    const progress = setInterval(() => {
+      const w = stats.window();
+      this.emit({ type: 'load-progress', block: block.index, line: plan.range.start.line, ms: elapsed(t0), sessions: stats.passed + stats.errors, errors: stats.errors, running: stats.running, ...w });
+    }, LOAD_PROGRESS_MS);
+    try {
+      await runLoad(plan, stats, signal, async (_client, sessionSignal) => {
+        const n = sessions++;
+        const captured = loadSessionCaptured(n);
+        if (captured) stats.captured++;
+        stats.running++;
+        try {
+          await this.loadSession(block, header, stats, n === 0, sessionSignal, captured ? this.bus : quiet);
+        } finally {
+          stats.running--;
+        }
+      });
+    } finally {
+      clearInterval(progress);
+    }
     if (signal.aborted && this.cancelled) this.interrupted = true;
     const report = stats.report();
     const checks = block.steps.filter((s): s is Extract<Step, { kind: 'expect' }> => s.kind === 'expect' && (s.matcher.kind === 'latency' || s.matcher.kind === 'errors'));

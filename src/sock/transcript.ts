@@ -145,6 +145,9 @@ export class Transcript {
         // The block's outermost repeat ended: say what its rounds' listener sessions did unseen.
         if (!e.listener && e.repeat && !e.round) return [formatStep(e, this.opts), this.endFolding()].filter((l) => l !== undefined).join('\n');
         return formatStep(e, this.opts);
+      case 'load-progress':
+        // A live view's figures; the load's step sums the load up when it ends.
+        return undefined;
       case 'fold':
         // A client's repeat went past its shown rounds: its listeners' sessions are summed up too.
         if (!e.listener) this.folding ??= new Map();

@@ -180,3 +180,32 @@ describe('running .sock files in the editor', () => {
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 });
+
+describe('a load block in the editor', () => {
+  let api: SocketLabApi;
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<SocketLabApi>('socket-lab.socket-lab');
+    assert.ok(ext);
+    api = await ext.activate();
+  });
+
+  it('opens its live view beside the editor, draws the load as it runs, then shows its table; the load line has the summary and the table as hover', async () => {
+    const doc = await vscode.workspace.openTextDocument({ language: 'sock', content: '### echo\nlisten tcp 127.0.0.1:0 as echo\necho\n\n### pings under load\nconnect tcp {{echo}}\nload 20 clients ramp 200ms for 2s\nsend "PING\\n"\nrecv line\nexpect "PING"\nexpect p99 < 5s\nexpect errors 0\n' });
+    await vscode.window.showTextDocument(doc);
+    const result = await vscode.commands.executeCommand<{ passed: number; failed: number; errors: number }>('socketLab.runFile', doc.uri);
+    assert.equal(result?.failed, 0, JSON.stringify(result));
+    assert.equal(result?.errors, 0, JSON.stringify(result));
+    const views = api.loadViews();
+    assert.equal(views.length, 1, JSON.stringify(views));
+    assert.equal(views[0].title, 'Load · pings under load');
+    assert.ok(views[0].ready, 'the page said ready');
+    assert.ok(views[0].points >= 3, `progress points drawn: ${views[0].points}`);
+    assert.ok(views[0].done, 'the final table was posted');
+    assert.match(api.inlineResults(doc.uri).get(6) ?? '', /^≋ \d+ sessions in [\d.]+ s: [\d.]+\/s; [\d.]+ round trips\/s; round trip median [\d.]+ m?s, p99 [\d.]+ m?s; no errors/);
+    assert.match(api.inlineResults(doc.uri).get(10) ?? '', /^✓ round-trip p99 [\d.]+ m?s$/);
+    console.log('[screenshot] load-view');
+    await new Promise((r) => setTimeout(r, 1500));
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+});

@@ -18,6 +18,9 @@ const VSIX_FILES = [
   'extension/dist/selfsigned.js',
   'extension/language-configuration.json',
   'extension/media/dist/trafficView.js',
+  'extension/media/dist/loadView.js',
+  'extension/media/dist/loadView.css',
+  'extension/media/loadView.css',
   'extension/media/icon.png',
   'extension/media/socket-lab.svg',
   'extension/media/trafficView.css',
@@ -128,7 +131,7 @@ describe('packaging', function () {
     const readme = await python(`import zipfile; print(zipfile.ZipFile(${JSON.stringify(vsix)}).read('extension/readme.md').decode())`);
     assert.match(readme, /\]\(https:\/\/github\.com\/socket-lab\/socket-lab\/blob\/HEAD\/docs\/sock-language\.md\)/);
     // The bundles are the ones just built, whole.
-    for (const f of ['dist/extension.js', 'media/dist/trafficView.js']) assert.equal(listing[`extension/${f}`], (await stat(join(ROOT, f))).size, f);
+    for (const f of ['dist/extension.js', 'media/dist/trafficView.js', 'media/dist/loadView.js']) assert.equal(listing[`extension/${f}`], (await stat(join(ROOT, f))).size, f);
   });
 
   it('the walkthrough opens a scratch file, runs it, shows the traffic and looks up a host, with commands that exist', async () => {

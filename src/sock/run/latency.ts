@@ -59,6 +59,13 @@ export class Latency {
     this.maxUs = Math.max(this.maxUs, other.maxUs);
   }
 
+  /** Forgets every value: the histogram starts again, in the memory it has. */
+  reset(): void {
+    this.h.reset();
+    this.minUs = Infinity;
+    this.maxUs = 0;
+  }
+
   get count(): number {
     return this.h.totalCount;
   }

@@ -55,6 +55,13 @@ export interface LoadReport {
 /** The statistics of one load, which its sessions record into. */
 export class LoadStats {
   private readonly latency = new Map<LoadMetric, Latency>();
+  /** The round trips (or sessions, for a load without any) since the last {@link LoadStats.window}. */
+  private readonly windowRoundTrips = new Latency(true);
+  private readonly windowSessions = new Latency(true);
+  private windowStart = performance.now();
+  private windowEnded = 0;
+  /** Sessions running now. */
+  running = 0;
   private readonly errorCounts = new Map<string, number>();
   passed = 0;
   failed = 0;
@@ -70,6 +77,8 @@ export class LoadStats {
   private end = this.t0;
 
   record(metric: LoadMetric, ms: number): void {
+    if (metric === 'round-trip') this.windowRoundTrips.record(ms);
+    else if (metric === 'session') this.windowSessions.record(ms);
     let h = this.latency.get(metric);
     if (!h) {
       h = new Latency();
@@ -81,6 +90,7 @@ export class LoadStats {
   /** One session ended: `code` is its error's, `EXPECT` for a failed expectation, undefined when it passed. */
   sessionEnded(code: string | undefined): void {
     this.end = performance.now();
+    this.windowEnded++;
     if (code === undefined) this.passed++;
     else {
       if (code === 'EXPECT') this.failed++;
@@ -101,6 +111,23 @@ export class LoadStats {
     if (!h || h.count === 0) return undefined;
     const s = h.summary();
     return stat === 'min' ? s.minMs : stat === 'median' ? s.medianMs : stat === 'p90' ? s.p90Ms : stat === 'p99' ? s.p99Ms : stat === 'max' ? s.maxMs : s.meanMs;
+  }
+
+  /**
+   * The figures since the last call (or the load's start), and starts a new window: sessions
+   * ended and round trips per second, and the round trip's median and p99 (the session's, for a
+   * load without round trips); ms.
+   */
+  window(): { sessionsPerSecond: number; roundTripsPerSecond: number; medianMs: number; p99Ms: number } {
+    const now = performance.now();
+    const seconds = Math.max(0.001, (now - this.windowStart) / 1000);
+    const h = this.windowRoundTrips.count > 0 ? this.windowRoundTrips : this.windowSessions;
+    const out = { sessionsPerSecond: Math.round((this.windowEnded / seconds) * 10) / 10, roundTripsPerSecond: Math.round((this.windowRoundTrips.count / seconds) * 10) / 10, medianMs: h.at(50), p99Ms: h.at(99) };
+    this.windowRoundTrips.reset();
+    this.windowSessions.reset();
+    this.windowStart = now;
+    this.windowEnded = 0;
+    return out;
   }
 
   report(): LoadReport {
@@ -246,18 +273,22 @@ export function describeLoad(r: LoadReport): string {
 }
 
 /**
- * The load's latency table, as the transcript and the inline results print it: a row per metric
- * measured, with its count, min, median, p90, p99 and max.
+ * The load's latency table as cells: a header row, then a row per metric measured, with its
+ * count, min, median, p90, p99 and max; empty when nothing was measured. The load view shows it.
  */
-export function loadTable(r: LoadReport): string[] {
-  const head = ['', 'count', 'min', 'median', 'p90', 'p99', 'max'];
+export function loadTableCells(r: LoadReport): string[][] {
   const rows = LOAD_METRICS.filter((m) => r.latency[m]).map((m) => {
     const s = r.latency[m] as LatencySummary;
     return [m, String(s.count), formatMs(s.minMs), formatMs(s.medianMs), formatMs(s.p90Ms), formatMs(s.p99Ms), formatMs(s.maxMs)];
   });
-  if (rows.length === 0) return [];
-  const table = [head, ...rows];
-  const widths = head.map((_, i) => Math.max(...table.map((row) => row[i].length)));
+  return rows.length === 0 ? [] : [['', 'count', 'min', 'median', 'p90', 'p99', 'max'], ...rows];
+}
+
+/** {@link loadTableCells} as aligned text lines, as the transcript and the inline results' hover print it. */
+export function loadTable(r: LoadReport): string[] {
+  const table = loadTableCells(r);
+  if (table.length === 0) return [];
+  const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
   return table.map((row) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd());
 }
 
