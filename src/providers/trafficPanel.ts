@@ -10,7 +10,7 @@ import type { TrafficBus, TrafficEvent } from '../net/traffic';
 import { mockFile, replayFile } from '../sock/replay';
 import { Batcher } from '../webview/batcher';
 import { trafficViewHtml } from '../webview/html';
-import { parsePageMessage, VIEW_PAYLOAD_MAX, type ExportFormat, type HostMessage } from '../webview/protocol';
+import { eventsText, parsePageMessage, VIEW_PAYLOAD_MAX, type ExportFormat, type HostMessage } from '../webview/protocol';
 import { toWireConnection, toWireEvent } from '../webview/toWire';
 import { Commands, SOCK_LANGUAGE, TRAFFIC_VIEW } from './contributions';
 
@@ -57,7 +57,7 @@ class TrafficPanel implements vscode.Disposable {
     (items, dropped) => {
       if (!this.ready) return;
       this.posted += items.length;
-      void this.post({ type: 'events', events: items.map(([e, seq]) => toWireEvent(e, seq)), dropped });
+      void this.post({ type: 'events', events: eventsText(items.map(([e, seq]) => toWireEvent(e, seq))), dropped });
     },
     BATCH_MS,
     BATCH_EVENTS,
@@ -147,7 +147,7 @@ class TrafficPanel implements vscode.Disposable {
         this.batcher.clear();
         this.ready = true;
         this.posted = history.length;
-        await this.post({ type: 'init', events: history, connections: this.connections(), dropped: this.deps.capture.droppedEvents, focus: this.focus });
+        await this.post({ type: 'init', events: eventsText(history), connections: this.connections(), dropped: this.deps.capture.droppedEvents, focus: this.focus });
         return;
       }
       case 'send': {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import type { WireEvent } from '../../src/webview/protocol';
+import { eventsText, type WireEvent } from '../../src/webview/protocol';
 import { dataEvent, lifeEvent, PageHost, type TrafficPage } from './pageHost';
 
 /** Markup and script a peer might send, in the forms that have broken web views before. */
@@ -86,7 +86,7 @@ describe('traffic view page: hostile payloads stay text', function () {
     });
     // Peer-controlled text also reaches summaries (an error message, a peer address) and labels.
     SEEDS.forEach((seed) => events.push(lifeEvent('c2', 'error', `ECONNRESET: ${seed}`)));
-    await p.post({ type: 'init', events, connections: [{ id: 'c2', kind: 'client', transport: 'tcp', label: `tcp 127.0.0.1:1 → ${SEEDS[1]}`, canSend: true }], dropped: 0, focus: null });
+    await p.post({ type: 'init', events: eventsText(events), connections: [{ id: 'c2', kind: 'client', transport: 'tcp', label: `tcp 127.0.0.1:1 → ${SEEDS[1]}`, canSend: true }], dropped: 0, focus: null });
 
     const allowed = /^(DIV\.(row (in|out|life) kind-[a-z-]+( frame| unframed)?( selected)?|head|more|legend)|SPAN\.(time|conn|arrow|what|field field-[0-3])|PRE\.body mode-(escaped|hex|text))$/;
     let checkedRows = 0;

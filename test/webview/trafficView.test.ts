@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { WireConnection, WireEvent } from '../../src/webview/protocol';
+import { eventsText, type WireConnection, type WireEvent } from '../../src/webview/protocol';
 import { dataEvent, lifeEvent, PageHost, type TrafficPage } from './pageHost';
 
 const RESULTS = join(__dirname, '..', '..', 'test-results');
@@ -26,7 +26,7 @@ function conversation(): WireEvent[] {
 }
 
 async function init(p: TrafficPage, events: WireEvent[], focus: string | null = null): Promise<void> {
-  await p.post({ type: 'init', events, connections: CONNECTIONS, dropped: 0, focus });
+  await p.post({ type: 'init', events: eventsText(events), connections: CONNECTIONS, dropped: 0, focus });
 }
 
 describe('traffic view page (Chromium, fake host)', function () {
@@ -147,7 +147,7 @@ describe('traffic view page (Chromium, fake host)', function () {
     p = await host.open();
     const events: WireEvent[] = [];
     for (let i = 0; i < 100_000; i++) events.push(dataEvent(i % 2 ? 'c2' : 'c3', i % 2 ? 'in' : 'out', `message ${i}\r\n`));
-    const firstRenderMs = await p.postAndTimeFirstRender({ type: 'init', events, connections: CONNECTIONS, dropped: 0, focus: null });
+    const firstRenderMs = await p.postAndTimeFirstRender({ type: 'init', events: eventsText(events), connections: CONNECTIONS, dropped: 0, focus: null });
     await p.frames();
     const dom = await p.page.evaluate(() => ({ elements: document.getElementsByTagName('*').length, rows: document.querySelectorAll('#list .row').length }));
     process.stdout.write(`      100,000 events: first render ${Math.round(firstRenderMs)} ms after postMessage, ${dom.rows} rows and ${dom.elements} elements in the DOM\n`);
@@ -176,13 +176,13 @@ describe('traffic view page (Chromium, fake host)', function () {
   it('follows new events, and Pause keeps the view where it is', async () => {
     p = await host.open('dark', { width: 900, height: 400 });
     await init(p, Array.from({ length: 200 }, (_, i) => dataEvent('c3', 'in', `old ${i}`)));
-    await p.post({ type: 'events', events: [dataEvent('c3', 'in', 'new while following')], dropped: 0 });
+    await p.post({ type: 'events', events: eventsText([dataEvent('c3', 'in', 'new while following')]), dropped: 0 });
     await p.frames();
     assert.equal((await p.rows()).at(-1)?.body, 'new while following');
     await p.page.click('#follow');
     assert.equal(await p.page.getAttribute('#follow', 'aria-pressed'), 'false');
     const before = await p.page.evaluate(() => (document.getElementById('list') as HTMLElement).scrollTop);
-    await p.post({ type: 'events', events: Array.from({ length: 50 }, (_, i) => dataEvent('c3', 'in', `paused ${i}`)), dropped: 3 });
+    await p.post({ type: 'events', events: eventsText(Array.from({ length: 50 }, (_, i) => dataEvent('c3', 'in', `paused ${i}`))), dropped: 3 });
     await p.frames();
     assert.equal(await p.page.evaluate(() => (document.getElementById('list') as HTMLElement).scrollTop), before);
     const visible = await p.visibleRows();
@@ -278,7 +278,7 @@ describe('traffic view page (Chromium, fake host)', function () {
       { ...dataEvent('u4', 'in', 'from two'), peer: '127.0.0.1:40002' },
       { ...dataEvent('u4', 'out', 'to one'), peer: '127.0.0.1:40001' },
     ];
-    await p.post({ type: 'init', events, connections, dropped: 0, focus: 'u4:127.0.0.1:40001' });
+    await p.post({ type: 'init', events: eventsText(events), connections, dropped: 0, focus: 'u4:127.0.0.1:40001' });
     assert.deepEqual((await p.rows()).map((r) => r.body), ['from one', 'to one']);
     assert.equal(await p.page.inputValue('#send-target'), 'u4:127.0.0.1:40001');
     await p.page.selectOption('#connection', 'u4');
@@ -307,12 +307,12 @@ describe('traffic view page (Chromium, fake host)', function () {
     await p.page.fill('#search', '');
     await p.page.waitForFunction(() => document.querySelectorAll('#list .row').length === 7);
     // c2's events were pushed out of the shared history by c3's flood.
-    await p.post({ type: 'init', events: [dataEvent('c3', 'in', 'flood')], connections: CONNECTIONS, dropped: 10_000, focus: 'c2' });
+    await p.post({ type: 'init', events: eventsText([dataEvent('c3', 'in', 'flood')]), connections: CONNECTIONS, dropped: 10_000, focus: 'c2' });
     assert.equal(await empty(), 'No event of c2 is left: 10,000 older events were dropped (the history keeps socketLab.capture.maxEvents events and socketLab.capture.maxBytes bytes).');
     await p.page.screenshot({ path: join(RESULTS, 'traffic-view-dropped.png') });
     // After a reload, the connection still selected was closed and cleared.
     await p.load(true);
-    await p.post({ type: 'init', events: [dataEvent('c3', 'in', 'later')], connections: CONNECTIONS.filter((c) => c.id !== 'c2'), dropped: 0, focus: null });
+    await p.post({ type: 'init', events: eventsText([dataEvent('c3', 'in', 'later')]), connections: CONNECTIONS.filter((c) => c.id !== 'c2'), dropped: 0, focus: null });
     assert.equal(await p.page.inputValue('#connection'), 'c2');
     assert.equal(await empty(), 'c2 is no longer open or listed, and the history holds none of its events. Choose another connection, or All connections.');
     assert.equal(await p.page.inputValue('#send-target'), '');

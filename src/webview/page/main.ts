@@ -5,7 +5,7 @@
  */
 import { elementScroll, observeElementOffset, observeElementRect, Virtualizer } from '@tanstack/virtual-core';
 import { escapeControls } from '../../net/bytes';
-import { VIEW_PAYLOAD_MAX, type ExportFormat, type HostMessage, type PageMessage, type WireConnection } from '../protocol';
+import { readEventsText, VIEW_PAYLOAD_MAX, type ExportFormat, type HostMessage, type PageMessage, type WireConnection } from '../protocol';
 import { cutAtFrames, markedHexLines, UNFRAMED, type MarkSpan } from './marks';
 import { chooseSendTarget, COLLAPSED_LINES, emptyMessage, EventStore, makeMatcher, payloadLines, rowConnection, visibleBody, type ViewEvent, type ViewFilter, type ViewMode } from './model';
 
@@ -403,7 +403,7 @@ function onHost(msg: HostMessage): void {
     case 'init':
       store.clear();
       cleared = false;
-      store.push(msg.events);
+      store.push(readEventsText(msg.events));
       store.dropped += msg.dropped;
       connections = msg.connections;
       if (msg.focus !== null) save({ filter: { ...state.filter, connection: msg.focus }, sendTarget: null });
@@ -411,9 +411,10 @@ function onHost(msg: HostMessage): void {
       fillConnections();
       return;
     case 'events': {
-      const cut = store.push(msg.events);
+      const events = readEventsText(msg.events);
+      const cut = store.push(events);
       store.dropped += msg.dropped;
-      const marked = msg.events.some((e) => e.kind === 'mark');
+      const marked = events.some((e) => e.kind === 'mark');
       // With frames shown, new bytes and marks can change earlier rows (a frame, the bytes after it): all are cut again.
       if (cut > 0 || (state.frames && store.marks.hasFrames)) {
         if (marked) invalidateRows();
@@ -422,7 +423,7 @@ function onHost(msg: HostMessage): void {
       }
       if (marked && state.mode === 'hex') invalidateRows();
       let added = 0;
-      for (const e of store.all().slice(store.length - msg.events.length)) {
+      for (const e of store.all().slice(store.length - events.length)) {
         if (!matcher(e)) continue;
         shown.push(e);
         added++;
