@@ -38,10 +38,10 @@ const VSIX_FILES = [
  * The .vsix was 228 KB (233,236 bytes) on 2026-11-21, with the extension's bundle and the
  * certificate library's; this bound leaves room, not the CLI's bundle as well.
  */
-// The bundles are minified (whitespace and syntax): the package is about 323 KiB with the RE2 engine
-// (re2js, about 70 KB of it compressed) and HdrHistogram's classes (hdr-histogram-js, without its
-// WebAssembly build, about 10 KB).
-const VSIX_MAX_BYTES = 352 * 1024;
+// The bundles are minified (whitespace and syntax): the package is about 354 KiB with the RE2 engine
+// (re2js, about 70 KB of it compressed), HdrHistogram's classes (hdr-histogram-js, without its
+// WebAssembly build, about 10 KB) and the load view's page with uPlot (about 22 KB).
+const VSIX_MAX_BYTES = 384 * 1024;
 
 /** Every file of the npm package (npm adds package.json, README.md and LICENSE itself). */
 const NPM_FILES = ['LICENSE', 'README.md', 'dist/cli.js', 'dist/selfsigned.js', 'docs/sock-language.md', 'examples/tutorial.sock', 'package.json'];
@@ -111,7 +111,7 @@ describe('packaging', function () {
     await rm(tmp, { recursive: true, force: true });
   });
 
-  it('the .vsix holds exactly what runs (the bundle, the page script, media, grammar, snippets, docs), under 352 KiB', async () => {
+  it('the .vsix holds exactly what runs (the bundle, the page script, media, grammar, snippets, docs), under 384 KiB', async () => {
     const vsix = join(tmp, 'socket-lab.vsix');
     // What `npm run package` runs, after the build the test setup did.
     const r = await run(join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--out', vsix], { timeoutMs: 90_000 });
