@@ -25,7 +25,7 @@ import { toPcapng } from './net/pcapng';
 import { TrafficBus } from './net/traffic';
 import { SockRun } from './sock/runner';
 import type { RunEvent } from './sock/runEvents';
-import { eventToJson, formatDiagnostic, Transcript } from './sock/transcript';
+import { formatDiagnostic, JsonLines, Transcript } from './sock/transcript';
 import { BytePattern } from './net/regex';
 import { discoverSockFiles } from './sock/suite/discover';
 import { ENV_FILE, EnvironmentFile, redact, type Environment } from './sock/suite/environments';
@@ -128,9 +128,12 @@ async function runFile(file: string, flags: RunFlags): Promise<number> {
     return 2;
   }
   const transcript = new Transcript(file, { hex: flags.hex, full: flags.full, verbose: flags.verbose });
+  const json = new JsonLines(flags.verbose);
   const onEvent = (e: RunEvent): void => {
-    if (flags.json) out(eventToJson(e));
-    else {
+    if (flags.json) {
+      const line = json.format(e);
+      if (line !== undefined) out(line);
+    } else {
       const line = transcript.format(e);
       if (line !== undefined) out(line);
     }

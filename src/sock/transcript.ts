@@ -249,6 +249,32 @@ function payloadJson(p: Buffer): { bytes: number; text: string; hex: string } {
 }
 
 /**
+ * The run as JSON lines (`--json`): every event, but, unless `verbose`, the `traffic` data events
+ * of a client block's repeat past its reported rounds (between its `fold` event and the repeat's
+ * own step, or the block's end), as its steps are left out: a long repeat prints a few lines, not
+ * one per datagram. `skipped` counts the data events left out.
+ */
+export class JsonLines {
+  /** The client blocks whose repeat is folded now. */
+  private readonly folded = new Set<number>();
+  skipped = 0;
+
+  constructor(private readonly verbose = false) {}
+
+  format(e: RunEvent): string | undefined {
+    if (!this.verbose) {
+      if (e.type === 'fold' && !e.listener) this.folded.add(e.block);
+      else if ((e.type === 'step' && e.repeat && !e.listener && e.round === undefined) || e.type === 'block-end') this.folded.delete(e.block);
+      else if (e.type === 'traffic' && e.event.type === 'data' && this.folded.size > 0) {
+        this.skipped++;
+        return undefined;
+      }
+    }
+    return eventToJson(e);
+  }
+}
+
+/**
  * One event as a JSON object (one line of `--json`): payload buffers become
  * `{ bytes, text, hex }`, with `text` escaped as in `.sock` payloads.
  */

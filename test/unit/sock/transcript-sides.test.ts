@@ -75,6 +75,17 @@ describe('a long repeat in the transcript', function () {
     assert.deepEqual(fold && { ...fold, connection: fold.connection?.replace(/\d+/, 'N') }, { type: 'fold', block: 2, line: 6, column: 0, connection: 'cN' });
   });
 
+  it('--json leaves out the traffic data of the rounds it sums up, as it leaves out their steps; --verbose keeps every one', async () => {
+    const f = await tempSock(echoAndRepeat(10));
+    const short = await cli(['run', f.file, '--json']);
+    const all = await cli(['run', f.file, '--json', '--verbose']);
+    await f.remove();
+    const data = (out: string): number => jsonEvents(out).filter((e) => e.type === 'traffic' && e.event.type === 'data').length;
+    // Each round: the client's send and recv, the listener's recv and echo.
+    assert.equal(data(all.stdout), 40, all.stdout);
+    assert.equal(data(short.stdout), 12, short.stdout);
+  });
+
   it('still reports a failure in a round past the first 3, with its round, and stops there', async () => {
     const f = await tempSock('### four oks, then bad\nlisten tcp 127.0.0.1:0 as srv\nrepeat 4\nsend "ok\\n"\nend\nsend "bad\\n"\n\n### reader\nconnect tcp {{srv}}\nrepeat 10\nrecv line\nexpect "ok"\nend\n');
     const j = await cli(['run', f.file, '--json']);
