@@ -126,6 +126,11 @@ function hasExpect(steps: readonly Step[]): boolean {
   return steps.some((s) => s.kind === 'expect' || ('steps' in s && hasExpect(s.steps)));
 }
 
+/** What every event of `step` carries: where it is written, whose it is, and its rounds (copied). */
+function stepBase(block: Block, step: Step, ctx: SessionContext, state: StepState): Omit<StepEvent, 'status' | 'ms'> {
+  return { type: 'step', block: block.index, line: step.range.start.line, column: step.range.start.column, source: step.source, verb: step.kind, ...ctx, ...(state.rounds && state.rounds.length > 0 ? { round: state.rounds.slice() } : {}) };
+}
+
 /** Milliseconds since `t0` (from `performance.now()`), to 0.1 ms. */
 function elapsed(t0: number): number {
   return Math.round((performance.now() - t0) * 10) / 10;
@@ -789,8 +794,7 @@ export class SockRun {
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
       const t0 = performance.now();
-      // Built when an event is: a step past a repeat's reported rounds that goes as it should has none.
-      const base = (): Omit<StepEvent, 'status' | 'ms'> => ({ type: 'step' as const, block: block.index, line: step.range.start.line, column: step.range.start.column, source: step.source, verb: step.kind, ...ctx, ...(state.rounds && state.rounds.length > 0 ? { round: state.rounds.slice() } : {}) });
+      // Events are built when they are sent (stepBase): a step past a repeat's reported rounds that goes as it should has none.
       if (step.kind === 'repeat') {
         // Counts and rates from variables are read as the repeat starts.
         let count: number;
@@ -800,7 +804,7 @@ export class SockRun {
           everyMs = step.everyMs === undefined ? undefined : this.scope.duration(step.everyMs, 'repeat … every');
         } catch (err) {
           const error = fromNodeError(err, step.source);
-          this.failure(state, { ...base(), status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
+          this.failure(state, { ...stepBase(block, step, ctx, state), status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
           return 'error';
         }
         let rounds = 0;
@@ -839,7 +843,7 @@ export class SockRun {
           }
           roundMs?.record(performance.now() - r0);
           if (step.until) {
-            const verdict = await this.test(step.until, state, block, base(), t0);
+            const verdict = await this.test(step.until, state, block, stepBase(block, step, ctx, state), t0);
             if (verdict === undefined) {
               restore();
               return 'error';
@@ -854,21 +858,21 @@ export class SockRun {
         if (rounds < count && !test?.pass) {
           if (this.cancelled) this.interrupted = true;
           if (state.load) state.load.cut = true;
-          else this.emit({ ...base(), status: 'error', code: 'ECANCELED', detail: `cancelled after ${done} of ${count}`, ms: elapsed(t0), repeat });
+          else this.emit({ ...stepBase(block, step, ctx, state), status: 'error', code: 'ECANCELED', detail: `cancelled after ${done} of ${count}`, ms: elapsed(t0), repeat });
           return 'error';
         }
         if (test && !test.pass) {
           // Polling that never saw what it waited for: a failed expectation, as `expect` would be.
-          this.failure(state, { ...base(), status: 'fail', detail: `no round of ${count} passed the test: ${test.detail}`, ms: elapsed(t0), repeat });
+          this.failure(state, { ...stepBase(block, step, ctx, state), status: 'fail', detail: `no round of ${count} passed the test: ${test.detail}`, ms: elapsed(t0), repeat });
           return 'fail';
         }
-        if (!outerFolded) this.emit({ ...base(), status: 'ok', detail: test ? `${done}: the last passed the test (${test.detail})` : done, ms: elapsed(t0), repeat });
+        if (!outerFolded) this.emit({ ...stepBase(block, step, ctx, state), status: 'ok', detail: test ? `${done}: the last passed the test (${test.detail})` : done, ms: elapsed(t0), repeat });
         continue;
       }
       if (step.kind === 'if') {
-        const verdict = await this.test(step.test, state, block, base(), t0);
+        const verdict = await this.test(step.test, state, block, stepBase(block, step, ctx, state), t0);
         if (verdict === undefined) return 'error';
-        if (!state.folded) this.emit({ ...base(), status: 'ok', detail: verdict.pass ? `yes: ${verdict.detail}` : `no: ${verdict.detail}; ${step.otherwise.length > 0 ? 'the steps after else run' : 'nothing runs'}`, ms: elapsed(t0) });
+        if (!state.folded) this.emit({ ...stepBase(block, step, ctx, state), status: 'ok', detail: verdict.pass ? `yes: ${verdict.detail}` : `no: ${verdict.detail}; ${step.otherwise.length > 0 ? 'the steps after else run' : 'nothing runs'}`, ms: elapsed(t0) });
         const outcome = await this.runSteps(block, verdict.pass ? step.steps : step.otherwise, channel, ctx, undefined, state);
         if (outcome !== 'pass') return outcome;
         continue;
@@ -881,12 +885,12 @@ export class SockRun {
         } catch (err) {
           // The expected payload itself could not be made (a missing file, a bad variable).
           const error = fromNodeError(err, step.source);
-          this.failure(state, { ...base(), status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
+          this.failure(state, { ...stepBase(block, step, ctx, state), status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
           return 'error';
         }
         state.lastError = undefined;
         if (verdict.span) this.mark(state, 'field', verdict.span, step.source);
-        const event: StepEvent = { ...base(), status: verdict.pass ? 'pass' : 'fail', detail: verdict.detail, ...(verdict.diff ? { diff: verdict.diff } : {}), ...(verdict.compared ? { compared: verdict.compared } : {}), ms: elapsed(t0) };
+        const event: StepEvent = { ...stepBase(block, step, ctx, state), status: verdict.pass ? 'pass' : 'fail', detail: verdict.detail, ...(verdict.diff ? { diff: verdict.diff } : {}), ...(verdict.compared ? { compared: verdict.compared } : {}), ms: elapsed(t0) };
         if (!verdict.pass) {
           this.failure(state, event);
           return 'fail';
@@ -921,7 +925,7 @@ export class SockRun {
           if (lt.sentAt !== undefined) lt.stats.record('round-trip', now - lt.sentAt);
           lt.sentAt = undefined;
         }
-        if (!state.folded) this.emit({ ...base(), status: 'ok', ms: elapsed(t0), ...(r.detail !== undefined ? { detail: r.detail } : {}), ...(r.payload ? { payload: r.payload, direction: r.direction } : {}) });
+        if (!state.folded) this.emit({ ...stepBase(block, step, ctx, state), status: 'ok', ms: elapsed(t0), ...(r.detail !== undefined ? { detail: r.detail } : {}), ...(r.payload ? { payload: r.payload, direction: r.direction } : {}) });
       } catch (err) {
         const error = fromNodeError(err, step.source);
         const next = steps[i + 1];
@@ -930,10 +934,10 @@ export class SockRun {
         if (state.load && !expected) {
           // A load's session: cut when the load's time ran out, else an error of the load's, reported if among the first.
           if (stopped) state.load.cut = true;
-          else this.failure(state, { ...base(), status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
+          else this.failure(state, { ...stepBase(block, step, ctx, state), status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
           return 'error';
         }
-        if (!(expected && state.folded)) this.emit({ ...base(), status: 'error', detail: stopped ? `${error.message} (${this.internal.signal.aborted || this.closingKept ? 'the run was stopping' : 'cancelled'})` : error.message, code: error.code, ms: elapsed(t0), ...(expected ? { expected } : {}), ...(stopped ? { cut: true } : {}) });
+        if (!(expected && state.folded)) this.emit({ ...stepBase(block, step, ctx, state), status: 'error', detail: stopped ? `${error.message} (${this.internal.signal.aborted || this.closingKept ? 'the run was stopping' : 'cancelled'})` : error.message, code: error.code, ms: elapsed(t0), ...(expected ? { expected } : {}), ...(stopped ? { cut: true } : {}) });
         if (expected) {
           state.lastError = error;
           continue;
