@@ -77,8 +77,7 @@ export class LoadViews implements vscode.Disposable {
       const block = blocks[e.block - 1];
       if (block?.load) this.open(doc, block).post({ type: 'start', title: `${caseName(block)} · ${block.load.source}` });
     } else if (e.type === 'load-progress') {
-      const point = { ms: e.ms, sessions: e.sessions, errors: e.errors, running: e.running, sessionsPerSecond: e.sessionsPerSecond, roundTripsPerSecond: e.roundTripsPerSecond, medianMs: e.medianMs, p99Ms: e.p99Ms };
-      this.panels.get(key(doc, e.block))?.post({ type: 'progress', point });
+      this.panels.get(key(doc, e.block))?.post({ type: 'progress', point: e });
     } else if (e.type === 'step' && e.load) {
       const r = e.load;
       this.panels.get(key(doc, e.block))?.post({ type: 'done', summary: describeLoad(r), failed: e.status !== 'ok', sessions: r.sessions, table: loadTableCells(r), errors: Object.entries(r.errors) });

@@ -18,8 +18,17 @@ export interface PageAssets {
   readonly codiconsUri?: string;
 }
 
-function attr(value: string): string {
+/** `value` as an HTML attribute's text. */
+export function attr(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+}
+
+/**
+ * The pages' policy: `default-src 'none'`; scripts only with the nonce; styles, fonts and images
+ * only from `cspSource`; no inline style or script, no `eval`.
+ */
+export function contentSecurityPolicy(a: Pick<PageAssets, 'cspSource' | 'nonce'>): string {
+  return [`default-src 'none'`, `script-src 'nonce-${a.nonce}'`, `style-src ${a.cspSource}`, `font-src ${a.cspSource}`, `img-src ${a.cspSource}`].join('; ');
 }
 
 /**
@@ -27,7 +36,7 @@ function attr(value: string): string {
  * from `cspSource`; no inline style or script, no `eval`.
  */
 export function trafficViewHtml(a: PageAssets): string {
-  const csp = [`default-src 'none'`, `script-src 'nonce-${a.nonce}'`, `style-src ${a.cspSource}`, `font-src ${a.cspSource}`, `img-src ${a.cspSource}`].join('; ');
+  const csp = contentSecurityPolicy(a);
   const encodings = TEXT_ENCODINGS.map((e) => `<option value="${e}">${e === 'windows-1252' ? 'latin1 (windows-1252)' : e}</option>`).join('');
   return `<!DOCTYPE html>
 <html lang="en">

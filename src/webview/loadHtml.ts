@@ -3,15 +3,11 @@
  * areas and the final table. Pure, as the traffic view's shell is; every figure is added by the
  * page script with `textContent`.
  */
-import type { PageAssets } from './html';
+import { attr, contentSecurityPolicy, type PageAssets } from './html';
 
-function attr(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-}
-
-/** The document: `default-src 'none'`; the script only with the nonce; styles only from `cspSource`. */
+/** The document, under the traffic view's policy ({@link contentSecurityPolicy}). */
 export function loadViewHtml(a: PageAssets & { readonly chartStyleUri: string }): string {
-  const csp = [`default-src 'none'`, `script-src 'nonce-${a.nonce}'`, `style-src ${a.cspSource}`, `font-src ${a.cspSource}`, `img-src ${a.cspSource}`].join('; ');
+  const csp = contentSecurityPolicy(a);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

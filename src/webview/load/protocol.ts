@@ -2,18 +2,9 @@
  * What the extension posts to the load view's page (§8.15). Figures only: no peer byte reaches
  * this page.
  */
+import type { LoadProgressEvent } from '../../sock/runEvents';
 /** One window of a running load, as the runner's `load-progress` event gives it. */
-export interface LoadPoint {
-  /** Since the load began, ms. */
-  readonly ms: number;
-  readonly sessions: number;
-  readonly errors: number;
-  readonly running: number;
-  readonly sessionsPerSecond: number;
-  readonly roundTripsPerSecond: number;
-  readonly medianMs: number;
-  readonly p99Ms: number;
-}
+export type LoadPoint = Omit<LoadProgressEvent, 'type' | 'block' | 'line'>;
 
 export type LoadHostMessage =
   /** A load began (or began again): the view starts over with its title. */
