@@ -189,7 +189,7 @@ export type StepBody =
   | { readonly kind: 'starttls'; readonly timeoutMs?: Amount }
   /** `repeat N [every D]` … `end`: the inner steps N times, starting one round every D. */
   /** With `until`: stops after the first round whose last value passes the test, and fails when none of the N does. */
-  | { readonly kind: 'repeat'; readonly count: Amount; readonly everyMs?: Amount; readonly until?: Matcher; readonly steps: readonly Step[] }
+  | { readonly kind: 'repeat'; readonly count: Amount; readonly everyMs?: Amount; readonly rate?: Rate; readonly until?: Matcher; readonly steps: readonly Step[] }
   /** `if TEST` … [`else` …] `end`: `steps` when the last value passes the test (contains, or /regex/), else `otherwise`. */
   | { readonly kind: 'if'; readonly test: Matcher; readonly steps: readonly Step[]; readonly otherwise: readonly Step[] }
   /**
@@ -242,6 +242,17 @@ export type StepBody =
 
 /** One step of a block, with its range and source text. */
 export type Step = StepBody & { readonly range: Range; readonly source: string };
+
+/**
+ * A rate written `rate R/s` (rounds or sessions a second) or, for a repeat, `rate 2MB/s` (bytes its
+ * sends send a second: a traffic generator's bandwidth, §8.10). `text` is as written.
+ */
+export interface Rate {
+  readonly per: 'round' | 'byte';
+  /** Rounds (or sessions) or bytes per second. */
+  readonly perSecond: number;
+  readonly text: string;
+}
 
 /** What a load times (§8.15): the connect step, the TLS handshake, the first byte received after connecting, a send to the end of the recv after it, a whole session. */
 export type LoadMetric = 'connect' | 'tls' | 'first-byte' | 'round-trip' | 'session';

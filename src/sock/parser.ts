@@ -218,6 +218,9 @@ class FileParser {
     if (draft.broadcastTarget && !draft.udp?.broadcast && !draft.settingsBroken) {
       p.diagnostics.push({ severity: 'error', message: "sending to the broadcast address needs a broadcast line in the block (SO_BROADCAST, as Node's setBroadcast requires)", range: headerRange() });
     }
+    if (draft.load && draft.header?.keep) {
+      p.diagnostics.push({ severity: 'error', message: "a load opens and closes a connection per session: it keeps none (drop keep, or the load line)", range: draft.load.range });
+    }
     if (draft.loadExpect && !draft.load) {
       p.diagnostics.push({ severity: 'error', message: 'this expect checks a load as a whole: add a load line to the block, e.g. load 10 clients', range: draft.loadExpect });
     }

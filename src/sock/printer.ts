@@ -140,7 +140,7 @@ export function printStep(s: Step): string {
       return `recv${what}${timeout(s.timeoutMs)}`;
     }
     case 'repeat':
-      return [`repeat ${amount(s.count, false)}${s.everyMs === undefined ? '' : ` every ${amount(s.everyMs, true)}`}${s.until ? ` until ${printMatcher(s.until)}` : ''}`, ...s.steps.map(printStep), 'end'].join('\n');
+      return [`repeat ${amount(s.count, false)}${s.everyMs === undefined ? '' : ` every ${amount(s.everyMs, true)}`}${s.rate ? ` rate ${s.rate.text}` : ''}${s.until ? ` until ${printMatcher(s.until)}` : ''}`, ...s.steps.map(printStep), 'end'].join('\n');
     case 'if':
       return [`if ${printMatcher(s.test)}`, ...s.steps.map(printStep), ...(s.otherwise.length > 0 ? ['else', ...s.otherwise.map(printStep)] : []), 'end'].join('\n');
     case 'on':

@@ -821,11 +821,12 @@ export class SockRun {
           path.length = depth;
         };
         for (; rounds < count && !test?.pass; rounds++) {
-          if (everyMs && rounds > 0) {
-            // A rate, not a pause: round k starts k × every after the first. A round due within
-            // the next millisecond (a timer's grain) starts now, so rates past 1,000 rounds a
-            // second keep their average.
-            const due = t0 + rounds * everyMs - performance.now();
+          if ((everyMs || step.rate) && rounds > 0) {
+            // A rate, not a pause: round k starts k × every after the first (or, for a byte rate,
+            // once the bytes sent so far are due). A round due within the next millisecond (a
+            // timer's grain) starts now, so rates past 1,000 rounds a second keep their average.
+            const sinceStart = step.rate?.per === 'byte' ? (((state.bytesOut ?? 0) - out0) * 1000) / step.rate.perSecond : rounds * (everyMs ?? 1000 / (step.rate?.perSecond ?? 1));
+            const due = t0 + sinceStart - performance.now();
             if (due >= 1) await sleep(due, signal, 'repeat').catch(() => undefined);
           }
           if (signal.aborted) break;

@@ -3,7 +3,7 @@
  * (its header and transport, its open `repeat`/`if` groups, whether a receive came before an
  * `expect`) and add to (steps, settings).
  */
-import type { Amount, BlockTransport, Header, ListenerPolicy, LoadPlan, Matcher, Range, Rewrite, Step, TlsSettings, UdpSettings } from '../ast';
+import type { Amount, BlockTransport, Header, ListenerPolicy, LoadPlan, Rate, Matcher, Range, Rewrite, Step, TlsSettings, UdpSettings } from '../ast';
 
 /** What a block without policy, TLS or UDP lines holds: shared, and frozen so no block can change it for another. */
 export const NO_POLICY: ListenerPolicy = Object.freeze({ allow: Object.freeze([]), deny: Object.freeze([]) });
@@ -25,6 +25,7 @@ export interface OpenGroup {
   /** `repeat`: its count, interval and early-ending test. */
   count: Amount;
   everyMs?: Amount;
+  rate?: Rate;
   until?: Matcher;
   /** `on`: the responder rule's event and, for a message, its test. */
   on?: { event: 'connect' | 'message' | 'half-close' | 'other'; test?: Matcher };

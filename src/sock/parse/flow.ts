@@ -5,7 +5,7 @@
  * {@link MAX_REPEAT_DEPTH} deep.
  */
 import { regexGroupNames } from '../../net/regex';
-import type { Amount, Fault, Step } from '../ast';
+import type { Amount, Fault, Rate, Step } from '../ast';
 import type { BlockDraft, OpenGroup } from './blockDraft';
 import { findPair, LineError } from './lexer';
 import { KEYWORDS, NAME, type LineParser } from './lineParser';
@@ -54,16 +54,45 @@ export function parseRepeat(p: LineParser, draft: BlockDraft): void {
   else group.count = Number(n.text);
   while (!c.atEnd()) {
     const kw = c.word('');
-    if (kw.text === 'every' && group.everyMs === undefined && group.until === undefined) {
+    if (kw.text === 'every' && group.everyMs === undefined && group.rate === undefined && group.until === undefined) {
       group.everyMs = p.durationOrVariable();
+    } else if (kw.text === 'rate' && group.everyMs === undefined && group.rate === undefined && group.until === undefined) {
+      group.rate = parseRate(p, true);
     } else if (kw.text === 'until' && group.until === undefined) {
       group.until = parseTest(p, KEYWORDS.repeatUntil, 'repeat N until');
       c.expectEnd();
     } else {
-      throw p.keywordError(KEYWORDS.every, `unexpected "${kw.text}" (expected "every DURATION" or "until PAYLOAD|/REGEX/")`, `unexpected "${kw.text}"`);
+      throw p.keywordError(KEYWORDS.every, `unexpected "${kw.text}" (expected "every DURATION", "rate R/s" or "until PAYLOAD|/REGEX/")`, `unexpected "${kw.text}"`);
     }
   }
   placeGroup(p, group);
+}
+
+/** The fastest rate: rounds or sessions a second, or bytes a second (1 GB/s). */
+export const MAX_RATE_PER_SECOND = 1_000_000;
+export const MAX_BYTE_RATE = 1_000_000_000;
+const BYTE_UNITS: Record<string, number> = { B: 1, KB: 1000, MB: 1_000_000, GB: 1_000_000_000, KiB: 1024, MiB: 1024 * 1024, GiB: 1024 * 1024 * 1024 };
+
+/**
+ * A rate after the word `rate`: `R/s` (rounds or sessions a second, 1 to 1,000,000), or with
+ * `bytes` allowed, `NB/s`, `NKB/s`, `NMB/s`, `NGB/s`, `NKiB/s`, `NMiB/s`, `NGiB/s` (up to 1 GB/s;
+ * a decimal fraction is allowed).
+ */
+export function parseRate(p: LineParser, bytes: boolean): Rate {
+  const r = p.c.word('a rate such as 500/s');
+  const rounds = /^(\d{1,7})\/s$/.exec(r.text);
+  if (rounds) {
+    const n = Number(rounds[1]);
+    if (n < 1 || n > MAX_RATE_PER_SECOND) throw new LineError(`rate takes from 1 to ${MAX_RATE_PER_SECOND} a second, not ${n}`, r.start, r.end);
+    return { per: 'round', perSecond: n, text: r.text };
+  }
+  const m = bytes ? /^(\d{1,10}(?:\.\d{1,3})?)(B|KB|MB|GB|KiB|MiB|GiB)\/s$/.exec(r.text) : null;
+  if (m) {
+    const n = Number(m[1]) * BYTE_UNITS[m[2]];
+    if (!(n >= 1 && n <= MAX_BYTE_RATE)) throw new LineError(`a byte rate is from 1B/s to 1GB/s, not ${r.text}`, r.start, r.end);
+    return { per: 'byte', perSecond: n, text: r.text };
+  }
+  throw new LineError(bytes ? `rate takes rounds a second (rate 500/s) or bytes a second (rate 2MB/s, 64KiB/s); not "${r.text}"` : `rate takes sessions a second, e.g. rate 500/s; not "${r.text}"`, r.start, r.end);
 }
 
 /** `if TEST`. */
@@ -138,8 +167,9 @@ export function closeGroup(p: LineParser, draft: BlockDraft): void {
     return;
   }
   if (g.steps.length === 0 && g.lineOk) p.diagnostics.push({ severity: 'warning', message: 'this repeat has no steps', range });
-  const step: { kind: 'repeat'; count: Amount; everyMs?: Amount; steps: Step[]; until?: unknown; range: unknown; source: string } = { kind: 'repeat', count: g.count, steps: g.steps, range, source };
+  const step: { kind: 'repeat'; count: Amount; everyMs?: Amount; rate?: Rate; steps: Step[]; until?: unknown; range: unknown; source: string } = { kind: 'repeat', count: g.count, steps: g.steps, range, source };
   if (g.everyMs !== undefined) step.everyMs = g.everyMs;
+  if (g.rate !== undefined) step.rate = g.rate;
   if (g.until !== undefined) step.until = g.until;
   draft.addStep(step as Step);
 }

@@ -10,6 +10,7 @@ import type { Rewrite, Step } from '../ast';
 import { parsePayload } from './payloads';
 import type { BlockDraft } from './blockDraft';
 import { parseRecv } from './receive';
+import { parseRate } from './flow';
 import { LineError, type Token } from './lexer';
 import { errorAt, KEYWORDS, type LineParser } from './lineParser';
 
@@ -157,8 +158,6 @@ export function parseEol(p: LineParser, draft: BlockDraft): void {
 
 /** The most virtual clients a `load` line may ask for; each takes a connection (and a file descriptor). */
 export const MAX_LOAD_CLIENTS = 100_000;
-/** The fastest `rate`: sessions started per second. */
-export const MAX_LOAD_RATE = 1_000_000;
 
 /** `load N clients [ramp D] [rate R/s] [for D]` (§8.15), in a `connect` block. */
 export function parseLoad(p: LineParser, draft: BlockDraft): void {
@@ -178,12 +177,7 @@ export function parseLoad(p: LineParser, draft: BlockDraft): void {
     seen.add(k.text);
     if (k.text === 'ramp') plan.rampMs = p.duration();
     else if (k.text === 'for') plan.forMs = p.duration();
-    else {
-      const r = c.word('a rate such as 500/s');
-      const m = /^(\d{1,7})\/s$/.exec(r.text);
-      if (!m || Number(m[1]) < 1 || Number(m[1]) > MAX_LOAD_RATE) throw new LineError(`rate takes sessions per second from 1 to ${MAX_LOAD_RATE}, e.g. rate 500/s; not "${r.text}"`, r.start, r.end);
-      plan.rate = Number(m[1]);
-    }
+    else plan.rate = parseRate(p, false).perSecond;
   }
   if (plan.rate !== undefined && plan.forMs === undefined) throw p.verbError('rate starts sessions for a while: add for D, e.g. load 50 clients rate 200/s for 10s');
   draft.load = { ...plan, range: p.statementRange(), source: p.statementSource() };

@@ -33,7 +33,7 @@ describe('completion', () => {
     assert.deepEqual(labels('expect tls '), ['verified', 'protocol', 'cipher', 'alpn', 'fingerprint', 'subject']);
     assert.deepEqual(labels('connect '), ['tcp', 'udp', 'unix', 'tls']);
     assert.deepEqual(labels('connect tcp 127.0.0.1:80 '), ['timeout', 'as', 'keep']);
-    assert.deepEqual(labels('repeat 3 '), ['every', 'until']);
+    assert.deepEqual(labels('repeat 3 '), ['every', 'rate', 'until']);
     assert.deepEqual(labels('eol '), ['crlf', 'lf']);
     assert.deepEqual(labels('resolve lab.test '), ['A', 'AAAA', 'MX', 'TXT', 'SRV', 'NS', 'CNAME', 'PTR']);
     assert.deepEqual(labels('service http '), ['tcp', 'udp']);

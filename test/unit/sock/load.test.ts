@@ -49,6 +49,20 @@ describe('load blocks: the language', () => {
     assert.match(errorsOf('### c\nconnect tcp 127.0.0.1:7\nload 5 users\n')[0], /load N takes the word clients next/);
     assert.deepEqual(errorsOf('### c\nconnect tcp 127.0.0.1:7\nsend "x"\nexpect p99 < 20ms\n'), ['this expect checks a load as a whole: add a load line to the block, e.g. load 10 clients']);
     assert.deepEqual(errorsOf('### c\nconnect tls 127.0.0.1:7\nexpect tls verified\n'), [], 'expect tls FACT is still the TLS fact');
+    assert.deepEqual(errorsOf('### c\nconnect tcp 127.0.0.1:7 as kept keep\nload 5 clients\n'), ['a load opens and closes a connection per session: it keeps none (drop keep, or the load line)']);
+  });
+
+  it('reads repeat … rate in rounds or bytes a second, and prints it back as written', () => {
+    const file = parseSock('### u\nconnect udp 127.0.0.1:9\nrepeat 10 rate 500/s\nsend "x"\nend\nrepeat 10 rate 1.5MiB/s\nsend "x"\nend\n');
+    assert.deepEqual(file.blocks[0].steps.map((s) => (s.kind === 'repeat' ? s.rate : undefined)), [
+      { per: 'round', perSecond: 500, text: '500/s' },
+      { per: 'byte', perSecond: 1.5 * 1024 * 1024, text: '1.5MiB/s' },
+    ]);
+    assert.match(printSock(file), /^repeat 10 rate 500\/s$/m);
+    assert.match(printSock(file), /^repeat 10 rate 1\.5MiB\/s$/m);
+    assert.match(errorsOf('### u\nconnect udp 127.0.0.1:9\nrepeat 10 rate 5 per second\nend\n')[0], /rate takes rounds a second \(rate 500\/s\) or bytes a second \(rate 2MB\/s, 64KiB\/s\); not "5"/);
+    assert.match(errorsOf('### u\nconnect udp 127.0.0.1:9\nrepeat 10 every 1ms rate 5/s\nend\n')[0], /unexpected "rate"/);
+    assert.match(errorsOf('### c\nconnect tcp 127.0.0.1:9\nload 5 clients rate 2MB/s for 1s\n')[0], /rate takes sessions a second, e.g. rate 500\/s; not "2MB\/s"/);
   });
 
   it('reads durations in microseconds for rates past 1,000 a second, and prints them back', () => {
@@ -135,6 +149,20 @@ describe('load blocks: against real peers', function () {
     } finally {
       socat.kill();
     }
+  });
+
+  it('paces a repeat by the bytes it sends (rate 50KB/s of 1,000-byte datagrams is 50 a second), and every one reaches a Python sink', async () => {
+    const { peer, port } = await startPeer('udp_sink.py', []);
+    const f = await tempSock(`### bandwidth\nconnect udp 127.0.0.1:${port}\nrepeat 50 rate 50KB/s\nsend "${'x'.repeat(1000)}"\nend\n`);
+    const r = await cli(['run', f.file, '--json']);
+    await f.remove();
+    const counted = await peer.waitFor(/^got (\d+) (\d+)$/m);
+    peer.child.kill();
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.deepEqual([Number(counted[1]), Number(counted[2])], [50, 50_000]);
+    // Round 50 may start only once the 49,000 bytes before it are due: 0.98 s at 50 KB/s.
+    const repeat = jsonEvents(r.stdout).find((e) => e.verb === 'repeat');
+    assert.ok(repeat && repeat.ms >= 975, `50 datagrams of 1,000 bytes at 50 KB/s took ${repeat?.ms} ms`);
   });
 
   it('sends datagrams at a rate past 1,000 a second (repeat … every 100us) and every one reaches a Python sink', async () => {
