@@ -34,7 +34,14 @@ function axes(unit: string): uPlot.Axis[] {
   ];
 }
 
-function chart(el: HTMLElement, series: { label: string; color: string }[], unit: string): uPlot {
+/** A chart's line: its label, its theme color, and a dash pattern for a line that may lie on another. */
+interface Line {
+  readonly label: string;
+  readonly color: string;
+  readonly dash?: number[];
+}
+
+function chart(el: HTMLElement, series: Line[], unit: string): uPlot {
   const opts: uPlot.Options = {
     width: Math.max(300, el.clientWidth),
     height: 220,
@@ -42,7 +49,7 @@ function chart(el: HTMLElement, series: { label: string; color: string }[], unit
     axes: axes(unit),
     legend: { live: false },
     cursor: { drag: { x: false, y: false } },
-    series: [{ label: 'time' }, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, points: { show: false } }))],
+    series: [{ label: 'time' }, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, points: { show: false }, ...(s.dash ? { dash: s.dash } : {}) }))],
   };
   return new uPlot(opts, [[], ...series.map(() => [])], el);
 }
@@ -55,7 +62,8 @@ function makeCharts(): void {
   latency?.destroy();
   throughput = chart($('throughput'), [
     { label: 'sessions/s', color: themeColor('--vscode-charts-blue', '#3794ff') },
-    { label: 'round trips/s', color: themeColor('--vscode-charts-green', '#89d185') },
+    // One round trip per session draws the same line twice: dashed, both show.
+    { label: 'round trips/s', color: themeColor('--vscode-charts-green', '#89d185'), dash: [6, 4] },
   ], '');
   latency = chart($('latency'), [
     { label: 'median', color: themeColor('--vscode-charts-purple', '#b180d7') },
