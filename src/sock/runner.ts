@@ -16,7 +16,7 @@ import type { Block, Header, LoadPlan, Matcher, SockFile, Step, Template } from 
 import type { Channel } from './channel';
 import { FULL_ROUNDS, LOAD_PROGRESS_MS, type RunEvent, type StepEvent, type SummaryEvent } from './runEvents';
 import { Latency } from './run/latency';
-import { checkLoadLimits, compareStat, describeLoad, formatMs, LOAD_SHOWN_FAILURES, loadSessionCaptured, LoadStats, runLoad } from './run/load';
+import { checkLoadLimits, compareStat, describeLoad, formatMs, isLoadCheck, loadChecks, LOAD_SHOWN_FAILURES, loadSessionCaptured, LoadStats, runLoad } from './run/load';
 import { Scope, type ListenerInfo } from './scope';
 import { capture } from './run/captures';
 import { MAX_REPEAT } from './parse/flow';
@@ -665,7 +665,7 @@ export class SockRun {
     }
     if (signal.aborted && this.cancelled) this.interrupted = true;
     const report = stats.report();
-    const checks = block.steps.filter((s): s is Extract<Step, { kind: 'expect' }> => s.kind === 'expect' && (s.matcher.kind === 'latency' || s.matcher.kind === 'errors'));
+    const checks = loadChecks(block);
     const errors = stats.errors;
     if (checks.length === 0 && errors > 0) {
       this.emit({ ...at, status: 'fail', detail: `${describeLoad(report)}; ${errors} of ${report.sessions} sessions failed or erred (expect errors < N allows some)`, ms: elapsed(t0), load: report });
@@ -878,7 +878,7 @@ export class SockRun {
         if (outcome !== 'pass') return outcome;
         continue;
       }
-      if (step.kind === 'expect' && (step.matcher.kind === 'latency' || step.matcher.kind === 'errors')) continue; // checked when the load ends
+      if (isLoadCheck(step)) continue; // checked when the load ends
       if (step.kind === 'expect') {
         let verdict: Verdict;
         try {

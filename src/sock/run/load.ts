@@ -4,7 +4,7 @@
  * schedule whatever the replies), and the statistics of all their sessions: latency per metric
  * in HdrHistograms, throughput, and errors by code.
  */
-import type { Comparison, LoadMetric, LoadPlan, LoadStat } from '../ast';
+import type { Block, Comparison, LoadMetric, LoadPlan, LoadStat, Step } from '../ast';
 import { LOAD_METRICS } from '../lang/verbs';
 import { sleep } from '../../net/wait';
 import { SocketLabError } from '../../net/errors';
@@ -13,6 +13,19 @@ import { Latency, type LatencySummary } from './latency';
 
 /** Failures and errors of a load's sessions that are reported one by one; the rest are counted. */
 export const LOAD_SHOWN_FAILURES = 10;
+
+/**
+ * The load expectations of a block with a `load` line (`expect p99 …`, `expect errors …`): checked
+ * once when its load ends, and cases of their own in reports (§8.15).
+ */
+export function loadChecks(block: Block): Extract<Step, { kind: 'expect' }>[] {
+  return block.load ? block.steps.filter((s): s is Extract<Step, { kind: 'expect' }> => isLoadCheck(s)) : [];
+}
+
+/** True for a load expectation: an `expect` of a load statistic or of its errors. */
+export function isLoadCheck(step: Step): boolean {
+  return step.kind === 'expect' && (step.matcher.kind === 'latency' || step.matcher.kind === 'errors');
+}
 
 /** A load's first sessions whose traffic the run's bus receives (the capture, the views, `--json`)… */
 export const LOAD_CAPTURED_FIRST = 10;

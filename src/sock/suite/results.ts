@@ -4,7 +4,10 @@
  * found is lost). {@link CaseCollector} reads a run's events into these results, which the
  * reporters (JUnit, TAP, JSON, the summary) and VS Code's Testing view present.
  */
-import type { Block, SockFile, Step } from '../ast';
+import type { Block, SockFile } from '../ast';
+import { loadChecks } from '../run/load';
+
+export { loadChecks };
 import type { RunEvent, StepEvent } from '../runEvents';
 
 /** A case's outcome: every expectation held, one failed, an error (network, input) ended it, or it never ran. */
@@ -46,12 +49,6 @@ export interface CaseResult {
    * after its block's, at the expectation's line.
    */
   readonly check?: { readonly line: number; readonly source: string };
-}
-
-/** The load expectations of a block with a `load` line, which are cases of their own (§8.15). */
-export function loadChecks(block: Block): Extract<Step, { kind: 'expect' }>[] {
-  if (!block.load) return [];
-  return block.steps.filter((s): s is Extract<Step, { kind: 'expect' }> => s.kind === 'expect' && (s.matcher.kind === 'latency' || s.matcher.kind === 'errors'));
 }
 
 /** The name of a load expectation's case: its block's name and the expectation as written. */
