@@ -103,6 +103,20 @@ interface StepState {
   rounds?: number[];
   /** For a session of a load (§8.15): where its timings go, and how it ended. */
   load?: LoadSession;
+  /** A load session's own variables, and what reads them; the run's when absent. */
+  tools?: Tools;
+}
+
+/** The variables steps read and write, and what builds payloads and runs steps with them. */
+interface Tools {
+  readonly scope: Scope;
+  readonly payloads: PayloadBuilder;
+  readonly executor: StepExecutor;
+}
+
+/** True when `steps` (or the steps nested in them) write a variable: a load's sessions then each need their own. */
+function assigns(steps: readonly Step[]): boolean {
+  return steps.some((s) => s.kind === 'capture' || s.kind === 'set' || ('steps' in s && assigns(s.steps)) || (s.kind === 'if' && assigns(s.otherwise)));
 }
 
 /** One virtual client's session of a load, as its steps run. */
@@ -174,6 +188,8 @@ export class SockRun {
   private readonly scope: Scope;
   private readonly payloads: PayloadBuilder;
   private readonly executor: StepExecutor;
+  /** The run's variables and what reads them: every block's but a load session's that writes variables. */
+  private readonly tools: Tools;
   private passed = 0;
   private failed = 0;
   private errors = 0;
@@ -198,6 +214,7 @@ export class SockRun {
     this.scope = new Scope(file, (name) => this.listenerInfo.get(name), options.allowEnv !== false, options.variables);
     this.payloads = new PayloadBuilder(this.scope, options.baseDir);
     this.executor = new StepExecutor(this.scope, this.payloads, this.timeoutMs, { counts: this.awaitCounts, target: (name) => this.awaitTarget(name) });
+    this.tools = { scope: this.scope, payloads: this.payloads, executor: this.executor };
     options.signal?.addEventListener('abort', () => this.internal.abort(), { once: true });
   }
 
@@ -599,8 +616,9 @@ export class SockRun {
    * as nothing. A test whose payload cannot be made is an error of `step`, reported; then undefined.
    */
   private async test(matcher: Matcher, state: StepState, block: Block, base: Omit<StepEvent, 'status' | 'ms'>, t0: number): Promise<Verdict | undefined> {
+    const { payloads, scope } = state.tools ?? this.tools;
     try {
-      return await checkExpectation(matcher, state, block.eol, (payload, eol) => this.payloads.pattern(payload, eol), this.scope);
+      return await checkExpectation(matcher, state, block.eol, (payload, eol) => payloads.pattern(payload, eol), scope);
     } catch (err) {
       const error = fromNodeError(err, base.source);
       this.failure(state, { ...base, status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
@@ -730,7 +748,7 @@ export class SockRun {
       return;
     }
     const load: LoadSession = { stats, first, connectedAt: performance.now(), gotFirst: false };
-    const state: StepState = { signal, lastMs: elapsed(t0), load, folded: !first };
+    const state: StepState = { signal, lastMs: elapsed(t0), load, folded: !first, ...(assigns(block.steps) ? { tools: this.sessionTools() } : {}) };
     this.open.set(channel.id, channel);
     try {
       const outcome = await this.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, state);
@@ -747,17 +765,28 @@ export class SockRun {
     }
   }
 
+  /**
+   * Variables of a load session's own (§8.15): the run's so far, and what its `capture` and
+   * `set` steps write, seen by no other session and not after the load.
+   */
+  private sessionTools(): Tools {
+    const scope = this.scope.fork();
+    const payloads = new PayloadBuilder(scope, this.options.baseDir);
+    return { scope, payloads, executor: new StepExecutor(scope, payloads, this.timeoutMs, { counts: this.awaitCounts, target: (name) => this.awaitTarget(name) }) };
+  }
+
   /** Runs a `set` step: its value is expanded and computed once, here, for every later step. */
-  private set(step: Extract<Step, { kind: 'set' }>): StepResult {
-    const value = evaluate(this.scope.expand(step.value), step.name);
-    this.scope.assign(step.name, Buffer.from(value, 'utf8'));
+  private set(step: Extract<Step, { kind: 'set' }>, scope: Scope): StepResult {
+    const value = evaluate(scope.expand(step.value), step.name);
+    scope.assign(step.name, Buffer.from(value, 'utf8'));
     return { detail: `${step.name} = "${escapeBytes(Buffer.from(value, 'utf8'), 64)}"` };
   }
 
   /** Runs a `capture` step: its variables are set in the run's scope for every later step; a field at an offset is marked. */
   private capture(step: Extract<Step, { kind: 'capture' }>, state: StepState): StepResult {
     const taken = capture(step, state.last);
-    for (const [name, value] of taken.values) this.scope.assign(name, value);
+    const scope = state.tools?.scope ?? this.scope;
+    for (const [name, value] of taken.values) scope.assign(name, value);
     if (taken.span) this.mark(state, 'field', taken.span, taken.detail);
     return { detail: taken.detail };
   }
@@ -790,6 +819,7 @@ export class SockRun {
   private async runSteps(block: Block, steps: readonly Step[], channel: Channel | undefined, ctx: SessionContext, initialError?: SocketLabError, state: StepState = { lastError: initialError, connectError: initialError }): Promise<Outcome> {
     const signal = state.signal ?? this.internal.signal;
     const where = (state.where ??= this.stepContext(block, channel, state, signal));
+    const { scope, payloads, executor } = state.tools ?? this.tools;
     if (channel) state.channel = channel;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
@@ -800,8 +830,8 @@ export class SockRun {
         let count: number;
         let everyMs: number | undefined;
         try {
-          count = this.scope.count(step.count, 'repeat', 1, MAX_REPEAT);
-          everyMs = step.everyMs === undefined ? undefined : this.scope.duration(step.everyMs, 'repeat … every');
+          count = scope.count(step.count, 'repeat', 1, MAX_REPEAT);
+          everyMs = step.everyMs === undefined ? undefined : scope.duration(step.everyMs, 'repeat … every');
         } catch (err) {
           const error = fromNodeError(err, step.source);
           this.failure(state, { ...stepBase(block, step, ctx, state), status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
@@ -882,7 +912,7 @@ export class SockRun {
       if (step.kind === 'expect') {
         let verdict: Verdict;
         try {
-          verdict = await checkExpectation(step.matcher, state, block.eol, (payload, eol) => this.payloads.pattern(payload, eol), this.scope);
+          verdict = await checkExpectation(step.matcher, state, block.eol, (payload, eol) => payloads.pattern(payload, eol), scope);
         } catch (err) {
           // The expected payload itself could not be made (a missing file, a bad variable).
           const error = fromNodeError(err, step.source);
@@ -902,7 +932,7 @@ export class SockRun {
         continue;
       }
       try {
-        const r = step.kind === 'capture' ? this.capture(step, state) : step.kind === 'set' ? this.set(step) : await this.executor.exec(step, where);
+        const r = step.kind === 'capture' ? this.capture(step, state) : step.kind === 'set' ? this.set(step, scope) : await executor.exec(step, where);
         state.lastError = undefined;
         if (r.value) {
           state.last = r.value;

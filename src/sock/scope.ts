@@ -85,6 +85,16 @@ export class Scope {
     private readonly given: ReadonlyMap<string, string> = new Map(),
   ) {}
 
+  /**
+   * A scope of its own that starts with this one's variables: a load session's (§8.15). What it
+   * assigns, this scope does not see, nor the other way round.
+   */
+  fork(): Scope {
+    const s = new Scope(this.file, this.listener, this.allowEnv, this.given);
+    for (const [name, value] of this.captures) s.captures.set(name, value);
+    return s;
+  }
+
   /** Sets `{{name}}` for every later step of the run: the bytes a `capture` took, or a `set`'s value. */
   assign(name: string, value: Buffer): void {
     this.captures.set(name, value);

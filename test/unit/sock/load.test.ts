@@ -203,3 +203,19 @@ describe('load blocks in socket-lab test', function () {
     assert.match(junit.stdout, /<testcase [^>]*name="pings under load: expect round-trip max &lt; 0ms"[^>]*>\s*<failure/);
   });
 });
+
+describe('load sessions and variables', function () {
+  this.timeout(60_000);
+
+  it('gives each session variables of its own: a set in one is not seen by the others, nor after the load', async () => {
+    const { peer, port } = await startPeer('echo_server.py', []);
+    // Every session sets its own id, waits while the others set theirs, then checks the echo of its id.
+    const f = await tempSock(`@id = before\n### load\nconnect tcp 127.0.0.1:${port}\nload 10 clients\nset id = {{$randomInt 1 1000000000}}\nsend "{{id}}\\n"\nwait 200ms\nrecv line\nexpect "{{id}}"\nexpect errors 0\n\n### after\nset check = {{id}}\nhostname\n`);
+    const r = await cli(['run', f.file, '--json']);
+    await f.remove();
+    peer.child.kill();
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const after = jsonEvents(r.stdout).find((e) => e.block === 2 && e.verb === 'set');
+    assert.match(after?.detail ?? '', /before/, 'the file variable is as it was before the load');
+  });
+});
