@@ -83,7 +83,8 @@ function formatStep(e: StepEvent, opts: TranscriptOptions): string {
     else detail = `${byteCount(e.payload.length)}  "${escapeBytes(e.payload, opts.full ? e.payload.length : (opts.previewBytes ?? 200))}"`;
   }
   if (e.status === 'error' && e.expected) detail = `${detail}  (expected)`;
-  if (e.load) dump = '\n' + loadTable(e.load).map((l) => `      ${l}`).join('\n');
+  const table = e.load ? loadTable(e.load) : [];
+  if (table.length > 0) dump = '\n' + table.map((l) => `      ${l}`).join('\n');
   // A failure in a round whose steps are not shown says which round it was.
   if (!opts.verbose && e.round?.some((r) => r > FULL_ROUNDS)) detail = `round ${e.round.join('.')}: ${detail}`;
   const head = `  ${mark(e)} ${who}${e.source}`;

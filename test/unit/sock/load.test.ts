@@ -117,6 +117,7 @@ describe('load blocks: against real peers', function () {
     assert.equal(r.stdout.match(/! connect tcp 127\.0\.0\.1:\d+ +connect tcp 127\.0\.0\.1:\d+: connection refused/g)?.length, 10 + 3, r.stdout);
     assert.match(r.stdout, /✗ load 15 clients +15 sessions in .*errors ECONNREFUSED 15; .*15 of 15 sessions failed or erred \(expect errors < N allows some\)/);
     assert.match(r.stdout, /✓ expect errors <= 3 +3 of 3 sessions failed or erred/);
+    assert.match(r.stdout, /\(expect errors < N allows some\) {2}\(\d+(\.\d)? ms\)\n\n### 2 · allowed/, 'a load that measured nothing prints no table, and no empty line');
     const loads = jsonEvents(j.stdout).filter((e) => e.verb === 'load');
     assert.deepEqual(loads.map((e) => [e.status, e.load?.errors, e.load?.captured]), [['fail', { ECONNREFUSED: 15 }, 10], ['ok', { ECONNREFUSED: 3 }, 3]]);
   });
