@@ -73,15 +73,48 @@ export class StepExecutor {
    *   (naming the connect error), `ETIMEDOUT`, `ECANCELED` when `ctx.signal` aborts, `EOF`, the
    *   payload's and the lookup's errors; `TypeError` for `expect` and `repeat`, which the runner runs.
    */
-  async exec(step: Step, ctx: StepContext): Promise<StepResult> {
+  exec(step: Step, ctx: StepContext): Promise<StepResult> {
+    // send and recv, the steps a long repeat runs, each have a small async function of their own:
+    // an async call allocates a frame the size of its function's locals, every time.
+    if (step.kind === 'send') return this.send(step, ctx);
+    if (step.kind === 'recv') return this.recv(step, ctx);
+    return this.other(step, ctx);
+  }
+
+  private async send(step: Extract<Step, { kind: 'send' }>, ctx: StepContext): Promise<StepResult> {
+    const ch = this.channelFor(step, ctx);
+    const data = this.payloads.literal(step.payload) ?? (await this.payloads.bytes(step.payload, ctx.eol));
+    if (ctx.faults && ctx.faults.size > 0) return (await this.sendWithFaults(ch, data, ctx.faults, ctx.signal)).result;
+    await ch.send(data, this.waitOptions(undefined, ctx.signal));
+    return { payload: data, direction: 'out', detail: byteCount(data.length) };
+  }
+
+  private async recv(step: Extract<Step, { kind: 'recv' }>, ctx: StepContext): Promise<StepResult> {
+    const ch = this.channelFor(step, ctx);
+    let data: Buffer;
+    if (step.mode === 'line') data = await ch.recvUntil(LF, this.waitOptions(step.timeoutMs, ctx.signal, 'recv … timeout', 'recv line'));
+    else if (step.mode === 'frame' && step.delimited) {
+      const opts = this.waitOptions(step.timeoutMs, ctx.signal, 'recv … timeout');
+      const start = await this.payloads.bytes(step.delimited.start, ctx.eol);
+      const end = await this.payloads.bytes(step.delimited.end, ctx.eol);
+      const framed = await recvDelimited(ch, start, end, opts);
+      const skipped = framed.skipped > 0 ? `; ${byteCount(framed.skipped)} before the start skipped` : '';
+      return { value: framed.frame, payload: framed.frame, direction: 'in', detail: `${byteCount(framed.frame.length)}${skipped}` };
+    } else {
+      const opts = this.waitOptions(step.timeoutMs, ctx.signal, 'recv … timeout');
+      if (step.mode === 'until') data = await ch.recvUntil(await this.payloads.bytes(step.until as Payload, ctx.eol), opts);
+      else if (step.mode === 'exactly') data = await ch.recvExactly(this.scope.count(step.max as Amount, 'recv exactly', 1, RECV_MAX_BYTES), opts);
+      else if (step.mode === 'all') data = await ch.recvAll(opts);
+      else if (step.mode === 'frame' && step.frame) data = await recvFrame(ch, step.frame, opts);
+      else data = await ch.recv(step.max === undefined ? undefined : this.scope.count(step.max, 'recv', 1, RECV_MAX_BYTES), opts);
+    }
+    const detail = data.length === 0 ? '0 bytes: the peer closed its side' : byteCount(data.length);
+    return { value: data, payload: data, direction: 'in', detail };
+  }
+
+  /** Every step but send and recv. */
+  private async other(step: Step, ctx: StepContext): Promise<StepResult> {
     switch (step.kind) {
-      case 'send': {
-        const ch = this.channelFor(step, ctx);
-        const data = this.payloads.literal(step.payload) ?? (await this.payloads.bytes(step.payload, ctx.eol));
-        if (ctx.faults && ctx.faults.size > 0) return (await this.sendWithFaults(ch, data, ctx.faults, ctx.signal)).result;
-        await ch.send(data, this.waitOptions(undefined, ctx.signal));
-        return { payload: data, direction: 'out', detail: byteCount(data.length) };
-      }
       case 'fault': {
         const f = step.fault;
         const faults = ctx.faults;
@@ -96,26 +129,6 @@ export class StepExecutor {
           faults.set(f.kind, { bytes: this.scope.count(f.bytes, `fault ${f.kind}`, 1, Number.MAX_SAFE_INTEGER) });
         }
         return { detail: f.kind === 'none' ? 'no more faults' : `later sends: ${[...faults.keys()].join(', ')}` };
-      }
-      case 'recv': {
-        const ch = this.channelFor(step, ctx);
-        const opts = this.waitOptions(step.timeoutMs, ctx.signal, 'recv … timeout');
-        let data: Buffer;
-        if (step.mode === 'until') data = await ch.recvUntil(await this.payloads.bytes(step.until as Payload, ctx.eol), opts);
-        else if (step.mode === 'line') data = await ch.recvUntil(LF, this.waitOptions(step.timeoutMs, ctx.signal, 'recv … timeout', 'recv line'));
-        else if (step.mode === 'exactly') data = await ch.recvExactly(this.scope.count(step.max as Amount, 'recv exactly', 1, RECV_MAX_BYTES), opts);
-        else if (step.mode === 'all') data = await ch.recvAll(opts);
-        else if (step.mode === 'frame' && step.frame) data = await recvFrame(ch, step.frame, opts);
-        else if (step.mode === 'frame' && step.delimited) {
-          const start = await this.payloads.bytes(step.delimited.start, ctx.eol);
-          const end = await this.payloads.bytes(step.delimited.end, ctx.eol);
-          const framed = await recvDelimited(ch, start, end, opts);
-          const skipped = framed.skipped > 0 ? `; ${byteCount(framed.skipped)} before the start skipped` : '';
-          return { value: framed.frame, payload: framed.frame, direction: 'in', detail: `${byteCount(framed.frame.length)}${skipped}` };
-        }
-        else data = await ch.recv(step.max === undefined ? undefined : this.scope.count(step.max, 'recv', 1, RECV_MAX_BYTES), opts);
-        const detail = data.length === 0 ? '0 bytes: the peer closed its side' : byteCount(data.length);
-        return { value: data, payload: data, direction: 'in', detail };
       }
       case 'starttls': {
         const ch = this.channelFor(step, ctx);
@@ -175,6 +188,9 @@ export class StepExecutor {
       case 'if':
       case 'on':
         throw new TypeError(`${step.kind} is run by runSteps`);
+      case 'send':
+      case 'recv':
+        throw new TypeError(`${step.kind} is run by exec`);
       default:
         return runLookup(step, (t) => this.scope.expand(t), this.timeoutMs);
     }
