@@ -12,11 +12,14 @@ import type { TlsClientOptions } from '../net/tlsInfo';
 import { sleep } from '../net/wait';
 import { BytePattern, replaceAll } from '../net/regex';
 
-import type { Block, Header, LoadPlan, Matcher, SockFile, Step, Template } from './ast';
+import type { Block, Header, Matcher, SockFile, Step, Template } from './ast';
 import type { Channel } from './channel';
-import { FULL_ROUNDS, LOAD_PROGRESS_MS, type RunEvent, type StepEvent, type SummaryEvent } from './runEvents';
+import { FULL_ROUNDS, type RunEvent, type StepEvent, type SummaryEvent } from './runEvents';
+import type { RunOptions } from './run/options';
 import { Latency } from './run/latency';
-import { checkLoadLimits, compareStat, describeLoad, formatMs, isLoadCheck, loadChecks, LOAD_SHOWN_FAILURES, loadSessionCaptured, LoadStats, runLoad } from './run/load';
+import { isLoadCheck, LOAD_SHOWN_FAILURES } from './run/load';
+import { runLoadBlock, type LoadHost } from './run/loadBlock';
+import { assigns, elapsed, hasExpect, stepBase, type Outcome, type StepState, type Tools } from './run/stepState';
 import { Scope, type ListenerInfo } from './scope';
 import { capture } from './run/captures';
 import { MAX_REPEAT } from './parse/flow';
@@ -27,7 +30,7 @@ import { openBlockListener } from './run/blockListener';
 import { tlsClientOptions } from './run/tlsOptions';
 import { checkExpectation, type Verdict } from './run/expectations';
 import { PayloadBuilder } from './run/payloads';
-import { StepExecutor, type Faults, type StepContext, type StepResult } from './run/steps';
+import { StepExecutor, type StepContext, type StepResult } from './run/steps';
 import { Responder, ruleKey, rulesOf, type ForwardStep, type OnRule, type SessionContext } from './run/responder';
 import { AwaitCounts } from './run/awaits';
 
@@ -39,118 +42,8 @@ const PEER_CLOSED: ReadonlySet<string> = new Set(['EOF', 'ECONNRESET', 'EPIPE'])
 /** The default time a connect, receive or send may wait (5 s). */
 export const DEFAULT_TIMEOUT_MS = 5000;
 
-/** Options of a run. */
-export interface RunOptions {
-  /** The folder of the `.sock` file: relative Unix socket paths resolve against it. */
-  readonly baseDir: string;
-  /** 1-based block numbers to run; all blocks when absent. */
-  readonly blocks?: readonly number[];
-  /** How long a connect, receive or send may wait unless its step says `timeout`; ms. */
-  readonly defaultTimeoutMs?: number;
-  /** Abort to cancel the run: waiting steps end with `ECANCELED`. */
-  readonly signal?: AbortSignal;
-  /** Receives every event, in order. */
-  readonly onEvent: (event: RunEvent) => void;
-  /** Whether `{{$env NAME}}` reads the environment; default true. False in untrusted workspaces. */
-  readonly allowEnv?: boolean;
-  /**
-   * Variables given from outside the file (the CLI's `--var NAME=VALUE`), by name: each value is
-   * literal text and takes the place of the file's `@NAME = …`, if any. Parse the file with the
-   * same names (`parseSock(text, { given })`) so that `{{NAME}}` may use them undeclared.
-   */
-  readonly variables?: ReadonlyMap<string, string>;
-  /** The bus the run's sockets report to; a new one when absent. */
-  readonly bus?: TrafficBus;
-  /**
-   * Report the steps of every round of every `repeat` (`--verbose`). By default, past a
-   * repeat's first {@link FULL_ROUNDS} rounds only failures and errors are reported, after a
-   * {@link FoldEvent}, and the repeat's own step sums its rounds up: a long repeat then costs
-   * no event per step.
-   */
-  readonly everyRound?: boolean;
-}
+export type { RunOptions } from './run/options';
 
-type Outcome = 'pass' | 'fail' | 'error';
-
-/** What the steps of one block (or session) carry from step to step. */
-interface StepState {
-  /** The last value received or looked up, for `expect`. */
-  last?: Buffer;
-  /** For a received `last`: the bus socket it came from and the stream offset of its first byte, for marks. */
-  lastAt?: { readonly id: string; readonly offset: number };
-  /** The error of the step before, for `expect error`. */
-  lastError?: SocketLabError;
-  /** Why the block has no connection, when its connect failed. */
-  readonly connectError?: SocketLabError;
-  /** What cancels these steps: the run's signal, or the run's and one {@link SockRun.runBlocks} call's. */
-  readonly signal?: AbortSignal;
-  /** Bytes these steps sent and received so far, for a repeat's totals. */
-  bytesOut?: number;
-  bytesIn?: number;
-  /** How long the last step that connected, sent, received, waited or looked up took, for `expect time`; ms. */
-  lastMs?: number;
-  /** True once a `recv` returned 0 bytes (the peer closed its side), for `expect closed`. */
-  sawClose?: boolean;
-  /** The block's connection, for `expect closed` and `expect tls`. */
-  channel?: Channel;
-  /** The faults its sends go through (`fault`, §8.14), for the whole session. */
-  faults?: Faults;
-  /** Where the steps run: made by the outermost {@link SockRun.runSteps} call, and kept by the rounds of its repeats. */
-  where?: StepContext;
-  /** True while a repeat is past its reported rounds ({@link FULL_ROUNDS}): steps that go as they should are not reported. */
-  folded?: boolean;
-  /** The round of each repeat running around the step, outermost first, 1-based; copied into the events that are reported. */
-  rounds?: number[];
-  /** For a session of a load (§8.15): where its timings go, and how it ended. */
-  load?: LoadSession;
-  /** A load session's own variables, and what reads them; the run's when absent. */
-  tools?: Tools;
-}
-
-/** The variables steps read and write, and what builds payloads and runs steps with them. */
-interface Tools {
-  readonly scope: Scope;
-  readonly payloads: PayloadBuilder;
-  readonly executor: StepExecutor;
-}
-
-/** True when `steps` (or the steps nested in them) write a variable: a load's sessions then each need their own. */
-function assigns(steps: readonly Step[]): boolean {
-  return steps.some((s) => s.kind === 'capture' || s.kind === 'set' || ('steps' in s && assigns(s.steps)) || (s.kind === 'if' && assigns(s.otherwise)));
-}
-
-/** One virtual client's session of a load, as its steps run. */
-interface LoadSession {
-  readonly stats: LoadStats;
-  /** The first session reports its steps as a plain block does; the others only their first failures. */
-  readonly first: boolean;
-  /** When the session's connect ended (`performance.now()` ms), for the first byte. */
-  readonly connectedAt: number;
-  /** When the send that awaits its reply started, for the round trip. */
-  sentAt?: number;
-  gotFirst: boolean;
-  /** The code of the error that ended the session, `EXPECT` for a failed expectation. */
-  code?: string;
-  /** True when the load's time ran out (or the run was cancelled) while the session ran. */
-  cut?: boolean;
-}
-
-/** True when `steps` (or the steps nested in them) hold an `expect`. */
-function hasExpect(steps: readonly Step[]): boolean {
-  return steps.some((s) => s.kind === 'expect' || ('steps' in s && hasExpect(s.steps)));
-}
-
-/** What every event of `step` carries: where it is written, whose it is, and its rounds (copied). */
-function stepBase(block: Block, step: Step, ctx: SessionContext, state: StepState): Omit<StepEvent, 'status' | 'ms'> {
-  return { type: 'step', block: block.index, line: step.range.start.line, column: step.range.start.column, source: step.source, verb: step.kind, ...ctx, ...(state.rounds && state.rounds.length > 0 ? { round: state.rounds.slice() } : {}) };
-}
-
-/** Milliseconds since `t0` (from `performance.now()`), to 0.1 ms. */
-function elapsed(t0: number): number {
-  return Math.round((performance.now() - t0) * 10) / 10;
-}
-
-/** One run of a `.sock` file. */
 export class SockRun {
   private readonly bus: TrafficBus;
   private readonly timeoutMs: number;
@@ -484,7 +377,11 @@ export class SockRun {
       this.headerEvent(block, header, t0, { connection: channel.id }, { detail: `on ${channel.id}` });
       return this.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, { signal });
     }
-    if (block.load && header.kind === 'connect') return this.runLoadBlock(block, header, block.load, signal);
+    if (block.load && header.kind === 'connect') {
+      const outcome = await runLoadBlock(this.loadHost, block, header, block.load, signal);
+      if (signal.aborted && this.cancelled) this.interrupted = true;
+      return outcome;
+    }
     try {
       const ep = this.endpoint(header);
       what = `connect ${header.transport} ${ep.transport === 'unix' ? ep.path : formatHostPort(ep.host, ep.port)}`;
@@ -643,127 +540,27 @@ export class SockRun {
     if (load.stats.shown++ < LOAD_SHOWN_FAILURES) this.emit(event);
   }
 
-  /**
-   * Runs a client block with a `load` line (§8.15) as its virtual clients, then reports the
-   * load's statistics on the load line and checks the block's load expectations (`expect p99 …`,
-   * `expect errors …`); without any, a session that failed or erred fails the load.
-   */
-  private async runLoadBlock(block: Block, header: Header, plan: LoadPlan, signal: AbortSignal): Promise<Outcome> {
-    const t0 = performance.now();
-    const stats = new LoadStats();
-    const at = { type: 'step' as const, block: block.index, line: plan.range.start.line, column: plan.range.start.column, source: plan.source, verb: 'load' as const };
-    try {
-      stats.notes.push(...(await checkLoadLimits(plan, header.transport)));
-    } catch (err) {
-      const error = fromNodeError(err, plan.source);
-      this.emit({ ...at, status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
-      this.errors++;
-      return 'error';
-    }
-    let sessions = 0;
-    const quiet = this.bus.quiet();
-    const progress = setInterval(() => {
-      const w = stats.window();
-      this.emit({ type: 'load-progress', block: block.index, line: plan.range.start.line, ms: elapsed(t0), sessions: stats.passed + stats.errors, errors: stats.errors, running: stats.running, ...w });
-    }, LOAD_PROGRESS_MS);
-    try {
-      await runLoad(plan, stats, signal, async (_client, sessionSignal) => {
-        const n = sessions++;
-        const captured = loadSessionCaptured(n);
-        if (captured) stats.captured++;
-        stats.running++;
-        try {
-          await this.loadSession(block, header, stats, n === 0, sessionSignal, captured ? this.bus : quiet);
-        } finally {
-          stats.running--;
-        }
-      });
-    } finally {
-      clearInterval(progress);
-    }
-    if (signal.aborted && this.cancelled) this.interrupted = true;
-    const report = stats.report();
-    const checks = loadChecks(block);
-    const errors = stats.errors;
-    if (checks.length === 0 && errors > 0) {
-      this.emit({ ...at, status: 'fail', detail: `${describeLoad(report)}; ${errors} of ${report.sessions} sessions failed or erred (expect errors < N allows some)`, ms: elapsed(t0), load: report });
-      this.failed++;
-      return 'fail';
-    }
-    this.emit({ ...at, status: 'ok', detail: describeLoad(report), ms: elapsed(t0), load: report });
-    let outcome: Outcome = 'pass';
-    for (const step of checks) {
-      const m = step.matcher;
-      const base = { type: 'step' as const, block: block.index, line: step.range.start.line, column: step.range.start.column, source: step.source, verb: 'expect' as const };
-      let verdict: Verdict;
-      if (m.kind === 'errors') {
-        const pass = compareStat(errors, m.op, m.count);
-        verdict = { pass, detail: `${errors} of ${report.sessions} sessions failed or erred`, ...(pass ? {} : { compared: { expected: `${m.op} ${m.count}`, actual: String(errors) } }) };
-      } else if (m.kind === 'latency') {
-        let limit: number;
-        try {
-          limit = this.scope.duration(m.ms, `expect ${m.stat}`);
-        } catch (err) {
-          const error = fromNodeError(err, step.source);
-          this.emit({ ...base, status: 'error', detail: error.message, code: error.code, ms: 0 });
-          this.errors++;
-          outcome = 'error';
-          continue;
-        }
-        const value = stats.stat(m.metric, m.stat);
-        const pass = value !== undefined && compareStat(value, m.op, limit);
-        verdict = value === undefined
-          ? { pass, detail: `no ${m.metric} was measured` }
-          : { pass, detail: `${m.metric} ${m.stat} ${formatMs(value)}`, ...(pass ? {} : { compared: { expected: `${m.op} ${limit} ms`, actual: `${formatMs(value)}` } }) };
-      } else continue;
-      this.emit({ ...base, status: verdict.pass ? 'pass' : 'fail', detail: verdict.detail, ...(verdict.compared ? { compared: verdict.compared } : {}), ms: 0 });
-      if (verdict.pass) this.passed++;
-      else {
-        this.failed++;
-        if (outcome === 'pass') outcome = 'fail';
-      }
-    }
-    return outcome;
-  }
-
-  /** One virtual client's session of a load: connect, the block's steps, close; its timings and outcome go to `stats`. */
-  private async loadSession(block: Block, header: Header, stats: LoadStats, first: boolean, signal: AbortSignal, bus: TrafficBus): Promise<void> {
-    const t0 = performance.now();
-    let what = header.source;
-    let channel: Channel;
-    try {
+  /** What a load block's sessions need of this run (§8.15). */
+  private readonly loadHost: LoadHost = {
+    emit: (e) => this.emit(e),
+    bus: () => this.bus,
+    describe: (header) => {
       const ep = this.endpoint(header);
-      what = `connect ${header.transport} ${ep.transport === 'unix' ? ep.path : formatHostPort(ep.host, ep.port)}`;
-      const client = await connectBlockClient(block, ep, { bus, timeoutMs: header.timeoutMs === undefined ? this.timeoutMs : this.scope.duration(header.timeoutMs, 'connect … timeout'), signal, expand: (t) => this.expand(t), baseDir: this.options.baseDir });
-      channel = client.channel;
-      stats.record(header.transport === 'tls' ? 'tls' : 'connect', performance.now() - t0);
-      if (first) this.emit({ type: 'step', block: block.index, line: header.range.start.line, column: header.range.start.column, source: header.source, verb: header.kind, status: 'ok', detail: client.detail, ms: elapsed(t0), connection: channel.id });
-    } catch (err) {
-      const error = fromNodeError(err, what);
-      if (signal.aborted && error.code === 'ECANCELED') stats.cut++;
-      else {
-        stats.sessionEnded(error.code);
-        if (stats.shown++ < LOAD_SHOWN_FAILURES) this.emit({ type: 'step', block: block.index, line: header.range.start.line, column: header.range.start.column, source: header.source, verb: header.kind, status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
-      }
-      return;
-    }
-    const load: LoadSession = { stats, first, connectedAt: performance.now(), gotFirst: false };
-    const state: StepState = { signal, lastMs: elapsed(t0), load, folded: !first, ...(assigns(block.steps) ? { tools: this.sessionTools() } : {}) };
-    this.open.set(channel.id, channel);
-    try {
+      return `connect ${header.transport} ${ep.transport === 'unix' ? ep.path : formatHostPort(ep.host, ep.port)}`;
+    },
+    connect: (block, header, bus, signal) => connectBlockClient(block, this.endpoint(header), { bus, timeoutMs: header.timeoutMs === undefined ? this.timeoutMs : this.scope.duration(header.timeoutMs, 'connect … timeout'), signal, expand: (t) => this.expand(t), baseDir: this.options.baseDir }),
+    runSession: async (block, channel, load, connectMs, signal) => {
+      const state: StepState = { signal, lastMs: connectMs, load, folded: !load.first, ...(assigns(block.steps) ? { tools: this.sessionTools() } : {}) };
       const outcome = await this.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, state);
-      if (load.cut) stats.cut++;
-      else {
-        stats.sessionEnded(outcome === 'pass' ? undefined : (load.code ?? 'EXPECT'));
-        stats.record('session', performance.now() - t0);
-      }
-    } finally {
-      this.open.delete(channel.id);
-      stats.bytesOut += state.bytesOut ?? 0;
-      stats.bytesIn += state.bytesIn ?? 0;
-      await channel.close();
-    }
-  }
+      return { outcome, bytesOut: state.bytesOut ?? 0, bytesIn: state.bytesIn ?? 0 };
+    },
+    track: (channel) => {
+      this.open.set(channel.id, channel);
+      return () => void this.open.delete(channel.id);
+    },
+    duration: (v, what) => this.scope.duration(v, what),
+    count: (what) => void this[what]++,
+  };
 
   /**
    * Variables of a load session's own (§8.15): the run's so far, and what its `capture` and
