@@ -104,7 +104,8 @@ function noVariables(what: string): never {
   throw createError('EVARIABLE', `${what}: no variables to read here`);
 }
 
-function compare(a: number, op: Comparison, b: number): boolean {
+/** `a OP b`, as `expect time`, `expect bytes` and a load's expectations compare. */
+export function compare(a: number, op: Comparison, b: number): boolean {
   return op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : op === '>=' ? a >= b : a === b;
 }
 

@@ -4,7 +4,7 @@
  * schedule whatever the replies), and the statistics of all their sessions: latency per metric
  * in HdrHistograms, throughput, and errors by code.
  */
-import type { Block, Comparison, LoadMetric, LoadPlan, LoadStat, Step } from '../ast';
+import type { Block, LoadMetric, LoadPlan, LoadStat, Step } from '../ast';
 import { LOAD_METRICS } from '../lang/verbs';
 import { sleep } from '../../net/wait';
 import { SocketLabError } from '../../net/errors';
@@ -191,10 +191,6 @@ export function loadNeeds(plan: LoadPlan, transport: string, timeWaitMs: number)
 /** Starts made back to back, when late, before the schedule lets the event loop turn. */
 const YIELD_EVERY = 64;
 
-/** Compares as `expect` does. */
-export function compareStat(a: number, op: Comparison, b: number): boolean {
-  return op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : op === '>=' ? a >= b : a === b;
-}
 
 /**
  * Runs the sessions of a load plan until they are done, its time is up or `signal` aborts.

@@ -11,9 +11,9 @@ import type { Amount, Block, Header, LoadPlan } from '../ast';
 import type { Channel } from '../channel';
 import { LOAD_PROGRESS_MS, type RunEvent, type StepEvent } from '../runEvents';
 import type { BlockClient } from './blockClient';
-import type { Verdict } from './expectations';
+import { compare, type Verdict } from './expectations';
 import { elapsed, type Outcome } from './stepState';
-import { checkLoadLimits, compareStat, describeLoad, formatMs, loadChecks, LOAD_SHOWN_FAILURES, loadSessionCaptured, LoadStats, runLoad } from './load';
+import { checkLoadLimits, describeLoad, formatMs, loadChecks, LOAD_SHOWN_FAILURES, loadSessionCaptured, LoadStats, runLoad } from './load';
 
 /** One virtual client's session of a load, as its steps run. */
 export interface LoadSession {
@@ -105,7 +105,7 @@ export async function runLoadBlock(host: LoadHost, block: Block, header: Header,
     const base: Omit<StepEvent, 'status' | 'ms'> = { type: 'step', block: block.index, line: step.range.start.line, column: step.range.start.column, source: step.source, verb: 'expect' };
     let verdict: Verdict;
     if (m.kind === 'errors') {
-      const pass = compareStat(errors, m.op, m.count);
+      const pass = compare(errors, m.op, m.count);
       verdict = { pass, detail: `${errors} of ${report.sessions} sessions failed or erred`, ...(pass ? {} : { compared: { expected: `${m.op} ${m.count}`, actual: String(errors) } }) };
     } else if (m.kind === 'latency') {
       let limit: number;
@@ -119,7 +119,7 @@ export async function runLoadBlock(host: LoadHost, block: Block, header: Header,
         continue;
       }
       const value = stats.stat(m.metric, m.stat);
-      const pass = value !== undefined && compareStat(value, m.op, limit);
+      const pass = value !== undefined && compare(value, m.op, limit);
       verdict = value === undefined ? { pass, detail: `no ${m.metric} was measured` } : { pass, detail: `${m.metric} ${m.stat} ${formatMs(value)}`, ...(pass ? {} : { compared: { expected: `${m.op} ${limit} ms`, actual: formatMs(value) } }) };
     } else continue;
     host.emit({ ...base, status: verdict.pass ? 'pass' : 'fail', detail: verdict.detail, ...(verdict.compared ? { compared: verdict.compared } : {}), ms: 0 });
