@@ -228,7 +228,7 @@ function settingLines(b: Block): string[] {
 }
 
 /** A `load` line (§8.15). */
-export function printLoad(l: LoadPlan): string {
+function printLoad(l: LoadPlan): string {
   return `load ${l.clients} clients${l.rampMs > 0 ? ` ramp ${printDuration(l.rampMs)}` : ''}${l.rate !== undefined ? ` rate ${l.rate}/s` : ''}${l.forMs !== undefined ? ` for ${printDuration(l.forMs)}` : ''}`;
 }
 

@@ -32,23 +32,29 @@ export function contentSecurityPolicy(a: Pick<PageAssets, 'cspSource' | 'nonce'>
 }
 
 /**
- * The document: `default-src 'none'`; scripts only with the nonce; styles, fonts and images only
- * from `cspSource`; no inline style or script, no `eval`.
+ * A page's `<head>` and opening `<body>`: the charset, the policy ({@link contentSecurityPolicy}),
+ * the viewport, the stylesheets in order and the title. Both pages start with it.
  */
-export function trafficViewHtml(a: PageAssets): string {
-  const csp = contentSecurityPolicy(a);
-  const encodings = TEXT_ENCODINGS.map((e) => `<option value="${e}">${e === 'windows-1252' ? 'latin1 (windows-1252)' : e}</option>`).join('');
+export function pageHead(a: Pick<PageAssets, 'cspSource' | 'nonce'>, stylesheets: readonly string[], title: string): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${attr(csp)}">
+<meta http-equiv="Content-Security-Policy" content="${attr(contentSecurityPolicy(a))}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-${a.codiconsUri ? `<link rel="stylesheet" href="${attr(a.codiconsUri)}">` : ''}
-<link rel="stylesheet" href="${attr(a.styleUri)}">
-<title>Socket Lab Traffic</title>
+${stylesheets.map((href) => `<link rel="stylesheet" href="${attr(href)}">`).join('\n')}
+<title>${title}</title>
 </head>
-<body>
+<body>`;
+}
+
+/**
+ * The document: `default-src 'none'`; scripts only with the nonce; styles, fonts and images only
+ * from `cspSource`; no inline style or script, no `eval`.
+ */
+export function trafficViewHtml(a: PageAssets): string {
+  const encodings = TEXT_ENCODINGS.map((e) => `<option value="${e}">${e === 'windows-1252' ? 'latin1 (windows-1252)' : e}</option>`).join('');
+  return `${pageHead(a, [...(a.codiconsUri ? [a.codiconsUri] : []), a.styleUri], 'Socket Lab Traffic')}
 <header class="toolbar" role="toolbar" aria-label="Traffic view">
   <select id="connection" aria-label="Show connection" title="Show one connection or listener, or all"></select>
   <span class="group" role="group" aria-label="Directions">

@@ -3,22 +3,11 @@
  * areas and the final table. Pure, as the traffic view's shell is; every figure is added by the
  * page script with `textContent`.
  */
-import { attr, contentSecurityPolicy, type PageAssets } from './html';
+import { attr, pageHead, type PageAssets } from './html';
 
-/** The document, under the traffic view's policy ({@link contentSecurityPolicy}). */
+/** The document, under the traffic view's policy ({@link pageHead}). */
 export function loadViewHtml(a: PageAssets & { readonly chartStyleUri: string }): string {
-  const csp = contentSecurityPolicy(a);
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${attr(csp)}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${attr(a.chartStyleUri)}">
-<link rel="stylesheet" href="${attr(a.styleUri)}">
-<title>Socket Lab Load</title>
-</head>
-<body>
+  return `${pageHead(a, [a.chartStyleUri, a.styleUri], 'Socket Lab Load')}
 <header>
   <h1 id="title">Load</h1>
   <div id="status" class="status" role="status" aria-live="polite">Waiting for the load to start…</div>

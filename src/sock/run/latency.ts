@@ -23,9 +23,6 @@ export interface LatencySummary {
   readonly meanMs: number;
 }
 
-/** The percentiles a {@link LatencySummary} has, by the word `expect` uses for each. */
-export const PERCENTILES = { min: 0, median: 50, p50: 50, p90: 90, p99: 99, max: 100 } as const;
-
 /**
  * Durations in ms, recorded into an HdrHistogram at 1 µs resolution.
  *
@@ -50,13 +47,6 @@ export class Latency {
     this.h.recordValue(us);
     if (us < this.minUs) this.minUs = us;
     if (us > this.maxUs) this.maxUs = us;
-  }
-
-  /** Adds every value another histogram recorded. */
-  add(other: Latency): void {
-    this.h.add(other.h);
-    this.minUs = Math.min(this.minUs, other.minUs);
-    this.maxUs = Math.max(this.maxUs, other.maxUs);
   }
 
   /** Forgets every value: the histogram starts again, in the memory it has. */

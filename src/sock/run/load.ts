@@ -65,6 +65,9 @@ export interface LoadReport {
   readonly notes: readonly string[];
 }
 
+/** The field of a {@link LatencySummary} each statistic `expect` names reads. */
+const SUMMARY_FIELD: Record<LoadStat, Exclude<keyof LatencySummary, 'count'>> = { min: 'minMs', median: 'medianMs', p90: 'p90Ms', p99: 'p99Ms', max: 'maxMs', mean: 'meanMs' };
+
 /** The statistics of one load, which its sessions record into. */
 export class LoadStats {
   private readonly latency = new Map<LoadMetric, Latency>();
@@ -122,8 +125,7 @@ export class LoadStats {
   stat(metric: LoadMetric, stat: LoadStat): number | undefined {
     const h = this.latency.get(metric);
     if (!h || h.count === 0) return undefined;
-    const s = h.summary();
-    return stat === 'min' ? s.minMs : stat === 'median' ? s.medianMs : stat === 'p90' ? s.p90Ms : stat === 'p99' ? s.p99Ms : stat === 'max' ? s.maxMs : s.meanMs;
+    return h.summary()[SUMMARY_FIELD[stat]];
   }
 
   /**
