@@ -20,11 +20,46 @@ describe('socket-lab run (the CLI)', function () {
       /✓ \[u\d+\] expect "ping over UDP"/,
       /✓ \[c\d+\] expect "over a Unix socket"/,
       /✓ expect error ECONNREFUSED/,
-      /^16 passed, 0 failed in \d+/m,
+      /^28 passed, 0 failed in \d+/m,
     ]) {
       assert.match(r.stdout, expected);
     }
     assert.equal(existsSync(join(ROOT, 'examples', 'tutorial-echo.socket')), false);
+  });
+
+  it("runs the tutorial's part 2: several clients at once, a recv timeout, sendall, a half-close and a reset, each block passing", async () => {
+    const r = await cli(['run', 'examples/tutorial.sock']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    /** The transcript of block `n`, from its title to the next block's (sessions' lines land where they run). */
+    const block = (n: number): string => {
+      const start = r.stdout.indexOf(`### ${n} · `);
+      assert.notEqual(start, -1, `block ${n} is in the transcript`);
+      const end = r.stdout.indexOf('\n### ', start + 1);
+      return r.stdout.slice(start, end === -1 ? undefined : end);
+    };
+    const part2: [number, RegExp, ...RegExp[]][] = [
+      [14, /Part 2: a server for several clients at once/, /◉ listen tcp \{\{loopback\}\}:0 as tcpecho\s+listening on 127\.0\.0\.1:\d+/],
+      [15, /The first client connects/, /✓ \[c\d+\] expect "first: hello"/],
+      [16, /A second client is served while the first is still connected/, /• \[c\d+\] await tcpecho accepted 2 timeout 1s\s+2 connections accepted/, /✓ \[c\d+\] expect "second: hello"/],
+      [17, /The first client is still served/, /⇄ \[c\d+\] use first/, /✓ \[c\d+\] expect "first: still here"/],
+      [18, /A recv that would wait forever/, /· \[c\d+\] recv timeout 500ms\s+recv: timed out after 500 ms {2}\(expected\)/, /✓ \[c\d+\] expect error ETIMEDOUT/, /✓ \[c\d+\] expect "after the timeout"/],
+      [19, /reads exactly one mebibyte/, /◉ listen tcp \{\{loopback\}\}:0 as bulk/],
+      [20, /send versus sendall/, /→ \[c\d+\] send "\{\{megabyte\}\}"\s+1048576 bytes/, /← \[bulk c\d+\] recv exactly 1048576\s+1048576 bytes/, /✓ \[bulk c\d+\] expect bytes 1048576/, /✓ \[c\d+\] expect "all 1048576 bytes arrived"/],
+      [21, /reads until the client is done/, /◉ listen tcp \{\{loopback\}\}:0 as reader/],
+      [22, /Half-close — shutdown\(SHUT_WR\)/, /• \[c\d+\] shutdown\s+sent FIN; still receiving/, /✓ \[reader c\d+\] expect exactly "a request in two sends"/, /✓ \[c\d+\] expect "the answer, sent after your FIN"/, /✓ \[c\d+\] expect closed/],
+      [23, /aborts the connection/, /◉ listen tcp \{\{loopback\}\}:0 as rude/],
+      [24, /The peer of a reset/, /• \[rude c\d+\] reset\s+reset \(RST sent\)/, /· \[c\d+\] recv\s+tcp 127\.0\.0\.1:\d+: connection reset by peer \(ECONNRESET\) {2}\(expected\)/, /✓ \[c\d+\] expect error ECONNRESET/],
+    ];
+    for (const [n, ...expected] of part2) {
+      const text = block(n);
+      for (const e of expected) assert.match(text, e, `block ${n}`);
+      assert.doesNotMatch(text, /^ {2}[✗!] /m, `block ${n} has no failed expect and no error`);
+    }
+    // Concurrency: the first client's session (13 + 18 bytes) ends only after the second was served.
+    assert.ok(r.stdout.indexOf('expect "second: hello"') < r.stdout.search(/• \[tcpecho c\d+\] echo\s+31 bytes echoed/), 'the first session outlives the second');
+    // The half-close: the client's FIN goes out before the reader's answer does.
+    assert.ok(block(22).indexOf('• [c') < block(22).search(/→ \[reader c\d+\] send/), 'the FIN before the reply');
+    assert.match(r.stdout, /^28 passed, 0 failed in \d+/m);
   });
 
   it('loads the certificate library only for a self-signed certificate: other runs leave the global Reflect untouched', async () => {
@@ -102,7 +137,7 @@ describe('socket-lab run (the CLI)', function () {
     assert.match(missing.stderr, /cannot read no\/such\/file\.sock: ENOENT/);
     const block = await cli(['run', 'examples/tutorial.sock', '--block', '99']);
     assert.equal(block.code, 2);
-    assert.match(block.stderr, /has 13 blocks; no block 99/);
+    assert.match(block.stderr, /has 24 blocks; no block 99/);
     const forOnly = await cli(['run', 'examples/tutorial.sock', '--for', '1s']);
     assert.equal(forOnly.code, 2);
     assert.match(forOnly.stderr, /--for needs --serve/);

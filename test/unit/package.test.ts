@@ -189,7 +189,7 @@ describe('packaging', function () {
     const r = await run(bin, ['run', tutorial], { cwd: app, env, timeoutMs: 60_000 });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /← \[c\d+\] recv 1024\s+24 bytes {2}"Thank you for connecting"/);
-    assert.match(r.stdout, /^16 passed, 0 failed in \d+/m);
+    assert.match(r.stdout, /^28 passed, 0 failed in \d+/m);
 
     // A self-signed certificate: the CLI loads the certificate library's own bundle when asked.
     const tls = join(app, 'tls.sock');

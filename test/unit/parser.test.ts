@@ -21,12 +21,14 @@ function where(ds: Diagnostic[]): string[] {
 }
 
 describe('the .sock parser', () => {
-  it('parses the tutorial without a diagnostic, into its 13 blocks with titles', () => {
+  it('parses the tutorial without a diagnostic, into its 24 blocks with titles: part 1, then part 2 from block 14', () => {
     const file = parseSock(readFileSync(join(ROOT, 'examples', 'tutorial.sock'), 'utf8'));
     assert.deepEqual(file.diagnostics, []);
-    assert.equal(file.blocks.length, 13);
+    assert.equal(file.blocks.length, 24);
     assert.match(file.blocks[0].title, /gethostname/);
     assert.deepEqual(file.blocks.map((b) => b.header?.kind ?? 'lookups').slice(4, 8), ['listen', 'connect', 'listen', 'connect']);
+    assert.match(file.blocks[13].title, /^Part 2: a server for several clients at once/);
+    assert.deepEqual(file.blocks.map((b) => b.header?.kind ?? 'lookups').slice(13), ['listen', 'connect', 'connect', 'use', 'connect', 'listen', 'connect', 'listen', 'connect', 'listen', 'connect']);
   });
 
   it('splits blocks at ### lines, numbers them from 1, and makes a block of statements before the first ###', () => {
