@@ -4,6 +4,7 @@
  *
  *   socket-lab run FILE.sock [--block N]... [--var NAME=VALUE]... [--json] [--hex] [--full] [--verbose] [--capture FILE] [--pcapng FILE]
  *                            [--serve [--for DURATION]] [--timeout DURATION]
+ *   socket-lab export FILE.sock --lang python|node [--block N]... [--output FILE]
  *   socket-lab test [PATH]... [--jobs N] [--bail] [--filter PATTERN] [--repeat N] [--env NAME] [--env-file FILE]
  *                             [--var NAME=VALUE]... [--reporter human|junit|tap|json] [--report-file FILE] [--timeout DURATION]
  *
@@ -14,7 +15,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 // esbuild inlines only the fields used: the version, kept in one place.
 import packageJson from '../package.json';
@@ -31,6 +32,7 @@ import { discoverSockFiles } from './sock/suite/discover';
 import { ENV_FILE, EnvironmentFile, redact, type Environment } from './sock/suite/environments';
 import { countsText, exitStatus, humanReport, jsonReport, junitReport, REPORTERS, tapReport, totals, type ReporterName } from './sock/suite/reporters';
 import { fileStatus, runSuite, type FileResult } from './sock/suite/suite';
+import { EXPORT_LANGUAGES, exportSock, type ExportLanguage } from './sock/export';
 
 interface RunFlags {
   capture?: string;
@@ -307,6 +309,43 @@ async function testFiles(paths: string[], flags: TestFlags): Promise<number> {
   return exitStatus(results);
 }
 
+interface ExportFlags {
+  lang: ExportLanguage;
+  block?: number[];
+  output?: string;
+}
+
+/**
+ * `socket-lab export`: prints (or writes) the program; what has no translation goes to stderr,
+ * one line each with its place. Exit status 0, or 2 for a file that cannot be read or parsed.
+ */
+async function exportFile(file: string, flags: ExportFlags): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    process.stderr.write(`socket-lab: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    return USAGE_ERROR;
+  }
+  const parsed = parseSock(text);
+  for (const d of parsed.diagnostics) process.stderr.write(formatDiagnostic(file, d) + '\n');
+  if (hasErrors(parsed)) {
+    process.stderr.write(`socket-lab: ${file} has errors; nothing was exported\n`);
+    return USAGE_ERROR;
+  }
+  let result;
+  try {
+    result = exportSock(parsed, { lang: flags.lang, blocks: flags.block, fileName: basename(file), baseDir: resolve(dirname(file)) });
+  } catch (e) {
+    process.stderr.write(`socket-lab: ${(e as Error).message}\n`);
+    return USAGE_ERROR;
+  }
+  for (const n of result.untranslated) process.stderr.write(`${file}:${n.line}: not translated: ${n.source}: ${n.reason}\n`);
+  if (flags.output) await writeFile(flags.output, result.code);
+  else process.stdout.write(result.code);
+  return 0;
+}
+
 /** Builds the command line; exported for tests. */
 export function createProgram(setExit: (code: number) => void): Command {
   const program = new Command('socket-lab')
@@ -337,6 +376,14 @@ export function createProgram(setExit: (code: number) => void): Command {
       }
       setExit(await runFile(file, flags));
     });
+  program
+    .command('export')
+    .description('print a .sock file (or some of its blocks) as a Python 3 or Node program that does the same')
+    .argument('<file>', 'the .sock file')
+    .addOption(new Option('--lang <language>', 'the language of the program').choices(EXPORT_LANGUAGES).makeOptionMandatory())
+    .option('-b, --block <n>', 'only block N (1-based), with the listeners and kept connections it names; repeat for more', blockNumber)
+    .option('-o, --output <file>', 'write the program to FILE instead of stdout')
+    .action(async (file: string, flags: ExportFlags) => setExit(await exportFile(file, flags)));
   program
     .command('test')
     .description('run .sock files as tests: each client block is a case, listener blocks are fixtures; files run in parallel')

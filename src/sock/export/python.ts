@@ -1,0 +1,760 @@
+/**
+ * A `.sock` file as a Python 3 program (spec §16): `socket`, `ssl` and `struct` from the standard
+ * library, written as the classic tutorials write it, a comment per step naming the line it came
+ * from. Each block is a function; a listener's sessions run in threads; an `expect` is an
+ * `assert`. Pure: a syntax tree in, text out.
+ */
+import { parseIntLiteral, type IntType } from '../../net/fields';
+import { DEFAULT_BIND_HOST } from '../../net/address';
+import type { Amount, Block, FieldPart, Header, Matcher, Payload, SockFile, Step, Template } from '../ast';
+import { blockLabel, hexWildcards, lineOf, literalBytes, pythonBytes, pythonRegex, regexCaveat, selectBlocks, variablesInOrder, type ExportOptions, type ExportResult, type Untranslated } from './common';
+import { pythonPrelude } from './pythonRuntime';
+import { decodeEscapes } from '../../net/payload';
+
+/** struct formats of the fixed-width integer types (§4.6). */
+const STRUCT: Partial<Record<IntType, string>> = {
+  u8: 'B', u16: '>H', u16le: '<H', u32: '>I', u32le: '<I', u64: '>Q', u64le: '<Q',
+  i8: 'b', i16: '>h', i16le: '<h', i32: '>i', i32le: '<i', i64: '>q', i64le: '<q',
+};
+
+/** True when `steps` hold an `expect`, inside a repeat or an if included. */
+export function hasExpect(steps: readonly Step[]): boolean {
+  return steps.some((s) => s.kind === 'expect' || ((s.kind === 'repeat' || s.kind === 'on') && hasExpect(s.steps)) || (s.kind === 'if' && hasExpect([...s.steps, ...s.otherwise])));
+}
+
+/** A Python string literal of `text`: raw (`r'…'`) for a regex when it can be. */
+function pyString(text: string, raw = false): string {
+  if (raw && !text.endsWith('\\') && !/[\r\n]/.test(text)) {
+    if (!text.includes("'")) return `r'${text}'`;
+    if (!text.includes('"')) return `r"${text}"`;
+  }
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t')}'`;
+}
+
+/** Seconds for a duration in ms, as Python writes them: `5.0`, `0.5`. */
+function seconds(ms: number): string {
+  const s = ms / 1000;
+  return Number.isInteger(s) ? `${s}.0` : `${s}`;
+}
+
+class PythonProgram {
+  private readonly lines: string[] = [];
+  private depth = 0;
+  private readonly used = new Set<string>();
+  private readonly imports = new Set<string>();
+  private readonly notes: Untranslated[] = [];
+  private temp = 0;
+  private needsHere = false;
+
+  constructor(
+    private readonly file: SockFile,
+    private readonly options: ExportOptions,
+  ) {}
+
+  private emit(line: string): void {
+    this.lines.push(line === '' ? '' : '    '.repeat(this.depth) + line);
+  }
+
+  private untranslated(node: { range: Block['range']; source?: string }, reason: string): void {
+    const source = node.source ?? '';
+    this.notes.push({ line: lineOf(node), source, reason });
+    this.emit(`# NOT TRANSLATED (${this.options.fileName}:${lineOf(node)}  ${source}): ${reason}`);
+  }
+
+  private comment(node: { range: Block['range']; source: string }): void {
+    this.emit(`# ${this.options.fileName}:${lineOf(node)}  ${node.source.split('\n')[0]}`);
+  }
+
+  // ---- expressions ---------------------------------------------------------------------------
+
+  /** A template as a Python `str` expression: a literal, `s('name')`, or an f-string. */
+  str(t: Template): string {
+    if (t.parts.every((p) => 'text' in p)) return pyString(t.parts.map((p) => ('text' in p ? p.text : '')).join(''));
+    if (t.parts.length === 1 && 'variable' in t.parts[0]) return `s(${pyString(t.parts[0].variable)})`;
+    let out = '';
+    for (const p of t.parts) {
+      if ('text' in p) out += p.text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\{/g, '{{').replace(/\}/g, '}}').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+      else if ('variable' in p) out += `{s('${p.variable}')}`;
+      else out += `{${this.builtin(p.builtin)}}`;
+    }
+    return `f"${out}"`;
+  }
+
+  private builtin(b: Extract<Template['parts'][number], { builtin: unknown }>['builtin']): string {
+    if (b.name === 'timestamp') {
+      this.imports.add('time');
+      return 'int(time.time())';
+    }
+    if (b.name === 'randomInt') {
+      this.imports.add('random');
+      return `random.randint(${b.min}, ${b.max})`;
+    }
+    this.imports.add('os');
+    return `os.environ[${pyString(b.variable)}]`;
+  }
+
+  /** A template as a Python `bytes` expression; `escapes`: its literal runs hold `\r\n` escapes (a quoted payload). */
+  bytes(t: Template, escapes: boolean): string {
+    const pieces = t.parts.map((p) => {
+      if ('text' in p) return pythonBytes(escapes ? decodeEscapes(p.text) : Buffer.from(p.text, 'utf8'));
+      if ('variable' in p) return `var[${pyString(p.variable)}]`;
+      return `str(${this.builtin(p.builtin)}).encode()`;
+    });
+    return pieces.length === 0 ? "b''" : pieces.join(' + ');
+  }
+
+  /** A count: a number, or `int(…)` of a template. */
+  count(a: Amount): string {
+    return typeof a === 'number' ? `${a}` : `int(${this.str(a)})`;
+  }
+
+  /** A duration in seconds: a number, or `duration(…)` of a template such as `{{t}}ms`. */
+  duration(a: Amount): string {
+    if (typeof a === 'number') return seconds(a);
+    this.used.add('duration');
+    return `duration(${this.str(a)})`;
+  }
+
+  /** The bytes of a payload; statements it needs first (a field payload's groups) go to the program. */
+  payload(p: Payload, eol: Block['eol']): string {
+    const literal = literalBytes(p, eol);
+    if (literal) return pythonBytes(literal);
+    switch (p.kind) {
+      case 'text':
+        return this.bytes(p.template, true);
+      case 'hex':
+        return `bytes.fromhex(${this.str(p.template)})`;
+      case 'base64':
+        this.imports.add('base64');
+        return `base64.b64decode(${this.str(p.template)})`;
+      case 'file':
+        this.needsHere = true;
+        return `open(os.path.join(HERE, ${this.str(p.template)}), 'rb').read()`;
+      case 'heredoc': {
+        const ending = pythonBytes(Buffer.from(eol === 'crlf' ? '\r\n' : '\n'));
+        return p.lines.map((l) => `${this.bytes(l, false)} + ${ending}`).join(' + ');
+      }
+      case 'fields':
+        return this.fields(p.parts, eol);
+    }
+  }
+
+  /** A field payload (§4.6): struct.pack for integers; a group that a length or checksum needs goes to a variable first. */
+  private fields(parts: readonly FieldPart[], eol: Block['eol']): string {
+    const named = new Map<number, string>();
+    const wanted = new Set<number>();
+    parts.forEach((part, i) => {
+      if (part.kind === 'length') {
+        const next = parts.findIndex((q, k) => k > i && q.kind === 'group');
+        if (next >= 0) wanted.add(next);
+      } else if (part.kind === 'checksum' && parts[i - 1]?.kind === 'group') {
+        wanted.add(i - 1);
+      }
+    });
+    for (const i of [...wanted].sort((a, b) => a - b)) {
+      const name = `group${++this.temp}`;
+      this.emit(`${name} = ${this.fields((parts[i] as Extract<FieldPart, { kind: 'group' }>).parts, eol)}`);
+      named.set(i, name);
+    }
+    const pieces: string[] = [];
+    parts.forEach((part, i) => {
+      switch (part.kind) {
+        case 'payload':
+          pieces.push(this.payload(part.payload, eol));
+          return;
+        case 'int': {
+          const value = typeof part.value === 'string' ? String(parseIntLiteral(part.value) ?? part.value) : `int(${this.str(part.value)})`;
+          pieces.push(this.intBytes(part.type, value));
+          return;
+        }
+        case 'length': {
+          const next = parts.findIndex((q, k) => k > i && q.kind === 'group');
+          pieces.push(this.intBytes(part.type, `len(${named.get(next) ?? "b''"})`));
+          return;
+        }
+        case 'checksum': {
+          const group = named.get(i - 1) ?? "b''";
+          if (part.type === 'crc16-modbus' || part.type === 'inet16') {
+            this.used.add('checksums');
+            pieces.push(`${part.type === 'inet16' ? 'inet16' : 'crc16_modbus'}(${group})`);
+          } else {
+            this.imports.add('zlib');
+            this.imports.add('struct');
+            pieces.push(`struct.pack('${part.type === 'crc32' ? '>I' : '<I'}', zlib.crc32(${group}))`);
+          }
+          return;
+        }
+        case 'group':
+          pieces.push(named.get(i) ?? `(${this.fields(part.parts, eol)})`);
+          return;
+      }
+    });
+    return pieces.length === 0 ? "b''" : pieces.join(' + ');
+  }
+
+  private intBytes(type: IntType, value: string): string {
+    if (type === 'varint') {
+      this.used.add('varint');
+      return `varint(${value})`;
+    }
+    if (type === 'dec') return `str(${value}).encode()`;
+    this.imports.add('struct');
+    return `struct.pack('${STRUCT[type]}', ${value})`;
+  }
+
+  /** The flags argument of a regex: `re.I | re.M`, and `as_bytes=True` for `b`. */
+  private regexArgs(flags: string): string {
+    const f = [...flags].filter((c) => 'ims'.includes(c)).map((c) => `re.${c.toUpperCase()}`);
+    const out = f.length ? `, ${f.join(' | ')}` : '';
+    return flags.includes('b') ? `${out || ', 0'}, as_bytes=True` : out;
+  }
+
+  /** A test of the last value (contains, at, exactly, regex) as a Python condition; `undefined` for the others. */
+  private test(m: Matcher, eol: Block['eol'], node: Step): string | undefined {
+    switch (m.kind) {
+      case 'contains':
+      case 'exactly': {
+        const wild = hexWildcards(m.payload);
+        if (wild) {
+          this.used.add('matchAt');
+          const pattern = `[${wild.map((b) => (b === null ? 'None' : `0x${b.toString(16).padStart(2, '0')}`)).join(', ')}]`;
+          if (m.kind === 'exactly') return `len(data) == ${wild.length} and match_at(data, 0, ${pattern})`;
+          if (m.at !== undefined) return `match_at(data, ${m.at}, ${pattern})`;
+          this.used.add('contains');
+          return `contains(data, ${pattern})`;
+        }
+        this.emit(`expected = ${this.payload(m.payload, eol)}`);
+        if (m.kind === 'exactly') return 'data == expected';
+        if (m.at === undefined) return 'expected in data';
+        this.used.add('matchAt');
+        return `match_at(data, ${m.at}, expected)`;
+      }
+      case 'regex': {
+        this.used.add('search');
+        const caveat = regexCaveat(m.source, 'python');
+        if (caveat) this.untranslated(node, caveat);
+        this.emit(`pattern = ${pyString(pythonRegex(m.source), true)}`);
+        return `search(pattern, data${this.regexArgs(m.flags)})`;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  // ---- steps ---------------------------------------------------------------------------------
+
+  /** The steps of a block or session, each with its comment; a step followed by `expect error` runs in a try. */
+  steps(steps: readonly Step[], block: Block): void {
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i];
+      const next = steps[i + 1];
+      if (next?.kind === 'expect' && next.matcher.kind === 'error' && step.kind !== 'expect') {
+        this.guarded(() => this.step(step, block), next, next.matcher);
+        i++;
+      } else {
+        this.step(step, block);
+      }
+    }
+    if (steps.length === 0) this.emit('pass');
+  }
+
+  /** `body`, then `expect error`: the body must fail, with the code if one is given (§10.2). */
+  private guarded(body: () => void, expect: Step, m: Extract<Matcher, { kind: 'error' }>): void {
+    this.emit('try:');
+    this.depth++;
+    body();
+    this.depth--;
+    this.emit('except Exception as error:');
+    this.depth++;
+    this.comment(expect);
+    if (m.pattern) this.untranslated(expect, "the pattern checks Socket Lab's own message; Python's message differs, so only the code is checked");
+    this.emit(`expect_error(label, ${lineOf(expect)}, error${m.code ? `, ${pyString(m.code)}` : ''})`);
+    this.depth--;
+    this.emit('else:');
+    this.depth++;
+    this.emit(`raise AssertionError('line ${lineOf(expect)}: expected an error, but the step before succeeded')`);
+    this.depth--;
+  }
+
+  private timeoutArg(t: Amount | undefined, first = false): string {
+    if (t === undefined) return '';
+    return `${first ? '' : ', '}timeout=${this.duration(t)}`;
+  }
+
+  private step(step: Step, block: Block): void {
+    this.comment(step);
+    const eol = block.eol;
+    switch (step.kind) {
+      case 'send':
+        this.emit(`conn.sendall(${this.payload(step.payload, eol)})`);
+        return;
+      case 'recv':
+        return this.recv(step, eol);
+      case 'expect':
+        return this.expect(step, step.matcher, block);
+      case 'close':
+        this.emit('conn.close()');
+        return;
+      case 'shutdown':
+        this.emit('conn.shutdown()');
+        return;
+      case 'reset':
+        this.used.add('reset');
+        this.emit('reset(conn)');
+        return;
+      case 'echo':
+        this.used.add('echo');
+        this.emit(`echo(conn${step.timeoutMs !== undefined ? `, ${this.duration(step.timeoutMs)}` : ''})`);
+        return;
+      case 'wait':
+        this.emit(`time.sleep(${this.duration(step.ms)})`);
+        return;
+      case 'await':
+        this.used.add('awaits');
+        this.emit(`await_event(label, ${pyString(step.name)}, '${step.event === 'accepted' ? 'accepted' : step.event}', ${step.count === undefined ? 1 : this.count(step.count)}${this.timeoutArg(step.timeoutMs)})`);
+        return;
+      case 'set': {
+        const value = this.bytes(step.value, false);
+        const literal = step.value.parts.filter((p) => 'text' in p).map((p) => ('text' in p ? p.text : '')).join('');
+        if (/\s[-+*×]\s/.test(literal)) {
+          this.used.add('arithmetic');
+          this.emit(`var[${pyString(step.name)}] = arithmetic(${value})`);
+        } else {
+          this.emit(`var[${pyString(step.name)}] = ${value}`);
+        }
+        return;
+      }
+      case 'capture':
+        return this.capture(step);
+      case 'repeat':
+        return this.repeat(step, block);
+      case 'if': {
+        const test = this.test(step.test, eol, step);
+        if (!test) return this.untranslated(step, 'this test has no translation');
+        this.emit(`if ${test}:`);
+        this.depth++;
+        this.steps(step.steps, block);
+        this.depth--;
+        if (step.otherwise.length > 0) {
+          this.emit('else:');
+          this.depth++;
+          this.steps(step.otherwise, block);
+          this.depth--;
+        }
+        return;
+      }
+      case 'hostname':
+        this.used.add('lookups');
+        this.emit('data = looked_up(label, socket.gethostname())');
+        return;
+      case 'lookup':
+        this.used.add('lookups');
+        this.emit(`data = looked_up(label, lookup(${this.str(step.target)}))`);
+        return;
+      case 'service':
+        this.used.add('lookups');
+        this.emit(`data = looked_up(label, service(${this.str(step.target)}, '${step.proto}'))`);
+        return;
+      case 'aton':
+        this.used.add('lookups');
+        this.emit(`data = looked_up(label, aton(${this.str(step.target)}))`);
+        return;
+      case 'pton':
+        this.used.add('lookups');
+        this.emit(`data = looked_up(label, pton(${this.str(step.target)}))`);
+        return;
+      case 'ntoa':
+        this.used.add('lookups');
+        this.emit(`data = looked_up(label, socket.inet_ntoa(bytes.fromhex(${this.str(step.target)})))`);
+        return;
+      case 'ntop':
+        this.used.add('lookups');
+        this.emit(`packed = bytes.fromhex(${this.str(step.target)})`);
+        this.emit('data = looked_up(label, socket.inet_ntop(socket.AF_INET6 if len(packed) == 16 else socket.AF_INET, packed))');
+        return;
+      case 'starttls':
+        this.tlsContext(block, 'client');
+        this.emit(`conn.sock = context.wrap_socket(conn.sock, server_hostname=${this.serverName(block)})`);
+        this.emit("log(label, f'TLS {conn.sock.version()}')");
+        return;
+      case 'resolve':
+        return this.untranslated(step, 'a DNS query needs a resolver library (dnspython); the standard library has none');
+      case 'fault':
+        return this.untranslated(step, 'fault injection has no translation: write the delay, drip or cut into the sends by hand');
+      case 'forward':
+        return this.untranslated(step, 'a relay has no translation yet: connect to the upstream and copy each way in two threads');
+      case 'on':
+        return this.untranslated(step, 'responder rules have no translation yet: a recv loop with an if per rule');
+    }
+  }
+
+  private recv(step: Extract<Step, { kind: 'recv' }>, eol: Block['eol']): void {
+    const t = this.timeoutArg(step.timeoutMs);
+    switch (step.mode) {
+      case 'chunk':
+        this.emit(`data = conn.recv(65536${t})`);
+        return;
+      case 'bytes':
+        this.emit(`data = conn.recv(${this.count(step.max as Amount)}${t})`);
+        return;
+      case 'exactly':
+        this.emit(`data = conn.recv_exactly(${this.count(step.max as Amount)}${t})`);
+        return;
+      case 'line':
+        this.emit(`data = conn.recv_line(${this.timeoutArg(step.timeoutMs, true)})`);
+        return;
+      case 'until':
+        this.emit(`data = conn.recv_until(${this.payload(step.until as Payload, eol)}${t})`);
+        return;
+      case 'all':
+        this.emit(`data = conn.recv_all(${this.timeoutArg(step.timeoutMs, true)})`);
+        return;
+      case 'frame': {
+        this.used.add('frames');
+        if (step.delimited) {
+          this.emit(`data = recv_between(conn, ${this.payload(step.delimited.start, eol)}, ${this.payload(step.delimited.end, eol)}${t})`);
+          return;
+        }
+        const f = step.frame as NonNullable<typeof step.frame>;
+        if (f.type === 'dec') return this.untranslated(step, 'a decimal length has no frame translation');
+        const fmt = f.type === 'varint' ? 'varint' : (STRUCT[f.type] as string);
+        this.emit(`data = recv_frame(conn, '${fmt}'${f.after ? `, after=${f.after}` : ''}${f.inclusive ? ', inclusive=True' : ''}${t})`);
+        return;
+      }
+    }
+  }
+
+  private expect(step: Step, m: Matcher, block: Block): void {
+    const line = lineOf(step);
+    const pass = (): void => this.emit(`passed(label, ${line})`);
+    switch (m.kind) {
+      case 'contains':
+      case 'exactly':
+      case 'regex': {
+        const test = this.test(m, block.eol, step) as string;
+        const wild = m.kind !== 'regex' && hexWildcards(m.payload);
+        let what: string;
+        if (m.kind === 'regex') what = '/{pattern}/ does not match {show(data)}';
+        else if (wild) what = `the pattern is not ${m.kind === 'exactly' ? 'all of' : 'in'} {show(data)}`;
+        else if (m.kind === 'exactly') what = 'expected exactly {show(expected)}, got {show(data)}';
+        else what = `expected {show(expected)}${m.at !== undefined ? ` at ${m.at}` : ''} in {show(data)}`;
+        this.emit(`assert ${test}, f'line ${line}: ${what}'`);
+        return pass();
+      }
+      case 'error':
+        // An `expect error` whose step before could not fail (another expect, or the block's start).
+        this.emit(`raise AssertionError('line ${line}: expected an error, but the step before succeeded')`);
+        return;
+      case 'bytes': {
+        const op = m.op === '=' ? '==' : m.op;
+        this.emit(`assert len(data) ${op} ${this.count(m.count)}, f'line ${line}: the value has {len(data)} bytes'`);
+        return pass();
+      }
+      case 'time': {
+        const op = m.op === '=' ? '==' : m.op;
+        const ms = typeof m.ms === 'number' ? `${m.ms}` : `${this.duration(m.ms)} * 1000`;
+        this.emit(`assert conn.elapsed_ms ${op} ${ms}, f'line ${line}: the step took {conn.elapsed_ms:.1f} ms'`);
+        return pass();
+      }
+      case 'closed':
+        this.used.add('closed');
+        this.emit(`assert peer_closed(conn), 'line ${line}: the peer has not closed its side'`);
+        return pass();
+      case 'tls':
+        return this.tlsFact(step, m.fact, line);
+      case 'latency':
+      case 'errors':
+        return this.untranslated(step, 'a load expectation needs the load, which has no translation');
+    }
+  }
+
+  private tlsFact(step: Step, fact: Extract<Matcher, { kind: 'tls' }>['fact'], line: number): void {
+    this.used.add('tlsFacts');
+    if (fact.name === 'verified') {
+      this.emit(`assert conn.verified, 'line ${line}: the TLS session was not verified'`);
+    } else if (fact.name === 'subject') {
+      this.used.add('search');
+      this.emit(`pattern = ${pyString(pythonRegex(fact.source), true)}`);
+      this.emit(`assert search(pattern, tls_subject(conn).encode()${this.regexArgs(fact.flags)}), f'line ${line}: the subject is {tls_subject(conn)}'`);
+    } else {
+      const found = {
+        protocol: 'conn.sock.version()',
+        cipher: 'conn.sock.cipher()[0]',
+        alpn: "(conn.sock.selected_alpn_protocol() or 'none')",
+        fingerprint: 'tls_fingerprint(conn)',
+      }[fact.name];
+      if (fact.name === 'cipher') this.untranslated(step, "OpenSSL names TLS 1.2 suites its own way (ECDHE-RSA-AES128-GCM-SHA256), Socket Lab by the standard's names");
+      const wanted = fact.name === 'fingerprint' ? `${this.str(fact.value)}.upper()` : this.str(fact.value);
+      this.emit(`assert ${found} == ${wanted}, f'line ${line}: the ${fact.name} is {${found}}'`);
+    }
+    this.emit(`passed(label, ${line})`);
+  }
+
+  private capture(step: Extract<Step, { kind: 'capture' }>): void {
+    this.used.add('capture');
+    const target = step.name === undefined ? '' : `var[${pyString(step.name)}] = `;
+    if (step.pattern) {
+      const pattern = pyString(pythonRegex(step.pattern.source), true);
+      const args = this.regexArgs(step.pattern.flags);
+      if (step.name === undefined) this.emit(`var.update(capture_named(data, ${pattern}${args}))`);
+      else this.emit(`${target}capture_regex(data, ${pattern}${args})`);
+    } else if (step.field !== undefined) {
+      this.used.add('unpack');
+      const fmt = step.field === 'varint' ? 'varint' : STRUCT[step.field];
+      if (!fmt) return this.untranslated(step, 'a decimal field has no capture translation');
+      this.emit(`${target}unpack_at(data, '${fmt}', ${step.at ?? 0})`);
+    } else if (step.count !== undefined) {
+      this.emit(`${target}take(data, ${step.at ?? 0}, ${step.count})${step.hex ? '.hex().encode()' : ''}`);
+    } else if (step.line !== undefined) {
+      this.emit(`${target}capture_line(data, ${step.line})`);
+    } else {
+      this.emit(`${target}data`);
+    }
+  }
+
+  private repeat(step: Extract<Step, { kind: 'repeat' }>, block: Block): void {
+    let every: string | undefined;
+    if (step.everyMs !== undefined) every = this.duration(step.everyMs);
+    else if (step.rate?.per === 'round') every = `${1 / step.rate.perSecond}`;
+    else if (step.rate) this.untranslated(step, 'a rate in bytes a second has no translation: the rounds run back to back');
+    this.emit(`for round in range(${this.count(step.count)}):`);
+    this.depth++;
+    if (every) this.emit('started = time.monotonic()');
+    this.steps(step.steps, block);
+    if (step.until) {
+      const test = this.test(step.until, block.eol, step);
+      if (test) {
+        this.emit(`if ${test}:`);
+        this.emit('    break');
+      }
+    }
+    if (every) this.emit(`time.sleep(max(0.0, started + ${every} - time.monotonic()))`);
+    this.depth--;
+    if (step.until) {
+      this.emit('else:');
+      this.emit(`    raise AssertionError('line ${lineOf(step)}: no round passed the test')`);
+    }
+  }
+
+  // ---- blocks --------------------------------------------------------------------------------
+
+  /** `(host, port)` of a target; a port alone (a listener's) binds the default host. */
+  private address(t: Template, listener: boolean): string {
+    const parts = t.parts;
+    for (let i = parts.length - 1; i >= 0; i--) {
+      const p = parts[i];
+      if (!('text' in p)) continue;
+      const colon = p.text.lastIndexOf(':');
+      if (colon < 0) continue;
+      const hostParts = [...parts.slice(0, i), ...(colon > 0 ? [{ text: p.text.slice(0, colon) }] : [])];
+      const portParts = [...(colon + 1 < p.text.length ? [{ text: p.text.slice(colon + 1) }] : []), ...parts.slice(i + 1)];
+      const host: Template = { parts: hostParts.map((q, k) => ('text' in q && k === 0 ? { text: q.text.replace(/^\[/, '') } : q)).map((q, k, all) => ('text' in q && k === all.length - 1 ? { text: q.text.replace(/\]$/, '') } : q)), range: t.range };
+      const port: Template = { parts: portParts, range: t.range };
+      const hostExpr = host.parts.length === 0 ? pyString(DEFAULT_BIND_HOST) : this.str(host);
+      const portText = port.parts.every((q) => 'text' in q) ? port.parts.map((q) => ('text' in q ? q.text : '')).join('') : undefined;
+      return `(${hostExpr}, ${portText !== undefined && /^\d+$/.test(portText) ? portText : `int(${this.str(port)})`})`;
+    }
+    if (listener && parts.every((p) => 'text' in p)) return `(${pyString(DEFAULT_BIND_HOST)}, ${this.str(t).replace(/'/g, '')})`;
+    this.used.add('address');
+    return `address(${this.str(t)})`;
+  }
+
+  private serverName(block: Block): string {
+    const h = block.header as Header;
+    if (block.tls.servername) return pyString(block.tls.servername);
+    return h.kind === 'connect' ? `${this.address(h.target, false)}[0]` : 'None';
+  }
+
+  private path(t: Template): string {
+    this.needsHere = true;
+    return `os.path.join(HERE, ${this.str(t)})`;
+  }
+
+  /** `context = …`: the ssl context of a TLS block's lines (§6.1, §7.7). */
+  private tlsContext(block: Block, side: 'client' | 'server'): void {
+    this.imports.add('ssl');
+    const tls = block.tls;
+    if (side === 'client') {
+      this.emit(tls.ca ? `context = ssl.create_default_context(cafile=${this.path(tls.ca)})` : 'context = ssl.create_default_context()');
+      if (tls.insecure) {
+        this.emit('context.check_hostname = False  # insecure: nothing is verified');
+        this.emit('context.verify_mode = ssl.CERT_NONE');
+      }
+    } else {
+      this.emit('context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)');
+      if (tls.ca) {
+        this.emit(`context.load_verify_locations(${this.path(tls.ca)})  # ca: clients must show a certificate it signed`);
+        this.emit('context.verify_mode = ssl.CERT_REQUIRED');
+      }
+    }
+    if (tls.cert && tls.key) this.emit(`context.load_cert_chain(${this.path(tls.cert)}, ${this.path(tls.key)})`);
+    if (tls.alpn) this.emit(`context.set_alpn_protocols([${tls.alpn.map((a) => pyString(a)).join(', ')}])`);
+  }
+
+  /** The code of one block: a function `block_N(label)`, and for a listener, its session function first. */
+  block(block: Block): string {
+    const h = block.header;
+    const fn = `block_${block.index}`;
+    const doc = `"""${(block.title || `Block ${block.index}`).replace(/\\/g, '\\\\').replace(/"""/g, '\\"\\"\\"')} (${this.options.fileName}:${lineOf(block)})"""`;
+    if (block.load) this.untranslated(block.load, 'a load has no translation: the program runs one session; start N threads of it for a load');
+    if (h?.kind === 'listen') {
+      const session = `${blockLabel(block).replace(/[^A-Za-z0-9_]/g, '_')}_session`;
+      this.emit(`def ${session}(label, conn):`);
+      this.depth++;
+      this.emit(`"""A session of ${blockLabel(block)}: the block's steps on one accepted ${h.transport === 'udp' ? 'datagram' : 'connection'}."""`);
+      this.emit('data = None');
+      this.steps(block.steps, block);
+      this.depth--;
+      this.emit('');
+      this.emit('');
+      this.emit(`def ${fn}(label):`);
+      this.depth++;
+      this.emit(doc);
+      this.comment(h);
+      this.listener(block, h, session);
+      this.depth--;
+      return fn;
+    }
+    this.emit(`def ${fn}(label):`);
+    this.depth++;
+    this.emit(doc);
+    this.emit('data = None');
+    const steps = [...block.steps];
+    let connected = h?.kind === 'connect' && !h.keep;
+    if (h) {
+      const first = steps[0];
+      if (first?.kind === 'expect' && first.matcher.kind === 'error') {
+        // The connect is meant to fail: there is no connection to close after it.
+        this.guarded(() => this.header(block, h), first, first.matcher);
+        steps.shift();
+        connected = false;
+      } else {
+        this.header(block, h);
+      }
+    }
+    this.steps(steps, block);
+    if (connected) this.emit('conn.close()');
+    if (!hasExpect(block.steps)) this.emit("results['passed'] += 1  # a block without an expect passes by running without an error (§10.1)");
+    this.depth--;
+    return fn;
+  }
+
+  private header(block: Block, h: Header): void {
+    this.comment(h);
+    const timeout = h.timeoutMs === undefined ? '' : `, timeout=${this.duration(h.timeoutMs)}`;
+    if (h.kind === 'use') {
+      this.emit(`conn = connections[${pyString(h.target.parts.map((p) => ('text' in p ? p.text : '')).join(''))}]`);
+      return;
+    }
+    switch (h.transport) {
+      case 'tcp':
+        this.used.add('connect');
+        this.emit(`conn = connect(${this.address(h.target, false)}, label${timeout})`);
+        break;
+      case 'unix':
+        this.used.add('connect');
+        this.emit(`conn = connect(${this.path(h.target)}, label${timeout})`);
+        break;
+      case 'tls':
+        this.used.add('connect');
+        this.tlsContext(block, 'client');
+        this.emit(`conn = connect(${this.address(h.target, false)}, label${timeout}, context=context${block.tls.servername ? `, server_hostname=${pyString(block.tls.servername)}` : ''})`);
+        this.emit("log(label, f'TLS {conn.sock.version()}')");
+        break;
+      case 'udp':
+        this.used.add('connectUdp');
+        this.emit(`conn = connect_udp(${this.address(h.target, false)}, label${block.udp.broadcast ? ', broadcast=True' : ''})`);
+        break;
+    }
+    if (h.keep && h.name) this.emit(`connections[${pyString(h.name)}] = conn  # keep: later blocks use it`);
+  }
+
+  private listener(block: Block, h: Header, session: string): void {
+    const name = h.name ? pyString(h.name) : undefined;
+    const p = block.policy;
+    if (p.maxConnections !== undefined || p.allow.length || p.deny.length || p.idleTimeoutMs !== undefined || p.messages || p.rewrites?.length) {
+      this.untranslated(h, 'listener policy (max-conns, allow, deny, idle-timeout, messages, rewrite) has no translation');
+    }
+    if (block.udp.groups.length) this.untranslated(h, 'joining a multicast group has no translation yet');
+    switch (h.transport) {
+      case 'unix':
+        this.used.add('listenUnix');
+        this.emit(`listener = listen_unix(${this.path(h.target)})`);
+        break;
+      case 'udp':
+        this.used.add('serveUdp');
+        this.emit(`listener = listen(*${this.address(h.target, true)}, socket.SOCK_DGRAM)`);
+        break;
+      default:
+        this.used.add('listener');
+        this.emit(`listener = listen(*${this.address(h.target, true)})`);
+    }
+    if (name) this.emit(`name_listener(${name}, listener)`);
+    if (h.transport === 'udp') {
+      this.emit(`serve_udp(${pyString(blockLabel(block))}, listener, ${session})`);
+    } else if (h.transport === 'tls') {
+      if (block.tls.selfSigned) this.untranslated(h, 'the standard library cannot make a certificate: make one with `openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -keyout key.pem -out cert.pem` and give it with cert and key');
+      this.tlsContext(block, 'server');
+      this.emit(`serve(${pyString(blockLabel(block))}, listener, ${session}, context)`);
+    } else {
+      this.emit(`serve(${pyString(blockLabel(block))}, listener, ${session})`);
+    }
+  }
+
+  // ---- the program ---------------------------------------------------------------------------
+
+  build(): ExportResult {
+    const blocks = selectBlocks(this.file, this.options.blocks);
+    const body: string[] = [];
+    const calls: string[] = [];
+    for (const block of blocks) {
+      const fn = this.block(block);
+      body.push(...this.lines.splice(0), '', '');
+      calls.push(`    run_block(${pyString(blockLabel(block))}, ${fn})`);
+    }
+    const vars: string[] = [];
+    for (const v of variablesInOrder(this.file)) vars.push(`var.setdefault(${pyString(v.name)}, ${this.bytes(v.value, false)})`);
+    const blockNote = this.options.blocks?.length ? `, blocks ${blocks.map((b) => b.index).join(', ')}` : '';
+    if (this.used.has('duration')) this.imports.add('re');
+    const prelude = pythonPrelude(this.used);
+    const imports = [...new Set([...prelude.imports, ...this.imports, ...(this.needsHere ? ['os'] : [])])].sort();
+    const out = [
+      '#!/usr/bin/env python3',
+      `"""${this.options.fileName}${blockNote}, exported by Socket Lab as a Python 3 program (standard library only).`,
+      '',
+      `Run it with: python3 PROGRAM.py [NAME=VALUE …]   (NAME=VALUE sets a variable, as --var does)`,
+      'Each step prints what it sent and received; each expect is an assert, and a failed one ends its block.',
+      '"""',
+      ...imports.map((m) => `import ${m}`),
+      '',
+      ...(this.needsHere ? [`HERE = ${pyString(this.options.baseDir)}  # the .sock file's folder: file, cert and Unix paths are relative to it`, ''] : []),
+      prelude.code,
+      ...(this.used.has('duration') ? ['', DURATION] : []),
+      '',
+      '# The file\'s variables (a NAME=VALUE argument wins).',
+      ...vars,
+      '',
+      '',
+      ...body,
+      "if __name__ == '__main__':",
+      ...calls,
+      '    finish()',
+      '',
+    ];
+    return { code: out.join('\n'), untranslated: this.notes };
+  }
+}
+
+const DURATION = `
+def duration(text):
+    """A duration from a variable (§9.1): 500ms, 2s, 1.5s, 1m or 20us, in seconds."""
+    m = re.fullmatch(r'(\\d+(?:\\.\\d+)?)(us|ms|s|m)', text.strip())
+    if not m:
+        raise StepError('EVARIABLE', f'{text!r} is not a duration')
+    return float(m.group(1)) * {'us': 1e-6, 'ms': 1e-3, 's': 1.0, 'm': 60.0}[m.group(2)]
+`.trim();
+
+/** The file's blocks as a Python 3 program, and what has no translation. */
+export function exportPython(file: SockFile, options: ExportOptions): ExportResult {
+  return new PythonProgram(file, options).build();
+}

@@ -1,0 +1,663 @@
+/**
+ * The helpers an exported Python program defines before its blocks (spec §16.2), as snippets: the
+ * program carries only those it uses, and those they need. Python 3.8+, standard library only.
+ * Each helper names the `.sock` statement it stands for; the steps themselves stay calls a
+ * learner knows (`conn.sendall`, `conn.recv(1024)`, `socket.inet_aton`).
+ */
+
+/** One helper: its code, the modules it imports and the helpers it calls. */
+export interface Snippet {
+  readonly imports: readonly string[];
+  readonly needs: readonly string[];
+  readonly code: string;
+}
+
+const S = (imports: string[], needs: string[], code: string): Snippet => ({ imports, needs, code: code.replace(/^\n/, '') });
+
+/** The helpers, by name. `core` is always there. */
+export const PYTHON_SNIPPETS: Readonly<Record<string, Snippet>> = {
+  core: S(['socket', 'sys', 'threading', 'time', 'errno'], [], `
+TIMEOUT = 5.0  # seconds: Socket Lab's default timeout for a connect, a send or a receive (§9)
+MAX_BYTES = 16 * 1024 * 1024  # recv until, line and all give up past 16 MiB, as Socket Lab does
+
+# NAME=VALUE arguments set variables, as \`socket-lab run --var NAME=VALUE\` does.
+var = {}
+for argument in sys.argv[1:]:
+    name, _, value = argument.partition('=')
+    var[name] = value.encode()
+
+results = {'passed': 0, 'failed': 0, 'errors': 0}
+sessions = []  # the threads that serve accepted connections
+connections = {}  # the connections blocks keep open (connect … as NAME keep), by name
+printing = threading.Lock()
+
+
+def s(name):
+    """The variable NAME as text, for an address, a path or a number."""
+    return var[name].decode('utf-8', 'surrogateescape')
+
+
+def show(data):
+    """Bytes as Python writes them, cut after 256."""
+    return repr(bytes(data[:256])) + ('…' if len(data) > 256 else '')
+
+
+def log(label, text):
+    with printing:
+        print(f'[{label}] {text}', flush=True)
+
+
+def passed(label, line):
+    results['passed'] += 1
+    log(label, f'line {line}: passed')
+
+
+class StepError(Exception):
+    """A failure that Socket Lab names with a code of its own: EOF, ETOOBIG, ESERVICE … (§10.3)."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+# OpenSSL's verification results (X509_V_ERR_*) by the names Socket Lab reports them with.
+VERIFY_CODES = {18: 'DEPTH_ZERO_SELF_SIGNED_CERT', 19: 'SELF_SIGNED_CERT_IN_CHAIN', 20: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+                21: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 10: 'CERT_HAS_EXPIRED', 9: 'CERT_NOT_YET_VALID', 62: 'ERR_TLS_CERT_ALTNAME_INVALID'}
+
+
+def error_code(error):
+    """The code Socket Lab gives an error: its errno name (ECONNREFUSED …) or one of its own (§10.3)."""
+    if isinstance(error, StepError):
+        return error.code
+    if isinstance(error, KeyError):
+        return 'EVARIABLE'
+    if isinstance(error, socket.gaierror):
+        return 'EAI_AGAIN' if error.errno == socket.EAI_AGAIN else 'ENOTFOUND'
+    if isinstance(error, socket.herror):
+        return 'ENOTFOUND'
+    if hasattr(error, 'verify_code'):
+        return VERIFY_CODES.get(error.verify_code, 'ERR_SSL_VERIFY')
+    if isinstance(error, TimeoutError):
+        return 'ETIMEDOUT'
+    if isinstance(error, OSError) and error.errno in errno.errorcode:
+        return errno.errorcode[error.errno]
+    return 'EUNKNOWN'
+
+
+def expect_error(label, line, error, code=None):
+    """expect error [CODE]: the step before failed, with CODE when one is given (§10.2)."""
+    found = error_code(error)
+    assert code is None or found == code, f'line {line}: expected the error {code}, got {found}: {error}'
+    log(label, f'{found} (expected): {error}')
+    passed(label, line)
+
+
+def run_block(label, block, *args):
+    """Runs a block or a session: a failed assert or an error ends it (§10.1) and is counted."""
+    try:
+        block(label, *args)
+    except AssertionError as failure:
+        results['failed'] += 1
+        log(label, f'failed: {failure}')
+    except Exception as error:
+        results['errors'] += 1
+        log(label, f'error {error_code(error)}: {error}')
+
+
+def finish():
+    """Waits up to 2 s for sessions still running (§7.2), prints the totals, exits as socket-lab run does."""
+    deadline = time.monotonic() + 2
+    for thread in list(sessions):
+        thread.join(max(0.0, deadline - time.monotonic()))
+    print(f"{results['passed']} passed, {results['failed']} failed, {results['errors']} errors", flush=True)
+    sys.exit(2 if results['errors'] else 1 if results['failed'] else 0)
+`),
+  stream: S(['socket', 'time'], ['core'], `
+class Stream:
+    """A stream connection (TCP, TLS or Unix) that logs what it sends and receives. Bytes that
+    arrive past what a receive asked for wait in \`buffer\` for the next one (§8.1)."""
+
+    def __init__(self, sock, label, verified=False):
+        self.sock = sock
+        self.label = label
+        self.verified = verified
+        self.buffer = b''
+        self.peer_closed = False
+        self.received = 0  # bytes read from the socket in all, for await NAME data N
+        self.elapsed_ms = 0.0
+
+    def sendall(self, data):
+        started = time.monotonic()
+        self.sock.settimeout(TIMEOUT)
+        self.sock.sendall(data)
+        self.elapsed_ms = (time.monotonic() - started) * 1000
+        log(self.label, f'sent {len(data)} bytes: {show(data)}')
+
+    def _read(self, deadline):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f'timed out; {len(self.buffer)} bytes arrived: {show(self.buffer)}')
+        self.sock.settimeout(left)
+        chunk = self.sock.recv(65536)
+        self.received += len(chunk)
+        if not chunk:
+            self.peer_closed = True
+        return chunk
+
+    def _fill(self, size, deadline):
+        while len(self.buffer) < size:
+            chunk = self._read(deadline)
+            if not chunk:
+                raise StepError('EOF', f'the peer closed the connection after {len(self.buffer)} of {size} bytes: {show(self.buffer)}')
+            self.buffer += chunk
+
+    def _take(self, size, started):
+        data, self.buffer = self.buffer[:size], self.buffer[size:]
+        self.elapsed_ms = (time.monotonic() - started) * 1000
+        log(self.label, f'received {len(data)} bytes: {show(data)}')
+        return data
+
+    def recv(self, size=65536, timeout=TIMEOUT):
+        """recv, recv N: what has arrived, at most SIZE bytes; b'' once the peer has closed."""
+        started = time.monotonic()
+        if not self.buffer:
+            self.buffer = self._read(started + timeout)
+        return self._take(size, started)
+
+    def recv_exactly(self, size, timeout=TIMEOUT):
+        """recv exactly N: waits until SIZE bytes have arrived."""
+        started = time.monotonic()
+        self._fill(size, started + timeout)
+        return self._take(size, started)
+
+    def recv_until(self, delimiter, timeout=TIMEOUT):
+        """recv until PAYLOAD: every byte up to and including the delimiter."""
+        started = time.monotonic()
+        searched = 0
+        while delimiter not in self.buffer[searched:]:
+            searched = max(0, len(self.buffer) - len(delimiter) + 1)
+            if len(self.buffer) > MAX_BYTES:
+                raise StepError('ETOOBIG', f'no delimiter in the first {MAX_BYTES} bytes')
+            chunk = self._read(started + timeout)
+            if not chunk:
+                raise StepError('EOF', f'the peer closed the connection before the delimiter arrived; {len(self.buffer)} bytes arrived: {show(self.buffer)}')
+            self.buffer += chunk
+        return self._take(self.buffer.index(delimiter, searched) + len(delimiter), started)
+
+    def recv_line(self, timeout=TIMEOUT):
+        """recv line: every byte up to and including the next LF."""
+        return self.recv_until(b'\\n', timeout)
+
+    def recv_all(self, timeout=TIMEOUT):
+        """recv all: every byte until the peer closes its side."""
+        started = time.monotonic()
+        while not self.peer_closed:
+            if len(self.buffer) > MAX_BYTES:
+                raise StepError('ETOOBIG', f'more than {MAX_BYTES} bytes arrived')
+            self.buffer += self._read(started + timeout)
+        return self._take(len(self.buffer), started)
+
+    def shutdown(self):
+        """shutdown: sends FIN and keeps receiving (a half-close)."""
+        self.sock.shutdown(socket.SHUT_WR)
+        log(self.label, 'sent FIN (shutdown)')
+
+    def close(self):
+        if self.sock.fileno() != -1:
+            self.sock.close()
+            log(self.label, 'closed')
+`),
+  frames: S(['struct', 'time'], ['stream', 'varint'], `
+def recv_frame(conn, length_format, after=0, inclusive=False, timeout=TIMEOUT):
+    """recv frame TYPE [after N] [inclusive] (§8.1): AFTER bytes of header, a length packed as
+    LENGTH_FORMAT (a struct format, or 'varint'), then that many bytes; the whole frame."""
+    started = time.monotonic()
+    deadline = started + timeout
+    if length_format == 'varint':
+        size = 0
+        while True:
+            size += 1
+            conn._fill(after + size, deadline)
+            if conn.buffer[after + size - 1] < 0x80 or size == 10:
+                break
+        length = read_varint(conn.buffer, after)
+    else:
+        size = struct.calcsize(length_format)
+        conn._fill(after + size, deadline)
+        length = struct.unpack_from(length_format, conn.buffer, after)[0]
+    total = length if inclusive else after + size + length
+    if length < 0 or total < after + size:
+        raise StepError('EBADPAYLOAD', f'a frame length of {length} is impossible')
+    if total > MAX_BYTES:
+        raise StepError('ETOOBIG', f'a frame of {total} bytes is more than {MAX_BYTES}')
+    conn._fill(total, deadline)
+    return conn._take(total, started)
+
+
+def recv_between(conn, start, end, timeout=TIMEOUT):
+    """recv frame from START to END (§8.1): bytes before START are skipped."""
+    skipped = conn.recv_until(start, timeout)
+    log(conn.label, f'skipped {len(skipped) - len(start)} bytes')
+    return start + conn.recv_until(end, timeout)
+`),
+  datagrams: S(['socket', 'time'], ['core'], `
+class Datagrams:
+    """A UDP socket with one peer: sendall is one datagram (sendto), recv is one datagram
+    (recvfrom). In a listener's session the first recv is the datagram that started it (§7.4)."""
+
+    def __init__(self, sock, label, peer=None, datagram=None):
+        self.sock = sock
+        self.label = label
+        self.peer = peer
+        self.datagram = datagram
+        self.elapsed_ms = 0.0
+
+    def sendall(self, data):
+        started = time.monotonic()
+        if self.peer is None:
+            self.sock.send(data)
+        else:
+            self.sock.sendto(data, self.peer)
+        self.elapsed_ms = (time.monotonic() - started) * 1000
+        log(self.label, f'sent {len(data)} bytes: {show(data)}')
+
+    def recv(self, size=65536, timeout=TIMEOUT):
+        started = time.monotonic()
+        if self.peer is not None:
+            if self.datagram is None:
+                raise StepError('EOF', 'a UDP session has one datagram: it was received already')
+            data, self.datagram = self.datagram[:size], None
+        else:
+            self.sock.settimeout(timeout)
+            data = self.sock.recv(65536)[:size]
+        self.elapsed_ms = (time.monotonic() - started) * 1000
+        log(self.label, f'received {len(data)} bytes: {show(data)}')
+        return data
+
+    def close(self):
+        if self.peer is None and self.sock.fileno() != -1:
+            self.sock.close()
+            log(self.label, 'closed')
+`),
+  connect: S(['socket', 'time'], ['stream'], `
+def connect(address, label, timeout=TIMEOUT, context=None, server_hostname=None):
+    """connect tcp HOST:PORT, connect unix PATH, connect tls HOST:PORT (with an ssl CONTEXT)."""
+    started = time.monotonic()
+    if isinstance(address, str):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        sock.connect(address)
+    else:
+        sock = socket.create_connection(address, timeout=timeout)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    verified = False
+    if context is not None:
+        sock = context.wrap_socket(sock, server_hostname=server_hostname or address[0])
+        verified = context.verify_mode != ssl.CERT_NONE
+    conn = Stream(sock, label, verified)
+    conn.elapsed_ms = (time.monotonic() - started) * 1000
+    log(label, f'connected to {address}')
+    return conn
+`),
+  connectUdp: S(['socket'], ['datagrams'], `
+def connect_udp(address, label, broadcast=False):
+    """connect udp HOST:PORT: a UDP socket whose datagrams go to one peer."""
+    sock = socket.socket(socket.AF_INET6 if ':' in address[0] else socket.AF_INET, socket.SOCK_DGRAM)
+    if broadcast:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+    sock.connect(address)
+    log(label, f'connected to {address}')
+    return Datagrams(sock, label)
+`),
+  address: S([], ['core'], `
+def address(text):
+    """HOST:PORT (or [IPv6]:PORT) as the (host, port) pair socket calls take."""
+    host, _, port = text.rpartition(':')
+    return host.strip('[]'), int(port)
+`),
+  listener: S(['socket', 'threading'], ['stream'], `
+events = {}  # connections accepted and datagrams received, by listener name, for await
+events_changed = threading.Condition()
+
+
+def count_event(name, event):
+    with events_changed:
+        events[(name, event)] = events.get((name, event), 0) + 1
+        events_changed.notify_all()
+
+
+def name_listener(name, listener):
+    """as NAME: {{NAME}}, {{NAME.host}}, {{NAME.port}} and {{NAME.address}} for later blocks (§3.2)."""
+    bound = listener.getsockname()
+    if isinstance(bound, str):
+        var[name] = var[name + '.path'] = bound.encode()
+        return
+    host = {'0.0.0.0': '127.0.0.1', '::': '::1'}.get(bound[0], bound[0])
+    text = f'[{host}]:{bound[1]}' if ':' in host else f'{host}:{bound[1]}'
+    var[name] = var[name + '.address'] = text.encode()
+    var[name + '.host'] = host.encode()
+    var[name + '.port'] = str(bound[1]).encode()
+
+
+def listen(host, port, kind=socket.SOCK_STREAM):
+    """socket(), bind() and, for a stream, listen(): the tutorial's server, on HOST:PORT."""
+    listener = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET, kind)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    if kind == socket.SOCK_STREAM:
+        listener.listen()
+    return listener
+
+
+def serve(label, listener, session, context=None):
+    """accept() in a thread of its own; each connection's session runs in a thread too, so a
+    slow client does not hold up the others (the tutorial's part 2)."""
+    def one(name, conn):
+        try:
+            if context is not None:
+                conn = context.wrap_socket(conn, server_side=True)
+            run_block(name, session, Stream(conn, name, context is not None and context.verify_mode != ssl.CERT_NONE))
+        finally:
+            conn.close()
+
+    def accept():
+        count = 0
+        while True:
+            try:
+                conn, peer = listener.accept()
+            except OSError:
+                return  # the listener was closed
+            count += 1
+            conn.setblocking(True)
+            log(f'{label} c{count}', f'accepted {peer}')
+            count_event(label, 'accepted')
+            thread = threading.Thread(target=one, args=(f'{label} c{count}', conn), daemon=True)
+            sessions.append(thread)
+            thread.start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    log(label, f'listening on {listener.getsockname()}')
+`),
+  serveUdp: S(['socket', 'threading'], ['datagrams', 'listener'], `
+def serve_udp(label, listener, session):
+    """recvfrom() in a thread of its own: each datagram runs a session (§7.4)."""
+    def receive():
+        count = 0
+        while True:
+            try:
+                datagram, peer = listener.recvfrom(65536)
+            except OSError:
+                return
+            count += 1
+            name = f'{label} d{count}'
+            count_event(label, 'datagram')
+            run_block(name, session, Datagrams(listener, name, peer, datagram))
+
+    thread = threading.Thread(target=receive, daemon=True)
+    thread.start()
+    log(label, f'listening on {listener.getsockname()}')
+`),
+  listenUnix: S(['socket', 'os', 'stat'], ['listener'], `
+def listen_unix(path):
+    """A Unix stream listener at PATH; a stale socket file left there is removed first (§7.1)."""
+    if os.path.exists(path) and stat.S_ISSOCK(os.stat(path).st_mode):
+        os.unlink(path)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen()
+    return listener
+`),
+  awaits: S(['time'], ['listener'], `
+def await_event(label, name, event, count=1, timeout=TIMEOUT):
+    """await NAME accepted|datagram|data [N] (§8.9): until the listener NAME has accepted N
+    connections or received N datagrams in all, or the kept connection NAME has received N bytes."""
+    deadline = time.monotonic() + timeout
+    if event == 'data':
+        conn = connections[name]
+        while conn.received < count:
+            chunk = conn._read(deadline)
+            if not chunk:
+                raise StepError('EOF', f'{name} closed after {conn.received} of {count} bytes')
+            conn.buffer += chunk
+    else:
+        with events_changed:
+            if not events_changed.wait_for(lambda: events.get((name, event), 0) >= count, timeout):
+                raise TimeoutError(f'{name}: {events.get((name, event), 0)} of {count} {event} in {timeout} s')
+    log(label, f'{name}: {count} {event}')
+`),
+  echo: S([], ['core'], `
+def echo(conn, timeout=TIMEOUT):
+    """echo: sends back what arrives until the peer closes (a datagram: once)."""
+    while True:
+        data = conn.recv(65536, timeout)
+        if not data:
+            return
+        conn.sendall(data)
+        if isinstance(conn, Datagrams):
+            return
+`),
+  reset: S(['socket', 'struct'], ['core'], `
+def reset(conn):
+    """reset: SO_LINGER 0, then close, so the peer gets a RST."""
+    conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+    conn.sock.close()
+    log(conn.label, 'reset')
+`),
+  closed: S(['socket'], ['stream'], `
+def peer_closed(conn):
+    """expect closed: a recv returned b'', or the peer's FIN is there to read."""
+    if conn.peer_closed:
+        return True
+    try:
+        return conn.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b''
+    except BlockingIOError:
+        return False
+`),
+  search: S(['re'], ['core'], `
+def text_of(data, as_bytes=False):
+    """How a regex sees a value (§8.5): its UTF-8 text, or one character per byte."""
+    if not as_bytes:
+        try:
+            return data.decode('utf-8'), 'utf-8'
+        except UnicodeDecodeError:
+            pass
+    return data.decode('latin-1'), 'latin-1'
+
+
+def search(pattern, data, flags=0, as_bytes=False):
+    return re.search(pattern, text_of(data, as_bytes)[0], flags)
+`),
+  capture: S(['re'], ['search'], `
+def capture_regex(data, pattern, flags=0, as_bytes=False):
+    """capture NAME /REGEX/: its first group, or the whole match (§8.11)."""
+    text, codec = text_of(data, as_bytes)
+    m = re.search(pattern, text, flags)
+    if not m:
+        raise StepError('ECAPTURE', f'/{pattern}/ does not match {show(data)}')
+    value = m.group(1) if m.re.groups else m.group(0)
+    if value is None:
+        raise StepError('ECAPTURE', f'the first group of /{pattern}/ took no part in the match')
+    return value.encode(codec)
+
+
+def capture_named(data, pattern, flags=0, as_bytes=False):
+    """capture /REGEX/: each named group, under its own name."""
+    text, codec = text_of(data, as_bytes)
+    m = re.search(pattern, text, flags)
+    if not m:
+        raise StepError('ECAPTURE', f'/{pattern}/ does not match {show(data)}')
+    return {name: value.encode(codec) for name, value in m.groupdict().items()}
+
+
+def capture_line(data, n):
+    """capture NAME line N: the Nth line, without its line ending."""
+    lines = data.split(b'\\n')
+    if n > len(lines) or (n > 1 and n == len(lines) and not lines[-1]):
+        raise StepError('ECAPTURE', f'there is no line {n} in {show(data)}')
+    return lines[n - 1].removesuffix(b'\\r') if n < len(lines) else lines[n - 1]
+
+
+def take(data, at, size):
+    """capture NAME bytes N at OFFSET: N bytes from OFFSET (from the end when negative)."""
+    start = len(data) + at if at < 0 else at
+    if start < 0 or start + size > len(data):
+        raise StepError('ECAPTURE', f'{size} bytes at offset {at} are past the end of {show(data)}')
+    return data[start:start + size]
+`),
+  unpack: S(['struct'], ['capture', 'varint'], `
+def unpack_at(data, fmt, at):
+    """capture NAME TYPE at OFFSET: an integer field, kept as its decimal digits (§8.11)."""
+    start = len(data) + at if at < 0 else at
+    if fmt == 'varint':
+        return str(read_varint(data, start)).encode()
+    return str(struct.unpack_from(fmt, take(data, start, struct.calcsize(fmt)))[0]).encode()
+`),
+  varint: S([], [], `
+def varint(n):
+    """A base-128 varint: 7 bits a byte, least significant first (MQTT 3.1.1 §1.5.5)."""
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def read_varint(data, at):
+    value = 0
+    for i in range(10):
+        if at + i >= len(data):
+            raise StepError('EOF', 'the varint goes past the end of the bytes')
+        value |= (data[at + i] & 0x7F) << (7 * i)
+        if data[at + i] < 0x80:
+            return value
+    raise StepError('EBADPAYLOAD', 'a varint longer than 10 bytes')
+`),
+  matchAt: S([], [], `
+def match_at(data, at, expected):
+    """expect PAYLOAD at OFFSET (§8.4): the bytes stand there; None in EXPECTED matches any byte."""
+    start = len(data) + at if at < 0 else at
+    if start < 0 or start + len(expected) > len(data):
+        return False
+    return all(e is None or data[start + i] == e for i, e in enumerate(expected))
+`),
+  contains: S([], [], `
+def contains(data, expected):
+    """expect hex … with ?? (§8.4): the pattern somewhere in the value; None matches any byte."""
+    return any(match_at(data, i, expected) for i in range(len(data) - len(expected) + 1))
+`),
+  arithmetic: S(['re'], [], `
+def arithmetic(value):
+    """set's integer arithmetic (§8.12): integers joined by + - * × with spaces around are
+    computed (* and × first); any other value stays as written."""
+    text = value.decode('utf-8', 'surrogateescape')
+    if not re.fullmatch(r'\\s*-?\\d+(?:\\s+[-+*×]\\s+-?\\d+)+\\s*', text):
+        return value
+    tokens = text.split()
+    terms, signs = [int(tokens[0])], []
+    for op, n in zip(tokens[1::2], tokens[2::2]):
+        if op in '*×':
+            terms[-1] *= int(n)
+        else:
+            signs.append(op)
+            terms.append(int(n))
+    total = terms[0]
+    for sign, term in zip(signs, terms[1:]):
+        total = total + term if sign == '+' else total - term
+    return str(total).encode()
+`),
+  checksums: S(['zlib', 'struct'], [], `
+def crc16_modbus(data):
+    """CRC-16/MODBUS of DATA, little endian as Modbus RTU sends it."""
+    crc = 0xFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return struct.pack('<H', crc)
+
+
+def inet16(data):
+    """The Internet checksum (RFC 1071) of DATA, big endian."""
+    if len(data) % 2:
+        data += b'\\x00'
+    total = sum(struct.unpack(f'>{len(data) // 2}H', data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return struct.pack('>H', ~total & 0xFFFF)
+`),
+  lookups: S(['socket'], ['core'], `
+def looked_up(label, value):
+    """A lookup's answer is the value the next expect checks."""
+    log(label, f'looked up: {value}')
+    return value.encode() if isinstance(value, str) else value
+
+
+def lookup(name):
+    """lookup NAME: gethostbyaddr for an address, else every address getaddrinfo gives."""
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, name)
+            return socket.gethostbyaddr(name)[0]
+        except OSError:
+            pass
+    return ', '.join(dict.fromkeys(info[4][0] for info in socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)))
+
+
+def service(name, proto):
+    """service NAME PROTO: getservbyname, or getservbyport for a number."""
+    try:
+        if name.isdigit():
+            return socket.getservbyport(int(name), proto)
+        return str(socket.getservbyname(name, proto))
+    except OSError:
+        raise StepError('ESERVICE', f'{name}/{proto}: not found') from None
+
+
+def aton(text):
+    """aton ADDRESS: inet_aton(3), four bytes."""
+    try:
+        return socket.inet_aton(text)
+    except OSError:
+        raise StepError('EBADADDR', f'{text} is not an IPv4 address inet_aton accepts') from None
+
+
+def pton(text):
+    """pton ADDRESS: inet_pton, four bytes for IPv4 or sixteen for IPv6."""
+    try:
+        return socket.inet_pton(socket.AF_INET6 if ':' in text else socket.AF_INET, text)
+    except OSError:
+        raise StepError('EBADADDR', f'{text} is not an IP address') from None
+`),
+  tlsFacts: S(['ssl', 'hashlib'], ['core'], `
+def tls_fingerprint(conn):
+    """expect tls fingerprint: the peer certificate's SHA-256, AB:CD:… as Socket Lab writes it."""
+    digest = hashlib.sha256(conn.sock.getpeercert(binary_form=True)).hexdigest().upper()
+    return ':'.join(digest[i:i + 2] for i in range(0, len(digest), 2))
+
+
+SUBJECT_KEYS = {'commonName': 'CN', 'organizationName': 'O', 'organizationalUnitName': 'OU', 'countryName': 'C',
+                'stateOrProvinceName': 'ST', 'localityName': 'L'}
+
+
+def tls_subject(conn):
+    """expect tls subject: the peer certificate's subject, CN=…, O=… (verified sessions only)."""
+    subject = conn.sock.getpeercert().get('subject', ())
+    return ', '.join(f'{SUBJECT_KEYS.get(key, key)}={value}' for rdn in subject for key, value in rdn)
+`),
+};
+
+/** The helpers that `used` need, in a fixed order, and the modules they import. */
+export function pythonPrelude(used: ReadonlySet<string>): { readonly imports: string[]; readonly code: string } {
+  const all = new Set<string>(['core']);
+  const visit = (name: string): void => {
+    if (all.has(name) && name !== 'core') return;
+    all.add(name);
+    for (const n of PYTHON_SNIPPETS[name].needs) visit(n);
+  };
+  for (const name of used) visit(name);
+  visit('core');
+  const names = Object.keys(PYTHON_SNIPPETS).filter((n) => all.has(n));
+  const imports = [...new Set(names.flatMap((n) => PYTHON_SNIPPETS[n].imports))].sort();
+  return { imports, code: names.map((n) => PYTHON_SNIPPETS[n].code).join('\n\n') };
+}
