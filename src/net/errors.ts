@@ -4,6 +4,7 @@
  * the caller as a {@link SocketLabError} with a stable `code`, a message a person can act on, and
  * the original error as `cause`. Errors are made here and nowhere else.
  */
+import { ERROR_CODES, errorCodeInfo } from './errorCodes';
 
 /** Stable codes of errors that do not come from the operating system. */
 export type SocketLabCode =
@@ -21,40 +22,8 @@ export type SocketLabCode =
   | 'ESTARTTLS' // STARTTLS asked of a connection that cannot take it (not TCP, TLS already, closed, unread bytes)
   | 'ENOTCAPTURED'; // a traffic capture that does not hold what was asked of it (a connection to replay)
 
-/** Known errno codes with a sentence a person can act on. */
-const HINTS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused: nothing is listening there',
-  ECONNRESET: 'connection reset by peer',
-  EPIPE: 'broken pipe: the peer closed the connection',
-  EADDRINUSE: 'address already in use',
-  EADDRNOTAVAIL: 'address not available on this machine',
-  EACCES: 'permission denied',
-  ETIMEDOUT: 'timed out',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'temporary failure in name resolution',
-  ENOENT: 'no such file or directory',
-  // DNS answers (Node's dns module, c-ares).
-  ENODATA: 'no record of that type',
-  EREFUSED: 'the DNS server refused the query',
-  ESERVFAIL: 'the DNS server failed (SERVFAIL)',
-  ETIMEOUT: 'the DNS server did not answer in time',
-  EBADRESP: 'the DNS server sent a malformed answer',
-  EMSGSIZE: 'message too long for one datagram',
-  // TLS verification (Node's tls.connect, OpenSSL's verify codes).
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'certificate verification failed: self-signed certificate; trust it with ca FILE, or add insecure to skip verification',
-  SELF_SIGNED_CERT_IN_CHAIN: 'certificate verification failed: self-signed certificate in the chain; trust its root with ca FILE, or add insecure',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'certificate verification failed: unknown issuer; trust it with ca FILE, or add insecure',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'certificate verification failed: unknown issuer; trust it with ca FILE, or add insecure',
-  CERT_HAS_EXPIRED: 'certificate verification failed: the certificate has expired',
-  CERT_NOT_YET_VALID: 'certificate verification failed: the certificate is not yet valid',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'certificate verification failed: the certificate does not name this host; set servername, or add insecure',
-  ERR_SSL_WRONG_VERSION_NUMBER: 'TLS handshake failed: the peer does not speak TLS here',
-};
-
 /** The codes of a TLS peer certificate that did not verify (the errors `insecure` would skip). */
-export const TLS_VERIFY_CODES: ReadonlySet<string> = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+export const TLS_VERIFY_CODES: ReadonlySet<string> = new Set(ERROR_CODES.filter((e) => e.tlsVerify).map((e) => e.code));
 
 /**
  * A message without the advice the `.sock` language gives after its `;` (`trust it with ca FILE,
@@ -110,7 +79,7 @@ export function fromNodeError(err: unknown, context: string): SocketLabError {
   const code = typeof e.code === 'string' ? e.code : 'EUNKNOWN';
   // OpenSSL's messages span lines; a transcript line must not.
   const message = e.message.replace(/\s*\n\s*/g, ' ').trim();
-  const hint = HINTS[code] ?? (code.startsWith('ERR_SSL_') ? `TLS handshake failed: ${message}` : message);
+  const hint = errorCodeInfo(code)?.hint ?? (code.startsWith('ERR_SSL_') ? `TLS handshake failed: ${message}` : message);
   const errno = typeof e.errno === 'number' ? e.errno : undefined;
   return new SocketLabError(code, `${context}: ${hint} (${code})`, errno, { cause: e });
 }

@@ -6,7 +6,8 @@ import type { ActiveEnvironment } from './environments';
 import type { ParsedDocuments } from './parsedDocuments';
 
 /**
- * Hovers over `.sock` text: verbs, payload bytes, variables, addresses, ports, hosts, services.
+ * Hovers over `.sock` text: verbs, payload bytes, variables, addresses, ports, hosts, services,
+ * the error codes of `expect error`.
  * They answer from local facts only and send nothing; an address or host offers "Look up …",
  * a link that runs the resolver when clicked.
  */

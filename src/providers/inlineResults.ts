@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { loadTable } from '../sock/run/load';
 import { escapeBytes } from '../net/payload';
 import type { Block } from '../sock/ast';
+import { resultHoverMarkdown } from '../sock/resultHover';
 import type { StepEvent } from '../sock/runEvents';
 import { closedForGood, type ParsedDocuments } from './parsedDocuments';
 
@@ -119,17 +119,18 @@ export class InlineResults implements vscode.Disposable {
     for (const [line, e] of lines) {
       const range = new vscode.Range(line, Number.MAX_SAFE_INTEGER, line, Number.MAX_SAFE_INTEGER);
       const option: vscode.DecorationOptions = { range, renderOptions: { after: { contentText: resultText(e) } } };
-      if (e.load) {
-        // A load's table is too wide for a line's end: it is the hover of the load line (§8.15).
-        const table = loadTable(e.load);
+      // A load's table, or what an error's code means: the hover of the whole line.
+      const hover = resultHoverMarkdown(e);
+      if (hover) {
         option.range = new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER);
-        option.hoverMessage = new vscode.MarkdownString(`**${e.source}**: ${e.detail ?? ''}\n\n\`\`\`text\n${table.join('\n')}\n\`\`\``);
+        option.hoverMessage = new vscode.MarkdownString(hover);
       }
       if (e.status === 'pass') passed.push(option);
       else if (e.status === 'fail' || (e.status === 'error' && !e.expected)) {
         failed.push(option);
         const d = new vscode.Diagnostic(new vscode.Range(line, e.column, line, e.column + e.source.length), `${e.source}: ${e.detail ?? e.status}`, vscode.DiagnosticSeverity.Error);
         d.source = 'socket-lab run';
+        if (e.code) d.code = e.code;
         problems.push(d);
       } else info.push(option);
     }

@@ -1,7 +1,8 @@
 /**
  * What is under a position of a `.sock` file, for hovers: a verb, a payload, a variable, an
- * address, a port, a host name or a service name. Pure: it reads the text, the parse and the
- * local tables (`/etc/hosts`, `/etc/services`), sends nothing, and never throws.
+ * address, a port, a host name, a service name or the error code of an `expect error`. Pure: it
+ * reads the text, the parse and the local tables (`/etc/hosts`, `/etc/services`), sends nothing,
+ * and never throws.
  */
 import { isIP } from 'node:net';
 import { aton, pton } from '../net/address';
@@ -27,7 +28,9 @@ export type HoverInfo =
   | { readonly kind: 'port'; readonly port: number; readonly service?: string }
   /** A host name and its addresses in `/etc/hosts` (none when absent). */
   | { readonly kind: 'host'; readonly name: string; readonly hosts: readonly string[] }
-  | { readonly kind: 'service'; readonly name: string; readonly port?: number; readonly proto: 'tcp' | 'udp' };
+  | { readonly kind: 'service'; readonly name: string; readonly port?: number; readonly proto: 'tcp' | 'udp' }
+  /** The CODE of `expect error CODE` (§10.2), known to the code table (`net/errorCodes.ts`) or not. */
+  | { readonly kind: 'error-code'; readonly code: string };
 
 /** The range of the hovered token within its line, 0-based columns, end exclusive. */
 export interface HoverAt {
@@ -90,6 +93,8 @@ export function hoverAt(text: string, file: SockFile, line: number, column: numb
     if (column >= s && column < s + m[0].length) return { info: variableInfo(m[1], file, given), start: s, end: s + m[0].length };
   }
   const prev = toks[at - 1]?.text;
+  // The parser's rule for a CODE (parse/receive.ts): the word right after `expect error`.
+  if (verb === 'expect' && at === 2 && prev === 'error' && /^[A-Z][A-Z0-9_]+$/.test(t.text)) return { info: { kind: 'error-code', code: t.text }, start: t.start, end: t.end };
   // Any word of a hex or base64 payload (`send hex 00 ff 10`): the words after the keyword, up to a `timeout`.
   let keyword = -1;
   for (let i = at - 1; i >= 1 && toks[i].text !== 'timeout'; i--) {

@@ -1,8 +1,10 @@
 /**
  * The text of a `.sock` hover, as Markdown, from what {@link hoverAt} found. Synchronous and
- * from local facts only (the bytes, the parse, `/etc/hosts`, `/etc/services`): a hover sends
- * nothing. A network lookup is a command link the person clicks.
+ * from local facts only (the bytes, the parse, `/etc/hosts`, `/etc/services`, the error code
+ * table): a hover sends nothing. A network lookup is a command link the person clicks.
  */
+import { constants } from 'node:os';
+import { errorCodeInfo } from '../net/errorCodes';
 import { byteCount, escapeBytes, hexDump, toHex } from '../net/payload';
 import type { HoverInfo } from './hoverInfo';
 
@@ -49,6 +51,29 @@ function lookupLine(target: string, reverse: boolean, options: HoverMarkdownOpti
 }
 
 /**
+ * What an error code means (`net/errorCodes.ts`): its origin and hint, what happened on the wire,
+ * the Python exception a program would see, Node's `err.code`, and its typical cause in a `.sock`
+ * file. For an errno code, Python's message with this machine's errno number (`os.constants.errno`).
+ *
+ * @returns Markdown, or undefined for a code the table does not know
+ */
+export function errorCodeMarkdown(code: string): string | undefined {
+  const e = errorCodeInfo(code);
+  if (!e) return undefined;
+  const family = e.code.endsWith('…') ? ` (one of the \`${e.code}\` codes)` : '';
+  const errno = e.strerror ? (constants.errno as Record<string, number | undefined>)[e.code] : undefined;
+  // strerror's text is Linux's (glibc); elsewhere the number alone.
+  const message = e.strerror && errno !== undefined ? (process.platform === 'linux' ? ` Its message: \`[Errno ${errno}] ${e.strerror}\`.` : ` Its errno here: ${errno}.`) : '';
+  return [
+    `**${escapeMarkdown(code)}**${family} — ${e.origin}${e.hint ? `: ${escapeMarkdown(e.hint)}` : ''}`,
+    `On the wire: ${e.wire}`,
+    `In Python: ${e.python}.${message}`,
+    ...(e.origin === 'Socket Lab' ? [] : [family ? `In Node: \`err.code\` starts with \`${e.code.slice(0, -1)}\`` : `In Node: \`err.code\` is \`'${e.code}'\``]),
+    `Typical cause (§10.3): ${e.cause}`,
+  ].join('\n\n');
+}
+
+/**
  * The Markdown of a hover.
  *
  * @returns CommonMark; when `options.lookupCommand` is set, addresses and host names end with a
@@ -83,5 +108,7 @@ export function hoverMarkdown(info: HoverInfo, options: HoverMarkdownOptions = {
       return `**service ${code(info.name)}/${info.proto}**` + (info.port !== undefined ? ` — port ${info.port} (/etc/services)` : ' — not in the services table');
     case 'host':
       return `**host** ${code(info.name)}\n\n${hostsLine(info.hosts)}${lookupLine(info.name, false, options)}`;
+    case 'error-code':
+      return errorCodeMarkdown(info.code) ?? `**${escapeMarkdown(info.code)}** — not a code Socket Lab knows (§10.3). \`expect error\` compares codes exactly, so it passes only for an error whose code is ${code(info.code)}.`;
   }
 }

@@ -20,8 +20,8 @@ async function firstHover(doc: vscode.TextDocument, line: number, character: num
 }
 
 describe('hovers in .sock files', () => {
-  it('answer over a host, an address, a port, an escaped payload and a verb', async () => {
-    const doc = await vscode.workspace.openTextDocument({ language: 'sock', content: '### a\nlookup localhost\nconnect tcp 127.0.0.1:80\nsend "hi\\r\\n"\n' });
+  it('answer over a host, an address, a port, an escaped payload, a verb and an error code', async () => {
+    const doc = await vscode.workspace.openTextDocument({ language: 'sock', content: '### a\nlookup localhost\nconnect tcp 127.0.0.1:80\nsend "hi\\r\\n"\nexpect error ECONNREFUSED\n' });
     await vscode.window.showTextDocument(doc);
     assert.match(await firstHover(doc, 1, 9), /\/etc\/hosts: `127\.0\.0\.1`/);
     const address = await hoverText(doc, 2, 14);
@@ -33,6 +33,9 @@ describe('hovers in .sock files', () => {
     assert.match(payload, /\*\*4 bytes\*\*/);
     assert.match(payload, /00000000: 6869 0d0a {2,}hi\.\./, 'the exact bytes, as a hex dump');
     assert.match(await hoverText(doc, 3, 1), /\*\*send\*\*.*s\.sendall\(data\)/s);
+    const code = await hoverText(doc, 4, 15);
+    assert.match(code, /On the wire: the peer's host answered the SYN with a RST/);
+    assert.match(code, /In Python: `ConnectionRefusedError`/);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
