@@ -5,10 +5,10 @@
  * `assert`. Pure: a syntax tree in, text out.
  */
 import { parseIntLiteral, type IntType } from '../../net/fields';
-import { DEFAULT_BIND_HOST } from '../../net/address';
 import type { Amount, Block, FieldPart, Header, Matcher, Payload, SockFile, Step, Template } from '../ast';
-import { blockLabel, hexWildcards, lineOf, literalBytes, pythonBytes, pythonRegex, regexCaveat, selectBlocks, variablesInOrder, type ExportOptions, type ExportResult, type Untranslated } from './common';
+import { blockLabel, hexWildcards, lineOf, literalBytes, pythonBytes, pythonRegex, regexCaveat, selectBlocks, variablesInOrder, type ExportOptions, type ExportResult } from './common';
 import { pythonPrelude } from './pythonRuntime';
+import { hasExpect, literalText, ProgramWriter, splitTarget } from './writer';
 import { decodeEscapes } from '../../net/payload';
 
 /** struct formats of the fixed-width integer types (§4.6). */
@@ -16,11 +16,6 @@ const STRUCT: Partial<Record<IntType, string>> = {
   u8: 'B', u16: '>H', u16le: '<H', u32: '>I', u32le: '<I', u64: '>Q', u64le: '<Q',
   i8: 'b', i16: '>h', i16le: '<h', i32: '>i', i32le: '<i', i64: '>q', i64le: '<q',
 };
-
-/** True when `steps` hold an `expect`, inside a repeat or an if included. */
-export function hasExpect(steps: readonly Step[]): boolean {
-  return steps.some((s) => s.kind === 'expect' || ((s.kind === 'repeat' || s.kind === 'on') && hasExpect(s.steps)) || (s.kind === 'if' && hasExpect([...s.steps, ...s.otherwise])));
-}
 
 /** A Python string literal of `text`: raw (`r'…'`) for a regex when it can be. */
 function pyString(text: string, raw = false): string {
@@ -37,32 +32,14 @@ function seconds(ms: number): string {
   return Number.isInteger(s) ? `${s}.0` : `${s}`;
 }
 
-class PythonProgram {
-  private readonly lines: string[] = [];
-  private depth = 0;
-  private readonly used = new Set<string>();
-  private readonly imports = new Set<string>();
-  private readonly notes: Untranslated[] = [];
+class PythonProgram extends ProgramWriter {
+  protected readonly commentMark = '#';
+  protected readonly indentUnit = '    ';
   private temp = 0;
   private needsHere = false;
 
-  constructor(
-    private readonly file: SockFile,
-    private readonly options: ExportOptions,
-  ) {}
-
-  private emit(line: string): void {
-    this.lines.push(line === '' ? '' : '    '.repeat(this.depth) + line);
-  }
-
-  private untranslated(node: { range: Block['range']; source?: string }, reason: string): void {
-    const source = node.source ?? '';
-    this.notes.push({ line: lineOf(node), source, reason });
-    this.emit(`# NOT TRANSLATED (${this.options.fileName}:${lineOf(node)}  ${source}): ${reason}`);
-  }
-
-  private comment(node: { range: Block['range']; source: string }): void {
-    this.emit(`# ${this.options.fileName}:${lineOf(node)}  ${node.source.split('\n')[0]}`);
+  protected emptyBody(): void {
+    this.emit('pass');
   }
 
   // ---- expressions ---------------------------------------------------------------------------
@@ -243,23 +220,8 @@ class PythonProgram {
 
   // ---- steps ---------------------------------------------------------------------------------
 
-  /** The steps of a block or session, each with its comment; a step followed by `expect error` runs in a try. */
-  steps(steps: readonly Step[], block: Block): void {
-    for (let i = 0; i < steps.length; i++) {
-      const step = steps[i];
-      const next = steps[i + 1];
-      if (next?.kind === 'expect' && next.matcher.kind === 'error' && step.kind !== 'expect') {
-        this.guarded(() => this.step(step, block), next, next.matcher);
-        i++;
-      } else {
-        this.step(step, block);
-      }
-    }
-    if (steps.length === 0) this.emit('pass');
-  }
-
   /** `body`, then `expect error`: the body must fail, with the code if one is given (§10.2). */
-  private guarded(body: () => void, expect: Step, m: Extract<Matcher, { kind: 'error' }>): void {
+  protected guarded(body: () => void, expect: Step, m: Extract<Matcher, { kind: 'error' }>): void {
     this.emit('try:');
     this.depth++;
     body();
@@ -281,7 +243,7 @@ class PythonProgram {
     return `${first ? '' : ', '}timeout=${this.duration(t)}`;
   }
 
-  private step(step: Step, block: Block): void {
+  protected step(step: Step, block: Block): void {
     this.comment(step);
     const eol = block.eol;
     switch (step.kind) {
@@ -540,23 +502,13 @@ class PythonProgram {
 
   /** `(host, port)` of a target; a port alone (a listener's) binds the default host. */
   private address(t: Template, listener: boolean): string {
-    const parts = t.parts;
-    for (let i = parts.length - 1; i >= 0; i--) {
-      const p = parts[i];
-      if (!('text' in p)) continue;
-      const colon = p.text.lastIndexOf(':');
-      if (colon < 0) continue;
-      const hostParts = [...parts.slice(0, i), ...(colon > 0 ? [{ text: p.text.slice(0, colon) }] : [])];
-      const portParts = [...(colon + 1 < p.text.length ? [{ text: p.text.slice(colon + 1) }] : []), ...parts.slice(i + 1)];
-      const host: Template = { parts: hostParts.map((q, k) => ('text' in q && k === 0 ? { text: q.text.replace(/^\[/, '') } : q)).map((q, k, all) => ('text' in q && k === all.length - 1 ? { text: q.text.replace(/\]$/, '') } : q)), range: t.range };
-      const port: Template = { parts: portParts, range: t.range };
-      const hostExpr = host.parts.length === 0 ? pyString(DEFAULT_BIND_HOST) : this.str(host);
-      const portText = port.parts.every((q) => 'text' in q) ? port.parts.map((q) => ('text' in q ? q.text : '')).join('') : undefined;
-      return `(${hostExpr}, ${portText !== undefined && /^\d+$/.test(portText) ? portText : `int(${this.str(port)})`})`;
+    const split = splitTarget(t, listener);
+    if (!split) {
+      this.used.add('address');
+      return `address(${this.str(t)})`;
     }
-    if (listener && parts.every((p) => 'text' in p)) return `(${pyString(DEFAULT_BIND_HOST)}, ${this.str(t).replace(/'/g, '')})`;
-    this.used.add('address');
-    return `address(${this.str(t)})`;
+    const port = literalText(split.port);
+    return `(${this.str(split.host)}, ${port !== undefined && /^\d+$/.test(port) ? port : `int(${this.str(split.port)})`})`;
   }
 
   private serverName(block: Block): string {
@@ -715,7 +667,6 @@ class PythonProgram {
     const vars: string[] = [];
     for (const v of variablesInOrder(this.file)) vars.push(`var.setdefault(${pyString(v.name)}, ${this.bytes(v.value, false)})`);
     const blockNote = this.options.blocks?.length ? `, blocks ${blocks.map((b) => b.index).join(', ')}` : '';
-    if (this.used.has('duration')) this.imports.add('re');
     const prelude = pythonPrelude(this.used);
     const imports = [...new Set([...prelude.imports, ...this.imports, ...(this.needsHere ? ['os'] : [])])].sort();
     const out = [
@@ -729,7 +680,6 @@ class PythonProgram {
       '',
       ...(this.needsHere ? [`HERE = ${pyString(this.options.baseDir)}  # the .sock file's folder: file, cert and Unix paths are relative to it`, ''] : []),
       prelude.code,
-      ...(this.used.has('duration') ? ['', DURATION] : []),
       '',
       '# The file\'s variables (a NAME=VALUE argument wins).',
       ...vars,
@@ -745,14 +695,6 @@ class PythonProgram {
   }
 }
 
-const DURATION = `
-def duration(text):
-    """A duration from a variable (§9.1): 500ms, 2s, 1.5s, 1m or 20us, in seconds."""
-    m = re.fullmatch(r'(\\d+(?:\\.\\d+)?)(us|ms|s|m)', text.strip())
-    if not m:
-        raise StepError('EVARIABLE', f'{text!r} is not a duration')
-    return float(m.group(1)) * {'us': 1e-6, 'ms': 1e-3, 's': 1.0, 'm': 60.0}[m.group(2)]
-`.trim();
 
 /** The file's blocks as a Python 3 program, and what has no translation. */
 export function exportPython(file: SockFile, options: ExportOptions): ExportResult {

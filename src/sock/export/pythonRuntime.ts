@@ -397,13 +397,14 @@ def serve_udp(label, listener, session):
     thread.start()
     log(label, f'listening on {listener.getsockname()}')
 `),
-  listenUnix: S(['socket', 'os', 'stat'], ['listener'], `
+  listenUnix: S(['socket', 'os', 'stat', 'atexit'], ['listener'], `
 def listen_unix(path):
     """A Unix stream listener at PATH; a stale socket file left there is removed first (§7.1)."""
     if os.path.exists(path) and stat.S_ISSOCK(os.stat(path).st_mode):
         os.unlink(path)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
+    atexit.register(os.unlink, path)  # the socket file goes when the program ends
     listener.listen()
     return listener
 `),
@@ -435,6 +436,14 @@ def echo(conn, timeout=TIMEOUT):
         conn.sendall(data)
         if isinstance(conn, Datagrams):
             return
+`),
+  duration: S(['re'], ['core'], `
+def duration(text):
+    """A duration from a variable (§9.1): 500ms, 2s, 1.5s, 1m or 20us, in seconds."""
+    m = re.fullmatch(r'(\\d+(?:\\.\\d+)?)(us|ms|s|m)', text.strip())
+    if not m:
+        raise StepError('EVARIABLE', f'{text!r} is not a duration')
+    return float(m.group(1)) * {'us': 1e-6, 'ms': 1e-3, 's': 1.0, 'm': 60.0}[m.group(2)]
 `),
   reset: S(['socket', 'struct'], ['core'], `
 def reset(conn):
