@@ -447,7 +447,8 @@ class PythonProgram extends ProgramWriter {
       }[fact.name];
       if (fact.name === 'cipher') this.untranslated(step, "OpenSSL names TLS 1.2 suites its own way (ECDHE-RSA-AES128-GCM-SHA256), Socket Lab by the standard's names");
       const wanted = fact.name === 'fingerprint' ? `${this.str(fact.value)}.upper()` : this.str(fact.value);
-      this.emit(`assert ${found} == ${wanted}, f'line ${line}: the ${fact.name} is {${found}}'`);
+      this.emit(`found = ${found}`);
+      this.emit(`assert found == ${wanted}, f'line ${line}: the ${fact.name} is {found}'`);
     }
     this.emit(`passed(label, ${line})`);
   }

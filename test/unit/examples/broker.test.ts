@@ -3,6 +3,7 @@
 // `await a data N` instead of a wait, run several times over to show the pacing holds.
 import { strict as assert } from 'node:assert';
 import { cli, freePort, type Running, start } from '../helpers';
+import { verifyExport } from '../export/verify';
 
 
 describe('examples/broker.sock against ncat --broker', function () {
@@ -30,5 +31,10 @@ describe('examples/broker.sock against ncat --broker', function () {
       assert.match(r.stdout, /✓ \[c\d+\] expect "hello from a\\n"/);
       assert.match(r.stdout, /^7 passed, 0 failed/m);
     }
+  });
+
+  it('exports to Python and Node programs that relay the same bytes through ncat --broker, paced by await', async function () {
+    this.timeout(60_000);
+    await verifyExport({ file: 'examples/broker.sock', vars: async () => ({ port: String(port) }) });
   });
 });

@@ -2,6 +2,7 @@
 // TCP) and passed to the example as --var port=N, the way every example takes its server's port.
 import { strict as assert } from 'node:assert';
 import { cli, freePort, type Running, start } from '../helpers';
+import { verifyExport } from '../export/verify';
 
 describe('examples/dns.sock against dnsmasq', function () {
   let dnsmasq: Running;
@@ -26,5 +27,11 @@ describe('examples/dns.sock against dnsmasq', function () {
     assert.deepEqual(events.filter((e) => e.verb === 'ntoa').map((e) => e.detail), ['127.0.0.7', '127.0.0.7']);
     // dnsmasq read both messages as the query they are: the TCP one's length was right.
     await dnsmasq.waitFor(/query\[A\] lab\.test from 127\.0\.0\.1[\s\S]*query\[A\] lab\.test from 127\.0\.0\.1/);
+  });
+
+  it('exports to Python and Node programs that send the same queries over UDP and TCP and pass the same expectations', async function () {
+    this.timeout(60_000);
+    const random = 'the query id is {{$randomInt 1 65536}}';
+    await verifyExport({ file: 'examples/dns.sock', vars: async () => ({ port: String(port) }), varies: { 'block 1': random, 'block 3': random } });
   });
 });

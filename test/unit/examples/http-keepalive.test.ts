@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, freePort, type Running, start } from '../helpers';
+import { verifyExport } from '../export/verify';
 
 
 /** Resolves once something accepts on 127.0.0.1:port; tries for at most 10 s. */
@@ -58,5 +59,11 @@ describe('examples/http-keepalive.sock against nginx', function () {
     assert.match(r.stdout, new RegExp(`→ \\[c1\\] send .*\\n\\s+75 bytes {2}"GET /index\\.html HTTP/1\\.1\\\\r\\\\nHost: localhost\\\\r\\\\nIf-None-Match: \\\\"${etag}\\\\"`));
     assert.match(r.stdout, /✓ \[c1\] expect \/\^HTTP\\\/1\\\.1 304 Not Modified/);
     assert.match(r.stdout, /^7 passed, 0 failed/m);
+  });
+
+  it('exports to Python and Node programs that send the same requests on one connection and pass the same expectations', async function () {
+    this.timeout(60_000);
+    const date = "nginx's replies carry a Date header to the second";
+    await verifyExport({ file: 'examples/http-keepalive.sock', vars: async () => ({ port: String(port) }), varies: { 'block 1': date, 'block 2': date } });
   });
 });

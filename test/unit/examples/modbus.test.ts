@@ -3,6 +3,7 @@
 // passed as --var port=N.
 import { strict as assert } from 'node:assert';
 import { cli, startPeer } from '../helpers';
+import { verifyExport } from '../export/verify';
 
 describe('examples/modbus.sock against a Python Modbus/TCP server', function () {
   it('runs: Read Holding Registers with its MBAP length computed, the registers captured as integers and used, an exception reply', async () => {
@@ -18,5 +19,12 @@ describe('examples/modbus.sock against a Python Modbus/TCP server', function () 
       'request proto=0 length=6 unit=1 fn=3',
       'request proto=0 length=2 unit=1 fn=43',
     ]);
+  });
+
+  it('exports to Python and Node programs that build the same MBAP frames and pass the same expectations', async function () {
+    this.timeout(60_000);
+    // The server serves one connection: each run gets its own.
+    const vars = async (): Promise<Record<string, string>> => ({ port: String((await startPeer('modbus_server.py', ['0'])).port) });
+    await verifyExport({ file: 'examples/modbus.sock', vars, varies: { 'block 1': 'the transaction id is {{$randomInt 1 65536}}' } });
   });
 });

@@ -2,6 +2,7 @@
 // to the example as --var port=N, the way every example takes its server's port.
 import { strict as assert } from 'node:assert';
 import { cli, freePort, type Running, start } from '../helpers';
+import { verifyExport } from '../export/verify';
 
 describe('examples/mqtt.sock against mosquitto', function () {
   let broker: Running;
@@ -26,5 +27,10 @@ describe('examples/mqtt.sock against mosquitto', function () {
     await broker.waitFor(/Received SUBSCRIBE from socket-lab-sub/);
     await broker.waitFor(/Received PUBLISH from socket-lab-pub \(d0, q0, r0, m0, 'lab\/socket-lab', \.\.\. \(21 bytes\)\)/);
     await broker.waitFor(/Received PINGREQ from socket-lab-sub/);
+  });
+
+  it('exports to Python and Node programs that send the same packets and pass the same expectations', async function () {
+    this.timeout(60_000);
+    await verifyExport({ file: 'examples/mqtt.sock', vars: async () => ({ port: String(port) }) });
   });
 });

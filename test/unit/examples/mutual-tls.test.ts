@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, freePort, run, type Running, start } from '../helpers';
+import { verifyExport } from '../export/verify';
 
 /** Runs openssl with `args` in `dir`; fails the test with its stderr when it fails. */
 async function openssl(dir: string, args: string[]): Promise<void> {
@@ -46,5 +47,10 @@ describe('examples/mutual-tls.sock against openssl s_server -Verify 1', function
     assert.match(r.stdout, /✓ \[guarded c\d+\] expect tls subject \/CN=socket-lab-client\/\s+the subject CN=socket-lab-client matches/);
     // s_server saw the client's certificate and verified it.
     await server.waitFor(/Peer certificate: CN = socket-lab-client[\s\S]*Verification: OK/);
+  });
+
+  it('exports to Python and Node programs: client certificates both ways, a client without one refused', async function () {
+    this.timeout(60_000);
+    await verifyExport({ file: 'examples/mutual-tls.sock', vars: async () => ({ port: String(port), certs: dir }) });
   });
 });

@@ -2,6 +2,7 @@
 // as --var port=N.
 import { strict as assert } from 'node:assert';
 import { cli, freePort, python, type Running, start } from '../helpers';
+import { verifyExport } from '../export/verify';
 
 describe('examples/redis-binary.sock against redis-server', function () {
   let redis: Running;
@@ -33,5 +34,10 @@ describe('examples/redis-binary.sock against redis-server', function () {
       ].join('\n'),
     );
     assert.equal(hex, '24350d0a000d0aff410d0a');
+  });
+
+  it('exports to Python and Node programs that send and receive the same bytes (NUL, CR, LF, 0xff included)', async function () {
+    this.timeout(60_000);
+    await verifyExport({ file: 'examples/redis-binary.sock', vars: async () => ({ port: String(port) }) });
   });
 });

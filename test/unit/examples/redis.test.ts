@@ -2,6 +2,7 @@
 // passed to the example as --var port=N, the way every example takes its server's port.
 import { strict as assert } from 'node:assert';
 import { cli, freePort, type Running, start } from '../helpers';
+import { verifyExport } from '../export/verify';
 
 
 describe('examples/redis.sock against redis-server', function () {
@@ -28,5 +29,10 @@ describe('examples/redis.sock against redis-server', function () {
     assert.equal(second.code, 0, second.stdout + second.stderr);
     assert.match(second.stdout, /visits = "2"/);
     assert.match(second.stdout, /✓ (\[c\d+\] )?expect "\{\{visits\}\}\\r\\n"\s+found "2\\r\\n"/);
+  });
+
+  it('exports to Python and Node programs that send and receive the same and pass the same expectations', async function () {
+    this.timeout(60_000);
+    await verifyExport({ file: 'examples/redis.sock', vars: async () => ({ port: String(port) }), varies: { 'block 2': 'INCR counts up from run to run' } });
   });
 });

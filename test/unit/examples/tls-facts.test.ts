@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, freePort, run, type Running, start } from '../helpers';
+import { verifyExport } from '../export/verify';
 
 
 describe('examples/tls-facts.sock against openssl s_server', function () {
@@ -42,5 +43,10 @@ describe('examples/tls-facts.sock against openssl s_server', function () {
     const r = await cli(['run', 'examples/tls-facts.sock', '--var', `port=${port}`, '--var', `ca=${join(dir, 'cert.pem')}`, '--var', 'fp=AB:CD:EF']);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.ok(r.stdout.includes(`the SHA-256 fingerprint is ${fingerprint}`), r.stdout);
+  });
+
+  it('exports to Python and Node programs that check the same TLS facts (verified, TLS 1.3, ALPN h2, fingerprint, subject)', async function () {
+    this.timeout(60_000);
+    await verifyExport({ file: 'examples/tls-facts.sock', vars: async () => ({ port: String(port), ca: join(dir, 'cert.pem'), fp: fingerprint }) });
   });
 });
