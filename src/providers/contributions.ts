@@ -26,6 +26,11 @@ export const Commands = {
   convertAddress: 'socketLab.convertAddress',
   newScratchFile: 'socketLab.newScratchFile',
   chooseEnvironment: 'socketLab.chooseEnvironment',
+  exportBlock: 'socketLab.exportBlock',
+  copyAsPython: 'socketLab.copyAsPython',
+  copyAsNode: 'socketLab.copyAsNode',
+  openAsPython: 'socketLab.openAsPython',
+  openAsNode: 'socketLab.openAsNode',
 } as const;
 
 /** The id of the connection tree view. */

@@ -1,3 +1,4 @@
+import { registerExportCommands } from './exportCommands';
 import type * as vscode from 'vscode';
 import type { SocketOwner } from '../net/owner';
 import type { TrafficBus } from '../net/traffic';
@@ -43,6 +44,7 @@ export function registerSockLanguage(context: vscode.ExtensionContext, bus: Traf
   registerHovers(context, parsed, env);
   registerLanguageFeatures(context, parsed);
   registerQuickFixes(context, parsed);
+  registerExportCommands(context, parsed);
   const loads = new LoadViews(context.extensionUri);
   context.subscriptions.push(loads);
   const sessions = registerSockRuns(context, bus, log, parsed, owner, env.variables, loads);

@@ -96,7 +96,7 @@ describe('one parse per change', () => {
     const completion = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, new vscode.Position(2, 14));
     const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(2, 2))) ?? [];
     const diagnostics = await diagnosticsOf(doc.uri, 1);
-    assert.equal(lenses.length, BLOCKS + 1, 'Run All and one lens a block');
+    assert.equal(lenses.length, 2 * BLOCKS + 1, 'Run All, and Run and Export above each block');
     assert.equal(symbols[0]?.name, 'renamed 0', 'the outline shows the new title');
     assert.ok(completion?.items.some((item) => item.label === 'host'), 'completion offers the variable');
     assert.ok(hovers.length > 0, 'a hover over connect');

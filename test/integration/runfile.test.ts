@@ -6,8 +6,9 @@ import type { SocketLabApi } from '../../src/extension';
 
 const ROOT = resolve(__dirname, '..', '..');
 
+/** The run lenses of a document (Run All, Start/Stop, Run); each block's Export lens is tested in export.test.ts. */
 async function lenses(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
-  return (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
+  return ((await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? []).filter((l) => l.command?.command !== 'socketLab.exportBlock');
 }
 
 describe('running .sock files in the editor', () => {

@@ -8,7 +8,7 @@ import { parseIntLiteral, type IntType } from '../../net/fields';
 import { decodeEscapes } from '../../net/payload';
 import type { Amount, Block, FieldPart, Header, Matcher, Payload, SockFile, Step, Template } from '../ast';
 import { blockLabel, hexWildcards, lineOf, literalBytes, nodeBytes, nodeRegex, quoted, regexCaveat, selectBlocks, variablesInOrder, type ExportOptions, type ExportResult } from './common';
-import { nodePrelude } from './nodeRuntime';
+import { NODE_STATE, nodePrelude } from './nodeRuntime';
 import { hasExpect, literalText, ProgramWriter, splitTarget } from './writer';
 
 /** A JavaScript identifier from a label: `greeter`, `block_6`. */
@@ -654,13 +654,17 @@ class NodeProgram extends ProgramWriter {
       '// Each step prints what it sent and received; each expect is an assert, and a failed one ends its block.',
       ...modules.map((m) => (m === 'assert' ? "import assert from 'node:assert/strict';" : `import ${m} from 'node:${m}';`)),
       '',
-      ...(this.needsHere ? [`const HERE = ${quoted(this.options.baseDir)}; // the .sock file's folder: file, cert and Unix paths are relative to it`, ''] : []),
-      prelude.code,
+      ...(this.needsHere ? [`const HERE = ${quoted(this.options.baseDir)}; // the .sock file's folder: file, cert and Unix paths are relative to it`] : []),
+      NODE_STATE,
       '',
       "// The file's variables (a NAME=VALUE argument wins).",
       ...vars,
       '',
       ...body,
+      '// ---- Helpers: what each step stands for, in net, dgram and tls terms ----------------------',
+      '',
+      prelude.code,
+      '',
       ...calls,
       'await finish();',
       '',

@@ -8,9 +8,8 @@ import type { Snippet } from './pythonRuntime';
 
 const S = (imports: string[], needs: string[], code: string): Snippet => ({ imports, needs, code: code.replace(/^\n/, '') });
 
-/** The helpers, by name. `core` is always there. Imports are `name from 'node:name'` lines. */
-export const NODE_SNIPPETS: Readonly<Record<string, Snippet>> = {
-  core: S(['assert'], [], `
+/** What a program sets up first, before its variables and blocks: settings, the NAME=VALUE arguments, the counts. */
+export const NODE_STATE = `
 const TIMEOUT = 5000; // ms: Socket Lab's default timeout for a connect, a send or a receive (§9)
 const MAX_BYTES = 16 * 1024 * 1024; // recv until, line and all give up past 16 MiB, as Socket Lab does
 
@@ -24,7 +23,11 @@ const results = { passed: 0, failed: 0, errors: 0 };
 const sessions = []; // the promises of sessions of accepted connections
 const connections = {}; // the connections blocks keep open (connect … as NAME keep), by name
 const closers = []; // what finish() closes: listeners
+`.trim();
 
+/** The helpers, by name. `core` is always there. Imports are `name from 'node:name'` lines. */
+export const NODE_SNIPPETS: Readonly<Record<string, Snippet>> = {
+  core: S(['assert'], [], `
 /** The variable NAME as bytes; an error that names it when it has no value. */
 function v(name) {
   if (!(name in vars)) throw stepError('EVARIABLE', \`{{\${name}}} has no value\`);

@@ -7,7 +7,7 @@
 import { parseIntLiteral, type IntType } from '../../net/fields';
 import type { Amount, Block, FieldPart, Header, Matcher, Payload, SockFile, Step, Template } from '../ast';
 import { blockLabel, hexWildcards, lineOf, literalBytes, pythonBytes, pythonRegex, regexCaveat, selectBlocks, variablesInOrder, type ExportOptions, type ExportResult } from './common';
-import { pythonPrelude } from './pythonRuntime';
+import { PYTHON_STATE, pythonPrelude } from './pythonRuntime';
 import { hasExpect, literalText, ProgramWriter, splitTarget } from './writer';
 import { decodeEscapes } from '../../net/payload';
 
@@ -512,6 +512,12 @@ class PythonProgram extends ProgramWriter {
     return `(${this.str(split.host)}, ${port !== undefined && /^\d+$/.test(port) ? port : `int(${this.str(split.port)})`})`;
   }
 
+  /** A listener's `HOST, PORT` arguments: the pair's two parts, or `*address(…)`. */
+  private listenArgs(t: Template): string {
+    const pair = this.address(t, true);
+    return pair.startsWith('(') ? pair.slice(1, -1) : `*${pair}`;
+  }
+
   private serverName(block: Block): string {
     const h = block.header as Header;
     if (block.tls.servername) return pyString(block.tls.servername);
@@ -636,11 +642,11 @@ class PythonProgram extends ProgramWriter {
         break;
       case 'udp':
         this.used.add('serveUdp');
-        this.emit(`listener = listen(*${this.address(h.target, true)}, socket.SOCK_DGRAM)`);
+        this.emit(`listener = listen(${this.listenArgs(h.target)}, socket.SOCK_DGRAM)`);
         break;
       default:
         this.used.add('listener');
-        this.emit(`listener = listen(*${this.address(h.target, true)})`);
+        this.emit(`listener = listen(${this.listenArgs(h.target)})`);
     }
     if (name) this.emit(`name_listener(${name}, listener)`);
     if (h.transport === 'udp') {
@@ -679,14 +685,20 @@ class PythonProgram extends ProgramWriter {
       '"""',
       ...imports.map((m) => `import ${m}`),
       '',
-      ...(this.needsHere ? [`HERE = ${pyString(this.options.baseDir)}  # the .sock file's folder: file, cert and Unix paths are relative to it`, ''] : []),
-      prelude.code,
+      ...(this.needsHere ? [`HERE = ${pyString(this.options.baseDir)}  # the .sock file's folder: file, cert and Unix paths are relative to it`] : []),
+      PYTHON_STATE,
       '',
-      '# The file\'s variables (a NAME=VALUE argument wins).',
+      "# The file's variables (a NAME=VALUE argument wins).",
       ...vars,
       '',
       '',
       ...body,
+      '# ---- Helpers: what each step stands for, in the socket module\'s terms -------------------',
+      '',
+      '',
+      prelude.code,
+      '',
+      '',
       "if __name__ == '__main__':",
       ...calls,
       '    finish()',

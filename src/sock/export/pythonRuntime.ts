@@ -14,9 +14,8 @@ export interface Snippet {
 
 const S = (imports: string[], needs: string[], code: string): Snippet => ({ imports, needs, code: code.replace(/^\n/, '') });
 
-/** The helpers, by name. `core` is always there. */
-export const PYTHON_SNIPPETS: Readonly<Record<string, Snippet>> = {
-  core: S(['socket', 'sys', 'threading', 'time', 'errno'], [], `
+/** What a program sets up first, before its variables and blocks: settings, the NAME=VALUE arguments, the counts. */
+export const PYTHON_STATE = `
 TIMEOUT = 5.0  # seconds: Socket Lab's default timeout for a connect, a send or a receive (§9)
 MAX_BYTES = 16 * 1024 * 1024  # recv until, line and all give up past 16 MiB, as Socket Lab does
 
@@ -31,7 +30,11 @@ sessions = []  # the threads that serve accepted connections
 connections = {}  # the connections blocks keep open (connect … as NAME keep), by name
 printing = threading.Lock()
 
+`.trim();
 
+/** The helpers, by name. `core` is always there. */
+export const PYTHON_SNIPPETS: Readonly<Record<string, Snippet>> = {
+  core: S(['socket', 'sys', 'threading', 'time', 'errno'], [], `
 def s(name):
     """The variable NAME as text, for an address, a path or a number."""
     return var[name].decode('utf-8', 'surrogateescape')
