@@ -325,10 +325,75 @@ class NodeProgram extends ProgramWriter {
         return;
       case 'fault':
         return this.untranslated(step, 'fault injection has no translation: write the delay, drip or cut into the sends by hand');
-      case 'forward':
-        return this.untranslated(step, 'a relay has no translation yet: connect to the upstream and pipe each way (socket.pipe(upstream).pipe(socket))');
+      case 'forward': {
+        if (step.transport === 'udp') return this.untranslated(step, 'a UDP relay has no translation');
+        this.used.add('forward');
+        const timeout = step.timeoutMs === undefined ? 'TIMEOUT' : this.duration(step.timeoutMs);
+        const tlsOptions = step.transport === 'tls' ? `, { ${step.insecure ? 'rejectUnauthorized: false /* insecure: the upstream is not verified */' : ''} }` : '';
+        const where = step.transport === 'unix' ? this.path(step.target) : this.address(step.target, false);
+        this.emit(`await forward(conn, ${where}, label, ${timeout}${tlsOptions});`);
+        return;
+      }
       case 'on':
-        return this.untranslated(step, "responder rules have no translation yet: a 'data' handler with an if per rule");
+        // Rules are written by responder(), after the block's other steps.
+        return;
+    }
+  }
+
+  /**
+   * A responder (§7.9): `on connect`, then message by message the first rule whose test passes
+   * (a regex's named groups become variables), `on other` for the rest, `on half-close` at the end.
+   */
+  private responder(block: Block, rules: readonly Extract<Step, { kind: 'on' }>[]): void {
+    for (const rule of rules.filter((r) => r.event === 'connect')) {
+      this.comment(rule);
+      this.steps(rule.steps, block);
+    }
+    const messages = block.policy.messages;
+    // A message's own timeout bounds its wait, else the listener's idle-timeout (§7.6).
+    const bound = messages?.timeoutMs ?? block.policy.idleTimeoutMs;
+    this.emit(`while (await conn.nextMessage(${bound === undefined ? '' : this.duration(bound)})) {`);
+    this.depth++;
+    if (messages) {
+      this.comment(messages);
+      this.recv(messages, block.eol);
+    } else {
+      this.emit('data = await conn.recv(); // messages chunk: each chunk as it arrives');
+    }
+    const tested = rules.filter((r) => r.event === 'message');
+    const tests = tested.map((r) => {
+      const test = this.test(r.test as Matcher, block.eol, r) as string;
+      return r.test?.kind === 'regex' ? `(m = ${test})` : test;
+    });
+    tested.forEach((rule, i) => {
+      this.emit(`${i === 0 ? 'if' : '} else if'} (${tests[i]}) {`);
+      this.depth++;
+      this.comment(rule);
+      if (rule.test?.kind === 'regex' && /\(\?P?</.test(rule.test.source)) this.emit(`Object.assign(vars, groupsOf(m, data${rule.test.flags.includes('b') ? ', true' : ''}));`);
+      this.steps(rule.steps, block);
+      this.depth--;
+    });
+    const other = rules.find((r) => r.event === 'other');
+    if (tested.length > 0) {
+      this.emit('} else {');
+      this.depth++;
+    }
+    if (other) {
+      this.comment(other);
+      this.steps(other.steps, block);
+    } else if (tested.length > 0) {
+      this.emit("log(label, 'no rule took this message');");
+    }
+    if (tested.length > 0) {
+      this.depth--;
+      this.emit('}');
+    }
+    this.emit('if (conn.closed) break; // a rule closed or reset the connection');
+    this.depth--;
+    this.emit('}');
+    for (const rule of rules.filter((r) => r.event === 'half-close')) {
+      this.comment(rule);
+      this.steps(rule.steps, block);
     }
   }
 
@@ -526,8 +591,10 @@ class NodeProgram extends ProgramWriter {
       this.emit(`/** A session of ${blockLabel(block)}: the block's steps on one accepted ${h.transport === 'udp' ? 'datagram' : 'connection'}. */`);
       this.emit(`async function ${session}(label, conn) {`);
       this.depth++;
-      this.emit('let data;');
-      this.steps(block.steps, block);
+      const rules = block.steps.filter((s): s is Extract<Step, { kind: 'on' }> => s.kind === 'on');
+      this.emit(rules.some((r) => r.test?.kind === 'regex') ? 'let data, m;' : 'let data;');
+      this.steps(block.steps.filter((s) => s.kind !== 'on'), block);
+      if (rules.length > 0 || block.policy.messages) this.responder(block, rules);
       this.depth--;
       this.emit('}');
       this.emit('');
@@ -597,8 +664,9 @@ class NodeProgram extends ProgramWriter {
 
   private listener(block: Block, h: Header, session: string): void {
     const p = block.policy;
-    if (p.maxConnections !== undefined || p.allow.length || p.deny.length || p.idleTimeoutMs !== undefined || p.messages || p.rewrites?.length) {
-      this.untranslated(h, 'listener policy (max-conns, allow, deny, idle-timeout, messages, rewrite) has no translation');
+    const responder = block.steps.some((s) => s.kind === 'on') || p.messages !== undefined;
+    if (p.maxConnections !== undefined || p.allow.length || p.deny.length || (p.idleTimeoutMs !== undefined && !responder) || p.rewrites?.length) {
+      this.untranslated(h, `listener policy has no translation here: ${[p.maxConnections !== undefined && 'max-conns', p.allow.length && 'allow', p.deny.length && 'deny', p.idleTimeoutMs !== undefined && !responder && 'idle-timeout', p.rewrites?.length && 'rewrite'].filter(Boolean).join(', ')}`);
     }
     if (block.udp.groups.length) this.untranslated(h, 'joining a multicast group has no translation yet');
     const label = quoted(blockLabel(block));

@@ -17,8 +17,9 @@ const MAX_BYTES = 16 * 1024 * 1024; // recv until, line and all give up past 16 
 const vars = {};
 for (const argument of process.argv.slice(2)) {
   const at = argument.indexOf('=');
-  vars[argument.slice(0, at)] = Buffer.from(argument.slice(at + 1));
+  if (at > 0) vars[argument.slice(0, at)] = Buffer.from(argument.slice(at + 1));
 }
+const SERVE = process.argv.slice(2).includes('--serve'); // keep listeners open after the last block, as socket-lab run --serve
 const results = { passed: 0, failed: 0, errors: 0 };
 const sessions = []; // the promises of sessions of accepted connections
 const connections = {}; // the connections blocks keep open (connect … as NAME keep), by name
@@ -94,6 +95,10 @@ async function runBlock(label, block, ...args) {
 
 /** Waits up to 2 s for sessions still running (§7.2), prints the totals, exits as socket-lab run does. */
 async function finish() {
+  if (SERVE) {
+    console.log('serving: listeners stay open until Ctrl-C');
+    await new Promise((resolve) => process.once('SIGINT', resolve));
+  }
   await Promise.race([Promise.allSettled(sessions), sleep(2000)]);
   console.log(\`\${results.passed} passed, \${results.failed} failed, \${results.errors} errors\`);
   for (const close of closers) close();
@@ -112,6 +117,7 @@ class Stream {
     this.verified = verified;
     this.buffer = Buffer.alloc(0);
     this.peerClosed = false;
+    this.closed = false;
     this.received = 0; // bytes received in all, for await NAME data N
     this.error = undefined;
     this.elapsedMs = 0;
@@ -149,7 +155,7 @@ class Stream {
       const left = deadline - Date.now();
       if (left <= 0) throw stepError('ETIMEDOUT', \`timed out; \${this.buffer.length} bytes arrived: \${show(this.buffer)}\`);
       await new Promise((resolve) => {
-        const timer = setTimeout(resolve, left);
+        const timer = Number.isFinite(left) ? setTimeout(resolve, left) : undefined;
         this.wake = () => {
           clearTimeout(timer);
           resolve();
@@ -157,6 +163,13 @@ class Stream {
       });
     }
     return true;
+  }
+
+  /** messages … (§7.9): waits for the peer's next bytes; false once it has closed and nothing is left. */
+  async nextMessage(timeout = Infinity) {
+    if (this.closed) return false;
+    await this.until(() => this.buffer.length > 0, Date.now() + timeout);
+    return this.buffer.length > 0;
   }
 
   take(size, started) {
@@ -222,6 +235,7 @@ class Stream {
   }
 
   close() {
+    this.closed = true;
     if (this.socket.destroyed || this.socket.writableEnded) return;
     this.socket.end();
     log(this.label, 'closed');
@@ -279,6 +293,7 @@ class Datagrams {
     this.datagram = datagram;
     this.queue = [];
     this.wake = undefined;
+    this.closed = false;
     this.elapsedMs = 0;
     if (!peer) {
       socket.on('message', (message) => {
@@ -286,6 +301,11 @@ class Datagrams {
         this.wake?.();
       });
     }
+  }
+
+  /** A UDP listener's session has one message: its datagram (§7.9). */
+  async nextMessage() {
+    return this.datagram !== undefined;
   }
 
   async sendall(data) {
@@ -491,6 +511,27 @@ async function awaitEvent(label, name, event, count = 1, timeout = TIMEOUT) {
   log(label, \`\${name}: \${count} \${event}\`);
 }
 `),
+  forward: S([], ['connect'], `
+/**
+ * forward (§7.8): relays the connection to an upstream, both ways, until both have closed; a FIN
+ * one way is passed on as a FIN.
+ */
+async function forward(conn, address, label, timeout = TIMEOUT, tlsOptions) {
+  const upstream = await connect(address, \`\${label} upstream\`, timeout, tlsOptions);
+  const pump = async (src, dst) => {
+    for (;;) {
+      const data = await src.recv(65536, Infinity).catch(() => Buffer.alloc(0));
+      if (data.length === 0) {
+        if (!dst.socket.destroyed) dst.socket.end();
+        return;
+      }
+      await dst.sendall(data);
+    }
+  };
+  await Promise.all([pump(conn, upstream), pump(upstream, conn)]);
+  upstream.close();
+}
+`),
   echo: S([], ['core'], `
 /** echo: sends back what arrives until the peer closes (a datagram: once). */
 async function echo(conn, timeout = TIMEOUT) {
@@ -514,6 +555,7 @@ function duration(text) {
 /** reset: the connection is aborted, so the peer gets a RST. */
 function reset(conn) {
   conn.socket.resetAndDestroy();
+  conn.closed = true;
   log(conn.label, 'reset');
 }
 `),
@@ -531,6 +573,12 @@ function textOf(data, asBytes = false) {
 }
 
 const search = (pattern, data, asBytes = false) => pattern.exec(textOf(data, asBytes)[0]);
+
+/** A rule's regex match: its named groups, as variables (§7.9). */
+function groupsOf(m, data, asBytes = false) {
+  const encoding = textOf(data, asBytes)[1];
+  return Object.fromEntries(Object.entries(m.groups ?? {}).map(([name, value]) => [name, Buffer.from(value ?? '', encoding)]));
+}
 `),
   capture: S([], ['search'], `
 /** capture NAME /REGEX/: its first group, or the whole match (§8.11). */

@@ -187,7 +187,7 @@ class PythonProgram extends ProgramWriter {
   }
 
   /** A test of the last value (contains, at, exactly, regex) as a Python condition; `undefined` for the others. */
-  private test(m: Matcher, eol: Block['eol'], node: Step): string | undefined {
+  private test(m: Matcher, eol: Block['eol'], node: Step, name = 'expected'): string | undefined {
     switch (m.kind) {
       case 'contains':
       case 'exactly': {
@@ -200,18 +200,19 @@ class PythonProgram extends ProgramWriter {
           this.used.add('contains');
           return `contains(data, ${pattern})`;
         }
-        this.emit(`expected = ${this.payload(m.payload, eol)}`);
-        if (m.kind === 'exactly') return 'data == expected';
-        if (m.at === undefined) return 'expected in data';
+        this.emit(`${name} = ${this.payload(m.payload, eol)}`);
+        if (m.kind === 'exactly') return `data == ${name}`;
+        if (m.at === undefined) return `${name} in data`;
         this.used.add('matchAt');
-        return `match_at(data, ${m.at}, expected)`;
+        return `match_at(data, ${m.at}, ${name})`;
       }
       case 'regex': {
         this.used.add('search');
         const caveat = regexCaveat(m.source, 'python');
         if (caveat) this.untranslated(node, caveat);
-        this.emit(`pattern = ${pyString(pythonRegex(m.source), true)}`);
-        return `search(pattern, data${this.regexArgs(m.flags)})`;
+        const pattern = name.replace('expected', 'pattern');
+        this.emit(`${pattern} = ${pyString(pythonRegex(m.source), true)}`);
+        return `search(${pattern}, data${this.regexArgs(m.flags)})`;
       }
       default:
         return undefined;
@@ -343,10 +344,80 @@ class PythonProgram extends ProgramWriter {
         return this.untranslated(step, 'a DNS query needs a resolver library (dnspython); the standard library has none');
       case 'fault':
         return this.untranslated(step, 'fault injection has no translation: write the delay, drip or cut into the sends by hand');
-      case 'forward':
-        return this.untranslated(step, 'a relay has no translation yet: connect to the upstream and copy each way in two threads');
+      case 'forward': {
+        if (step.transport === 'udp') return this.untranslated(step, 'a UDP relay has no translation');
+        this.used.add('forward');
+        const timeout = step.timeoutMs === undefined ? '' : `, timeout=${this.duration(step.timeoutMs)}`;
+        let context = '';
+        if (step.transport === 'tls') {
+          this.imports.add('ssl');
+          this.emit('upstream_context = ssl.create_default_context()');
+          if (step.insecure) {
+            this.emit('upstream_context.check_hostname = False  # insecure: the upstream is not verified');
+            this.emit('upstream_context.verify_mode = ssl.CERT_NONE');
+          }
+          context = ', context=upstream_context';
+        }
+        const where = step.transport === 'unix' ? this.path(step.target) : this.address(step.target, false);
+        this.emit(`forward(conn, ${where}, label${timeout}${context})`);
+        return;
+      }
       case 'on':
-        return this.untranslated(step, 'responder rules have no translation yet: a recv loop with an if per rule');
+        // Rules are written by responder(), after the block's other steps.
+        return;
+    }
+  }
+
+  /**
+   * A responder (§7.9): `on connect`, then message by message the first rule whose test passes
+   * (a regex's named groups become variables), `on other` for the rest, `on half-close` at the end.
+   */
+  private responder(block: Block, rules: readonly Extract<Step, { kind: 'on' }>[]): void {
+    for (const rule of rules.filter((r) => r.event === 'connect')) {
+      this.comment(rule);
+      this.steps(rule.steps, block);
+    }
+    const messages = block.policy.messages;
+    // A message's own timeout bounds its wait, else the listener's idle-timeout (§7.6).
+    const bound = messages?.timeoutMs ?? block.policy.idleTimeoutMs;
+    const wait = bound === undefined ? '' : this.duration(bound);
+    this.emit(`while conn.next_message(${wait}):`);
+    this.depth++;
+    if (messages) {
+      this.comment(messages);
+      this.recv(messages, block.eol);
+    } else {
+      this.emit('data = conn.recv()  # messages chunk: each chunk as it arrives');
+    }
+    const tested = rules.filter((r) => r.event === 'message');
+    const tests = tested.map((r, i) => {
+      const test = this.test(r.test as Matcher, block.eol, r, `expected${i + 1}`) as string;
+      return r.test?.kind === 'regex' ? `(m := ${test})` : test;
+    });
+    tested.forEach((rule, i) => {
+      this.emit(`${i === 0 ? 'if' : 'elif'} ${tests[i]}:`);
+      this.depth++;
+      this.comment(rule);
+      if (rule.test?.kind === 'regex' && /\(\?P?</.test(rule.test.source)) this.emit(`var.update(groups_of(m, data${rule.test.flags.includes('b') ? ', as_bytes=True' : ''}))`);
+      this.steps(rule.steps, block);
+      this.depth--;
+    });
+    const other = rules.find((r) => r.event === 'other');
+    if (tested.length > 0) this.emit('else:');
+    if (tested.length > 0) this.depth++;
+    if (other) {
+      this.comment(other);
+      this.steps(other.steps, block);
+    } else if (tested.length > 0) {
+      this.emit("log(label, 'no rule took this message')");
+    }
+    if (tested.length > 0) this.depth--;
+    this.emit('if conn.closed:  # a rule closed or reset the connection');
+    this.emit('    break');
+    this.depth--;
+    for (const rule of rules.filter((r) => r.event === 'half-close')) {
+      this.comment(rule);
+      this.steps(rule.steps, block);
     }
   }
 
@@ -562,7 +633,10 @@ class PythonProgram extends ProgramWriter {
       this.depth++;
       this.emit(`"""A session of ${blockLabel(block)}: the block's steps on one accepted ${h.transport === 'udp' ? 'datagram' : 'connection'}."""`);
       this.emit('data = None');
-      this.steps(block.steps, block);
+      const rules = block.steps.filter((s): s is Extract<Step, { kind: 'on' }> => s.kind === 'on');
+      const script = block.steps.filter((s) => s.kind !== 'on');
+      if (script.length > 0 || rules.length === 0) this.steps(script, block);
+      if (rules.length > 0 || block.policy.messages) this.responder(block, rules);
       this.depth--;
       this.emit('');
       this.emit('');
@@ -631,8 +705,9 @@ class PythonProgram extends ProgramWriter {
   private listener(block: Block, h: Header, session: string): void {
     const name = h.name ? pyString(h.name) : undefined;
     const p = block.policy;
-    if (p.maxConnections !== undefined || p.allow.length || p.deny.length || p.idleTimeoutMs !== undefined || p.messages || p.rewrites?.length) {
-      this.untranslated(h, 'listener policy (max-conns, allow, deny, idle-timeout, messages, rewrite) has no translation');
+    const responder = block.steps.some((s) => s.kind === 'on') || p.messages !== undefined;
+    if (p.maxConnections !== undefined || p.allow.length || p.deny.length || (p.idleTimeoutMs !== undefined && !responder) || p.rewrites?.length) {
+      this.untranslated(h, `listener policy has no translation here: ${[p.maxConnections !== undefined && 'max-conns', p.allow.length && 'allow', p.deny.length && 'deny', p.idleTimeoutMs !== undefined && !responder && 'idle-timeout', p.rewrites?.length && 'rewrite'].filter(Boolean).join(', ')}`);
     }
     if (block.udp.groups.length) this.untranslated(h, 'joining a multicast group has no translation yet');
     switch (h.transport) {

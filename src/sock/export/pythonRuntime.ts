@@ -22,8 +22,10 @@ MAX_BYTES = 16 * 1024 * 1024  # recv until, line and all give up past 16 MiB, as
 # NAME=VALUE arguments set variables, as \`socket-lab run --var NAME=VALUE\` does.
 var = {}
 for argument in sys.argv[1:]:
-    name, _, value = argument.partition('=')
-    var[name] = value.encode()
+    name, equals, value = argument.partition('=')
+    if equals:
+        var[name] = value.encode()
+SERVE = '--serve' in sys.argv[1:]  # keep listeners open after the last block, as socket-lab run --serve
 
 results = {'passed': 0, 'failed': 0, 'errors': 0}
 sessions = []  # the threads that serve accepted connections
@@ -109,6 +111,12 @@ def run_block(label, block, *args):
 
 def finish():
     """Waits up to 2 s for sessions still running (§7.2), prints the totals, exits as socket-lab run does."""
+    if SERVE:
+        print('serving: listeners stay open until Ctrl-C', flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
     deadline = time.monotonic() + 2
     for thread in list(sessions):
         thread.join(max(0.0, deadline - time.monotonic()))
@@ -126,6 +134,7 @@ class Stream:
         self.verified = verified
         self.buffer = b''
         self.peer_closed = False
+        self.closed = False
         self.received = 0  # bytes read from the socket in all, for await NAME data N
         self.elapsed_ms = 0.0
 
@@ -137,8 +146,8 @@ class Stream:
         log(self.label, f'sent {len(data)} bytes: {show(data)}')
 
     def _read(self, deadline):
-        left = deadline - time.monotonic()
-        if left <= 0:
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
             raise TimeoutError(f'timed out; {len(self.buffer)} bytes arrived: {show(self.buffer)}')
         self.sock.settimeout(left)
         chunk = self.sock.recv(65536)
@@ -200,12 +209,19 @@ class Stream:
             self.buffer += self._read(started + timeout)
         return self._take(len(self.buffer), started)
 
+    def next_message(self, timeout=None):
+        """messages … (§7.9): waits for the peer's next bytes; False once it has closed and nothing is left."""
+        if not self.buffer and not self.peer_closed and not self.closed:
+            self.buffer = self._read(None if timeout is None else time.monotonic() + timeout)
+        return bool(self.buffer)
+
     def shutdown(self):
         """shutdown: sends FIN and keeps receiving (a half-close)."""
         self.sock.shutdown(socket.SHUT_WR)
         log(self.label, 'sent FIN (shutdown)')
 
     def close(self):
+        self.closed = True
         if self.sock.fileno() != -1:
             self.sock.close()
             log(self.label, 'closed')
@@ -253,7 +269,12 @@ class Datagrams:
         self.label = label
         self.peer = peer
         self.datagram = datagram
+        self.closed = False
         self.elapsed_ms = 0.0
+
+    def next_message(self, timeout=None):
+        """A UDP listener's session has one message: its datagram (§7.9)."""
+        return self.datagram is not None
 
     def sendall(self, data):
         started = time.monotonic()
@@ -429,6 +450,38 @@ def await_event(label, name, event, count=1, timeout=TIMEOUT):
                 raise TimeoutError(f'{name}: {events.get((name, event), 0)} of {count} {event} in {timeout} s')
     log(label, f'{name}: {count} {event}')
 `),
+  forward: S(['socket', 'threading'], ['connect'], `
+def forward(conn, address, label, timeout=TIMEOUT, context=None):
+    """forward (§7.8): relays the connection to an upstream, both ways, until both have closed;
+    a FIN one way is passed on as a FIN."""
+    upstream = connect(address, f'{label} upstream', timeout, context)
+    if conn.buffer:  # bytes a step read ahead go first
+        upstream.sendall(conn.buffer)
+        conn.buffer = b''
+
+    def pump(src, dst):
+        src.sock.settimeout(None)
+        while True:
+            try:
+                data = src.sock.recv(65536)
+            except OSError:
+                data = b''
+            log(src.label, f'received {len(data)} bytes: {show(data)}')
+            if not data:
+                try:
+                    dst.sock.shutdown(socket.SHUT_WR)
+                except OSError:
+                    pass
+                return
+            dst.sock.sendall(data)
+            log(dst.label, f'sent {len(data)} bytes: {show(data)}')
+
+    back = threading.Thread(target=pump, args=(upstream, conn), daemon=True)
+    back.start()
+    pump(conn, upstream)
+    back.join()
+    upstream.close()
+`),
   echo: S([], ['core'], `
 def echo(conn, timeout=TIMEOUT):
     """echo: sends back what arrives until the peer closes (a datagram: once)."""
@@ -453,6 +506,7 @@ def reset(conn):
     """reset: SO_LINGER 0, then close, so the peer gets a RST."""
     conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
     conn.sock.close()
+    conn.closed = True
     log(conn.label, 'reset')
 `),
   closed: S(['socket'], ['stream'], `
@@ -478,6 +532,12 @@ def text_of(data, as_bytes=False):
 
 def search(pattern, data, flags=0, as_bytes=False):
     return re.search(pattern, text_of(data, as_bytes)[0], flags)
+
+
+def groups_of(m, data, as_bytes=False):
+    """A rule's regex match: its named groups, as variables (§7.9)."""
+    codec = text_of(data, as_bytes)[1]
+    return {name: (value or '').encode(codec) for name, value in m.groupdict().items()}
 `),
   capture: S(['re'], ['search'], `
 def capture_regex(data, pattern, flags=0, as_bytes=False):

@@ -13,6 +13,7 @@ import { makeMatcher, EventStore } from '../../../src/webview/page/model';
 import { toWireConnection, toWireEvent } from '../../../src/webview/toWire';
 import { mockFile } from '../../../src/sock/replay';
 import { CLI, freePort, run, runSock, start, startHttpServer, startPeer, type Running } from '../helpers';
+import { verifyExport } from '../export/verify';
 
 describe('examples/relay.sock: a capturing relay in front of python3 -m http.server', function () {
   this.timeout(60_000);
@@ -324,5 +325,22 @@ describe('forward against real peers', function () {
       server.child.kill('SIGKILL');
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('exports relay.sock to Python and Node relays that carry curl\'s request and the reply byte for byte on both legs', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'socket-lab-relay-export-'));
+    await writeFile(join(dir, 'hello.txt'), 'hello through the relay\n');
+    const { server, port: upstream } = await startHttpServer(dir, { timeoutMs: 60_000 });
+    const curl = async (vars: Record<string, string>): Promise<void> => {
+      const r = await run('curl', ['-sS', '--max-time', '10', `http://127.0.0.1:${vars.port}/hello.txt`]);
+      assert.equal(r.stdout, 'hello through the relay\n', r.stderr);
+    };
+    // python3 -m http.server puts the time in its Date header: the bytes back differ from run to run.
+    const date = "http.server's replies carry a Date header to the second";
+    // One port for the three runs (each ends before the next): curl's Host header names it.
+    const port = String(await freePort());
+    await verifyExport({ file: 'examples/relay.sock', vars: async () => ({ port, upstream: `127.0.0.1:${upstream}` }), serve: { drive: curl, seconds: 4 }, varies: { relay: date, 'relay upstream': date } });
+    server.child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
   });
 });

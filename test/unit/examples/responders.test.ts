@@ -5,6 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { CLI, freePort, PEERS, run, runSock, start, type Running } from '../helpers';
+import { verifyExport } from '../export/verify';
 
 /** Serves `file` with `--serve --for`, on a free port; resolves once it listens. */
 async function serve(file: string, forS = 8): Promise<{ port: number; mock: Running }> {
@@ -104,5 +105,24 @@ describe('responders against real clients', function () {
     const r = await runSock('### udp\nlisten udp 127.0.0.1:0 as u\non "first"\n  fault drop\n  send "never"\nend\non other\n  send "answered"\nend\n\n### client\nconnect udp {{u}}\nsend "first"\nrecv timeout 300ms\nexpect error ETIMEDOUT\nsend "second"\nrecv timeout 2s\nexpect "answered"\n');
     assert.deepEqual([r.summary.passed, r.summary.failed], [2, 0], JSON.stringify(r.steps.filter((x) => x.status !== 'ok' && x.status !== 'pass')));
     assert.ok(r.steps.some((x) => x.verb === 'send' && /^5 bytes not sent \(fault drop\)$/.test(x.detail ?? '')));
+  });
+
+  it('exports mock-redis.sock and mock-http.sock to Python and Node servers that answer redis-cli and curl byte for byte as the mocks do', async () => {
+    const redis = async (vars: Record<string, string>): Promise<void> => {
+      const cli = (...args: string[]) => run('redis-cli', ['-h', '127.0.0.1', '-p', vars.port, ...args]);
+      assert.equal((await cli('PING')).stdout, 'PONG\n');
+      assert.equal((await cli('SET', 'greeting', 'hello from redis-cli')).stdout, 'OK\n');
+      assert.equal((await cli('GET', 'greeting')).stdout, 'hello from redis-cli\n');
+      await cli('DEL', 'greeting');
+    };
+    // One port for the three runs (each ends before the next): curl's Host header names it.
+    const port = String(await freePort());
+    await verifyExport({ file: 'examples/mock-redis.sock', vars: async () => ({ port }), serve: { drive: redis, seconds: 4 } });
+    const curl = async (vars: Record<string, string>): Promise<void> => {
+      const base = `http://127.0.0.1:${vars.port}`;
+      const r = await run('curl', ['-sS', '--max-time', '10', `${base}/`, `${base}/health`, `${base}/missing`]);
+      assert.equal(r.code, 0, r.stderr);
+    };
+    await verifyExport({ file: 'examples/mock-http.sock', vars: async () => ({ port }), serve: { drive: curl, seconds: 4 } });
   });
 });

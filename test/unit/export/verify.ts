@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, run, type Finished } from '../helpers';
+import { CLI, cli, run, start, type Finished, type Running } from '../helpers';
 
 /** One connection's bytes: each way, those known (a program prints the first 256 of each step), and the count. */
 interface Connection {
@@ -92,6 +92,8 @@ export function observeSocketLab(jsonLines: string, udpListeners: ReadonlySet<st
     else if (e.type === 'traffic') {
       const t = e.event as Record<string, unknown>;
       if (t.type === 'open' && typeof t.listener === 'string') connLabels.set(t.id as string, `${listenerNames.get(t.listener) ?? t.listener} session`);
+      // A relay's upstream leg (§7.8) is grouped under its listener, as `NAME upstream`.
+      if (t.type === 'open' && typeof t.via === 'string') connLabels.set(t.id as string, `${(connLabels.get(t.via) ?? t.via).replace(/ session$/, '')} upstream session`);
       if (t.type === 'data') data.push({ id: t.id as string, direction: t.direction as 'in' | 'out', bytes: Buffer.from((t.payload as { hex: string }).hex, 'hex') });
     }
   }
@@ -130,10 +132,10 @@ export function observeProgram(stdout: string, udpListeners: ReadonlySet<string>
     }
     const t = /^(sent|received) (\d+) bytes: (b(['"]).*\4)(…)?$/s.exec(rest);
     if (!t) continue;
-    const session = /^(.*) ([cd])\d+$/.exec(label);
+    const session = /^(.*) ([cd])\d+( upstream)?$/.exec(label);
     let group = label;
     let conn = label;
-    if (session) [group, conn] = udpListeners.has(session[1]) ? [session[1], 'all datagrams'] : [session[1], label];
+    if (session) [group, conn] = udpListeners.has(session[1]) ? [session[1], 'all datagrams'] : [session[1] + (session[3] ?? ''), label];
     const direction = t[1] === 'sent' ? 'out' : 'in';
     const e = entry(map, group, conn);
     const key = `${group} ${conn} ${direction}`;
@@ -176,12 +178,26 @@ export interface Verification {
    */
   readonly varies?: Readonly<Record<string, string>>;
   readonly timeoutMs?: number;
+  /**
+   * For a file of listeners (a mock, a relay): each run serves (`--serve`) until `drive` (real
+   * clients, given the run's variables) is done; Socket Lab's run serves for `seconds`.
+   */
+  readonly serve?: { readonly drive: (vars: Record<string, string>) => Promise<void>; readonly seconds: number };
 }
 
 export interface Verified {
   readonly sock: Observed;
   readonly python: Finished;
   readonly node: Finished;
+}
+
+/** Starts a serving run, drives it with real clients once it listens, and (for a program) stops it with SIGINT, as Ctrl-C would. */
+async function served(serve: NonNullable<Verification['serve']>, vars: Record<string, string> | undefined, begin: (vars: Record<string, string>) => Running, ready: RegExp, interrupt: boolean): Promise<Finished> {
+  const running = begin(vars ?? {});
+  await running.waitFor(ready, 15_000);
+  await serve.drive(vars ?? {});
+  if (interrupt) running.child.kill('SIGINT');
+  return running.exited;
 }
 
 /**
@@ -194,16 +210,19 @@ export async function verifyExport(v: Verification): Promise<Verified> {
   try {
     const toArgs = (vars: Record<string, string>, flag: boolean): string[] => Object.entries(vars).flatMap(([k, val]) => (flag ? ['--var', `${k}=${val}`] : [`${k}=${val}`]));
     const timeoutMs = v.timeoutMs ?? 30_000;
-    const sockRun = await cli(['run', v.file, '--json', '--full', '--verbose', ...toArgs((await v.vars?.()) ?? {}, true)], { timeoutMs });
+    const sockRun = v.serve ? await served(v.serve, await v.vars?.(), (vars) => start(process.execPath, [CLI, 'run', v.file, '--json', '--full', '--verbose', '--serve', '--for', `${v.serve?.seconds}s`, ...toArgs(vars, true)], { timeoutMs }), /"type":"listening"/, false) : await cli(['run', v.file, '--json', '--full', '--verbose', ...toArgs((await v.vars?.()) ?? {}, true)], { timeoutMs });
     const sock = observeSocketLab(sockRun.stdout, udp);
     const programs: Finished[] = [];
     for (const lang of ['python', 'node'] as const) {
       const out = join(dir, lang === 'python' ? 'program.py' : 'program.mjs');
       const exported = await cli(['export', v.file, '--lang', lang, '--output', out]);
       assert.equal(exported.code, 0, exported.stderr);
-      const ran = await run(lang === 'python' ? 'python3' : process.execPath, [out, ...toArgs((await v.vars?.()) ?? {}, false)], { timeoutMs });
+      const command = lang === 'python' ? 'python3' : process.execPath;
+      const ran = v.serve
+        ? await served(v.serve, await v.vars?.(), (vars) => start(command, [out, ...toArgs(vars, false), '--serve'], { timeoutMs }), /serving: listeners stay open/, true)
+        : await run(command, [out, ...toArgs((await v.vars?.()) ?? {}, false)], { timeoutMs });
       programs.push(ran);
-      assert.equal(ran.code, sockRun.code, `${lang}: exit status ${ran.code}, Socket Lab's ${sockRun.code}\n${ran.stdout}\n${ran.stderr}`);
+      if (!v.serve) assert.equal(ran.code, sockRun.code, `${lang}: exit status ${ran.code}, Socket Lab's ${sockRun.code}\n${ran.stdout}\n${ran.stderr}`);
       assertSame(observeProgram(ran.stdout, udp), sock, lang, new Set(Object.keys(v.varies ?? {})));
     }
     return { sock, python: programs[0], node: programs[1] };
