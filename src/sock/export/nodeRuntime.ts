@@ -806,12 +806,13 @@ function ntop(bytes) {
   return \`\${groups.slice(0, best[0]).join(':')}::\${groups.slice(best[0] + best[1]).join(':')}\`;
 }
 `),
-  resolve: S(['dns'], ['core'], `
+  resolve: S(['dns', 'net'], ['lookups'], `
 /** resolve NAME TYPE [@SERVER] (§5.1): a DNS query, one try; the answers joined with ", ". */
 async function resolveRecords(name, type, server, timeout = TIMEOUT) {
   const resolver = new dns.promises.Resolver({ timeout, tries: 1 });
   if (server) resolver.setServers([server]);
-  const answers = await resolver.resolve(name, type);
+  const answers = type === 'PTR' && net.isIP(name) ? await resolver.reverse(name) : await resolver.resolve(name, type);
+  if (type === 'MX') answers.sort((a, b) => a.priority - b.priority);
   return answers
     .map((a) => (typeof a === 'string' ? a : Array.isArray(a) ? a.join('') : 'exchange' in a ? \`\${a.priority} \${a.exchange}\` : 'weight' in a ? \`\${a.priority} \${a.weight} \${a.port} \${a.name}\` : JSON.stringify(a)))
     .join(', ');

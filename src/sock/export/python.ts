@@ -341,7 +341,10 @@ class PythonProgram extends ProgramWriter {
         this.emit("log(label, f'TLS {conn.sock.version()}')");
         return;
       case 'resolve':
-        return this.untranslated(step, 'a DNS query needs a resolver library (dnspython); the standard library has none');
+        this.used.add('resolve');
+        this.used.add('lookups');
+        this.emit(`data = looked_up(label, resolve(${this.str(step.target)}, '${step.recordType}'${step.server ? `, ${this.str(step.server)}` : ''}))`);
+        return;
       case 'fault':
         return this.untranslated(step, 'fault injection has no translation: write the delay, drip or cut into the sends by hand');
       case 'forward': {

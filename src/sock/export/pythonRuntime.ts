@@ -482,6 +482,93 @@ def forward(conn, address, label, timeout=TIMEOUT, context=None):
     back.join()
     upstream.close()
 `),
+  resolve: S(['socket', 'struct', 'random', 'ipaddress'], ['core'], `
+RECORD_TYPES = {'A': 1, 'NS': 2, 'CNAME': 5, 'PTR': 12, 'MX': 15, 'TXT': 16, 'AAAA': 28, 'SRV': 33}
+
+
+def read_name(message, at):
+    """A domain name at AT of a DNS message, compression pointers followed (RFC 1035 §4.1.4)."""
+    labels, end, jumps = [], None, 0
+    while True:
+        length = message[at]
+        if length >= 0xC0:
+            if end is None:
+                end = at + 2
+            at = ((length & 0x3F) << 8) | message[at + 1]
+            jumps += 1
+            if jumps > 64:
+                raise StepError('EBADRESP', 'a name that points in a loop')
+        elif length == 0:
+            return '.'.join(labels), (end if end is not None else at + 1)
+        else:
+            labels.append(message[at + 1:at + 1 + length].decode('latin-1'))
+            at += 1 + length
+
+
+def resolve(name, rtype, server=None, timeout=TIMEOUT):
+    """resolve NAME TYPE [@SERVER] (§5.1): one DNS query over UDP, one try, as dig +short answers."""
+    if rtype == 'PTR':
+        try:
+            name = ipaddress.ip_address(name).reverse_pointer  # 1.0.0.127.in-addr.arpa
+        except ValueError:
+            pass  # an .arpa name already
+    if server is None:
+        with open('/etc/resolv.conf') as conf:
+            server = next(line.split()[1] for line in conf if line.startswith('nameserver'))
+    host, _, port = server.rpartition(':') if server.count(':') == 1 or server.startswith('[') else (server, '', '53')
+    host = host.strip('[]')
+    query_id = random.randint(0, 0xFFFF)
+    question = b''.join(bytes([len(label)]) + label.encode() for label in name.rstrip('.').split('.')) + b'\\x00'
+    query = struct.pack('>HHHHHH', query_id, 0x0100, 1, 0, 0, 0) + question + struct.pack('>HH', RECORD_TYPES[rtype], 1)
+    with socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(timeout)
+        sock.connect((host, int(port or 53)))
+        sock.send(query)
+        try:
+            while True:
+                reply = sock.recv(65535)
+                if len(reply) >= 12 and struct.unpack_from('>H', reply)[0] == query_id:
+                    break
+        except TimeoutError:
+            raise StepError('ETIMEOUT', f'{host}:{port or 53} did not answer in {timeout} s') from None
+    _, flags, qdcount, ancount, _, _ = struct.unpack_from('>HHHHHH', reply)
+    rcode = flags & 0x0F
+    if rcode:
+        raise StepError({3: 'ENOTFOUND', 5: 'EREFUSED', 2: 'ESERVFAIL'}.get(rcode, 'EBADRESP'), f'{name} {rtype}: the server answered rcode {rcode}')
+    at = 12
+    for _ in range(qdcount):
+        at = read_name(reply, at)[1] + 4
+    answers = []
+    for _ in range(ancount):
+        at = read_name(reply, at)[1]
+        kind, _, _, size = struct.unpack_from('>HHIH', reply, at)
+        at += 10
+        data = reply[at:at + size]
+        if kind == RECORD_TYPES[rtype]:
+            if rtype == 'A':
+                answers.append(socket.inet_ntoa(data))
+            elif rtype == 'AAAA':
+                answers.append(socket.inet_ntop(socket.AF_INET6, data))
+            elif rtype == 'MX':
+                answers.append((struct.unpack_from('>H', data)[0], read_name(reply, at + 2)[0]))
+            elif rtype == 'TXT':
+                chunks, i = [], 0
+                while i < len(data):
+                    chunks.append(data[i + 1:i + 1 + data[i]].decode('utf-8', 'replace'))
+                    i += 1 + data[i]
+                answers.append(''.join(chunks))
+            elif rtype == 'SRV':
+                priority, weight, port_ = struct.unpack_from('>HHH', data)
+                answers.append(f'{priority} {weight} {port_} {read_name(reply, at + 6)[0]}')
+            else:
+                answers.append(read_name(reply, at)[0])
+        at += size
+    if not answers:
+        raise StepError('ENODATA', f'{name} has no {rtype} record')
+    if rtype == 'MX':
+        answers = [f'{p} {n}' for p, n in sorted(answers)]
+    return ', '.join(answers)
+`),
   echo: S([], ['core'], `
 def echo(conn, timeout=TIMEOUT):
     """echo: sends back what arrives until the peer closes (a datagram: once)."""
