@@ -9,7 +9,7 @@ import { decodeEscapes } from '../../net/payload';
 import type { Amount, Block, FieldPart, Header, Matcher, Payload, SockFile, Step, Template } from '../ast';
 import { blockLabel, hexWildcards, lineOf, literalBytes, nodeBytes, nodeRegex, quoted, regexCaveat, selectBlocks, variablesInOrder, type ExportOptions, type ExportResult } from './common';
 import { NODE_STATE, nodePrelude } from './nodeRuntime';
-import { hasExpect, literalText, ProgramWriter, splitTarget } from './writer';
+import { hasExpect, hasTime, literalText, ProgramWriter, splitTarget, timedTargets } from './writer';
 
 /** A JavaScript identifier from a label: `greeter`, `block_6`. */
 function identifier(text: string): string {
@@ -34,6 +34,12 @@ class NodeProgram extends ProgramWriter {
 
   protected emptyBody(): void {
     // A JavaScript block may be empty.
+  }
+
+  protected timed(body: () => void): void {
+    this.emit('stepStarted = performance.now(); // for the expect time below');
+    body();
+    this.emit('elapsedMs = performance.now() - stepStarted;');
   }
 
   // ---- expressions ---------------------------------------------------------------------------
@@ -323,8 +329,16 @@ class NodeProgram extends ProgramWriter {
         this.emit("await new Promise((resolve, reject) => conn.socket.once('secureConnect', resolve).once('error', reject));");
         this.emit('log(label, `TLS ${conn.socket.getProtocol()}`);');
         return;
-      case 'fault':
-        return this.untranslated(step, 'fault injection has no translation: write the delay, drip or cut into the sends by hand');
+      case 'fault': {
+        const f = step.fault;
+        if (f.kind === 'none') this.emit('conn.faults = {};');
+        else if (f.kind === 'drop') this.emit('conn.faults.drop = true;');
+        else if (f.kind === 'delay') this.emit(`conn.faults.delay = ${this.duration(f.ms)};`);
+        else if (f.kind === 'drip') this.emit(`conn.faults.drip = [${this.count(f.bytes)}, ${this.duration(f.everyMs)}];`);
+        else if (f.kind === 'partial') this.emit(`conn.faults.partial = ${this.count(f.bytes)};`);
+        else if ('bytes' in f) this.emit(`conn.faults.cut = [${this.count(f.bytes)}, '${f.kind === 'reset-after' ? 'reset' : 'close'}'];`);
+        return;
+      }
       case 'forward': {
         if (step.transport === 'udp') return this.untranslated(step, 'a UDP relay has no translation');
         this.used.add('forward');
@@ -461,7 +475,7 @@ class NodeProgram extends ProgramWriter {
       }
       case 'time': {
         const op = m.op === '=' ? '===' : m.op;
-        this.emit(`assert.ok(conn.elapsedMs ${op} ${this.duration(m.ms)}, \`line ${line}: the step took \${conn.elapsedMs} ms\`);`);
+        this.emit(`assert.ok(elapsedMs ${op} ${this.duration(m.ms)}, \`line ${line}: the step took \${elapsedMs.toFixed(1)} ms\`);`);
         return pass();
       }
       case 'closed':
@@ -592,7 +606,7 @@ class NodeProgram extends ProgramWriter {
       this.emit(`async function ${session}(label, conn) {`);
       this.depth++;
       const rules = block.steps.filter((s): s is Extract<Step, { kind: 'on' }> => s.kind === 'on');
-      this.emit(rules.some((r) => r.test?.kind === 'regex') ? 'let data, m;' : 'let data;');
+      this.emit(`let data${rules.some((r) => r.test?.kind === 'regex') ? ', m' : ''}${hasTime(block.steps) ? ', stepStarted, elapsedMs' : ''};`);
       this.steps(block.steps.filter((s) => s.kind !== 'on'), block);
       if (rules.length > 0 || block.policy.messages) this.responder(block, rules);
       this.depth--;
@@ -610,17 +624,18 @@ class NodeProgram extends ProgramWriter {
     this.emit(doc);
     this.emit(`async function ${fn}(label) {`);
     this.depth++;
-    this.emit(h ? 'let data, conn;' : 'let data;');
+    this.emit(`let data${h ? ', conn' : ''}${hasTime(block.steps) ? ', stepStarted, elapsedMs' : ''};`);
     const steps = [...block.steps];
     let connected = h?.kind === 'connect' && !h.keep;
     if (h) {
       const first = steps[0];
+      const header = timedTargets(steps).header ? (): void => this.timed(() => this.header(block, h)) : (): void => this.header(block, h);
       if (first?.kind === 'expect' && first.matcher.kind === 'error') {
-        this.guarded(() => this.header(block, h), first, first.matcher);
+        this.guarded(header, first, first.matcher);
         steps.shift();
         connected = false;
       } else {
-        this.header(block, h);
+        header();
       }
     }
     this.steps(steps, block);

@@ -119,6 +119,7 @@ class Stream {
     this.peerClosed = false;
     this.closed = false;
     this.received = 0; // bytes received in all, for await NAME data N
+    this.faults = {}; // fault … (§8.14): delay, drip, partial, cut, drop
     this.error = undefined;
     this.elapsedMs = 0;
     this.wake = undefined;
@@ -180,11 +181,33 @@ class Stream {
     return data;
   }
 
+  /** send: every byte, handed to the OS; the connection's faults (§8.14) first. */
   async sendall(data) {
     const started = Date.now();
-    await new Promise((resolve, reject) => this.socket.write(data, (error) => (error ? reject(error) : resolve())));
+    const f = this.faults;
+    if (f.drop) return log(this.label, \`not sent (fault drop): \${data.length} bytes\`);
+    if (f.delay) await sleep(f.delay);
+    if (f.partial !== undefined) data = data.subarray(0, f.partial);
+    if (f.cut) data = data.subarray(0, f.cut[0]);
+    const write = (bytes) => new Promise((resolve, reject) => this.socket.write(bytes, (error) => (error ? reject(error) : resolve())));
+    if (f.drip) {
+      for (let i = 0; i < data.length; i += f.drip[0]) {
+        if (i) await sleep(f.drip[1]);
+        await write(data.subarray(i, i + f.drip[0]));
+      }
+    } else await write(data);
     this.elapsedMs = Date.now() - started;
     log(this.label, \`sent \${data.length} bytes: \${show(data)}\`);
+    if (f.cut) {
+      f.cut = [f.cut[0] - data.length, f.cut[1]];
+      if (f.cut[0] <= 0) {
+        if (f.cut[1] === 'reset') {
+          this.socket.resetAndDestroy();
+          this.closed = true;
+          log(this.label, 'reset (fault reset-after)');
+        } else this.close();
+      }
+    }
   }
 
   /** recv, recv N: what has arrived, at most SIZE bytes; nothing once the peer has closed. */
@@ -294,6 +317,7 @@ class Datagrams {
     this.queue = [];
     this.wake = undefined;
     this.closed = false;
+    this.faults = {}; // fault delay and drop (§8.14)
     this.elapsedMs = 0;
     if (!peer) {
       socket.on('message', (message) => {
@@ -310,6 +334,8 @@ class Datagrams {
 
   async sendall(data) {
     const started = Date.now();
+    if (this.faults.drop) return log(this.label, \`not sent (fault drop): \${data.length} bytes\`);
+    if (this.faults.delay) await sleep(this.faults.delay);
     await new Promise((resolve, reject) => {
       const done = (error) => (error ? reject(error) : resolve());
       if (this.peer) this.socket.send(data, this.peer.port, this.peer.address, done);

@@ -8,7 +8,7 @@ import { parseIntLiteral, type IntType } from '../../net/fields';
 import type { Amount, Block, FieldPart, Header, Matcher, Payload, SockFile, Step, Template } from '../ast';
 import { blockLabel, hexWildcards, lineOf, literalBytes, pythonBytes, pythonRegex, regexCaveat, selectBlocks, variablesInOrder, type ExportOptions, type ExportResult } from './common';
 import { PYTHON_STATE, pythonPrelude } from './pythonRuntime';
-import { hasExpect, literalText, ProgramWriter, splitTarget } from './writer';
+import { hasExpect, literalText, ProgramWriter, splitTarget, timedTargets } from './writer';
 import { decodeEscapes } from '../../net/payload';
 
 /** struct formats of the fixed-width integer types (§4.6). */
@@ -40,6 +40,13 @@ class PythonProgram extends ProgramWriter {
 
   protected emptyBody(): void {
     this.emit('pass');
+  }
+
+  protected timed(body: () => void): void {
+    this.imports.add('time');
+    this.emit('step_started = time.monotonic()  # for the expect time below');
+    body();
+    this.emit('elapsed_ms = (time.monotonic() - step_started) * 1000');
   }
 
   // ---- expressions ---------------------------------------------------------------------------
@@ -345,8 +352,16 @@ class PythonProgram extends ProgramWriter {
         this.used.add('lookups');
         this.emit(`data = looked_up(label, resolve(${this.str(step.target)}, '${step.recordType}'${step.server ? `, ${this.str(step.server)}` : ''}))`);
         return;
-      case 'fault':
-        return this.untranslated(step, 'fault injection has no translation: write the delay, drip or cut into the sends by hand');
+      case 'fault': {
+        const f = step.fault;
+        if (f.kind === 'none') this.emit('conn.faults.clear()');
+        else if (f.kind === 'drop') this.emit("conn.faults['drop'] = True");
+        else if (f.kind === 'delay') this.emit(`conn.faults['delay'] = ${this.duration(f.ms)}`);
+        else if (f.kind === 'drip') this.emit(`conn.faults['drip'] = (${this.count(f.bytes)}, ${this.duration(f.everyMs)})`);
+        else if (f.kind === 'partial') this.emit(`conn.faults['partial'] = ${this.count(f.bytes)}`);
+        else if ('bytes' in f) this.emit(`conn.faults['cut'] = (${this.count(f.bytes)}, '${f.kind === 'reset-after' ? 'reset' : 'close'}')`);
+        return;
+      }
       case 'forward': {
         if (step.transport === 'udp') return this.untranslated(step, 'a UDP relay has no translation');
         this.used.add('forward');
@@ -489,7 +504,7 @@ class PythonProgram extends ProgramWriter {
       case 'time': {
         const op = m.op === '=' ? '==' : m.op;
         const ms = typeof m.ms === 'number' ? `${m.ms}` : `${this.duration(m.ms)} * 1000`;
-        this.emit(`assert conn.elapsed_ms ${op} ${ms}, f'line ${line}: the step took {conn.elapsed_ms:.1f} ms'`);
+        this.emit(`assert elapsed_ms ${op} ${ms}, f'line ${line}: the step took {elapsed_ms:.1f} ms'`);
         return pass();
       }
       case 'closed':
@@ -659,13 +674,14 @@ class PythonProgram extends ProgramWriter {
     let connected = h?.kind === 'connect' && !h.keep;
     if (h) {
       const first = steps[0];
+      const header = timedTargets(steps).header ? (): void => this.timed(() => this.header(block, h)) : (): void => this.header(block, h);
       if (first?.kind === 'expect' && first.matcher.kind === 'error') {
         // The connect is meant to fail: there is no connection to close after it.
-        this.guarded(() => this.header(block, h), first, first.matcher);
+        this.guarded(header, first, first.matcher);
         steps.shift();
         connected = false;
       } else {
-        this.header(block, h);
+        header();
       }
     }
     this.steps(steps, block);

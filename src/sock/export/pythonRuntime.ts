@@ -123,7 +123,7 @@ def finish():
     print(f"{results['passed']} passed, {results['failed']} failed, {results['errors']} errors", flush=True)
     sys.exit(2 if results['errors'] else 1 if results['failed'] else 0)
 `),
-  stream: S(['socket', 'time'], ['core'], `
+  stream: S(['socket', 'time', 'struct'], ['core'], `
 class Stream:
     """A stream connection (TCP, TLS or Unix) that logs what it sends and receives. Bytes that
     arrive past what a receive asked for wait in \`buffer\` for the next one (§8.1)."""
@@ -136,14 +136,43 @@ class Stream:
         self.peer_closed = False
         self.closed = False
         self.received = 0  # bytes read from the socket in all, for await NAME data N
+        self.faults = {}  # fault … (§8.14): delay, drip, partial, cut, drop
         self.elapsed_ms = 0.0
 
     def sendall(self, data):
+        """send: every byte, as socket.sendall; the connection's faults (§8.14) first."""
         started = time.monotonic()
+        if self.faults.get('drop'):
+            log(self.label, f'not sent (fault drop): {len(data)} bytes')
+            return
+        time.sleep(self.faults.get('delay', 0))
+        if 'partial' in self.faults:
+            data = data[:self.faults['partial']]
+        cut = self.faults.get('cut')  # (bytes left before the cut, 'close' or 'reset')
+        if cut:
+            data = data[:cut[0]]
         self.sock.settimeout(TIMEOUT)
-        self.sock.sendall(data)
+        if 'drip' in self.faults:
+            size, every = self.faults['drip']
+            for i in range(0, len(data), size):
+                if i:
+                    time.sleep(every)
+                self.sock.sendall(data[i:i + size])
+        else:
+            self.sock.sendall(data)
         self.elapsed_ms = (time.monotonic() - started) * 1000
         log(self.label, f'sent {len(data)} bytes: {show(data)}')
+        if cut:
+            left = cut[0] - len(data)
+            self.faults['cut'] = (left, cut[1])
+            if left <= 0:
+                if cut[1] == 'reset':
+                    self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+                    self.sock.close()
+                    self.closed = True
+                    log(self.label, 'reset (fault reset-after)')
+                else:
+                    self.close()
 
     def _read(self, deadline):
         left = None if deadline is None else deadline - time.monotonic()
@@ -270,6 +299,7 @@ class Datagrams:
         self.peer = peer
         self.datagram = datagram
         self.closed = False
+        self.faults = {}  # fault delay and drop (§8.14)
         self.elapsed_ms = 0.0
 
     def next_message(self, timeout=None):
@@ -278,6 +308,10 @@ class Datagrams:
 
     def sendall(self, data):
         started = time.monotonic()
+        if self.faults.get('drop'):
+            log(self.label, f'not sent (fault drop): {len(data)} bytes')
+            return
+        time.sleep(self.faults.get('delay', 0))
         if self.peer is None:
             self.sock.send(data)
         else:

@@ -12,6 +12,31 @@ export function hasExpect(steps: readonly Step[]): boolean {
   return steps.some((s) => s.kind === 'expect' || ((s.kind === 'repeat' || s.kind === 'on') && hasExpect(s.steps)) || (s.kind === 'if' && hasExpect([...s.steps, ...s.otherwise])));
 }
 
+/** Steps that leave the last step's duration alone (§8.6.1): `expect time` times the step before them. */
+const UNTIMED: ReadonlySet<Step['kind']> = new Set(['expect', 'capture', 'set']);
+
+/**
+ * Which statements an `expect time` times: for each, the nearest step before it that connected,
+ * sent, received, waited or looked up; the block's header when no step before it did.
+ */
+export function timedTargets(steps: readonly Step[]): { readonly header: boolean; readonly steps: ReadonlySet<number> } {
+  const marked = new Set<number>();
+  let header = false;
+  steps.forEach((s, j) => {
+    if (s.kind !== 'expect' || s.matcher.kind !== 'time') return;
+    let i = j - 1;
+    while (i >= 0 && UNTIMED.has(steps[i].kind)) i--;
+    if (i >= 0) marked.add(i);
+    else header = true;
+  });
+  return { header, steps: marked };
+}
+
+/** True when `steps` hold an `expect time`, nested ones included. */
+export function hasTime(steps: readonly Step[]): boolean {
+  return steps.some((s) => (s.kind === 'expect' && s.matcher.kind === 'time') || ((s.kind === 'repeat' || s.kind === 'on') && hasTime(s.steps)) || (s.kind === 'if' && hasTime([...s.steps, ...s.otherwise])));
+}
+
 /** The literal text of a template with no `{{…}}`, or `undefined`. */
 export function literalText(t: Template): string | undefined {
   return t.parts.every((p) => 'text' in p) ? t.parts.map((p) => ('text' in p ? p.text : '')).join('') : undefined;
@@ -81,18 +106,24 @@ export abstract class ProgramWriter {
 
   /** The steps of a block or session in order; a step followed by `expect error` goes through {@link guarded}. */
   protected steps(steps: readonly Step[], block: Block): void {
+    const timed = timedTargets(steps).steps;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
       const next = steps[i + 1];
+      const run = (): void => this.step(step, block);
+      const body = timed.has(i) ? (): void => this.timed(run) : run;
       if (next?.kind === 'expect' && next.matcher.kind === 'error' && step.kind !== 'expect') {
-        this.guarded(() => this.step(step, block), next, next.matcher);
+        this.guarded(body, next, next.matcher);
         i++;
       } else {
-        this.step(step, block);
+        body();
       }
     }
     if (steps.length === 0) this.emptyBody();
   }
+
+  /** `body`, its duration kept for the `expect time` after it (`elapsed_ms`, `elapsedMs`). */
+  protected abstract timed(body: () => void): void;
 
   /** A body with nothing in it (`pass` in Python). */
   protected abstract emptyBody(): void;
