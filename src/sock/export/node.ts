@@ -32,10 +32,6 @@ class NodeProgram extends ProgramWriter {
     super(file, options);
   }
 
-  protected emptyBody(): void {
-    // A JavaScript block may be empty.
-  }
-
   protected timed(body: () => void): void {
     this.emit('stepStarted = performance.now(); // for the expect time below');
     body();
@@ -536,7 +532,7 @@ class NodeProgram extends ProgramWriter {
     else if (step.rate?.per === 'round') every = `${1000 / step.rate.perSecond}`;
     else if (step.rate) this.untranslated(step, 'a rate in bytes a second has no translation: the rounds run back to back');
     const round = `round${this.depth}`;
-    const found = `passed${this.depth}`;
+    const found = `passed${++this.temp}`;
     if (step.until) this.emit(`let ${found} = false;`);
     this.emit(`for (let ${round} = 0; ${round} < ${this.count(step.count)}; ${round}++) {`);
     this.depth++;

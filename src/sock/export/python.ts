@@ -26,6 +26,22 @@ function pyString(text: string, raw = false): string {
   return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t')}'`;
 }
 
+/**
+ * Python needs a statement in every body: a `pass` goes where a compound statement's body holds
+ * only comments (a step with no translation, an `on` rule's place, an empty branch).
+ */
+function fillEmptyBodies(lines: string[]): string[] {
+  const out: string[] = [];
+  const indent = (l: string): number => l.length - l.trimStart().length;
+  lines.forEach((line, i) => {
+    out.push(line);
+    if (!/^\s*(?:def|if|elif|else|try|except|for|while|with|class)\b.*:$/.test(line) || line.trimStart().startsWith('#')) return;
+    const next = lines.slice(i + 1).find((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+    if (next === undefined || indent(next) <= indent(line)) out.push(`${' '.repeat(indent(line) + 4)}pass`);
+  });
+  return out;
+}
+
 /** Seconds for a duration in ms, as Python writes them: `5.0`, `0.5`. */
 function seconds(ms: number): string {
   const s = ms / 1000;
@@ -37,10 +53,6 @@ class PythonProgram extends ProgramWriter {
   protected readonly indentUnit = '    ';
   private temp = 0;
   private needsHere = false;
-
-  protected emptyBody(): void {
-    this.emit('pass');
-  }
 
   protected timed(body: () => void): void {
     this.imports.add('time');
@@ -569,7 +581,7 @@ class PythonProgram extends ProgramWriter {
     if (step.everyMs !== undefined) every = this.duration(step.everyMs);
     else if (step.rate?.per === 'round') every = `${1 / step.rate.perSecond}`;
     else if (step.rate) this.untranslated(step, 'a rate in bytes a second has no translation: the rounds run back to back');
-    this.emit(`for round in range(${this.count(step.count)}):`);
+    this.emit(`for _ in range(${this.count(step.count)}):`);
     this.depth++;
     if (every) this.emit('started = time.monotonic()');
     this.steps(step.steps, block);
@@ -798,7 +810,7 @@ class PythonProgram extends ProgramWriter {
       '    finish()',
       '',
     ];
-    return { code: out.join('\n'), untranslated: this.notes };
+    return { code: fillEmptyBodies(out.join('\n').split('\n')).join('\n'), untranslated: this.notes };
   }
 }
 

@@ -119,14 +119,10 @@ export abstract class ProgramWriter {
         body();
       }
     }
-    if (steps.length === 0) this.emptyBody();
   }
 
   /** `body`, its duration kept for the `expect time` after it (`elapsed_ms`, `elapsedMs`). */
   protected abstract timed(body: () => void): void;
-
-  /** A body with nothing in it (`pass` in Python). */
-  protected abstract emptyBody(): void;
 
   /** `body`, which must fail as `expect` says (§10.2). */
   protected abstract guarded(body: () => void, expect: Step, m: Extract<Matcher, { kind: 'error' }>): void;

@@ -1,0 +1,176 @@
+// Code export (issue 20): every statement of the language becomes code or an explicit comment;
+// every program of the spec, the examples and syntax trees made from the grammar is valid Python 3
+// (ast.parse) and valid JavaScript (esbuild parses it as an ES module); the CLI says what it
+// leaves out. The programs' behaviour is checked against real peers in verify.ts's tests.
+import { strict as assert } from 'node:assert';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { transformSync } from 'esbuild';
+import fc from 'fast-check';
+import { exportSock, type ExportLanguage } from '../../../src/sock/export';
+import { parseSock } from '../../../src/sock/parser';
+import type { SockFile } from '../../../src/sock/ast';
+import { cli, ROOT, run } from '../helpers';
+import { sockFile } from '../sock/sockArbitrary';
+
+const options = (lang: ExportLanguage) => ({ lang, fileName: 'test.sock', baseDir: '/tmp' });
+
+/** Asserts that every program parses as Python 3: one python3 process reads them all. */
+async function assertPythonParses(programs: readonly [string, string][]): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'socket-lab-export-parse-'));
+  try {
+    const files: string[] = [];
+    for (const [i, [, code]] of programs.entries()) {
+      const file = join(dir, `p${i}.py`);
+      await writeFile(file, code);
+      files.push(file);
+    }
+    const r = await run('python3', ['-c', 'import ast, sys\nfor f in sys.argv[1:]:\n    try:\n        ast.parse(open(f).read(), f)\n    except SyntaxError as e:\n        print(f, e)', ...files], { timeoutMs: 60_000 });
+    const bad = r.stdout.trim().split('\n').filter(Boolean);
+    const name = (line: string): string => programs[Number(/p(\d+)\.py/.exec(line)?.[1])]?.[0] ?? line;
+    assert.deepEqual(bad.map((l) => `${name(l)}: ${l}`), [], 'every Python program parses');
+    assert.equal(r.code, 0, r.stderr);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Asserts that a program parses as a JavaScript ES module (top-level await included). */
+function assertNodeParses(name: string, code: string): void {
+  try {
+    transformSync(code.replace(/^#!.*\n/, ''), { loader: 'js', format: 'esm', target: 'node20' });
+  } catch (e) {
+    assert.fail(`${name}: ${(e as Error).message}`);
+  }
+}
+
+/** Every example file and every sock block of the spec. */
+function documentedFiles(): [string, SockFile][] {
+  const texts: [string, string][] = [];
+  for (const f of readdirSync(join(ROOT, 'examples'))) if (f.endsWith('.sock')) texts.push([`examples/${f}`, readFileSync(join(ROOT, 'examples', f), 'utf8')]);
+  let n = 0;
+  for (const m of readFileSync(join(ROOT, 'docs', 'sock-language.md'), 'utf8').matchAll(/```sock\n([\s\S]*?)```/g)) texts.push([`spec block ${++n}`, m[1]]);
+  return texts.map(([name, text]) => [name, parseSock(text)]);
+}
+
+describe('export: every statement becomes code or a comment that says it has none', function () {
+  this.timeout(120_000);
+
+  it('every example and every sock block of the spec exports to Python 3 that parses and to an ES module that parses', async () => {
+    const files = documentedFiles();
+    assert.ok(files.length >= 40, `only ${files.length} files`);
+    const python: [string, string][] = [];
+    for (const [name, file] of files) {
+      python.push([name, exportSock(file, options('python')).code]);
+      assertNodeParses(name, exportSock(file, options('node')).code);
+    }
+    await assertPythonParses(python);
+  });
+
+  it('so does every file made from the grammar', async () => {
+    const python: [string, string][] = [];
+    fc.assert(
+      fc.property(sockFile, (file) => {
+        const node = exportSock(file, options('node'));
+        assertNodeParses('a made-up file', node.code);
+        const py = exportSock(file, options('python'));
+        python.push([`made-up file ${python.length + 1}`, py.code]);
+        // A statement left out is a comment at its place, in both programs.
+        for (const n of py.untranslated) assert.ok(py.code.includes(`NOT TRANSLATED (test.sock:${n.line}`), n.source);
+        for (const n of node.untranslated) assert.ok(node.code.includes(`NOT TRANSLATED (test.sock:${n.line}`), n.source);
+      }),
+      { numRuns: 150 },
+    );
+    await assertPythonParses(python);
+  });
+
+  it('names what has no translation, with its line and why: a load, a listener policy, a multicast group', () => {
+    const file = parseSock(
+      [
+        '### Many clients',
+        'connect tcp 127.0.0.1:9',
+        'load 10 clients',
+        'send "x"',
+        'expect p99 < 20ms',
+        '### A guarded listener',
+        'listen tcp 127.0.0.1:0',
+        'max-conns 2',
+        'deny 10.0.0.0/8',
+        'echo',
+        '### A group',
+        'listen udp 0.0.0.0:5007',
+        'join 239.1.2.3',
+        'echo',
+        '',
+      ].join('\n'),
+    );
+    for (const lang of ['python', 'node'] as const) {
+      const r = exportSock(file, options(lang));
+      assert.deepEqual(
+        r.untranslated.map((n) => [n.line, n.source, n.reason.replace(/:.*/, '')]),
+        [
+          [3, 'load 10 clients', 'a load has no translation'],
+          [5, 'expect p99 < 20ms', 'a load expectation needs the load, which has no translation'],
+          [7, 'listen tcp 127.0.0.1:0', 'listener policy has no translation here'],
+          [12, 'listen udp 0.0.0.0:5007', 'joining a multicast group has no translation yet'],
+        ],
+        lang,
+      );
+      assert.match(r.untranslated[2].reason, /max-conns, deny$/);
+    }
+  });
+
+  it('--block N exports that block with the listeners and kept connections it names, and nothing else', () => {
+    const file = parseSock(['### A', 'listen tcp 127.0.0.1:0 as a', 'echo', '### B', 'listen tcp 127.0.0.1:0 as b', 'echo', '### C', 'connect tcp {{b}} as kept keep', 'send "x"', '### D', 'use kept', 'recv 1', ''].join('\n'));
+    const py = exportSock(file, { ...options('python'), blocks: [4] }).code;
+    assert.match(py, /blocks 2, 3, 4, exported by Socket Lab/);
+    assert.deepEqual([...py.matchAll(/^def (block_\d+)/gm)].map((m) => m[1]), ['block_2', 'block_3', 'block_4']);
+    assert.throws(() => exportSock(file, { ...options('node'), blocks: [9] }), /there is no block 9: the file has 4/);
+  });
+});
+
+describe('socket-lab export', function () {
+  this.timeout(60_000);
+
+  it('prints the program, says on stderr what has no translation, and writes --output', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'socket-lab-export-cli-'));
+    try {
+      const sock = join(dir, 'load.sock');
+      await writeFile(sock, '### Many\nconnect tcp 127.0.0.1:9\nload 3 clients\nsend "x"\n');
+      const r = await cli(['export', sock, '--lang', 'python']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^#!\/usr\/bin\/env python3\n"""load\.sock, exported by Socket Lab/);
+      assert.equal(r.stderr, `${sock}:3: not translated: load 3 clients: a load has no translation: the program runs one session; start N threads of it for a load\n`);
+      const out = join(dir, 'load.mjs');
+      const w = await cli(['export', sock, '--lang', 'node', '--output', out]);
+      assert.equal(w.code, 0, w.stderr);
+      assert.equal(w.stdout, '');
+      assert.match(await readFile(out, 'utf8'), /^#!\/usr\/bin\/env node\n/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a file with errors, an unknown block and an unknown language, exit 2, saying why', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'socket-lab-export-cli-'));
+    try {
+      const bad = join(dir, 'bad.sock');
+      await writeFile(bad, '### x\nconnect tcp localhost\n');
+      const r = await cli(['export', bad, '--lang', 'python']);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /bad\.sock:2:13: error: "localhost": expected HOST:PORT/);
+      assert.match(r.stderr, /has errors; nothing was exported/);
+      assert.equal(r.stdout, '');
+      const unknown = await cli(['export', 'examples/redis.sock', '--lang', 'node', '--block', '99']);
+      assert.equal(unknown.code, 2);
+      assert.match(unknown.stderr, /there is no block 99: the file has 4/);
+      const lang = await cli(['export', 'examples/redis.sock', '--lang', 'ruby']);
+      assert.equal(lang.code, 2);
+      assert.match(lang.stderr, /Allowed choices are python, node/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
