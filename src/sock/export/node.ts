@@ -675,40 +675,42 @@ class NodeProgram extends ProgramWriter {
 
   private listener(block: Block, h: Header, session: string): void {
     const p = block.policy;
-    const responder = block.steps.some((s) => s.kind === 'on') || p.messages !== undefined;
-    if (p.maxConnections !== undefined || p.allow.length || p.deny.length || (p.idleTimeoutMs !== undefined && !responder) || p.rewrites?.length) {
-      this.untranslated(h, `listener policy has no translation here: ${[p.maxConnections !== undefined && 'max-conns', p.allow.length && 'allow', p.deny.length && 'deny', p.idleTimeoutMs !== undefined && !responder && 'idle-timeout', p.rewrites?.length && 'rewrite'].filter(Boolean).join(', ')}`);
-    }
-    if (block.udp.groups.length) this.untranslated(h, 'joining a multicast group has no translation yet');
+    if (p.rewrites?.length) this.untranslated(h, "a relay's rewrites have no translation: the relay forwards the bytes unchanged");
+    // The policy lines (§7.6) as serve()'s policy: maxConns, allow, deny, idle (ms).
+    const policy: string[] = [];
+    if (p.maxConnections !== undefined) policy.push(`maxConns: ${p.maxConnections}`);
+    if (p.allow.length) policy.push(`allow: [${p.allow.map(quoted).join(', ')}]`);
+    if (p.deny.length) policy.push(`deny: [${p.deny.map(quoted).join(', ')}]`);
+    if (p.idleTimeoutMs !== undefined) policy.push(`idle: ${p.idleTimeoutMs}`);
+    const policyArg = policy.length ? `{ ${policy.join(', ')} }` : undefined;
     const label = quoted(blockLabel(block));
     let server: string;
     switch (h.transport) {
       case 'unix':
         this.used.add('listener');
         this.used.add('unixPath');
-        server = `await serve(${label}, freeUnixPath(${this.path(h.target)}), ${session})`;
+        server = `await serve(${label}, freeUnixPath(${this.path(h.target)}), ${session}${policyArg ? `, undefined, ${policyArg}` : ''})`;
         break;
       case 'udp':
         this.used.add('serveUdp');
-        server = `await serveUdp(${label}, ${this.address(h.target, true)}, ${session})`;
+        server = `await serveUdp(${label}, ${this.address(h.target, true)}, ${session}${policyArg ? `, ${policyArg}` : ''})`;
         break;
       case 'tls':
         this.used.add('listener');
         this.imports.add('tls');
         if (block.tls.selfSigned) this.untranslated(h, 'Node cannot make a certificate without a library: make one with `openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -keyout key.pem -out cert.pem` and give it with cert and key');
         this.tlsOptions(block, 'server');
-        server = `await serve(${label}, ${this.address(h.target, true)}, ${session}, tlsOptions)`;
+        server = `await serve(${label}, ${this.address(h.target, true)}, ${session}, tlsOptions${policyArg ? `, ${policyArg}` : ''})`;
         break;
       default:
         this.used.add('listener');
-        server = `await serve(${label}, ${this.address(h.target, true)}, ${session})`;
+        server = `await serve(${label}, ${this.address(h.target, true)}, ${session}${policyArg ? `, undefined, ${policyArg}` : ''})`;
     }
-    if (h.name) {
-      this.emit(`const listener = ${server};`);
-      this.emit(`nameListener(${quoted(h.name)}, listener);`);
-    } else {
-      this.emit(`${server};`);
-    }
+    const named = h.name !== undefined || block.udp.broadcast || block.udp.groups.length > 0;
+    this.emit(named ? `const listener = ${server};` : `${server};`);
+    if (h.name) this.emit(`nameListener(${quoted(h.name)}, listener);`);
+    if (block.udp.broadcast) this.emit('listener.setBroadcast(true);');
+    for (const g of block.udp.groups) this.emit(`listener.addMembership(${quoted(g.group)}${g.iface ? `, ${quoted(g.iface)}` : ''}); // join: IP_ADD_MEMBERSHIP`);
   }
 
   build(): ExportResult {

@@ -457,9 +457,56 @@ function nameListener(name, server) {
  * A stream listener on HOST:PORT (or a Unix PATH): each accepted connection runs SESSION, all of
  * them at once, as the event loop serves them (what threads do in the Python tutorial).
  */
-async function serve(label, where, session, tlsOptions) {
+/**
+ * allow and deny (§7.6): a net.BlockList of the peers turned away (those that match a deny, or no
+ * allow when there are some); undefined when the listener has neither.
+ */
+function turnedAway(policy) {
+  if (!policy.allow?.length && !policy.deny?.length) return undefined;
+  const list = (subnets) => {
+    const blocks = new net.BlockList();
+    for (const subnet of subnets) {
+      const [address, prefix] = subnet.split('/');
+      const type = net.isIPv6(address) ? 'ipv6' : 'ipv4';
+      blocks.addSubnet(address, Number(prefix ?? (type === 'ipv6' ? 128 : 32)), type);
+    }
+    return blocks;
+  };
+  const deny = list(policy.deny ?? []);
+  const allow = policy.allow?.length ? list(policy.allow) : undefined;
+  return (address) => {
+    const plain = address.replace(/^::ffff:(?=\\d+\\.)/, ''); // ::ffff:127.0.0.1 is 127.0.0.1
+    const type = net.isIPv6(plain) ? 'ipv6' : 'ipv4';
+    return deny.check(plain, type) || (allow !== undefined && !allow.check(plain, type));
+  };
+}
+
+/**
+ * A stream listener on HOST:PORT (or a Unix PATH): each accepted connection runs SESSION, all of
+ * them at once, as the event loop serves them (what threads do in the Python tutorial). POLICY
+ * holds the listener's maxConns (100 by default), allow, deny and idle (ms) (§7.6).
+ */
+async function serve(label, where, session, tlsOptions, policy = {}) {
   let count = 0;
+  let open = 0;
+  const denied = turnedAway(policy);
   const onConnection = (socket) => {
+    if (denied?.(socket.remoteAddress ?? '')) {
+      socket.resetAndDestroy(); // a RST: the peer sees ECONNRESET
+      return log(label, \`turned away \${socket.remoteAddress}:\${socket.remotePort}: not allowed\`);
+    }
+    if (open >= (policy.maxConns ?? 100)) {
+      socket.destroy();
+      return log(label, \`turned away \${socket.remoteAddress}:\${socket.remotePort}: over max-conns\`);
+    }
+    open++;
+    socket.once('close', () => open--);
+    if (policy.idle !== undefined) {
+      socket.setTimeout(policy.idle, () => {
+        log(name, \`idle-timeout: nothing for \${policy.idle} ms, the connection is closed\`);
+        socket.destroy(stepError('ETIMEDOUT', \`idle-timeout: nothing for \${policy.idle} ms, the connection is closed\`));
+      });
+    }
     const name = \`\${label} c\${++count}\`;
     log(name, \`accepted \${socket.remoteAddress ?? ''}:\${socket.remotePort ?? ''}\`);
     countEvent(label, 'accepted');
@@ -479,8 +526,9 @@ async function serve(label, where, session, tlsOptions) {
 }
 `),
   serveUdp: S(['dgram', 'net'], ['datagrams', 'listener'], `
-/** A UDP listener on HOST:PORT: each datagram runs SESSION (§7.4). */
-async function serveUdp(label, where, session) {
+/** A UDP listener on HOST:PORT: each datagram runs SESSION (§7.4); one from a peer allow and deny turn away is dropped (§7.6). */
+async function serveUdp(label, where, session, policy = {}) {
+  const denied = turnedAway(policy);
   const socket = dgram.createSocket(net.isIPv6(where[0]) ? 'udp6' : 'udp4');
   await new Promise((resolve, reject) => {
     socket.once('error', reject);
@@ -488,6 +536,7 @@ async function serveUdp(label, where, session) {
   });
   let count = 0;
   socket.on('message', (datagram, peer) => {
+    if (denied?.(peer.address)) return log(label, \`turned away \${peer.address}:\${peer.port}: not allowed\`);
     const name = \`\${label} d\${++count}\`;
     countEvent(label, 'datagram');
     sessions.push(runBlock(name, session, new Datagrams(socket, name, peer, datagram)));

@@ -736,11 +736,14 @@ class PythonProgram extends ProgramWriter {
   private listener(block: Block, h: Header, session: string): void {
     const name = h.name ? pyString(h.name) : undefined;
     const p = block.policy;
-    const responder = block.steps.some((s) => s.kind === 'on') || p.messages !== undefined;
-    if (p.maxConnections !== undefined || p.allow.length || p.deny.length || (p.idleTimeoutMs !== undefined && !responder) || p.rewrites?.length) {
-      this.untranslated(h, `listener policy has no translation here: ${[p.maxConnections !== undefined && 'max-conns', p.allow.length && 'allow', p.deny.length && 'deny', p.idleTimeoutMs !== undefined && !responder && 'idle-timeout', p.rewrites?.length && 'rewrite'].filter(Boolean).join(', ')}`);
-    }
-    if (block.udp.groups.length) this.untranslated(h, 'joining a multicast group has no translation yet');
+    if (p.rewrites?.length) this.untranslated(h, 'a relay\'s rewrites have no translation: the relay forwards the bytes unchanged');
+    // The policy lines (§7.6) as serve()'s policy: max_conns, allow, deny, idle (seconds).
+    const policy: string[] = [];
+    if (p.maxConnections !== undefined) policy.push(`'max_conns': ${p.maxConnections}`);
+    if (p.allow.length) policy.push(`'allow': [${p.allow.map((a) => pyString(a)).join(', ')}]`);
+    if (p.deny.length) policy.push(`'deny': [${p.deny.map((a) => pyString(a)).join(', ')}]`);
+    if (p.idleTimeoutMs !== undefined) policy.push(`'idle': ${seconds(p.idleTimeoutMs)}`);
+    const policyArg = policy.length ? `, policy={${policy.join(', ')}}` : '';
     switch (h.transport) {
       case 'unix':
         this.used.add('listenUnix');
@@ -749,6 +752,16 @@ class PythonProgram extends ProgramWriter {
       case 'udp':
         this.used.add('serveUdp');
         this.emit(`listener = listen(${this.listenArgs(h.target)}, socket.SOCK_DGRAM)`);
+        if (block.udp.broadcast) this.emit('listener.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)');
+        for (const g of block.udp.groups) {
+          if (g.group.includes(':')) {
+            this.untranslated(h, `joining the IPv6 group ${g.group} has no translation: setsockopt(IPPROTO_IPV6, IPV6_JOIN_GROUP, …)`);
+            continue;
+          }
+          this.imports.add('struct');
+          this.emit(`# join ${g.group}${g.iface ? ` ${g.iface}` : ''}: IP_ADD_MEMBERSHIP, the group and the interface's address`);
+          this.emit(`listener.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, struct.pack('4s4s', socket.inet_aton(${pyString(g.group)}), socket.inet_aton(${pyString(g.iface ?? '0.0.0.0')})))`);
+        }
         break;
       default:
         this.used.add('listener');
@@ -756,13 +769,13 @@ class PythonProgram extends ProgramWriter {
     }
     if (name) this.emit(`name_listener(${name}, listener)`);
     if (h.transport === 'udp') {
-      this.emit(`serve_udp(${pyString(blockLabel(block))}, listener, ${session})`);
+      this.emit(`serve_udp(${pyString(blockLabel(block))}, listener, ${session}${policyArg})`);
     } else if (h.transport === 'tls') {
       if (block.tls.selfSigned) this.untranslated(h, 'the standard library cannot make a certificate: make one with `openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -keyout key.pem -out cert.pem` and give it with cert and key');
       this.tlsContext(block, 'server');
-      this.emit(`serve(${pyString(blockLabel(block))}, listener, ${session}, context)`);
+      this.emit(`serve(${pyString(blockLabel(block))}, listener, ${session}, context${policyArg})`);
     } else {
-      this.emit(`serve(${pyString(blockLabel(block))}, listener, ${session})`);
+      this.emit(`serve(${pyString(blockLabel(block))}, listener, ${session}${policyArg})`);
     }
   }
 

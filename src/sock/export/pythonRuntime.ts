@@ -128,8 +128,9 @@ class Stream:
     """A stream connection (TCP, TLS or Unix) that logs what it sends and receives. Bytes that
     arrive past what a receive asked for wait in \`buffer\` for the next one (§8.1)."""
 
-    def __init__(self, sock, label, verified=False):
+    def __init__(self, sock, label, verified=False, idle=None):
         self.sock = sock
+        self.idle = idle  # idle-timeout (§7.6): no wait for bytes lasts longer, in seconds
         self.label = label
         self.verified = verified
         self.buffer = b''
@@ -178,8 +179,15 @@ class Stream:
         left = None if deadline is None else deadline - time.monotonic()
         if left is not None and left <= 0:
             raise TimeoutError(f'timed out; {len(self.buffer)} bytes arrived: {show(self.buffer)}')
-        self.sock.settimeout(left)
-        chunk = self.sock.recv(65536)
+        idle = self.idle is not None and (left is None or self.idle < left)
+        self.sock.settimeout(self.idle if idle else left)
+        try:
+            chunk = self.sock.recv(65536)
+        except TimeoutError:
+            if idle:
+                self.close()
+                raise TimeoutError(f'idle-timeout: nothing for {self.idle} s, the connection is closed') from None
+            raise
         self.received += len(chunk)
         if not chunk:
             self.peer_closed = True
@@ -373,7 +381,7 @@ def address(text):
     host, _, port = text.rpartition(':')
     return host.strip('[]'), int(port)
 `),
-  listener: S(['socket', 'threading'], ['stream'], `
+  listener: S(['socket', 'threading', 'ipaddress', 'struct'], ['stream'], `
 events = {}  # connections accepted and datagrams received, by listener name, for await
 events_changed = threading.Condition()
 
@@ -407,16 +415,36 @@ def listen(host, port, kind=socket.SOCK_STREAM):
     return listener
 
 
-def serve(label, listener, session, context=None):
+def turned_away(policy, peer):
+    """allow and deny (§7.6): a peer that matches a deny, or no allow when there are some."""
+    if not isinstance(peer, tuple) or not (policy.get('allow') or policy.get('deny')):
+        return False
+    address = ipaddress.ip_address(peer[0])
+    address = getattr(address, 'ipv4_mapped', None) or address  # ::ffff:127.0.0.1 is 127.0.0.1
+
+    def matches(subnets):
+        return any(address in ipaddress.ip_network(subnet, strict=False) for subnet in subnets)
+
+    return matches(policy.get('deny', [])) or (bool(policy.get('allow')) and not matches(policy['allow']))
+
+
+def serve(label, listener, session, context=None, policy=None):
     """accept() in a thread of its own; each connection's session runs in a thread too, so a
-    slow client does not hold up the others (the tutorial's part 2)."""
+    slow client does not hold up the others (the tutorial's part 2). POLICY holds the listener's
+    max_conns (100 by default), allow, deny and idle (§7.6)."""
+    policy = policy or {}
+    open_connections = [0]
+    counting = threading.Lock()
+
     def one(name, conn):
         try:
             if context is not None:
                 conn = context.wrap_socket(conn, server_side=True)
-            run_block(name, session, Stream(conn, name, context is not None and context.verify_mode != ssl.CERT_NONE))
+            run_block(name, session, Stream(conn, name, context is not None and context.verify_mode != ssl.CERT_NONE, policy.get('idle')))
         finally:
             conn.close()
+            with counting:
+                open_connections[0] -= 1
 
     def accept():
         count = 0
@@ -425,6 +453,19 @@ def serve(label, listener, session, context=None):
                 conn, peer = listener.accept()
             except OSError:
                 return  # the listener was closed
+            if turned_away(policy, peer):
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+                conn.close()  # a RST: the peer sees ConnectionResetError
+                log(label, f'turned away {peer}: not allowed')
+                continue
+            with counting:
+                full = open_connections[0] >= policy.get('max_conns', 100)
+                if not full:
+                    open_connections[0] += 1
+            if full:
+                conn.close()
+                log(label, f'turned away {peer}: over max-conns')
+                continue
             count += 1
             conn.setblocking(True)
             log(f'{label} c{count}', f'accepted {peer}')
@@ -437,8 +478,11 @@ def serve(label, listener, session, context=None):
     log(label, f'listening on {listener.getsockname()}')
 `),
   serveUdp: S(['socket', 'threading'], ['datagrams', 'listener'], `
-def serve_udp(label, listener, session):
-    """recvfrom() in a thread of its own: each datagram runs a session (§7.4)."""
+def serve_udp(label, listener, session, policy=None):
+    """recvfrom() in a thread of its own: each datagram runs a session (§7.4); a datagram from a
+    peer that allow and deny turn away is dropped (§7.6)."""
+    policy = policy or {}
+
     def receive():
         count = 0
         while True:
@@ -446,6 +490,9 @@ def serve_udp(label, listener, session):
                 datagram, peer = listener.recvfrom(65536)
             except OSError:
                 return
+            if turned_away(policy, peer):
+                log(label, f'turned away {peer}: not allowed')
+                continue
             count += 1
             name = f'{label} d{count}'
             count_event(label, 'datagram')

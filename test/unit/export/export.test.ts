@@ -86,7 +86,7 @@ describe('export: every statement becomes code or a comment that says it has non
     await assertPythonParses(python);
   });
 
-  it('names what has no translation, with its line and why: a load, a listener policy, a multicast group', () => {
+  it('names what has no translation, with its line and why: a load, a relay\'s rewrite, an IPv6 group', () => {
     const file = parseSock(
       [
         '### Many clients',
@@ -94,18 +94,18 @@ describe('export: every statement becomes code or a comment that says it has non
         'load 10 clients',
         'send "x"',
         'expect p99 < 20ms',
-        '### A guarded listener',
+        '### A relay that rewrites',
         'listen tcp 127.0.0.1:0',
-        'max-conns 2',
-        'deny 10.0.0.0/8',
-        'echo',
+        'forward tcp 127.0.0.1:9',
+        'rewrite up "a" with "b"',
         '### A group',
-        'listen udp 0.0.0.0:5007',
-        'join 239.1.2.3',
+        'listen udp [::]:5007',
+        'join ff02::1:3',
         'echo',
         '',
       ].join('\n'),
     );
+    assert.deepEqual(file.diagnostics.filter((d) => d.severity === 'error'), []);
     for (const lang of ['python', 'node'] as const) {
       const r = exportSock(file, options(lang));
       assert.deepEqual(
@@ -113,13 +113,24 @@ describe('export: every statement becomes code or a comment that says it has non
         [
           [3, 'load 10 clients', 'a load has no translation'],
           [5, 'expect p99 < 20ms', 'a load expectation needs the load, which has no translation'],
-          [7, 'listen tcp 127.0.0.1:0', 'listener policy has no translation here'],
-          [12, 'listen udp 0.0.0.0:5007', 'joining a multicast group has no translation yet'],
+          [7, 'listen tcp 127.0.0.1:0', "a relay's rewrites have no translation"],
+          ...(lang === 'python' ? [[11, 'listen udp [::]:5007', 'joining the IPv6 group ff02']] : []),
         ],
         lang,
       );
-      assert.match(r.untranslated[2].reason, /max-conns, deny$/);
     }
+  });
+
+  it('writes the listener policy and groups: max-conns, allow, deny, idle-timeout, join', () => {
+    const file = parseSock(['### A guarded listener', 'listen tcp 127.0.0.1:0', 'max-conns 2', 'allow 127.0.0.0/8', 'deny 127.0.0.2', 'idle-timeout 1500ms', 'echo', '### A group', 'listen udp 0.0.0.0:5007', 'join 239.1.2.3 127.0.0.1', 'echo', ''].join('\n'));
+    const py = exportSock(file, options('python'));
+    assert.deepEqual(py.untranslated, []);
+    assert.match(py.code, /serve\('block 1', listener, block_1_session, policy=\{'max_conns': 2, 'allow': \['127\.0\.0\.0\/8'\], 'deny': \['127\.0\.0\.2'\], 'idle': 1\.5\}\)/);
+    assert.match(py.code, /socket\.IP_ADD_MEMBERSHIP, struct\.pack\('4s4s', socket\.inet_aton\('239\.1\.2\.3'\), socket\.inet_aton\('127\.0\.0\.1'\)\)/);
+    const node = exportSock(file, options('node'));
+    assert.deepEqual(node.untranslated, []);
+    assert.match(node.code, /\{ maxConns: 2, allow: \['127\.0\.0\.0\/8'\], deny: \['127\.0\.0\.2'\], idle: 1500 \}/);
+    assert.match(node.code, /listener\.addMembership\('239\.1\.2\.3', '127\.0\.0\.1'\);/);
   });
 
   it('--block N exports that block with the listeners and kept connections it names, and nothing else', () => {
