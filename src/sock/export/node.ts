@@ -9,7 +9,7 @@ import { decodeEscapes } from '../../net/payload';
 import type { Amount, Block, FieldPart, Header, Matcher, Payload, SockFile, Step, Template } from '../ast';
 import { blockLabel, hexWildcards, lineOf, literalBytes, nodeBytes, nodeRegex, quoted, regexCaveat, selectBlocks, variablesInOrder, type ExportOptions, type ExportResult } from './common';
 import { NODE_STATE, nodePrelude } from './nodeRuntime';
-import { hasExpect, hasTime, literalText, ProgramWriter, splitTarget, timedTargets } from './writer';
+import { hasTime, isArithmetic, literalText, namedGroups, policyOf, ProgramWriter, splitTarget } from './writer';
 
 /** A JavaScript identifier from a label: `greeter`, `block_6`. */
 function identifier(text: string): string {
@@ -36,6 +36,82 @@ class NodeProgram extends ProgramWriter {
     this.emit('stepStarted = performance.now(); // for the expect time below');
     body();
     this.emit('elapsedMs = performance.now() - stepStarted;');
+  }
+
+  protected readonly loadNote = 'a load has no translation: the program runs one session; start N of them with Promise.all for a load';
+
+  protected functionName(block: Block): string {
+    return `block${block.index}`;
+  }
+
+  protected sessionName(block: Block): string {
+    return `${identifier(blockLabel(block))}Session`;
+  }
+
+  protected openFunction(name: string, params: readonly string[], doc: string, steps: readonly Step[], header: boolean): void {
+    this.emit(`/** ${doc} */`);
+    this.emit(`async function ${name}(${params.join(', ')}) {`);
+    this.depth++;
+    const locals = [
+      ...(steps.length > 0 ? ['data'] : []),
+      ...(header ? ['conn'] : []),
+      ...(steps.some((s) => s.kind === 'on' && s.test?.kind === 'regex') ? ['m'] : []),
+      ...(hasTime(steps) ? ['stepStarted', 'elapsedMs'] : []),
+    ];
+    if (locals.length > 0) this.emit(`let ${locals.join(', ')};`);
+  }
+
+  protected closeFunction(): void {
+    this.depth--;
+    this.emit('}');
+    this.emit('');
+  }
+
+  protected closeConnection(): void {
+    this.emit('conn.close();');
+  }
+
+  protected uncheckedPass(): void {
+    this.emit('results.passed++; // a block without an expect passes by running without an error (§10.1)');
+  }
+
+  protected readChunk(): void {
+    this.emit('data = await conn.recv(); // messages chunk: each chunk as it arrives');
+  }
+
+  protected messageLoop(bound: Amount | undefined, body: () => void): void {
+    this.emit(`while (await conn.nextMessage(${bound === undefined ? '' : this.duration(bound)})) {`);
+    this.depth++;
+    body();
+    this.emit('if (conn.closed) break; // a rule closed or reset the connection');
+    this.depth--;
+    this.emit('}');
+  }
+
+  protected branches(tests: readonly { readonly test: string; readonly body: () => void }[], otherwise: () => void): void {
+    tests.forEach((b, i) => {
+      this.emit(`${i === 0 ? 'if' : '} else if'} (${b.test}) {`);
+      this.depth++;
+      b.body();
+      this.depth--;
+    });
+    this.emit('} else {');
+    this.depth++;
+    otherwise();
+    this.depth--;
+    this.emit('}');
+  }
+
+  protected keepMatch(test: string): string {
+    return `(m = ${test})`;
+  }
+
+  protected namedGroupsToVariables(flags: string): void {
+    this.emit(`Object.assign(vars, groupsOf(m, data${flags.includes('b') ? ', true' : ''}));`);
+  }
+
+  protected logLine(text: string): void {
+    this.emit(`log(label, ${quoted(text)});`);
   }
 
   // ---- expressions ---------------------------------------------------------------------------
@@ -109,16 +185,7 @@ class NodeProgram extends ProgramWriter {
   /** A field payload (§4.6): Buffer writes for integers; a group that a length or checksum needs goes to a constant first. */
   private fields(parts: readonly FieldPart[], eol: Block['eol']): string {
     const named = new Map<number, string>();
-    const wanted = new Set<number>();
-    parts.forEach((part, i) => {
-      if (part.kind === 'length') {
-        const next = parts.findIndex((q, k) => k > i && q.kind === 'group');
-        if (next >= 0) wanted.add(next);
-      } else if (part.kind === 'checksum' && parts[i - 1]?.kind === 'group') {
-        wanted.add(i - 1);
-      }
-    });
-    for (const i of [...wanted].sort((a, b) => a - b)) {
+    for (const i of namedGroups(parts)) {
       const name = `group${++this.temp}`;
       this.emit(`const ${name} = ${this.fields((parts[i] as Extract<FieldPart, { kind: 'group' }>).parts, eol)};`);
       named.set(i, name);
@@ -170,7 +237,7 @@ class NodeProgram extends ProgramWriter {
     return `field('${type}', ${value})`;
   }
 
-  private test(m: Matcher, eol: Block['eol'], node: Step): string | undefined {
+  protected test(m: Matcher, eol: Block['eol'], node: Step): string | undefined {
     switch (m.kind) {
       case 'contains':
       case 'exactly': {
@@ -260,8 +327,7 @@ class NodeProgram extends ProgramWriter {
         return;
       case 'set': {
         const value = this.bytes(step.value, false);
-        const literal = step.value.parts.filter((p) => 'text' in p).map((p) => ('text' in p ? p.text : '')).join('');
-        if (/\s[-+*×]\s/.test(literal)) {
+        if (isArithmetic(step.value)) {
           this.used.add('arithmetic');
           this.emit(`vars[${quoted(step.name)}] = arithmetic(${value});`);
         } else {
@@ -350,64 +416,7 @@ class NodeProgram extends ProgramWriter {
     }
   }
 
-  /**
-   * A responder (§7.9): `on connect`, then message by message the first rule whose test passes
-   * (a regex's named groups become variables), `on other` for the rest, `on half-close` at the end.
-   */
-  private responder(block: Block, rules: readonly Extract<Step, { kind: 'on' }>[]): void {
-    for (const rule of rules.filter((r) => r.event === 'connect')) {
-      this.comment(rule);
-      this.steps(rule.steps, block);
-    }
-    const messages = block.policy.messages;
-    // A message's own timeout bounds its wait, else the listener's idle-timeout (§7.6).
-    const bound = messages?.timeoutMs ?? block.policy.idleTimeoutMs;
-    this.emit(`while (await conn.nextMessage(${bound === undefined ? '' : this.duration(bound)})) {`);
-    this.depth++;
-    if (messages) {
-      this.comment(messages);
-      this.recv(messages, block.eol);
-    } else {
-      this.emit('data = await conn.recv(); // messages chunk: each chunk as it arrives');
-    }
-    const tested = rules.filter((r) => r.event === 'message');
-    const tests = tested.map((r) => {
-      const test = this.test(r.test as Matcher, block.eol, r) as string;
-      return r.test?.kind === 'regex' ? `(m = ${test})` : test;
-    });
-    tested.forEach((rule, i) => {
-      this.emit(`${i === 0 ? 'if' : '} else if'} (${tests[i]}) {`);
-      this.depth++;
-      this.comment(rule);
-      if (rule.test?.kind === 'regex' && /\(\?P?</.test(rule.test.source)) this.emit(`Object.assign(vars, groupsOf(m, data${rule.test.flags.includes('b') ? ', true' : ''}));`);
-      this.steps(rule.steps, block);
-      this.depth--;
-    });
-    const other = rules.find((r) => r.event === 'other');
-    if (tested.length > 0) {
-      this.emit('} else {');
-      this.depth++;
-    }
-    if (other) {
-      this.comment(other);
-      this.steps(other.steps, block);
-    } else if (tested.length > 0) {
-      this.emit("log(label, 'no rule took this message');");
-    }
-    if (tested.length > 0) {
-      this.depth--;
-      this.emit('}');
-    }
-    this.emit('if (conn.closed) break; // a rule closed or reset the connection');
-    this.depth--;
-    this.emit('}');
-    for (const rule of rules.filter((r) => r.event === 'half-close')) {
-      this.comment(rule);
-      this.steps(rule.steps, block);
-    }
-  }
-
-  private recv(step: Extract<Step, { kind: 'recv' }>, eol: Block['eol']): void {
+  protected recv(step: Extract<Step, { kind: 'recv' }>, eol: Block['eol']): void {
     const t = this.timeoutArg(step.timeoutMs);
     switch (step.mode) {
       case 'chunk':
@@ -591,58 +600,7 @@ class NodeProgram extends ProgramWriter {
     this.emit(`const tlsOptions = { ${options.join(', ')} };`);
   }
 
-  block(block: Block): string {
-    const h = block.header;
-    const fn = `block${block.index}`;
-    const doc = `// ### ${block.title || `Block ${block.index}`}  (${this.options.fileName}:${lineOf(block)})`;
-    if (block.load) this.untranslated(block.load, 'a load has no translation: the program runs one session; start N of them with Promise.all for a load');
-    if (h?.kind === 'listen') {
-      const session = `${identifier(blockLabel(block))}Session`;
-      this.emit(`/** A session of ${blockLabel(block)}: the block's steps on one accepted ${h.transport === 'udp' ? 'datagram' : 'connection'}. */`);
-      this.emit(`async function ${session}(label, conn) {`);
-      this.depth++;
-      const rules = block.steps.filter((s): s is Extract<Step, { kind: 'on' }> => s.kind === 'on');
-      this.emit(`let data${rules.some((r) => r.test?.kind === 'regex') ? ', m' : ''}${hasTime(block.steps) ? ', stepStarted, elapsedMs' : ''};`);
-      this.steps(block.steps.filter((s) => s.kind !== 'on'), block);
-      if (rules.length > 0 || block.policy.messages) this.responder(block, rules);
-      this.depth--;
-      this.emit('}');
-      this.emit('');
-      this.emit(doc);
-      this.emit(`async function ${fn}(label) {`);
-      this.depth++;
-      this.comment(h);
-      this.listener(block, h, session);
-      this.depth--;
-      this.emit('}');
-      return fn;
-    }
-    this.emit(doc);
-    this.emit(`async function ${fn}(label) {`);
-    this.depth++;
-    this.emit(`let data${h ? ', conn' : ''}${hasTime(block.steps) ? ', stepStarted, elapsedMs' : ''};`);
-    const steps = [...block.steps];
-    let connected = h?.kind === 'connect' && !h.keep;
-    if (h) {
-      const first = steps[0];
-      const header = timedTargets(steps).header ? (): void => this.timed(() => this.header(block, h)) : (): void => this.header(block, h);
-      if (first?.kind === 'expect' && first.matcher.kind === 'error') {
-        this.guarded(header, first, first.matcher);
-        steps.shift();
-        connected = false;
-      } else {
-        header();
-      }
-    }
-    this.steps(steps, block);
-    if (connected) this.emit('conn.close();');
-    if (!hasExpect(block.steps)) this.emit('results.passed++; // a block without an expect passes by running without an error (§10.1)');
-    this.depth--;
-    this.emit('}');
-    return fn;
-  }
-
-  private header(block: Block, h: Header): void {
+  protected header(block: Block, h: Header): void {
     this.comment(h);
     const timeout = h.timeoutMs === undefined ? '' : `, ${this.duration(h.timeoutMs)}`;
     if (h.kind === 'use') {
@@ -673,15 +631,16 @@ class NodeProgram extends ProgramWriter {
     if (h.keep && h.name) this.emit(`connections[${quoted(h.name)}] = conn; // keep: later blocks use it`);
   }
 
-  private listener(block: Block, h: Header, session: string): void {
+  protected listener(block: Block, h: Header, session: string): void {
     const p = block.policy;
     if (p.rewrites?.length) this.untranslated(h, "a relay's rewrites have no translation: the relay forwards the bytes unchanged");
     // The policy lines (§7.6) as serve()'s policy: maxConns, allow, deny, idle (ms).
+    const { maxConns, allow, deny, idleMs } = policyOf(block);
     const policy: string[] = [];
-    if (p.maxConnections !== undefined) policy.push(`maxConns: ${p.maxConnections}`);
-    if (p.allow.length) policy.push(`allow: [${p.allow.map(quoted).join(', ')}]`);
-    if (p.deny.length) policy.push(`deny: [${p.deny.map(quoted).join(', ')}]`);
-    if (p.idleTimeoutMs !== undefined) policy.push(`idle: ${p.idleTimeoutMs}`);
+    if (maxConns !== undefined) policy.push(`maxConns: ${maxConns}`);
+    if (allow) policy.push(`allow: [${allow.map(quoted).join(', ')}]`);
+    if (deny) policy.push(`deny: [${deny.map(quoted).join(', ')}]`);
+    if (idleMs !== undefined) policy.push(`idle: ${idleMs}`);
     const policyArg = policy.length ? `{ ${policy.join(', ')} }` : undefined;
     const label = quoted(blockLabel(block));
     let server: string;
@@ -719,7 +678,7 @@ class NodeProgram extends ProgramWriter {
     const calls: string[] = [];
     for (const block of blocks) {
       const fn = this.block(block);
-      body.push(...this.lines.splice(0), '');
+      body.push(...this.lines.splice(0));
       calls.push(`await runBlock(${quoted(blockLabel(block))}, ${fn});`);
     }
     const vars: string[] = [];

@@ -8,7 +8,7 @@ import { parseIntLiteral, type IntType } from '../../net/fields';
 import type { Amount, Block, FieldPart, Header, Matcher, Payload, SockFile, Step, Template } from '../ast';
 import { blockLabel, hexWildcards, lineOf, literalBytes, pythonBytes, pythonRegex, regexCaveat, selectBlocks, variablesInOrder, type ExportOptions, type ExportResult } from './common';
 import { PYTHON_STATE, pythonPrelude } from './pythonRuntime';
-import { hasExpect, literalText, ProgramWriter, splitTarget, timedTargets } from './writer';
+import { isArithmetic, literalText, namedGroups, policyOf, ProgramWriter, splitTarget } from './writer';
 import { decodeEscapes } from '../../net/payload';
 
 /** struct formats of the fixed-width integer types (§4.6). */
@@ -59,6 +59,75 @@ class PythonProgram extends ProgramWriter {
     this.emit('step_started = time.monotonic()  # for the expect time below');
     body();
     this.emit('elapsed_ms = (time.monotonic() - step_started) * 1000');
+  }
+
+  protected readonly loadNote = 'a load has no translation: the program runs one session; start N threads of it for a load';
+
+  protected functionName(block: Block): string {
+    return `block_${block.index}`;
+  }
+
+  protected sessionName(block: Block): string {
+    return `${blockLabel(block).replace(/[^A-Za-z0-9_]/g, '_')}_session`;
+  }
+
+  protected openFunction(name: string, params: readonly string[], doc: string, steps: readonly Step[]): void {
+    this.emit(`def ${name}(${params.join(', ')}):`);
+    this.depth++;
+    this.emit(`"""${doc.replace(/\\/g, '\\\\').replace(/"""/g, '\\"\\"\\"')}"""`);
+    if (steps.length > 0) this.emit('data = None');
+  }
+
+  protected closeFunction(): void {
+    this.depth--;
+    this.emit('');
+    this.emit('');
+  }
+
+  protected closeConnection(): void {
+    this.emit('conn.close()');
+  }
+
+  protected uncheckedPass(): void {
+    this.emit("results['passed'] += 1  # a block without an expect passes by running without an error (§10.1)");
+  }
+
+  protected readChunk(): void {
+    this.emit('data = conn.recv()  # messages chunk: each chunk as it arrives');
+  }
+
+  protected messageLoop(bound: Amount | undefined, body: () => void): void {
+    this.emit(`while conn.next_message(${bound === undefined ? '' : this.duration(bound)}):`);
+    this.depth++;
+    body();
+    this.emit('if conn.closed:  # a rule closed or reset the connection');
+    this.emit('    break');
+    this.depth--;
+  }
+
+  protected branches(tests: readonly { readonly test: string; readonly body: () => void }[], otherwise: () => void): void {
+    tests.forEach((b, i) => {
+      this.emit(`${i === 0 ? 'if' : 'elif'} ${b.test}:`);
+      this.depth++;
+      b.body();
+      this.depth--;
+    });
+    this.emit('else:');
+    this.depth++;
+    otherwise();
+    this.depth--;
+  }
+
+  protected keepMatch(test: string): string {
+    return `(m := ${test})`;
+  }
+
+  protected namedGroupsToVariables(flags: string): void {
+    this.emit(`var.update(groups_of(m, data${flags.includes('b') ? ', as_bytes=True' : ''}))`);
+  }
+
+  protected logLine(text: string): void {
+    this.emit(`log(label, ${pyString(text)})`);
   }
 
   // ---- expressions ---------------------------------------------------------------------------
@@ -138,16 +207,7 @@ class PythonProgram extends ProgramWriter {
   /** A field payload (§4.6): struct.pack for integers; a group that a length or checksum needs goes to a variable first. */
   private fields(parts: readonly FieldPart[], eol: Block['eol']): string {
     const named = new Map<number, string>();
-    const wanted = new Set<number>();
-    parts.forEach((part, i) => {
-      if (part.kind === 'length') {
-        const next = parts.findIndex((q, k) => k > i && q.kind === 'group');
-        if (next >= 0) wanted.add(next);
-      } else if (part.kind === 'checksum' && parts[i - 1]?.kind === 'group') {
-        wanted.add(i - 1);
-      }
-    });
-    for (const i of [...wanted].sort((a, b) => a - b)) {
+    for (const i of namedGroups(parts)) {
       const name = `group${++this.temp}`;
       this.emit(`${name} = ${this.fields((parts[i] as Extract<FieldPart, { kind: 'group' }>).parts, eol)}`);
       named.set(i, name);
@@ -206,7 +266,7 @@ class PythonProgram extends ProgramWriter {
   }
 
   /** A test of the last value (contains, at, exactly, regex) as a Python condition; `undefined` for the others. */
-  private test(m: Matcher, eol: Block['eol'], node: Step, name = 'expected'): string | undefined {
+  protected test(m: Matcher, eol: Block['eol'], node: Step, name = 'expected'): string | undefined {
     switch (m.kind) {
       case 'contains':
       case 'exactly': {
@@ -297,8 +357,7 @@ class PythonProgram extends ProgramWriter {
         return;
       case 'set': {
         const value = this.bytes(step.value, false);
-        const literal = step.value.parts.filter((p) => 'text' in p).map((p) => ('text' in p ? p.text : '')).join('');
-        if (/\s[-+*×]\s/.test(literal)) {
+        if (isArithmetic(step.value)) {
           this.used.add('arithmetic');
           this.emit(`var[${pyString(step.name)}] = arithmetic(${value})`);
         } else {
@@ -398,60 +457,7 @@ class PythonProgram extends ProgramWriter {
     }
   }
 
-  /**
-   * A responder (§7.9): `on connect`, then message by message the first rule whose test passes
-   * (a regex's named groups become variables), `on other` for the rest, `on half-close` at the end.
-   */
-  private responder(block: Block, rules: readonly Extract<Step, { kind: 'on' }>[]): void {
-    for (const rule of rules.filter((r) => r.event === 'connect')) {
-      this.comment(rule);
-      this.steps(rule.steps, block);
-    }
-    const messages = block.policy.messages;
-    // A message's own timeout bounds its wait, else the listener's idle-timeout (§7.6).
-    const bound = messages?.timeoutMs ?? block.policy.idleTimeoutMs;
-    const wait = bound === undefined ? '' : this.duration(bound);
-    this.emit(`while conn.next_message(${wait}):`);
-    this.depth++;
-    if (messages) {
-      this.comment(messages);
-      this.recv(messages, block.eol);
-    } else {
-      this.emit('data = conn.recv()  # messages chunk: each chunk as it arrives');
-    }
-    const tested = rules.filter((r) => r.event === 'message');
-    const tests = tested.map((r, i) => {
-      const test = this.test(r.test as Matcher, block.eol, r, `expected${i + 1}`) as string;
-      return r.test?.kind === 'regex' ? `(m := ${test})` : test;
-    });
-    tested.forEach((rule, i) => {
-      this.emit(`${i === 0 ? 'if' : 'elif'} ${tests[i]}:`);
-      this.depth++;
-      this.comment(rule);
-      if (rule.test?.kind === 'regex' && /\(\?P?</.test(rule.test.source)) this.emit(`var.update(groups_of(m, data${rule.test.flags.includes('b') ? ', as_bytes=True' : ''}))`);
-      this.steps(rule.steps, block);
-      this.depth--;
-    });
-    const other = rules.find((r) => r.event === 'other');
-    if (tested.length > 0) this.emit('else:');
-    if (tested.length > 0) this.depth++;
-    if (other) {
-      this.comment(other);
-      this.steps(other.steps, block);
-    } else if (tested.length > 0) {
-      this.emit("log(label, 'no rule took this message')");
-    }
-    if (tested.length > 0) this.depth--;
-    this.emit('if conn.closed:  # a rule closed or reset the connection');
-    this.emit('    break');
-    this.depth--;
-    for (const rule of rules.filter((r) => r.event === 'half-close')) {
-      this.comment(rule);
-      this.steps(rule.steps, block);
-    }
-  }
-
-  private recv(step: Extract<Step, { kind: 'recv' }>, eol: Block['eol']): void {
+  protected recv(step: Extract<Step, { kind: 'recv' }>, eol: Block['eol']): void {
     const t = this.timeoutArg(step.timeoutMs);
     switch (step.mode) {
       case 'chunk':
@@ -651,59 +657,7 @@ class PythonProgram extends ProgramWriter {
     if (tls.alpn) this.emit(`context.set_alpn_protocols([${tls.alpn.map((a) => pyString(a)).join(', ')}])`);
   }
 
-  /** The code of one block: a function `block_N(label)`, and for a listener, its session function first. */
-  block(block: Block): string {
-    const h = block.header;
-    const fn = `block_${block.index}`;
-    const doc = `"""${(block.title || `Block ${block.index}`).replace(/\\/g, '\\\\').replace(/"""/g, '\\"\\"\\"')} (${this.options.fileName}:${lineOf(block)})"""`;
-    if (block.load) this.untranslated(block.load, 'a load has no translation: the program runs one session; start N threads of it for a load');
-    if (h?.kind === 'listen') {
-      const session = `${blockLabel(block).replace(/[^A-Za-z0-9_]/g, '_')}_session`;
-      this.emit(`def ${session}(label, conn):`);
-      this.depth++;
-      this.emit(`"""A session of ${blockLabel(block)}: the block's steps on one accepted ${h.transport === 'udp' ? 'datagram' : 'connection'}."""`);
-      this.emit('data = None');
-      const rules = block.steps.filter((s): s is Extract<Step, { kind: 'on' }> => s.kind === 'on');
-      const script = block.steps.filter((s) => s.kind !== 'on');
-      if (script.length > 0 || rules.length === 0) this.steps(script, block);
-      if (rules.length > 0 || block.policy.messages) this.responder(block, rules);
-      this.depth--;
-      this.emit('');
-      this.emit('');
-      this.emit(`def ${fn}(label):`);
-      this.depth++;
-      this.emit(doc);
-      this.comment(h);
-      this.listener(block, h, session);
-      this.depth--;
-      return fn;
-    }
-    this.emit(`def ${fn}(label):`);
-    this.depth++;
-    this.emit(doc);
-    this.emit('data = None');
-    const steps = [...block.steps];
-    let connected = h?.kind === 'connect' && !h.keep;
-    if (h) {
-      const first = steps[0];
-      const header = timedTargets(steps).header ? (): void => this.timed(() => this.header(block, h)) : (): void => this.header(block, h);
-      if (first?.kind === 'expect' && first.matcher.kind === 'error') {
-        // The connect is meant to fail: there is no connection to close after it.
-        this.guarded(header, first, first.matcher);
-        steps.shift();
-        connected = false;
-      } else {
-        header();
-      }
-    }
-    this.steps(steps, block);
-    if (connected) this.emit('conn.close()');
-    if (!hasExpect(block.steps)) this.emit("results['passed'] += 1  # a block without an expect passes by running without an error (§10.1)");
-    this.depth--;
-    return fn;
-  }
-
-  private header(block: Block, h: Header): void {
+  protected header(block: Block, h: Header): void {
     this.comment(h);
     const timeout = h.timeoutMs === undefined ? '' : `, timeout=${this.duration(h.timeoutMs)}`;
     if (h.kind === 'use') {
@@ -733,16 +687,17 @@ class PythonProgram extends ProgramWriter {
     if (h.keep && h.name) this.emit(`connections[${pyString(h.name)}] = conn  # keep: later blocks use it`);
   }
 
-  private listener(block: Block, h: Header, session: string): void {
+  protected listener(block: Block, h: Header, session: string): void {
     const name = h.name ? pyString(h.name) : undefined;
     const p = block.policy;
     if (p.rewrites?.length) this.untranslated(h, 'a relay\'s rewrites have no translation: the relay forwards the bytes unchanged');
     // The policy lines (§7.6) as serve()'s policy: max_conns, allow, deny, idle (seconds).
+    const { maxConns, allow, deny, idleMs } = policyOf(block);
     const policy: string[] = [];
-    if (p.maxConnections !== undefined) policy.push(`'max_conns': ${p.maxConnections}`);
-    if (p.allow.length) policy.push(`'allow': [${p.allow.map((a) => pyString(a)).join(', ')}]`);
-    if (p.deny.length) policy.push(`'deny': [${p.deny.map((a) => pyString(a)).join(', ')}]`);
-    if (p.idleTimeoutMs !== undefined) policy.push(`'idle': ${seconds(p.idleTimeoutMs)}`);
+    if (maxConns !== undefined) policy.push(`'max_conns': ${maxConns}`);
+    if (allow) policy.push(`'allow': [${allow.map((a) => pyString(a)).join(', ')}]`);
+    if (deny) policy.push(`'deny': [${deny.map((a) => pyString(a)).join(', ')}]`);
+    if (idleMs !== undefined) policy.push(`'idle': ${seconds(idleMs)}`);
     const policyArg = policy.length ? `, policy={${policy.join(', ')}}` : '';
     switch (h.transport) {
       case 'unix':
@@ -787,7 +742,7 @@ class PythonProgram extends ProgramWriter {
     const calls: string[] = [];
     for (const block of blocks) {
       const fn = this.block(block);
-      body.push(...this.lines.splice(0), '', '');
+      body.push(...this.lines.splice(0));
       calls.push(`    run_block(${pyString(blockLabel(block))}, ${fn})`);
     }
     const vars: string[] = [];

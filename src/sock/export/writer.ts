@@ -4,8 +4,8 @@
  * split into host and port. Each language writes its own expressions and statements.
  */
 import { DEFAULT_BIND_HOST } from '../../net/address';
-import type { Block, Matcher, Range, SockFile, Step, Template } from '../ast';
-import { lineOf, type ExportOptions, type Untranslated } from './common';
+import type { Amount, Block, FieldPart, Header, Matcher, Range, SockFile, Step, Template } from '../ast';
+import { blockLabel, lineOf, type ExportOptions, type Untranslated } from './common';
 
 /** True when `steps` hold an `expect`, inside a repeat, a rule or an if included. */
 export function hasExpect(steps: readonly Step[]): boolean {
@@ -70,6 +70,42 @@ export function splitTarget(t: Template, listener: boolean): { host: Template; p
   return undefined;
 }
 
+/** True when a `set` value is integer arithmetic to compute (§8.12): an operator with spaces around it. */
+export function isArithmetic(t: Template): boolean {
+  return /\s[-+*×]\s/.test(t.parts.map((p) => ('text' in p ? p.text : '')).join(''));
+}
+
+/**
+ * The groups of a field payload that a program names before it builds the payload: each group
+ * that a `TYPE len` before it measures, or that a checksum after it covers (§4.6), by index.
+ */
+export function namedGroups(parts: readonly FieldPart[]): number[] {
+  const wanted = new Set<number>();
+  parts.forEach((part, i) => {
+    if (part.kind === 'length') {
+      const next = parts.findIndex((q, k) => k > i && q.kind === 'group');
+      if (next >= 0) wanted.add(next);
+    } else if (part.kind === 'checksum' && parts[i - 1]?.kind === 'group') {
+      wanted.add(i - 1);
+    }
+  });
+  return [...wanted].sort((a, b) => a - b);
+}
+
+/** A listener's policy lines (§7.6) as a program's policy: the entries written, by name. */
+export function policyOf(block: Block): { readonly maxConns?: number; readonly allow?: readonly string[]; readonly deny?: readonly string[]; readonly idleMs?: number } {
+  const p = block.policy;
+  return {
+    ...(p.maxConnections !== undefined ? { maxConns: p.maxConnections } : {}),
+    ...(p.allow.length ? { allow: p.allow } : {}),
+    ...(p.deny.length ? { deny: p.deny } : {}),
+    ...(p.idleTimeoutMs !== undefined ? { idleMs: p.idleTimeoutMs } : {}),
+  };
+}
+
+/** An `on` rule (§7.9). */
+export type Rule = Extract<Step, { kind: 'on' }>;
+
 /** Lines, notes and the walk; a language fills in the statements. */
 export abstract class ProgramWriter {
   protected lines: string[] = [];
@@ -129,4 +165,123 @@ export abstract class ProgramWriter {
 
   /** One step, its comment first. */
   protected abstract step(step: Step, block: Block): void;
+
+  /** The note of a `load` line: how to make a load of the one session the program runs. */
+  protected abstract readonly loadNote: string;
+
+  /** The function names of a block and of a listener block's session. */
+  protected abstract functionName(block: Block): string;
+  protected abstract sessionName(block: Block): string;
+
+  /** A function's first lines (its doc, its locals for `steps`) and its last. */
+  protected abstract openFunction(name: string, params: readonly string[], doc: string, steps: readonly Step[], header: boolean): void;
+  protected abstract closeFunction(): void;
+
+  /** The end of a client block: its connection closed; one pass counted for a block without an expect (§10.1). */
+  protected abstract closeConnection(): void;
+  protected abstract uncheckedPass(): void;
+
+  /** The block's header statement: a connect, or a kept connection taken up. */
+  protected abstract header(block: Block, h: Header): void;
+  /** A listener block's function body: bind, listen and serve `session`. */
+  protected abstract listener(block: Block, h: Header, session: string): void;
+
+  /**
+   * One block as functions: a listener's session function and the function that starts the
+   * listener, or a client's function; the header in a try when `expect error` follows it, timed
+   * when `expect time` checks it. Returns the block function's name.
+   */
+  block(block: Block): string {
+    const h = block.header;
+    const fn = this.functionName(block);
+    const doc = `${block.title || `Block ${block.index}`} (${this.options.fileName}:${lineOf(block)})`;
+    if (block.load) this.untranslated(block.load, this.loadNote);
+    if (h?.kind === 'listen') {
+      const session = this.sessionName(block);
+      const rules = block.steps.filter((s): s is Rule => s.kind === 'on');
+      const script = block.steps.filter((s) => s.kind !== 'on');
+      this.openFunction(session, ['label', 'conn'], `A session of ${blockLabel(block)}: the block's steps on one accepted ${h.transport === 'udp' ? 'datagram' : 'connection'}.`, block.steps, false);
+      this.steps(script, block);
+      if (rules.length > 0 || block.policy.messages) this.responder(block, rules);
+      this.closeFunction();
+      this.openFunction(fn, ['label'], doc, [], false);
+      this.comment(h);
+      this.listener(block, h, session);
+      this.closeFunction();
+      return fn;
+    }
+    this.openFunction(fn, ['label'], doc, block.steps, h !== undefined);
+    const steps = [...block.steps];
+    let connected = h?.kind === 'connect' && !h.keep;
+    if (h) {
+      const first = steps[0];
+      const header = timedTargets(steps).header ? (): void => this.timed(() => this.header(block, h)) : (): void => this.header(block, h);
+      if (first?.kind === 'expect' && first.matcher.kind === 'error') {
+        // The connect is meant to fail: there is no connection to close after it.
+        this.guarded(header, first, first.matcher);
+        steps.shift();
+        connected = false;
+      } else {
+        header();
+      }
+    }
+    this.steps(steps, block);
+    if (connected) this.closeConnection();
+    if (!hasExpect(block.steps)) this.uncheckedPass();
+    this.closeFunction();
+    return fn;
+  }
+
+  /** A test of the last value (contains, at, exactly, regex) as a condition; statements it needs first go to the program. */
+  protected abstract test(m: Matcher, eol: Block['eol'], node: Step, name: string): string | undefined;
+  /** `recv` of a `messages` line (§7.9), or of one chunk when the block has none. */
+  protected abstract recv(step: Extract<Step, { kind: 'recv' }>, eol: Block['eol']): void;
+  protected abstract readChunk(): void;
+  /** `while` the peer sends another message (waiting at most `bound`), `body`, and out when a rule closed the connection. */
+  protected abstract messageLoop(bound: Amount | undefined, body: () => void): void;
+  /** An if / else-if chain: each branch's test and body; `otherwise` when none passes. */
+  protected abstract branches(tests: readonly { readonly test: string; readonly body: () => void }[], otherwise: () => void): void;
+  /** A regex rule's test, its match kept for {@link namedGroupsToVariables}. */
+  protected abstract keepMatch(test: string): string;
+  protected abstract namedGroupsToVariables(flags: string): void;
+  protected abstract logLine(text: string): void;
+
+  /**
+   * A responder (§7.9): `on connect`, then message by message the first rule whose test passes
+   * (a regex's named groups become variables), `on other` for the rest, `on half-close` at the end.
+   */
+  private responder(block: Block, rules: readonly Rule[]): void {
+    const ruleSteps = (rule: Rule): void => {
+      this.comment(rule);
+      this.steps(rule.steps, block);
+    };
+    rules.filter((r) => r.event === 'connect').forEach(ruleSteps);
+    const messages = block.policy.messages;
+    // A message's own timeout bounds its wait, else the listener's idle-timeout (§7.6).
+    this.messageLoop(messages?.timeoutMs ?? block.policy.idleTimeoutMs, () => {
+      if (messages) {
+        this.comment(messages);
+        this.recv(messages, block.eol);
+      } else {
+        this.readChunk();
+      }
+      const tested = rules.filter((r) => r.event === 'message');
+      const tests = tested.map((rule, i) => {
+        const test = this.test(rule.test as Matcher, block.eol, rule, `expected${i + 1}`) as string;
+        return {
+          test: rule.test?.kind === 'regex' ? this.keepMatch(test) : test,
+          body: (): void => {
+            this.comment(rule);
+            if (rule.test?.kind === 'regex' && /\(\?P?</.test(rule.test.source)) this.namedGroupsToVariables(rule.test.flags);
+            this.steps(rule.steps, block);
+          },
+        };
+      });
+      const other = rules.find((r) => r.event === 'other');
+      const otherwise = (): void => (other ? ruleSteps(other) : this.logLine('no rule took this message'));
+      if (tests.length > 0) this.branches(tests, otherwise);
+      else if (other) ruleSteps(other);
+    });
+    rules.filter((r) => r.event === 'half-close').forEach(ruleSteps);
+  }
 }
