@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { exportSock, type ExportLanguage, type ExportResult } from '../sock/export';
+import { exportSock, programName, type ExportLanguage, type ExportResult } from '../sock/export';
 import { hasErrors } from '../sock/parser';
 import { Commands, SOCK_LANGUAGE } from './contributions';
 import type { ParsedDocuments } from './parsedDocuments';
@@ -47,8 +47,22 @@ export async function exportDocument(parsed: ParsedDocuments, doc: vscode.TextDo
   if (action === 'copy') {
     await vscode.env.clipboard.writeText(result.code);
   } else {
-    const program = await vscode.workspace.openTextDocument({ language: lang === 'python' ? 'python' : 'javascript', content: result.code });
-    await vscode.window.showTextDocument(program, { viewColumn: vscode.ViewColumn.Beside, preview: false });
+    // An untitled editor named as the program would be saved (tutorial-block6.py, beside the .sock file).
+    const name = programName(block === undefined ? fileName : fileName.replace(/\.sock$/i, `-block${block}.sock`), lang);
+    const uri = vscode.Uri.file(path.join(baseDir, name)).with({ scheme: 'untitled' });
+    const program = await vscode.workspace.openTextDocument(uri);
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(uri, new vscode.Range(0, 0, program.lineCount, 0), result.code);
+    await vscode.workspace.applyEdit(edit);
+    const shown = await vscode.window.showTextDocument(await vscode.languages.setTextDocumentLanguage(program, lang === 'python' ? 'python' : 'javascript'), { viewColumn: vscode.ViewColumn.Beside, preview: false });
+    // The chosen block's function, where its doc names its line, at the top of the editor.
+    const chosen = block === undefined ? undefined : parsed.of(doc).blocks.find((b) => b.index === block);
+    const at = chosen ? result.code.split('\n').findIndex((l) => l.includes(`(${fileName}:${chosen.range.start.line + 1})`)) : -1;
+    if (at > 0) {
+      const position = new vscode.Position(at - 1, 0);
+      shown.selection = new vscode.Selection(position, position);
+      shown.revealRange(new vscode.Range(position, position), vscode.TextEditorRevealType.AtTop);
+    }
   }
   const done = action === 'copy' ? `Copied ${what} as ${LANGUAGE_NAMES[lang]}` : `Opened ${what} as ${LANGUAGE_NAMES[lang]}`;
   const run = lang === 'python' ? 'python3 PROGRAM.py' : 'node PROGRAM.mjs';

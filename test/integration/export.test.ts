@@ -35,4 +35,19 @@ describe('export a block as a program (issue 20)', () => {
     assert.match(copied, /expectError\(label, \d+, error, 'ECONNRESET'\);/);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
+
+  it("the walkthrough's step opens the scratch file's client as Python, with the greeter it connects to", async () => {
+    await vscode.commands.executeCommand('socketLab.newScratchFile');
+    assert.equal(vscode.window.activeTextEditor?.document.languageId, 'sock');
+    await vscode.commands.executeCommand('socketLab.openAsPython', { block: 2 });
+    const text = vscode.window.activeTextEditor?.document.getText() ?? '';
+    assert.equal(vscode.window.activeTextEditor?.document.languageId, 'python');
+    assert.match(text, /def greeter_session\(label, conn\):/);
+    assert.match(text, /def block_2\(label\):\n {4}"""A client: connect, recv\(1024\)/);
+    assert.match(text, /conn\.sendall\(b'Thank you for connecting\\n'\)/);
+    // Both are untitled: closed without saving.
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    await vscode.window.showTextDocument(vscode.workspace.textDocuments.find((d) => d.isUntitled && d.languageId === 'sock') as vscode.TextDocument);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
 });

@@ -226,7 +226,8 @@ export abstract class ProgramWriter {
       }
     }
     this.steps(steps, block);
-    if (connected) this.closeConnection();
+    // Closed at the block's end (§8.3), unless its last step did.
+    if (connected && steps.at(-1)?.kind !== 'close') this.closeConnection();
     if (!hasExpect(block.steps)) this.uncheckedPass();
     this.closeFunction();
     return fn;
