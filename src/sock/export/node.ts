@@ -6,7 +6,7 @@
  */
 import { parseIntLiteral, type IntType } from '../../net/fields';
 import { decodeEscapes } from '../../net/payload';
-import type { Amount, Block, FieldPart, Header, Matcher, Payload, SockFile, Step, Template } from '../ast';
+import type { Amount, Block, FieldPart, Header, LoadPlan, Matcher, Payload, SockFile, Step, Template } from '../ast';
 import { blockLabel, hexWildcards, lineOf, literalBytes, nodeBytes, nodeRegex, quoted, regexCaveat, selectBlocks, variablesInOrder, type ExportOptions, type ExportResult } from './common';
 import { NODE_STATE, nodePrelude } from './nodeRuntime';
 import { hasTime, isArithmetic, literalText, namedGroups, policyOf, ProgramWriter, splitTarget } from './writer';
@@ -38,7 +38,26 @@ class NodeProgram extends ProgramWriter {
     this.emit('elapsedMs = performance.now() - stepStarted;');
   }
 
-  protected readonly loadNote = 'a load has no translation: the program runs one session; start N of them with Promise.all for a load';
+  protected runLoad(session: string, plan: LoadPlan): void {
+    this.used.add('load');
+    const args = [`clients: ${plan.clients}`, ...(plan.rampMs ? [`ramp: ${plan.rampMs}`] : []), ...(plan.rate !== undefined ? [`rate: ${plan.rate}`] : []), ...(plan.forMs !== undefined ? [`duration: ${plan.forMs}`] : [])];
+    this.emit(`const stats = await load(label, ${session}, { ${args.join(', ')} });`);
+  }
+
+  protected loadCheck(step: Step, m: Extract<Matcher, { kind: 'latency' | 'errors' }>): void {
+    const op = m.op === '=' ? '===' : m.op;
+    if (m.kind === 'errors') {
+      this.emit(`verdict(label, ${lineOf(step)}, stats.failed + stats.errors ${op} ${m.count}, \`\${stats.failed} sessions failed, \${stats.errors} erred\`);`);
+    } else {
+      const stat = `stats.stat('${m.metric}', '${m.stat}')`;
+      this.emit(`verdict(label, ${lineOf(step)}, ${stat} ${op} ${this.duration(m.ms)}, \`the ${m.metric} ${m.stat} is \${${stat}.toFixed(2)} ms\`);`);
+    }
+  }
+
+  protected loadOutcome(): void {
+    this.emit('assert.ok(stats.failed === 0 && stats.errors === 0, `${stats.failed} sessions failed, ${stats.errors} erred`);');
+    this.uncheckedPass();
+  }
 
   protected functionName(block: Block): string {
     return `block${block.index}`;

@@ -28,7 +28,10 @@ const closers = []; // what finish() closes: listeners
 
 /** The helpers, by name. `core` is always there. Imports are `name from 'node:name'` lines. */
 export const NODE_SNIPPETS: Readonly<Record<string, Snippet>> = {
-  core: S(['assert'], [], `
+  core: S(['assert', 'async_hooks'], [], `
+/** A load's session (§8.15): its connections, whose timings count, and whether it prints (the first only). */
+const loadSession = new async_hooks.AsyncLocalStorage();
+
 /** The variable NAME as bytes; an error that names it when it has no value. */
 function v(name) {
   if (!(name in vars)) throw stepError('EVARIABLE', \`{{\${name}}} has no value\`);
@@ -55,9 +58,10 @@ function show(data) {
   return out + quote + (data.length > 256 ? '…' : '');
 }
 
-const log = (label, text) => console.log(\`[\${label}] \${text}\`);
+const log = (label, text) => loadSession.getStore()?.quiet || console.log(\`[\${label}] \${text}\`);
 
 function passed(label, line) {
+  if (loadSession.getStore()) return; // a load's sessions are counted by the load
   results.passed++;
   log(label, \`line \${line}: passed\`);
 }
@@ -123,6 +127,11 @@ class Stream {
     this.error = undefined;
     this.elapsedMs = 0;
     this.wake = undefined;
+    // A load's timings (§8.15), in ms: the connect, the TLS handshake, the first byte, each round trip.
+    this.openedAt = performance.now();
+    this.connectMs = this.tlsMs = this.firstByteMs = undefined;
+    this.roundTrips = [];
+    this.sentAt = undefined;
     socket.on('data', (chunk) => {
       this.buffer = Buffer.concat([this.buffer, chunk]);
       this.received += chunk.length;
@@ -176,6 +185,10 @@ class Stream {
   take(size, started) {
     const data = this.buffer.subarray(0, size);
     this.buffer = this.buffer.subarray(size);
+    const now = performance.now();
+    this.firstByteMs ??= now - this.openedAt;
+    if (this.sentAt !== undefined) this.roundTrips.push(now - this.sentAt);
+    this.sentAt = undefined;
     this.elapsedMs = Date.now() - started;
     log(this.label, \`received \${data.length} bytes: \${show(data)}\`);
     return data;
@@ -184,6 +197,7 @@ class Stream {
   /** send: every byte, handed to the OS; the connection's faults (§8.14) first. */
   async sendall(data) {
     const started = Date.now();
+    this.sentAt ??= performance.now(); // a round trip runs from a send to the end of the next recv
     const f = this.faults;
     if (f.drop) return log(this.label, \`not sent (fault drop): \${data.length} bytes\`);
     if (f.delay) await sleep(f.delay);
@@ -383,6 +397,8 @@ class Datagrams {
 /** connect tcp HOST:PORT, connect unix PATH, connect tls HOST:PORT (with tls.connect OPTIONS). */
 async function connect(address, label, timeout = TIMEOUT, tlsOptions) {
   const started = Date.now();
+  const begun = performance.now();
+  let connectedAt;
   const where = typeof address === 'string' ? { path: address, allowHalfOpen: true } : { host: address[0], port: address[1], allowHalfOpen: true };
   const socket = tlsOptions ? tls.connect({ ...where, servername: where.host, ...tlsOptions }) : net.connect(where);
   await new Promise((resolve, reject) => {
@@ -390,6 +406,7 @@ async function connect(address, label, timeout = TIMEOUT, tlsOptions) {
       socket.destroy();
       reject(stepError('ETIMEDOUT', \`connect: timed out after \${timeout} ms\`));
     }, timeout);
+    socket.once('connect', () => (connectedAt = performance.now()));
     socket.once(tlsOptions ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
       resolve();
@@ -402,6 +419,9 @@ async function connect(address, label, timeout = TIMEOUT, tlsOptions) {
   if (typeof address !== 'string') socket.setNoDelay(true);
   const conn = new Stream(socket, label, Boolean(tlsOptions) && tlsOptions.rejectUnauthorized !== false);
   conn.elapsedMs = Date.now() - started;
+  conn.connectMs = (connectedAt ?? performance.now()) - begun;
+  if (tlsOptions) conn.tlsMs = performance.now() - (connectedAt ?? begun);
+  loadSession.getStore()?.streams.push(conn); // a load's session: its timings are counted
   log(label, \`connected to \${typeof address === 'string' ? address : address.join(':')}\`);
   return conn;
 }
@@ -607,6 +627,89 @@ async function forward(conn, address, label, timeout = TIMEOUT, tlsOptions) {
   upstream.close();
 }
 `),
+  load: S([], ['connect'], `
+/** A load's figures (§8.15): sessions, failed and erred ones, starts dropped, and each metric's times in ms. */
+class LoadStats {
+  sessions = 0;
+  failed = 0;
+  errors = 0;
+  dropped = 0;
+  times = { connect: [], tls: [], 'first-byte': [], 'round-trip': [], session: [] };
+
+  /** min, median, p90, p99 (nearest rank), max or mean of METRIC, in ms. */
+  stat(metric, name) {
+    const values = [...this.times[metric]].sort((a, b) => a - b);
+    if (values.length === 0) throw new assert.AssertionError({ message: \`\${metric} was never measured\` });
+    if (name === 'mean') return values.reduce((a, b) => a + b, 0) / values.length;
+    const rank = { min: 0, median: 0.5, p90: 0.9, p99: 0.99, max: 1 }[name];
+    return values[Math.max(0, Math.ceil(rank * values.length) - 1)];
+  }
+}
+
+/**
+ * load N clients [ramp D] [rate R/s] [for D] (§8.15): SESSION run by CLIENTS at once, each once or
+ * again and again for DURATION ms (closed loop), or started RATE times a second with at most
+ * CLIENTS running (open loop; a start that finds them all busy is dropped). The first session
+ * prints; the others are counted.
+ */
+/** A load expectation (§8.15): a case of its own, so one that fails does not keep the others from being checked. */
+function verdict(label, line, ok, why) {
+  if (ok) return passed(label, line);
+  results.failed++;
+  log(label, \`failed: line \${line}: \${why}\`);
+}
+
+async function load(label, session, { clients, ramp = 0, rate, duration }) {
+  const stats = new LoadStats();
+  const started = performance.now();
+  const end = duration === undefined ? undefined : started + duration;
+  let number = 0;
+  const one = async () => {
+    const n = ++number;
+    const store = { streams: [], quiet: n > 1 };
+    const begun = performance.now();
+    let outcome;
+    await loadSession.run(store, () => session(\`\${label} v\${n}\`)).catch((error) => (outcome = [error instanceof assert.AssertionError ? 'failed' : 'errors', error]));
+    stats.sessions++;
+    stats.times.session.push(performance.now() - begun);
+    for (const conn of store.streams) {
+      for (const [metric, value] of [['connect', conn.connectMs], ['tls', conn.tlsMs], ['first-byte', conn.firstByteMs]]) if (value !== undefined) stats.times[metric].push(value);
+      stats.times['round-trip'].push(...conn.roundTrips);
+      conn.close();
+    }
+    if (outcome) {
+      stats[outcome[0]]++;
+      if (stats.failed + stats.errors <= 10) log(label, \`session \${n} \${outcome[0]}: \${outcome[0] === 'errors' ? \`\${outcome[1].code ?? 'EUNKNOWN'} \` : ''}\${outcome[1].message}\`);
+    }
+  };
+  if (rate === undefined) {
+    const client = async (k) => {
+      await sleep((ramp * k) / clients);
+      do await one();
+      while (end !== undefined && performance.now() < end);
+    };
+    await Promise.all(Array.from({ length: clients }, (_, k) => client(k)));
+  } else {
+    const running = new Set();
+    for (let k = 0; ; k++) {
+      const due = started + (k * 1000) / rate;
+      if ((end === undefined && k >= clients) || (end !== undefined && due >= end)) break;
+      await sleep(Math.max(0, due - performance.now()));
+      if (running.size >= clients) {
+        stats.dropped++;
+        continue;
+      }
+      const p = one().finally(() => running.delete(p));
+      running.add(p);
+    }
+    await Promise.all(running);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const trips = stats.times['round-trip'].length ? \`; round trip median \${stats.stat('round-trip', 'median').toFixed(2)} ms, p99 \${stats.stat('round-trip', 'p99').toFixed(2)} ms\` : '';
+  log(label, \`load: \${stats.sessions} sessions in \${seconds.toFixed(2)} s (\${(stats.sessions / seconds).toFixed(1)}/s)\${trips}; \${stats.failed} failed, \${stats.errors} errors, \${stats.dropped} dropped\`);
+  return stats;
+}
+`),
   echo: S([], ['core'], `
 /** echo: sends back what arrives until the peer closes (a datagram: once). */
 async function echo(conn, timeout = TIMEOUT) {
@@ -614,7 +717,7 @@ async function echo(conn, timeout = TIMEOUT) {
     const data = await conn.recv(65536, timeout);
     if (data.length === 0) return;
     await conn.sendall(data);
-    if (conn instanceof Datagrams) return;
+    if ('peer' in conn) return; // a datagram is echoed once
   }
 }
 `),

@@ -5,7 +5,7 @@
  * `assert`. Pure: a syntax tree in, text out.
  */
 import { parseIntLiteral, type IntType } from '../../net/fields';
-import type { Amount, Block, FieldPart, Header, Matcher, Payload, SockFile, Step, Template } from '../ast';
+import type { Amount, Block, FieldPart, Header, LoadPlan, Matcher, Payload, SockFile, Step, Template } from '../ast';
 import { blockLabel, hexWildcards, lineOf, literalBytes, pythonBytes, pythonRegex, regexCaveat, selectBlocks, variablesInOrder, type ExportOptions, type ExportResult } from './common';
 import { PYTHON_STATE, pythonPrelude } from './pythonRuntime';
 import { isArithmetic, literalText, namedGroups, policyOf, ProgramWriter, splitTarget } from './writer';
@@ -61,7 +61,26 @@ class PythonProgram extends ProgramWriter {
     this.emit('elapsed_ms = (time.monotonic() - step_started) * 1000');
   }
 
-  protected readonly loadNote = 'a load has no translation: the program runs one session; start N threads of it for a load';
+  protected runLoad(session: string, plan: LoadPlan): void {
+    this.used.add('load');
+    const args = [`clients=${plan.clients}`, ...(plan.rampMs ? [`ramp=${seconds(plan.rampMs)}`] : []), ...(plan.rate !== undefined ? [`rate=${plan.rate}`] : []), ...(plan.forMs !== undefined ? [`duration=${seconds(plan.forMs)}`] : [])];
+    this.emit(`stats = load(label, ${session}, ${args.join(', ')})`);
+  }
+
+  protected loadCheck(step: Step, m: Extract<Matcher, { kind: 'latency' | 'errors' }>): void {
+    const op = m.op === '=' ? '==' : m.op;
+    if (m.kind === 'errors') {
+      this.emit(`verdict(label, ${lineOf(step)}, stats.failed + stats.errors ${op} ${m.count}, f'{stats.failed} sessions failed, {stats.errors} erred')`);
+    } else {
+      const ms = typeof m.ms === 'number' ? `${m.ms}` : `${this.duration(m.ms)} * 1000`;
+      this.emit(`verdict(label, ${lineOf(step)}, stats.stat('${m.metric}', '${m.stat}') ${op} ${ms}, f'the ${m.metric} ${m.stat} is {stats.stat("${m.metric}", "${m.stat}"):.2f} ms')`);
+    }
+  }
+
+  protected loadOutcome(): void {
+    this.emit("assert stats.failed == 0 and stats.errors == 0, f'{stats.failed} sessions failed, {stats.errors} erred'");
+    this.uncheckedPass();
+  }
 
   protected functionName(block: Block): string {
     return `block_${block.index}`;

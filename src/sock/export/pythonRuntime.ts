@@ -31,6 +31,7 @@ results = {'passed': 0, 'failed': 0, 'errors': 0}
 sessions = []  # the threads that serve accepted connections
 connections = {}  # the connections blocks keep open (connect … as NAME keep), by name
 printing = threading.Lock()
+local = threading.local()  # a load's session: its connections, and whether it prints (§8.15)
 
 `.trim();
 
@@ -48,11 +49,15 @@ def show(data):
 
 
 def log(label, text):
+    if getattr(local, 'quiet', False):
+        return  # a load prints its first session only
     with printing:
         print(f'[{label}] {text}', flush=True)
 
 
 def passed(label, line):
+    if getattr(local, 'streams', None) is not None:
+        return  # a load's sessions are counted by the load
     results['passed'] += 1
     log(label, f'line {line}: passed')
 
@@ -139,10 +144,17 @@ class Stream:
         self.received = 0  # bytes read from the socket in all, for await NAME data N
         self.faults = {}  # fault … (§8.14): delay, drip, partial, cut, drop
         self.elapsed_ms = 0.0
+        # A load's timings (§8.15), in ms: the connect, the TLS handshake, the first byte, each round trip.
+        self.opened_at = time.monotonic()
+        self.connect_ms = self.tls_ms = self.first_byte_ms = None
+        self.round_trips = []
+        self.sent_at = None
 
     def sendall(self, data):
         """send: every byte, as socket.sendall; the connection's faults (§8.14) first."""
         started = time.monotonic()
+        if self.sent_at is None:
+            self.sent_at = started  # a round trip runs from a send to the end of the next recv
         if self.faults.get('drop'):
             log(self.label, f'not sent (fault drop): {len(data)} bytes')
             return
@@ -202,7 +214,13 @@ class Stream:
 
     def _take(self, size, started):
         data, self.buffer = self.buffer[:size], self.buffer[size:]
-        self.elapsed_ms = (time.monotonic() - started) * 1000
+        now = time.monotonic()
+        self.elapsed_ms = (now - started) * 1000
+        if self.first_byte_ms is None:
+            self.first_byte_ms = (now - self.opened_at) * 1000
+        if self.sent_at is not None:
+            self.round_trips.append((now - self.sent_at) * 1000)
+            self.sent_at = None
         log(self.label, f'received {len(data)} bytes: {show(data)}')
         return data
 
@@ -356,12 +374,18 @@ def connect(address, label, timeout=TIMEOUT, context=None, server_hostname=None)
     else:
         sock = socket.create_connection(address, timeout=timeout)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    connected = time.monotonic()
     verified = False
     if context is not None:
         sock = context.wrap_socket(sock, server_hostname=server_hostname or address[0])
         verified = context.verify_mode != ssl.CERT_NONE
     conn = Stream(sock, label, verified)
     conn.elapsed_ms = (time.monotonic() - started) * 1000
+    conn.connect_ms = (connected - started) * 1000
+    if context is not None:
+        conn.tls_ms = (time.monotonic() - connected) * 1000
+    if getattr(local, 'streams', None) is not None:
+        local.streams.append(conn)  # a load's session: its timings are counted
     log(label, f'connected to {address}')
     return conn
 `),
@@ -650,6 +674,109 @@ def resolve(name, rtype, server=None, timeout=TIMEOUT):
         answers = [f'{p} {n}' for p, n in sorted(answers)]
     return ', '.join(answers)
 `),
+  load: S(['threading', 'time', 'math', 'itertools'], ['connect'], `
+class LoadStats:
+    """A load's figures (§8.15): sessions, failed and erred ones, starts dropped, and each
+    metric's times in ms."""
+
+    def __init__(self):
+        self.sessions = self.failed = self.errors = self.dropped = 0
+        self.times = {'connect': [], 'tls': [], 'first-byte': [], 'round-trip': [], 'session': []}
+        self.lock = threading.Lock()
+
+    def stat(self, metric, name):
+        """min, median, p90, p99 (nearest rank), max or mean of METRIC, in ms."""
+        values = sorted(self.times[metric])
+        if not values:
+            raise AssertionError(f'{metric} was never measured')
+        if name == 'mean':
+            return sum(values) / len(values)
+        rank = {'min': 0.0, 'median': 0.5, 'p90': 0.9, 'p99': 0.99, 'max': 1.0}[name]
+        return values[max(0, math.ceil(rank * len(values)) - 1)]
+
+
+def verdict(label, line, ok, why):
+    """A load expectation (§8.15): a case of its own, so one that fails does not keep the others from being checked."""
+    if ok:
+        passed(label, line)
+    else:
+        results['failed'] += 1
+        log(label, f'failed: line {line}: {why}')
+
+
+def load(label, session, clients, ramp=0.0, rate=None, duration=None):
+    """load N clients [ramp D] [rate R/s] [for D] (§8.15): SESSION run by CLIENTS threads at
+    once, each once or again and again for DURATION s (closed loop), or started RATE times a
+    second with at most CLIENTS running (open loop; a start that finds them all busy is dropped).
+    The first session prints; the others are counted."""
+    stats = LoadStats()
+    started = time.monotonic()
+    end = None if duration is None else started + duration
+    numbers = itertools.count(1)
+
+    def one(n):
+        local.streams, local.quiet = [], n > 1
+        begun = time.monotonic()
+        outcome = None
+        try:
+            session(f'{label} v{n}')
+        except AssertionError as failure:
+            outcome = ('failed', failure)
+        except Exception as error:
+            outcome = ('errors', error)
+        streams, local.streams, local.quiet = local.streams, None, False
+        with stats.lock:
+            stats.sessions += 1
+            stats.times['session'].append((time.monotonic() - begun) * 1000)
+            for conn in streams:
+                for metric, value in (('connect', conn.connect_ms), ('tls', conn.tls_ms), ('first-byte', conn.first_byte_ms)):
+                    if value is not None:
+                        stats.times[metric].append(value)
+                stats.times['round-trip'].extend(conn.round_trips)
+            if outcome:
+                setattr(stats, outcome[0], getattr(stats, outcome[0]) + 1)
+                if stats.failed + stats.errors <= 10:
+                    log(label, f'session {n} {outcome[0]}: {error_code(outcome[1]) + " " if outcome[0] == "errors" else ""}{outcome[1]}')
+
+    threads = []
+    if rate is None:
+        def client(k):
+            time.sleep(ramp * k / clients)
+            while True:
+                one(next(numbers))
+                if end is None or time.monotonic() >= end:
+                    return
+
+        threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+        for thread in threads:
+            thread.start()
+    else:
+        running = threading.BoundedSemaphore(clients)
+
+        def started_one(n):
+            try:
+                one(n)
+            finally:
+                running.release()
+
+        for k in itertools.count():
+            due = started + k / rate
+            if (end is None and k >= clients) or (end is not None and due >= end):
+                break
+            time.sleep(max(0.0, due - time.monotonic()))
+            if not running.acquire(blocking=False):
+                stats.dropped += 1
+                continue
+            threads.append(threading.Thread(target=started_one, args=(next(numbers),)))
+            threads[-1].start()
+    for thread in threads:
+        thread.join()
+    seconds = time.monotonic() - started
+    trips = f'; round trip median {stats.stat("round-trip", "median"):.2f} ms, p99 {stats.stat("round-trip", "p99"):.2f} ms' if stats.times['round-trip'] else ''
+    log(label, f'load: {stats.sessions} sessions in {seconds:.2f} s ({stats.sessions / seconds:.1f}/s){trips}; '
+               f'{stats.failed} failed, {stats.errors} errors, {stats.dropped} dropped')
+    return stats
+`),
   echo: S([], ['core'], `
 def echo(conn, timeout=TIMEOUT):
     """echo: sends back what arrives until the peer closes (a datagram: once)."""
@@ -658,8 +785,8 @@ def echo(conn, timeout=TIMEOUT):
         if not data:
             return
         conn.sendall(data)
-        if isinstance(conn, Datagrams):
-            return
+        if hasattr(conn, 'peer'):
+            return  # a datagram is echoed once
 `),
   duration: S(['re'], ['core'], `
 def duration(text):

@@ -4,7 +4,8 @@
  * split into host and port. Each language writes its own expressions and statements.
  */
 import { DEFAULT_BIND_HOST } from '../../net/address';
-import type { Amount, Block, FieldPart, Header, Matcher, Range, SockFile, Step, Template } from '../ast';
+import type { Amount, Block, FieldPart, Header, LoadPlan, Matcher, Range, SockFile, Step, Template } from '../ast';
+import { isLoadCheck } from '../run/load';
 import { blockLabel, lineOf, type ExportOptions, type Untranslated } from './common';
 
 /** True when `steps` hold an `expect`, inside a repeat, a rule or an if included. */
@@ -166,8 +167,12 @@ export abstract class ProgramWriter {
   /** One step, its comment first. */
   protected abstract step(step: Step, block: Block): void;
 
-  /** The note of a `load` line: how to make a load of the one session the program runs. */
-  protected abstract readonly loadNote: string;
+  /** `stats = load(…)`: the block's session function run as a load line says (§8.15). */
+  protected abstract runLoad(session: string, plan: LoadPlan): void;
+  /** A load expectation, checked on the load's figures once it has ended. */
+  protected abstract loadCheck(step: Step, m: Extract<Matcher, { kind: 'latency' | 'errors' }>): void;
+  /** A load with no load expectation passes when no session failed or erred. */
+  protected abstract loadOutcome(): void;
 
   /** The function names of a block and of a listener block's session. */
   protected abstract functionName(block: Block): string;
@@ -195,7 +200,23 @@ export abstract class ProgramWriter {
     const h = block.header;
     const fn = this.functionName(block);
     const doc = `${block.title || `Block ${block.index}`} (${this.options.fileName}:${lineOf(block)})`;
-    if (block.load) this.untranslated(block.load, this.loadNote);
+    if (block.load && h?.kind === 'connect') {
+      const session = this.sessionName(block);
+      const checks = block.steps.filter((s): s is Extract<Step, { kind: 'expect' }> => isLoadCheck(s));
+      this.openFunction(session, ['label'], `A session of ${blockLabel(block)}'s load: its steps on a connection of its own.`, block.steps, true);
+      this.clientBody(block, h, block.steps.filter((s) => !isLoadCheck(s)));
+      this.closeFunction();
+      this.openFunction(fn, ['label'], doc, [], false);
+      this.comment(block.load);
+      this.runLoad(session, block.load);
+      for (const check of checks) {
+        this.comment(check);
+        this.loadCheck(check, check.matcher as Extract<Matcher, { kind: 'latency' | 'errors' }>);
+      }
+      if (checks.length === 0) this.loadOutcome();
+      this.closeFunction();
+      return fn;
+    }
     if (h?.kind === 'listen') {
       const session = this.sessionName(block);
       const rules = block.steps.filter((s): s is Rule => s.kind === 'on');
@@ -211,7 +232,15 @@ export abstract class ProgramWriter {
       return fn;
     }
     this.openFunction(fn, ['label'], doc, block.steps, h !== undefined);
-    const steps = [...block.steps];
+    this.clientBody(block, h, block.steps);
+    if (!hasExpect(block.steps)) this.uncheckedPass();
+    this.closeFunction();
+    return fn;
+  }
+
+  /** A client, `use` or lookup block's statements: its header (in a try, timed) and `steps`, then its close. */
+  private clientBody(block: Block, h: Header | undefined, all: readonly Step[]): void {
+    const steps = [...all];
     let connected = h?.kind === 'connect' && !h.keep;
     if (h) {
       const first = steps[0];
@@ -228,9 +257,6 @@ export abstract class ProgramWriter {
     this.steps(steps, block);
     // Closed at the block's end (§8.3), unless its last step did.
     if (connected && steps.at(-1)?.kind !== 'close') this.closeConnection();
-    if (!hasExpect(block.steps)) this.uncheckedPass();
-    this.closeFunction();
-    return fn;
   }
 
   /** A test of the last value (contains, at, exactly, regex) as a condition; statements it needs first go to the program. */

@@ -86,14 +86,14 @@ describe('export: every statement becomes code or a comment that says it has non
     await assertPythonParses(python);
   });
 
-  it('names what has no translation, with its line and why: a load, a relay\'s rewrite, an IPv6 group', () => {
+  it('names what has no translation, with its line and why: a rate in bytes, a relay\'s rewrite, an IPv6 group', () => {
     const file = parseSock(
       [
-        '### Many clients',
-        'connect tcp 127.0.0.1:9',
-        'load 10 clients',
-        'send "x"',
-        'expect p99 < 20ms',
+        '### A bandwidth',
+        'connect udp 127.0.0.1:9',
+        'repeat 10 rate 2KB/s',
+        '  send "x"',
+        'end',
         '### A relay that rewrites',
         'listen tcp 127.0.0.1:0',
         'forward tcp 127.0.0.1:9',
@@ -111,8 +111,7 @@ describe('export: every statement becomes code or a comment that says it has non
       assert.deepEqual(
         r.untranslated.map((n) => [n.line, n.source, n.reason.replace(/:.*/, '')]),
         [
-          [3, 'load 10 clients', 'a load has no translation'],
-          [5, 'expect p99 < 20ms', 'a load expectation needs the load, which has no translation'],
+          [3, 'repeat 10 rate 2KB/s', 'a rate in bytes a second has no translation'],
           [7, 'listen tcp 127.0.0.1:0', "a relay's rewrites have no translation"],
           ...(lang === 'python' ? [[11, 'listen udp [::]:5007', 'joining the IPv6 group ff02']] : []),
         ],
@@ -142,6 +141,37 @@ describe('export: every statement becomes code or a comment that says it has non
   });
 });
 
+describe('export: a load as threads (Python) and promises (Node)', function () {
+  this.timeout(60_000);
+
+  it('runs the sessions, counts them as one case, and checks the load expectations on their figures', async () => {
+    const text = (p99: string): string =>
+      ['### An echo', 'listen tcp 127.0.0.1:0 as echo', 'echo', '', '### Many clients', 'connect tcp {{echo}}', 'load 20 clients ramp 100ms', 'send "PING\\n"', 'recv line', 'expect "PING"', `expect p99 < ${p99}`, 'expect errors 0', '', '### Open loop', 'connect tcp {{echo}}', 'load 5 clients rate 50/s for 500ms', 'send "x\\n"', 'recv line', ''].join('\n');
+    const dir = await mkdtemp(join(tmpdir(), 'socket-lab-export-load-'));
+    try {
+      for (const [p99, totals, status] of [['5s', '3 passed, 0 failed, 0 errors', 0], ['1us', '2 passed, 1 failed, 0 errors', 1]] as const) {
+        const file = parseSock(text(p99));
+        for (const lang of ['python', 'node'] as const) {
+          const out = join(dir, lang === 'python' ? 'load.py' : 'load.mjs');
+          const r = exportSock(file, options(lang));
+          assert.deepEqual(r.untranslated, []);
+          await writeFile(out, r.code);
+          const ran = await run(lang === 'python' ? 'python3' : process.execPath, [out], { timeoutMs: 30_000 });
+          assert.equal(ran.code, status, ran.stdout + ran.stderr);
+          assert.equal(ran.stdout.trim().split('\n').at(-1), totals, lang);
+          assert.match(ran.stdout, /\[block 2\] load: 20 sessions in [\d.]+ s \([\d.]+\/s\); round trip median [\d.]+ ms, p99 [\d.]+ ms; 0 failed, 0 errors, 0 dropped/);
+          assert.match(ran.stdout, /\[block 3\] load: \d+ sessions in [\d.]+ s/);
+          // The first session prints its traffic; the other 19 are counted.
+          assert.equal(ran.stdout.match(/\[block 2 v\d+\] sent/g)?.length, 1, lang);
+          if (status === 1) assert.match(ran.stdout, /line 11: the round-trip p99 is [\d.]+ ms/);
+        }
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('socket-lab export', function () {
   this.timeout(60_000);
 
@@ -149,11 +179,11 @@ describe('socket-lab export', function () {
     const dir = await mkdtemp(join(tmpdir(), 'socket-lab-export-cli-'));
     try {
       const sock = join(dir, 'load.sock');
-      await writeFile(sock, '### Many\nconnect tcp 127.0.0.1:9\nload 3 clients\nsend "x"\n');
+      await writeFile(sock, '### A bandwidth\nconnect udp 127.0.0.1:9\nrepeat 3 rate 2KB/s\n  send "x"\nend\n');
       const r = await cli(['export', sock, '--lang', 'python']);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /^#!\/usr\/bin\/env python3\n"""load\.sock, exported by Socket Lab/);
-      assert.equal(r.stderr, `${sock}:3: not translated: load 3 clients: a load has no translation: the program runs one session; start N threads of it for a load\n`);
+      assert.equal(r.stderr, `${sock}:3: not translated: repeat 3 rate 2KB/s: a rate in bytes a second has no translation: the rounds run back to back\n`);
       const out = join(dir, 'load.mjs');
       const w = await cli(['export', sock, '--lang', 'node', '--output', out]);
       assert.equal(w.code, 0, w.stderr);
