@@ -724,7 +724,8 @@ export class StreamConnection {
    * @returns false when the sending side was already shut down or the connection closed
    */
   shutdown(): boolean {
-    if (this.closed || this.socket.writableEnded) return false;
+    // A socket that was reset or failed is destroyed before its 'close' event: it sends no FIN.
+    if (this.closed || this.socket.destroyed || this.socket.writableEnded) return false;
     this.socket.end();
     this.bus.emit({ type: 'half-close', id: this.id, direction: 'out' });
     return true;
