@@ -426,7 +426,13 @@ class NodeProgram extends ProgramWriter {
         const timeout = step.timeoutMs === undefined ? 'TIMEOUT' : this.duration(step.timeoutMs);
         const tlsOptions = step.transport === 'tls' ? `, { ${step.insecure ? 'rejectUnauthorized: false /* insecure: the upstream is not verified */' : ''} }` : '';
         const where = step.transport === 'unix' ? this.path(step.target) : this.address(step.target, false);
-        this.emit(`await forward(conn, ${where}, label, ${timeout}${tlsOptions});`);
+        const rules = (direction: 'up' | 'down'): string =>
+          `[${(block.policy.rewrites ?? [])
+            .filter((r) => r.direction === direction)
+            .map((r) => `[${r.match.kind === 'regex' ? `[${regexLiteral(r.match.source, r.match.flags)}, ${r.match.flags.includes('b')}]` : this.payload(r.match.payload, block.eol)}, ${this.payload(r.replacement, block.eol)}]`)
+            .join(', ')}]`;
+        const rewrites = block.policy.rewrites?.length ? `, ${tlsOptions ? tlsOptions.slice(2) : 'undefined'}, ${rules('up')}, ${rules('down')}` : tlsOptions;
+        this.emit(`await forward(conn, ${where}, label, ${timeout}${rewrites});`);
         return;
       }
       case 'on':
@@ -651,8 +657,6 @@ class NodeProgram extends ProgramWriter {
   }
 
   protected listener(block: Block, h: Header, session: string): void {
-    const p = block.policy;
-    if (p.rewrites?.length) this.untranslated(h, "a relay's rewrites have no translation: the relay forwards the bytes unchanged");
     // The policy lines (§7.6) as serve()'s policy: maxConns, allow, deny, idle (ms).
     const { maxConns, allow, deny, idleMs } = policyOf(block);
     const policy: string[] = [];

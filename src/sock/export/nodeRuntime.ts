@@ -606,24 +606,50 @@ async function awaitEvent(label, name, event, count = 1, timeout = TIMEOUT) {
   log(label, \`\${name}: \${count} \${event}\`);
 }
 `),
-  forward: S([], ['connect'], `
+  forward: S([], ['connect', 'search'], `
 /**
  * forward (§7.8): relays the connection to an upstream, both ways, until both have closed; a FIN
  * one way is passed on as a FIN.
  */
-async function forward(conn, address, label, timeout = TIMEOUT, tlsOptions) {
+/**
+ * rewrite up|down MATCH with PAYLOAD (§7.8): in a chunk going one way, every run of the match's
+ * bytes, or every match of its regex ([RegExp, asBytes]), replaced.
+ */
+function rewrite(data, rules) {
+  for (const [match, replacement] of rules) {
+    if (Buffer.isBuffer(match)) {
+      const parts = [];
+      let from = 0;
+      for (let at = data.indexOf(match); at >= 0 && match.length > 0; at = data.indexOf(match, from)) {
+        parts.push(data.subarray(from, at), replacement);
+        from = at + match.length;
+      }
+      data = Buffer.concat([...parts, data.subarray(from)]);
+    } else {
+      const [text, encoding] = textOf(data, match[1]);
+      data = Buffer.from(text.replace(new RegExp(match[0].source, match[0].flags.includes('g') ? match[0].flags : match[0].flags + 'g'), () => replacement.toString(encoding)), encoding);
+    }
+  }
+  return data;
+}
+
+/**
+ * forward (§7.8): relays the connection to an upstream, both ways, until both have closed; a FIN
+ * one way is passed on as a FIN. UP and DOWN: the rewrites of each way.
+ */
+async function forward(conn, address, label, timeout = TIMEOUT, tlsOptions, up = [], down = []) {
   const upstream = await connect(address, \`\${label} upstream\`, timeout, tlsOptions);
-  const pump = async (src, dst) => {
+  const pump = async (src, dst, rules) => {
     for (;;) {
       const data = await src.recv(65536, Infinity).catch(() => Buffer.alloc(0));
       if (data.length === 0) {
         if (!dst.socket.destroyed) dst.socket.end();
         return;
       }
-      await dst.sendall(data);
+      await dst.sendall(rewrite(data, rules));
     }
   };
-  await Promise.all([pump(conn, upstream), pump(upstream, conn)]);
+  await Promise.all([pump(conn, upstream, up), pump(upstream, conn, down)]);
   upstream.close();
 }
 `),

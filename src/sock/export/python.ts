@@ -279,9 +279,15 @@ class PythonProgram extends ProgramWriter {
 
   /** The flags argument of a regex: `re.I | re.M`, and `as_bytes=True` for `b`. */
   private regexArgs(flags: string): string {
-    const f = [...flags].filter((c) => 'ims'.includes(c)).map((c) => `re.${c.toUpperCase()}`);
-    const out = f.length ? `, ${f.join(' | ')}` : '';
+    const f = this.reFlags(flags);
+    const out = f === '0' ? '' : `, ${f}`;
     return flags.includes('b') ? `${out || ', 0'}, as_bytes=True` : out;
+  }
+
+  /** The `re` flags of a regex's FLAGS: `re.I | re.M`, or `0`. */
+  private reFlags(flags: string): string {
+    const f = [...flags].filter((c) => 'ims'.includes(c)).map((c) => `re.${c.toUpperCase()}`);
+    return f.length ? f.join(' | ') : '0';
   }
 
   /** A test of the last value (contains, at, exactly, regex) as a Python condition; `undefined` for the others. */
@@ -467,7 +473,14 @@ class PythonProgram extends ProgramWriter {
           context = ', context=upstream_context';
         }
         const where = step.transport === 'unix' ? this.path(step.target) : this.address(step.target, false);
-        this.emit(`forward(conn, ${where}, label${timeout}${context})`);
+        const rules = (direction: 'up' | 'down'): string =>
+          (block.policy.rewrites ?? [])
+            .filter((r) => r.direction === direction)
+            .map((r) => `(${r.match.kind === 'regex' ? `(${pyString(pythonRegex(r.match.source), true)}, ${this.reFlags(r.match.flags)}, ${r.match.flags.includes('b') ? 'True' : 'False'})` : this.payload(r.match.payload, block.eol)}, ${this.payload(r.replacement, block.eol)})`)
+            .join(', ');
+        const up = rules('up');
+        const down = rules('down');
+        this.emit(`forward(conn, ${where}, label${timeout}${context}${up ? `, up=[${up}]` : ''}${down ? `, down=[${down}]` : ''})`);
         return;
       }
       case 'on':
@@ -708,8 +721,6 @@ class PythonProgram extends ProgramWriter {
 
   protected listener(block: Block, h: Header, session: string): void {
     const name = h.name ? pyString(h.name) : undefined;
-    const p = block.policy;
-    if (p.rewrites?.length) this.untranslated(h, 'a relay\'s rewrites have no translation: the relay forwards the bytes unchanged');
     // The policy lines (§7.6) as serve()'s policy: max_conns, allow, deny, idle (seconds).
     const { maxConns, allow, deny, idleMs } = policyOf(block);
     const policy: string[] = [];

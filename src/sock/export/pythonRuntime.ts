@@ -555,16 +555,29 @@ def await_event(label, name, event, count=1, timeout=TIMEOUT):
                 raise TimeoutError(f'{name}: {events.get((name, event), 0)} of {count} {event} in {timeout} s')
     log(label, f'{name}: {count} {event}')
 `),
-  forward: S(['socket', 'threading'], ['connect'], `
-def forward(conn, address, label, timeout=TIMEOUT, context=None):
+  forward: S(['socket', 'threading', 're'], ['connect', 'search'], `
+def rewrite(data, rules):
+    """rewrite up|down MATCH with PAYLOAD (§7.8): in a chunk going one way, every run of the
+    match's bytes, or every match of its regex (pattern, flags, as_bytes), replaced."""
+    for match, replacement in rules:
+        if isinstance(match, bytes):
+            data = data.replace(match, replacement)
+        else:
+            text, codec = text_of(data, match[2])
+            swapped = replacement.decode(codec, 'surrogateescape')
+            data = re.sub(match[0], lambda _: swapped, text, flags=match[1]).encode(codec, 'surrogateescape')
+    return data
+
+
+def forward(conn, address, label, timeout=TIMEOUT, context=None, up=(), down=()):
     """forward (§7.8): relays the connection to an upstream, both ways, until both have closed;
-    a FIN one way is passed on as a FIN."""
+    a FIN one way is passed on as a FIN. UP and DOWN: the rewrites of each way."""
     upstream = connect(address, f'{label} upstream', timeout, context)
     if conn.buffer:  # bytes a step read ahead go first
         upstream.sendall(conn.buffer)
         conn.buffer = b''
 
-    def pump(src, dst):
+    def pump(src, dst, rules):
         src.sock.settimeout(None)
         while True:
             try:
@@ -578,12 +591,13 @@ def forward(conn, address, label, timeout=TIMEOUT, context=None):
                 except OSError:
                     pass
                 return
+            data = rewrite(data, rules)
             dst.sock.sendall(data)
             log(dst.label, f'sent {len(data)} bytes: {show(data)}')
 
-    back = threading.Thread(target=pump, args=(upstream, conn), daemon=True)
+    back = threading.Thread(target=pump, args=(upstream, conn, down), daemon=True)
     back.start()
-    pump(conn, upstream)
+    pump(conn, upstream, up)
     back.join()
     upstream.close()
 `),

@@ -14,6 +14,7 @@ import { parseSock } from '../../../src/sock/parser';
 import type { SockFile } from '../../../src/sock/ast';
 import { cli, ROOT, run } from '../helpers';
 import { sockFile } from '../sock/sockArbitrary';
+import { verifyExport } from './verify';
 
 const options = (lang: ExportLanguage) => ({ lang, fileName: 'test.sock', baseDir: '/tmp' });
 
@@ -86,7 +87,7 @@ describe('export: every statement becomes code or a comment that says it has non
     await assertPythonParses(python);
   });
 
-  it('names what has no translation, with its line and why: a rate in bytes, a relay\'s rewrite, an IPv6 group', () => {
+  it('names what has no translation, with its line and why: a rate in bytes, a UDP relay, an IPv6 group', () => {
     const file = parseSock(
       [
         '### A bandwidth',
@@ -94,10 +95,10 @@ describe('export: every statement becomes code or a comment that says it has non
         'repeat 10 rate 2KB/s',
         '  send "x"',
         'end',
-        '### A relay that rewrites',
-        'listen tcp 127.0.0.1:0',
-        'forward tcp 127.0.0.1:9',
-        'rewrite up "a" with "b"',
+        '### A UDP relay',
+        'listen udp 127.0.0.1:0',
+        'forward udp 127.0.0.1:9',
+        '',
         '### A group',
         'listen udp [::]:5007',
         'join ff02::1:3',
@@ -112,7 +113,7 @@ describe('export: every statement becomes code or a comment that says it has non
         r.untranslated.map((n) => [n.line, n.source, n.reason.replace(/:.*/, '')]),
         [
           [3, 'repeat 10 rate 2KB/s', 'a rate in bytes a second has no translation'],
-          [7, 'listen tcp 127.0.0.1:0', "a relay's rewrites have no translation"],
+          [8, 'forward udp 127.0.0.1:9', 'a UDP relay has no translation'],
           ...(lang === 'python' ? [[11, 'listen udp [::]:5007', 'joining the IPv6 group ff02']] : []),
         ],
         lang,
@@ -169,6 +170,16 @@ describe('export: a load as threads (Python) and promises (Node)', function () {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('export: a relay that rewrites both ways', function () {
+  this.timeout(60_000);
+
+  it('rewrites as Socket Lab does: the regex up, the bytes down, on both legs', async () => {
+    const { python } = await verifyExport({ file: 'test/unit/export/files/rewriting-relay.sock' });
+    assert.match(python.stdout, /\[relay c1 upstream\] sent 22 bytes: b'hello, user=anonymous\\n'/);
+    assert.match(python.stdout, /\[relay c1\] sent 22 bytes: b'HELLO, user=anonymous\\n'/);
   });
 });
 
