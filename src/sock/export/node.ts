@@ -32,6 +32,10 @@ class NodeProgram extends ProgramWriter {
     super(file, options);
   }
 
+  protected lastStepTime(): void {
+    this.emit('elapsedMs = conn.elapsedMs; // the last step inside, for the expect time below');
+  }
+
   protected timed(body: () => void): void {
     this.emit('stepStarted = performance.now(); // for the expect time below');
     body();
@@ -564,7 +568,10 @@ class NodeProgram extends ProgramWriter {
     let every: string | undefined;
     if (step.everyMs !== undefined) every = this.duration(step.everyMs);
     else if (step.rate?.per === 'round') every = `${1000 / step.rate.perSecond}`;
-    else if (step.rate) this.untranslated(step, 'a rate in bytes a second has no translation: the rounds run back to back');
+    const bytesRate = step.rate?.per === 'byte' ? step.rate.perSecond : undefined;
+    const paced = `paced${++this.temp}`;
+    // rate BYTES/s (§8.10): each round waits until the bytes sent so far are due at that rate.
+    if (bytesRate !== undefined) this.emit(`const ${paced} = [performance.now(), conn.sentBytes]; // ${step.rate?.text}`);
     const round = `round${this.depth}`;
     const found = `passed${++this.temp}`;
     if (step.until) this.emit(`let ${found} = false;`);
@@ -582,6 +589,7 @@ class NodeProgram extends ProgramWriter {
       }
     }
     if (every) this.emit(`await sleep(Math.max(0, started + ${every} - Date.now()));`);
+    if (bytesRate !== undefined) this.emit(`await sleep(Math.max(0, ${paced}[0] + ((conn.sentBytes - ${paced}[1]) * 1000) / ${bytesRate} - performance.now()));`);
     this.depth--;
     this.emit('}');
     if (step.until) this.emit(`assert.ok(${found}, 'line ${lineOf(step)}: no round passed the test');`);

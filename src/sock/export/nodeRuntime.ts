@@ -124,6 +124,7 @@ class Stream {
     this.closed = false;
     this.received = 0; // bytes received in all, for await NAME data N
     this.faults = {}; // fault … (§8.14): delay, drip, partial, cut, drop
+    this.sentBytes = 0; // for repeat … rate BYTES/s
     this.error = undefined;
     this.elapsedMs = 0;
     this.wake = undefined;
@@ -210,6 +211,7 @@ class Stream {
         await write(data.subarray(i, i + f.drip[0]));
       }
     } else await write(data);
+    this.sentBytes += data.length;
     this.elapsedMs = Date.now() - started;
     log(this.label, \`sent \${data.length} bytes: \${show(data)}\`);
     if (f.cut) {
@@ -332,6 +334,7 @@ class Datagrams {
     this.wake = undefined;
     this.closed = false;
     this.faults = {}; // fault delay and drop (§8.14)
+    this.sentBytes = 0; // for repeat … rate BYTES/s
     this.elapsedMs = 0;
     if (!peer) {
       socket.on('message', (message) => {
@@ -355,6 +358,7 @@ class Datagrams {
       if (this.peer) this.socket.send(data, this.peer.port, this.peer.address, done);
       else this.socket.send(data, done);
     });
+    this.sentBytes += data.length;
     this.elapsedMs = Date.now() - started;
     log(this.label, \`sent \${data.length} bytes: \${show(data)}\`);
   }

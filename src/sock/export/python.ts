@@ -54,6 +54,10 @@ class PythonProgram extends ProgramWriter {
   private temp = 0;
   private needsHere = false;
 
+  protected lastStepTime(): void {
+    this.emit('elapsed_ms = conn.elapsed_ms  # the last step inside, for the expect time below');
+  }
+
   protected timed(body: () => void): void {
     this.imports.add('time');
     this.emit('step_started = time.monotonic()  # for the expect time below');
@@ -618,10 +622,13 @@ class PythonProgram extends ProgramWriter {
     let every: string | undefined;
     if (step.everyMs !== undefined) every = this.duration(step.everyMs);
     else if (step.rate?.per === 'round') every = `${1 / step.rate.perSecond}`;
-    else if (step.rate) this.untranslated(step, 'a rate in bytes a second has no translation: the rounds run back to back');
+    const n = ++this.temp;
+    const bytesRate = step.rate?.per === 'byte' ? step.rate.perSecond : undefined;
+    // rate BYTES/s (§8.10): each round waits until the bytes sent so far are due at that rate.
+    if (bytesRate !== undefined) this.emit(`paced${n} = (time.monotonic(), conn.sent_bytes)  # ${step.rate?.text}`);
     this.emit(`for _ in range(${this.count(step.count)}):`);
     this.depth++;
-    if (every) this.emit('started = time.monotonic()');
+    if (every) this.emit(`round_started${n} = time.monotonic()`);
     this.steps(step.steps, block);
     if (step.until) {
       const test = this.test(step.until, block.eol, step);
@@ -630,7 +637,8 @@ class PythonProgram extends ProgramWriter {
         this.emit('    break');
       }
     }
-    if (every) this.emit(`time.sleep(max(0.0, started + ${every} - time.monotonic()))`);
+    if (every) this.emit(`time.sleep(max(0.0, round_started${n} + ${every} - time.monotonic()))`);
+    if (bytesRate !== undefined) this.emit(`time.sleep(max(0.0, paced${n}[0] + (conn.sent_bytes - paced${n}[1]) / ${bytesRate} - time.monotonic()))`);
     this.depth--;
     if (step.until) {
       this.emit('else:');
@@ -740,7 +748,13 @@ class PythonProgram extends ProgramWriter {
         if (block.udp.broadcast) this.emit('listener.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)');
         for (const g of block.udp.groups) {
           if (g.group.includes(':')) {
-            this.untranslated(h, `joining the IPv6 group ${g.group} has no translation: setsockopt(IPPROTO_IPV6, IPV6_JOIN_GROUP, …)`);
+            if (g.iface) {
+              this.untranslated(h, `joining ${g.group} on the interface of ${g.iface} has no translation: IPV6_JOIN_GROUP takes an interface index`);
+              continue;
+            }
+            this.imports.add('struct');
+            this.emit(`# join ${g.group}: IPV6_JOIN_GROUP, the group and the default interface (index 0)`);
+            this.emit(`listener.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, struct.pack('16sI', socket.inet_pton(socket.AF_INET6, ${pyString(g.group)}), 0))`);
             continue;
           }
           this.imports.add('struct');

@@ -143,6 +143,7 @@ class Stream:
         self.closed = False
         self.received = 0  # bytes read from the socket in all, for await NAME data N
         self.faults = {}  # fault … (§8.14): delay, drip, partial, cut, drop
+        self.sent_bytes = 0  # for repeat … rate BYTES/s
         self.elapsed_ms = 0.0
         # A load's timings (§8.15), in ms: the connect, the TLS handshake, the first byte, each round trip.
         self.opened_at = time.monotonic()
@@ -174,6 +175,7 @@ class Stream:
         else:
             self.sock.sendall(data)
         self.elapsed_ms = (time.monotonic() - started) * 1000
+        self.sent_bytes += len(data)
         log(self.label, f'sent {len(data)} bytes: {show(data)}')
         if cut:
             left = cut[0] - len(data)
@@ -326,6 +328,7 @@ class Datagrams:
         self.datagram = datagram
         self.closed = False
         self.faults = {}  # fault delay and drop (§8.14)
+        self.sent_bytes = 0  # for repeat … rate BYTES/s
         self.elapsed_ms = 0.0
 
     def next_message(self, timeout=None):
@@ -342,6 +345,7 @@ class Datagrams:
             self.sock.send(data)
         else:
             self.sock.sendto(data, self.peer)
+        self.sent_bytes += len(data)
         self.elapsed_ms = (time.monotonic() - started) * 1000
         log(self.label, f'sent {len(data)} bytes: {show(data)}')
 

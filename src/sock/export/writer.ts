@@ -148,7 +148,9 @@ export abstract class ProgramWriter {
       const step = steps[i];
       const next = steps[i + 1];
       const run = (): void => this.step(step, block);
-      const body = timed.has(i) ? (): void => this.timed(run) : run;
+      // A repeat or an if is not a step that times: its last step inside is (§8.6.1).
+      const composite = step.kind === 'repeat' || step.kind === 'if';
+      const body = !timed.has(i) ? run : composite ? (): void => (run(), this.lastStepTime()) : (): void => this.timed(run);
       if (next?.kind === 'expect' && next.matcher.kind === 'error' && step.kind !== 'expect') {
         this.guarded(body, next, next.matcher);
         i++;
@@ -160,6 +162,8 @@ export abstract class ProgramWriter {
 
   /** `body`, its duration kept for the `expect time` after it (`elapsed_ms`, `elapsedMs`). */
   protected abstract timed(body: () => void): void;
+  /** The duration of the connection's last step, for the `expect time` after a repeat or an if. */
+  protected abstract lastStepTime(): void;
 
   /** `body`, which must fail as `expect` says (§10.2). */
   protected abstract guarded(body: () => void, expect: Step, m: Extract<Matcher, { kind: 'error' }>): void;
