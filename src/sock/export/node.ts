@@ -8,7 +8,8 @@ import { parseIntLiteral, type IntType } from '../../net/fields';
 import { decodeEscapes } from '../../net/payload';
 import type { Amount, Block, FieldPart, Header, LoadPlan, Matcher, Payload, SockFile, Step, Template } from '../ast';
 import { blockLabel, hexWildcards, lineOf, literalBytes, nodeBytes, nodeRegex, quoted, regexCaveat, selectBlocks, variablesInOrder, type ExportOptions, type ExportResult } from './common';
-import { NODE_STATE, nodePrelude } from './nodeRuntime';
+import { NODE_SNIPPETS, NODE_STATE } from './nodeRuntime';
+import { prelude } from './snippets';
 import { hasTime, isArithmetic, literalText, namedGroups, policyOf, ProgramWriter, splitTarget } from './writer';
 
 /** A JavaScript identifier from a label: `greeter`, `block_6`. */
@@ -715,8 +716,8 @@ class NodeProgram extends ProgramWriter {
     const vars: string[] = [];
     for (const v of variablesInOrder(this.file)) vars.push(`vars[${quoted(v.name)}] ??= ${this.bytes(v.value, false)};`);
     const blockNote = this.options.blocks?.length ? `, blocks ${blocks.map((b) => b.index).join(', ')}` : '';
-    const prelude = nodePrelude(this.used);
-    const modules = [...new Set([...prelude.imports, ...this.imports])].sort();
+    const helpers = prelude(NODE_SNIPPETS, this.used);
+    const modules = [...new Set([...helpers.imports, ...this.imports])].sort();
     const out = [
       '#!/usr/bin/env node',
       `// ${this.options.fileName}${blockNote}, exported by Socket Lab as a Node program (ES module; no dependencies).`,
@@ -734,7 +735,7 @@ class NodeProgram extends ProgramWriter {
       ...body,
       '// ---- Helpers: what each step stands for, in net, dgram and tls terms ----------------------',
       '',
-      prelude.code,
+      helpers.code,
       '',
       ...calls,
       'await finish();',

@@ -7,46 +7,11 @@
 import { parseIntLiteral, type IntType } from '../../net/fields';
 import type { Amount, Block, FieldPart, Header, LoadPlan, Matcher, Payload, SockFile, Step, Template } from '../ast';
 import { blockLabel, hexWildcards, lineOf, literalBytes, pythonBytes, pythonRegex, regexCaveat, selectBlocks, variablesInOrder, type ExportOptions, type ExportResult } from './common';
-import { PYTHON_STATE, pythonPrelude } from './pythonRuntime';
+import { PYTHON_SNIPPETS, PYTHON_STATE } from './pythonRuntime';
+import { prelude } from './snippets';
+import { fillEmptyBodies, pyString, seconds, STRUCT } from './pythonSyntax';
 import { isArithmetic, literalText, namedGroups, policyOf, ProgramWriter, splitTarget } from './writer';
 import { decodeEscapes } from '../../net/payload';
-
-/** struct formats of the fixed-width integer types (§4.6). */
-const STRUCT: Partial<Record<IntType, string>> = {
-  u8: 'B', u16: '>H', u16le: '<H', u32: '>I', u32le: '<I', u64: '>Q', u64le: '<Q',
-  i8: 'b', i16: '>h', i16le: '<h', i32: '>i', i32le: '<i', i64: '>q', i64le: '<q',
-};
-
-/** A Python string literal of `text`: raw (`r'…'`) for a regex when it can be. */
-function pyString(text: string, raw = false): string {
-  if (raw && !text.endsWith('\\') && !/[\r\n]/.test(text)) {
-    if (!text.includes("'")) return `r'${text}'`;
-    if (!text.includes('"')) return `r"${text}"`;
-  }
-  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t')}'`;
-}
-
-/**
- * Python needs a statement in every body: a `pass` goes where a compound statement's body holds
- * only comments (a step with no translation, an `on` rule's place, an empty branch).
- */
-function fillEmptyBodies(lines: string[]): string[] {
-  const out: string[] = [];
-  const indent = (l: string): number => l.length - l.trimStart().length;
-  lines.forEach((line, i) => {
-    out.push(line);
-    if (!/^\s*(?:def|if|elif|else|try|except|for|while|with|class)\b.*:$/.test(line) || line.trimStart().startsWith('#')) return;
-    const next = lines.slice(i + 1).find((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
-    if (next === undefined || indent(next) <= indent(line)) out.push(`${' '.repeat(indent(line) + 4)}pass`);
-  });
-  return out;
-}
-
-/** Seconds for a duration in ms, as Python writes them: `5.0`, `0.5`. */
-function seconds(ms: number): string {
-  const s = ms / 1000;
-  return Number.isInteger(s) ? `${s}.0` : `${s}`;
-}
 
 class PythonProgram extends ProgramWriter {
   protected readonly commentMark = '#';
@@ -792,8 +757,8 @@ class PythonProgram extends ProgramWriter {
     const vars: string[] = [];
     for (const v of variablesInOrder(this.file)) vars.push(`var.setdefault(${pyString(v.name)}, ${this.bytes(v.value, false)})`);
     const blockNote = this.options.blocks?.length ? `, blocks ${blocks.map((b) => b.index).join(', ')}` : '';
-    const prelude = pythonPrelude(this.used);
-    const imports = [...new Set([...prelude.imports, ...this.imports, ...(this.needsHere ? ['os'] : [])])].sort();
+    const helpers = prelude(PYTHON_SNIPPETS, this.used);
+    const imports = [...new Set([...helpers.imports, ...this.imports, ...(this.needsHere ? ['os'] : [])])].sort();
     const out = [
       '#!/usr/bin/env python3',
       `"""${this.options.fileName}${blockNote}, exported by Socket Lab as a Python 3 program (standard library only).`,
@@ -814,7 +779,7 @@ class PythonProgram extends ProgramWriter {
       '# ---- Helpers: what each step stands for, in the socket module\'s terms -------------------',
       '',
       '',
-      prelude.code,
+      helpers.code,
       '',
       '',
       "if __name__ == '__main__':",
