@@ -341,8 +341,14 @@ async function exportFile(file: string, flags: ExportFlags): Promise<number> {
     return USAGE_ERROR;
   }
   for (const n of result.untranslated) process.stderr.write(`${file}:${n.line}: not translated: ${n.source}: ${n.reason}\n`);
-  if (flags.output) await writeFile(flags.output, result.code);
-  else process.stdout.write(result.code);
+  if (flags.output) {
+    try {
+      await writeFile(flags.output, result.code);
+    } catch (e) {
+      process.stderr.write(`socket-lab: cannot write ${flags.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      return USAGE_ERROR;
+    }
+  } else process.stdout.write(result.code);
   return 0;
 }
 

@@ -103,7 +103,7 @@ function collectField(part: import('../ast').FieldPart, into: Set<string>): void
 }
 
 /** The names a block refers to: in its header's target, its TLS files and its steps. */
-export function blockReferences(block: Block): Set<string> {
+function blockReferences(block: Block): Set<string> {
   const names = new Set<string>();
   const h = block.header;
   if (h) {

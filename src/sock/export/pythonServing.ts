@@ -134,7 +134,7 @@ def listen_unix(path):
         os.unlink(path)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
-    atexit.register(os.unlink, path)  # the socket file goes when the program ends
+    atexit.register(lambda: os.path.exists(path) and os.unlink(path))  # the socket file goes when the program ends
     listener.listen()
     return listener
 `),

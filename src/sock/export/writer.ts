@@ -20,7 +20,7 @@ const UNTIMED: ReadonlySet<Step['kind']> = new Set(['expect', 'capture', 'set'])
  * Which statements an `expect time` times: for each, the nearest step before it that connected,
  * sent, received, waited or looked up; the block's header when no step before it did.
  */
-export function timedTargets(steps: readonly Step[]): { readonly header: boolean; readonly steps: ReadonlySet<number> } {
+function timedTargets(steps: readonly Step[]): { readonly header: boolean; readonly steps: ReadonlySet<number> } {
   const marked = new Set<number>();
   let header = false;
   steps.forEach((s, j) => {
@@ -105,7 +105,7 @@ export function policyOf(block: Block): { readonly maxConns?: number; readonly a
 }
 
 /** An `on` rule (§7.9). */
-export type Rule = Extract<Step, { kind: 'on' }>;
+type Rule = Extract<Step, { kind: 'on' }>;
 
 /** Lines, notes and the walk; a language fills in the statements. */
 export abstract class ProgramWriter {

@@ -229,6 +229,9 @@ describe('socket-lab export', function () {
       const unknown = await cli(['export', 'examples/redis.sock', '--lang', 'node', '--block', '99']);
       assert.equal(unknown.code, 2);
       assert.match(unknown.stderr, /there is no block 99: the file has 4/);
+      const unwritable = await cli(['export', 'examples/redis.sock', '--lang', 'node', '--output', join(dir, 'no', 'such', 'dir', 'p.mjs')]);
+      assert.equal(unwritable.code, 2);
+      assert.match(unwritable.stderr, /^socket-lab: cannot write .*p\.mjs: ENOENT\n$/);
       const lang = await cli(['export', 'examples/redis.sock', '--lang', 'ruby']);
       assert.equal(lang.code, 2);
       assert.match(lang.stderr, /Allowed choices are python, node/);
