@@ -262,6 +262,10 @@ export class SockRun {
     // wanted bytes from it is cut by the run's end, as it would be after the grace.
     this.closingKept = this.kept.size > 0;
     const keptClosed = Promise.allSettled([...this.kept.values()].map((c) => c.close()));
+    // What the blocks sent this run's listeners has reached their sockets (loopback hands it over
+    // at once) but may not have been read yet: one turn of the event loop starts its sessions, so
+    // the grace below waits for them too, and the last datagram of a client is not lost.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (this.sessions.size > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
