@@ -44,11 +44,12 @@ export async function exportDocument(parsed: ParsedDocuments, doc: vscode.TextDo
   const baseDir = doc.isUntitled ? (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd()) : path.dirname(doc.fileName);
   const result = exportSock(file, { lang, blocks: block === undefined ? undefined : [block], fileName, baseDir });
   const what = block === undefined ? fileName : `block ${block}`;
+  // The program's name as it would be saved (tutorial-block6.py, beside the .sock file).
+  const name = programName(block === undefined ? fileName : fileName.replace(/\.sock$/i, `-block${block}.sock`), lang);
   if (action === 'copy') {
     await vscode.env.clipboard.writeText(result.code);
   } else {
-    // An untitled editor named as the program would be saved (tutorial-block6.py, beside the .sock file).
-    const name = programName(block === undefined ? fileName : fileName.replace(/\.sock$/i, `-block${block}.sock`), lang);
+    // An untitled editor of that name.
     const uri = vscode.Uri.file(path.join(baseDir, name)).with({ scheme: 'untitled' });
     const program = await vscode.workspace.openTextDocument(uri);
     const edit = new vscode.WorkspaceEdit();
@@ -56,7 +57,7 @@ export async function exportDocument(parsed: ParsedDocuments, doc: vscode.TextDo
     await vscode.workspace.applyEdit(edit);
     const shown = await vscode.window.showTextDocument(await vscode.languages.setTextDocumentLanguage(program, lang === 'python' ? 'python' : 'javascript'), { viewColumn: vscode.ViewColumn.Beside, preview: false });
     // The chosen block's function, where its doc names its line, at the top of the editor.
-    const chosen = block === undefined ? undefined : parsed.of(doc).blocks.find((b) => b.index === block);
+    const chosen = block === undefined ? undefined : file.blocks.find((b) => b.index === block);
     const at = chosen ? result.code.split('\n').findIndex((l) => l.includes(`(${fileName}:${chosen.range.start.line + 1})`)) : -1;
     if (at > 0) {
       const position = new vscode.Position(at - 1, 0);
@@ -65,9 +66,9 @@ export async function exportDocument(parsed: ParsedDocuments, doc: vscode.TextDo
     }
   }
   const done = action === 'copy' ? `Copied ${what} as ${LANGUAGE_NAMES[lang]}` : `Opened ${what} as ${LANGUAGE_NAMES[lang]}`;
-  const run = lang === 'python' ? 'python3 PROGRAM.py' : 'node PROGRAM.mjs';
+  const run = `${lang === 'python' ? 'python3' : 'node'} ${name}`;
   if (result.untranslated.length > 0) void vscode.window.showWarningMessage(`${done}. ${untranslatedText(result)}`);
-  else void vscode.window.showInformationMessage(`${done}: save it and run ${run}.`);
+  else void vscode.window.showInformationMessage(`${done}: save it as ${name} and run ${run}.`);
   return result;
 }
 
