@@ -119,11 +119,14 @@ function blockReferences(block: Block): Set<string> {
 
 /**
  * The blocks a program of `wanted` needs, in file order: those asked for, and, again and again,
- * the blocks that define a listener or kept connection they name (`{{greeter}}`, `use a`), as a
- * run of `--block N` would start them.
+ * the blocks that define a listener or kept connection they name (`{{greeter}}`, `use a`).
+ * Narrower than a test run's choice (`selectBlocks` in suite/suite.ts, which starts every listener
+ * written before a case, since a case may reach one by its literal port): a program holds only
+ * the servers its block names, so that it reads as the block does. A listener reached by a
+ * literal port is not brought along (spec §16).
  * @throws RangeError for a block number the file does not have
  */
-export function selectBlocks(file: SockFile, wanted: readonly number[] | undefined): Block[] {
+export function programBlocks(file: SockFile, wanted: readonly number[] | undefined): Block[] {
   if (!wanted || wanted.length === 0) return [...file.blocks];
   const byName = new Map<string, Block>();
   for (const b of file.blocks) if (b.header?.name && b.header.kind !== 'use') byName.set(b.header.name, b);

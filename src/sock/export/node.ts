@@ -7,7 +7,7 @@
 import { parseIntLiteral, type IntType } from '../../net/fields';
 import { decodeEscapes } from '../../net/payload';
 import type { Amount, Block, FieldPart, Header, LoadPlan, Matcher, Payload, SockFile, Step, Template } from '../ast';
-import { blockLabel, hexWildcards, lineOf, literalBytes, nodeBytes, nodeRegex, quoted, regexCaveat, selectBlocks, variablesInOrder, type ExportOptions, type ExportResult } from './common';
+import { blockLabel, hexWildcards, lineOf, literalBytes, nodeBytes, nodeRegex, quoted, regexCaveat, programBlocks, variablesInOrder, type ExportOptions, type ExportResult } from './common';
 import { NODE_SNIPPETS, NODE_STATE } from './nodeRuntime';
 import { prelude } from './snippets';
 import { hasTime, isArithmetic, literalText, namedGroups, policyOf, ProgramWriter, splitTarget } from './writer';
@@ -705,7 +705,7 @@ class NodeProgram extends ProgramWriter {
   }
 
   build(): ExportResult {
-    const blocks = selectBlocks(this.file, this.options.blocks);
+    const blocks = programBlocks(this.file, this.options.blocks);
     const body: string[] = [];
     const calls: string[] = [];
     for (const block of blocks) {

@@ -6,7 +6,7 @@
  */
 import { parseIntLiteral, type IntType } from '../../net/fields';
 import type { Amount, Block, FieldPart, Header, LoadPlan, Matcher, Payload, SockFile, Step, Template } from '../ast';
-import { blockLabel, hexWildcards, lineOf, literalBytes, pythonBytes, pythonRegex, regexCaveat, selectBlocks, variablesInOrder, type ExportOptions, type ExportResult } from './common';
+import { blockLabel, hexWildcards, lineOf, literalBytes, pythonBytes, pythonRegex, regexCaveat, programBlocks, variablesInOrder, type ExportOptions, type ExportResult } from './common';
 import { PYTHON_SNIPPETS, PYTHON_STATE } from './pythonRuntime';
 import { prelude } from './snippets';
 import { fillEmptyBodies, pyString, seconds, STRUCT } from './pythonSyntax';
@@ -746,7 +746,7 @@ class PythonProgram extends ProgramWriter {
   // ---- the program ---------------------------------------------------------------------------
 
   build(): ExportResult {
-    const blocks = selectBlocks(this.file, this.options.blocks);
+    const blocks = programBlocks(this.file, this.options.blocks);
     const body: string[] = [];
     const calls: string[] = [];
     for (const block of blocks) {
