@@ -235,6 +235,8 @@ export class SockTests implements vscode.Disposable {
       if (line !== undefined) run.appendOutput(line.replace(/\r?\n/g, '\r\n') + '\r\n', undefined, e.type === 'step' ? items.get(e.block) : undefined);
     };
     const result = await this.sessions.runBlocks(doc, [...selected], { token, onEvent });
+    // Leave the file as the run found it before saying how it went: the listeners this run started stop.
+    for (const i of fixtures) if (!startedBefore.has(i) && this.sessions.isListening(uri, i)) await this.sessions.stopBlock(uri, i);
     const at = (line: number, column = 0): vscode.Location => new vscode.Location(uri, new vscode.Position(line, column));
     for (const r of collector.results()) {
       const item = items.get(r.block);
@@ -255,8 +257,6 @@ export class SockTests implements vscode.Disposable {
       if (item) this.report(run, item, 'errored', [located(`line ${line + 1} has an error; see the Problems view`, at(line))]);
     }
     if (!result) for (const item of items.values()) this.report(run, item, 'errored', [new vscode.TestMessage('the file is still running a run of its own; wait for it or cancel it first')]);
-    // Leave the file as the run found it: the listeners this run started stop.
-    for (const i of fixtures) if (!startedBefore.has(i) && this.sessions.isListening(uri, i)) await this.sessions.stopBlock(uri, i);
   }
 
   /** Tells the Testing view a case's outcome, and keeps it for {@link SockTests.outcomes}. */
