@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { SockFile } from '../sock/ast';
-import { parseSock } from '../sock/parser';
+import { parseSock, reparseSock } from '../sock/parser';
 
 /**
  * True when the document that closed is the one open at its URI, not an older one: a new
@@ -17,6 +17,8 @@ interface Parsed {
   /** The document object: a new document at a closed one's URI (`untitled:Untitled-1`) starts again at version 1. */
   readonly doc: vscode.TextDocument;
   readonly version: number;
+  /** The text it was made from, which the next version's parse compares with. */
+  readonly text: string;
   readonly file: SockFile;
 }
 
@@ -24,9 +26,10 @@ interface Parsed {
  * The parse of each `.sock` document as it is now, shared by everything the editor does with it.
  * One change asks for the parse several times: the diagnostics, CodeLens, the outline, completion,
  * hover and the inline results of a run each read it, and CodeLens and the outline read every
- * block's header too. A 10,000-block file takes about 12–15 ms to parse and 10–25 ms more to
- * read every header (`npm run bench`), so they share one parse per document version
- * (`TextDocument.version`, which every change raises), and a header built once stays built.
+ * block's header too. A 10,000-block file takes 20–30 ms to parse (`npm run bench`), so they
+ * share one parse per document version (`TextDocument.version`, which every change raises); a
+ * change within one block's lines reads only that block again (`reparseSock`), every other block
+ * staying the same object.
  *
  * Keeps the latest version of each document; forgets a document when it closes. A document opened
  * at the URI of one that just closed (a new untitled file) is parsed anew even if the close has not
@@ -59,9 +62,11 @@ export class ParsedDocuments implements vscode.Disposable {
     const key = doc.uri.toString();
     const known = this.#parsed.get(key);
     if (known !== undefined && known.doc === doc && known.version === doc.version) return known.file;
-    const file = parseSock(doc.getText(), { given: this.given() });
+    const text = doc.getText();
+    // Typing within a block's lines reads that block again, not the whole file.
+    const file = known !== undefined && known.doc === doc ? reparseSock(known, text, { given: this.given() }) : parseSock(text, { given: this.given() });
     this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
-    this.#parsed.set(key, { doc, version: doc.version, file });
+    this.#parsed.set(key, { doc, version: doc.version, text, file });
     return file;
   }
 

@@ -127,7 +127,7 @@ export function parseOn(p: LineParser, draft: BlockDraft): void {
     c.expectEnd();
     group.on = { event: 'message', test };
     // Named groups become variables for the rule's steps and every later one, as capture's do.
-    if (test.kind === 'regex') for (const name of regexGroupNames(test.source, test.flags)) p.captured.add(name);
+    if (test.kind === 'regex') for (const name of regexGroupNames(test.source, test.flags)) p.giveCapture(name);
   }
   if (group.on.event === 'half-close' && draft.transport === 'udp') throw p.verbError('a UDP peer sends no FIN: on half-close is for streams');
   if (draft.forwarded && draft.transport === 'udp') throw p.verbError('a UDP relay forwards every datagram: rules in a relay are for streams');
@@ -185,7 +185,7 @@ export function parseSet(p: LineParser): Step {
   const v = c.rest();
   if (!v.text) throw new LineError(`set ${t.text} = needs a value`, eq.start, eq.end);
   const value = p.template(p.lineStart + v.start, p.lineStart + v.end);
-  p.captured.add(t.text);
+  p.giveCapture(t.text);
   return { kind: 'set', name: t.text, value, range: p.statementRange(), source: p.statementSource() };
 }
 

@@ -84,7 +84,7 @@ export function parseHeader(p: LineParser, verb: 'connect' | 'listen', draft: Bl
     }
   }
   if (keep && !name) throw new LineError('keep needs a name for later blocks: connect … as NAME keep', keep.start, keep.end);
-  if (name) p.names.set(name.text, { kind: verb === 'listen' ? 'listener' : 'connection', transport, keep: Boolean(keep), block: p.blockIndex });
+  if (name) p.giveName(name.text, { kind: verb === 'listen' ? 'listener' : 'connection', transport, keep: Boolean(keep), block: p.blockIndex });
   if (verb === 'connect' && transport === 'udp') draft.broadcastTarget = isBroadcastTarget(text, codes, targetStart, targetEnd);
   placeHeader(p, draft);
   const range = p.statementRange();
@@ -137,7 +137,7 @@ export function nameOfBrokenHeader(p: LineParser, verb: 'connect' | 'listen'): v
       if (NAME.test(c.slice())) name = c.slice();
     }
   }
-  if (name !== undefined && !p.names.has(name)) p.names.set(name, { kind: verb === 'listen' ? 'listener' : 'connection', transport, keep, block: p.blockIndex });
+  if (name !== undefined && !p.names.has(name)) p.giveName(name, { kind: verb === 'listen' ? 'listener' : 'connection', transport, keep, block: p.blockIndex });
 }
 
 /** `starttls [timeout D]`: in a `connect tcp` block, a TLS handshake on its connection (§6.1.1). */

@@ -96,7 +96,8 @@ export class SourceText {
   /** Records that line `line` starts at offset `start`. */
   addLine(line: number, start: number): void {
     if (line >= this.lineStarts.length) {
-      const grown = new Int32Array(this.lineStarts.length * 2);
+      // A parse of one block of a file starts at its first line, not at line 0.
+      const grown = new Int32Array(Math.max(this.lineStarts.length * 2, line + 256));
       grown.set(this.lineStarts);
       this.lineStarts = grown;
     }

@@ -147,6 +147,12 @@ export class LineParser {
   readonly badlyDeclared = new Set<string>();
   /** Names that `capture` and `set` steps give, anywhere in the file: `{{NAME}}` may use them. */
   readonly captured = new Set<string>();
+  /**
+   * What the current block gives the rest of the file, in order: each name it gives (`as NAME`)
+   * and each variable its captures give. A block whose lines change and give the same can be read
+   * again alone (`reparseSock`).
+   */
+  readonly gives: string[] = [];
   /** Every `{{name}}` read: its name, and its offsets at `2k` and `2k + 1`; checked once all names are known. */
   readonly referenceNames: string[] = [];
   readonly referenceOffsets: number[] = [];
@@ -183,6 +189,18 @@ export class LineParser {
   nameBefore(name: string): NameInfo | undefined {
     const known = this.names.get(name);
     return known !== undefined && known.block < this.blockIndex ? known : undefined;
+  }
+
+  /** Gives the name `name` (`as NAME`) to the blocks after the current one. */
+  giveName(name: string, info: NameInfo): void {
+    this.names.set(name, info);
+    this.gives.push(`${name} ${info.kind} ${info.transport}${info.keep ? ' keep' : ''}`);
+  }
+
+  /** Declares the variable `name`, which a `capture`, `set` or a rule's named group gives when it runs. */
+  giveCapture(name: string): void {
+    this.captured.add(name);
+    this.gives.push(`{{${name}}}`);
   }
 
   /** Makes line `line`, which starts at offset `start`, the current line. */

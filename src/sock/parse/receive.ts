@@ -333,7 +333,7 @@ export function parseCapture(p: LineParser, draft: BlockDraft): Step {
         if (groups.length === 0) throw new LineError('capture /regex/ without a name takes its named groups, (?P<name>…), and this regex has none: name the variable (capture NAME /regex/) or the groups', at, c.lastEnd - p.lineStart);
         for (const g of groups) {
           if (!NAME.test(g)) throw new LineError(`the group name "${g}" is not a variable name`, at, c.lastEnd - p.lineStart);
-          p.captured.add(g);
+          p.giveCapture(g);
         }
       } else if (regexGroupCount(source, c.flags) > 1 && regexGroupNames(source, c.flags).length === 0) {
         p.error(`capture ${name} takes the first of this regex's groups; make the others (?:…) to say so`, p.line, at, c.lastEnd - p.lineStart, 'warning');
@@ -344,7 +344,7 @@ export function parseCapture(p: LineParser, draft: BlockDraft): Step {
         const taken = parseCaptureField(p, t.text);
         c.expectEnd();
         if (!draft.produces) p.warnAtVerb('capture reads the last receive or lookup, and none comes before it in this block');
-        p.captured.add(name);
+        p.giveCapture(name);
         return { kind: 'capture', name, ...taken, range: p.statementRange(), source: p.statementSource() };
       }
       if (t.text !== 'line') throw p.keywordError(KEYWORDS.capture, `unexpected "${t.text}" (after capture ${name}: a /regex/, line [N], an integer type such as u16, or bytes N)`, `unexpected "${t.text}"`);
@@ -359,7 +359,7 @@ export function parseCapture(p: LineParser, draft: BlockDraft): Step {
     throw p.verbError('capture takes a variable name, or a /regex/ with named groups');
   }
   c.expectEnd();
-  if (name !== undefined) p.captured.add(name);
+  if (name !== undefined) p.giveCapture(name);
   if (!draft.produces) p.warnAtVerb('capture reads the last receive or lookup, and none comes before it in this block');
   return {
     kind: 'capture',
