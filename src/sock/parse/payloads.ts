@@ -29,6 +29,11 @@ export interface PayloadOptions {
 
 const EXPECTED_PAYLOAD = 'a payload: "text", hex 47 45 54, base64 R0VU, file PATH or <<END';
 
+const NO_WORDS: readonly string[] = [];
+const NO_OPTIONS: PayloadOptions = {};
+/** The options of a payload that is a part of a field payload, and of nothing else (shared: a send reads one per line). */
+const IN_FIELDS: PayloadOptions = { inFields: true };
+
 /** Throws the "did you mean" error for a near miss of `timeout` among the words of `text[start, end)`, if there is one. */
 function timeoutAmong(p: LineParser, start: number, end: number): void {
   const { c } = p;
@@ -47,7 +52,7 @@ function timeoutAmong(p: LineParser, start: number, end: number): void {
  * @param options where hex or base64 words end, and whether `??` may stand for a byte
  */
 export function parsePayload(p: LineParser, keywords: readonly string[], options: PayloadOptions = {}): Payload {
-  const { stopAtTimeout = false, inFields = false, wildcards = false, stopAtAt = false, stopWords = [] } = options;
+  const { stopAtTimeout = false, inFields = false, wildcards = false, stopAtAt = false, stopWords = NO_WORDS } = options;
   const { codes, c, text } = p;
   const base = p.lineStart;
   const ch = c.peek();
@@ -149,6 +154,9 @@ function endsFieldPayloadPart(p: LineParser): boolean {
 function startsField(p: LineParser): boolean {
   const { c } = p;
   if (c.atEnd()) return false;
+  // Only `(` and the integer types (u…, i…, varint, dec) start one: most lines are told by their first character.
+  const first = c.peek();
+  if (first !== 0x28 && first !== 0x75 && first !== 0x69 && first !== 0x76 && first !== 0x64) return false;
   const save = c.pos;
   c.next('');
   const yes = c.is('(') || isIntType(c.slice());
@@ -160,16 +168,16 @@ function startsField(p: LineParser): boolean {
  * One payload as before (§4.1–4.5), or a field payload of several parts (§4.6): `send`'s, and
  * `expect`'s (`options`: `??` wildcards, and an `at OFFSET` after the payload).
  */
-export function parseMultiPayload(p: LineParser, keywords: readonly string[], options: PayloadOptions = {}): Payload {
+export function parseMultiPayload(p: LineParser, keywords: readonly string[], options: PayloadOptions = NO_OPTIONS): Payload {
   const { c } = p;
   c.skipSpace();
   const from = c.pos - p.lineStart;
-  const parts: FieldPart[] = [];
+  let first: Payload | undefined;
   if (!startsField(p)) {
-    const first = parsePayload(p, keywords, { ...options, inFields: true });
+    first = parsePayload(p, keywords, options === NO_OPTIONS ? IN_FIELDS : { ...options, inFields: true });
     if (first.kind === 'heredoc' || c.atEnd() || (options.stopAtAt && c.nextIs('at'))) return first;
-    parts.push({ kind: 'payload', payload: first });
   }
+  const parts: FieldPart[] = first === undefined ? [] : [{ kind: 'payload', payload: first }];
   parseParts(p, parts, 0, 0, options);
   return { kind: 'fields', parts, range: p.range(from, c.lastEnd - p.lineStart) };
 }
