@@ -440,16 +440,25 @@ export class StreamConnection {
     if (this.socket.isPaused() && this.queued < Math.max(RECV_HIGH_WATER, this.demand)) this.socket.resume();
   }
 
-  /** Runs a wait while declaring how many bytes it may need queued, so reading is not paused early. */
-  private async withDemand<T>(bytes: number, wait: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a wait while declaring how many bytes it may need queued, so reading is not paused early.
+   * Not an async function: a receive is on the data path, and an async call allocates a frame.
+   */
+  private withDemand<T>(bytes: number, wait: () => Promise<T>): Promise<T> {
     this.demand = bytes;
     this.resumeIfRoom();
-    try {
-      return await wait();
-    } finally {
-      this.demand = 0;
-    }
+    return wait().then(this.demandMet as (value: T) => T, this.demandFailed);
   }
+
+  private readonly demandMet = <T>(value: T): T => {
+    this.demand = 0;
+    return value;
+  };
+
+  private readonly demandFailed = (err: unknown): never => {
+    this.demand = 0;
+    throw err;
+  };
 
   /**
    * Receives like Python's `socket.recv`: the next chunk as it arrived (`max` undefined), or up

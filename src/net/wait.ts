@@ -30,7 +30,7 @@ interface Waiter {
   readonly what: string;
   /** What arrived so far, for the timeout message, e.g. `7 bytes arrived: "+PONG\r\n"`. */
   readonly progress: (() => string) | undefined;
-  /** Cancels the abort callback; only when `opts.signal` is given. */
+  /** Cancels the wait's own abort callback: only for a signal other than the notifier's ({@link Notifier.signal}). */
   offAbort: (() => void) | undefined;
 }
 
@@ -107,6 +107,13 @@ export class Notifier {
   private timer: NodeJS.Timeout | undefined;
   /** When the armed timer fires (`performance.now()` ms); Infinity when none is armed. */
   private timerDue = Infinity;
+  /**
+   * The signal the waits usually share (a run's), with one abort callback for the notifier that
+   * cancels each of its waits: a callback per wait cost two closures and a set's growth and
+   * shrinking on every receive.
+   */
+  private signal: AbortSignal | undefined;
+  private offSignal: (() => void) | undefined;
 
   /** Re-checks every waiter's condition, in the order they began waiting. */
   notify(): void {
@@ -150,15 +157,23 @@ export class Notifier {
         progress,
         offAbort: undefined,
       };
-      if (signal) w.offAbort = onAbort(signal, () => this.fail(w, createError('ECANCELED', `${what}: cancelled`)));
+      if (signal && signal !== this.signal) {
+        if (this.signal === undefined) {
+          this.signal = signal;
+          this.offSignal = onAbort(signal, () => this.aborted(signal));
+        } else w.offAbort = onAbort(signal, () => this.fail(w, createError('ECANCELED', `${what}: cancelled`)));
+      }
       this.waiters.push(w);
       this.arm(w.deadline);
     });
   }
 
-  /** Clears the timer when nobody waits; the owner calls it when its socket closes. Safe to call twice. */
+  /** Clears the timer and the abort callback when nobody waits; the owner calls it when its socket closes. Safe to call twice. */
   release(): void {
-    if (this.waiters.length > 0 || this.timer === undefined) return;
+    if (this.waiters.length > 0) return;
+    this.offSignal?.();
+    this.signal = this.offSignal = undefined;
+    if (this.timer === undefined) return;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.timerDue = Infinity;
@@ -174,6 +189,12 @@ export class Notifier {
     }
     if (value === undefined || !this.remove(w)) return;
     w.resolve(value);
+  }
+
+  /** `signal` aborted: each wait on it ends with `ECANCELED`. */
+  private aborted(signal: AbortSignal): void {
+    this.signal = this.offSignal = undefined;
+    for (const w of this.waiters.slice()) if (w.opts.signal === signal) this.fail(w, createError('ECANCELED', `${w.what}: cancelled`));
   }
 
   private fail(w: Waiter, err: unknown): void {

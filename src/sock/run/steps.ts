@@ -21,6 +21,11 @@ import type { LineEnding, PayloadBuilder } from './payloads';
 
 const LF = Buffer.from('\n');
 
+/** What a receive of `data` did. */
+function receivedResult(data: Buffer): StepResult {
+  return { value: data, payload: data, direction: 'in', detail: data.length === 0 ? '0 bytes: the peer closed its side' : byteCount(data.length) };
+}
+
 /** The faults a session's sends go through now, by kind, with their amounts (ms, bytes; a budget counts down). */
 export type Faults = Map<'delay' | 'drip' | 'partial' | 'close-after' | 'reset-after' | 'drop', { ms?: number; bytes?: number }>;
 
@@ -76,9 +81,34 @@ export class StepExecutor {
   exec(step: Step, ctx: StepContext): Promise<StepResult> {
     // send and recv, the steps a long repeat runs, each have a small async function of their own:
     // an async call allocates a frame the size of its function's locals, every time.
-    if (step.kind === 'send') return this.send(step, ctx);
-    if (step.kind === 'recv') return this.recv(step, ctx);
+    // The usual round of a repeat, a literal send and a `recv line`, has no async frame at all.
+    if (step.kind === 'send') return this.payloads.literal(step.payload) === undefined || (ctx.faults !== undefined && ctx.faults.size > 0) ? this.send(step, ctx) : this.sendLiteral(step, ctx);
+    if (step.kind === 'recv') return step.mode === 'line' ? this.recvLine(step, ctx) : this.recv(step, ctx);
     return this.other(step, ctx);
+  }
+
+  /** A `send` of literal bytes without faults: the channel's promise, mapped to the step's result. */
+  private sendLiteral(step: Extract<Step, { kind: 'send' }>, ctx: StepContext): Promise<StepResult> {
+    const data = this.payloads.literal(step.payload) as Buffer;
+    let sent: Promise<void>;
+    try {
+      sent = this.channelFor(step, ctx).send(data, this.waitOptions(undefined, ctx.signal));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const result: StepResult = { payload: data, direction: 'out', detail: byteCount(data.length) };
+    return sent.then(() => result);
+  }
+
+  /** `recv line`: the channel's promise, mapped to the step's result. */
+  private recvLine(step: Extract<Step, { kind: 'recv' }>, ctx: StepContext): Promise<StepResult> {
+    let received: Promise<Buffer>;
+    try {
+      received = this.channelFor(step, ctx).recvUntil(LF, this.waitOptions(step.timeoutMs, ctx.signal, 'recv … timeout', 'recv line'));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return received.then(receivedResult);
   }
 
   private async send(step: Extract<Step, { kind: 'send' }>, ctx: StepContext): Promise<StepResult> {
@@ -108,8 +138,7 @@ export class StepExecutor {
       else if (step.mode === 'frame' && step.frame) data = await recvFrame(ch, step.frame, opts);
       else data = await ch.recv(step.max === undefined ? undefined : this.scope.count(step.max, 'recv', 1, RECV_MAX_BYTES), opts);
     }
-    const detail = data.length === 0 ? '0 bytes: the peer closed its side' : byteCount(data.length);
-    return { value: data, payload: data, direction: 'in', detail };
+    return receivedResult(data);
   }
 
   /** Every step but send and recv. */
