@@ -69,7 +69,7 @@ export class StreamConnection {
   private peerEnded = false;
   private closed = false;
   private failure: SocketLabError | undefined;
-  private readonly changed = new Notifier();
+  private readonly changed = new Notifier(this);
   private closing: Promise<void> | undefined;
   private bytesInTotal = 0;
   private bytesOutTotal = 0;
@@ -447,18 +447,17 @@ export class StreamConnection {
   private withDemand<T>(bytes: number, wait: () => Promise<T>): Promise<T> {
     this.demand = bytes;
     this.resumeIfRoom();
-    return wait().then(this.demandMet as (value: T) => T, this.demandFailed);
+    const waited = wait();
+    // The demand ends with the wait: at once when it ended at once, else when the notifier has
+    // no pending wait left ({@link waitsEnded}).
+    if (!this.changed.waiting) this.demand = 0;
+    return waited;
   }
 
-  private readonly demandMet = <T>(value: T): T => {
+  /** The notifier's last pending wait ended: no receive declares a demand any more. */
+  waitsEnded(): void {
     this.demand = 0;
-    return value;
-  };
-
-  private readonly demandFailed = (err: unknown): never => {
-    this.demand = 0;
-    throw err;
-  };
+  }
 
   /**
    * Receives like Python's `socket.recv`: the next chunk as it arrived (`max` undefined), or up

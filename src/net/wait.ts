@@ -30,7 +30,7 @@ interface Waiter {
   readonly what: string;
   /** What arrived so far, for the timeout message, e.g. `7 bytes arrived: "+PONG\r\n"`. */
   readonly progress: (() => string) | undefined;
-  /** Cancels the wait's own abort callback: only for a signal other than the notifier's ({@link Notifier.signal}). */
+  /** Cancels the wait's own abort callback: only for a signal other than the one its notifier's other waits are on. */
   offAbort: (() => void) | undefined;
 }
 
@@ -64,6 +64,28 @@ export function onAbort(signal: AbortSignal, callback: () => void): () => void {
   const set = callbacks;
   set.add(callback);
   return () => void set.delete(callback);
+}
+
+/** The notifiers with waits on each signal; the signal has one abort callback ({@link onAbort}) for all of them. */
+const waitingOn = new WeakMap<AbortSignal, Set<Notifier>>();
+
+/** Lists `notifier` as waiting on `signal` until {@link unwatch}: when it aborts, the notifier's waits on it end. */
+function watch(signal: AbortSignal, notifier: Notifier): void {
+  let notifiers = waitingOn.get(signal);
+  if (!notifiers) {
+    const set = new Set<Notifier>();
+    notifiers = set;
+    waitingOn.set(signal, set);
+    onAbort(signal, () => {
+      waitingOn.delete(signal);
+      for (const n of [...set]) n.cancel(signal);
+    });
+  }
+  notifiers.add(notifier);
+}
+
+function unwatch(signal: AbortSignal, notifier: Notifier): void {
+  waitingOn.get(signal)?.delete(notifier);
 }
 
 /**
@@ -108,12 +130,15 @@ export class Notifier {
   /** When the armed timer fires (`performance.now()` ms); Infinity when none is armed. */
   private timerDue = Infinity;
   /**
-   * The signal the waits usually share (a run's), with one abort callback for the notifier that
-   * cancels each of its waits: a callback per wait cost two closures and a set's growth and
-   * shrinking on every receive.
+   * The signal the waits usually share (a run's), while any wait is pending: the notifier is
+   * listed with it ({@link watch}) rather than each wait registering a callback of its own, which
+   * cost two closures and a set's growth and shrinking on every receive, and nothing is kept
+   * for an idle connection.
    */
   private signal: AbortSignal | undefined;
-  private offSignal: (() => void) | undefined;
+
+  /** @param owner told when the last pending wait ends (the stream's receive demand ends with it) */
+  constructor(private readonly owner?: { waitsEnded(): void }) {}
 
   /** Re-checks every waiter's condition, in the order they began waiting. */
   notify(): void {
@@ -160,7 +185,7 @@ export class Notifier {
       if (signal && signal !== this.signal) {
         if (this.signal === undefined) {
           this.signal = signal;
-          this.offSignal = onAbort(signal, () => this.aborted(signal));
+          watch(signal, this);
         } else w.offAbort = onAbort(signal, () => this.fail(w, createError('ECANCELED', `${what}: cancelled`)));
       }
       this.waiters.push(w);
@@ -168,12 +193,14 @@ export class Notifier {
     });
   }
 
-  /** Clears the timer and the abort callback when nobody waits; the owner calls it when its socket closes. Safe to call twice. */
+  /** True while a wait is pending. */
+  get waiting(): boolean {
+    return this.waiters.length > 0;
+  }
+
+  /** Clears the timer when nobody waits; the owner calls it when its socket closes. Safe to call twice. */
   release(): void {
-    if (this.waiters.length > 0) return;
-    this.offSignal?.();
-    this.signal = this.offSignal = undefined;
-    if (this.timer === undefined) return;
+    if (this.waiters.length > 0 || this.timer === undefined) return;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.timerDue = Infinity;
@@ -191,9 +218,8 @@ export class Notifier {
     w.resolve(value);
   }
 
-  /** `signal` aborted: each wait on it ends with `ECANCELED`. */
-  private aborted(signal: AbortSignal): void {
-    this.signal = this.offSignal = undefined;
+  /** Ends each wait on `signal` with `ECANCELED`: the signal aborted. */
+  cancel(signal: AbortSignal): void {
     for (const w of this.waiters.slice()) if (w.opts.signal === signal) this.fail(w, createError('ECANCELED', `${w.what}: cancelled`));
   }
 
@@ -207,8 +233,13 @@ export class Notifier {
     if (i < 0) return false;
     this.waiters.splice(i, 1);
     w.offAbort?.();
-    // The timer stays armed for the next wait, but does not keep the process alive by itself.
-    if (this.waiters.length === 0) this.timer?.unref();
+    if (this.waiters.length === 0) {
+      // The timer stays armed for the next wait, but does not keep the process alive by itself.
+      this.timer?.unref();
+      if (this.signal !== undefined) unwatch(this.signal, this);
+      this.signal = undefined;
+      this.owner?.waitsEnded();
+    }
     return true;
   }
 
