@@ -88,10 +88,11 @@ export async function ephemeralPorts(): Promise<EphemeralPorts | undefined> {
     // Read by offsets: a machine after a load holds tens of thousands of TIME_WAIT lines.
     for (let at = text.indexOf('\n') + 1; at > 0 && at < text.length; at = text.indexOf('\n', at) + 1) {
       const sl = text.indexOf(':', at);
+      if (sl < 0) break;
       let start = sl + 1;
       while (text.charCodeAt(start) === 0x20) start++;
       const end = text.indexOf(' ', start);
-      if (sl < 0 || end < 0) break;
+      if (end < 0) break;
       const port = parseInt(text.slice(text.lastIndexOf(':', end) + 1, end), 16);
       if (port >= low && port <= high) used.add(port);
     }
