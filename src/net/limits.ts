@@ -52,6 +52,25 @@ export async function raiseFdLimit(soft: number): Promise<FdLimits | undefined> 
   return fdLimits();
 }
 
+/**
+ * The local port of each socket of a /proc/net/tcp or tcp6 table (`proc(5)`): each line after the
+ * header is "sl local_address rem_address st …", the address as HEX:PORT. Read by offsets: a
+ * machine just after a load holds tens of thousands of TIME_WAIT lines.
+ */
+export function localPorts(table: string): number[] {
+  const ports: number[] = [];
+  for (let at = table.indexOf('\n') + 1; at > 0 && at < table.length; at = table.indexOf('\n', at) + 1) {
+    const sl = table.indexOf(':', at);
+    if (sl < 0) break;
+    let start = sl + 1;
+    while (table.charCodeAt(start) === 0x20) start++;
+    const end = table.indexOf(' ', start);
+    if (end < 0) break;
+    ports.push(parseInt(table.slice(table.lastIndexOf(':', end) + 1, end), 16));
+  }
+  return ports;
+}
+
 /** The ephemeral port range and how many of its ports local sockets hold now. */
 export interface EphemeralPorts {
   readonly low: number;
@@ -84,18 +103,7 @@ export async function ephemeralPorts(): Promise<EphemeralPorts | undefined> {
     } catch {
       continue;
     }
-    // Each line after the header: "sl local_address rem_address st …", the address as HEX:PORT.
-    // Read by offsets: a machine after a load holds tens of thousands of TIME_WAIT lines.
-    for (let at = text.indexOf('\n') + 1; at > 0 && at < text.length; at = text.indexOf('\n', at) + 1) {
-      const sl = text.indexOf(':', at);
-      if (sl < 0) break;
-      let start = sl + 1;
-      while (text.charCodeAt(start) === 0x20) start++;
-      const end = text.indexOf(' ', start);
-      if (end < 0) break;
-      const port = parseInt(text.slice(text.lastIndexOf(':', end) + 1, end), 16);
-      if (port >= low && port <= high) used.add(port);
-    }
+    for (const port of localPorts(text)) if (port >= low && port <= high) used.add(port);
   }
   return { low, high, inUse: used.size };
 }

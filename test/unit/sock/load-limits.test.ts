@@ -4,8 +4,10 @@
  * refuses the plan; Ctrl-C stops a load with the statistics so far.
  */
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { fdLimits } from '../../../src/net/limits';
+import { fdLimits, localPorts } from '../../../src/net/limits';
 import { CLI, ROOT, run, start, startPeer, tempSock } from '../helpers';
 
 describe('a load and the machine', function () {
@@ -40,6 +42,31 @@ describe('a load and the machine', function () {
     assert.equal(r.code, 2, r.stdout + r.stderr);
     assert.match(r.stdout, /! load 300 clients +load 300 clients needs about 364 open files \(a socket each\); this process may open 100, and at most 100 \(the hard limit\): lower the clients, or raise the limit/);
     assert.doesNotMatch(r.stdout, /connect tcp 127\.0\.0\.1:9 +connect/, 'no connection was tried');
+  });
+
+  it("reads the local port of every TCP socket, IPv4 and IPv6, listener and client, from /proc/net/tcp and tcp6", async () => {
+    const server = createServer((s) => s.on('error', () => undefined));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const server6 = createServer((s) => s.on('error', () => undefined));
+    await new Promise<void>((r) => server6.listen(0, '::1', r));
+    const clients: Socket[] = [];
+    try {
+      for (const [srv, host] of [[server, '127.0.0.1'], [server6, '::1']] as const) {
+        for (let i = 0; i < 5; i++) {
+          const c = connect((srv.address() as AddressInfo).port, host);
+          await new Promise<void>((r, j) => c.once('connect', r).once('error', j));
+          clients.push(c);
+        }
+      }
+      const listed = new Set([...localPorts(readFileSync('/proc/net/tcp', 'latin1')), ...localPorts(readFileSync('/proc/net/tcp6', 'latin1'))]);
+      for (const port of [(server.address() as AddressInfo).port, (server6.address() as AddressInfo).port, ...clients.map((c) => c.localPort as number)]) {
+        assert.ok(listed.has(port), `port ${port} is listed`);
+      }
+    } finally {
+      for (const c of clients) c.destroy();
+      server.close();
+      server6.close();
+    }
   });
 
   it('refuses a rate that needs more ephemeral ports than the machine has free, naming the range', async () => {
