@@ -79,17 +79,19 @@ export class StepExecutor {
    *   payload's and the lookup's errors; `TypeError` for `expect` and `repeat`, which the runner runs.
    */
   exec(step: Step, ctx: StepContext): Promise<StepResult> {
-    // send and recv, the steps a long repeat runs, each have a small async function of their own:
-    // an async call allocates a frame the size of its function's locals, every time.
-    // The usual round of a repeat, a literal send and a `recv line`, has no async frame at all.
-    if (step.kind === 'send') return this.payloads.literal(step.payload) === undefined || (ctx.faults !== undefined && ctx.faults.size > 0) ? this.send(step, ctx) : this.sendLiteral(step, ctx);
+    // send and recv are the steps a long repeat runs: an async call allocates a frame the size of
+    // its function's locals every time, so the usual round, a literal send and a `recv line`, has
+    // none, and the other sends and receives have small async functions of their own.
+    if (step.kind === 'send') {
+      const literal = this.payloads.literal(step.payload);
+      return literal === undefined || (ctx.faults !== undefined && ctx.faults.size > 0) ? this.send(step, ctx) : this.sendLiteral(literal, step, ctx);
+    }
     if (step.kind === 'recv') return step.mode === 'line' ? this.recvLine(step, ctx) : this.recv(step, ctx);
     return this.other(step, ctx);
   }
 
-  /** A `send` of literal bytes without faults: the channel's promise, mapped to the step's result. */
-  private sendLiteral(step: Extract<Step, { kind: 'send' }>, ctx: StepContext): Promise<StepResult> {
-    const data = this.payloads.literal(step.payload) as Buffer;
+  /** A `send` of literal bytes `data` without faults: the channel's promise, mapped to the step's result. */
+  private sendLiteral(data: Buffer, step: Extract<Step, { kind: 'send' }>, ctx: StepContext): Promise<StepResult> {
     let sent: Promise<void>;
     try {
       sent = this.channelFor(step, ctx).send(data, this.waitOptions(undefined, ctx.signal));
@@ -122,8 +124,8 @@ export class StepExecutor {
   private async recv(step: Extract<Step, { kind: 'recv' }>, ctx: StepContext): Promise<StepResult> {
     const ch = this.channelFor(step, ctx);
     let data: Buffer;
-    if (step.mode === 'line') data = await ch.recvUntil(LF, this.waitOptions(step.timeoutMs, ctx.signal, 'recv … timeout', 'recv line'));
-    else if (step.mode === 'frame' && step.delimited) {
+    // `recv line` is recvLine's.
+    if (step.mode === 'frame' && step.delimited) {
       const opts = this.waitOptions(step.timeoutMs, ctx.signal, 'recv … timeout');
       const start = await this.payloads.bytes(step.delimited.start, ctx.eol);
       const end = await this.payloads.bytes(step.delimited.end, ctx.eol);
