@@ -12,7 +12,7 @@ import { createError, fromNodeError, SocketLabError } from './errors';
 import { byteCount, escapeBytes } from './payload';
 import { summarizeTls, type TlsClientOptions, type TlsSummary } from './tlsInfo';
 import type { TrafficBus } from './traffic';
-import { MAX_TIMER_MS, Notifier, onAbort, timerDelay, type WaitOptions } from './wait';
+import { MAX_TIMER_MS, Notifier, onAbort, SENT, timerDelay, type WaitOptions } from './wait';
 
 /** The life of a connection, as the tree and transcript show it. */
 export type ConnectionState = 'open' | 'half-closed' | 'closed' | 'error';
@@ -29,8 +29,6 @@ export const PASS_HIGH_WATER = 1024 * 1024;
 
 /** What one read of a socket asks for in libuv (`uv__read`): a chunk this long may have more behind it. */
 const LIBUV_READ_BYTES = 64 * 1024;
-
-const RESOLVED: Promise<void> = Promise.resolve();
 
 /** The default bound of `recv until` and `recv all` (16 MiB). */
 export const RECV_MAX_BYTES = 16 * 1024 * 1024;
@@ -380,7 +378,7 @@ export class StreamConnection {
     this.bus.emitData(this.id, 'out', data, this.bytesOutTotal);
     this.bytesOutTotal += data.length;
     // The common case, a socket buffer with room, needs no waiting (and no async frame).
-    if (this.socket.write(data)) return RESOLVED;
+    if (this.socket.write(data)) return SENT;
     return this.waitForDrain(data.length, opts);
   }
 

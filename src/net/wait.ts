@@ -11,6 +11,13 @@ export interface WaitOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * The promise a send returns when the socket took its bytes at once (`socket.write` returned
+ * true): already resolved, and the same object every time, so a caller on the data path can
+ * compare with it and go on without waiting a microtask (`StreamConnection.send`).
+ */
+export const SENT: Promise<void> = Promise.resolve();
+
 /** The longest delay a Node timer takes (about 24.8 days); longer ones fire at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 

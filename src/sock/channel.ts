@@ -14,6 +14,7 @@ import type { WaitOptions } from '../net/wait';
 export interface Channel {
   /** The socket's id on the traffic bus, e.g. `c3`. */
   readonly id: string;
+  /** Resolves when the socket took `data`; `SENT` (net/wait) itself when it took it at once. */
   send(data: Buffer, opts: WaitOptions): Promise<void>;
   /** The next chunk or datagram; up to `max` bytes when given. */
   recv(max: number | undefined, opts: WaitOptions): Promise<Buffer>;

@@ -617,172 +617,203 @@ export class SockRun {
     return { channel, connectError: state.connectError, eol: block.eol, signal, ...(faults ? { faults } : {}), ...(tlsTarget ? { tlsTarget } : {}), ...(upstream ? { upstream } : {}) };
   }
 
+  /**
+   * Runs steps in order. An error ends the steps unless the next step is `expect error`, which
+   * then checks it; a failed expect ends the steps too.
+   *
+   * A repeat calls this once per round, so it stays small: an async function keeps every local
+   * it has in a frame allocated per call (about 1.7 KB a round when the flow steps were written
+   * here). Sends, receives and the other steps of the executor run here; `repeat`, `if` and
+   * `expect` in {@link SockRun.flowStep}, the bookkeeping in {@link SockRun.stepDone} and
+   * {@link SockRun.stepFailed}.
+   */
   private async runSteps(block: Block, steps: readonly Step[], channel: Channel | undefined, ctx: SessionContext, initialError?: SocketLabError, state: StepState = { lastError: initialError, connectError: initialError }): Promise<Outcome> {
-    const signal = state.signal ?? this.internal.signal;
-    const where = (state.where ??= this.stepContext(block, channel, state, signal));
-    const { scope, payloads, executor } = state.tools ?? this.tools;
+    const where = (state.where ??= this.stepContext(block, channel, state, state.signal ?? this.internal.signal));
     if (channel) state.channel = channel;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
       const t0 = performance.now();
-      // Events are built when they are sent (stepBase): a step past a repeat's reported rounds that goes as it should has none.
-      if (step.kind === 'repeat') {
-        // Counts and rates from variables are read as the repeat starts.
-        let count: number;
-        let everyMs: number | undefined;
-        try {
-          count = scope.count(step.count, 'repeat', 1, MAX_REPEAT);
-          everyMs = step.everyMs === undefined ? undefined : scope.duration(step.everyMs, 'repeat … every');
-        } catch (err) {
-          const error = fromNodeError(err, step.source);
-          this.failure(state, { ...stepBase(block, step, ctx, state), status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
-          return 'error';
-        }
-        let rounds = 0;
-        /** With `until`: the verdict of the round that ended it, or of the last round. */
-        let test: Verdict | undefined;
-        // Round times are kept for the repeat's own event, which a folded repeat does not have.
-        const roundMs = state.folded ? undefined : new Latency(true);
-        const [out0, in0] = [state.bytesOut ?? 0, state.bytesIn ?? 0];
-        const outerFolded = state.folded === true;
-        const path = (state.rounds ??= []);
-        const depth = path.length;
-        const restore = (): void => {
-          state.folded = outerFolded;
-          path.length = depth;
-        };
-        for (; rounds < count && !test?.pass; rounds++) {
-          if ((everyMs || step.rate) && rounds > 0) {
-            // A rate, not a pause: round k starts k × every after the first (or, for a byte rate,
-            // once the bytes sent so far are due). A round due within the next millisecond (a
-            // timer's grain) starts now, so rates past 1,000 rounds a second keep their average.
-            const sinceStart = step.rate?.per === 'byte' ? (((state.bytesOut ?? 0) - out0) * 1000) / step.rate.perSecond : rounds * (everyMs ?? 1000 / (step.rate?.perSecond ?? 1));
-            const due = t0 + sinceStart - performance.now();
-            if (due >= 1) await sleep(due, signal, 'repeat').catch(() => undefined);
-          }
-          if (signal.aborted) break;
-          if (rounds === FULL_ROUNDS && !outerFolded && !this.options.everyRound) {
-            state.folded = true;
-            this.emit({ type: 'fold', block: block.index, line: step.range.start.line, column: step.range.start.column, ...(ctx.connection ? { connection: ctx.connection } : {}), ...(ctx.session ? { session: ctx.session } : {}), ...(ctx.listener ? { listener: ctx.listener } : {}) });
-          }
-          const r0 = performance.now();
-          path[depth] = rounds + 1;
-          const outcome = await this.runSteps(block, step.steps, channel, ctx, undefined, state);
-          path.length = depth;
-          if (outcome !== 'pass') {
-            restore();
-            return outcome;
-          }
-          roundMs?.record(performance.now() - r0);
-          if (step.until) {
-            const verdict = await this.test(step.until, state, block, stepBase(block, step, ctx, state), t0);
-            if (verdict === undefined) {
-              restore();
-              return 'error';
-            }
-            test = verdict;
-          }
-        }
-        restore();
-        const done = `${rounds} round${rounds === 1 ? '' : 's'}`;
-        const spread = roundMs?.summary();
-        const repeat = { rounds, bytesOut: (state.bytesOut ?? 0) - out0, bytesIn: (state.bytesIn ?? 0) - in0, minMs: spread?.minMs ?? 0, medianMs: spread?.medianMs ?? 0, p99Ms: spread?.p99Ms ?? 0, maxMs: spread?.maxMs ?? 0 };
-        if (rounds < count && !test?.pass) {
-          if (this.cancelled) this.interrupted = true;
-          if (state.load) state.load.cut = true;
-          else this.emit({ ...stepBase(block, step, ctx, state), status: 'error', code: 'ECANCELED', detail: `cancelled after ${done} of ${count}`, ms: elapsed(t0), repeat });
-          return 'error';
-        }
-        if (test && !test.pass) {
-          // Polling that never saw what it waited for: a failed expectation, as `expect` would be.
-          this.failure(state, { ...stepBase(block, step, ctx, state), status: 'fail', detail: `no round of ${count} passed the test: ${test.detail}`, ms: elapsed(t0), repeat });
-          return 'fail';
-        }
-        if (!outerFolded) this.emit({ ...stepBase(block, step, ctx, state), status: 'ok', detail: test ? `${done}: the last passed the test (${test.detail})` : done, ms: elapsed(t0), repeat });
-        continue;
-      }
-      if (step.kind === 'if') {
-        const verdict = await this.test(step.test, state, block, stepBase(block, step, ctx, state), t0);
-        if (verdict === undefined) return 'error';
-        if (!state.folded) this.emit({ ...stepBase(block, step, ctx, state), status: 'ok', detail: verdict.pass ? `yes: ${verdict.detail}` : `no: ${verdict.detail}; ${step.otherwise.length > 0 ? 'the steps after else run' : 'nothing runs'}`, ms: elapsed(t0) });
-        const outcome = await this.runSteps(block, verdict.pass ? step.steps : step.otherwise, channel, ctx, undefined, state);
-        if (outcome !== 'pass') return outcome;
-        continue;
-      }
       if (isLoadCheck(step)) continue; // checked when the load ends
-      if (step.kind === 'expect') {
-        let verdict: Verdict;
-        try {
-          verdict = await checkExpectation(step.matcher, state, block.eol, (payload, eol) => payloads.pattern(payload, eol), scope);
-        } catch (err) {
-          // The expected payload itself could not be made (a missing file, a bad variable).
-          const error = fromNodeError(err, step.source);
-          this.failure(state, { ...stepBase(block, step, ctx, state), status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
-          return 'error';
-        }
-        state.lastError = undefined;
-        if (verdict.span) this.mark(state, 'field', verdict.span, step.source);
-        const event: StepEvent = { ...stepBase(block, step, ctx, state), status: verdict.pass ? 'pass' : 'fail', detail: verdict.detail, ...(verdict.diff ? { diff: verdict.diff } : {}), ...(verdict.compared ? { compared: verdict.compared } : {}), ms: elapsed(t0) };
-        if (!verdict.pass) {
-          this.failure(state, event);
-          return 'fail';
-        }
-        if (!state.folded) this.emit(event);
-        // A load's sessions count their outcome in the load's statistics, not in the run's summary.
-        if (!state.load) this.passed++;
+      // Events are built when they are sent (stepBase): a step past a repeat's reported rounds that goes as it should has none.
+      if (step.kind === 'repeat' || step.kind === 'if' || step.kind === 'expect') {
+        const outcome = await this.flowStep(block, step, channel, ctx, state, t0);
+        if (outcome !== undefined) return outcome;
         continue;
       }
       try {
-        const r = step.kind === 'capture' ? this.capture(step, state) : step.kind === 'set' ? this.set(step, scope) : await executor.exec(step, where);
-        state.lastError = undefined;
-        if (r.value) {
-          state.last = r.value;
-          const received = step.kind === 'recv' ? channel?.received : undefined;
-          state.lastAt = received ? { id: received.id, offset: received.end - r.value.length } : undefined;
-          if (step.kind === 'recv' && step.mode === 'frame') this.mark(state, 'frame', { offset: 0, length: r.value.length }, step.source);
-        }
-        if (step.kind === 'recv' && r.value?.length === 0) state.sawClose = true;
-        // capture and set keep what came before: `expect time` after them still times the step that did.
-        if (step.kind !== 'capture' && step.kind !== 'set') state.lastMs = elapsed(t0);
-        if (r.payload && r.direction === 'out') state.bytesOut = (state.bytesOut ?? 0) + r.payload.length;
-        else if (r.payload) state.bytesIn = (state.bytesIn ?? 0) + r.payload.length;
-        const lt = state.load;
-        if (lt && step.kind === 'send') lt.sentAt ??= t0;
-        else if (lt && step.kind === 'recv') {
-          const now = performance.now();
-          if (!lt.gotFirst) {
-            lt.gotFirst = true;
-            lt.stats.record('first-byte', now - lt.connectedAt);
-          }
-          if (lt.sentAt !== undefined) lt.stats.record('round-trip', now - lt.sentAt);
-          lt.sentAt = undefined;
-        }
-        if (!state.folded) this.emit({ ...stepBase(block, step, ctx, state), status: 'ok', ms: elapsed(t0), ...(r.detail !== undefined ? { detail: r.detail } : {}), ...(r.payload ? { payload: r.payload, direction: r.direction } : {}) });
+        const ran = step.kind === 'capture' ? this.capture(step, state) : step.kind === 'set' ? this.set(step, (state.tools ?? this.tools).scope) : (state.tools ?? this.tools).executor.exec(step, where);
+        this.stepDone(ran instanceof Promise ? await ran : ran, block, step, channel, ctx, state, t0);
       } catch (err) {
-        const error = fromNodeError(err, step.source);
-        const next = steps[i + 1];
-        const expected = next?.kind === 'expect' && next.matcher.kind === 'error';
-        const stopped = this.stopping || (signal.aborted && error.code === 'ECANCELED') || (this.closingKept && PEER_CLOSED.has(error.code));
-        if (state.load && !expected) {
-          // A load's session: cut when the load's time ran out, else an error of the load's, reported if among the first.
-          if (stopped) state.load.cut = true;
-          else this.failure(state, { ...stepBase(block, step, ctx, state), status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
-          return 'error';
-        }
-        if (!(expected && state.folded)) this.emit({ ...stepBase(block, step, ctx, state), status: 'error', detail: stopped ? `${error.message} (${this.internal.signal.aborted || this.closingKept ? 'the run was stopping' : 'cancelled'})` : error.message, code: error.code, ms: elapsed(t0), ...(expected ? { expected } : {}), ...(stopped ? { cut: true } : {}) });
-        if (expected) {
-          state.lastError = error;
-          continue;
-        }
-        if (stopped) {
-          // Cut by a signal: the run was interrupted. Cut by the end of the run: reported, not counted (§7.2).
-          if (this.cancelled) this.interrupted = true;
-        }
-        else this.errors++;
-        return 'error';
+        const outcome = this.stepFailed(err, block, steps, i, ctx, state, t0);
+        if (outcome !== undefined) return outcome;
       }
     }
     return 'pass';
+  }
+
+  /** What a step that ran did to the block's state (its bytes, the load's times), and its event. */
+  private stepDone(r: StepResult, block: Block, step: Step, channel: Channel | undefined, ctx: SessionContext, state: StepState, t0: number): void {
+    state.lastError = undefined;
+    if (r.value) {
+      state.last = r.value;
+      const received = step.kind === 'recv' ? channel?.received : undefined;
+      state.lastAt = received ? { id: received.id, offset: received.end - r.value.length } : undefined;
+      if (step.kind === 'recv' && step.mode === 'frame') this.mark(state, 'frame', { offset: 0, length: r.value.length }, step.source);
+    }
+    if (step.kind === 'recv' && r.value?.length === 0) state.sawClose = true;
+    // capture and set keep what came before: `expect time` after them still times the step that did.
+    if (step.kind !== 'capture' && step.kind !== 'set') state.lastMs = elapsed(t0);
+    if (r.payload && r.direction === 'out') state.bytesOut = (state.bytesOut ?? 0) + r.payload.length;
+    else if (r.payload) state.bytesIn = (state.bytesIn ?? 0) + r.payload.length;
+    const lt = state.load;
+    if (lt && step.kind === 'send') lt.sentAt ??= t0;
+    else if (lt && step.kind === 'recv') {
+      const now = performance.now();
+      if (!lt.gotFirst) {
+        lt.gotFirst = true;
+        lt.stats.record('first-byte', now - lt.connectedAt);
+      }
+      if (lt.sentAt !== undefined) lt.stats.record('round-trip', now - lt.sentAt);
+      lt.sentAt = undefined;
+    }
+    if (!state.folded) this.emit({ ...stepBase(block, step, ctx, state), status: 'ok', ms: elapsed(t0), ...(r.detail !== undefined ? { detail: r.detail } : {}), ...(r.payload ? { payload: r.payload, direction: r.direction } : {}) });
+  }
+
+  /**
+   * Reports the error of step `i` of `steps`: undefined when the next step is `expect error`,
+   * which checks it, else the outcome that ends the steps.
+   */
+  private stepFailed(err: unknown, block: Block, steps: readonly Step[], i: number, ctx: SessionContext, state: StepState, t0: number): Outcome | undefined {
+    const step = steps[i];
+    const signal = state.signal ?? this.internal.signal;
+    const error = fromNodeError(err, step.source);
+    const next = steps[i + 1];
+    const expected = next?.kind === 'expect' && next.matcher.kind === 'error';
+    const stopped = this.stopping || (signal.aborted && error.code === 'ECANCELED') || (this.closingKept && PEER_CLOSED.has(error.code));
+    if (state.load && !expected) {
+      // A load's session: cut when the load's time ran out, else an error of the load's, reported if among the first.
+      if (stopped) state.load.cut = true;
+      else this.failure(state, { ...stepBase(block, step, ctx, state), status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
+      return 'error';
+    }
+    if (!(expected && state.folded)) this.emit({ ...stepBase(block, step, ctx, state), status: 'error', detail: stopped ? `${error.message} (${this.internal.signal.aborted || this.closingKept ? 'the run was stopping' : 'cancelled'})` : error.message, code: error.code, ms: elapsed(t0), ...(expected ? { expected } : {}), ...(stopped ? { cut: true } : {}) });
+    if (expected) {
+      state.lastError = error;
+      return undefined;
+    }
+    // Cut by a signal: the run was interrupted. Cut by the end of the run: reported, not counted (§7.2).
+    if (stopped) {
+      if (this.cancelled) this.interrupted = true;
+    } else this.errors++;
+    return 'error';
+  }
+
+  /** Runs a `repeat`, an `if` or an `expect`: undefined when the steps go on, else the outcome that ends them. */
+  private async flowStep(block: Block, step: Extract<Step, { kind: 'repeat' | 'if' | 'expect' }>, channel: Channel | undefined, ctx: SessionContext, state: StepState, t0: number): Promise<Outcome | undefined> {
+    const signal = state.signal ?? this.internal.signal;
+    const { scope, payloads } = state.tools ?? this.tools;
+    if (step.kind === 'repeat') {
+      // Counts and rates from variables are read as the repeat starts.
+      let count: number;
+      let everyMs: number | undefined;
+      try {
+        count = scope.count(step.count, 'repeat', 1, MAX_REPEAT);
+        everyMs = step.everyMs === undefined ? undefined : scope.duration(step.everyMs, 'repeat … every');
+      } catch (err) {
+        const error = fromNodeError(err, step.source);
+        this.failure(state, { ...stepBase(block, step, ctx, state), status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
+        return 'error';
+      }
+      let rounds = 0;
+      /** With `until`: the verdict of the round that ended it, or of the last round. */
+      let test: Verdict | undefined;
+      // Round times are kept for the repeat's own event, which a folded repeat does not have.
+      const roundMs = state.folded ? undefined : new Latency(true);
+      const [out0, in0] = [state.bytesOut ?? 0, state.bytesIn ?? 0];
+      const outerFolded = state.folded === true;
+      const path = (state.rounds ??= []);
+      const depth = path.length;
+      const restore = (): void => {
+        state.folded = outerFolded;
+        path.length = depth;
+      };
+      for (; rounds < count && !test?.pass; rounds++) {
+        if ((everyMs || step.rate) && rounds > 0) {
+          // A rate, not a pause: round k starts k × every after the first (or, for a byte rate,
+          // once the bytes sent so far are due). A round due within the next millisecond (a
+          // timer's grain) starts now, so rates past 1,000 rounds a second keep their average.
+          const sinceStart = step.rate?.per === 'byte' ? (((state.bytesOut ?? 0) - out0) * 1000) / step.rate.perSecond : rounds * (everyMs ?? 1000 / (step.rate?.perSecond ?? 1));
+          const due = t0 + sinceStart - performance.now();
+          if (due >= 1) await sleep(due, signal, 'repeat').catch(() => undefined);
+        }
+        if (signal.aborted) break;
+        if (rounds === FULL_ROUNDS && !outerFolded && !this.options.everyRound) {
+          state.folded = true;
+          this.emit({ type: 'fold', block: block.index, line: step.range.start.line, column: step.range.start.column, ...(ctx.connection ? { connection: ctx.connection } : {}), ...(ctx.session ? { session: ctx.session } : {}), ...(ctx.listener ? { listener: ctx.listener } : {}) });
+        }
+        const r0 = performance.now();
+        path[depth] = rounds + 1;
+        const outcome = await this.runSteps(block, step.steps, channel, ctx, undefined, state);
+        path.length = depth;
+        if (outcome !== 'pass') {
+          restore();
+          return outcome;
+        }
+        roundMs?.record(performance.now() - r0);
+        if (step.until) {
+          const verdict = await this.test(step.until, state, block, stepBase(block, step, ctx, state), t0);
+          if (verdict === undefined) {
+            restore();
+            return 'error';
+          }
+          test = verdict;
+        }
+      }
+      restore();
+      const done = `${rounds} round${rounds === 1 ? '' : 's'}`;
+      const spread = roundMs?.summary();
+      const repeat = { rounds, bytesOut: (state.bytesOut ?? 0) - out0, bytesIn: (state.bytesIn ?? 0) - in0, minMs: spread?.minMs ?? 0, medianMs: spread?.medianMs ?? 0, p99Ms: spread?.p99Ms ?? 0, maxMs: spread?.maxMs ?? 0 };
+      if (rounds < count && !test?.pass) {
+        if (this.cancelled) this.interrupted = true;
+        if (state.load) state.load.cut = true;
+        else this.emit({ ...stepBase(block, step, ctx, state), status: 'error', code: 'ECANCELED', detail: `cancelled after ${done} of ${count}`, ms: elapsed(t0), repeat });
+        return 'error';
+      }
+      if (test && !test.pass) {
+        // Polling that never saw what it waited for: a failed expectation, as `expect` would be.
+        this.failure(state, { ...stepBase(block, step, ctx, state), status: 'fail', detail: `no round of ${count} passed the test: ${test.detail}`, ms: elapsed(t0), repeat });
+        return 'fail';
+      }
+      if (!outerFolded) this.emit({ ...stepBase(block, step, ctx, state), status: 'ok', detail: test ? `${done}: the last passed the test (${test.detail})` : done, ms: elapsed(t0), repeat });
+      return undefined;
+    }
+    if (step.kind === 'if') {
+      const verdict = await this.test(step.test, state, block, stepBase(block, step, ctx, state), t0);
+      if (verdict === undefined) return 'error';
+      if (!state.folded) this.emit({ ...stepBase(block, step, ctx, state), status: 'ok', detail: verdict.pass ? `yes: ${verdict.detail}` : `no: ${verdict.detail}; ${step.otherwise.length > 0 ? 'the steps after else run' : 'nothing runs'}`, ms: elapsed(t0) });
+      const outcome = await this.runSteps(block, verdict.pass ? step.steps : step.otherwise, channel, ctx, undefined, state);
+      return outcome === 'pass' ? undefined : outcome;
+    }
+    let verdict: Verdict;
+    try {
+      verdict = await checkExpectation(step.matcher, state, block.eol, (payload, eol) => payloads.pattern(payload, eol), scope);
+    } catch (err) {
+      // The expected payload itself could not be made (a missing file, a bad variable).
+      const error = fromNodeError(err, step.source);
+      this.failure(state, { ...stepBase(block, step, ctx, state), status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
+      return 'error';
+    }
+    state.lastError = undefined;
+    if (verdict.span) this.mark(state, 'field', verdict.span, step.source);
+    const event: StepEvent = { ...stepBase(block, step, ctx, state), status: verdict.pass ? 'pass' : 'fail', detail: verdict.detail, ...(verdict.diff ? { diff: verdict.diff } : {}), ...(verdict.compared ? { compared: verdict.compared } : {}), ms: elapsed(t0) };
+    if (!verdict.pass) {
+      this.failure(state, event);
+      return 'fail';
+    }
+    if (!state.folded) this.emit(event);
+    // A load's sessions count their outcome in the load's statistics, not in the run's summary.
+    if (!state.load) this.passed++;
+    return undefined;
   }
 
   private expand(t: Template): string {

@@ -7,6 +7,7 @@ import { SocketLabError } from '../../src/net/errors';
 import { StreamListener } from '../../src/net/listener';
 import { StreamConnection } from '../../src/net/stream';
 import { TrafficBus, type TrafficEvent } from '../../src/net/traffic';
+import { SENT } from '../../src/net/wait';
 import { PEERS, start, startPeer, tempSock } from './helpers';
 
 const WAIT = { timeoutMs: 5000 };
@@ -231,6 +232,36 @@ describe('socket core against real peers on loopback', () => {
 });
 
 describe('waits and echo on the data path', () => {
+  it('a send the socket takes at once is SENT; one a peer that does not read cannot take waits for it to read', async function () {
+    this.timeout(20_000);
+    let peer: import('node:net').Socket | undefined;
+    const server = createServer((s) => {
+      peer = s;
+      s.on('error', () => undefined);
+      s.pause();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as { port: number };
+    const { bus } = recordBus();
+    const conn = await StreamConnection.connect({ transport: 'tcp', host: '127.0.0.1', port }, WAIT, bus);
+    try {
+      // The round of a repeat goes on without a microtask when its send returns SENT (src/sock/run/steps.ts).
+      assert.equal(conn.send(Buffer.from('PING\n'), WAIT), SENT);
+      const big = conn.send(Buffer.alloc(32 * 1024 * 1024), WAIT);
+      assert.notEqual(big, SENT, '32 MiB to a peer that reads nothing cannot leave at once');
+      let done = false;
+      void big.then(() => (done = true));
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(done, false, 'the send waits while the peer reads nothing');
+      peer?.resume();
+      await big;
+    } finally {
+      conn.destroy();
+      peer?.destroy();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
   it('each receive gets its own timeout, whatever the receives before it waited for', async () => {
     // A peer that answers "1" at once with "a", and "2" after 600 ms with "b".
     const server = createServer((s) => {

@@ -5,7 +5,7 @@
  */
 import { createError, type SocketLabError } from '../../net/errors';
 import { byteCount } from '../../net/payload';
-import { sleep } from '../../net/wait';
+import { SENT, sleep } from '../../net/wait';
 import { RECV_MAX_BYTES, type RecvOptions } from '../../net/stream';
 import type { Endpoint } from '../../net/address';
 import type { RelayOptions } from '../../net/relay';
@@ -77,8 +77,10 @@ export class StepExecutor {
    * @throws SocketLabError `ECLOSED` for a step that needs a connection the block does not have
    *   (naming the connect error), `ETIMEDOUT`, `ECANCELED` when `ctx.signal` aborts, `EOF`, the
    *   payload's and the lookup's errors; `TypeError` for `expect` and `repeat`, which the runner runs.
+   * @returns the result itself, not a promise, for a literal `send` that the socket took at once
+   *   (the round of a repeat then waits only for its receive); else a promise of it
    */
-  exec(step: Step, ctx: StepContext): Promise<StepResult> {
+  exec(step: Step, ctx: StepContext): StepResult | Promise<StepResult> {
     // send and recv are the steps a long repeat runs: an async call allocates a frame the size of
     // its function's locals every time, so the usual round, a literal send and a `recv line`, has
     // none, and the other sends and receives have small async functions of their own.
@@ -90,8 +92,8 @@ export class StepExecutor {
     return this.other(step, ctx);
   }
 
-  /** A `send` of literal bytes `data` without faults: the channel's promise, mapped to the step's result. */
-  private sendLiteral(data: Buffer, step: Extract<Step, { kind: 'send' }>, ctx: StepContext): Promise<StepResult> {
+  /** A `send` of literal bytes `data` without faults: the result at once when the socket took them, else the channel's promise mapped to it. */
+  private sendLiteral(data: Buffer, step: Extract<Step, { kind: 'send' }>, ctx: StepContext): StepResult | Promise<StepResult> {
     let sent: Promise<void>;
     try {
       sent = this.channelFor(step, ctx).send(data, this.waitOptions(undefined, ctx.signal));
@@ -99,7 +101,7 @@ export class StepExecutor {
       return Promise.reject(err);
     }
     const result: StepResult = { payload: data, direction: 'out', detail: byteCount(data.length) };
-    return sent.then(() => result);
+    return sent === SENT ? result : sent.then(() => result);
   }
 
   /** `recv line`: the channel's promise, mapped to the step's result. */

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { createError } from '../../../../src/net/errors';
 import type { RecvOptions } from '../../../../src/net/stream';
-import type { WaitOptions } from '../../../../src/net/wait';
+import { SENT, type WaitOptions } from '../../../../src/net/wait';
 import type { Step } from '../../../../src/sock/ast';
 import type { Channel } from '../../../../src/sock/channel';
 import { parseSock } from '../../../../src/sock/parser';
@@ -103,8 +103,8 @@ describe('one step on a channel', () => {
   it('a step that needs a connection fails with ECLOSED, naming why the connect failed', async () => {
     const { steps, executor } = setup('send "x"\n');
     const connectError = createError('ETIMEDOUT', 'connect tcp 192.0.2.1:9: timed out after 700 ms');
-    await assert.rejects(executor.exec(steps[0], { ...on(undefined), connectError }), { code: 'ECLOSED', message: `send: no connection: ${connectError.message}` });
-    await assert.rejects(executor.exec(steps[0], on(undefined)), { code: 'ECLOSED', message: 'send: no connection' });
+    await assert.rejects(async () => executor.exec(steps[0], { ...on(undefined), connectError }), { code: 'ECLOSED', message: `send: no connection: ${connectError.message}` });
+    await assert.rejects(async () => executor.exec(steps[0], on(undefined)), { code: 'ECLOSED', message: 'send: no connection' });
   });
 
   it('lookups need no channel and leave their answer as the value', async () => {
@@ -113,11 +113,28 @@ describe('one step on a channel', () => {
     assert.deepEqual(await executor.exec(steps[1], on(undefined)), { value: Buffer.from('::1'), detail: '::1' });
   });
 
+  it('a literal send the socket took at once has its result without waiting; one it did not, a promise of the same', async () => {
+    const { steps, executor } = setup('send "PING\\n"\n');
+    const taken = new ScriptedChannel();
+    taken.send = (data: Buffer): Promise<void> => {
+      taken.calls.push({ op: 'send', arg: data });
+      return SENT;
+    };
+    const expected = { payload: Buffer.from('PING\n'), direction: 'out', detail: '5 bytes' };
+    const at = executor.exec(steps[0], on(taken));
+    assert.ok(!(at instanceof Promise), 'a send the socket took returns its result itself');
+    assert.deepEqual(at, expected);
+    const later = executor.exec(steps[0], on(new ScriptedChannel()));
+    assert.ok(later instanceof Promise);
+    assert.deepEqual(await later, expected);
+    assert.equal(taken.calls.length, 1);
+  });
+
   it('wait ends with ECANCELED when the signal aborts', async () => {
     const { steps, executor } = setup('wait 10s\n');
     const ac = new AbortController();
     const waiting = executor.exec(steps[0], { ...on(undefined), signal: ac.signal });
     ac.abort();
-    await assert.rejects(waiting, { code: 'ECANCELED' });
+    await assert.rejects(async () => waiting, { code: 'ECANCELED' });
   });
 });
