@@ -137,10 +137,12 @@ export class Notifier {
   /** When the armed timer fires (`performance.now()` ms); Infinity when none is armed. */
   private timerDue = Infinity;
   /**
-   * The signal the waits usually share (a run's), while any wait is pending: the notifier is
-   * listed with it ({@link watch}) rather than each wait registering a callback of its own, which
-   * cost two closures and a set's growth and shrinking on every receive, and nothing is kept
-   * for an idle connection.
+   * The signal the waits usually share (a run's): the notifier is listed with it ({@link watch})
+   * from its first wait until {@link release}, rather than each wait registering a callback of
+   * its own (two closures and a set's growth on every receive). Listed once, not per wait: a
+   * thousand sessions waiting in turn on one signal would otherwise churn its set, whose table
+   * V8 copies as holes fill it (about 200 bytes a round). A wait on another signal while none is
+   * pending lists the notifier with that one instead.
    */
   private signal: AbortSignal | undefined;
 
@@ -190,7 +192,8 @@ export class Notifier {
         offAbort: undefined,
       };
       if (signal && signal !== this.signal) {
-        if (this.signal === undefined) {
+        if (this.waiters.length === 0) {
+          if (this.signal !== undefined) unwatch(this.signal, this);
           this.signal = signal;
           watch(signal, this);
         } else w.offAbort = onAbort(signal, () => this.fail(w, createError('ECANCELED', `${what}: cancelled`)));
@@ -205,9 +208,15 @@ export class Notifier {
     return this.waiters.length > 0;
   }
 
-  /** Clears the timer when nobody waits; the owner calls it when its socket closes. Safe to call twice. */
+  /**
+   * Clears the timer when nobody waits, and unlists the notifier from its signal; the owner calls
+   * it when its socket closes. Safe to call twice.
+   */
   release(): void {
-    if (this.waiters.length > 0 || this.timer === undefined) return;
+    if (this.waiters.length > 0) return;
+    if (this.signal !== undefined) unwatch(this.signal, this);
+    this.signal = undefined;
+    if (this.timer === undefined) return;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.timerDue = Infinity;
@@ -243,8 +252,6 @@ export class Notifier {
     if (this.waiters.length === 0) {
       // The timer stays armed for the next wait, but does not keep the process alive by itself.
       this.timer?.unref();
-      if (this.signal !== undefined) unwatch(this.signal, this);
-      this.signal = undefined;
       this.owner?.waitsEnded();
     }
     return true;

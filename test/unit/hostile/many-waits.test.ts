@@ -6,7 +6,7 @@ import { createSocket } from 'node:dgram';
 import { parseSock } from '../../../src/sock/parser';
 import type { RunEvent, StepEvent } from '../../../src/sock/runEvents';
 import { SockRun } from '../../../src/sock/runner';
-import { onAbort, sleep } from '../../../src/net/wait';
+import { Notifier, onAbort, sleep } from '../../../src/net/wait';
 import { until } from '../../shared/until';
 import { listenerPort } from '../helpers';
 
@@ -78,6 +78,37 @@ describe('hostile load: many steps wait at once', () => {
       });
     });
     assert.deepEqual(warnings.map((w) => `${w.name}: ${w.message}`), []);
+  });
+
+  it('a socket waiting in turn on one signal, then on another, is cancelled by the signal of its wait and no other', async () => {
+    const n = new Notifier();
+    let ready: string | undefined;
+    const wait = (signal: AbortSignal): Promise<string> => n.waitFor(() => ready, { timeoutMs: 10_000, signal }, 'recv');
+    const cancelled = (e: unknown): boolean => (e as { code?: string }).code === 'ECANCELED';
+    const a = new AbortController();
+    const b = new AbortController();
+    // Rounds on one signal: each wait ends as its data arrives.
+    for (let round = 0; round < 3; round++) {
+      ready = undefined;
+      const w = wait(a.signal);
+      ready = `round ${round}`;
+      n.notify();
+      assert.equal(await w, `round ${round}`);
+    }
+    ready = undefined;
+    // Then a wait on another signal (a load session's): the first signal no longer ends it.
+    const onB = wait(b.signal);
+    // And one on the first signal while it is pending.
+    const onA = wait(a.signal);
+    a.abort();
+    await assert.rejects(onA, cancelled);
+    let settled = false;
+    void onB.then(() => (settled = true), () => (settled = true));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(settled, false, 'aborting the first signal left the wait on the second');
+    b.abort();
+    await assert.rejects(onB, cancelled);
+    n.release();
   });
 
   it('one signal gets one abort listener however many waits use it, and each callback can be removed', async () => {
