@@ -19,7 +19,7 @@ import type { RunOptions } from './run/options';
 import { Latency } from './run/latency';
 import { isLoadCheck, LOAD_SHOWN_FAILURES } from './run/load';
 import { runLoadBlock, type LoadHost } from './run/loadBlock';
-import { assigns, elapsed, hasExpect, stepBase, type Outcome, type StepState, type Tools } from './run/stepState';
+import { assigns, elapsed, hasExpect, newStepState, stepBase, type Outcome, type StepState, type Tools } from './run/stepState';
 import { Scope, type ListenerInfo } from './scope';
 import { capture } from './run/captures';
 import { MAX_REPEAT } from './parse/flow';
@@ -66,6 +66,7 @@ export class SockRun {
     signal: () => this.internal.signal,
     stopping: () => this.stopping,
     runSteps: (block, steps, channel, ctx, initialError, state) => this.runSteps(block, steps, channel, ctx, initialError, state),
+    newState: () => newStepState(),
     emit: (e) => this.emit(e),
     test: (matcher, state, block, base, t0) => this.test(matcher, state, block, base, t0),
     mark: (state, mark, span, label) => this.mark(state, mark, span, label),
@@ -296,7 +297,7 @@ export class SockRun {
     this.emit({ type: 'block', block: block.index, title: block.title, line: block.range.start.line });
     let outcome: Outcome | 'listening';
     const header = block.header;
-    if (!header) outcome = await this.runSteps(block, block.steps, undefined, {}, undefined, { signal });
+    if (!header) outcome = await this.runSteps(block, block.steps, undefined, {}, undefined, newStepState({ signal }));
     else if (header.kind === 'listen') outcome = await this.startListener(block, header);
     else outcome = await this.runClient(block, header, signal);
     // A block that checks nothing passes by running cleanly; a listener's sessions count only their expects.
@@ -376,10 +377,10 @@ export class SockRun {
       if (!channel) {
         const error = createError('EVARIABLE', `no connection named "${header.name}" is open: run the block that connects it first`);
         if (!this.headerEvent(block, header, t0, {}, { error })) return 'error';
-        return this.runSteps(block, block.steps, undefined, {}, error, { lastError: error, connectError: error, signal });
+        return this.runSteps(block, block.steps, undefined, {}, error, newStepState({ lastError: error, connectError: error, signal }));
       }
       this.headerEvent(block, header, t0, { connection: channel.id }, { detail: `on ${channel.id}` });
-      return this.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, { signal });
+      return this.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, newStepState({ signal }));
     }
     if (block.load && header.kind === 'connect') {
       const outcome = await runLoadBlock(this.loadHost, block, header, block.load, signal);
@@ -396,16 +397,16 @@ export class SockRun {
     } catch (err) {
       const error = fromNodeError(err, what);
       if (!this.headerEvent(block, header, t0, {}, { error })) return 'error';
-      return this.runSteps(block, block.steps, undefined, {}, error, { lastError: error, connectError: error, signal });
+      return this.runSteps(block, block.steps, undefined, {}, error, newStepState({ lastError: error, connectError: error, signal }));
     }
     if (header.keep && header.name) {
       // Kept for later `use NAME` blocks; closed when the run stops.
       this.kept.set(header.name, channel);
-      return this.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, { signal, lastMs: connectMs });
+      return this.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, newStepState({ signal, lastMs: connectMs }));
     }
     this.open.set(channel.id, channel);
     try {
-      return await this.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, { signal, lastMs: connectMs });
+      return await this.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, newStepState({ signal, lastMs: connectMs }));
     } finally {
       this.open.delete(channel.id);
       await channel.close();
@@ -554,7 +555,7 @@ export class SockRun {
     },
     connect: (block, header, bus, signal) => connectBlockClient(block, this.endpoint(header), { bus, timeoutMs: header.timeoutMs === undefined ? this.timeoutMs : this.scope.duration(header.timeoutMs, 'connect … timeout'), signal, expand: (t) => this.expand(t), baseDir: this.options.baseDir }),
     runSession: async (block, channel, load, connectMs, signal) => {
-      const state: StepState = { signal, lastMs: connectMs, load, folded: !load.first, ...(assigns(block.steps) ? { tools: this.sessionTools() } : {}) };
+      const state = newStepState({ signal, lastMs: connectMs, load, folded: !load.first, tools: assigns(block.steps) ? this.sessionTools() : undefined });
       const outcome = await this.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, state);
       return { outcome, bytesOut: state.bytesOut ?? 0, bytesIn: state.bytesIn ?? 0 };
     },
@@ -624,10 +625,10 @@ export class SockRun {
    * A repeat calls this once per round, so it stays small: an async function keeps every local
    * it has in a frame allocated per call (about 1.7 KB a round when the flow steps were written
    * here). Sends, receives and the other steps of the executor run here; `repeat`, `if` and
-   * `expect` in {@link SockRun.flowStep}, the bookkeeping in {@link SockRun.stepDone} and
+   * `expect` in methods of their own, the bookkeeping in {@link SockRun.stepDone} and
    * {@link SockRun.stepFailed}.
    */
-  private async runSteps(block: Block, steps: readonly Step[], channel: Channel | undefined, ctx: SessionContext, initialError?: SocketLabError, state: StepState = { lastError: initialError, connectError: initialError }): Promise<Outcome> {
+  private async runSteps(block: Block, steps: readonly Step[], channel: Channel | undefined, ctx: SessionContext, initialError?: SocketLabError, state: StepState = newStepState({ lastError: initialError, connectError: initialError })): Promise<Outcome> {
     const where = (state.where ??= this.stepContext(block, channel, state, state.signal ?? this.internal.signal));
     if (channel) state.channel = channel;
     for (let i = 0; i < steps.length; i++) {
@@ -636,7 +637,7 @@ export class SockRun {
       if (isLoadCheck(step)) continue; // checked when the load ends
       // Events are built when they are sent (stepBase): a step past a repeat's reported rounds that goes as it should has none.
       if (step.kind === 'repeat' || step.kind === 'if' || step.kind === 'expect') {
-        const outcome = await this.flowStep(block, step, channel, ctx, state, t0);
+        const outcome = await (step.kind === 'repeat' ? this.repeat(block, step, channel, ctx, state, t0) : step.kind === 'if' ? this.branch(block, step, channel, ctx, state, t0) : this.expect(block, step, ctx, state, t0));
         if (outcome !== undefined) return outcome;
         continue;
       }
@@ -708,92 +709,107 @@ export class SockRun {
     return 'error';
   }
 
-  /** Runs a `repeat`, an `if` or an `expect`: undefined when the steps go on, else the outcome that ends them. */
-  private async flowStep(block: Block, step: Extract<Step, { kind: 'repeat' | 'if' | 'expect' }>, channel: Channel | undefined, ctx: SessionContext, state: StepState, t0: number): Promise<Outcome | undefined> {
+  /**
+   * Runs a `repeat`: its rounds (paced by its rate) until its count, or until its `until` test
+   * passes. Undefined when the steps go on, else the outcome that ends them. Only the rounds are
+   * here, as they run every time; what the repeat reports is {@link SockRun.repeatEnded}'s.
+   */
+  private async repeat(block: Block, step: Extract<Step, { kind: 'repeat' }>, channel: Channel | undefined, ctx: SessionContext, state: StepState, t0: number): Promise<Outcome | undefined> {
     const signal = state.signal ?? this.internal.signal;
+    const { scope } = state.tools ?? this.tools;
+    // Counts and rates from variables are read as the repeat starts.
+    let count: number;
+    let everyMs: number | undefined;
+    try {
+      count = scope.count(step.count, 'repeat', 1, MAX_REPEAT);
+      everyMs = step.everyMs === undefined ? undefined : scope.duration(step.everyMs, 'repeat … every');
+    } catch (err) {
+      const error = fromNodeError(err, step.source);
+      this.failure(state, { ...stepBase(block, step, ctx, state), status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
+      return 'error';
+    }
+    let rounds = 0;
+    /** With `until`: the verdict of the round that ended it, or of the last round. */
+    let test: Verdict | undefined;
+    /** How a round ended the steps (it failed or erred), else undefined. */
+    let ended: Outcome | undefined;
+    // Round times are kept for the repeat's own event, which a folded repeat does not have.
+    const roundMs = state.folded ? undefined : new Latency(true);
+    const out0 = state.bytesOut ?? 0;
+    const in0 = state.bytesIn ?? 0;
+    const outerFolded = state.folded === true;
+    const path = (state.rounds ??= []);
+    const depth = path.length;
+    for (; rounds < count && !test?.pass; rounds++) {
+      if ((everyMs || step.rate) && rounds > 0) {
+        // A rate, not a pause: round k starts k × every after the first (or, for a byte rate,
+        // once the bytes sent so far are due). A round due within the next millisecond (a
+        // timer's grain) starts now, so rates past 1,000 rounds a second keep their average.
+        const sinceStart = step.rate?.per === 'byte' ? (((state.bytesOut ?? 0) - out0) * 1000) / step.rate.perSecond : rounds * (everyMs ?? 1000 / (step.rate?.perSecond ?? 1));
+        const due = t0 + sinceStart - performance.now();
+        if (due >= 1) await sleep(due, signal, 'repeat').catch(() => undefined);
+      }
+      if (signal.aborted) break;
+      if (rounds === FULL_ROUNDS && !outerFolded && !this.options.everyRound) {
+        state.folded = true;
+        this.emit({ type: 'fold', block: block.index, line: step.range.start.line, column: step.range.start.column, ...(ctx.connection ? { connection: ctx.connection } : {}), ...(ctx.session ? { session: ctx.session } : {}), ...(ctx.listener ? { listener: ctx.listener } : {}) });
+      }
+      const r0 = performance.now();
+      path[depth] = rounds + 1;
+      const outcome = await this.runSteps(block, step.steps, channel, ctx, undefined, state);
+      path.length = depth;
+      if (outcome !== 'pass') {
+        ended = outcome;
+        break;
+      }
+      roundMs?.record(performance.now() - r0);
+      if (step.until) {
+        const verdict = await this.test(step.until, state, block, stepBase(block, step, ctx, state), t0);
+        if (verdict === undefined) {
+          ended = 'error';
+          break;
+        }
+        test = verdict;
+      }
+    }
+    state.folded = outerFolded;
+    path.length = depth;
+    return ended ?? this.repeatEnded(block, step, ctx, state, t0, { rounds, count, test, roundMs, out0, in0, reported: !outerFolded });
+  }
+
+  /** Reports a repeat that ran its rounds, was cancelled, or never passed its `until` test. */
+  private repeatEnded(block: Block, step: Extract<Step, { kind: 'repeat' }>, ctx: SessionContext, state: StepState, t0: number, ran: { readonly rounds: number; readonly count: number; readonly test: Verdict | undefined; readonly roundMs: Latency | undefined; readonly out0: number; readonly in0: number; readonly reported: boolean }): Outcome | undefined {
+    const { rounds, count, test } = ran;
+    const done = `${rounds} round${rounds === 1 ? '' : 's'}`;
+    const spread = ran.roundMs?.summary();
+    const repeat = { rounds, bytesOut: (state.bytesOut ?? 0) - ran.out0, bytesIn: (state.bytesIn ?? 0) - ran.in0, minMs: spread?.minMs ?? 0, medianMs: spread?.medianMs ?? 0, p99Ms: spread?.p99Ms ?? 0, maxMs: spread?.maxMs ?? 0 };
+    if (rounds < count && !test?.pass) {
+      if (this.cancelled) this.interrupted = true;
+      if (state.load) state.load.cut = true;
+      else this.emit({ ...stepBase(block, step, ctx, state), status: 'error', code: 'ECANCELED', detail: `cancelled after ${done} of ${count}`, ms: elapsed(t0), repeat });
+      return 'error';
+    }
+    if (test && !test.pass) {
+      // Polling that never saw what it waited for: a failed expectation, as `expect` would be.
+      this.failure(state, { ...stepBase(block, step, ctx, state), status: 'fail', detail: `no round of ${count} passed the test: ${test.detail}`, ms: elapsed(t0), repeat });
+      return 'fail';
+    }
+    if (ran.reported) this.emit({ ...stepBase(block, step, ctx, state), status: 'ok', detail: test ? `${done}: the last passed the test (${test.detail})` : done, ms: elapsed(t0), repeat });
+    return undefined;
+  }
+
+  /** Runs an `if`: its steps or its `else` steps, as the test on the last value says. */
+  private async branch(block: Block, step: Extract<Step, { kind: 'if' }>, channel: Channel | undefined, ctx: SessionContext, state: StepState, t0: number): Promise<Outcome | undefined> {
+    const verdict = await this.test(step.test, state, block, stepBase(block, step, ctx, state), t0);
+    if (verdict === undefined) return 'error';
+    if (!state.folded) this.emit({ ...stepBase(block, step, ctx, state), status: 'ok', detail: verdict.pass ? `yes: ${verdict.detail}` : `no: ${verdict.detail}; ${step.otherwise.length > 0 ? 'the steps after else run' : 'nothing runs'}`, ms: elapsed(t0) });
+    const outcome = await this.runSteps(block, verdict.pass ? step.steps : step.otherwise, channel, ctx, undefined, state);
+    return outcome === 'pass' ? undefined : outcome;
+  }
+
+  /** Runs an `expect` on the last value, error or facts: a failed one ends the steps. */
+  private async expect(block: Block, step: Extract<Step, { kind: 'expect' }>, ctx: SessionContext, state: StepState, t0: number): Promise<Outcome | undefined> {
     const { scope, payloads } = state.tools ?? this.tools;
-    if (step.kind === 'repeat') {
-      // Counts and rates from variables are read as the repeat starts.
-      let count: number;
-      let everyMs: number | undefined;
-      try {
-        count = scope.count(step.count, 'repeat', 1, MAX_REPEAT);
-        everyMs = step.everyMs === undefined ? undefined : scope.duration(step.everyMs, 'repeat … every');
-      } catch (err) {
-        const error = fromNodeError(err, step.source);
-        this.failure(state, { ...stepBase(block, step, ctx, state), status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
-        return 'error';
-      }
-      let rounds = 0;
-      /** With `until`: the verdict of the round that ended it, or of the last round. */
-      let test: Verdict | undefined;
-      // Round times are kept for the repeat's own event, which a folded repeat does not have.
-      const roundMs = state.folded ? undefined : new Latency(true);
-      const [out0, in0] = [state.bytesOut ?? 0, state.bytesIn ?? 0];
-      const outerFolded = state.folded === true;
-      const path = (state.rounds ??= []);
-      const depth = path.length;
-      const restore = (): void => {
-        state.folded = outerFolded;
-        path.length = depth;
-      };
-      for (; rounds < count && !test?.pass; rounds++) {
-        if ((everyMs || step.rate) && rounds > 0) {
-          // A rate, not a pause: round k starts k × every after the first (or, for a byte rate,
-          // once the bytes sent so far are due). A round due within the next millisecond (a
-          // timer's grain) starts now, so rates past 1,000 rounds a second keep their average.
-          const sinceStart = step.rate?.per === 'byte' ? (((state.bytesOut ?? 0) - out0) * 1000) / step.rate.perSecond : rounds * (everyMs ?? 1000 / (step.rate?.perSecond ?? 1));
-          const due = t0 + sinceStart - performance.now();
-          if (due >= 1) await sleep(due, signal, 'repeat').catch(() => undefined);
-        }
-        if (signal.aborted) break;
-        if (rounds === FULL_ROUNDS && !outerFolded && !this.options.everyRound) {
-          state.folded = true;
-          this.emit({ type: 'fold', block: block.index, line: step.range.start.line, column: step.range.start.column, ...(ctx.connection ? { connection: ctx.connection } : {}), ...(ctx.session ? { session: ctx.session } : {}), ...(ctx.listener ? { listener: ctx.listener } : {}) });
-        }
-        const r0 = performance.now();
-        path[depth] = rounds + 1;
-        const outcome = await this.runSteps(block, step.steps, channel, ctx, undefined, state);
-        path.length = depth;
-        if (outcome !== 'pass') {
-          restore();
-          return outcome;
-        }
-        roundMs?.record(performance.now() - r0);
-        if (step.until) {
-          const verdict = await this.test(step.until, state, block, stepBase(block, step, ctx, state), t0);
-          if (verdict === undefined) {
-            restore();
-            return 'error';
-          }
-          test = verdict;
-        }
-      }
-      restore();
-      const done = `${rounds} round${rounds === 1 ? '' : 's'}`;
-      const spread = roundMs?.summary();
-      const repeat = { rounds, bytesOut: (state.bytesOut ?? 0) - out0, bytesIn: (state.bytesIn ?? 0) - in0, minMs: spread?.minMs ?? 0, medianMs: spread?.medianMs ?? 0, p99Ms: spread?.p99Ms ?? 0, maxMs: spread?.maxMs ?? 0 };
-      if (rounds < count && !test?.pass) {
-        if (this.cancelled) this.interrupted = true;
-        if (state.load) state.load.cut = true;
-        else this.emit({ ...stepBase(block, step, ctx, state), status: 'error', code: 'ECANCELED', detail: `cancelled after ${done} of ${count}`, ms: elapsed(t0), repeat });
-        return 'error';
-      }
-      if (test && !test.pass) {
-        // Polling that never saw what it waited for: a failed expectation, as `expect` would be.
-        this.failure(state, { ...stepBase(block, step, ctx, state), status: 'fail', detail: `no round of ${count} passed the test: ${test.detail}`, ms: elapsed(t0), repeat });
-        return 'fail';
-      }
-      if (!outerFolded) this.emit({ ...stepBase(block, step, ctx, state), status: 'ok', detail: test ? `${done}: the last passed the test (${test.detail})` : done, ms: elapsed(t0), repeat });
-      return undefined;
-    }
-    if (step.kind === 'if') {
-      const verdict = await this.test(step.test, state, block, stepBase(block, step, ctx, state), t0);
-      if (verdict === undefined) return 'error';
-      if (!state.folded) this.emit({ ...stepBase(block, step, ctx, state), status: 'ok', detail: verdict.pass ? `yes: ${verdict.detail}` : `no: ${verdict.detail}; ${step.otherwise.length > 0 ? 'the steps after else run' : 'nothing runs'}`, ms: elapsed(t0) });
-      const outcome = await this.runSteps(block, verdict.pass ? step.steps : step.otherwise, channel, ctx, undefined, state);
-      return outcome === 'pass' ? undefined : outcome;
-    }
     let verdict: Verdict;
     try {
       verdict = await checkExpectation(step.matcher, state, block.eol, (payload, eol) => payloads.pattern(payload, eol), scope);

@@ -39,6 +39,8 @@ export interface ResponderHost<S extends ResponderState> {
   signal(): AbortSignal;
   stopping(): boolean;
   runSteps(block: Block, steps: readonly Step[], channel: Channel | undefined, ctx: SessionContext, initialError: undefined, state: S): Promise<'pass' | 'fail' | 'error'>;
+  /** The state a session's steps start with: empty. */
+  newState(): S;
   emit(event: RunEvent): void;
   test(matcher: Matcher, state: S, block: Block, base: Omit<StepEvent, 'status' | 'ms'>, t0: number): Promise<Verdict | undefined>;
   mark(state: S, mark: MarkEvent['mark'], span: { readonly offset: number; readonly length: number }, label: string): void;
@@ -93,8 +95,7 @@ export class Responder<S extends ResponderState> {
    * A datagram session has one message, its datagram.
    */
   async respond(block: Block, script: readonly Step[], initialRules: readonly OnRule[], channel: Channel, ctx: SessionContext, forward?: ForwardStep): Promise<void> {
-    // Every field of a session's state is optional: it starts empty.
-    const state = {} as S;
+    const state = this.host.newState();
     if ((await this.host.runSteps(block, script, channel, ctx, undefined, state)) !== 'pass') return;
     let leg: UpstreamLeg | undefined;
     let answered = 0;

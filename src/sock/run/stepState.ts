@@ -51,6 +51,36 @@ export interface StepState {
   tools?: Tools;
 }
 
+/** What a {@link StepState} starts with: the rest starts empty. */
+export type StepStateStart = Pick<StepState, 'lastError' | 'connectError' | 'signal' | 'lastMs' | 'folded' | 'load' | 'tools'>;
+
+/**
+ * A new {@link StepState} with every field present, in one order. Steps read and write these
+ * fields on every round of a repeat: states of one shape (one hidden class in V8) keep that code
+ * monomorphic, where states built as literals of their own fields each had another shape, and
+ * the optimised step loop was thrown away and compiled again as each new shape came.
+ */
+export function newStepState(start: StepStateStart = {}): StepState {
+  return {
+    last: undefined,
+    lastAt: undefined,
+    lastError: start.lastError,
+    connectError: start.connectError,
+    signal: start.signal,
+    bytesOut: undefined,
+    bytesIn: undefined,
+    lastMs: start.lastMs,
+    sawClose: undefined,
+    channel: undefined,
+    faults: undefined,
+    where: undefined,
+    folded: start.folded,
+    rounds: undefined,
+    load: start.load,
+    tools: start.tools,
+  };
+}
+
 /** The variables steps read and write, and what builds payloads and runs steps with them. */
 export interface Tools {
   readonly scope: Scope;
