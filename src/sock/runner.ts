@@ -7,37 +7,28 @@
 import { formatHostPort, isWildcardAddress, parseHostPort, parseListenerHostPort, DEFAULT_BIND_HOST, unixSocketPath, type Endpoint } from '../net/address';
 import { createError, fromNodeError, SocketLabError } from '../net/errors';
 import type { RelayOptions } from '../net/relay';
-import { TrafficBus, type MarkEvent } from '../net/traffic';
+import { TrafficBus } from '../net/traffic';
 import type { TlsClientOptions } from '../net/tlsInfo';
-import { sleep } from '../net/wait';
 import { BytePattern, replaceAll } from '../net/regex';
 
-import type { Block, Header, Matcher, SockFile, Step, Template } from './ast';
+import type { Block, Header, SockFile, Step, Template } from './ast';
 import type { Channel } from './channel';
-import { FULL_ROUNDS, type RunEvent, type StepEvent, type SummaryEvent } from './runEvents';
+import type { RunEvent, SummaryEvent } from './runEvents';
 import type { RunOptions } from './run/options';
-import { Latency } from './run/latency';
-import { isLoadCheck, LOAD_SHOWN_FAILURES } from './run/load';
 import { runLoadBlock, type LoadHost } from './run/loadBlock';
-import { assigns, elapsed, hasExpect, newStepState, stepBase, type Outcome, type StepState, type Tools } from './run/stepState';
+import { assigns, elapsed, hasExpect, newStepState, type Outcome, type StepState, type Tools } from './run/stepState';
+import { StepLoop, type RunTally } from './run/stepLoop';
 import { Scope, type ListenerInfo } from './scope';
-import { capture } from './run/captures';
-import { MAX_REPEAT } from './parse/flow';
-import { evaluate } from './run/arithmetic';
-import { escapeBytes, replaceBytes } from '../net/payload';
+import { replaceBytes } from '../net/payload';
 import { connectBlockClient } from './run/blockClient';
 import { openBlockListener } from './run/blockListener';
 import { tlsClientOptions } from './run/tlsOptions';
-import { checkExpectation, type Verdict } from './run/expectations';
 import { PayloadBuilder } from './run/payloads';
-import { StepExecutor, type StepContext, type StepResult } from './run/steps';
+import { StepExecutor, type StepContext } from './run/steps';
 import { Responder, ruleKey, rulesOf, type ForwardStep, type OnRule, type SessionContext } from './run/responder';
 import { AwaitCounts } from './run/awaits';
 
 export { MAX_FILE_PAYLOAD } from './files';
-
-/** The errors of a step whose peer closed or reset: while the run closes its kept connections, they come from its own end. */
-const PEER_CLOSED: ReadonlySet<string> = new Set(['EOF', 'ECONNRESET', 'EPIPE']);
 
 /** The default time a connect, receive or send may wait (5 s). */
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -64,14 +55,14 @@ export class SockRun {
   private readonly responder = new Responder<StepState>({
     executor: () => this.executor,
     signal: () => this.internal.signal,
-    stopping: () => this.stopping,
-    runSteps: (block, steps, channel, ctx, initialError, state) => this.runSteps(block, steps, channel, ctx, initialError, state),
+    stopping: () => this.tally.stopping,
+    runSteps: (block, steps, channel, ctx, initialError, state) => this.loop.runSteps(block, steps, channel, ctx, initialError, state),
     newState: () => newStepState(),
     emit: (e) => this.emit(e),
-    test: (matcher, state, block, base, t0) => this.test(matcher, state, block, base, t0),
-    mark: (state, mark, span, label) => this.mark(state, mark, span, label),
+    test: (matcher, state, block, base, t0) => this.loop.test(matcher, state, block, base, t0),
+    mark: (state, mark, span, label) => this.loop.mark(state, mark, span, label),
     assign: (name, value) => this.scope.assign(name, value),
-    countError: () => void this.errors++,
+    countError: () => void this.tally.errors++,
     liveBlock: (block) => this.liveBlock(block),
     upstream: (block, step, signal) => this.upstream(block, step, signal),
   });
@@ -84,13 +75,10 @@ export class SockRun {
   private readonly executor: StepExecutor;
   /** The run's variables and what reads them: every block's but a load session's that writes variables. */
   private readonly tools: Tools;
-  private passed = 0;
-  private failed = 0;
-  private errors = 0;
-  private stopping = false;
-  /** True once {@link SockRun.stop} closes the kept connections: a peer's close then is the run's own end. */
-  private closingKept = false;
-  private interrupted = false;
+  /** What the run counted, and how it is ending; {@link SockRun.stop} sets `closingKept` as it closes the kept connections. */
+  private readonly tally: RunTally = { passed: 0, failed: 0, errors: 0, stopping: false, closingKept: false, interrupted: false };
+  /** Runs the steps of blocks and sessions. */
+  private readonly loop: StepLoop;
   private internalError: Error | undefined;
   private running: Promise<void> | undefined;
   private stopped: Promise<SummaryEvent> | undefined;
@@ -109,12 +97,22 @@ export class SockRun {
     this.payloads = new PayloadBuilder(this.scope, options.baseDir);
     this.executor = new StepExecutor(this.scope, this.payloads, this.timeoutMs, { counts: this.awaitCounts, target: (name) => this.awaitTarget(name) });
     this.tools = { scope: this.scope, payloads: this.payloads, executor: this.executor };
+    this.loop = new StepLoop({
+      tally: this.tally,
+      tools: this.tools,
+      signal: this.internal.signal,
+      bus: this.bus,
+      everyRound: options.everyRound === true,
+      cancelled: () => this.cancelled,
+      emit: (e) => this.emit(e),
+      stepContext: (block, channel, state, signal) => this.stepContext(block, channel, state, signal),
+    });
     options.signal?.addEventListener('abort', () => this.internal.abort(), { once: true });
   }
 
   /** 0 when every expectation held, 1 when one failed, 2 after an error (parse, network, …). */
   get exitCode(): 0 | 1 | 2 {
-    return this.errors > 0 ? 2 : this.failed > 0 ? 1 : 0;
+    return this.tally.errors > 0 ? 2 : this.tally.failed > 0 ? 1 : 0;
   }
 
   /**
@@ -128,7 +126,7 @@ export class SockRun {
       for (const block of this.file.blocks) {
         if (selected && !selected.includes(block.index)) continue;
         if (this.internal.signal.aborted) {
-          if (this.cancelled) this.interrupted = true;
+          if (this.cancelled) this.tally.interrupted = true;
           break;
         }
         if (!(await this.guard(block, this.runBlock(block)))) break;
@@ -156,9 +154,9 @@ export class SockRun {
     } catch (err) {
       if (this.internalError) return false;
       this.internalError = err instanceof Error ? err : new Error(String(err));
-      this.errors++;
+      this.tally.errors++;
       this.emit({ type: 'step', block: block.index, line: block.range.start.line, column: 0, source: block.title || `block ${block.index}`, verb: 'internal', status: 'error', code: 'EINTERNAL', detail: `internal error: ${this.internalError.message}; every listener and connection of this run was closed`, ms: 0, ...ctx });
-      this.stopping = true;
+      this.tally.stopping = true;
       this.internal.abort();
       await this.closeAll();
       return false;
@@ -244,7 +242,7 @@ export class SockRun {
 
   /** True when the run was stopped or cancelled before every selected block had run. */
   get wasInterrupted(): boolean {
-    return this.interrupted;
+    return this.tally.interrupted;
   }
 
   /**
@@ -261,7 +259,7 @@ export class SockRun {
     // No block will use a kept connection now: closing it first lets a listener of this run that
     // serves it see the close and finish its session within the grace time. A session that still
     // wanted bytes from it is cut by the run's end, as it would be after the grace.
-    this.closingKept = this.kept.size > 0;
+    this.tally.closingKept = this.kept.size > 0;
     const keptClosed = Promise.allSettled([...this.kept.values()].map((c) => c.close()));
     // What the blocks sent this run's listeners has reached their sockets (loopback hands it over
     // at once) but may not have been read yet: one turn of the event loop starts its sessions, so
@@ -275,13 +273,13 @@ export class SockRun {
       ]);
       clearTimeout(timer);
     }
-    this.stopping = true;
+    this.tally.stopping = true;
     this.internal.abort();
     // Let the blocks still running see the abort and finish reporting before the summary.
     if (this.running) await this.running;
     await Promise.all([keptClosed, this.closeAll()]);
     await Promise.allSettled([...this.sessions]);
-    const summary: SummaryEvent = { type: 'summary', passed: this.passed, failed: this.failed, errors: this.errors, ms: Date.now() - this.started };
+    const summary: SummaryEvent = { type: 'summary', passed: this.tally.passed, failed: this.tally.failed, errors: this.tally.errors, ms: Date.now() - this.started };
     this.options.onEvent(summary);
     this.unsubscribe();
     this.awaitCounts.release();
@@ -297,12 +295,12 @@ export class SockRun {
     this.emit({ type: 'block', block: block.index, title: block.title, line: block.range.start.line });
     let outcome: Outcome | 'listening';
     const header = block.header;
-    if (!header) outcome = await this.runSteps(block, block.steps, undefined, {}, undefined, newStepState({ signal }));
+    if (!header) outcome = await this.loop.runSteps(block, block.steps, undefined, {}, undefined, newStepState({ signal }));
     else if (header.kind === 'listen') outcome = await this.startListener(block, header);
     else outcome = await this.runClient(block, header, signal);
     // A block that checks nothing passes by running cleanly; a listener's sessions count only their expects.
     const unchecked = header?.kind !== 'listen' && !hasExpect(block.steps);
-    if (unchecked && outcome === 'pass') this.passed++;
+    if (unchecked && outcome === 'pass') this.tally.passed++;
     this.emit({ type: 'block-end', block: block.index, status: outcome, ms: elapsed(t0), ...(unchecked ? { unchecked } : {}) });
   }
 
@@ -363,7 +361,7 @@ export class SockRun {
     }
     const expected = block.steps[0]?.kind === 'expect' && block.steps[0].matcher.kind === 'error';
     this.emit({ ...base, status: 'error', detail: result.error.message, code: result.error.code, ...(expected ? { expected } : {}) });
-    if (!expected) this.errors++;
+    if (!expected) this.tally.errors++;
     return expected;
   }
 
@@ -377,14 +375,14 @@ export class SockRun {
       if (!channel) {
         const error = createError('EVARIABLE', `no connection named "${header.name}" is open: run the block that connects it first`);
         if (!this.headerEvent(block, header, t0, {}, { error })) return 'error';
-        return this.runSteps(block, block.steps, undefined, {}, error, newStepState({ lastError: error, connectError: error, signal }));
+        return this.loop.runSteps(block, block.steps, undefined, {}, error, newStepState({ lastError: error, connectError: error, signal }));
       }
       this.headerEvent(block, header, t0, { connection: channel.id }, { detail: `on ${channel.id}` });
-      return this.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, newStepState({ signal }));
+      return this.loop.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, newStepState({ signal }));
     }
     if (block.load && header.kind === 'connect') {
       const outcome = await runLoadBlock(this.loadHost, block, header, block.load, signal);
-      if (signal.aborted && this.cancelled) this.interrupted = true;
+      if (signal.aborted && this.cancelled) this.tally.interrupted = true;
       return outcome;
     }
     try {
@@ -397,16 +395,16 @@ export class SockRun {
     } catch (err) {
       const error = fromNodeError(err, what);
       if (!this.headerEvent(block, header, t0, {}, { error })) return 'error';
-      return this.runSteps(block, block.steps, undefined, {}, error, newStepState({ lastError: error, connectError: error, signal }));
+      return this.loop.runSteps(block, block.steps, undefined, {}, error, newStepState({ lastError: error, connectError: error, signal }));
     }
     if (header.keep && header.name) {
       // Kept for later `use NAME` blocks; closed when the run stops.
       this.kept.set(header.name, channel);
-      return this.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, newStepState({ signal, lastMs: connectMs }));
+      return this.loop.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, newStepState({ signal, lastMs: connectMs }));
     }
     this.open.set(channel.id, channel);
     try {
-      return await this.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, newStepState({ signal, lastMs: connectMs }));
+      return await this.loop.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, newStepState({ signal, lastMs: connectMs }));
     } finally {
       this.open.delete(channel.id);
       await channel.close();
@@ -437,7 +435,7 @@ export class SockRun {
     } catch (err) {
       const error = fromNodeError(err, header.source);
       if (!this.headerEvent(block, header, t0, {}, { error })) return 'error';
-      return this.runSteps(block, block.steps.slice(0, 1), undefined, {}, error);
+      return this.loop.runSteps(block, block.steps.slice(0, 1), undefined, {}, error);
     }
   }
 
@@ -453,7 +451,7 @@ export class SockRun {
     try {
       const first = block.steps.findIndex((s) => s.kind === 'on');
       const forward = block.steps.findIndex((s) => s.kind === 'forward');
-      if (first < 0) await this.guard(block, this.runSteps(block, block.steps, channel, ctx), ctx);
+      if (first < 0) await this.guard(block, this.loop.runSteps(block, block.steps, channel, ctx), ctx);
       // A relay with rules: they answer what they take, the rest goes upstream.
       else if (forward >= 0 && forward < first) await this.guard(block, this.responder.respond(block, block.steps.slice(0, forward), block.steps.slice(first) as OnRule[], channel, ctx, block.steps[forward] as ForwardStep), ctx);
       else await this.guard(block, this.responder.respond(block, block.steps.slice(0, first), block.steps.slice(first) as OnRule[], channel, ctx), ctx);
@@ -509,42 +507,6 @@ export class SockRun {
     return out;
   }
 
-  /**
-   * Runs steps in order. An error ends the steps unless the next step is `expect error`, which
-   * then checks it; a failed expect ends the steps too.
-   */
-  /**
-   * The test of an `if` or a `repeat … until` on the last value, as `expect` checks it but counted
-   * as nothing. A test whose payload cannot be made is an error of `step`, reported; then undefined.
-   */
-  private async test(matcher: Matcher, state: StepState, block: Block, base: Omit<StepEvent, 'status' | 'ms'>, t0: number): Promise<Verdict | undefined> {
-    const { payloads, scope } = state.tools ?? this.tools;
-    try {
-      return await checkExpectation(matcher, state, block.eol, (payload, eol) => payloads.pattern(payload, eol), scope);
-    } catch (err) {
-      const error = fromNodeError(err, base.source);
-      this.failure(state, { ...base, status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
-      return undefined;
-    }
-  }
-
-  /**
-   * Reports a failed `expect` or an error that ends the steps, and counts it: in the run's
-   * summary, or for a load's session in the load's statistics, where only the first
-   * {@link LOAD_SHOWN_FAILURES} sessions after the first report theirs one by one.
-   */
-  private failure(state: StepState, event: StepEvent): void {
-    const load = state.load;
-    if (!load) {
-      this.emit(event);
-      if (event.status === 'fail') this.failed++;
-      else this.errors++;
-      return;
-    }
-    load.code = event.status === 'fail' ? 'EXPECT' : (event.code ?? 'EUNKNOWN');
-    if (load.stats.shown++ < LOAD_SHOWN_FAILURES) this.emit(event);
-  }
-
   /** What a load block's sessions need of this run (§8.15). */
   private readonly loadHost: LoadHost = {
     emit: (e) => this.emit(e),
@@ -556,7 +518,7 @@ export class SockRun {
     connect: (block, header, bus, signal) => connectBlockClient(block, this.endpoint(header), { bus, timeoutMs: header.timeoutMs === undefined ? this.timeoutMs : this.scope.duration(header.timeoutMs, 'connect … timeout'), signal, expand: (t) => this.expand(t), baseDir: this.options.baseDir }),
     runSession: async (block, channel, load, connectMs, signal) => {
       const state = newStepState({ signal, lastMs: connectMs, load, folded: !load.first, tools: assigns(block.steps) ? this.sessionTools() : undefined });
-      const outcome = await this.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, state);
+      const outcome = await this.loop.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, state);
       return { outcome, bytesOut: state.bytesOut ?? 0, bytesIn: state.bytesIn ?? 0 };
     },
     track: (channel) => {
@@ -564,7 +526,7 @@ export class SockRun {
       return () => void this.open.delete(channel.id);
     },
     duration: (v, what) => this.scope.duration(v, what),
-    count: (what) => void this[what]++,
+    count: (what) => void this.tally[what]++,
   };
 
   /**
@@ -575,32 +537,6 @@ export class SockRun {
     const scope = this.scope.fork();
     const payloads = new PayloadBuilder(scope, this.options.baseDir);
     return { scope, payloads, executor: new StepExecutor(scope, payloads, this.timeoutMs, { counts: this.awaitCounts, target: (name) => this.awaitTarget(name) }) };
-  }
-
-  /** Runs a `set` step: its value is expanded and computed once, here, for every later step. */
-  private set(step: Extract<Step, { kind: 'set' }>, scope: Scope): StepResult {
-    const value = evaluate(scope.expand(step.value), step.name);
-    scope.assign(step.name, Buffer.from(value, 'utf8'));
-    return { detail: `${step.name} = "${escapeBytes(Buffer.from(value, 'utf8'), 64)}"` };
-  }
-
-  /** Runs a `capture` step: its variables are set in the run's scope for every later step; a field at an offset is marked. */
-  private capture(step: Extract<Step, { kind: 'capture' }>, state: StepState): StepResult {
-    const taken = capture(step, state.last);
-    const scope = state.tools?.scope ?? this.scope;
-    for (const [name, value] of taken.values) scope.assign(name, value);
-    if (taken.span) this.mark(state, 'field', taken.span, taken.detail);
-    return { detail: taken.detail };
-  }
-
-  /**
-   * Reports which received bytes a step read ({@link MarkEvent}): `span` is within `state.last`,
-   * which must have been received (a looked-up value has no bytes on a socket).
-   */
-  private mark(state: StepState, mark: MarkEvent['mark'], span: { readonly offset: number; readonly length: number }, label: string): void {
-    const at = state.lastAt;
-    if (!at || span.length <= 0) return;
-    this.bus.emit({ type: 'mark', mark, id: at.id, direction: 'in', offset: at.offset + span.offset, length: span.length, label });
   }
 
   /** Where a block's steps run ({@link StepContext}): made once per block or session, and shared by the rounds of its repeats. */
@@ -616,220 +552,6 @@ export class SockRun {
     const upstream = header?.kind === 'listen' ? (step: Extract<Step, { kind: 'forward' }>, stepSignal: AbortSignal) => this.upstream(block, step, stepSignal) : undefined;
     const faults = channel ? (state.faults ??= new Map()) : undefined;
     return { channel, connectError: state.connectError, eol: block.eol, signal, ...(faults ? { faults } : {}), ...(tlsTarget ? { tlsTarget } : {}), ...(upstream ? { upstream } : {}) };
-  }
-
-  /**
-   * Runs steps in order. An error ends the steps unless the next step is `expect error`, which
-   * then checks it; a failed expect ends the steps too.
-   *
-   * A repeat calls this once per round, so it stays small: an async function keeps every local
-   * it has in a frame allocated per call (about 1.7 KB a round when the flow steps were written
-   * here). Sends, receives and the other steps of the executor run here; `repeat`, `if` and
-   * `expect` in methods of their own, the bookkeeping in {@link SockRun.stepDone} and
-   * {@link SockRun.stepFailed}.
-   */
-  private async runSteps(block: Block, steps: readonly Step[], channel: Channel | undefined, ctx: SessionContext, initialError?: SocketLabError, state: StepState = newStepState({ lastError: initialError, connectError: initialError })): Promise<Outcome> {
-    const where = (state.where ??= this.stepContext(block, channel, state, state.signal ?? this.internal.signal));
-    if (channel) state.channel = channel;
-    for (let i = 0; i < steps.length; i++) {
-      const step = steps[i];
-      const t0 = performance.now();
-      if (isLoadCheck(step)) continue; // checked when the load ends
-      // Events are built when they are sent (stepBase): a step past a repeat's reported rounds that goes as it should has none.
-      if (step.kind === 'repeat' || step.kind === 'if' || step.kind === 'expect') {
-        const outcome = await (step.kind === 'repeat' ? this.repeat(block, step, channel, ctx, state, t0) : step.kind === 'if' ? this.branch(block, step, channel, ctx, state, t0) : this.expect(block, step, ctx, state, t0));
-        if (outcome !== undefined) return outcome;
-        continue;
-      }
-      try {
-        const ran = step.kind === 'capture' ? this.capture(step, state) : step.kind === 'set' ? this.set(step, (state.tools ?? this.tools).scope) : (state.tools ?? this.tools).executor.exec(step, where);
-        this.stepDone(ran instanceof Promise ? await ran : ran, block, step, channel, ctx, state, t0);
-      } catch (err) {
-        const outcome = this.stepFailed(err, block, steps, i, ctx, state, t0);
-        if (outcome !== undefined) return outcome;
-      }
-    }
-    return 'pass';
-  }
-
-  /** What a step that ran did to the block's state (its bytes, the load's times), and its event. */
-  private stepDone(r: StepResult, block: Block, step: Step, channel: Channel | undefined, ctx: SessionContext, state: StepState, t0: number): void {
-    state.lastError = undefined;
-    if (r.value) {
-      state.last = r.value;
-      const received = step.kind === 'recv' ? channel?.received : undefined;
-      state.lastAt = received ? { id: received.id, offset: received.end - r.value.length } : undefined;
-      if (step.kind === 'recv' && step.mode === 'frame') this.mark(state, 'frame', { offset: 0, length: r.value.length }, step.source);
-    }
-    if (step.kind === 'recv' && r.value?.length === 0) state.sawClose = true;
-    // capture and set keep what came before: `expect time` after them still times the step that did.
-    if (step.kind !== 'capture' && step.kind !== 'set') state.lastMs = elapsed(t0);
-    if (r.payload && r.direction === 'out') state.bytesOut = (state.bytesOut ?? 0) + r.payload.length;
-    else if (r.payload) state.bytesIn = (state.bytesIn ?? 0) + r.payload.length;
-    const lt = state.load;
-    if (lt && step.kind === 'send') lt.sentAt ??= t0;
-    else if (lt && step.kind === 'recv') {
-      const now = performance.now();
-      if (!lt.gotFirst) {
-        lt.gotFirst = true;
-        lt.stats.record('first-byte', now - lt.connectedAt);
-      }
-      if (lt.sentAt !== undefined) lt.stats.record('round-trip', now - lt.sentAt);
-      lt.sentAt = undefined;
-    }
-    if (!state.folded) this.emit({ ...stepBase(block, step, ctx, state), status: 'ok', ms: elapsed(t0), ...(r.detail !== undefined ? { detail: r.detail } : {}), ...(r.payload ? { payload: r.payload, direction: r.direction } : {}) });
-  }
-
-  /**
-   * Reports the error of step `i` of `steps`: undefined when the next step is `expect error`,
-   * which checks it, else the outcome that ends the steps.
-   */
-  private stepFailed(err: unknown, block: Block, steps: readonly Step[], i: number, ctx: SessionContext, state: StepState, t0: number): Outcome | undefined {
-    const step = steps[i];
-    const signal = state.signal ?? this.internal.signal;
-    const error = fromNodeError(err, step.source);
-    const next = steps[i + 1];
-    const expected = next?.kind === 'expect' && next.matcher.kind === 'error';
-    const stopped = this.stopping || (signal.aborted && error.code === 'ECANCELED') || (this.closingKept && PEER_CLOSED.has(error.code));
-    if (state.load && !expected) {
-      // A load's session: cut when the load's time ran out, else an error of the load's, reported if among the first.
-      if (stopped) state.load.cut = true;
-      else this.failure(state, { ...stepBase(block, step, ctx, state), status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
-      return 'error';
-    }
-    if (!(expected && state.folded)) this.emit({ ...stepBase(block, step, ctx, state), status: 'error', detail: stopped ? `${error.message} (${this.internal.signal.aborted || this.closingKept ? 'the run was stopping' : 'cancelled'})` : error.message, code: error.code, ms: elapsed(t0), ...(expected ? { expected } : {}), ...(stopped ? { cut: true } : {}) });
-    if (expected) {
-      state.lastError = error;
-      return undefined;
-    }
-    // Cut by a signal: the run was interrupted. Cut by the end of the run: reported, not counted (§7.2).
-    if (stopped) {
-      if (this.cancelled) this.interrupted = true;
-    } else this.errors++;
-    return 'error';
-  }
-
-  /**
-   * Runs a `repeat`: its rounds (paced by its rate) until its count, or until its `until` test
-   * passes. Undefined when the steps go on, else the outcome that ends them. Only the rounds are
-   * here, as they run every time; what the repeat reports is {@link SockRun.repeatEnded}'s.
-   */
-  private async repeat(block: Block, step: Extract<Step, { kind: 'repeat' }>, channel: Channel | undefined, ctx: SessionContext, state: StepState, t0: number): Promise<Outcome | undefined> {
-    const signal = state.signal ?? this.internal.signal;
-    const { scope } = state.tools ?? this.tools;
-    // Counts and rates from variables are read as the repeat starts.
-    let count: number;
-    let everyMs: number | undefined;
-    try {
-      count = scope.count(step.count, 'repeat', 1, MAX_REPEAT);
-      everyMs = step.everyMs === undefined ? undefined : scope.duration(step.everyMs, 'repeat … every');
-    } catch (err) {
-      const error = fromNodeError(err, step.source);
-      this.failure(state, { ...stepBase(block, step, ctx, state), status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
-      return 'error';
-    }
-    let rounds = 0;
-    /** With `until`: the verdict of the round that ended it, or of the last round. */
-    let test: Verdict | undefined;
-    /** How a round ended the steps (it failed or erred), else undefined. */
-    let ended: Outcome | undefined;
-    // Round times are kept for the repeat's own event, which a folded repeat does not have.
-    const roundMs = state.folded ? undefined : new Latency(true);
-    const out0 = state.bytesOut ?? 0;
-    const in0 = state.bytesIn ?? 0;
-    const outerFolded = state.folded === true;
-    const path = (state.rounds ??= []);
-    const depth = path.length;
-    for (; rounds < count && !test?.pass; rounds++) {
-      if ((everyMs || step.rate) && rounds > 0) {
-        // A rate, not a pause: round k starts k × every after the first (or, for a byte rate,
-        // once the bytes sent so far are due). A round due within the next millisecond (a
-        // timer's grain) starts now, so rates past 1,000 rounds a second keep their average.
-        const sinceStart = step.rate?.per === 'byte' ? (((state.bytesOut ?? 0) - out0) * 1000) / step.rate.perSecond : rounds * (everyMs ?? 1000 / (step.rate?.perSecond ?? 1));
-        const due = t0 + sinceStart - performance.now();
-        if (due >= 1) await sleep(due, signal, 'repeat').catch(() => undefined);
-      }
-      if (signal.aborted) break;
-      if (rounds === FULL_ROUNDS && !outerFolded && !this.options.everyRound) {
-        state.folded = true;
-        this.emit({ type: 'fold', block: block.index, line: step.range.start.line, column: step.range.start.column, ...(ctx.connection ? { connection: ctx.connection } : {}), ...(ctx.session ? { session: ctx.session } : {}), ...(ctx.listener ? { listener: ctx.listener } : {}) });
-      }
-      const r0 = performance.now();
-      path[depth] = rounds + 1;
-      const outcome = await this.runSteps(block, step.steps, channel, ctx, undefined, state);
-      path.length = depth;
-      if (outcome !== 'pass') {
-        ended = outcome;
-        break;
-      }
-      roundMs?.record(performance.now() - r0);
-      if (step.until) {
-        const verdict = await this.test(step.until, state, block, stepBase(block, step, ctx, state), t0);
-        if (verdict === undefined) {
-          ended = 'error';
-          break;
-        }
-        test = verdict;
-      }
-    }
-    state.folded = outerFolded;
-    path.length = depth;
-    return ended ?? this.repeatEnded(block, step, ctx, state, t0, { rounds, count, test, roundMs, out0, in0, reported: !outerFolded });
-  }
-
-  /** Reports a repeat that ran its rounds, was cancelled, or never passed its `until` test. */
-  private repeatEnded(block: Block, step: Extract<Step, { kind: 'repeat' }>, ctx: SessionContext, state: StepState, t0: number, ran: { readonly rounds: number; readonly count: number; readonly test: Verdict | undefined; readonly roundMs: Latency | undefined; readonly out0: number; readonly in0: number; readonly reported: boolean }): Outcome | undefined {
-    const { rounds, count, test } = ran;
-    const done = `${rounds} round${rounds === 1 ? '' : 's'}`;
-    const spread = ran.roundMs?.summary();
-    const repeat = { rounds, bytesOut: (state.bytesOut ?? 0) - ran.out0, bytesIn: (state.bytesIn ?? 0) - ran.in0, minMs: spread?.minMs ?? 0, medianMs: spread?.medianMs ?? 0, p99Ms: spread?.p99Ms ?? 0, maxMs: spread?.maxMs ?? 0 };
-    if (rounds < count && !test?.pass) {
-      if (this.cancelled) this.interrupted = true;
-      if (state.load) state.load.cut = true;
-      else this.emit({ ...stepBase(block, step, ctx, state), status: 'error', code: 'ECANCELED', detail: `cancelled after ${done} of ${count}`, ms: elapsed(t0), repeat });
-      return 'error';
-    }
-    if (test && !test.pass) {
-      // Polling that never saw what it waited for: a failed expectation, as `expect` would be.
-      this.failure(state, { ...stepBase(block, step, ctx, state), status: 'fail', detail: `no round of ${count} passed the test: ${test.detail}`, ms: elapsed(t0), repeat });
-      return 'fail';
-    }
-    if (ran.reported) this.emit({ ...stepBase(block, step, ctx, state), status: 'ok', detail: test ? `${done}: the last passed the test (${test.detail})` : done, ms: elapsed(t0), repeat });
-    return undefined;
-  }
-
-  /** Runs an `if`: its steps or its `else` steps, as the test on the last value says. */
-  private async branch(block: Block, step: Extract<Step, { kind: 'if' }>, channel: Channel | undefined, ctx: SessionContext, state: StepState, t0: number): Promise<Outcome | undefined> {
-    const verdict = await this.test(step.test, state, block, stepBase(block, step, ctx, state), t0);
-    if (verdict === undefined) return 'error';
-    if (!state.folded) this.emit({ ...stepBase(block, step, ctx, state), status: 'ok', detail: verdict.pass ? `yes: ${verdict.detail}` : `no: ${verdict.detail}; ${step.otherwise.length > 0 ? 'the steps after else run' : 'nothing runs'}`, ms: elapsed(t0) });
-    const outcome = await this.runSteps(block, verdict.pass ? step.steps : step.otherwise, channel, ctx, undefined, state);
-    return outcome === 'pass' ? undefined : outcome;
-  }
-
-  /** Runs an `expect` on the last value, error or facts: a failed one ends the steps. */
-  private async expect(block: Block, step: Extract<Step, { kind: 'expect' }>, ctx: SessionContext, state: StepState, t0: number): Promise<Outcome | undefined> {
-    const { scope, payloads } = state.tools ?? this.tools;
-    let verdict: Verdict;
-    try {
-      verdict = await checkExpectation(step.matcher, state, block.eol, (payload, eol) => payloads.pattern(payload, eol), scope);
-    } catch (err) {
-      // The expected payload itself could not be made (a missing file, a bad variable).
-      const error = fromNodeError(err, step.source);
-      this.failure(state, { ...stepBase(block, step, ctx, state), status: 'error', detail: error.message, code: error.code, ms: elapsed(t0) });
-      return 'error';
-    }
-    state.lastError = undefined;
-    if (verdict.span) this.mark(state, 'field', verdict.span, step.source);
-    const event: StepEvent = { ...stepBase(block, step, ctx, state), status: verdict.pass ? 'pass' : 'fail', detail: verdict.detail, ...(verdict.diff ? { diff: verdict.diff } : {}), ...(verdict.compared ? { compared: verdict.compared } : {}), ms: elapsed(t0) };
-    if (!verdict.pass) {
-      this.failure(state, event);
-      return 'fail';
-    }
-    if (!state.folded) this.emit(event);
-    // A load's sessions count their outcome in the load's statistics, not in the run's summary.
-    if (!state.load) this.passed++;
-    return undefined;
   }
 
   private expand(t: Template): string {

@@ -68,6 +68,22 @@ export interface LoadReport {
 /** The percentile each statistic `expect` names reads, but the mean. */
 const PERCENTILE: Record<Exclude<LoadStat, 'mean'>, number> = { min: 0, median: 50, p90: 90, p99: 99, max: 100 };
 
+/** One virtual client's session of a load, as its steps run. */
+export interface LoadSession {
+  readonly stats: LoadStats;
+  /** The first session reports its steps as a plain block does; the others only their first failures. */
+  readonly first: boolean;
+  /** When the session's connect ended (`performance.now()` ms), for the first byte. */
+  readonly connectedAt: number;
+  /** When the send that awaits its reply started, for the round trip. */
+  sentAt?: number;
+  gotFirst: boolean;
+  /** The code of the error that ended the session, `EXPECT` for a failed expectation. */
+  code?: string;
+  /** True when the load's time ran out (or the run was cancelled) while the session ran. */
+  cut?: boolean;
+}
+
 /** The statistics of one load, which its sessions record into. */
 export class LoadStats {
   private readonly latency = new Map<LoadMetric, Latency>();

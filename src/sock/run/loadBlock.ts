@@ -13,23 +13,7 @@ import { LOAD_PROGRESS_MS, type RunEvent, type StepEvent } from '../runEvents';
 import type { BlockClient } from './blockClient';
 import { compare, type Verdict } from './expectations';
 import { elapsed, type Outcome } from './stepState';
-import { checkLoadLimits, describeLoad, formatMs, loadChecks, LOAD_SHOWN_FAILURES, loadSessionCaptured, LoadStats, runLoad } from './load';
-
-/** One virtual client's session of a load, as its steps run. */
-export interface LoadSession {
-  readonly stats: LoadStats;
-  /** The first session reports its steps as a plain block does; the others only their first failures. */
-  readonly first: boolean;
-  /** When the session's connect ended (`performance.now()` ms), for the first byte. */
-  readonly connectedAt: number;
-  /** When the send that awaits its reply started, for the round trip. */
-  sentAt?: number;
-  gotFirst: boolean;
-  /** The code of the error that ended the session, `EXPECT` for a failed expectation. */
-  code?: string;
-  /** True when the load's time ran out (or the run was cancelled) while the session ran. */
-  cut?: boolean;
-}
+import { checkLoadLimits, describeLoad, formatMs, loadChecks, LOAD_SHOWN_FAILURES, loadSessionCaptured, LoadStats, runLoad, type LoadSession } from './load';
 
 /** What a load needs of its run. */
 export interface LoadHost {

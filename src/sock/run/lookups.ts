@@ -9,10 +9,25 @@ import { decodeHex, escapeBytes, toHex } from '../../net/payload';
 import { hostname, lookupHost } from '../../net/resolver';
 import { systemServices } from '../../net/services';
 import type { Step, Template } from '../ast';
-import type { StepResult } from './steps';
 
 /** A step {@link runLookup} runs. */
 export type LookupStep = Extract<Step, { kind: 'resolve' | 'pton' | 'ntop' | 'hostname' | 'lookup' | 'service' | 'aton' | 'ntoa' }>;
+
+/** What a lookup step found: the value a following `expect` checks, and the detail the transcript shows. */
+export interface LookupAnswer {
+  readonly value: Buffer;
+  readonly detail: string;
+}
+
+/** A lookup's answer as text: the value `expect` checks, and the detail shown. */
+function answer(text: string): LookupAnswer {
+  return { value: Buffer.from(text), detail: text };
+}
+
+/** A packed address: its bytes, shown in hex and escaped. */
+function packedAnswer(packed: Buffer): LookupAnswer {
+  return { value: packed, detail: `${toHex(packed)}  "${escapeBytes(packed)}"` };
+}
 
 /**
  * Runs one lookup step: `hostname` as `gethostname(2)`; `lookup` as `getaddrinfo(3)` (every
@@ -25,17 +40,7 @@ export type LookupStep = Extract<Step, { kind: 'resolve' | 'pton' | 'ntop' | 'ho
  * @throws SocketLabError `ENOTFOUND`, `ENODATA`, `ETIMEOUT` … from the resolver; `ESERVICE` for an
  *   unknown service; `EBADADDR` for an address the conversion rejects; `EVARIABLE` from `expand`.
  */
-/** A lookup's answer as text: the value `expect` checks, and the detail shown. */
-function answer(text: string): StepResult {
-  return { value: Buffer.from(text), detail: text };
-}
-
-/** A packed address: its bytes, shown in hex and escaped. */
-function packedAnswer(packed: Buffer): StepResult {
-  return { value: packed, detail: `${toHex(packed)}  "${escapeBytes(packed)}"` };
-}
-
-export async function runLookup(step: LookupStep, expand: (t: Template) => string, timeoutMs: number): Promise<StepResult> {
+export async function runLookup(step: LookupStep, expand: (t: Template) => string, timeoutMs: number): Promise<LookupAnswer> {
   switch (step.kind) {
     case 'resolve': {
       const server = step.server ? parseNameServer(expand(step.server)) : undefined;

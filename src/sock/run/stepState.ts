@@ -8,7 +8,7 @@ import type { Block, Step } from '../ast';
 import type { Channel } from '../channel';
 import type { StepEvent } from '../runEvents';
 import type { Scope } from '../scope';
-import type { LoadSession } from './loadBlock';
+import type { LoadSession } from './load';
 import type { PayloadBuilder } from './payloads';
 import type { SessionContext } from './responder';
 import type { Faults, StepContext, StepExecutor } from './steps';
@@ -39,7 +39,7 @@ export interface StepState {
   channel?: Channel;
   /** The faults its sends go through (`fault`, §8.14), for the whole session. */
   faults?: Faults;
-  /** Where the steps run: made by the outermost {@link SockRun.runSteps} call, and kept by the rounds of its repeats. */
+  /** Where the steps run: made by the outermost {@link StepLoop.runSteps} call, and kept by the rounds of its repeats. */
   where?: StepContext;
   /** True while a repeat is past its reported rounds ({@link FULL_ROUNDS}): steps that go as they should are not reported. */
   folded?: boolean;
