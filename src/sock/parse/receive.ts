@@ -141,7 +141,12 @@ export function parseExpect(p: LineParser, draft: BlockDraft): Step {
   if ((matcher.kind === 'contains' || matcher.kind === 'exactly' || matcher.kind === 'regex' || matcher.kind === 'bytes') && !draft.produces) {
     p.warnAtVerb('expect checks the last receive or lookup, and none comes before it in this block');
   }
-  if (matcher.kind === 'latency' || matcher.kind === 'errors') draft.loadExpect ??= p.statementRange();
+  if (matcher.kind === 'latency' || matcher.kind === 'errors') {
+    // Checked once, when the load ends (§8.15): inside a group it would read as checked each round.
+    const group = draft.groups[draft.groups.length - 1];
+    if (group) throw p.verbError(`this expect checks a load as a whole, once, when it ends: write it outside ${group.on ? 'on' : group.test ? 'if' : 'repeat'}`);
+    draft.loadExpect ??= p.statementRange();
+  }
   return { kind: 'expect', matcher, range: p.statementRange(), source: p.statementSource() };
 }
 

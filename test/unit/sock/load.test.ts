@@ -52,6 +52,13 @@ describe('load blocks: the language', () => {
     assert.deepEqual(errorsOf('### c\nconnect tcp 127.0.0.1:7 as kept keep\nload 5 clients\n'), ['a load opens and closes a connection per session: it keeps none (drop keep, or the load line)']);
   });
 
+  it('takes load expectations only outside repeat and if: inside, they read as checked each round, and were never checked', () => {
+    const load = '### l\nconnect tcp 127.0.0.1:7\nload 5 clients\n';
+    assert.deepEqual(errorsOf(`${load}repeat 3\nsend "x"\nexpect errors 0\nend\n`), ['this expect checks a load as a whole, once, when it ends: write it outside repeat']);
+    assert.deepEqual(errorsOf(`${load}send "x"\nrecv\nif /x/\nrepeat 2\nsend "y"\nend\nexpect round-trip p99 < 20ms\nend\n`), ['this expect checks a load as a whole, once, when it ends: write it outside if']);
+    assert.deepEqual(errorsOf(`${load}repeat 3\nsend "x"\nrecv\nexpect "x"\nend\nexpect p99 < 20ms\nexpect errors 0\n`), [], 'after the repeat, and an expect on the reply inside it');
+  });
+
   it('reads repeat … rate in rounds or bytes a second, and prints it back as written', () => {
     const file = parseSock('### u\nconnect udp 127.0.0.1:9\nrepeat 10 rate 500/s\nsend "x"\nend\nrepeat 10 rate 1.5MiB/s\nsend "x"\nend\n');
     assert.deepEqual(file.blocks[0].steps.map((s) => (s.kind === 'repeat' ? s.rate : undefined)), [
