@@ -516,9 +516,9 @@ export class SockRun {
       return `connect ${header.transport} ${ep.transport === 'unix' ? ep.path : formatHostPort(ep.host, ep.port)}`;
     },
     connect: (block, header, bus, signal) => connectBlockClient(block, this.endpoint(header), { bus, timeoutMs: header.timeoutMs === undefined ? this.timeoutMs : this.scope.duration(header.timeoutMs, 'connect … timeout'), signal, expand: (t) => this.expand(t), baseDir: this.options.baseDir }),
-    runSession: async (block, channel, load, connectMs, signal) => {
-      const state = newStepState({ signal, lastMs: connectMs, load, folded: !load.first, tools: assigns(block.steps) ? this.sessionTools() : undefined });
-      const outcome = await this.loop.runSteps(block, block.steps, channel, { connection: channel.id }, undefined, state);
+    runSession: async (block, steps, channel, load, connectMs, signal) => {
+      const state = newStepState({ signal, lastMs: connectMs, load, folded: !load.first, tools: assigns(steps) ? this.sessionTools() : undefined });
+      const outcome = await this.loop.runSteps(block, steps, channel, { connection: channel.id }, undefined, state);
       return { outcome, bytesOut: state.bytesOut ?? 0, bytesIn: state.bytesIn ?? 0 };
     },
     track: (channel) => {

@@ -5,7 +5,7 @@
  */
 import { DEFAULT_BIND_HOST } from '../../net/address';
 import type { Amount, Block, FieldPart, Header, LoadPlan, Matcher, Range, SockFile, Step, Template } from '../ast';
-import { isLoadCheck } from '../run/load';
+import { loadChecks, sessionSteps } from '../run/load';
 import { blockLabel, lineOf, type ExportOptions, type Untranslated } from './common';
 
 /** True when `steps` hold an `expect`, inside a repeat, a rule or an if included. */
@@ -206,9 +206,9 @@ export abstract class ProgramWriter {
     const doc = `${block.title || `Block ${block.index}`} (${this.options.fileName}:${lineOf(block)})`;
     if (block.load && h?.kind === 'connect') {
       const session = this.sessionName(block);
-      const checks = block.steps.filter((s): s is Extract<Step, { kind: 'expect' }> => isLoadCheck(s));
+      const checks = loadChecks(block);
       this.openFunction(session, ['label'], `A session of ${blockLabel(block)}'s load: its steps on a connection of its own.`, block.steps, true);
-      this.clientBody(block, h, block.steps.filter((s) => !isLoadCheck(s)));
+      this.clientBody(block, h, sessionSteps(block));
       this.closeFunction();
       this.openFunction(fn, ['label'], doc, [], false);
       this.comment(block.load);

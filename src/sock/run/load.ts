@@ -22,6 +22,11 @@ export function loadChecks(block: Block): Extract<Step, { kind: 'expect' }>[] {
   return block.load ? block.steps.filter((s): s is Extract<Step, { kind: 'expect' }> => isLoadCheck(s)) : [];
 }
 
+/** The steps each session of a load runs: the block's but its load expectations, which are checked once, when the load ends. */
+export function sessionSteps(block: Block): readonly Step[] {
+  return block.steps.filter((s) => !isLoadCheck(s));
+}
+
 /** True for a load expectation: an `expect` of a load statistic or of its errors. */
 export function isLoadCheck(step: Step): boolean {
   return step.kind === 'expect' && (step.matcher.kind === 'latency' || step.matcher.kind === 'errors');

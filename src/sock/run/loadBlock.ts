@@ -7,13 +7,13 @@
  */
 import { fromNodeError } from '../../net/errors';
 import type { TrafficBus } from '../../net/traffic';
-import type { Amount, Block, Header, LoadPlan } from '../ast';
+import type { Amount, Block, Header, LoadPlan, Step } from '../ast';
 import type { Channel } from '../channel';
 import { LOAD_PROGRESS_MS, type RunEvent, type StepEvent } from '../runEvents';
 import type { BlockClient } from './blockClient';
 import { compare, type Verdict } from './expectations';
 import { elapsed, type Outcome } from './stepState';
-import { checkLoadLimits, describeLoad, formatMs, loadChecks, LOAD_SHOWN_FAILURES, loadSessionCaptured, LoadStats, runLoad, type LoadSession } from './load';
+import { checkLoadLimits, describeLoad, formatMs, loadChecks, LOAD_SHOWN_FAILURES, loadSessionCaptured, LoadStats, runLoad, sessionSteps, type LoadSession } from './load';
 
 /** What a load needs of its run. */
 export interface LoadHost {
@@ -24,8 +24,8 @@ export interface LoadHost {
   describe(header: Header): string;
   /** Opens one session's connection as the block's header and settings say. */
   connect(block: Block, header: Header, bus: TrafficBus, signal: AbortSignal): Promise<BlockClient>;
-  /** Runs the block's steps for one session: its own variables when they write any, its events folded but for the first session. */
-  runSession(block: Block, channel: Channel, load: LoadSession, connectMs: number, signal: AbortSignal): Promise<{ outcome: Outcome; bytesOut: number; bytesIn: number }>;
+  /** Runs `steps` (the block's, as {@link sessionSteps} gives them) for one session: its own variables when they write any, its events folded but for the first session. */
+  runSession(block: Block, steps: readonly Step[], channel: Channel, load: LoadSession, connectMs: number, signal: AbortSignal): Promise<{ outcome: Outcome; bytesOut: number; bytesIn: number }>;
   /** Lists a session's connection among the run's open ones until the returned function is called. */
   track(channel: Channel): () => void;
   /** A duration written or from a variable, as the run reads it. */
@@ -53,6 +53,7 @@ export async function runLoadBlock(host: LoadHost, block: Block, header: Header,
     return 'error';
   }
   let sessions = 0;
+  const steps = sessionSteps(block);
   const bus = host.bus();
   const quiet = bus.quiet();
   const progress = setInterval(() => {
@@ -66,7 +67,7 @@ export async function runLoadBlock(host: LoadHost, block: Block, header: Header,
       if (captured) stats.captured++;
       stats.running++;
       try {
-        await loadSession(host, block, header, stats, n === 0, sessionSignal, captured ? bus : quiet);
+        await loadSession(host, block, steps, header, stats, n === 0, sessionSignal, captured ? bus : quiet);
       } finally {
         stats.running--;
       }
@@ -114,7 +115,7 @@ export async function runLoadBlock(host: LoadHost, block: Block, header: Header,
 }
 
 /** One virtual client's session of a load: connect, the block's steps, close; its timings and outcome go to `stats`. */
-async function loadSession(host: LoadHost, block: Block, header: Header, stats: LoadStats, first: boolean, signal: AbortSignal, bus: TrafficBus): Promise<void> {
+async function loadSession(host: LoadHost, block: Block, steps: readonly Step[], header: Header, stats: LoadStats, first: boolean, signal: AbortSignal, bus: TrafficBus): Promise<void> {
   const t0 = performance.now();
   const reportError = (code: string, detail: string): void => {
     if (stats.shown++ < LOAD_SHOWN_FAILURES) host.emit({ type: 'step', block: block.index, line: header.range.start.line, column: header.range.start.column, source: header.source, verb: header.kind, status: 'error', detail, code, ms: elapsed(t0) });
@@ -139,7 +140,7 @@ async function loadSession(host: LoadHost, block: Block, header: Header, stats: 
   const load: LoadSession = { stats, first, connectedAt: performance.now(), gotFirst: false };
   const untrack = host.track(channel);
   try {
-    const r = await host.runSession(block, channel, load, elapsed(t0), signal);
+    const r = await host.runSession(block, steps, channel, load, elapsed(t0), signal);
     stats.bytesOut += r.bytesOut;
     stats.bytesIn += r.bytesIn;
     if (load.cut) stats.cut++;

@@ -17,7 +17,7 @@ import { evaluate } from './arithmetic';
 import { capture } from './captures';
 import { checkExpectation, type Verdict } from './expectations';
 import { Latency } from './latency';
-import { isLoadCheck, LOAD_SHOWN_FAILURES } from './load';
+import { LOAD_SHOWN_FAILURES } from './load';
 import type { SessionContext } from './responder';
 import { elapsed, newStepState, stepBase, type Outcome, type StepState, type Tools } from './stepState';
 import type { StepContext, StepResult } from './steps';
@@ -133,7 +133,6 @@ export class StepLoop {
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
       const t0 = performance.now();
-      if (isLoadCheck(step)) continue; // checked when the load ends
       // Events are built when they are sent (stepBase): a step past a repeat's reported rounds that goes as it should has none.
       if (step.kind === 'repeat' || step.kind === 'if' || step.kind === 'expect') {
         const outcome = await (step.kind === 'repeat' ? this.repeat(block, step, channel, ctx, state, t0) : step.kind === 'if' ? this.branch(block, step, channel, ctx, state, t0) : this.expect(block, step, ctx, state, t0));
@@ -237,6 +236,9 @@ export class StepLoop {
     const out0 = state.bytesOut ?? 0;
     const in0 = state.bytesIn ?? 0;
     const outerFolded = state.folded === true;
+    // The round from which rounds that go as they should are not reported: none inside a folded
+    // repeat (it reports nothing) or with --verbose.
+    const foldAt = outerFolded || this.host.everyRound ? -1 : FULL_ROUNDS;
     const path = (state.rounds ??= []);
     const depth = path.length;
     for (; rounds < count && !test?.pass; rounds++) {
@@ -249,7 +251,7 @@ export class StepLoop {
         if (due >= 1) await sleep(due, signal, 'repeat').catch(() => undefined);
       }
       if (signal.aborted) break;
-      if (rounds === FULL_ROUNDS && !outerFolded && !this.host.everyRound) {
+      if (rounds === foldAt) {
         state.folded = true;
         this.host.emit({ type: 'fold', block: block.index, line: step.range.start.line, column: step.range.start.column, ...(ctx.connection ? { connection: ctx.connection } : {}), ...(ctx.session ? { session: ctx.session } : {}), ...(ctx.listener ? { listener: ctx.listener } : {}) });
       }
