@@ -519,7 +519,7 @@ export class SockRun {
     runSession: async (block, steps, channel, load, connectMs, signal) => {
       const state = newStepState({ signal, lastMs: connectMs, load, folded: !load.first, tools: assigns(steps) ? this.sessionTools() : undefined });
       const outcome = await this.loop.runSteps(block, steps, channel, { connection: channel.id }, undefined, state);
-      return { outcome, bytesOut: state.bytesOut ?? 0, bytesIn: state.bytesIn ?? 0 };
+      return { outcome, bytesOut: state.bytesOut, bytesIn: state.bytesIn };
     },
     track: (channel) => {
       this.open.set(channel.id, channel);

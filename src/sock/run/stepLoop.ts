@@ -162,8 +162,8 @@ export class StepLoop {
     if (step.kind === 'recv' && r.value?.length === 0) state.sawClose = true;
     // capture and set keep what came before: `expect time` after them still times the step that did.
     if (step.kind !== 'capture' && step.kind !== 'set') state.lastMs = elapsed(t0);
-    if (r.payload && r.direction === 'out') state.bytesOut = (state.bytesOut ?? 0) + r.payload.length;
-    else if (r.payload) state.bytesIn = (state.bytesIn ?? 0) + r.payload.length;
+    if (r.payload && r.direction === 'out') state.bytesOut += r.payload.length;
+    else if (r.payload) state.bytesIn += r.payload.length;
     const lt = state.load;
     if (lt && step.kind === 'send') lt.sentAt ??= t0;
     else if (lt && step.kind === 'recv') {
@@ -233,8 +233,8 @@ export class StepLoop {
     let ended: Outcome | undefined;
     // Round times are kept for the repeat's own event, which a folded repeat does not have.
     const roundMs = state.folded ? undefined : new Latency(true);
-    const out0 = state.bytesOut ?? 0;
-    const in0 = state.bytesIn ?? 0;
+    const out0 = state.bytesOut;
+    const in0 = state.bytesIn;
     const outerFolded = state.folded === true;
     // The round from which rounds that go as they should are not reported: none inside a folded
     // repeat (it reports nothing) or with --verbose.
@@ -246,7 +246,7 @@ export class StepLoop {
         // A rate, not a pause: round k starts k × every after the first (or, for a byte rate,
         // once the bytes sent so far are due). A round due within the next millisecond (a
         // timer's grain) starts now, so rates past 1,000 rounds a second keep their average.
-        const sinceStart = step.rate?.per === 'byte' ? (((state.bytesOut ?? 0) - out0) * 1000) / step.rate.perSecond : rounds * (everyMs ?? 1000 / (step.rate?.perSecond ?? 1));
+        const sinceStart = step.rate?.per === 'byte' ? ((state.bytesOut - out0) * 1000) / step.rate.perSecond : rounds * (everyMs ?? 1000 / (step.rate?.perSecond ?? 1));
         const due = t0 + sinceStart - performance.now();
         if (due >= 1) await sleep(due, signal, 'repeat').catch(() => undefined);
       }
@@ -283,7 +283,7 @@ export class StepLoop {
     const { rounds, count, test } = ran;
     const done = `${rounds} round${rounds === 1 ? '' : 's'}`;
     const spread = ran.roundMs?.summary();
-    const repeat = { rounds, bytesOut: (state.bytesOut ?? 0) - ran.out0, bytesIn: (state.bytesIn ?? 0) - ran.in0, minMs: spread?.minMs ?? 0, medianMs: spread?.medianMs ?? 0, p99Ms: spread?.p99Ms ?? 0, maxMs: spread?.maxMs ?? 0 };
+    const repeat = { rounds, bytesOut: state.bytesOut - ran.out0, bytesIn: state.bytesIn - ran.in0, minMs: spread?.minMs ?? 0, medianMs: spread?.medianMs ?? 0, p99Ms: spread?.p99Ms ?? 0, maxMs: spread?.maxMs ?? 0 };
     if (rounds < count && !test?.pass) {
       if (this.host.cancelled()) this.host.tally.interrupted = true;
       if (state.load) state.load.cut = true;

@@ -29,8 +29,8 @@ export interface StepState {
   /** What cancels these steps: the run's signal, or the run's and one {@link SockRun.runBlocks} call's. */
   readonly signal?: AbortSignal;
   /** Bytes these steps sent and received so far, for a repeat's totals. */
-  bytesOut?: number;
-  bytesIn?: number;
+  bytesOut: number;
+  bytesIn: number;
   /** How long the last step that connected, sent, received, waited or looked up took, for `expect time`; ms. */
   lastMs?: number;
   /** True once a `recv` returned 0 bytes (the peer closed its side), for `expect closed`. */
