@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { resolve } from 'node:path';
 import * as vscode from 'vscode';
+import { until } from '../shared/until';
 
 describe('lookup commands and the scratch file', () => {
   it('looks up hosts forward and reverse, services both ways, and converts addresses', async () => {
@@ -28,10 +29,12 @@ describe('lookup commands and the scratch file', () => {
   });
 
   it('opens a new .sock scratch file from a template', async () => {
-    await vscode.commands.executeCommand('socketLab.newScratchFile');
-    const doc = vscode.window.activeTextEditor?.document;
-    assert.equal(doc?.languageId, 'sock');
-    assert.match(doc?.getText() ?? '', /^listen tcp 127\.0\.0\.1:0 as greeter$/m);
+    const uri = await vscode.commands.executeCommand<string>('socketLab.newScratchFile');
+    // The extension host hears of the new active editor by an event of its own: wait for it (bounded),
+    // rather than read whichever editor an earlier test left active a moment before.
+    const doc = await until('the scratch file as the active editor', () => (vscode.window.activeTextEditor?.document.uri.toString() === uri ? vscode.window.activeTextEditor?.document : undefined), 10_000);
+    assert.equal(doc.languageId, 'sock');
+    assert.match(doc.getText(), /^listen tcp 127\.0\.0\.1:0 as greeter$/m);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
