@@ -314,7 +314,7 @@ describe('the .sock parser: positions (the parser reads the file by offsets, not
   });
 
   it('gives each template the text its range selects, read through its fields and through JSON alike (property)', () => {
-    // Ranges and literal templates are kept compact (src/sock/parse/lexer.ts): what they give must match the text.
+    // Ranges and templates are kept compact (src/sock/parse/lexer.ts, lineParser.ts): what they give must match the text.
     type Node = Record<string, unknown>;
     type Part = { text?: string; variable?: string; builtin?: unknown; range?: Range };
     const selected = (lines: string[], r: Range): string => lines[r.start.line].slice(r.start.column, r.end.column);

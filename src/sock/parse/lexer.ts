@@ -70,7 +70,7 @@ export function findPair(codes: Uint16Array, from: number, end: number, cc: numb
 }
 
 /** The code units of `text`, as {@link SourceText.codes} holds them. */
-function codeUnits(text: string): Uint16Array {
+export function codeUnits(text: string): Uint16Array {
   const units = Buffer.from(text, 'utf16le');
   return new Uint16Array(units.buffer, units.byteOffset, text.length);
 }

@@ -10,7 +10,7 @@ import { SocketLabError } from '../../net/errors';
 import type { Amount, BlockTransport, Builtin, Diagnostic, Range, Template, TemplatePart, Variable } from '../ast';
 import { keywordSlotAt } from '../lang/verbs';
 import { closestWord } from './hints';
-import { durationAt, durationTooLong, findPair, isDigit, isLetter, isSpace, LineCursor, lineRange, LineError, literalTemplate, MAX_DURATION_MS, SourceText } from './lexer';
+import { codeUnits, durationAt, durationTooLong, findPair, isDigit, isLetter, isSpace, LineCursor, lineRange, LineError, literalTemplate, MAX_DURATION_MS, SourceText } from './lexer';
 
 /** A name: of a variable, a listener, a connection or a heredoc tag. */
 export const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -77,6 +77,7 @@ export interface PendingHeredoc {
 
 /** `text[start, end)` of the current line as a template is literal text: no `{{…}}` in it. */
 export function allText(template: Template): boolean {
+  if (template instanceof ReferenceTemplate) return false;
   for (const p of template.parts) if (!('text' in p)) return false;
   return true;
 }
@@ -130,6 +131,87 @@ function parseBuiltin(text: string, start: number, end: number): Builtin {
 }
 
 /**
+ * Reads the template `text[start, end)` of line `line`, which holds a `{{`: each `{{…}}` is checked
+ * (an unknown built-in, a bad name, a `{{` without `}}` is a {@link LineError}), and each variable
+ * it names is recorded in `parser`'s references when `parser` is given; with `parts`, the
+ * template's parts are pushed into it. `base` is the offset of the line's column 0.
+ */
+function readTemplate(text: string, codes: Uint16Array, start: number, end: number, base: number, line: number, parts: TemplatePart[] | undefined, parser: LineParser | undefined): void {
+  let i = start;
+  let open = findPair(codes, start, end, 0x7b);
+  while (i < end) {
+    if (open < 0) {
+      parts?.push({ text: text.slice(i, end) });
+      break;
+    }
+    if (open > i) parts?.push({ text: text.slice(i, open) });
+    const close = findPair(codes, open + 2, end, 0x7d);
+    if (close < 0) throw new LineError('"{{" without "}}"', open - base, end - base);
+    let a = open + 2;
+    let b = close;
+    while (a < b && isSpace(codes[a])) a++;
+    while (b > a && isSpace(codes[b - 1])) b--;
+    const name = text.slice(a, b);
+    if (codes[a] === 0x24 /* $ */ && a < b) {
+      const builtin = parseBuiltin(name, open - base, close + 2 - base);
+      parts?.push({ builtin, range: lineRange(line, open - base, close + 2 - base) });
+    } else {
+      if (!isReferenceName(name)) throw new LineError(`"${name}" is not a variable name`, open - base, close + 2 - base);
+      parts?.push({ variable: name, range: lineRange(line, open - base, close + 2 - base) });
+      if (parser !== undefined) {
+        parser.referenceNames.push(name);
+        parser.referenceOffsets.push(open, close + 2);
+      }
+    }
+    i = close + 2;
+    if (i < end) open = findPair(codes, i, end, 0x7b);
+  }
+}
+
+/**
+ * A template with `{{…}}` in it, `text[from, to)` on line `line` from column `column`, checked
+ * when the file was parsed: its `parts` are read from the text when first asked for and kept (the
+ * same array every time), as a literal template's are (`lexer.ts`, `LiteralTemplate`). A
+ * connect's `{{host}}:8080` made six objects at parse time, a sixth of a typical block's.
+ */
+class ReferenceTemplate implements Template {
+  readonly #text: string;
+  readonly #from: number;
+  readonly #to: number;
+  readonly #line: number;
+  readonly #column: number;
+  #parts: readonly TemplatePart[] | undefined;
+
+  constructor(text: string, from: number, to: number, line: number, column: number) {
+    this.#text = text;
+    this.#from = from;
+    this.#to = to;
+    this.#line = line;
+    this.#column = column;
+    this.#parts = undefined;
+  }
+
+  get parts(): readonly TemplatePart[] {
+    if (this.#parts === undefined) {
+      const text = this.#text.slice(this.#from, this.#to);
+      const parts: TemplatePart[] = [];
+      readTemplate(text, codeUnits(text), 0, text.length, -this.#column, this.#line, parts, undefined);
+      this.#parts = parts;
+    }
+    return this.#parts;
+  }
+
+  get range(): Range {
+    return lineRange(this.#line, this.#column, this.#column + this.#to - this.#from);
+  }
+
+  toJSON(): Template {
+    return { parts: this.parts, range: this.range };
+  }
+}
+
+
+/**
  * The state of one parse and the grammar every statement family shares. Columns are within the
  * current line; offsets are into the whole text.
  */
@@ -172,8 +254,6 @@ export class LineParser {
   private readonly regexes = new Map<string, Map<string, RegexProblem | null>>();
   /** The "did you mean" word for each unknown word met, `''` for none, by the list of words it was meant to be. */
   private readonly hints = new Map<readonly string[], Map<string, string>>();
-  /** The template parts being collected, `parts[0, count)`; copied out at their final length. */
-  private readonly parts: TemplatePart[] = [];
 
   constructor(
     text: string,
@@ -307,40 +387,12 @@ export class LineParser {
    * says the caller saw no `{` there.
    */
   template(start: number, end: number, mayHaveBraces = true): Template {
-    const { codes, text, c } = this;
+    const { codes, text } = this;
     const base = this.lineStart;
     if (start === end) return { parts: [], range: lineRange(this.line, start - base, end - base) };
-    let open = mayHaveBraces ? findPair(codes, start, end, 0x7b) : -1;
-    if (open < 0) return literalTemplate(text, start, end, this.line, start - base);
-    const parts = this.parts;
-    let count = 0;
-    let i = start;
-    while (i < end) {
-      if (open < 0) {
-        parts[count++] = { text: c.strings.slice(text, codes, i, end) };
-        break;
-      }
-      if (open > i) parts[count++] = { text: c.strings.slice(text, codes, i, open) };
-      const close = findPair(codes, open + 2, end, 0x7d);
-      if (close < 0) throw new LineError('"{{" without "}}"', open - base, end - base);
-      let a = open + 2;
-      let b = close;
-      while (a < b && isSpace(codes[a])) a++;
-      while (b > a && isSpace(codes[b - 1])) b--;
-      const name = c.strings.slice(text, codes, a, b);
-      const partRange = lineRange(this.line, open - base, close + 2 - base);
-      if (codes[a] === 0x24 /* $ */ && a < b) {
-        parts[count++] = { builtin: parseBuiltin(name, open - base, close + 2 - base), range: partRange };
-      } else {
-        if (!isReferenceName(name)) throw new LineError(`"${name}" is not a variable name`, open - base, close + 2 - base);
-        parts[count++] = { variable: name, range: partRange };
-        this.referenceNames.push(name);
-        this.referenceOffsets.push(open, close + 2);
-      }
-      i = close + 2;
-      if (i < end) open = findPair(codes, i, end, 0x7b);
-    }
-    return { parts: parts.slice(0, count), range: lineRange(this.line, start - base, end - base) };
+    if (!mayHaveBraces || findPair(codes, start, end, 0x7b) < 0) return literalTemplate(text, start, end, this.line, start - base);
+    readTemplate(text, codes, start, end, base, this.line, undefined, this);
+    return new ReferenceTemplate(text, start, end, this.line, start - base);
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { Block, SockFile } from '../../../src/sock/ast';
 
-/** Own enumerable keys, and the getters of the prototype chain (the parser keeps ranges and literal templates compact, made when read). */
+/** Own enumerable keys, and the getters of the prototype chain (the parser keeps ranges and templates compact, made when read). */
 function keysOf(v: object): string[] {
   const keys = new Set(Object.keys(v));
   for (let proto = Object.getPrototypeOf(v) as object | null; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
