@@ -17,6 +17,15 @@ def count_event(name, event):
         events_changed.notify_all()
 
 
+def start_session(target, *args):
+    """Runs a session in a thread of its own, which finish() waits for (§7.2); the sessions that
+    have ended are dropped from the list, so a long --serve keeps only those still running."""
+    sessions[:] = [thread for thread in sessions if thread.is_alive()]
+    thread = threading.Thread(target=target, args=args, daemon=True)
+    sessions.append(thread)
+    thread.start()
+
+
 def name_listener(name, listener):
     """as NAME: {{NAME}}, {{NAME.host}}, {{NAME.port}} and {{NAME.address}} for later blocks (§3.2)."""
     bound = listener.getsockname()
@@ -95,17 +104,16 @@ def serve(label, listener, session, context=None, policy=None):
             conn.setblocking(True)
             log(f'{label} c{count}', f'accepted {peer}')
             count_event(label, 'accepted')
-            thread = threading.Thread(target=one, args=(f'{label} c{count}', conn), daemon=True)
-            sessions.append(thread)
-            thread.start()
+            start_session(one, f'{label} c{count}', conn)
 
     threading.Thread(target=accept, daemon=True).start()
     log(label, f'listening on {listener.getsockname()}')
 `),
   serveUdp: S(['socket', 'threading'], ['datagrams', 'listener'], `
 def serve_udp(label, listener, session, policy=None):
-    """recvfrom() in a thread of its own: each datagram runs a session (§7.4); a datagram from a
-    peer that allow and deny turn away is dropped (§7.6)."""
+    """recvfrom() in a thread of its own: each datagram runs a session in a thread (§7.4), which
+    finish() waits for as it waits for a connection's; a datagram from a peer that allow and deny
+    turn away is dropped (§7.6)."""
     policy = policy or {}
 
     def receive():
@@ -121,7 +129,7 @@ def serve_udp(label, listener, session, policy=None):
             count += 1
             name = f'{label} d{count}'
             count_event(label, 'datagram')
-            run_block(name, session, Datagrams(listener, name, peer, datagram))
+            start_session(run_block, name, session, Datagrams(listener, name, peer, datagram))
 
     thread = threading.Thread(target=receive, daemon=True)
     thread.start()

@@ -194,6 +194,16 @@ describe('export: repeat … rate BYTES/s', function () {
   });
 });
 
+describe('export: the end of a program', function () {
+  this.timeout(60_000);
+
+  it("waits for a UDP listener's session still running after the last block, as Socket Lab's run does", async () => {
+    const { sock, python, node } = await verifyExport({ file: 'test/unit/export/files/udp-session-end.sock', udpListeners: ['late'] });
+    assert.equal(sock.totals, '2 passed, 0 failed, 0 errors');
+    for (const [lang, ran] of [['python', python], ['node', node]] as const) assert.match(ran.stdout, /\[late d1\] line 10: passed/, lang);
+  });
+});
+
 describe('socket-lab export', function () {
   this.timeout(60_000);
 
