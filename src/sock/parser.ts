@@ -397,7 +397,7 @@ class FileParser {
     if (draft.responder && draft.groups.length === 0 && !setting && verbClass !== VerbClass.On && verbClass !== VerbClass.End) {
       throw p.verbError('after a rule come only more rules (on … end) and settings: the block\'s own steps go before its first rule');
     }
-    if ((verb === 'recv' || verb === 'echo' || verb === 'forward') && draft.groups.some((g) => g.on !== undefined)) {
+    if ((verb === 'recv' || verb === 'echo' || verb === 'forward') && draft.groups.length > 0 && draft.groups.some((g) => g.on !== undefined)) {
       throw p.verbError(`a rule answers the message its block read: no ${verb} in it (the messages line says how messages are cut)`);
     }
     switch (verbClass) {

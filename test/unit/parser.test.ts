@@ -339,7 +339,7 @@ describe('the .sock parser: positions (the parser reads the file by offsets, not
       if (!v || typeof v !== 'object') return;
       const n = v as Node;
       if ('parts' in n && 'range' in n) return check(lines, n as unknown as { parts: Part[]; range: Range }, path);
-      for (const k of new Set([...Object.keys(n), 'header'])) if (k !== 'range' && k in n) visit(lines, n[k], `${path}.${k}`);
+      for (const k of new Set([...Object.keys(n), 'header', 'template'])) if (k !== 'range' && k in n) visit(lines, n[k], `${path}.${k}`);
     };
     fc.assert(
       fc.property(file, fc.boolean(), (text, crlf) => {

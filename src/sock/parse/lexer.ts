@@ -8,7 +8,7 @@
  * code units ({@link SourceText.codes}) rather than by `charCodeAt`, and short strings a file
  * repeats are shared ({@link Interner}).
  */
-import type { Position, Range, Template, TemplatePart } from '../ast';
+import type { Payload, Position, Range, Template, TemplatePart } from '../ast';
 
 /**
  * A problem at columns `[start, end)` of the current line, thrown from anywhere in a statement's
@@ -224,6 +224,47 @@ class LiteralTemplate implements Template {
 /** The template of literal text `text[from, to)` (no `{{…}}` in it), on line `line` from column `column`. */
 export function literalTemplate(text: string, from: number, to: number, line: number, column: number): Template {
   return new LiteralTemplate(text, from, to, line, column);
+}
+
+/** The payload kinds whose bytes one template gives (§6): quoted text, hex digits, base64, a file's path. */
+export type TemplatePayloadKind = 'text' | 'hex' | 'base64' | 'file';
+
+/**
+ * A payload of one of those kinds whose template is literal text, `text[from, to)` on line `line`
+ * from column `column` (no `{{…}}`), the usual payload: one object, where a payload and its
+ * template are two. Its `template` is made when first asked for and kept; see {@link LineSpan}.
+ */
+class LiteralPayload {
+  readonly kind: TemplatePayloadKind;
+  readonly #text: string;
+  readonly #from: number;
+  readonly #to: number;
+  readonly #line: number;
+  readonly #column: number;
+  #template: Template | undefined;
+
+  constructor(kind: TemplatePayloadKind, text: string, from: number, to: number, line: number, column: number) {
+    this.kind = kind;
+    this.#text = text;
+    this.#from = from;
+    this.#to = to;
+    this.#line = line;
+    this.#column = column;
+    this.#template = undefined;
+  }
+
+  get template(): Template {
+    return (this.#template ??= new LiteralTemplate(this.#text, this.#from, this.#to, this.#line, this.#column));
+  }
+
+  toJSON(): { kind: TemplatePayloadKind; template: Template } {
+    return { kind: this.kind, template: this.template };
+  }
+}
+
+/** The payload of `kind` whose bytes are the literal text `text[from, to)` (no `{{…}}` in it), on line `line` from column `column`. */
+export function literalPayload(kind: TemplatePayloadKind, text: string, from: number, to: number, line: number, column: number): Payload {
+  return new LiteralPayload(kind, text, from, to, line, column) as Payload;
 }
 
 /**

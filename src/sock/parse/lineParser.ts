@@ -7,10 +7,10 @@
 import { regexProblem, type RegexProblem } from '../../net/regex';
 import { checkEscapes } from '../../net/payload';
 import { SocketLabError } from '../../net/errors';
-import type { Amount, BlockTransport, Builtin, Diagnostic, Range, Template, TemplatePart, Variable } from '../ast';
+import type { Amount, BlockTransport, Builtin, Diagnostic, Payload, Range, Template, TemplatePart, Variable } from '../ast';
 import { keywordSlotAt } from '../lang/verbs';
 import { closestWord } from './hints';
-import { codeUnits, durationAt, durationTooLong, findPair, isDigit, isLetter, isSpace, LineCursor, lineRange, LineError, literalTemplate, MAX_DURATION_MS, SourceText } from './lexer';
+import { codeUnits, durationAt, durationTooLong, findPair, isDigit, isLetter, isSpace, LineCursor, lineRange, LineError, literalPayload, literalTemplate, MAX_DURATION_MS, SourceText, type TemplatePayloadKind } from './lexer';
 
 /** A name: of a variable, a listener, a connection or a heredoc tag. */
 export const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -151,7 +151,8 @@ function readTemplate(text: string, codes: Uint16Array, start: number, end: numb
     let b = close;
     while (a < b && isSpace(codes[a])) a++;
     while (b > a && isSpace(codes[b - 1])) b--;
-    const name = text.slice(a, b);
+    // The parse's names are shared strings (a file repeats them); the parts' are made once, when read.
+    const name = parser === undefined ? text.slice(a, b) : parser.c.strings.slice(text, codes, a, b);
     if (codes[a] === 0x24 /* $ */ && a < b) {
       const builtin = parseBuiltin(name, open - base, close + 2 - base);
       parts?.push({ builtin, range: lineRange(line, open - base, close + 2 - base) });
@@ -172,7 +173,8 @@ function readTemplate(text: string, codes: Uint16Array, start: number, end: numb
  * A template with `{{…}}` in it, `text[from, to)` on line `line` from column `column`, checked
  * when the file was parsed: its `parts` are read from the text when first asked for and kept (the
  * same array every time), as a literal template's are (`lexer.ts`, `LiteralTemplate`). A
- * connect's `{{host}}:8080` made six objects at parse time, a sixth of a typical block's.
+ * connect's `{{host}}:8080` made six objects at parse time, 164 of the 1,286 bytes a block of
+ * the benchmark's file kept (`npm run bench`).
  */
 class ReferenceTemplate implements Template {
   readonly #text: string;
@@ -393,6 +395,15 @@ export class LineParser {
     if (!mayHaveBraces || findPair(codes, start, end, 0x7b) < 0) return literalTemplate(text, start, end, this.line, start - base);
     readTemplate(text, codes, start, end, base, this.line, undefined, this);
     return new ReferenceTemplate(text, start, end, this.line, start - base);
+  }
+
+  /**
+   * The payload of `kind` whose template is `text[start, end)` of the current line, as
+   * {@link template} reads it; a literal one is one object (`lexer.ts`, `LiteralPayload`).
+   */
+  payload(kind: TemplatePayloadKind, start: number, end: number, mayHaveBraces = true): Payload {
+    if (start < end && !(mayHaveBraces && findPair(this.codes, start, end, 0x7b) >= 0)) return literalPayload(kind, this.text, start, end, this.line, start - this.lineStart);
+    return { kind, template: this.template(start, end, mayHaveBraces) } as Payload;
   }
 
   /**

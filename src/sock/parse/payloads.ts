@@ -10,8 +10,8 @@ import { decodeBase64, decodeHex } from '../../net/payload';
 import { intBounds, isIntType, INT_TYPES, parseIntLiteral, type IntType } from '../../net/fields';
 import type { BlockTransport, FieldPart, Matcher, Payload, Step } from '../ast';
 import { coveredGroup } from '../fieldRules';
-import { LineError } from './lexer';
-import { allText, errorAt, KEYWORDS, NAME, type LineParser, type PendingHeredoc } from './lineParser';
+import { findPair, LineError } from './lexer';
+import { errorAt, KEYWORDS, NAME, type LineParser, type PendingHeredoc } from './lineParser';
 
 /** How {@link parsePayload} reads a payload. */
 export interface PayloadOptions {
@@ -59,9 +59,9 @@ export function parsePayload(p: LineParser, keywords: readonly string[], options
   if (ch === 0x22 /* " */) {
     c.quoted();
     const { start, stop } = c;
-    const template = p.template(start, stop, c.sawBrace);
+    const payload = p.payload('text', start, stop, c.sawBrace);
     if (c.oddEscape || c.sawBrace) p.checkStringEscapes(start, stop);
-    return { kind: 'text', template };
+    return payload;
   }
   if (ch === 0x3c /* < */ && codes[c.pos + 1] === 0x3c) {
     const t = c.word('a heredoc tag');
@@ -74,7 +74,7 @@ export function parsePayload(p: LineParser, keywords: readonly string[], options
   c.next(EXPECTED_PAYLOAD);
   if (c.is('file')) {
     c.next('a file path after "file"');
-    return { kind: 'file', template: p.wordTemplate() };
+    return p.payload('file', c.start, c.stop);
   }
   const hex = c.is('hex');
   if (hex || c.is('base64')) {
@@ -93,8 +93,9 @@ export function parsePayload(p: LineParser, keywords: readonly string[], options
       end = c.stop;
     }
     if (start < 0) throw new LineError(hex ? 'hex needs digits, e.g. hex 47 45 54' : 'base64 needs text, e.g. base64 R0VUIC8=', kindStart, kindEnd);
-    const template = p.template(start, end);
-    if (allText(template)) {
+    const payload = p.payload(hex ? 'hex' : 'base64', start, end);
+    if (findPair(codes, start, end, 0x7b) < 0) {
+      // Literal digits: checked now, where a {{…}} is checked when the step runs.
       const digits = text.slice(start, end);
       try {
         if (hex && wildcards) decodeHexPattern(digits);
@@ -106,7 +107,7 @@ export function parsePayload(p: LineParser, keywords: readonly string[], options
         throw errorAt(err, start - base, end - base);
       }
     }
-    return hex ? { kind: 'hex', template } : { kind: 'base64', template };
+    return payload;
   }
   const message = `a payload is quoted ("${c.slice()}"), hex 47 45 54, base64 R0VU, file PATH or a heredoc (<<END)`;
   // A bare {{name}} is a payload left unquoted, not a variable in place of hex or file.
