@@ -33,6 +33,8 @@ const NO_WORDS: readonly string[] = [];
 const NO_OPTIONS: PayloadOptions = {};
 /** The options of a payload that is a part of a field payload, and of nothing else (shared: a send reads one per line). */
 const IN_FIELDS: PayloadOptions = { inFields: true };
+/** The options of a payload that a `timeout` word may follow (`recv until "\r\n" timeout 2s`), shared as {@link IN_FIELDS} is. */
+export const STOP_AT_TIMEOUT: PayloadOptions = { stopAtTimeout: true };
 
 /** Throws the "did you mean" error for a near miss of `timeout` among the words of `text[start, end)`, if there is one. */
 function timeoutAmong(p: LineParser, start: number, end: number): void {
@@ -51,7 +53,7 @@ function timeoutAmong(p: LineParser, start: number, end: number): void {
  * @param keywords the payload's slot in the verb table (`expect` adds `error`), for "did you mean"
  * @param options where hex or base64 words end, and whether `??` may stand for a byte
  */
-export function parsePayload(p: LineParser, keywords: readonly string[], options: PayloadOptions = {}): Payload {
+export function parsePayload(p: LineParser, keywords: readonly string[], options: PayloadOptions = NO_OPTIONS): Payload {
   const { stopAtTimeout = false, inFields = false, wildcards = false, stopAtAt = false, stopWords = NO_WORDS } = options;
   const { codes, c, text } = p;
   const base = p.lineStart;

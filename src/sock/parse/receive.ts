@@ -10,7 +10,7 @@ import { LOAD_METRICS, LOAD_STATS } from '../lang/verbs';
 import type { BlockDraft } from './blockDraft';
 import { allDigits, isSpace, LineError } from './lexer';
 import { KEYWORDS, NAME, type LineParser } from './lineParser';
-import { parseMultiPayload, parsePayload } from './payloads';
+import { parseMultiPayload, parsePayload, STOP_AT_TIMEOUT } from './payloads';
 
 type RecvMode = 'chunk' | 'bytes' | 'exactly' | 'line' | 'until' | 'all' | 'frame';
 
@@ -71,7 +71,7 @@ export function parseRecv(p: LineParser, transport: BlockTransport | undefined):
       const start = parsePayload(p, KEYWORDS.until, { stopWords: ['to'] });
       const to = c.word('to END, e.g. recv frame from hex 02 to hex 03');
       if (to.text !== 'to') throw p.keywordError(['to'], `recv frame from START takes to END next, not "${to.text}"`, `unexpected "${to.text}"`);
-      const end = parsePayload(p, KEYWORDS.until, { stopAtTimeout: true });
+      const end = parsePayload(p, KEYWORDS.until, STOP_AT_TIMEOUT);
       if (start.kind === 'heredoc' || end.kind === 'heredoc') throw p.verbError('a frame\'s delimiters are written on its line: "text", hex, base64 or file');
       const timeoutMs = p.optionalTimeout(KEYWORDS.recvTimeout);
       const range = p.statementRange();
@@ -93,7 +93,7 @@ export function parseRecv(p: LineParser, transport: BlockTransport | undefined):
       if (!/^\d+$/.test(n.text) || Number(n.text) < 1 || Number(n.text) > RECV_MAX_BYTES) throw p.literalRequired('a byte count', 'recv exactly 16') ?? new LineError(`recv exactly N needs a byte count from 1 to ${RECV_MAX_BYTES}`, n.start, n.end);
       return recvStep(p, 'exactly', Number(n.text), undefined, p.optionalTimeout(KEYWORDS.recvTimeout));
     }
-    const until = parsePayload(p, KEYWORDS.until, { stopAtTimeout: true });
+    const until = parsePayload(p, KEYWORDS.until, STOP_AT_TIMEOUT);
     return recvStep(p, 'until', undefined, until, p.optionalTimeout(KEYWORDS.recvTimeout));
   }
   if (c.is('timeout')) {
