@@ -58,6 +58,40 @@ let active: SockRun | undefined;
 /** Exit status when the reader of stdout went away before the run ended: 128 + SIGPIPE. */
 const OUTPUT_CLOSED = 141;
 
+/**
+ * Bytes of output waiting for stdout's reader past which a run's steps wait for it (a pipe whose
+ * reader stopped reading, such as `| less`): a program blocked in write(2) waits the same way.
+ */
+const OUTPUT_BEHIND = 1024 * 1024;
+/**
+ * Bytes of output waiting past which the run stops: events no step waits for (a peer flooding an
+ * `echo` or a `forward` with `--json`) would otherwise fill the memory.
+ */
+const OUTPUT_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * Paces a run by the reader of `stream` (Node buffers a pipe's writes in memory without bound):
+ * `ready` is the run's `outputReady`, undefined while under {@link OUTPUT_BEHIND} bytes wait,
+ * else a promise that settles at the stream's next 'drain' or when `stop` aborts.
+ */
+function outputPacer(stream: NodeJS.WriteStream, stop: AbortSignal): () => Promise<void> | undefined {
+  let drained: Promise<void> | undefined;
+  return () => {
+    if (stream.writableLength < OUTPUT_BEHIND || stop.aborted) return undefined;
+    drained ??= new Promise<void>((resolve) => {
+      const done = (): void => {
+        stream.off('drain', done);
+        stop.removeEventListener('abort', done);
+        drained = undefined;
+        resolve();
+      };
+      stream.on('drain', done);
+      stop.addEventListener('abort', done, { once: true });
+    });
+    return drained;
+  };
+}
+
 /** `NAME=VALUE` of `--var`, collected; the name as a file variable's (§3.1), the value literal text. */
 function variable(value: string, previous: Map<string, string> = new Map()): Map<string, string> {
   const eq = value.indexOf('=');
@@ -101,11 +135,15 @@ async function runFile(file: string, flags: RunFlags): Promise<number> {
   // nothing more is written, every socket closes, and the exit status is OUTPUT_CLOSED.
   const outputClosed = new AbortController();
   const interrupted = new AbortController();
+  // Output that no step waits for and whose reader does not read: the run stops (OUTPUT_LIMIT).
+  const outputBehind = new AbortController();
   const onOutputError = (): void => outputClosed.abort();
   process.stdout.on('error', onOutputError);
   process.stderr.on('error', onOutputError);
   const write = (stream: NodeJS.WriteStream, line: string): void => {
-    if (!outputClosed.signal.aborted) stream.write(line + '\n');
+    if (outputClosed.signal.aborted) return;
+    stream.write(line + '\n');
+    if (stream.writableLength > OUTPUT_LIMIT && !outputBehind.signal.aborted) outputBehind.abort();
   };
   const out = (line: string): void => write(process.stdout, line);
   const err = (line: string): void => write(process.stderr, line);
@@ -150,8 +188,9 @@ async function runFile(file: string, flags: RunFlags): Promise<number> {
     onEvent,
     variables: given,
     ...(flags.verbose ? { everyRound: true } : {}),
-    // Only a signal or a closed stdout cancels the run; the end of the run stops it (§7.2).
-    signal: AbortSignal.any([outputClosed.signal, interrupted.signal]),
+    outputReady: outputPacer(process.stdout, AbortSignal.any([outputClosed.signal, interrupted.signal, outputBehind.signal])),
+    // Only a signal, a closed stdout or one too far behind cancels the run; the end of the run stops it (§7.2).
+    signal: AbortSignal.any([outputClosed.signal, interrupted.signal, outputBehind.signal]),
   });
   active = run;
   const stopOnSignal = (): void => {
@@ -162,9 +201,15 @@ async function runFile(file: string, flags: RunFlags): Promise<number> {
   await run.run();
   for (const s of STOP_SIGNALS) process.off(s, stopOnSignal);
   if (run.failedInternally) err(`socket-lab: internal error: ${run.failedInternally.message}; every listener and connection was closed`);
-  else if (flags.serve && !outputClosed.signal.aborted) await serveUntilStopped(flags.for, flags.json ? () => undefined : out, outputClosed.signal);
-  await run.stop(flags.serve || outputClosed.signal.aborted ? 0 : 2000);
+  else if (flags.serve && !outputClosed.signal.aborted && !outputBehind.signal.aborted) {
+    await serveUntilStopped(flags.for, flags.json ? () => undefined : out, AbortSignal.any([outputClosed.signal, outputBehind.signal]));
+  }
+  await run.stop(flags.serve || outputClosed.signal.aborted || outputBehind.signal.aborted ? 0 : 2000);
   if (outputClosed.signal.aborted) return OUTPUT_CLOSED;
+  if (outputBehind.signal.aborted) {
+    err(`socket-lab: the reader of the output fell ${OUTPUT_LIMIT / 1024 / 1024} MiB behind, so the run was stopped (events no step waits for, such as a peer's traffic with --json); read the output as it comes, or write the traffic to a file with --capture`);
+    return 2;
+  }
   if (run.wasInterrupted) {
     err('socket-lab: interrupted before every block had run');
     return INTERRUPTED;

@@ -103,6 +103,7 @@ export class SockRun {
       signal: this.internal.signal,
       bus: this.bus,
       everyRound: options.everyRound === true,
+      outputReady: options.outputReady,
       cancelled: () => this.cancelled,
       emit: (e) => this.emit(e),
       stepContext: (block, channel, state, signal) => this.stepContext(block, channel, state, signal),

@@ -34,4 +34,12 @@ export interface RunOptions {
    * no event per step.
    */
   readonly everyRound?: boolean;
+  /**
+   * Asked before each step: undefined while whoever reads the run's events keeps up, else a
+   * promise that settles once it has caught up (or the run stops). The step waits for it, as a
+   * program blocked in write(2) waits for its reader; the wait is not counted in the step's time.
+   * The CLI's stdout says so when a pipe's reader (`| less`) stops reading, so the events do not
+   * pile up in memory.
+   */
+  readonly outputReady?: () => Promise<void> | undefined;
 }

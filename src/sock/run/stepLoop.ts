@@ -48,6 +48,8 @@ export interface StepLoopHost {
   readonly bus: TrafficBus;
   /** `--verbose`: every round of a repeat is reported, none folded. */
   readonly everyRound: boolean;
+  /** Before each step: a promise to wait for while the reader of the run's events is behind (`RunOptions.outputReady`). */
+  readonly outputReady: (() => Promise<void> | undefined) | undefined;
   /** True once the caller cancelled the run. */
   cancelled(): boolean;
   emit(event: RunEvent): void;
@@ -132,6 +134,8 @@ export class StepLoop {
     if (channel) state.channel = channel;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
+      const behind = this.host.outputReady?.();
+      if (behind !== undefined) await behind;
       const t0 = performance.now();
       // Events are built when they are sent (stepBase): a step past a repeat's reported rounds that goes as it should has none.
       if (step.kind === 'repeat' || step.kind === 'if' || step.kind === 'expect') {
