@@ -74,12 +74,13 @@ export function parseIntLiteral(text: string): bigint | undefined {
 
 /**
  * The bytes of `value` as a field of `type`.
- * @throws SocketLabError `EBADPAYLOAD` when `value` is out of the type's {@link intBounds};
- *   `what` names the field in the message (`u16 len`, `u8 {{n}}`)
+ * @param what names the field in the error's message (`u16 len`, `u8 {{n}}`); a function is
+ *   called only for the error, so a payload built every round makes no name it does not need
+ * @throws SocketLabError `EBADPAYLOAD` when `value` is out of the type's {@link intBounds}
  */
-export function encodeInt(type: IntType, value: bigint, what: string = type): Buffer {
+export function encodeInt(type: IntType, value: bigint, what: string | (() => string) = type): Buffer {
   const { min, max } = intBounds(type);
-  if (value < min || value > max) throw createError('EBADPAYLOAD', `${what}: ${value} does not fit ${type} (${min} to ${max})`);
+  if (value < min || value > max) throw createError('EBADPAYLOAD', `${typeof what === 'function' ? what() : what}: ${value} does not fit ${type} (${min} to ${max})`);
   if (type === 'dec') return Buffer.from(value.toString(10), 'latin1');
   if (type === 'varint') {
     const bytes: number[] = [];

@@ -5,7 +5,7 @@
 import { decodeBase64, decodeEscapes, decodeHex } from '../../net/payload';
 import { decodeHexPattern, type BytePatternBytes } from '../../net/bytePattern';
 import { checksumBytes } from '../../net/checksums';
-import { encodeInt } from '../../net/fields';
+import { encodeInt, type IntType } from '../../net/fields';
 import type { Block, FieldPart, Payload } from '../ast';
 import { coveredGroup } from '../fieldRules';
 import { printTemplate } from '../printer';
@@ -47,18 +47,16 @@ export class PayloadBuilder {
   ) {}
 
   /**
-   * The bytes of `payload`, with variables expanded. A heredoc's lines each end with `eol`
+   * The bytes of `payload`, with variables expanded: the bytes themselves, or a promise of them
+   * for a payload that reads a file (a field payload with a `file` part too), so that a payload
+   * built every round of a repeat costs no promise. A heredoc's lines each end with `eol`
    * (`\r\n` or `\n`), the last one too. The parts of one text payload or the lines of one heredoc
    * share one {@link ExpansionBudget}, so the bound applies to the whole payload, not to each piece.
    * @throws SocketLabError `EVARIABLE` for a missing, self-referring or oversized variable;
    *   `EBADPAYLOAD` for a bad escape, hex or base64, or a file that is not a regular file; `ETOOBIG` for a file
    *   over {@link MAX_FILE_PAYLOAD} (64 MiB); the system's code (`ENOENT` …) for a file not read.
    */
-  async bytes(payload: Payload, eol: LineEnding): Promise<Buffer> {
-    const literal = this.literal(payload);
-    if (literal) return literal;
-    if (payload.kind === 'hex') return decodeHex(this.scope.expand(payload.template));
-    if (payload.kind === 'base64') return decodeBase64(this.scope.expand(payload.template));
+  bytes(payload: Payload, eol: LineEnding): Buffer | Promise<Buffer> {
     if (payload.kind === 'file') return readRegularFile(this.baseDir, this.scope.expand(payload.template), 'file', MAX_FILE_PAYLOAD);
     if (payload.kind === 'heredoc') {
       const ending = eol === 'crlf' ? '\r\n' : '\n';
@@ -69,10 +67,21 @@ export class PayloadBuilder {
       // A field payload without variables or files is the same bytes every time: built once.
       const known = this.literalFields.get(payload);
       if (known) return known;
-      const built = await this.fieldBytes(payload.parts, eol);
-      if (isConstant(payload.parts)) this.literalFields.set(payload, built);
+      const built = this.fieldBytes(payload.parts, eol);
+      if (!isConstant(payload.parts)) return built;
+      if (built instanceof Promise) return built.then((b) => (this.literalFields.set(payload, b), b));
+      this.literalFields.set(payload, built);
       return built;
     }
+    return this.inlineBytes(payload);
+  }
+
+  /** The bytes of a text, hex or base64 payload: its literal bytes, kept, or its template expanded. */
+  private inlineBytes(payload: Extract<Payload, { kind: 'text' | 'hex' | 'base64' }>): Buffer {
+    const literal = this.literal(payload);
+    if (literal) return literal;
+    if (payload.kind === 'hex') return decodeHex(this.scope.expand(payload.template));
+    if (payload.kind === 'base64') return decodeBase64(this.scope.expand(payload.template));
     const budget = new ExpansionBudget();
     return Buffer.concat(payload.template.parts.map((p) => ('text' in p ? decodeEscapes(p.text) : this.scope.partBytes(p, budget))));
   }
@@ -110,7 +119,7 @@ export class PayloadBuilder {
   private intBytes(part: Extract<FieldPart, { kind: 'int' }>): Buffer {
     const known = this.literalInts.get(part);
     if (known) return known;
-    const bytes = encodeInt(part.type, this.scope.integer(part.value, part.type), `${part.type} ${typeof part.value === 'string' ? part.value : printTemplate(part.value)}`);
+    const bytes = encodeInt(part.type, this.scope.integer(part.value, part.type), () => `${part.type} ${typeof part.value === 'string' ? part.value : printTemplate(part.value)}`);
     if (typeof part.value === 'string') this.literalInts.set(part, bytes);
     return bytes;
   }
@@ -129,7 +138,7 @@ export class PayloadBuilder {
       else if (part.kind === 'checksum') chunks[i] = { bytes: checksumBytes(part.type, chunks[coveredGroup(parts, i)].bytes) };
       else if (part.kind === 'length') {
         const group = chunks[coveredGroup(parts, i)];
-        chunks[i] = { bytes: encodeInt(part.type, BigInt(group.bytes.length), `${part.type} len (a group of ${group.bytes.length} bytes)`) };
+        chunks[i] = { bytes: lengthBytes(part.type, group.bytes.length) };
       }
     }
     return {
@@ -140,27 +149,50 @@ export class PayloadBuilder {
 
   /**
    * The bytes of one level of a field payload (§4.6): each part's bytes in order, a length field's
-   * value being the byte count of the next group at its level.
+   * value being the byte count of the next group at its level. The bytes themselves unless a part
+   * reads a file: then a promise of them.
    * @throws SocketLabError `EBADPAYLOAD` for a value or a length that does not fit its type;
    *   `EVARIABLE` for a variable that is not an integer; and whatever {@link bytes} throws for a part
    */
-  private async fieldBytes(parts: readonly FieldPart[], eol: LineEnding): Promise<Buffer> {
-    const chunks: Buffer[] = new Array<Buffer>(parts.length);
-    // Groups first: a length field before a group needs the group's size.
-    for (let i = 0; i < parts.length; i++) {
-      const part = parts[i];
-      if (part.kind === 'group') chunks[i] = await this.fieldBytes(part.parts, eol);
-    }
-    for (let i = 0; i < parts.length; i++) {
-      const part = parts[i];
-      if (part.kind === 'payload') chunks[i] = await this.bytes(part.payload, eol);
-      else if (part.kind === 'int') chunks[i] = this.intBytes(part);
-      else if (part.kind === 'checksum') chunks[i] = checksumBytes(part.type, chunks[coveredGroup(parts, i)]);
-      else if (part.kind === 'length') {
-        const g = coveredGroup(parts, i);
-        chunks[i] = encodeInt(part.type, BigInt(chunks[g].length), `${part.type} len (a group of ${chunks[g].length} bytes)`);
+  private fieldBytes(parts: readonly FieldPart[], eol: LineEnding): Buffer | Promise<Buffer> {
+    const chunks = new Array<Buffer | Promise<Buffer>>(parts.length);
+    let pending = false;
+    try {
+      // Groups first: a length field before a group needs the group's size.
+      for (let i = 0; i < parts.length; i++) {
+        const part = parts[i];
+        if (part.kind !== 'group') continue;
+        const chunk = (chunks[i] = this.fieldBytes(part.parts, eol));
+        if (chunk instanceof Promise) pending = true;
       }
+      for (let i = 0; i < parts.length; i++) {
+        const part = parts[i];
+        if (part.kind === 'int') chunks[i] = this.intBytes(part);
+        else if (part.kind === 'payload') {
+          const chunk = (chunks[i] = this.bytes(part.payload, eol));
+          if (chunk instanceof Promise) pending = true;
+        }
+      }
+    } catch (err) {
+      // The payload fails: a file still being read must not reject unheard.
+      if (pending) for (const chunk of chunks) if (chunk instanceof Promise) chunk.catch(() => undefined);
+      throw err;
     }
-    return Buffer.concat(chunks);
+    return pending ? Promise.all(chunks).then((done) => fieldEnds(parts, done)) : fieldEnds(parts, chunks as Buffer[]);
   }
+}
+
+/** A length field's bytes: `length` (bytes) as a field of `type`. */
+function lengthBytes(type: IntType, length: number): Buffer {
+  return encodeInt(type, BigInt(length), () => `${type} len (a group of ${length} bytes)`);
+}
+
+/** The checksums and lengths of one level, which read its groups' bytes in `chunks`; then the level's bytes. */
+function fieldEnds(parts: readonly FieldPart[], chunks: Buffer[]): Buffer {
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    if (part.kind === 'checksum') chunks[i] = checksumBytes(part.type, chunks[coveredGroup(parts, i)]);
+    else if (part.kind === 'length') chunks[i] = lengthBytes(part.type, chunks[coveredGroup(parts, i)].length);
+  }
+  return Buffer.concat(chunks);
 }

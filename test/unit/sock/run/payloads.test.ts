@@ -38,7 +38,7 @@ describe('payload bytes', () => {
 
   it('bad hex is EBADPAYLOAD', async () => {
     const { payload, builder } = sendOf('@b = zz\n### t\nconnect tcp 127.0.0.1:9\nsend hex {{b}}\n');
-    await assert.rejects(builder.bytes(payload, 'crlf'), { code: 'EBADPAYLOAD' });
+    await assert.rejects(async () => builder.bytes(payload, 'crlf'), { code: 'EBADPAYLOAD' });
   });
 
   it('file PATH reads the file relative to the .sock file, byte for byte', async () => {
@@ -49,8 +49,40 @@ describe('payload bytes', () => {
       const { payload, builder } = sendOf('@f = data\n### t\nconnect tcp 127.0.0.1:9\nsend file {{f}}.bin\n', dir);
       assert.deepEqual(await builder.bytes(payload, 'crlf'), bytes);
       const missing = sendOf('### t\nconnect tcp 127.0.0.1:9\nsend file nope.bin\n', dir);
-      await assert.rejects(missing.builder.bytes(missing.payload, 'crlf'), { code: 'ENOENT', message: 'file nope.bin: no such file or directory (ENOENT)' });
+      await assert.rejects(async () => missing.builder.bytes(missing.payload, 'crlf'), { code: 'ENOENT', message: 'file nope.bin: no such file or directory (ENOENT)' });
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a field payload is built at once unless a part reads a file, which it waits for: a length counts the file, a bad part fails the payload and no read is left unheard', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'socket-lab-payloads-'));
+    const unheard: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unheard.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await writeFile(join(dir, 'data.bin'), Buffer.from('MQTT'));
+      // No file: the bytes themselves, no promise (a repeat builds them every round).
+      const now = sendOf('@n = 5\n### t\nconnect tcp 127.0.0.1:9\nsend u8 1 u16 len ( u16 {{n}} "ab" ) u8 2\n', dir);
+      const made = now.builder.bytes(now.payload, 'crlf');
+      assert.ok(Buffer.isBuffer(made), 'no promise for a payload without a file');
+      assert.deepEqual(made, Buffer.from([1, 0, 4, 0, 5, 0x61, 0x62, 2]));
+      // A file in a group: the length counts its bytes once they are read.
+      const read = sendOf('@n = 5\n### t\nconnect tcp 127.0.0.1:9\nsend u8 1 u16 len ( file data.bin u8 {{n}} ) crc32 u8 2\n', dir);
+      const later = read.builder.bytes(read.payload, 'crlf');
+      assert.ok(later instanceof Promise, 'a promise for a payload that reads a file');
+      const bytes = await later;
+      assert.deepEqual(bytes.subarray(0, 8), Buffer.from([1, 0, 5, 0x4d, 0x51, 0x54, 0x54, 5]));
+      assert.equal(bytes.length, 8 + 4 + 1, 'the checksum of the group and the last byte follow');
+      // A bad integer after a file being read: the payload fails with the integer's error, and the read's own failure is heard.
+      const bad = sendOf('@n = 300\n### t\nconnect tcp 127.0.0.1:9\nsend file nope.bin u8 {{n}}\n', dir);
+      await assert.rejects(async () => bad.builder.bytes(bad.payload, 'crlf'), { code: 'EBADPAYLOAD', message: /u8 \{\{n\}\}: 300 does not fit u8/ });
+      const missing = sendOf('### t\nconnect tcp 127.0.0.1:9\nsend u8 1 ( file nope.bin )\n', dir);
+      await assert.rejects(async () => missing.builder.bytes(missing.payload, 'crlf'), { code: 'ENOENT' });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(unheard, [], 'no read of a failed payload rejects unheard');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
       await rm(dir, { recursive: true, force: true });
     }
   });
@@ -67,12 +99,12 @@ describe('payload bytes', () => {
     const one = sendOf(`${big}### t\nconnect tcp 127.0.0.1:9\nsend "{{v}}"\n`);
     assert.equal((await one.builder.bytes(one.payload, 'crlf')).length, 9 * 1024 * 1024);
     const two = sendOf(`${big}### t\nconnect tcp 127.0.0.1:9\nsend "{{v}}{{v}}"\n`);
-    await assert.rejects(two.builder.bytes(two.payload, 'crlf'), { code: 'EVARIABLE', message: /variable "v" expands past 16,777,216 characters/ });
+    await assert.rejects(async () => two.builder.bytes(two.payload, 'crlf'), { code: 'EVARIABLE', message: /variable "v" expands past 16,777,216 characters/ });
   });
 
   it('the lines of one heredoc share one expansion bound too', async () => {
     const big = `@v = ${'b'.repeat(9 * 1024 * 1024)}\n`;
     const two = sendOf(`${big}### t\nconnect tcp 127.0.0.1:9\nsend <<END\n{{v}}\n{{v}}\nEND\n`);
-    await assert.rejects(two.builder.bytes(two.payload, 'lf'), { code: 'EVARIABLE', message: /expands past 16,777,216 characters/ });
+    await assert.rejects(async () => two.builder.bytes(two.payload, 'lf'), { code: 'EVARIABLE', message: /expands past 16,777,216 characters/ });
   });
 });
