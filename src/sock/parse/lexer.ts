@@ -187,11 +187,11 @@ export function lineRange(line: number, start: number, end: number): Range {
 }
 
 /**
- * A template without `{{…}}`, the usual kind: one literal run, `text[from, to)` on line `line`
- * from column `column`. Its `parts` are made when first asked for and kept (the same array every
- * time); see {@link LineSpan} for why.
+ * A template read from `text[from, to)` on line `line` from column `column`: its `parts` are
+ * read when first asked for and kept (the same array every time); see {@link LineSpan} for why.
+ * A subclass says how its text reads into parts.
  */
-class LiteralTemplate implements Template {
+export abstract class TextTemplate implements Template {
   readonly #text: string;
   readonly #from: number;
   readonly #to: number;
@@ -209,7 +209,7 @@ class LiteralTemplate implements Template {
   }
 
   get parts(): readonly TemplatePart[] {
-    return (this.#parts ??= [{ text: this.#text.slice(this.#from, this.#to) }]);
+    return (this.#parts ??= this.readParts(this.#text.slice(this.#from, this.#to), this.#line, this.#column));
   }
 
   get range(): Range {
@@ -218,6 +218,16 @@ class LiteralTemplate implements Template {
 
   toJSON(): Template {
     return { parts: this.parts, range: this.range };
+  }
+
+  /** The parts of `text`, the template's text, which starts at column `column` of line `line`. */
+  protected abstract readParts(text: string, line: number, column: number): TemplatePart[];
+}
+
+/** A template without `{{…}}`, the usual kind: one literal run. */
+class LiteralTemplate extends TextTemplate {
+  protected readParts(text: string): TemplatePart[] {
+    return [{ text }];
   }
 }
 

@@ -10,7 +10,7 @@ import { SocketLabError } from '../../net/errors';
 import type { Amount, BlockTransport, Builtin, Diagnostic, Payload, Range, Template, TemplatePart, Variable } from '../ast';
 import { keywordSlotAt } from '../lang/verbs';
 import { closestWord } from './hints';
-import { codeUnits, durationAt, durationTooLong, findPair, isDigit, isLetter, isSpace, LineCursor, lineRange, LineError, literalPayload, literalTemplate, MAX_DURATION_MS, SourceText, type TemplatePayloadKind } from './lexer';
+import { codeUnits, durationAt, durationTooLong, findPair, isDigit, isLetter, isSpace, LineCursor, lineRange, LineError, literalPayload, literalTemplate, MAX_DURATION_MS, SourceText, TextTemplate, type TemplatePayloadKind } from './lexer';
 
 /** A name: of a variable, a listener, a connection or a heredoc tag. */
 export const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -170,45 +170,16 @@ function readTemplate(text: string, codes: Uint16Array, start: number, end: numb
 }
 
 /**
- * A template with `{{…}}` in it, `text[from, to)` on line `line` from column `column`, checked
- * when the file was parsed: its `parts` are read from the text when first asked for and kept (the
- * same array every time), as a literal template's are (`lexer.ts`, `LiteralTemplate`). A
+ * A template with `{{…}}` in it, checked when the file was parsed: its parts are read from the
+ * text when first asked for, as a literal template's are (`lexer.ts`, `TextTemplate`). A
  * connect's `{{host}}:8080` made six objects at parse time, 164 of the 1,286 bytes a block of
  * the benchmark's file kept (`npm run bench`).
  */
-class ReferenceTemplate implements Template {
-  readonly #text: string;
-  readonly #from: number;
-  readonly #to: number;
-  readonly #line: number;
-  readonly #column: number;
-  #parts: readonly TemplatePart[] | undefined;
-
-  constructor(text: string, from: number, to: number, line: number, column: number) {
-    this.#text = text;
-    this.#from = from;
-    this.#to = to;
-    this.#line = line;
-    this.#column = column;
-    this.#parts = undefined;
-  }
-
-  get parts(): readonly TemplatePart[] {
-    if (this.#parts === undefined) {
-      const text = this.#text.slice(this.#from, this.#to);
-      const parts: TemplatePart[] = [];
-      readTemplate(text, codeUnits(text), 0, text.length, -this.#column, this.#line, parts, undefined);
-      this.#parts = parts;
-    }
-    return this.#parts;
-  }
-
-  get range(): Range {
-    return lineRange(this.#line, this.#column, this.#column + this.#to - this.#from);
-  }
-
-  toJSON(): Template {
-    return { parts: this.parts, range: this.range };
+class ReferenceTemplate extends TextTemplate {
+  protected readParts(text: string, line: number, column: number): TemplatePart[] {
+    const parts: TemplatePart[] = [];
+    readTemplate(text, codeUnits(text), 0, text.length, -column, line, parts, undefined);
+    return parts;
   }
 }
 
