@@ -400,7 +400,7 @@ async function exportFile(file: string, flags: ExportFlags): Promise<number> {
 /** Builds the command line; exported for tests. */
 export function createProgram(setExit: (code: number) => void): Command {
   const program = new Command('socket-lab')
-    .description('Run Socket Lab .sock experiments headless: TCP, UDP and Unix sockets over real networks.')
+    .description('Run Socket Lab .sock experiments headless: TCP, UDP, Unix and TLS sockets over real networks.')
     .version(packageJson.version)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });

@@ -33,8 +33,8 @@ function hasWildcard(parts: readonly FieldPart[]): boolean {
 
 /** Builds the bytes of payloads for one run. */
 export class PayloadBuilder {
-  /** The bytes of field payloads that hold no variable and no file, by payload: the same every time. */
-  private readonly literalFields = new WeakMap<Payload, Buffer>();
+  /** The bytes of field payloads that hold no variable and no file, by payload: the same every time; `null` for the others. */
+  private readonly literalFields = new WeakMap<Payload, Buffer | null>();
   /** The bytes of text, hex and base64 payloads without a variable, by payload; `null` for the others. */
   private readonly literals = new WeakMap<Payload, Buffer | null>();
   /** The bytes of literal integer fields, by part. */
@@ -68,9 +68,7 @@ export class PayloadBuilder {
       const known = this.literalFields.get(payload);
       if (known) return known;
       const built = this.fieldBytes(payload.parts, eol);
-      if (!isConstant(payload.parts)) return built;
-      if (built instanceof Promise) return built.then((b) => (this.literalFields.set(payload, b), b));
-      this.literalFields.set(payload, built);
+      if (known === undefined) this.literalFields.set(payload, isConstant(payload.parts) ? (built as Buffer) : null);
       return built;
     }
     return this.inlineBytes(payload);
