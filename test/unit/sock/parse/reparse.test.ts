@@ -3,6 +3,8 @@
 import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import type { SockFile } from '../../../../src/sock/ast';
 import { parseSock, reparseSock } from '../../../../src/sock/parser';
@@ -89,6 +91,31 @@ describe('reparseSock: a change read again in its block only', () => {
     same(file, after, 'the typed change');
     assert.equal(file.blocks.filter((b, i) => b === before.blocks[i]).length, before.blocks.length - 1, 'every other block is kept');
     assert.notEqual(file.blocks[block.index - 1], before.blocks[block.index - 1]);
+  });
+
+  it("keeps no version of the file alive per change: typing in one block after another of a 1.4 MB file", () => {
+    // A garbage collector to call: the heap then holds what the parses keep, and nothing else.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    let text = '@host = 127.0.0.1\n';
+    for (let i = 0; i < 10_000; i++) text += `### request ${i}\nconnect tcp {{host}}:8080 timeout 2s\nsend "GET /${i} HTTP/1.0\\r\\n\\r\\n"\nrecv until "\\r\\n\\r\\n" timeout 2s\nexpect /200 OK/\n`;
+    let last = { text, file: parseSock(text) };
+    gc();
+    const before = getHeapStatistics().used_heap_size;
+    let oneBlock = 0;
+    for (let k = 1; k <= 50; k++) {
+      const at = last.text.indexOf(`GET /${k * 197} `);
+      const next = last.text.slice(0, at) + 'PUT' + last.text.slice(at + 3);
+      const file = reparseSock(last, next);
+      if (file.blocks[0] === last.file.blocks[0]) oneBlock++;
+      last = { text: next, file };
+    }
+    gc();
+    const grown = getHeapStatistics().used_heap_size - before;
+    assert.equal(oneBlock, 50, 'each change was read in its block only');
+    // Each version of the text is 1.4 MB: 50 of them kept alive would be 70 MB.
+    assert.ok(grown < 20 * 1024 * 1024, `the heap grew ${(grown / 1024 / 1024).toFixed(1)} MiB over 50 changes`);
+    same(last.file, last.text, 'the last version');
   });
 
   it('a change that gives a name, adds a line or touches a ### line is a whole parse, and still right', () => {
