@@ -180,6 +180,8 @@ async function runFile(file: string, flags: RunFlags): Promise<number> {
   };
   const bus = new TrafficBus();
   const capture = flags.capture || flags.pcapng ? new TrafficCapture(bus, DEFAULT_CAPTURE_LIMITS, flags.capture) : undefined;
+  // Only a signal, a closed stdout or one too far behind cancels the run; the end of the run stops it (§7.2).
+  const cancel = AbortSignal.any([outputClosed.signal, interrupted.signal, outputBehind.signal]);
   const run = new SockRun(parsed, {
     bus,
     baseDir: dirname(file),
@@ -188,9 +190,8 @@ async function runFile(file: string, flags: RunFlags): Promise<number> {
     onEvent,
     variables: given,
     ...(flags.verbose ? { everyRound: true } : {}),
-    outputReady: outputPacer(process.stdout, AbortSignal.any([outputClosed.signal, interrupted.signal, outputBehind.signal])),
-    // Only a signal, a closed stdout or one too far behind cancels the run; the end of the run stops it (§7.2).
-    signal: AbortSignal.any([outputClosed.signal, interrupted.signal, outputBehind.signal]),
+    outputReady: outputPacer(process.stdout, cancel),
+    signal: cancel,
   });
   active = run;
   const stopOnSignal = (): void => {

@@ -183,7 +183,6 @@ class ReferenceTemplate extends TextTemplate {
   }
 }
 
-
 /**
  * The state of one parse and the grammar every statement family shares. Columns are within the
  * current line; offsets are into the whole text.
@@ -363,7 +362,7 @@ export class LineParser {
     const { codes, text } = this;
     const base = this.lineStart;
     if (start === end) return { parts: [], range: lineRange(this.line, start - base, end - base) };
-    if (!mayHaveBraces || findPair(codes, start, end, 0x7b) < 0) return literalTemplate(text, start, end, this.line, start - base);
+    if (this.isLiteral(start, end, mayHaveBraces)) return literalTemplate(text, start, end, this.line, start - base);
     readTemplate(text, codes, start, end, base, this.line, undefined, this);
     return new ReferenceTemplate(text, start, end, this.line, start - base);
   }
@@ -373,8 +372,13 @@ export class LineParser {
    * {@link template} reads it; a literal one is one object (`lexer.ts`, `LiteralPayload`).
    */
   payload(kind: TemplatePayloadKind, start: number, end: number, mayHaveBraces = true): Payload {
-    if (start < end && !(mayHaveBraces && findPair(this.codes, start, end, 0x7b) >= 0)) return literalPayload(kind, this.text, start, end, this.line, start - this.lineStart);
+    if (start < end && this.isLiteral(start, end, mayHaveBraces)) return literalPayload(kind, this.text, start, end, this.line, start - this.lineStart);
     return { kind, template: this.template(start, end, mayHaveBraces) } as Payload;
+  }
+
+  /** Whether `text[start, end)` is literal text, without `{{…}}`; `mayHaveBraces` false says the caller saw no `{` there. */
+  isLiteral(start: number, end: number, mayHaveBraces = true): boolean {
+    return !mayHaveBraces || findPair(this.codes, start, end, 0x7b) < 0;
   }
 
   /**

@@ -10,7 +10,7 @@ import { decodeBase64, decodeHex } from '../../net/payload';
 import { intBounds, isIntType, INT_TYPES, parseIntLiteral, type IntType } from '../../net/fields';
 import type { BlockTransport, FieldPart, Matcher, Payload, Step } from '../ast';
 import { coveredGroup } from '../fieldRules';
-import { findPair, LineError } from './lexer';
+import { LineError } from './lexer';
 import { errorAt, KEYWORDS, NAME, type LineParser, type PendingHeredoc } from './lineParser';
 
 /** How {@link parsePayload} reads a payload. */
@@ -96,7 +96,7 @@ export function parsePayload(p: LineParser, keywords: readonly string[], options
     }
     if (start < 0) throw new LineError(hex ? 'hex needs digits, e.g. hex 47 45 54' : 'base64 needs text, e.g. base64 R0VUIC8=', kindStart, kindEnd);
     const payload = p.payload(hex ? 'hex' : 'base64', start, end);
-    if (findPair(codes, start, end, 0x7b) < 0) {
+    if (p.isLiteral(start, end)) {
       // Literal digits: checked now, where a {{…}} is checked when the step runs.
       const digits = text.slice(start, end);
       try {

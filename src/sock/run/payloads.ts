@@ -68,7 +68,7 @@ export class PayloadBuilder {
       const known = this.literalFields.get(payload);
       if (known) return known;
       const built = this.fieldBytes(payload.parts, eol);
-      if (known === undefined) this.literalFields.set(payload, isConstant(payload.parts) ? (built as Buffer) : null);
+      if (known === undefined) this.literalFields.set(payload, isConstant(payload.parts) && !(built instanceof Promise) ? built : null);
       return built;
     }
     return this.inlineBytes(payload);
