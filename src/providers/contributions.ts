@@ -58,6 +58,8 @@ export interface Settings {
   readonly captureMaxBytes: number;
   /** Connections a palette listener accepted stay half-open when the peer half-closes (else they close, as nc's do). */
   readonly keepHalfOpen: boolean;
+  /** A load block's run opens its load view beside the editor (one already open is updated either way). */
+  readonly loadOpenView: boolean;
 }
 
 /** Each setting's key under `socketLab.`, where it differs from its field name. */
@@ -71,6 +73,7 @@ export const SETTING_KEYS: { readonly [K in keyof Settings]: string } = {
   captureMaxEvents: 'capture.maxEvents',
   captureMaxBytes: 'capture.maxBytes',
   keepHalfOpen: 'keepHalfOpen',
+  loadOpenView: 'load.openView',
 };
 
 /** The defaults, also declared in package.json. */
@@ -84,4 +87,5 @@ export const DEFAULT_SETTINGS: Settings = {
   captureMaxEvents: 10_000,
   captureMaxBytes: 16 * 1024 * 1024,
   keepHalfOpen: false,
+  loadOpenView: true,
 };

@@ -12,6 +12,7 @@ import type { Block } from '../sock/ast';
 import { loadViewHtml } from '../webview/loadHtml';
 import type { LoadHostMessage, LoadPageMessage } from '../webview/load/protocol';
 import { LOAD_VIEW } from './contributions';
+import { readSettings } from './settings';
 
 /** What a test can read of a load view. */
 export interface LoadViewState {
@@ -75,7 +76,8 @@ export class LoadViews implements vscode.Disposable {
   event(doc: vscode.TextDocument, blocks: readonly Block[], e: RunEvent): void {
     if (e.type === 'block') {
       const block = blocks[e.block - 1];
-      if (block?.load) this.open(doc, block).post({ type: 'start', title: `${caseName(block)} · ${block.load.source}` });
+      // socketLab.load.openView off: no new view, but one the user kept open follows the run.
+      if (block?.load && (this.panels.has(key(doc, block.index)) || readSettings().loadOpenView)) this.open(doc, block).post({ type: 'start', title: `${caseName(block)} · ${block.load.source}` });
     } else if (e.type === 'load-progress') {
       this.panels.get(key(doc, e.block))?.post({ type: 'progress', point: e });
     } else if (e.type === 'step' && e.load) {

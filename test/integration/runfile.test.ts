@@ -211,4 +211,21 @@ describe('a load block in the editor', () => {
     await new Promise((r) => setTimeout(r, 1500));
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
+
+  it('with socketLab.load.openView off, runs the load without opening a view; its line still has the summary', async () => {
+    const settings = vscode.workspace.getConfiguration('socketLab');
+    await settings.update('load.openView', false, vscode.ConfigurationTarget.Global);
+    try {
+      await until('the load views to close', () => (api.loadViews().length === 0 ? true : undefined), 10_000);
+      const doc = await vscode.workspace.openTextDocument({ language: 'sock', content: '### echo\nlisten tcp 127.0.0.1:0 as echo\necho\n\n### pings under load\nconnect tcp {{echo}}\nload 5 clients\nsend "PING\\n"\nrecv line\nexpect errors 0\n' });
+      await vscode.window.showTextDocument(doc);
+      const result = await vscode.commands.executeCommand<{ passed: number; failed: number; errors: number }>('socketLab.runFile', doc.uri);
+      assert.equal(result?.errors, 0, JSON.stringify(result));
+      assert.deepEqual(api.loadViews(), [], 'no load view opened');
+      assert.match(api.inlineResults(doc.uri).get(6) ?? '', /^≋ 5 sessions in /);
+    } finally {
+      await settings.update('load.openView', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
+  });
 });
