@@ -117,8 +117,8 @@ export class StepExecutor {
 
   private async send(step: Extract<Step, { kind: 'send' }>, ctx: StepContext): Promise<StepResult> {
     const ch = this.channelFor(step, ctx);
-    const made = this.payloads.literal(step.payload) ?? this.payloads.bytes(step.payload, ctx.eol);
-    // Bytes built at once (a field payload with a variable, every round) cost no promise hop.
+    const made = this.payloads.bytes(step.payload, ctx.eol);
+    // Bytes built at once (literal ones, a field payload with a variable every round) cost no promise hop.
     const data = made instanceof Promise ? await made : made;
     if (ctx.faults && ctx.faults.size > 0) return (await this.sendWithFaults(ch, data, ctx.faults, ctx.signal)).result;
     await ch.send(data, this.waitOptions(undefined, ctx.signal));
