@@ -34,18 +34,26 @@ export interface Running {
   stdout(): string;
   /** Resolves with the first match of `pattern` in stdout or stderr; rejects after `timeoutMs` or on exit. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** With `holdStdout`: starts reading stdout, which nobody read until now. */
+  readStdout(): void;
 }
 
 /**
  * Starts a process; it is killed after `timeoutMs`, and after the test unless `suite` is set
- * (a peer started in a `before` hook, which its suite's `after` hook kills).
+ * (a peer started in a `before` hook, which its suite's `after` hook kills). With `holdStdout`,
+ * nothing reads its stdout (a pipe whose reader stopped) until {@link Running.readStdout}.
  */
-export function start(cmd: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string; suite?: boolean } = {}): Running {
+export function start(cmd: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string; suite?: boolean; holdStdout?: boolean } = {}): Running {
   const child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (!opts.suite) children.add(child);
   let out = '';
   let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  let reading = false;
+  const readStdout = (): void => {
+    reading = true;
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  };
+  if (!opts.holdStdout) readStdout();
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const killer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
   let spawnError: Error | undefined;
@@ -91,11 +99,12 @@ export function start(cmd: string, args: readonly string[], opts: { env?: NodeJS
         child.off('close', onExit);
       };
       if (check()) return;
-      child.stdout?.on('data', check);
+      // A held stdout stays unread: listening to it would read it.
+      if (reading) child.stdout?.on('data', check);
       child.stderr?.on('data', check);
       child.on('close', onExit);
     });
-  return { child, exited, stdout: () => out, waitFor };
+  return { child, exited, stdout: () => out, waitFor, readStdout };
 }
 
 /** Runs a process to its end. */

@@ -3,31 +3,7 @@
 // blocked in write(2) would, and stops with a clear error when output no step waits for (a
 // peer's traffic) piles up past its limit.
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { CLI, freePort, start, startPeer, tempSock } from '../helpers';
-import { until } from '../../shared/until';
-
-/** Spawns the CLI with its stdout a pipe that nobody reads yet; stderr is collected. */
-function unread(args: readonly string[]): { child: ChildProcess; stderr: () => string; read: () => Promise<{ code: number | null; stdout: string }> } {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    child,
-    stderr: () => err,
-    // Reads everything from now on, to the end.
-    read: async () => {
-      let out = '';
-      child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-      const code = await exited;
-      await new Promise<void>((resolve) => (child.stdout?.readableEnded ? resolve() : child.stdout?.once('end', () => resolve())));
-      clearTimeout(killer);
-      return { code, stdout: out };
-    },
-  };
-}
 
 describe('hostile: the reader of stdout stops reading (| less)', function () {
   this.timeout(60_000);
@@ -37,15 +13,16 @@ describe('hostile: the reader of stdout stops reading (| less)', function () {
     const rounds = 20_000;
     const f = await tempSock(['### a datagram and two events a round', 'connect udp 127.0.0.1:{{port}}', `repeat ${rounds}`, `send "${'x'.repeat(64)}"`, 'end', ''].join('\n'));
     try {
-      const run = unread(['run', f.file, '--json', '--verbose', '--var', `port=${port}`]);
+      const run = start(process.execPath, [CLI, 'run', f.file, '--json', '--verbose', '--var', `port=${port}`], { holdStdout: true, timeoutMs: 60_000 });
       // The sink says "got N" once 200 ms pass without a datagram: the run has paused (or ended).
       const first = Number((await sink.waitFor(/got (\d+) /, 20_000))[1]);
       assert.ok(first < rounds, `the run sent all ${first} datagrams with nobody reading its output`);
       // Still paused a second later: no datagram arrived since (the sink would say "got" again).
       await new Promise((resolve) => setTimeout(resolve, 1000));
       assert.equal(sink.stdout().match(/got \d+ /g)?.length, 1, `the run went on: ${sink.stdout()}`);
-      const r = await run.read();
-      assert.equal(r.code, 0, run.stderr());
+      run.readStdout();
+      const r = await run.exited;
+      assert.equal(r.code, 0, r.stderr);
       const sends = r.stdout.split('\n').filter((line) => line.startsWith('{"type":"step"') && line.includes('"verb":"send"'));
       assert.equal(sends.length, rounds, 'every round has its step event');
       assert.match(r.stdout, /\{"type":"summary","passed":1,"failed":0,"errors":0,/);
@@ -75,12 +52,13 @@ describe('hostile: the reader of stdout stops reading (| less)', function () {
       'except OSError as e: print("send ended:", e, flush=True)',
     ].join('\n')], { timeoutMs: 60_000 });
     try {
-      const run = unread(['run', f.file, '--json', '--serve', '--for', '50s', '--var', `port=${port}`]);
+      const run = start(process.execPath, [CLI, 'run', f.file, '--json', '--serve', '--for', '50s', '--var', `port=${port}`], { holdStdout: true, timeoutMs: 60_000 });
       // Nobody reads until the run has said it stopped.
-      await until('the run to say it stopped', () => (/fell 64 MiB behind/.test(run.stderr()) ? true : undefined), 40_000);
-      const r = await run.read();
-      assert.equal(r.code, 2, run.stderr());
-      assert.match(run.stderr(), /the reader of the output fell 64 MiB behind, so the run was stopped/);
+      await run.waitFor(/fell 64 MiB behind/, 40_000);
+      run.readStdout();
+      const r = await run.exited;
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /the reader of the output fell 64 MiB behind, so the run was stopped/);
       // What was written before the stop is all there: the listener's events, then the echo's.
       assert.match(r.stdout, /^\{"type":"block"/);
       await client.exited;
