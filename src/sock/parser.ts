@@ -261,7 +261,10 @@ class FileParser {
     }
     if (draft.preamble && !draft.hasStatements) return;
     const headerRange = (): Range => p.file.span(draft.headerFrom, draft.headerTo);
-    if (draft.headerVerb === 'listen' && draft.transport === 'tls' && !draft.settingsBroken) {
+    // A header line with a mistake has its error; what the block's other lines ask of its header
+    // would be a second error about the same line (and would have no range to point at).
+    const headerPlaced = draft.headerTo > draft.headerFrom;
+    if (headerPlaced && draft.headerVerb === 'listen' && draft.transport === 'tls' && !draft.settingsBroken) {
       const t = draft.tls ?? NO_TLS;
       if (t.selfSigned && (t.cert || t.key)) p.diagnostics.push({ severity: 'error', message: 'self-signed makes its own certificate: drop cert and key, or self-signed', range: headerRange() });
       else if (!t.selfSigned && !(t.cert && t.key)) p.diagnostics.push({ severity: 'error', message: 'listen tls needs cert FILE and key FILE, or self-signed', range: headerRange() });
@@ -269,10 +272,10 @@ class FileParser {
     if (draft.tlsLineOfTcp && !draft.starttls) {
       p.diagnostics.push({ severity: 'error', message: 'TLS lines in a connect tcp block are for its starttls step, and it has none: add starttls, or connect tls', range: draft.tlsLineOfTcp });
     }
-    if (draft.headerVerb === 'connect' && (draft.transport === 'tls' || draft.starttls) && !draft.settingsBroken && Boolean(draft.tls?.cert) !== Boolean(draft.tls?.key)) {
+    if (headerPlaced && draft.headerVerb === 'connect' && (draft.transport === 'tls' || draft.starttls) && !draft.settingsBroken && Boolean(draft.tls?.cert) !== Boolean(draft.tls?.key)) {
       p.diagnostics.push({ severity: 'error', message: "a client certificate needs both cert FILE and key FILE (mutual TLS)", range: headerRange() });
     }
-    if (draft.broadcastTarget && !draft.udp?.broadcast && !draft.settingsBroken) {
+    if (headerPlaced && draft.broadcastTarget && !draft.udp?.broadcast && !draft.settingsBroken) {
       p.diagnostics.push({ severity: 'error', message: "sending to the broadcast address needs a broadcast line in the block (SO_BROADCAST, as Node's setBroadcast requires)", range: headerRange() });
     }
     if (draft.load && draft.header?.keep) {

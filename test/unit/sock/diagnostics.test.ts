@@ -33,6 +33,10 @@ describe('diagnostics without follow-on errors', function () {
     assert.deepEqual(messages('### a\nlisten tpc 0 as srv\n### b\nconnect tcp 127.0.0.1:{{srv.port}}\n'), ['2:8 error: listen takes tcp, udp, unix or tls, not "tpc" (did you mean "tcp"?)']);
   });
 
+  it("a header line with a mistake is its block's one header error: a client certificate without its key is not a second one, at line 1", () => {
+    assert.deepEqual(messages('# notes\n### a\nconnect xtcp 127.0.0.1:7\ncert client.pem\nstarttls\n'), ['3:9 error: connect takes tcp, udp, unix or tls, not "xtcp" (did you mean "tcp"?)']);
+  });
+
   it('a receive with a mistake still leaves the expect after it something to check', () => {
     assert.deepEqual(messages('### a\nconnect tcp 127.0.0.1:7\nrecv lien\nexpect "x"\n'), ['3:6 error: recv takes N, exactly N, line, until PAYLOAD, all, or nothing; not "lien" (did you mean "line"?)']);
     assert.deepEqual(messages('### a\nrecv\nexpect "x"\n'), ['2:1 error: recv needs a connection: start the block with connect, listen or use']);
