@@ -350,7 +350,7 @@ export class LineParser {
 
   /** The current statement's source text, from its verb to {@link statementEnd}. */
   statementSource(): string {
-    // Files repeat whole statements (`recv line`, `expect "+OK"`): a repeat shares the first's string.
+    // Files repeat short statements (`recv line`, `expect "+OK"`): a repeat shares the first's string.
     return this.c.strings.slice(this.text, this.codes, this.lineStart + this.verbStart, this.statementEnd());
   }
 
