@@ -380,7 +380,8 @@ function parseAlone(): ParseFigures {
 /**
  * The split of the 10,000-block file into lines and words, the parse measures' baseline, and the
  * parse again run by run in turn with the split, whose garbage the collector then works through
- * during the parse (`turnsMs`); in this process, after the other rows.
+ * during the parse (`turnsMs`); in the bench's main process, after the throughput, relay, echo and
+ * connection rows.
  */
 function parseWithSplit(): { baselineMs: number; turnsMs: number } {
   const text = parseBenchText();
